@@ -1,0 +1,7 @@
+/** ContainerJ cgroups: usable on its own, without container-core. */
+module dev.containerj.cgroups {
+  requires transitive dev.containerj.linux;
+  requires static org.jspecify;
+
+  // exports dev.containerj.cgroups;  (enabled with the module's first public class)
+}

@@ -1,0 +1,11 @@
+/** ContainerJ's shared Linux base. Its only public API is the exceptions in {@code dev.containerj.linux}. */
+module dev.containerj.linux {
+  requires transitive com.sun.jna;
+  requires static org.jspecify;
+
+  exports dev.containerj.linux;
+  exports dev.containerj.linux.internal to
+      dev.containerj.namespaces, dev.containerj.cgroups, dev.containerj.layers, dev.containerj.net,
+      dev.containerj.core;
+  opens dev.containerj.linux.internal to com.sun.jna;
+}

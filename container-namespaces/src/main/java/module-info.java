@@ -1,0 +1,8 @@
+/** Namespaces, id mappings and the process launcher with its native helper. */
+module dev.containerj.namespaces {
+  requires transitive dev.containerj.linux;
+  requires static org.jspecify;
+
+  // exports dev.containerj.namespaces;
+  // exports dev.containerj.namespaces.internal to dev.containerj.core;
+}

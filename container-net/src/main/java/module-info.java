@@ -1,0 +1,7 @@
+/** ContainerJ net: usable on its own, without container-core. */
+module dev.containerj.net {
+  requires transitive dev.containerj.linux;
+  requires static org.jspecify;
+
+  // exports dev.containerj.net;  (enabled with the module's first public class)
+}
