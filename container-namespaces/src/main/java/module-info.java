@@ -3,6 +3,6 @@ module dev.containerj.namespaces {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
 
-  // exports dev.containerj.namespaces;
-  // exports dev.containerj.namespaces.internal to dev.containerj.core;
+  exports dev.containerj.namespaces;
+  exports dev.containerj.namespaces.internal to dev.containerj.core;
 }

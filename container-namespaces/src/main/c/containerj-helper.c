@@ -1,0 +1,349 @@
+/*
+ * containerj-helper: the only native code of ContainerJ (DESIGN.md, "no Java between fork and exec").
+ *
+ * It is dumb on purpose. Java decides every namespace, mount, id, capability, rlimit and filter, and
+ * sends them as a list of operations over a pipe; this program performs them in order and reports the
+ * first failure as (step, errno) on a status pipe. Java turns that pair into an exception naming the
+ * step, so nothing here formats messages.
+ *
+ * Usage: containerj-helper CONFIG_FD STATUS_FD FIRST_CLOSED_FD
+ *   CONFIG_FD        read end of the config pipe (operations, then the "go" byte)
+ *   STATUS_FD        write end of the status pipe (records below), close-on-exec for the payload
+ *   FIRST_CLOSED_FD  every fd >= this, other than the two above, is closed at once
+ *
+ * Wire format (native byte order; the same machine writes and reads it):
+ *   config:  u32 magic 'CJH1', u32 byte length of the rest, then operations:
+ *            u16 opcode, u16 flags, u32 payload length, payload (padded to 8 bytes)
+ *   status:  records of four i32: type, step, errno, value
+ * The status pipe is close-on-exec, so Java sees end-of-file exactly when execve succeeded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAGIC 0x31484a43u /* "CJH1" little-endian */
+#define MAX_CONFIG (16u << 20)
+
+enum op {
+  OP_SETNS = 1,        /* u32 fd, u32 nstype */
+  OP_UNSHARE = 2,      /* u64 flags */
+  OP_CLONE = 3,        /* u64 flags: the caller reports the child's pid and exits; the child goes on */
+  OP_WAIT = 4,         /* block until Java sends the "go" byte (after it wrote uid_map/gid_map) */
+  OP_MOUNT = 5,        /* u64 flags, str source, str target, str fstype, str data ("" = NULL) */
+  OP_MOUNT_SETATTR = 6,/* u64 attr_set, u64 attr_clr, u32 at_flags, str path */
+  OP_UMOUNT = 7,       /* u32 flags, str path */
+  OP_MKDIR = 8,        /* u32 mode, str path */
+  OP_MKFILE = 9,       /* u32 mode, str path: an empty file to bind a device onto */
+  OP_SYMLINK = 10,     /* str target, str linkpath */
+  OP_CHDIR = 11,       /* str path */
+  OP_PIVOT_ROOT = 12,  /* str new_root, str put_old */
+  OP_SETHOSTNAME = 13, /* str name */
+  OP_PRCTL = 14,       /* u64 option, arg2, arg3, arg4, arg5 */
+  OP_SETGROUPS = 15,   /* u32 count, u32 gids[count] */
+  OP_SETRESGID = 16,   /* u32 rgid, egid, sgid */
+  OP_SETRESUID = 17,   /* u32 ruid, euid, suid */
+  OP_CAPSET = 18,      /* u32 effective[2], permitted[2], inheritable[2] */
+  OP_SETRLIMIT = 19,   /* u32 resource, u32 pad, u64 soft, u64 hard */
+  OP_SECCOMP = 20,     /* u32 flags, u32 count, struct sock_filter[count] */
+  OP_WRITE_FILE = 21,  /* str path, str content */
+  OP_SETSID = 22,      /* nothing */
+  OP_CLOSE_FROM = 23,  /* u32 first: mark every fd >= first close-on-exec */
+  OP_EXEC = 24,        /* u32 ncand, u32 argc, u32 envc, strs candidates, argv, envp */
+  OP_SETDOMAINNAME = 25 /* str name */
+};
+
+enum op_flag {
+  F_IGNORE_ENOENT = 1, /* a missing path is not an error (masked paths that this kernel lacks) */
+  F_IGNORE_EEXIST = 2, /* an existing path is not an error (mkdir of a mount point) */
+  F_FAULT = 4          /* test-only fault injection: fail this step with ECANCELED, do nothing */
+};
+
+enum status_type { ST_PID = 1, ST_ERROR = 2 };
+
+static int status_fd = -1;
+static int config_fd = -1;
+
+static void report(int type, int step, int err, int value) {
+  int32_t rec[4] = {type, step, err, value};
+  ssize_t n;
+  do {
+    n = write(status_fd, rec, sizeof rec);
+  } while (n < 0 && errno == EINTR);
+}
+
+static void fail(int step, int err) {
+  report(ST_ERROR, step, err, 0);
+  _exit(127);
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+  char *p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* A cursor over one operation's payload. Java produced it, so it is trusted to be well formed;
+ * the bounds checks only stop a truncated message from reading past the buffer. */
+struct cur {
+  const char *p, *end;
+  int bad;
+};
+
+static uint32_t u32(struct cur *c) {
+  uint32_t v = 0;
+  if (c->end - c->p < 4) { c->bad = 1; return 0; }
+  memcpy(&v, c->p, 4);
+  c->p += 4;
+  return v;
+}
+
+static uint64_t u64(struct cur *c) {
+  uint64_t v = 0;
+  if (c->end - c->p < 8) { c->bad = 1; return 0; }
+  memcpy(&v, c->p, 8);
+  c->p += 8;
+  return v;
+}
+
+static const char *str(struct cur *c) {
+  const char *s = c->p;
+  const char *nul = memchr(c->p, 0, (size_t)(c->end - c->p));
+  if (!nul) { c->bad = 1; return ""; }
+  c->p = nul + 1;
+  return s;
+}
+
+static const char *opt(const char *s) { return *s ? s : NULL; }
+
+/* argv-style vector pointing into the payload; the buffer lives until execve. */
+static char **vec(struct cur *c, uint32_t n) {
+  char **v = calloc((size_t)n + 1, sizeof *v);
+  if (!v) return NULL;
+  for (uint32_t i = 0; i < n; i++) v[i] = (char *)str(c);
+  return v;
+}
+
+static void close_from(unsigned first, int cloexec) {
+  if (syscall(SYS_close_range, first, ~0u, cloexec ? 4u /* CLOSE_RANGE_CLOEXEC */ : 0u) == 0) return;
+  /* Before Linux 5.9: walk the table. */
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = first; fd < max; fd++) {
+    if (fd == status_fd || fd == config_fd) continue;
+    if (cloexec) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+    else close((int)fd);
+  }
+}
+
+static int do_exec(struct cur *c) {
+  uint32_t ncand = u32(c), argc = u32(c), envc = u32(c);
+  char **cand = vec(c, ncand), **argv = vec(c, argc), **envp = vec(c, envc);
+  if (c->bad || !cand || !argv || !envp) return EINVAL;
+  /* As execvp(3): go on past a candidate that does not exist, remember that one was not allowed. */
+  int err = ENOENT, denied = 0;
+  for (uint32_t i = 0; i < ncand; i++) {
+    execve(cand[i], argv, envp);
+    err = errno;
+    if (err == EACCES) denied = 1;
+    else if (err != ENOENT && err != ENOTDIR) break;
+  }
+  if (denied && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  return err;
+}
+
+/* Runs one operation; returns 0 or an errno. */
+static int run(int opcode, struct cur *c) {
+  switch (opcode) {
+  case OP_SETNS: {
+    uint32_t fd = u32(c), type = u32(c);
+    return setns((int)fd, (int)type) ? errno : 0;
+  }
+  case OP_UNSHARE:
+    return unshare((int)u64(c)) ? errno : 0;
+  case OP_WAIT: {
+    char go = 0;
+    if (read_full(config_fd, &go, 1) || go != 'G') _exit(126); /* Java gave up: leave quietly */
+    close(config_fd);
+    config_fd = -1;
+    return 0;
+  }
+  case OP_MOUNT: {
+    uint64_t flags = u64(c);
+    const char *src = str(c), *tgt = str(c), *type = str(c), *data = str(c);
+    return mount(opt(src), tgt, opt(type), (unsigned long)flags, opt(data)) ? errno : 0;
+  }
+  case OP_MOUNT_SETATTR: {
+    struct { uint64_t set, clr, propagation, userns_fd; } attr = {0, 0, 0, 0};
+    attr.set = u64(c);
+    attr.clr = u64(c);
+    uint32_t at = u32(c);
+    const char *path = str(c);
+    return syscall(SYS_mount_setattr, AT_FDCWD, path, at, &attr, sizeof attr) ? errno : 0;
+  }
+  case OP_UMOUNT: {
+    uint32_t flags = u32(c);
+    return umount2(str(c), (int)flags) ? errno : 0;
+  }
+  case OP_MKDIR: {
+    uint32_t mode = u32(c);
+    return mkdir(str(c), mode) ? errno : 0;
+  }
+  case OP_MKFILE: {
+    uint32_t mode = u32(c);
+    int fd = open(str(c), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) return errno;
+    close(fd);
+    return 0;
+  }
+  case OP_SYMLINK: {
+    const char *target = str(c);
+    return symlink(target, str(c)) ? errno : 0;
+  }
+  case OP_CHDIR:
+    return chdir(str(c)) ? errno : 0;
+  case OP_PIVOT_ROOT: {
+    const char *new_root = str(c);
+    return syscall(SYS_pivot_root, new_root, str(c)) ? errno : 0;
+  }
+  case OP_SETHOSTNAME: {
+    const char *name = str(c);
+    return sethostname(name, strlen(name)) ? errno : 0;
+  }
+  case OP_SETDOMAINNAME: {
+    const char *name = str(c);
+    return setdomainname(name, strlen(name)) ? errno : 0;
+  }
+  case OP_PRCTL: {
+    uint64_t o = u64(c), a2 = u64(c), a3 = u64(c), a4 = u64(c), a5 = u64(c);
+    return prctl((int)o, a2, a3, a4, a5) < 0 ? errno : 0;
+  }
+  case OP_SETGROUPS: {
+    uint32_t n = u32(c);
+    gid_t gids[256];
+    if (n > 256) return E2BIG;
+    for (uint32_t i = 0; i < n; i++) gids[i] = u32(c);
+    return setgroups(n, gids) ? errno : 0;
+  }
+  case OP_SETRESGID: {
+    uint32_t r = u32(c), e = u32(c), s = u32(c);
+    return syscall(SYS_setresgid, r, e, s) ? errno : 0; /* the raw call: this thread only, no libc broadcast */
+  }
+  case OP_SETRESUID: {
+    uint32_t r = u32(c), e = u32(c), s = u32(c);
+    return syscall(SYS_setresuid, r, e, s) ? errno : 0;
+  }
+  case OP_CAPSET: {
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    for (int i = 0; i < 2; i++) d[i].effective = u32(c);
+    for (int i = 0; i < 2; i++) d[i].permitted = u32(c);
+    for (int i = 0; i < 2; i++) d[i].inheritable = u32(c);
+    return syscall(SYS_capset, &h, d) ? errno : 0;
+  }
+  case OP_SETRLIMIT: {
+    uint32_t res = u32(c);
+    (void)u32(c);
+    struct rlimit rl;
+    rl.rlim_cur = u64(c);
+    rl.rlim_max = u64(c);
+    return setrlimit((int)res, &rl) ? errno : 0;
+  }
+  case OP_SECCOMP: {
+    uint32_t flags = u32(c), count = u32(c);
+    if ((size_t)(c->end - c->p) < (size_t)count * sizeof(struct sock_filter)) return EINVAL;
+    struct sock_fprog prog = {(unsigned short)count, (struct sock_filter *)c->p};
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) ? errno : 0;
+  }
+  case OP_WRITE_FILE: {
+    const char *path = str(c), *content = str(c);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    size_t len = strlen(content);
+    ssize_t n = write(fd, content, len);
+    int err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
+    close(fd);
+    return err;
+  }
+  case OP_SETSID:
+    return setsid() < 0 ? errno : 0;
+  case OP_CLOSE_FROM:
+    close_from(u32(c), 1);
+    return 0;
+  case OP_EXEC:
+    return do_exec(c);
+  default:
+    return ENOSYS;
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) return 125;
+  config_fd = atoi(argv[1]);
+  status_fd = atoi(argv[2]);
+  int first_closed = atoi(argv[3]);
+  /* No fd of the JVM may reach the container (CVE-2024-21626): close all but the ones asked for.
+   * Java places the config and status pipes right below first_closed. */
+  close_from((unsigned)first_closed, 0);
+
+  uint32_t head[2];
+  if (read_full(config_fd, head, sizeof head) || head[0] != MAGIC || head[1] > MAX_CONFIG) return 125;
+  char *buf = malloc(head[1] ? head[1] : 1);
+  if (!buf || read_full(config_fd, buf, head[1])) return 125;
+
+  const char *p = buf, *end = buf + head[1];
+  for (int step = 0; p < end; step++) {
+    if (end - p < 8) fail(step, EINVAL);
+    uint16_t opcode, flags;
+    uint32_t len;
+    memcpy(&opcode, p, 2);
+    memcpy(&flags, p + 2, 2);
+    memcpy(&len, p + 4, 4);
+    p += 8;
+    if ((size_t)(end - p) < len) fail(step, EINVAL);
+    struct cur c = {p, p + len, 0};
+    p += (len + 7u) & ~7u;
+    if (p > end) p = end;
+
+    if (flags & F_FAULT) fail(step, ECANCELED);
+    if (opcode == OP_CLONE) {
+      /* fork semantics (no new stack), into new namespaces; CLONE_PARENT makes the child a child of
+       * the JVM, so Java waits for it directly and this process can go away. */
+      uint64_t cflags = u64(&c);
+      long pid = syscall(SYS_clone, (unsigned long)(cflags | CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+      if (pid < 0) fail(step, errno);
+      if (pid > 0) {
+        report(ST_PID, step, 0, (int)pid);
+        _exit(0);
+      }
+      continue;
+    }
+    int err = run(opcode, &c);
+    if (c.bad) fail(step, EINVAL);
+    if (err == ENOENT && (flags & F_IGNORE_ENOENT)) err = 0;
+    if (err == EEXIST && (flags & F_IGNORE_EEXIST)) err = 0;
+    if (err) fail(step, err);
+  }
+  /* The list always ends in OP_EXEC, which only returns on failure. */
+  fail(-1, EINVAL);
+}

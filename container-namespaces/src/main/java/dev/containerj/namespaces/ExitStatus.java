@@ -1,0 +1,72 @@
+package dev.containerj.namespaces;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a process ended: with an exit code, or killed by a signal.
+ *
+ * @param code the exit code (0-255) when the process exited, else -1
+ * @param signal the number of the signal that killed it, else 0
+ * @param coreDumped whether the kernel wrote a core dump
+ * @param oomKilled whether the kernel's OOM killer sent the signal (known when the process ran in a
+ *     cgroup with a memory limit)
+ */
+public record ExitStatus(int code, int signal, boolean coreDumped, boolean oomKilled) {
+  public ExitStatus {
+    if ((code < 0) == (signal <= 0)) {
+      throw new IllegalArgumentException(
+          "exactly one of code (0-255) and signal (> 0) must be set: code=" + code + ", signal=" + signal);
+    }
+    if (code > 255) {
+      throw new IllegalArgumentException("code must be <= 255: " + code);
+    }
+  }
+
+  /** The process called exit(code). */
+  public static ExitStatus exited(int code) {
+    return new ExitStatus(code, 0, false, false);
+  }
+
+  /** The process was killed by signal {@code signal}. */
+  public static ExitStatus killed(int signal, boolean coreDumped) {
+    return new ExitStatus(-1, signal, coreDumped, false);
+  }
+
+  /** A copy that records that the OOM killer ended the process. */
+  public ExitStatus withOomKilled(boolean oomKilled) {
+    return new ExitStatus(code, signal, coreDumped, oomKilled);
+  }
+
+  public boolean exited() {
+    return code >= 0;
+  }
+
+  public boolean killedBySignal() {
+    return signal > 0;
+  }
+
+  /** The signal as an enum constant, or null if it exited or the signal has no constant. */
+  public @Nullable Signal killSignal() {
+    return signal > 0 ? Signal.of(signal) : null;
+  }
+
+  /** The shell's convention: the exit code, or 128 + the signal number. */
+  public int shellCode() {
+    return code >= 0 ? code : 128 + signal;
+  }
+
+  /** Whether it exited with code 0. */
+  public boolean success() {
+    return code == 0;
+  }
+
+  @Override
+  public String toString() {
+    if (code >= 0) {
+      return "exited with code " + code;
+    }
+    Signal s = Signal.of(signal);
+    return "killed by " + (s == null ? "signal " + signal : s.name())
+        + (coreDumped ? " (core dumped)" : "") + (oomKilled ? " (out of memory)" : "");
+  }
+}

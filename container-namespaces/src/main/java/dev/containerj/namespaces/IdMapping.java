@@ -1,0 +1,47 @@
+package dev.containerj.namespaces;
+
+/**
+ * One line of {@code /proc/PID/uid_map} or {@code gid_map} (user_namespaces(7)): ids {@code
+ * containerId .. containerId+size-1} inside the namespace are {@code hostId ..} outside.
+ *
+ * @param containerId first id inside the user namespace
+ * @param hostId first id in the parent user namespace
+ * @param size number of consecutive ids, at least 1
+ */
+public record IdMapping(long containerId, long hostId, long size) {
+  /** The largest id plus one (ids are 32-bit, and 4294967295 is reserved as "no id"). */
+  public static final long ID_LIMIT = 4294967295L;
+
+  public IdMapping {
+    if (containerId < 0 || containerId >= ID_LIMIT) {
+      throw new IllegalArgumentException("containerId must be in [0, 4294967295): " + containerId);
+    }
+    if (hostId < 0 || hostId >= ID_LIMIT) {
+      throw new IllegalArgumentException("hostId must be in [0, 4294967295): " + hostId);
+    }
+    if (size < 1 || containerId + size > ID_LIMIT || hostId + size > ID_LIMIT) {
+      throw new IllegalArgumentException(
+          "size must be >= 1 and keep both ranges below 4294967295: " + size);
+    }
+  }
+
+  /** A single id: {@code containerId} inside is {@code hostId} outside. */
+  public static IdMapping single(long containerId, long hostId) {
+    return new IdMapping(containerId, hostId, 1);
+  }
+
+  /** Every id maps to itself (what a rootful container without id shifting uses). */
+  public static IdMapping identity() {
+    return new IdMapping(0, 0, ID_LIMIT);
+  }
+
+  /** Whether {@code id} inside the namespace is mapped by this line. */
+  public boolean coversContainerId(long id) {
+    return id >= containerId && id < containerId + size;
+  }
+
+  /** The line as the kernel reads it: {@code "0 1000 1\n"}. */
+  public String toMapLine() {
+    return containerId + " " + hostId + " " + size + "\n";
+  }
+}

@@ -1,0 +1,247 @@
+package dev.containerj.namespaces;
+
+import com.sun.jna.LastErrorException;
+import dev.containerj.linux.internal.Fd;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.namespaces.internal.HelperProgram;
+import dev.containerj.namespaces.internal.LaunchRequest;
+import dev.containerj.namespaces.internal.Launcher;
+import dev.containerj.namespaces.internal.ProgramSteps;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Launches a process in new namespaces, or in the namespaces of a running process (the base of
+ * {@code exec} into a container). It sets up no filesystem: a new mount namespace starts as a copy
+ * of the caller's. For a full container (root filesystem, /proc, /dev, limits, defaults) use
+ * {@code dev.containerj.core.Container}.
+ *
+ * <pre>{@code
+ * try (NamespacedProcess p = ProcessLauncher.builder()
+ *     .command("hostname")
+ *     .namespaces(EnumSet.of(Namespace.USER, Namespace.UTS))
+ *     .hostname("sandbox")
+ *     .stdout(Redirect.PIPE)
+ *     .build()
+ *     .start()) {
+ *   String out = new String(p.stdout().readAllBytes());
+ * }
+ * }</pre>
+ *
+ * <p>In a new user namespace the process is root (uid 0) mapped to the caller's own uid and gid,
+ * unless mappings are given; ranges beyond one id as an ordinary user need newuidmap/newgidmap.
+ */
+public final class ProcessLauncher {
+  private final List<String> command;
+  private final Map<String, String> environment;
+  private final @Nullable Path workingDirectory;
+  private final Set<Namespace> namespaces;
+  private final List<IdMapping> uidMappings;
+  private final List<IdMapping> gidMappings;
+  private final @Nullable String hostname;
+  private final int joinPid;
+  private final Set<Namespace> joinNamespaces;
+  private final Redirect stdin;
+  private final Redirect stdout;
+  private final Redirect stderr;
+  private final boolean dieWithParent;
+
+  private ProcessLauncher(Builder b) {
+    this.command = List.copyOf(b.command);
+    this.environment = Map.copyOf(b.environment);
+    this.workingDirectory = b.workingDirectory;
+    this.namespaces = Set.copyOf(b.namespaces);
+    this.uidMappings = List.copyOf(b.uidMappings);
+    this.gidMappings = List.copyOf(b.gidMappings);
+    this.hostname = b.hostname;
+    this.joinPid = b.joinPid;
+    this.joinNamespaces = Set.copyOf(b.joinNamespaces);
+    this.stdin = b.stdin;
+    this.stdout = b.stdout;
+    this.stderr = b.stderr;
+    this.dieWithParent = b.dieWithParent;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public List<String> command() {
+    return command;
+  }
+
+  public Set<Namespace> namespaces() {
+    return namespaces;
+  }
+
+  /**
+   * Starts the process. Returns once it has exec'd its command; a failure of any step throws a
+   * {@link LaunchException} naming it and leaves no process behind.
+   */
+  public NamespacedProcess start() throws LaunchException {
+    HelperProgram p = new HelperProgram();
+    List<Fd> nsFds = new ArrayList<>();
+    List<Integer> passFds = new ArrayList<>();
+    try {
+      if (joinPid > 0) {
+        // The user namespace first: it grants the capabilities that joining the others needs.
+        List<Namespace> order = new ArrayList<>(joinNamespaces);
+        order.sort((a, b) -> a == Namespace.USER ? -1 : b == Namespace.USER ? 1 : a.compareTo(b));
+        for (Namespace ns : order) {
+          String path = "/proc/" + joinPid + "/ns/" + ns.procName();
+          int fd;
+          try {
+            fd = LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
+          } catch (LastErrorException e) {
+            throw new LaunchException("open(" + path + ")", e.getErrorCode(), null);
+          }
+          nsFds.add(new Fd(fd));
+          passFds.add(fd);
+        }
+        for (int i = 0; i < order.size(); i++) {
+          Namespace ns = order.get(i);
+          p.setns(3 + i, ProgramSteps.flag(ns), ns.procName() + " of pid " + joinPid);
+        }
+      }
+      boolean newUser = namespaces.contains(Namespace.USER);
+      ProgramSteps.cloneInto(p, namespaces);
+      if (hostname != null) {
+        p.sethostname(hostname);
+      }
+      if (workingDirectory != null) {
+        p.chdir(workingDirectory.toString());
+      }
+      if (dieWithParent) {
+        p.prctl(HelperProgram.PR_SET_PDEATHSIG, Constants.SIGKILL, "PR_SET_PDEATHSIG, SIGKILL");
+      }
+      p.closeFrom(3);
+      Map<String, String> env = new LinkedHashMap<>(environment);
+      env.putIfAbsent("PATH", ProgramSteps.DEFAULT_PATH);
+      p.exec(ProgramSteps.candidates(command.get(0), env), command, env);
+
+      List<IdMapping> uids = uidMappings.isEmpty() ? List.of(IdMapping.single(0, LibC.geteuid())) : uidMappings;
+      List<IdMapping> gids = gidMappings.isEmpty() ? List.of(IdMapping.single(0, LibC.getegid())) : gidMappings;
+      return Launcher.launch(new LaunchRequest(p, newUser, uids, gids, stdin, stdout, stderr, passFds, null, null));
+    } finally {
+      nsFds.forEach(Fd::close);
+    }
+  }
+
+  /** Builder of a {@link ProcessLauncher}. */
+  public static final class Builder {
+    private List<String> command = List.of();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private @Nullable Path workingDirectory;
+    private Set<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
+    private List<IdMapping> uidMappings = List.of();
+    private List<IdMapping> gidMappings = List.of();
+    private @Nullable String hostname;
+    private int joinPid;
+    private Set<Namespace> joinNamespaces = EnumSet.noneOf(Namespace.class);
+    private Redirect stdin = Redirect.INHERIT;
+    private Redirect stdout = Redirect.INHERIT;
+    private Redirect stderr = Redirect.INHERIT;
+    private boolean dieWithParent = true;
+
+    private Builder() {}
+
+    public Builder command(String... argv) {
+      return command(List.of(argv));
+    }
+
+    public Builder command(List<String> argv) {
+      this.command = List.copyOf(argv);
+      return this;
+    }
+
+    /** Adds an environment variable; the environment starts empty (PATH is set if absent). */
+    public Builder env(String name, String value) {
+      environment.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
+      return this;
+    }
+
+    public Builder workingDirectory(Path dir) {
+      this.workingDirectory = dir;
+      return this;
+    }
+
+    /** The namespaces to create. */
+    public Builder namespaces(Set<Namespace> namespaces) {
+      this.namespaces = EnumSet.noneOf(Namespace.class);
+      this.namespaces.addAll(namespaces);
+      return this;
+    }
+
+    public Builder uidMappings(List<IdMapping> mappings) {
+      this.uidMappings = List.copyOf(mappings);
+      return this;
+    }
+
+    public Builder gidMappings(List<IdMapping> mappings) {
+      this.gidMappings = List.copyOf(mappings);
+      return this;
+    }
+
+    /** The hostname in a new UTS namespace. */
+    public Builder hostname(String hostname) {
+      this.hostname = hostname;
+      return this;
+    }
+
+    /** Joins these namespaces of a running process before creating any new ones. */
+    public Builder joinNamespacesOf(int pid, Set<Namespace> namespaces) {
+      this.joinPid = pid;
+      this.joinNamespaces = EnumSet.noneOf(Namespace.class);
+      this.joinNamespaces.addAll(namespaces);
+      return this;
+    }
+
+    public Builder stdin(Redirect r) {
+      this.stdin = r;
+      return this;
+    }
+
+    public Builder stdout(Redirect r) {
+      this.stdout = r;
+      return this;
+    }
+
+    public Builder stderr(Redirect r) {
+      this.stderr = r;
+      return this;
+    }
+
+    /** Whether the process is killed when this JVM exits (the default), or outlives it. */
+    public Builder dieWithParent(boolean die) {
+      this.dieWithParent = die;
+      return this;
+    }
+
+    /** Validates and builds. */
+    public ProcessLauncher build() {
+      if (command.isEmpty() || command.get(0).isEmpty()) {
+        throw new IllegalArgumentException("command must not be empty: " + command);
+      }
+      if (hostname != null && !namespaces.contains(Namespace.UTS)) {
+        throw new IllegalArgumentException("hostname needs a new UTS namespace: " + hostname);
+      }
+      if (joinPid < 0) {
+        throw new IllegalArgumentException("joinPid must be > 0: " + joinPid);
+      }
+      for (Namespace ns : joinNamespaces) {
+        if (namespaces.contains(ns)) {
+          throw new IllegalArgumentException("namespace " + ns + " cannot be both joined and created");
+        }
+      }
+      return new ProcessLauncher(this);
+    }
+  }
+}

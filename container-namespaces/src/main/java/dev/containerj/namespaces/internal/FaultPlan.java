@@ -1,0 +1,54 @@
+package dev.containerj.namespaces.internal;
+
+import dev.containerj.namespaces.LaunchException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Test-only fault injection: makes one step of a start fail, on the Java side (by name) or in the
+ * native helper (by operation index), so tests can prove that every failure names its step and
+ * leaves nothing behind. Never set in production; the fields are read once per start.
+ */
+public final class FaultPlan {
+  /** Errno reported by an injected fault. */
+  public static final int INJECTED_ERRNO = 125; // ECANCELED
+
+  private static volatile @Nullable FaultPlan current;
+
+  private final @Nullable String javaStep;
+  private final int helperStep;
+
+  private FaultPlan(@Nullable String javaStep, int helperStep) {
+    this.javaStep = javaStep;
+    this.helperStep = helperStep;
+  }
+
+  /** Fail the Java-side step with this name. */
+  public static FaultPlan javaStep(String name) {
+    return new FaultPlan(name, -1);
+  }
+
+  /** Fail the helper operation with this index. */
+  public static FaultPlan helperStep(int index) {
+    return new FaultPlan(null, index);
+  }
+
+  public static void install(@Nullable FaultPlan plan) {
+    current = plan;
+  }
+
+  public static @Nullable FaultPlan current() {
+    return current;
+  }
+
+  public int helperStep() {
+    return helperStep;
+  }
+
+  /** Throws an injected failure if {@code step} is the one to fail. */
+  public static void check(String step) throws LaunchException {
+    FaultPlan p = current;
+    if (p != null && step.equals(p.javaStep)) {
+      throw new LaunchException(step, INJECTED_ERRNO, "injected fault");
+    }
+  }
+}

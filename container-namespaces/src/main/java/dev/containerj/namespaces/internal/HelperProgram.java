@@ -1,0 +1,307 @@
+package dev.containerj.namespaces.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The list of operations the native helper performs, in order, encoded in its wire format (see
+ * {@code src/main/c/containerj-helper.c}). Each operation carries a human-readable step name, so that
+ * a failure reported as (step index, errno) becomes {@code "mount(proc -> /x/proc) failed: EPERM"}.
+ *
+ * <p>The encoding is the only protocol between Java and C: a flat list of syscalls with their
+ * arguments, with no policy in C. Java decides everything and the helper stays small enough to audit.
+ */
+public final class HelperProgram {
+  static final int MAGIC = 0x31484a43; // "CJH1"
+
+  // Opcodes: keep in sync with enum op in containerj-helper.c.
+  static final int OP_SETNS = 1;
+  static final int OP_UNSHARE = 2;
+  static final int OP_CLONE = 3;
+  static final int OP_WAIT = 4;
+  static final int OP_MOUNT = 5;
+  static final int OP_MOUNT_SETATTR = 6;
+  static final int OP_UMOUNT = 7;
+  static final int OP_MKDIR = 8;
+  static final int OP_MKFILE = 9;
+  static final int OP_SYMLINK = 10;
+  static final int OP_CHDIR = 11;
+  static final int OP_PIVOT_ROOT = 12;
+  static final int OP_SETHOSTNAME = 13;
+  static final int OP_PRCTL = 14;
+  static final int OP_SETGROUPS = 15;
+  static final int OP_SETRESGID = 16;
+  static final int OP_SETRESUID = 17;
+  static final int OP_CAPSET = 18;
+  static final int OP_SETRLIMIT = 19;
+  static final int OP_SECCOMP = 20;
+  static final int OP_WRITE_FILE = 21;
+  static final int OP_SETSID = 22;
+  static final int OP_CLOSE_FROM = 23;
+  static final int OP_EXEC = 24;
+  static final int OP_SETDOMAINNAME = 25;
+
+  /** A missing path is not an error. */
+  public static final int IGNORE_ENOENT = 1;
+  /** An existing path is not an error. */
+  public static final int IGNORE_EEXIST = 2;
+  static final int FAULT = 4;
+
+  // mount(2) flags
+  public static final long MS_RDONLY = 1;
+  public static final long MS_NOSUID = 2;
+  public static final long MS_NODEV = 4;
+  public static final long MS_NOEXEC = 8;
+  public static final long MS_REMOUNT = 32;
+  public static final long MS_BIND = 4096;
+  public static final long MS_REC = 16384;
+  public static final long MS_PRIVATE = 1 << 18;
+  public static final long MS_SLAVE = 1 << 19;
+  public static final long MS_STRICTATIME = 1 << 24;
+  // mount_setattr(2)
+  public static final long MOUNT_ATTR_RDONLY = 0x1;
+  public static final long MOUNT_ATTR_NOSUID = 0x2;
+  public static final long MOUNT_ATTR_NODEV = 0x4;
+  public static final long MOUNT_ATTR_NOEXEC = 0x8;
+  public static final int AT_RECURSIVE = 0x8000;
+  // umount2(2)
+  public static final int MNT_DETACH = 2;
+  // prctl(2)
+  public static final int PR_SET_PDEATHSIG = 1;
+  public static final int PR_SET_KEEPCAPS = 8;
+  public static final int PR_CAPBSET_DROP = 24;
+  public static final int PR_SET_NO_NEW_PRIVS = 38;
+
+  /** One operation: its step name for messages, and its encoded bytes. */
+  private record Op(int opcode, int flags, String step, byte[] payload) {}
+
+  private final List<Op> ops = new ArrayList<>();
+  private int cloneIndex = -1;
+
+  /** The number of operations. */
+  public int size() {
+    return ops.size();
+  }
+
+  /** The step name of operation {@code index}, for messages. */
+  public String step(int index) {
+    return index >= 0 && index < ops.size() ? ops.get(index).step() : "native helper";
+  }
+
+  /** Index of the clone operation: steps before it run in the helper, after it in the container. */
+  public int cloneIndex() {
+    return cloneIndex;
+  }
+
+  /** Marks operation {@code index} to fail with ECANCELED instead of running (tests only). */
+  public void injectFault(int index) {
+    Op op = ops.get(index);
+    ops.set(index, new Op(op.opcode(), op.flags() | FAULT, op.step(), op.payload()));
+  }
+
+  private HelperProgram add(int opcode, int flags, String step, Payload p) {
+    ops.add(new Op(opcode, flags, step, p.bytes()));
+    return this;
+  }
+
+  public HelperProgram setns(int fd, int nstype, String what) {
+    return add(OP_SETNS, 0, "setns(" + what + ")", new Payload().u32(fd).u32(nstype));
+  }
+
+  public HelperProgram unshare(long flags, String what) {
+    return add(OP_UNSHARE, 0, "unshare(" + what + ")", new Payload().u64(flags));
+  }
+
+  /** Forks the container process into new namespaces; the helper reports its pid and exits. */
+  public HelperProgram clone(long flags, String what) {
+    cloneIndex = ops.size();
+    return add(OP_CLONE, 0, "clone(" + what + ")", new Payload().u64(flags));
+  }
+
+  /** Waits for Java's go-ahead (after Java wrote the id maps and joined the cgroup). */
+  public HelperProgram waitForGo() {
+    return add(OP_WAIT, 0, "wait for parent", new Payload());
+  }
+
+  public HelperProgram mount(String source, String target, String fstype, long flags, String data, int opFlags) {
+    String step = "mount(" + (source.isEmpty() ? fstype : source) + " -> " + target
+        + (fstype.isEmpty() ? "" : ", " + fstype) + (data.isEmpty() ? "" : ", " + data) + ")";
+    return add(OP_MOUNT, opFlags, step,
+        new Payload().u64(flags).str(source).str(target).str(fstype).str(data));
+  }
+
+  public HelperProgram mountSetattr(String path, long attrSet, long attrClear, boolean recursive, int opFlags) {
+    return add(OP_MOUNT_SETATTR, opFlags, "mount_setattr(" + path + ")",
+        new Payload().u64(attrSet).u64(attrClear).u32(recursive ? AT_RECURSIVE : 0).str(path));
+  }
+
+  public HelperProgram umount(String path, int flags) {
+    return add(OP_UMOUNT, 0, "umount2(" + path + ")", new Payload().u32(flags).str(path));
+  }
+
+  public HelperProgram mkdir(String path, int mode, int opFlags) {
+    return add(OP_MKDIR, opFlags, "mkdir(" + path + ")", new Payload().u32(mode).str(path));
+  }
+
+  public HelperProgram mkfile(String path, int mode, int opFlags) {
+    return add(OP_MKFILE, opFlags, "create(" + path + ")", new Payload().u32(mode).str(path));
+  }
+
+  public HelperProgram symlink(String target, String linkPath, int opFlags) {
+    return add(OP_SYMLINK, opFlags, "symlink(" + linkPath + " -> " + target + ")",
+        new Payload().str(target).str(linkPath));
+  }
+
+  public HelperProgram chdir(String path) {
+    return add(OP_CHDIR, 0, "chdir(" + path + ")", new Payload().str(path));
+  }
+
+  public HelperProgram pivotRoot(String newRoot, String putOld, String what) {
+    return add(OP_PIVOT_ROOT, 0, "pivot_root(" + what + ")", new Payload().str(newRoot).str(putOld));
+  }
+
+  public HelperProgram sethostname(String name) {
+    return add(OP_SETHOSTNAME, 0, "sethostname(" + name + ")", new Payload().str(name));
+  }
+
+  public HelperProgram setdomainname(String name) {
+    return add(OP_SETDOMAINNAME, 0, "setdomainname(" + name + ")", new Payload().str(name));
+  }
+
+  public HelperProgram prctl(int option, long arg2, String what) {
+    return add(OP_PRCTL, 0, "prctl(" + what + ")",
+        new Payload().u64(option).u64(arg2).u64(0).u64(0).u64(0));
+  }
+
+  public HelperProgram setgroups(long[] gids) {
+    Payload p = new Payload().u32(gids.length);
+    StringBuilder s = new StringBuilder();
+    for (long g : gids) {
+      p.u32((int) g);
+      s.append(s.length() == 0 ? "" : ",").append(g);
+    }
+    return add(OP_SETGROUPS, 0, "setgroups(" + s + ")", p);
+  }
+
+  public HelperProgram setresgid(long gid) {
+    int g = (int) gid;
+    return add(OP_SETRESGID, 0, "setresgid(" + gid + ")", new Payload().u32(g).u32(g).u32(g));
+  }
+
+  public HelperProgram setresuid(long uid) {
+    int u = (int) uid;
+    return add(OP_SETRESUID, 0, "setresuid(" + uid + ")", new Payload().u32(u).u32(u).u32(u));
+  }
+
+  /** capset(2) with 64-bit masks (bit n = capability n). */
+  public HelperProgram capset(long effective, long permitted, long inheritable) {
+    Payload p = new Payload();
+    for (long mask : new long[] {effective, permitted, inheritable}) {
+      p.u32((int) mask).u32((int) (mask >>> 32));
+    }
+    return add(OP_CAPSET, 0, "capset", p);
+  }
+
+  public HelperProgram setrlimit(int resource, String name, long soft, long hard) {
+    return add(OP_SETRLIMIT, 0, "setrlimit(" + name + "=" + soft + ":" + hard + ")",
+        new Payload().u32(resource).u32(0).u64(soft).u64(hard));
+  }
+
+  /** seccomp(SECCOMP_SET_MODE_FILTER) with a program of 8-byte {@code struct sock_filter} entries. */
+  public HelperProgram seccomp(int flags, byte[] program, String what) {
+    if (program.length % 8 != 0) {
+      throw new IllegalArgumentException("a BPF program is a multiple of 8 bytes: " + program.length);
+    }
+    return add(OP_SECCOMP, 0, "seccomp(" + what + ")",
+        new Payload().u32(flags).u32(program.length / 8).raw(program));
+  }
+
+  public HelperProgram writeFile(String path, String content, int opFlags) {
+    return add(OP_WRITE_FILE, opFlags, "write(" + path + ")", new Payload().str(path).str(content));
+  }
+
+  public HelperProgram setsid() {
+    return add(OP_SETSID, 0, "setsid", new Payload());
+  }
+
+  /** Marks every fd from {@code first} on close-on-exec, so only 0..first-1 reach the payload. */
+  public HelperProgram closeFrom(int first) {
+    return add(OP_CLOSE_FROM, 0, "close_range(" + first + ")", new Payload().u32(first));
+  }
+
+  /**
+   * Execs the first candidate path that exists (as execvp(3) walks PATH); the step is named after
+   * the command.
+   */
+  public HelperProgram exec(List<String> candidates, List<String> argv, Map<String, String> env) {
+    Payload p = new Payload().u32(candidates.size()).u32(argv.size()).u32(env.size());
+    candidates.forEach(p::str);
+    argv.forEach(p::str);
+    env.forEach((k, v) -> p.str(k + "=" + v));
+    return add(OP_EXEC, 0, "execve(" + argv.get(0) + ")", p);
+  }
+
+  /** The wire format: magic, length, then every operation 8-byte aligned. */
+  public byte[] encode() {
+    int total = 0;
+    for (Op op : ops) {
+      total += 8 + align8(op.payload().length);
+    }
+    ByteBuffer b = ByteBuffer.allocate(8 + total).order(ByteOrder.nativeOrder());
+    b.putInt(MAGIC).putInt(total);
+    for (Op op : ops) {
+      b.putShort((short) op.opcode()).putShort((short) op.flags()).putInt(op.payload().length);
+      b.put(op.payload());
+      b.position(b.position() + align8(op.payload().length) - op.payload().length);
+    }
+    return b.array();
+  }
+
+  private static int align8(int n) {
+    return (n + 7) & ~7;
+  }
+
+  /** Little helper to lay out one payload. */
+  private static final class Payload {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+    private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+
+    Payload u32(int v) {
+      scratch.clear();
+      scratch.putInt(v);
+      out.write(scratch.array(), 0, 4);
+      return this;
+    }
+
+    Payload u64(long v) {
+      scratch.clear();
+      scratch.putLong(v);
+      out.write(scratch.array(), 0, 8);
+      return this;
+    }
+
+    Payload str(String s) {
+      if (s.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("a string passed to the kernel must not contain NUL: " + s);
+      }
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      out.write(b, 0, b.length);
+      out.write(0);
+      return this;
+    }
+
+    Payload raw(byte[] b) {
+      out.write(b, 0, b.length);
+      return this;
+    }
+
+    byte[] bytes() {
+      return out.toByteArray();
+    }
+  }
+}

@@ -1,0 +1,416 @@
+package dev.containerj.namespaces.internal;
+
+import com.sun.jna.LastErrorException;
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.linux.internal.Fd;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.IdMapping;
+import dev.containerj.namespaces.LaunchException;
+import dev.containerj.namespaces.Redirect;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts one process through the native helper. The sequence, and who does what:
+ *
+ * <ol>
+ *   <li>Java: pipes for the program ("config"), the status reports and stdio; posix_spawn of the
+ *       helper from its sealed memfd with exactly those fds ({@link Spawner}).
+ *   <li>Java: {@code afterSpawn} (the helper joins the container's cgroup before it forks, so the
+ *       container is never outside its limits); then the program goes down the config pipe.
+ *   <li>Helper: setns/unshare, then clone into the new namespaces with CLONE_PARENT; it reports the
+ *       child's pid and exits. The child waits for the go byte.
+ *   <li>Java: writes uid_map/gid_map of the child, runs {@code beforeGo}, sends the go byte.
+ *   <li>Child: mounts, pivot_root, credentials, capabilities, no_new_privs, seccomp, execve. The status
+ *       pipe is close-on-exec: end-of-file without an error record means execve succeeded.
+ * </ol>
+ *
+ * Any failure kills and reaps what was started and closes every fd before the exception leaves.
+ */
+public final class Launcher {
+  private static final int ST_PID = 1;
+  private static final int ST_ERROR = 2;
+
+  private Launcher() {}
+
+  public static LaunchedProcess launch(LaunchRequest req) throws LaunchException {
+    Start s = new Start(req);
+    try {
+      return s.run();
+    } catch (LaunchException | RuntimeException | Error e) {
+      s.abort();
+      throw e;
+    }
+  }
+
+  /** The state of one start, so that abort() knows what to undo. */
+  private static final class Start {
+    private final LaunchRequest req;
+    private final List<Fd> closeAlways = new ArrayList<>();
+    private @Nullable Fd configWrite;
+    private @Nullable Fd statusRead;
+    private @Nullable OutputStream stdinStream;
+    private @Nullable InputStream stdoutStream;
+    private @Nullable InputStream stderrStream;
+    private int helperPid = -1;
+    private int pid = -1;
+    private int pidfd = -1;
+
+    Start(LaunchRequest req) {
+      this.req = req;
+    }
+
+    LaunchedProcess run() throws LaunchException {
+      HelperProgram program = req.program();
+      String helperPath = NativeHelper.get().path();
+
+      int nPass = req.passFds().size();
+      int configTarget = 3 + nPass;
+      int statusTarget = configTarget + 1;
+      int firstClosed = statusTarget + 1;
+
+      List<Spawner.FileAction> actions = new ArrayList<>();
+      stdio(0, req.stdin(), true, actions);
+      stdio(1, req.stdout(), false, actions);
+      stdio(2, req.stderr(), false, actions);
+      for (int i = 0; i < nPass; i++) {
+        actions.add(Spawner.FileAction.dup2(outOfRange(req.passFds().get(i), firstClosed), 3 + i));
+      }
+      int[] config = pipe("pipe2(config)");
+      configWrite = own(config[1]);
+      Fd configRead = own(config[0]);
+      closeAlways.add(configRead);
+      int[] status = pipe("pipe2(status)");
+      statusRead = own(status[0]);
+      Fd statusWrite = own(status[1]);
+      closeAlways.add(statusWrite);
+      actions.add(Spawner.FileAction.dup2(outOfRange(configRead.get(), firstClosed), configTarget));
+      actions.add(Spawner.FileAction.dup2(outOfRange(statusWrite.get(), firstClosed), statusTarget));
+
+      FaultPlan.check("posix_spawn(containerj-helper)");
+      helperPid = Spawner.spawn(helperPath, new String[] {"containerj-helper",
+          Integer.toString(configTarget), Integer.toString(statusTarget), Integer.toString(firstClosed)}, actions);
+      // Our copies of the child's ends must go, or end-of-file never comes.
+      closeAlways.forEach(Fd::close);
+
+      if (req.afterSpawn() != null) {
+        runHook("join cgroup", req.afterSpawn(), helperPid);
+      }
+      FaultPlan plan = FaultPlan.current();
+      if (plan != null && plan.helperStep() >= 0 && plan.helperStep() < program.size()) {
+        program.injectFault(plan.helperStep());
+      }
+      FaultPlan.check("write(config pipe)");
+      writeAll(configWrite, program.encode(), "write(config pipe)");
+
+      int[] rec = readRecord();
+      if (rec == null) {
+        throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+      }
+      if (rec[0] == ST_ERROR) {
+        throw new LaunchException(program.step(rec[1]), rec[2], null);
+      }
+      pid = rec[3];
+      Reaper.waitBlocking(helperPid);
+      helperPid = -1;
+      pidfd = Reaper.openPidfd(pid);
+
+      if (req.userNamespace()) {
+        writeIdMaps();
+      }
+      if (req.beforeGo() != null) {
+        runHook("prepare container", req.beforeGo(), pid);
+      }
+      FaultPlan.check("write(go)");
+      writeAll(configWrite, new byte[] {'G'}, "write(go)");
+      configWrite.close();
+
+      rec = readRecord();
+      if (rec != null) {
+        if (rec[0] == ST_ERROR) {
+          throw new LaunchException(program.step(rec[1]), rec[2], null);
+        }
+        throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+      }
+      statusRead.close();
+      LaunchedProcess p = new LaunchedProcess(pid, pidfd, Reaper.watch(pid, pidfd),
+          stdinStream, stdoutStream, stderrStream);
+      pid = -1; // owned by the process handle now
+      pidfd = -1;
+      return p;
+    }
+
+    /** Undo: kill and reap whatever runs, close every fd. Never throws. */
+    void abort() {
+      if (configWrite != null) {
+        configWrite.close(); // a child blocked on the go byte sees end-of-file and exits
+      }
+      if (pid > 0) {
+        try {
+          LibC.kill(pid, Constants.SIGKILL);
+        } catch (LastErrorException ignored) {
+          // already gone
+        }
+        Reaper.waitBlocking(pid);
+      }
+      if (helperPid > 0) {
+        try {
+          LibC.kill(helperPid, Constants.SIGKILL);
+        } catch (LastErrorException ignored) {
+          // already gone
+        }
+        Reaper.waitBlocking(helperPid);
+      }
+      if (pidfd >= 0) {
+        new Fd(pidfd).close();
+      }
+      if (statusRead != null) {
+        statusRead.close();
+      }
+      closeAlways.forEach(Fd::close);
+      closeQuietly(stdinStream);
+      closeQuietly(stdoutStream);
+      closeQuietly(stderrStream);
+    }
+
+    private void stdio(int fd, Redirect r, boolean input, List<Spawner.FileAction> actions)
+        throws LaunchException {
+      switch (r.type()) {
+        case INHERIT:
+          return;
+        case DISCARD:
+          actions.add(Spawner.FileAction.open(fd, "/dev/null", input ? Constants.O_RDONLY : Constants.O_WRONLY, 0));
+          return;
+        case FILE: {
+          int flags = input ? Constants.O_RDONLY
+              : Constants.O_WRONLY | Constants.O_CREAT | (r.append() ? Constants.O_APPEND : Constants.O_TRUNC);
+          actions.add(Spawner.FileAction.open(fd, String.valueOf(r.file()), flags, 0644));
+          return;
+        }
+        case PIPE: {
+          int[] p = pipe("pipe2(" + (fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr") + ")");
+          Fd read = own(p[0]);
+          Fd write = own(p[1]);
+          // Open Java's end through /proc while this JVM still holds both ends: opening a pipe end
+          // via /proc waits for the other side (fifo(7)), which we hold, so it never blocks.
+          Fd javaEnd = input ? write : read;
+          Fd childEnd = input ? read : write;
+          closeAlways.add(javaEnd);
+          closeAlways.add(childEnd);
+          String proc = "/proc/self/fd/" + javaEnd.get();
+          try {
+            if (input) {
+              stdinStream = new FileOutputStream(proc);
+            } else if (fd == 1) {
+              stdoutStream = new PipeInputStream(new FileInputStream(proc));
+            } else {
+              stderrStream = new PipeInputStream(new FileInputStream(proc));
+            }
+          } catch (IOException e) {
+            throw new LaunchException("open(" + proc + ")", e);
+          }
+          actions.add(Spawner.FileAction.dup2(childEnd.get(), fd));
+          return;
+        }
+        default:
+          throw new IllegalStateException("unknown redirect " + r);
+      }
+    }
+
+    /** A source fd inside the target range would be overwritten by an earlier dup2: move it up. */
+    private int outOfRange(int fd, int firstClosed) throws LaunchException {
+      if (fd >= firstClosed) {
+        return fd;
+      }
+      try {
+        Fd moved = own(LibC.fcntl(fd, Constants.F_DUPFD_CLOEXEC, firstClosed));
+        closeAlways.add(moved);
+        return moved.get();
+      } catch (LastErrorException e) {
+        throw new LaunchException("fcntl(F_DUPFD_CLOEXEC, " + fd + ")", e.getErrorCode(), null);
+      }
+    }
+
+    private void writeIdMaps() throws LaunchException {
+      boolean root = LibC.geteuid() == 0;
+      String base = "/proc/" + pid + "/";
+      if (needsHelperTool(req.uidMappings(), root, LibC.geteuid())) {
+        runIdTool("newuidmap", req.uidMappings());
+      } else {
+        FaultPlan.check("write(" + base + "uid_map)");
+        writeProcFile(base + "uid_map", mapText(req.uidMappings()));
+      }
+      if (needsHelperTool(req.gidMappings(), root, LibC.getegid())) {
+        runIdTool("newgidmap", req.gidMappings());
+      } else {
+        if (!root) {
+          // user_namespaces(7): an unprivileged writer must give up setgroups(2) first.
+          FaultPlan.check("write(" + base + "setgroups)");
+          writeProcFile(base + "setgroups", "deny");
+        }
+        FaultPlan.check("write(" + base + "gid_map)");
+        writeProcFile(base + "gid_map", mapText(req.gidMappings()));
+      }
+    }
+
+    private void runIdTool(String tool, List<IdMapping> maps) throws LaunchException {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(tool);
+      cmd.add(Integer.toString(pid));
+      for (IdMapping m : maps) {
+        cmd.add(Long.toString(m.containerId()));
+        cmd.add(Long.toString(m.hostId()));
+        cmd.add(Long.toString(m.size()));
+      }
+      try {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          p.destroyForcibly();
+          throw new LaunchException(String.join(" ", cmd), Constants.EPERM, out.isEmpty() ? "exit " + p.exitValue() : out);
+        }
+      } catch (IOException e) {
+        throw new LaunchException(String.join(" ", cmd), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LaunchException(String.join(" ", cmd), e);
+      }
+    }
+
+    private int @Nullable [] readRecord() throws LaunchException {
+      byte[] buf = new byte[16];
+      int got = 0;
+      while (got < buf.length) {
+        long n;
+        try {
+          byte[] chunk = got == 0 ? buf : new byte[buf.length - got];
+          n = LibC.read(statusRead.get(), chunk, chunk.length);
+          if (n > 0 && got > 0) {
+            System.arraycopy(chunk, 0, buf, got, (int) n);
+          }
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == Constants.EINTR) {
+            continue;
+          }
+          throw new LaunchException("read(status pipe)", e.getErrorCode(), null);
+        }
+        if (n == 0) {
+          if (got == 0) {
+            return null;
+          }
+          throw new LaunchException("read(status pipe)", Constants.EINVAL, "truncated record");
+        }
+        got += (int) n;
+      }
+      ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
+      return new int[] {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
+    }
+
+    private Fd own(int fd) {
+      return new Fd(fd);
+    }
+  }
+
+  /** An unprivileged caller can write one line mapping its own id; anything else needs newuidmap. */
+  static boolean needsHelperTool(List<IdMapping> maps, boolean root, int ownId) {
+    if (root) {
+      return false;
+    }
+    return !(maps.size() == 1 && maps.get(0).size() == 1 && maps.get(0).hostId() == ownId);
+  }
+
+  static String mapText(List<IdMapping> maps) {
+    StringBuilder s = new StringBuilder();
+    for (IdMapping m : maps) {
+      s.append(m.toMapLine());
+    }
+    return s.toString();
+  }
+
+  private static int[] pipe(String step) throws LaunchException {
+    FaultPlan.check(step);
+    int[] fds = new int[2];
+    try {
+      LibC.pipe2(fds, Constants.O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw new LaunchException(step, e.getErrorCode(), null);
+    }
+    return fds;
+  }
+
+  /** One write(2) to a /proc file (uid_map must be written in a single call). */
+  public static void writeProcFile(String path, String content) throws LaunchException {
+    byte[] b = content.getBytes(StandardCharsets.UTF_8);
+    int fd;
+    try {
+      fd = LibC.open(path, Constants.O_WRONLY | Constants.O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw new LaunchException("open(" + path + ")", e.getErrorCode(), null);
+    }
+    try (Fd f = new Fd(fd)) {
+      long n = LibC.write(f.get(), b, b.length);
+      if (n != b.length) {
+        throw new LaunchException("write(" + path + ")", Constants.EINVAL, "short write");
+      }
+    } catch (LastErrorException e) {
+      throw new LaunchException("write(" + path + ")", e.getErrorCode(), "content: " + content.trim().replace('\n', ','));
+    }
+  }
+
+  private static void writeAll(Fd fd, byte[] data, String step) throws LaunchException {
+    int off = 0;
+    while (off < data.length) {
+      try {
+        byte[] chunk = off == 0 ? data : java.util.Arrays.copyOfRange(data, off, data.length);
+        off += (int) LibC.write(fd.get(), chunk, chunk.length);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != Constants.EINTR) {
+          throw new LaunchException(step, e.getErrorCode(), null);
+        }
+      }
+    }
+  }
+
+  private static void runHook(String step, LaunchRequest.PidHook hook, int pid) throws LaunchException {
+    FaultPlan.check(step);
+    try {
+      hook.run(pid);
+    } catch (LaunchException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new LaunchException(step, e);
+    }
+  }
+
+  /**
+   * Hides FileInputStream's readAllBytes/transferTo, which on JDK 17 seek the file and fail with
+   * ESPIPE on a pipe; the plain read loop of InputStream works.
+   */
+  private static final class PipeInputStream extends java.io.FilterInputStream {
+    PipeInputStream(InputStream in) {
+      super(in);
+    }
+  }
+
+  private static void closeQuietly(@Nullable AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // cleanup path
+      }
+    }
+  }
+
+}

@@ -1,0 +1,85 @@
+package dev.containerj.namespaces.internal;
+
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.namespaces.Namespace;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Pieces of helper programs shared by the plain launcher and the container start. */
+public final class ProgramSteps {
+  /** The PATH a container gets when its environment has none (Docker's). */
+  public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private ProgramSteps() {}
+
+  /** clone(2)/setns(2) flag of a namespace. */
+  public static int flag(Namespace ns) {
+    switch (ns) {
+      case USER:
+        return Constants.CLONE_NEWUSER;
+      case MOUNT:
+        return Constants.CLONE_NEWNS;
+      case PID:
+        return Constants.CLONE_NEWPID;
+      case UTS:
+        return Constants.CLONE_NEWUTS;
+      case IPC:
+        return Constants.CLONE_NEWIPC;
+      case NET:
+        return Constants.CLONE_NEWNET;
+      case CGROUP:
+        return Constants.CLONE_NEWCGROUP;
+      case TIME:
+        return Constants.CLONE_NEWTIME;
+      default:
+        throw new IllegalArgumentException("unknown namespace " + ns);
+    }
+  }
+
+  /**
+   * Adds the clone into {@code namespaces} (all but TIME, which clone(2) cannot take: the child
+   * unshares it, and execve moves the payload into it) followed by the wait for Java's go-ahead.
+   */
+  public static void cloneInto(HelperProgram p, Set<Namespace> namespaces) {
+    long flags = 0;
+    StringBuilder what = new StringBuilder();
+    for (Namespace ns : namespaces) {
+      if (ns != Namespace.TIME) {
+        flags |= flag(ns);
+        what.append(what.length() == 0 ? "" : ",").append(ns.procName());
+      }
+    }
+    p.clone(flags, what.length() == 0 ? "no new namespaces" : what.toString());
+    p.waitForGo();
+    if (namespaces.contains(Namespace.TIME)) {
+      p.unshare(Constants.CLONE_NEWTIME, "time");
+    }
+  }
+
+  /** Group list, gid, then uid: the order in which each call is still permitted. */
+  public static void credentials(HelperProgram p, long uid, long gid, long[] groups, boolean setGroups) {
+    if (setGroups) {
+      p.setgroups(groups);
+    }
+    p.setresgid(gid);
+    p.setresuid(uid);
+  }
+
+  /**
+   * The execve candidates for {@code command}, as execvp(3) would try them: the path itself when it
+   * has a slash, else each directory of PATH.
+   */
+  public static List<String> candidates(String command, Map<String, String> env) {
+    if (command.indexOf('/') >= 0) {
+      return List.of(command);
+    }
+    String path = env.getOrDefault("PATH", DEFAULT_PATH);
+    List<String> out = new ArrayList<>();
+    for (String dir : path.split(":", -1)) {
+      out.add((dir.isEmpty() ? "." : dir) + "/" + command);
+    }
+    return out;
+  }
+}
