@@ -6,5 +6,5 @@ module dev.containerj.core {
   requires transitive dev.containerj.net;
   requires static org.jspecify;
 
-  // exports dev.containerj.core;
+  exports dev.containerj.core;
 }

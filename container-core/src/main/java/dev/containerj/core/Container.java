@@ -1,0 +1,158 @@
+package dev.containerj.core;
+
+import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.core.internal.StateRecord;
+import dev.containerj.core.internal.StateStore;
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.NamespacedProcess;
+import dev.containerj.namespaces.Signal;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A running container: the handle returned by {@link #start(ContainerSpec)}.
+ *
+ * <p><b>A Container must be closed.</b> {@link #close()} kills every process of the container (its
+ * pid 1 and, with it, the whole pid namespace), waits for them, and removes what the start created
+ * (the state record; the mounts live in the container's own mount namespace and vanish with it). It is
+ * idempotent and never throws. Use try-with-resources:
+ *
+ * <pre>{@code
+ * try (Container c = Container.start(spec)) {
+ *   ExitStatus status = c.waitFor();
+ * }
+ * }</pre>
+ *
+ * <p>Unless the spec is {@linkplain ContainerSpec#detached() detached}, the container also dies when
+ * this JVM exits, even by {@code kill -9}. {@link #reapOrphans()} removes what a crashed JVM left in
+ * the state directory.
+ */
+public final class Container implements AutoCloseable {
+  private final String id;
+  private final ContainerSpec spec;
+  private final NamespacedProcess process;
+  private final StateStore store;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store) {
+    this.id = id;
+    this.spec = spec;
+    this.process = process;
+    this.store = store;
+  }
+
+  /**
+   * Starts a container and returns once its payload has been exec'd.
+   *
+   * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
+   *     that the start had created is removed by then
+   * @throws UnsupportedOperationException when this host lacks what the spec needs, saying what
+   */
+  public static Container start(ContainerSpec spec) {
+    ContainerStarter.Started s = ContainerStarter.start(spec);
+    Container c = new Container(s.id(), spec, s.process(), s.store());
+    // The record describes live containers only: drop it as soon as the payload ends.
+    s.process().onExit().whenComplete((status, err) -> s.store().remove(s.id()));
+    return c;
+  }
+
+  /** The container's id: 32 hex digits; the first 12 are its default hostname. */
+  public String id() {
+    return id;
+  }
+
+  /** The pid of the container's pid 1 as seen from this JVM. */
+  public int pid() {
+    return process.pid();
+  }
+
+  public ContainerSpec spec() {
+    return spec;
+  }
+
+  /** Blocks until the payload (pid 1) has ended. */
+  public ExitStatus waitFor() throws InterruptedException {
+    return process.waitFor();
+  }
+
+  /** Waits at most {@code timeout}; empty if the payload still runs then. */
+  public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout);
+  }
+
+  /** Completes when the payload has ended. */
+  public CompletableFuture<ExitStatus> onExit() {
+    return process.onExit();
+  }
+
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** Sends a signal to the payload (pid 1 in the container; it ignores signals it has no handler for). */
+  public void signal(Signal signal) {
+    process.signal(signal);
+  }
+
+  /** SIGKILL to pid 1: the kernel then kills every process of the pid namespace. */
+  public void kill() {
+    process.kill();
+  }
+
+  /** The payload's stdin when the spec asked for {@code Redirect.PIPE}, else null. */
+  public @Nullable OutputStream stdin() {
+    return process.stdin();
+  }
+
+  /** The payload's stdout when the spec asked for {@code Redirect.PIPE}, else null. */
+  public @Nullable InputStream stdout() {
+    return process.stdout();
+  }
+
+  /** The payload's stderr when the spec asked for {@code Redirect.PIPE}, else null. */
+  public @Nullable InputStream stderr() {
+    return process.stderr();
+  }
+
+  /** Kills every process of the container, waits for them and removes its state. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    process.close();
+    store.remove(id);
+  }
+
+  @Override
+  public String toString() {
+    return "Container[" + id.substring(0, 12) + ", pid " + process.pid() + ", " + spec.command() + "]";
+  }
+
+  /** The containers of this user recorded in the state directory, by any JVM. */
+  public static List<ContainerInfo> list() {
+    List<ContainerInfo> out = new ArrayList<>();
+    for (StateRecord r : StateStore.forCurrentUser().list()) {
+      out.add(new ContainerInfo(r.id(), r.pid(), StateStore.isSameProcess(r.pid(), r.pidStartTime()),
+          r.ownerPid(), StateStore.isSameProcess(r.ownerPid(), r.ownerStartTime()), r.detached(),
+          Instant.ofEpochMilli(r.createdMillis()), r.command()));
+    }
+    return out;
+  }
+
+  /**
+   * Kills the containers whose owning JVM died (unless detached) and removes their state. Returns the
+   * ids it cleaned. Safe to call at any time, from any JVM of the same user.
+   */
+  public static List<String> reapOrphans() {
+    return StateStore.forCurrentUser().reapOrphans();
+  }
+}

@@ -1,0 +1,14 @@
+package dev.containerj.core;
+
+/** A container operation failed. Unchecked, as with Testcontainers: the caller usually cannot recover. */
+public class ContainerException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public ContainerException(String message) {
+    super(message);
+  }
+
+  public ContainerException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,456 @@
+package dev.containerj.core;
+
+import dev.containerj.core.internal.SpecValidator;
+import dev.containerj.namespaces.Capability;
+import dev.containerj.namespaces.IdMapping;
+import dev.containerj.namespaces.Namespace;
+import dev.containerj.namespaces.Redirect;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to run and how: plain, immutable data, validated when built. Start it with {@link
+ * Container#start(ContainerSpec)}.
+ *
+ * <p>The defaults are the secure ones of a {@code docker run} with nothing added: every namespace
+ * (user, mount, pid, uts, ipc, cgroup, and a network namespace with only loopback), Docker's default
+ * capability set, no_new_privs, masked and read-only /proc paths, a minimal /dev, only fds 0-2, the
+ * host's {@code /} read-only as root filesystem with a private {@code /tmp}, and a container that dies
+ * with this JVM. Each can be relaxed explicitly.
+ *
+ * <pre>{@code
+ * ContainerSpec spec = ContainerSpec.builder()
+ *     .command("sh", "-c", "echo hello from $(hostname)")
+ *     .hostname("box")
+ *     .stdout(Redirect.PIPE)
+ *     .build();
+ * }</pre>
+ */
+public final class ContainerSpec {
+  /** runc's default masked paths: unreadable in the container. */
+  public static final List<String> DEFAULT_MASKED_PATHS = List.of(
+      "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+      "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap");
+
+  /** runc's default read-only paths. */
+  public static final List<String> DEFAULT_READONLY_PATHS = List.of(
+      "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+  private final List<String> command;
+  private final Map<String, String> environment;
+  private final String workingDirectory;
+  private final RootFs rootfs;
+  private final @Nullable String hostname;
+  private final long uid;
+  private final long gid;
+  private final List<Long> supplementaryGroups;
+  private final List<MountSpec> mounts;
+  private final boolean privateTmp;
+  private final NetworkMode network;
+  private final Set<Namespace> namespaces;
+  private final List<IdMapping> uidMappings;
+  private final List<IdMapping> gidMappings;
+  private final Set<Capability> capabilities;
+  private final boolean noNewPrivileges;
+  private final List<String> maskedPaths;
+  private final List<String> readonlyPaths;
+  private final List<Rlimit> rlimits;
+  private final Redirect stdin;
+  private final Redirect stdout;
+  private final Redirect stderr;
+  private final boolean detached;
+
+  private ContainerSpec(Builder b) {
+    this.command = List.copyOf(b.command);
+    this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+    this.workingDirectory = b.workingDirectory;
+    this.rootfs = b.rootfs;
+    this.hostname = b.hostname;
+    this.uid = b.uid;
+    this.gid = b.gid;
+    this.supplementaryGroups = List.copyOf(b.supplementaryGroups);
+    this.mounts = List.copyOf(b.mounts);
+    this.privateTmp = b.privateTmp;
+    this.network = b.network;
+    this.namespaces = Collections.unmodifiableSet(b.namespaces == null
+        ? defaultNamespaces(b.network) : EnumSet.copyOf(b.namespaces));
+    this.uidMappings = List.copyOf(b.uidMappings);
+    this.gidMappings = List.copyOf(b.gidMappings);
+    this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty()
+        ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
+    this.noNewPrivileges = b.noNewPrivileges;
+    this.maskedPaths = List.copyOf(b.maskedPaths);
+    this.readonlyPaths = List.copyOf(b.readonlyPaths);
+    this.rlimits = List.copyOf(b.rlimits);
+    this.stdin = b.stdin;
+    this.stdout = b.stdout;
+    this.stderr = b.stderr;
+    this.detached = b.detached;
+  }
+
+  private static Set<Namespace> defaultNamespaces(NetworkMode network) {
+    EnumSet<Namespace> s = EnumSet.of(Namespace.USER, Namespace.MOUNT, Namespace.PID, Namespace.UTS,
+        Namespace.IPC, Namespace.CGROUP);
+    if (network != NetworkMode.HOST) {
+      s.add(Namespace.NET);
+    }
+    return s;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this spec's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The payload's argv; {@code command().get(0)} is looked up in PATH when it has no slash. */
+  public List<String> command() {
+    return command;
+  }
+
+  /** The payload's whole environment (it starts clean; PATH is added when absent). */
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  /** The working directory inside the container. Default {@code /}. */
+  public String workingDirectory() {
+    return workingDirectory;
+  }
+
+  public RootFs rootfs() {
+    return rootfs;
+  }
+
+  /** The hostname; null means the first 12 characters of the container id. */
+  public @Nullable String hostname() {
+    return hostname;
+  }
+
+  /** The payload's uid inside the container. Default 0. */
+  public long uid() {
+    return uid;
+  }
+
+  /** The payload's gid inside the container. Default 0. */
+  public long gid() {
+    return gid;
+  }
+
+  public List<Long> supplementaryGroups() {
+    return supplementaryGroups;
+  }
+
+  /** Extra bind and tmpfs mounts, in order. */
+  public List<MountSpec> mounts() {
+    return mounts;
+  }
+
+  /** Whether {@code /tmp} is a private tmpfs that vanishes with the container. Default true. */
+  public boolean privateTmp() {
+    return privateTmp;
+  }
+
+  public NetworkMode network() {
+    return network;
+  }
+
+  /** The namespaces the container gets. */
+  public Set<Namespace> namespaces() {
+    return namespaces;
+  }
+
+  /** uid_map lines; empty means the default (see {@link Builder#uidMappings}). */
+  public List<IdMapping> uidMappings() {
+    return uidMappings;
+  }
+
+  public List<IdMapping> gidMappings() {
+    return gidMappings;
+  }
+
+  /** The capabilities the payload may have (its bounding set). Default {@link Capability#DEFAULT_SET}. */
+  public Set<Capability> capabilities() {
+    return capabilities;
+  }
+
+  /** Whether PR_SET_NO_NEW_PRIVS is set, so setuid binaries gain nothing. Default true. */
+  public boolean noNewPrivileges() {
+    return noNewPrivileges;
+  }
+
+  public List<String> maskedPaths() {
+    return maskedPaths;
+  }
+
+  public List<String> readonlyPaths() {
+    return readonlyPaths;
+  }
+
+  public List<Rlimit> rlimits() {
+    return rlimits;
+  }
+
+  /** Where stdin comes from. Default {@link Redirect#DISCARD} (/dev/null). */
+  public Redirect stdin() {
+    return stdin;
+  }
+
+  /** Where stdout goes. Default {@link Redirect#INHERIT}. */
+  public Redirect stdout() {
+    return stdout;
+  }
+
+  /** Where stderr goes. Default {@link Redirect#INHERIT}. */
+  public Redirect stderr() {
+    return stderr;
+  }
+
+  /** Whether the container outlives this JVM. Default false: it dies with the JVM. */
+  public boolean detached() {
+    return detached;
+  }
+
+  @Override
+  public String toString() {
+    return "ContainerSpec{command=" + command + ", rootfs=" + rootfs + ", network=" + network
+        + ", namespaces=" + namespaces + ", uid=" + uid + ", gid=" + gid + ", mounts=" + mounts + "}";
+  }
+
+  /**
+   * Builder of a {@link ContainerSpec}. {@link #build()} checks every rule and reports all
+   * violations in one {@link SpecValidationException}.
+   */
+  public static final class Builder {
+    private List<String> command = List.of();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private String workingDirectory = "/";
+    private RootFs rootfs = RootFs.host();
+    private @Nullable String hostname;
+    private long uid;
+    private long gid;
+    private List<Long> supplementaryGroups = List.of();
+    private final List<MountSpec> mounts = new ArrayList<>();
+    private boolean privateTmp = true;
+    private NetworkMode network = NetworkMode.LOOPBACK;
+    private @Nullable Set<Namespace> namespaces;
+    private List<IdMapping> uidMappings = List.of();
+    private List<IdMapping> gidMappings = List.of();
+    private Set<Capability> capabilities = EnumSet.copyOf(Capability.DEFAULT_SET);
+    private boolean noNewPrivileges = true;
+    private List<String> maskedPaths = DEFAULT_MASKED_PATHS;
+    private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
+    private final List<Rlimit> rlimits = new ArrayList<>();
+    private Redirect stdin = Redirect.DISCARD;
+    private Redirect stdout = Redirect.INHERIT;
+    private Redirect stderr = Redirect.INHERIT;
+    private boolean detached;
+
+    private Builder() {}
+
+    private Builder(ContainerSpec s) {
+      command = s.command;
+      environment.putAll(s.environment);
+      workingDirectory = s.workingDirectory;
+      rootfs = s.rootfs;
+      hostname = s.hostname;
+      uid = s.uid;
+      gid = s.gid;
+      supplementaryGroups = s.supplementaryGroups;
+      mounts.addAll(s.mounts);
+      privateTmp = s.privateTmp;
+      network = s.network;
+      namespaces = EnumSet.copyOf(s.namespaces);
+      uidMappings = s.uidMappings;
+      gidMappings = s.gidMappings;
+      capabilities = s.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(s.capabilities);
+      noNewPrivileges = s.noNewPrivileges;
+      maskedPaths = s.maskedPaths;
+      readonlyPaths = s.readonlyPaths;
+      rlimits.addAll(s.rlimits);
+      stdin = s.stdin;
+      stdout = s.stdout;
+      stderr = s.stderr;
+      detached = s.detached;
+    }
+
+    /** The payload's argv. Required. */
+    public Builder command(String... argv) {
+      return command(List.of(argv));
+    }
+
+    public Builder command(List<String> argv) {
+      this.command = List.copyOf(argv);
+      return this;
+    }
+
+    /** Sets one environment variable (the environment starts empty). */
+    public Builder env(String name, String value) {
+      environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Replaces the whole environment. */
+    public Builder environment(Map<String, String> env) {
+      environment.clear();
+      environment.putAll(env);
+      return this;
+    }
+
+    public Builder workingDirectory(String dir) {
+      this.workingDirectory = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    public Builder rootfs(RootFs rootfs) {
+      this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
+      return this;
+    }
+
+    /** Makes the root filesystem read-only (a directory root given as writable becomes read-only). */
+    public Builder readOnlyRootfs() {
+      this.rootfs = rootfs.readOnly();
+      return this;
+    }
+
+    public Builder hostname(@Nullable String hostname) {
+      this.hostname = hostname;
+      return this;
+    }
+
+    /** The payload's uid and gid inside the container. */
+    public Builder user(long uid, long gid) {
+      this.uid = uid;
+      this.gid = gid;
+      return this;
+    }
+
+    public Builder supplementaryGroups(List<Long> groups) {
+      this.supplementaryGroups = List.copyOf(groups);
+      return this;
+    }
+
+    /** Adds a mount; mounts are made in the order added, after /proc, /dev, /sys and /tmp. */
+    public Builder mount(MountSpec mount) {
+      mounts.add(Objects.requireNonNull(mount, "mount"));
+      return this;
+    }
+
+    public Builder privateTmp(boolean privateTmp) {
+      this.privateTmp = privateTmp;
+      return this;
+    }
+
+    /** The network; {@link NetworkMode#HOST} also drops the network namespace from the default set. */
+    public Builder network(NetworkMode network) {
+      this.network = Objects.requireNonNull(network, "network");
+      return this;
+    }
+
+    /**
+     * The namespaces to create, replacing the default set. The mount namespace is required; without
+     * a pid namespace, closing kills only the payload itself, not processes it left behind.
+     */
+    public Builder namespaces(Set<Namespace> namespaces) {
+      this.namespaces = namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : EnumSet.copyOf(namespaces);
+      return this;
+    }
+
+    /**
+     * uid_map lines. Default: as root, every id maps to itself; as an ordinary user, the payload's
+     * uid maps to the caller's own uid (a single id). Ranges as an ordinary user go through
+     * newuidmap(1) and /etc/subuid.
+     */
+    public Builder uidMappings(List<IdMapping> mappings) {
+      this.uidMappings = List.copyOf(mappings);
+      return this;
+    }
+
+    /** gid_map lines; defaults as for {@link #uidMappings}. */
+    public Builder gidMappings(List<IdMapping> mappings) {
+      this.gidMappings = List.copyOf(mappings);
+      return this;
+    }
+
+    /** Replaces the capability set. */
+    public Builder capabilities(Set<Capability> caps) {
+      this.capabilities = caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
+      return this;
+    }
+
+    public Builder addCapability(Capability cap) {
+      capabilities.add(cap);
+      return this;
+    }
+
+    public Builder dropCapability(Capability cap) {
+      capabilities.remove(cap);
+      return this;
+    }
+
+    public Builder noNewPrivileges(boolean on) {
+      this.noNewPrivileges = on;
+      return this;
+    }
+
+    public Builder maskedPaths(List<String> paths) {
+      this.maskedPaths = List.copyOf(paths);
+      return this;
+    }
+
+    public Builder readonlyPaths(List<String> paths) {
+      this.readonlyPaths = List.copyOf(paths);
+      return this;
+    }
+
+    public Builder rlimit(Rlimit limit) {
+      rlimits.add(Objects.requireNonNull(limit, "limit"));
+      return this;
+    }
+
+    public Builder stdin(Redirect r) {
+      this.stdin = Objects.requireNonNull(r, "stdin");
+      return this;
+    }
+
+    public Builder stdout(Redirect r) {
+      this.stdout = Objects.requireNonNull(r, "stdout");
+      return this;
+    }
+
+    public Builder stderr(Redirect r) {
+      this.stderr = Objects.requireNonNull(r, "stderr");
+      return this;
+    }
+
+    /** Whether the container outlives this JVM (it is then not killed when the JVM exits). */
+    public Builder detached(boolean detached) {
+      this.detached = detached;
+      return this;
+    }
+
+    /**
+     * Checks every rule (see {@link SpecValidationException}) and builds the spec. Reads the host
+     * filesystem (does the rootfs exist?) but creates nothing.
+     */
+    public ContainerSpec build() {
+      ContainerSpec spec = new ContainerSpec(this);
+      List<SpecValidationException.Violation> v = SpecValidator.validate(spec);
+      if (!v.isEmpty()) {
+        throw new SpecValidationException(v);
+      }
+      return spec;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package dev.containerj.core;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One extra mount in the container: a bind mount of a host path, or a fresh tmpfs.
+ *
+ * @param type bind or tmpfs
+ * @param source the host path of a bind mount; null for tmpfs
+ * @param target the absolute path inside the container
+ * @param readOnly whether the container may not write to it
+ * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+ */
+public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
+  /** The kind of mount. */
+  public enum Type {
+    BIND,
+    TMPFS
+  }
+
+  public MountSpec {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(target, "target");
+  }
+
+  /** Bind-mounts host path {@code source} at {@code target}, read-write. */
+  public static MountSpec bind(Path source, String target) {
+    return new MountSpec(Type.BIND, source, target, false, 0);
+  }
+
+  /** Bind-mounts host path {@code source} at {@code target}, read-only. */
+  public static MountSpec bindReadOnly(Path source, String target) {
+    return new MountSpec(Type.BIND, source, target, true, 0);
+  }
+
+  /** A new empty tmpfs at {@code target} (mode 1777). */
+  public static MountSpec tmpfs(String target) {
+    return new MountSpec(Type.TMPFS, null, target, false, 0);
+  }
+
+  /** A new empty tmpfs of at most {@code sizeBytes}. */
+  public static MountSpec tmpfs(String target, long sizeBytes) {
+    return new MountSpec(Type.TMPFS, null, target, false, sizeBytes);
+  }
+
+  /**
+   * Parses Docker's {@code -v HOST:CONTAINER[:ro|rw]} syntax.
+   *
+   * @throws IllegalArgumentException naming the value when it has the wrong form
+   */
+  public static MountSpec parseVolume(String spec) {
+    String[] parts = spec.split(":", -1);
+    if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
+      throw new IllegalArgumentException("volume must be HOST:CONTAINER[:ro|rw]: " + spec);
+    }
+    boolean ro = false;
+    if (parts.length == 3) {
+      if (parts[2].equals("ro")) {
+        ro = true;
+      } else if (!parts[2].equals("rw")) {
+        throw new IllegalArgumentException("volume option must be ro or rw: " + spec);
+      }
+    }
+    return new MountSpec(Type.BIND, Path.of(parts[0]), parts[1], ro, 0);
+  }
+}

@@ -1,0 +1,46 @@
+package dev.containerj.core;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A {@link ContainerSpec} breaks one or more rules. All violations are reported at once, each naming
+ * the field, the value and the rule: {@code "hostname must be 1-63 letters, digits or '-' (RFC 1123):
+ * -bad-"}. Thrown before any kernel resource is touched.
+ */
+public class SpecValidationException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * One broken rule.
+   *
+   * @param field the field, as {@code "mounts[1].target"}
+   * @param value the offending value as text
+   * @param rule what the field must be, as {@code "must be an absolute path"}
+   */
+  public record Violation(String field, String value, String rule) {
+    @Override
+    public String toString() {
+      return field + " " + rule + ": " + value;
+    }
+  }
+
+  private final List<Violation> violations;
+
+  public SpecValidationException(List<Violation> violations) {
+    super(message(violations));
+    this.violations = List.copyOf(violations);
+  }
+
+  public List<Violation> violations() {
+    return violations;
+  }
+
+  private static String message(List<Violation> v) {
+    if (v.size() == 1) {
+      return "invalid container spec: " + v.get(0);
+    }
+    return "invalid container spec, " + v.size() + " violations: "
+        + v.stream().map(Violation::toString).collect(Collectors.joining("; "));
+  }
+}

@@ -1,0 +1,119 @@
+package dev.containerj.core.internal;
+
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.ContainerStartException;
+import dev.containerj.linux.internal.KernelFeatures;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.IdMapping;
+import dev.containerj.namespaces.LaunchException;
+import dev.containerj.namespaces.Namespace;
+import dev.containerj.namespaces.NamespacedProcess;
+import dev.containerj.namespaces.internal.FaultPlan;
+import dev.containerj.namespaces.internal.HelperProgram;
+import dev.containerj.namespaces.internal.LaunchRequest;
+import dev.containerj.namespaces.internal.Launcher;
+import dev.containerj.namespaces.internal.NativeHelper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The start of one container: state directory, helper program, launch, state record; and on any
+ * failure the removal of all of it. Kept apart from {@code Container}, which is only the running
+ * handle (the spec/runtime split that Testcontainers lacks).
+ */
+public final class ContainerStarter {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private ContainerStarter() {}
+
+  /** What a successful start hands to the Container. */
+  public record Started(String id, NamespacedProcess process, StateStore store) {}
+
+  public static Started start(ContainerSpec spec) {
+    String id = newId();
+    requireHost(spec);
+    StateStore store = StateStore.forCurrentUser();
+    boolean rootless = LibC.geteuid() != 0;
+    Path dir = null;
+    NamespacedProcess process = null;
+    try {
+      FaultPlan.check("create state directory");
+      dir = store.create(id);
+      List<IdMapping> uids = uidMappings(spec, rootless);
+      List<IdMapping> gids = gidMappings(spec, rootless);
+      HelperProgram program = program(spec, id, dir.resolve("root").toString(), store.root().toString(), rootless, gids);
+      process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
+          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), List.of(), null, null));
+      FaultPlan.check("write state record");
+      store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
+          StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0)));
+      return new Started(id, process, store);
+    } catch (LaunchException e) {
+      cleanup(store, dir, id, process);
+      throw new ContainerStartException(id, e.step(), e.errno(), e);
+    } catch (IOException e) {
+      cleanup(store, dir, id, process);
+      String step = dir == null ? "create state directory " + store.dir(id) : "write state record " + store.dir(id);
+      throw new ContainerStartException(id, step, 0, new IOException(step + " failed: " + e.getMessage(), e));
+    } catch (RuntimeException | Error e) {
+      cleanup(store, dir, id, process);
+      throw e;
+    }
+  }
+
+  /** The helper program of {@code spec}, as the start builds it (tests inspect and fault it). */
+  public static HelperProgram program(ContainerSpec spec, String id, String rootDir, String stateRoot,
+      boolean rootless, List<IdMapping> gids) {
+    String hostname = spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
+    return RootfsProgram.build(spec, rootDir, stateRoot, hostname, rootless, gids);
+  }
+
+  private static void cleanup(StateStore store, Path dir, String id, NamespacedProcess process) {
+    if (process != null) {
+      process.close();
+    }
+    if (dir != null) {
+      store.remove(id);
+    }
+  }
+
+  /** Fails early, before anything is created, when the host lacks what the spec needs. */
+  private static void requireHost(ContainerSpec spec) {
+    NativeHelper helper = NativeHelper.get();
+    if (!helper.isAvailable()) {
+      throw new UnsupportedOperationException("cannot start containers: " + helper.unavailabilityCause());
+    }
+    if (spec.namespaces().contains(Namespace.USER)) {
+      KernelFeatures.userNamespaces().require();
+    }
+    if (spec.namespaces().contains(Namespace.TIME)) {
+      KernelFeatures.timeNamespace().require();
+    }
+    // Read-only roots and binds use mount_setattr(2) (Linux 5.12), which keeps locked mount flags.
+    KernelFeatures.mountSetattr().require();
+  }
+
+  /** Default: as root every id maps to itself; rootless the payload's uid maps to the caller's. */
+  public static List<IdMapping> uidMappings(ContainerSpec spec, boolean rootless) {
+    if (!spec.uidMappings().isEmpty()) {
+      return spec.uidMappings();
+    }
+    return rootless ? List.of(IdMapping.single(spec.uid(), LibC.geteuid())) : List.of(IdMapping.identity());
+  }
+
+  public static List<IdMapping> gidMappings(ContainerSpec spec, boolean rootless) {
+    if (!spec.gidMappings().isEmpty()) {
+      return spec.gidMappings();
+    }
+    return rootless ? List.of(IdMapping.single(spec.gid(), LibC.getegid())) : List.of(IdMapping.identity());
+  }
+
+  private static String newId() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}

@@ -1,0 +1,223 @@
+package dev.containerj.core.internal;
+
+import static dev.containerj.namespaces.internal.HelperProgram.IGNORE_EEXIST;
+import static dev.containerj.namespaces.internal.HelperProgram.IGNORE_ENOENT;
+import static dev.containerj.namespaces.internal.HelperProgram.MNT_DETACH;
+import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_RDONLY;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_BIND;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_NODEV;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_NOEXEC;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_NOSUID;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_PRIVATE;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_RDONLY;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_REC;
+import static dev.containerj.namespaces.internal.HelperProgram.MS_STRICTATIME;
+
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.MountSpec;
+import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Rlimit;
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.namespaces.Capability;
+import dev.containerj.namespaces.IdMapping;
+import dev.containerj.namespaces.Namespace;
+import dev.containerj.namespaces.internal.HelperProgram;
+import dev.containerj.namespaces.internal.ProgramSteps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Translates a {@link ContainerSpec} into the native helper's program: every mount, the pivot_root,
+ * credentials, capabilities and the exec, in the order the kernel requires. Pure Java, no kernel
+ * calls, so its output can be inspected in unit tests.
+ *
+ * <p>The root is assembled at {@code rootDir} (an empty directory in the container's state
+ * directory) inside the container's own mount namespace, so nothing of it is visible on the host and
+ * nothing needs unmounting if the JVM dies: the namespace goes with its last process.
+ */
+public final class RootfsProgram {
+  private static final String[] DEVICES = {"null", "zero", "full", "random", "urandom", "tty"};
+  private static final int LAST_CAP = readLastCap();
+
+  private RootfsProgram() {}
+
+  /**
+   * The program for {@code spec}.
+   *
+   * @param rootDir where the new root is assembled (absolute, exists, empty)
+   * @param stateRoot the state directory root, masked in the container
+   * @param hostname the effective hostname
+   * @param rootless whether the caller is an ordinary user
+   * @param gidMappings the effective gid mappings (devpts needs gid 5 mapped for its gid option)
+   */
+  public static HelperProgram build(ContainerSpec spec, String rootDir, String stateRoot, String hostname,
+      boolean rootless, List<IdMapping> gidMappings) {
+    HelperProgram p = new HelperProgram();
+    ProgramSteps.cloneInto(p, spec.namespaces());
+    String r = rootDir;
+
+    // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
+    // refuses a shared old root.
+    p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
+    String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
+    p.mount(source, r, "", MS_BIND | MS_REC, "", 0);
+    boolean readOnly = spec.rootfs().isHost() || !spec.rootfs().writable();
+    if (!readOnly) {
+      for (String dir : new String[] {"/proc", "/dev", "/sys", "/tmp"}) {
+        p.mkdir(r + dir, 0755, IGNORE_EEXIST);
+      }
+    }
+    if (readOnly) {
+      // Recursive: with the host root, every submount (/boot, /home, ...) becomes read-only too.
+      p.mountSetattr(r, MOUNT_ATTR_RDONLY, 0, true, 0);
+    }
+
+    p.mount("proc", r + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+    dev(p, r, spec, rootless, gidMappings);
+    sys(p, r, spec);
+    if (spec.privateTmp()) {
+      p.mount("tmpfs", r + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 0);
+    }
+    for (MountSpec m : spec.mounts()) {
+      userMount(p, r, m);
+    }
+    for (String path : spec.maskedPaths()) {
+      mask(p, r, path);
+    }
+    // The container must not see the state of other containers (its own lives there too).
+    p.mount("tmpfs", r + stateRoot, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IGNORE_ENOENT);
+    for (String path : spec.readonlyPaths()) {
+      p.mount(r + path, r + path, "", MS_BIND | MS_REC, "", IGNORE_ENOENT);
+      p.mountSetattr(r + path, MOUNT_ATTR_RDONLY, 0, true, IGNORE_ENOENT);
+    }
+
+    // pivot_root(2): new_root and put_old may be the same directory; the old root then sits on top
+    // of the new one, and a lazy unmount of "." removes it.
+    p.chdir(r);
+    p.pivotRoot(".", ".", r);
+    p.umount(".", MNT_DETACH);
+    p.chdir("/");
+
+    if (spec.namespaces().contains(Namespace.UTS)) {
+      p.sethostname(hostname);
+    }
+    p.chdir(spec.workingDirectory());
+    for (Rlimit l : spec.rlimits()) {
+      p.setrlimit(l.resource().number(), l.resource().name().toLowerCase(Locale.ROOT), l.soft(), l.hard());
+    }
+    // capabilities(7): dropping from the bounding set needs CAP_SETPCAP, which we still have now.
+    // A uid 0 payload gets exactly the bounding set at execve; any other uid gets no capabilities.
+    for (int cap = 0; cap <= LAST_CAP; cap++) {
+      if (!containsCap(spec, cap)) {
+        p.prctl(HelperProgram.PR_CAPBSET_DROP, cap, "PR_CAPBSET_DROP, " + capName(cap));
+      }
+    }
+    long[] groups = spec.supplementaryGroups().stream().mapToLong(Long::longValue).toArray();
+    // setgroups(2) is denied in a user namespace whose gid_map an ordinary user wrote.
+    boolean setGroups = !rootless || !spec.gidMappings().isEmpty() || !spec.namespaces().contains(Namespace.USER);
+    ProgramSteps.credentials(p, spec.uid(), spec.gid(), groups, setGroups);
+    if (spec.noNewPrivileges()) {
+      p.prctl(HelperProgram.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
+    }
+    if (!spec.detached()) {
+      // After the credential changes: they clear the parent-death signal (prctl(2)).
+      p.prctl(HelperProgram.PR_SET_PDEATHSIG, Constants.SIGKILL, "PR_SET_PDEATHSIG, SIGKILL");
+    }
+    p.closeFrom(3);
+    Map<String, String> env = new LinkedHashMap<>(spec.environment());
+    env.putIfAbsent("PATH", ProgramSteps.DEFAULT_PATH);
+    env.putIfAbsent("HOSTNAME", hostname);
+    p.exec(ProgramSteps.candidates(spec.command().get(0), env), spec.command(), env);
+    return p;
+  }
+
+  /** A minimal /dev as runc's: a tmpfs with the safe devices bound from the host, devpts, shm, mqueue. */
+  private static void dev(HelperProgram p, String r, ContainerSpec spec, boolean rootless, List<IdMapping> gidMappings) {
+    String d = r + "/dev";
+    p.mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", 0);
+    for (String dev : DEVICES) {
+      // mknod is not allowed in a user namespace: bind the host's nodes instead.
+      p.mkfile(d + "/" + dev, 0666, 0);
+      p.mount("/dev/" + dev, d + "/" + dev, "", MS_BIND, "", 0);
+    }
+    p.mkdir(d + "/pts", 0755, 0);
+    p.mkdir(d + "/shm", 01777, 0);
+    boolean gid5 = gidMappings.stream().anyMatch(m -> m.coversContainerId(5));
+    p.mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620" + (gid5 ? ",gid=5" : ""), 0);
+    p.mount("shm", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", 0);
+    if (spec.namespaces().contains(Namespace.IPC)) {
+      p.mkdir(d + "/mqueue", 0755, 0);
+      p.mount("mqueue", d + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+    }
+    p.symlink("/proc/self/fd", d + "/fd", 0);
+    p.symlink("/proc/self/fd/0", d + "/stdin", 0);
+    p.symlink("/proc/self/fd/1", d + "/stdout", 0);
+    p.symlink("/proc/self/fd/2", d + "/stderr", 0);
+    p.symlink("pts/ptmx", d + "/ptmx", 0);
+  }
+
+  private static void sys(HelperProgram p, String r, ContainerSpec spec) {
+    if (spec.namespaces().contains(Namespace.NET) && spec.network() != NetworkMode.HOST) {
+      // sysfs may be mounted only by the owner of the network namespace (a fresh one, here).
+      p.mount("sysfs", r + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+    } else {
+      p.mount("/sys", r + "/sys", "", MS_BIND | MS_REC, "", 0);
+      p.mountSetattr(r + "/sys", MOUNT_ATTR_RDONLY, 0, true, 0);
+    }
+  }
+
+  private static void userMount(HelperProgram p, String r, MountSpec m) {
+    String target = r + m.target();
+    if (m.type() == MountSpec.Type.TMPFS) {
+      String data = "mode=1777" + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "");
+      p.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly() ? MS_RDONLY : 0), data, 0);
+      return;
+    }
+    p.mount(String.valueOf(m.source()), target, "", MS_BIND | MS_REC, "", 0);
+    if (m.readOnly()) {
+      // mount_setattr keeps the flags the kernel locked (nosuid, nodev, ...) in a user namespace,
+      // where a plain MS_REMOUNT|MS_RDONLY that forgot one would fail with EPERM.
+      p.mountSetattr(target, MOUNT_ATTR_RDONLY, 0, true, 0);
+    }
+  }
+
+  /** A masked file gets /dev/null bound over it, a masked directory an empty read-only tmpfs. */
+  private static void mask(HelperProgram p, String r, String path) {
+    if (Files.isDirectory(Path.of(path))) {
+      p.mount("tmpfs", r + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IGNORE_ENOENT);
+    } else {
+      p.mount("/dev/null", r + path, "", MS_BIND, "", IGNORE_ENOENT);
+    }
+  }
+
+  private static boolean containsCap(ContainerSpec spec, int number) {
+    for (Capability c : spec.capabilities()) {
+      if (c.number() == number) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String capName(int number) {
+    for (Capability c : Capability.values()) {
+      if (c.number() == number) {
+        return c.name();
+      }
+    }
+    return "cap " + number;
+  }
+
+  private static int readLastCap() {
+    try {
+      return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+    } catch (Exception e) {
+      return Capability.values().length - 1;
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package dev.containerj.core.internal;
+
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.MountSpec;
+import dev.containerj.core.NetworkMode;
+import dev.containerj.core.SpecValidationException.Violation;
+import dev.containerj.namespaces.IdMapping;
+import dev.containerj.namespaces.Namespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
+
+/**
+ * The rules of a {@link ContainerSpec}, as runc's {@code configs/validate}: a list of small named
+ * checks, each adding violations; all run, so the user sees every problem at once. Only reads the
+ * host (does a path exist?); creates nothing.
+ */
+public final class SpecValidator {
+  private static final Pattern HOSTNAME_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+  private static final long MAX_ID = IdMapping.ID_LIMIT - 1;
+
+  private SpecValidator() {}
+
+  /** One check: looks at the spec, adds what it finds wrong. */
+  private interface Check extends BiConsumer<ContainerSpec, List<Violation>> {}
+
+  private static final List<Check> CHECKS = List.of(
+      SpecValidator::command,
+      SpecValidator::environment,
+      SpecValidator::workingDirectory,
+      SpecValidator::rootfs,
+      SpecValidator::hostname,
+      SpecValidator::ids,
+      SpecValidator::namespaces,
+      SpecValidator::mounts,
+      SpecValidator::paths,
+      SpecValidator::rootless);
+
+  /** Every violation of {@code spec}; empty when it is valid. */
+  public static List<Violation> validate(ContainerSpec spec) {
+    List<Violation> out = new ArrayList<>();
+    for (Check c : CHECKS) {
+      c.accept(spec, out);
+    }
+    return out;
+  }
+
+  private static void command(ContainerSpec s, List<Violation> v) {
+    if (s.command().isEmpty()) {
+      v.add(new Violation("command", "[]", "must not be empty"));
+      return;
+    }
+    if (s.command().get(0).isEmpty()) {
+      v.add(new Violation("command[0]", "\"\"", "must name a program"));
+    }
+    for (int i = 0; i < s.command().size(); i++) {
+      if (s.command().get(i).indexOf('\0') >= 0) {
+        v.add(new Violation("command[" + i + "]", s.command().get(i).replace("\0", "\\0"), "must not contain NUL"));
+      }
+    }
+  }
+
+  private static void environment(ContainerSpec s, List<Violation> v) {
+    for (Map.Entry<String, String> e : s.environment().entrySet()) {
+      String k = e.getKey();
+      if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
+        v.add(new Violation("environment", k.replace("\0", "\\0"), "names must be non-empty without '=' or NUL"));
+      }
+      if (e.getValue().indexOf('\0') >= 0) {
+        v.add(new Violation("environment[" + k + "]", e.getValue().replace("\0", "\\0"), "must not contain NUL"));
+      }
+    }
+  }
+
+  private static void workingDirectory(ContainerSpec s, List<Violation> v) {
+    if (!s.workingDirectory().startsWith("/")) {
+      v.add(new Violation("workingDirectory", s.workingDirectory(), "must be an absolute path"));
+    }
+  }
+
+  private static void rootfs(ContainerSpec s, List<Violation> v) {
+    Path dir = s.rootfs().directory();
+    if (dir == null) {
+      return;
+    }
+    if (!dir.isAbsolute()) {
+      v.add(new Violation("rootfs", dir.toString(), "must be an absolute path"));
+    } else if (!Files.exists(dir)) {
+      v.add(new Violation("rootfs", dir.toString(), "does not exist"));
+    } else if (!Files.isDirectory(dir)) {
+      v.add(new Violation("rootfs", dir.toString(), "must be a directory"));
+    } else if (dir.normalize().equals(Path.of("/"))) {
+      v.add(new Violation("rootfs", dir.toString(), "must not be / (use RootFs.host() for the host's root, read-only)"));
+    }
+  }
+
+  private static void hostname(ContainerSpec s, List<Violation> v) {
+    String h = s.hostname();
+    if (h == null) {
+      return;
+    }
+    boolean ok = !h.isEmpty() && h.length() <= 64;
+    for (String label : h.split("\\.", -1)) {
+      ok &= HOSTNAME_LABEL.matcher(label).matches();
+    }
+    if (!ok) {
+      v.add(new Violation("hostname", h, "must be at most 64 characters of dot-separated labels of letters, digits and '-', not starting or ending with '-' (RFC 1123)"));
+    }
+    if (!s.namespaces().contains(Namespace.UTS)) {
+      v.add(new Violation("hostname", h, "needs the UTS namespace"));
+    }
+  }
+
+  private static void ids(ContainerSpec s, List<Violation> v) {
+    if (s.uid() < 0 || s.uid() > MAX_ID) {
+      v.add(new Violation("uid", Long.toString(s.uid()), "must be in [0, 4294967294]"));
+    }
+    if (s.gid() < 0 || s.gid() > MAX_ID) {
+      v.add(new Violation("gid", Long.toString(s.gid()), "must be in [0, 4294967294]"));
+    }
+    for (int i = 0; i < s.supplementaryGroups().size(); i++) {
+      long g = s.supplementaryGroups().get(i);
+      if (g < 0 || g > MAX_ID) {
+        v.add(new Violation("supplementaryGroups[" + i + "]", Long.toString(g), "must be in [0, 4294967294]"));
+      }
+    }
+    if (s.supplementaryGroups().size() > 256) {
+      v.add(new Violation("supplementaryGroups", Integer.toString(s.supplementaryGroups().size()), "must have at most 256 entries"));
+    }
+    if (!s.uidMappings().isEmpty() && s.uidMappings().stream().noneMatch(m -> m.coversContainerId(s.uid()))) {
+      v.add(new Violation("uid", Long.toString(s.uid()), "must be mapped by uidMappings " + s.uidMappings()));
+    }
+    if (!s.gidMappings().isEmpty() && s.gidMappings().stream().noneMatch(m -> m.coversContainerId(s.gid()))) {
+      v.add(new Violation("gid", Long.toString(s.gid()), "must be mapped by gidMappings " + s.gidMappings()));
+    }
+  }
+
+  private static void namespaces(ContainerSpec s, List<Violation> v) {
+    if (!s.namespaces().contains(Namespace.MOUNT)) {
+      v.add(new Violation("namespaces", s.namespaces().toString(), "must contain MOUNT (the root filesystem is set up in it)"));
+    }
+    if (s.network() != NetworkMode.HOST && !s.namespaces().contains(Namespace.NET)) {
+      v.add(new Violation("network", s.network().toString(), "needs the NET namespace (or NetworkMode.HOST)"));
+    }
+    if (s.network() == NetworkMode.HOST && s.namespaces().contains(Namespace.NET)) {
+      v.add(new Violation("network", "HOST", "cannot be combined with a new NET namespace"));
+    }
+    if ((!s.uidMappings().isEmpty() || !s.gidMappings().isEmpty()) && !s.namespaces().contains(Namespace.USER)) {
+      v.add(new Violation("uidMappings", s.uidMappings().toString(), "need the USER namespace"));
+    }
+  }
+
+  private static void mounts(ContainerSpec s, List<Violation> v) {
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < s.mounts().size(); i++) {
+      MountSpec m = s.mounts().get(i);
+      String field = "mounts[" + i + "]";
+      String target = m.target();
+      if (!target.startsWith("/")) {
+        v.add(new Violation(field + ".target", target, "must be an absolute path"));
+      } else if (Path.of(target).normalize().toString().equals("/")) {
+        v.add(new Violation(field + ".target", target, "must not be / (set the rootfs instead)"));
+      } else if (!Path.of(target).normalize().toString().equals(stripSlash(target))) {
+        v.add(new Violation(field + ".target", target, "must be a normalized path (no '.', '..' or '//')"));
+      } else {
+        Integer prev = seen.putIfAbsent(stripSlash(target), i);
+        if (prev != null) {
+          v.add(new Violation(field + ".target", target, "duplicates mounts[" + prev + "].target"));
+        }
+      }
+      if (m.type() == MountSpec.Type.BIND) {
+        Path src = m.source();
+        if (src == null) {
+          v.add(new Violation(field + ".source", "null", "is required for a bind mount"));
+        } else if (!src.isAbsolute()) {
+          v.add(new Violation(field + ".source", src.toString(), "must be an absolute path"));
+        } else if (!Files.exists(src)) {
+          v.add(new Violation(field + ".source", src.toString(), "does not exist"));
+        }
+      } else if (m.sizeBytes() < 0) {
+        v.add(new Violation(field + ".sizeBytes", Long.toString(m.sizeBytes()), "must be >= 0"));
+      }
+    }
+  }
+
+  private static void paths(ContainerSpec s, List<Violation> v) {
+    for (int i = 0; i < s.maskedPaths().size(); i++) {
+      if (!s.maskedPaths().get(i).startsWith("/")) {
+        v.add(new Violation("maskedPaths[" + i + "]", s.maskedPaths().get(i), "must be an absolute path"));
+      }
+    }
+    for (int i = 0; i < s.readonlyPaths().size(); i++) {
+      if (!s.readonlyPaths().get(i).startsWith("/")) {
+        v.add(new Violation("readonlyPaths[" + i + "]", s.readonlyPaths().get(i), "must be an absolute path"));
+      }
+    }
+  }
+
+  /** What an ordinary user cannot have without newuidmap and subordinate ids. */
+  private static void rootless(ContainerSpec s, List<Violation> v) {
+    if (dev.containerj.linux.internal.LibC.geteuid() == 0) {
+      return;
+    }
+    if (!s.namespaces().contains(Namespace.USER)) {
+      v.add(new Violation("namespaces", s.namespaces().toString(), "must contain USER when not running as root"));
+    }
+    if (!s.supplementaryGroups().isEmpty() && s.gidMappings().isEmpty()) {
+      v.add(new Violation("supplementaryGroups", s.supplementaryGroups().toString(),
+          "need gidMappings with subordinate ids (newgidmap) when not running as root: setgroups(2) is denied in a single-id user namespace"));
+    }
+  }
+
+  private static String stripSlash(String p) {
+    return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+  }
+}
