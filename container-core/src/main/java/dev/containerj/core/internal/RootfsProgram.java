@@ -76,7 +76,13 @@ public final class RootfsProgram {
       p.mountSetattr(r, MOUNT_ATTR_RDONLY, 0, true, 0);
     }
 
-    p.mount("proc", r + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+    if (spec.namespaces().contains(Namespace.PID)) {
+      p.mount("proc", r + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+    } else {
+      // A new procfs needs privilege over the pid namespace it shows; without a pid namespace of its
+      // own the container sees the host's processes through a bind of the host's /proc.
+      p.mount("/proc", r + "/proc", "", MS_BIND | MS_REC, "", 0);
+    }
     dev(p, r, spec, rootless, gidMappings);
     sys(p, r, spec);
     if (spec.privateTmp()) {
@@ -214,10 +220,7 @@ public final class RootfsProgram {
   }
 
   private static int readLastCap() {
-    try {
-      return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
-    } catch (Exception e) {
-      return Capability.values().length - 1;
-    }
+    return (int) dev.containerj.linux.internal.ProcFiles.readLong("/proc/sys/kernel/cap_last_cap",
+        Capability.values().length - 1);
   }
 }

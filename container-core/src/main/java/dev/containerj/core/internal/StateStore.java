@@ -119,8 +119,8 @@ public final class StateStore {
           // best effort; the reaper retries
         }
       });
-    } catch (NoSuchFileException gone) {
-      // already removed
+    } catch (NoSuchFileException | java.io.UncheckedIOException gone) {
+      // already removed, or being removed concurrently (close() and the exit callback race)
     } catch (IOException ignored) {
       // best effort
     }

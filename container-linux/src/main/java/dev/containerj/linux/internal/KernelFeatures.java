@@ -178,10 +178,6 @@ public final class KernelFeatures {
   }
 
   private static long readLong(String path, long fallback) {
-    try {
-      return Long.parseLong(Files.readString(Path.of(path)).trim());
-    } catch (IOException | NumberFormatException e) {
-      return fallback;
-    }
+    return ProcFiles.readLong(path, fallback);
   }
 }

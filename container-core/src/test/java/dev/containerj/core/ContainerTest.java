@@ -1,0 +1,260 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.Redirect;
+import dev.containerj.namespaces.Signal;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A container on the real kernel, with the default spec: what the kernel shows inside. Runs as root
+ * and, in CI, again as an ordinary user (tag rootless).
+ */
+@Tag("kernel")
+@Tag("rootless")
+@ExtendWith(LeakCheck.class)
+class ContainerTest {
+  private static final int UID = LibC.geteuid();
+
+  @Test
+  void payloadIsPid1AndSeesOnlyItsOwnProcesses() throws Exception {
+    Run.Result r = Run.run("echo $$; ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '");
+    String[] lines = r.out().split("\n");
+    assertThat(lines[0]).isEqualTo("1");
+    // sh (1), ls, grep, sort, tr: a handful of low pids, nothing of the host's hundreds.
+    String[] pids = lines[1].trim().split(" ");
+    assertThat(pids[0]).isEqualTo("1");
+    assertThat(pids).hasSizeLessThan(8).allSatisfy(p -> assertThat(Integer.parseInt(p)).isLessThan(20));
+  }
+
+  @Test
+  void hostnameDefaultsToTheIdAndCanBeSet() throws Exception {
+    Run.Result r = Run.run("hostname");
+    assertThat(r.out().trim()).isEqualTo(r.id().substring(0, 12));
+    assertThat(Run.run(Run.sh("hostname").hostname("sandbox.local").build()).out().trim()).isEqualTo("sandbox.local");
+  }
+
+  @Test
+  void uidMapShowsTheMapping() throws Exception {
+    Run.Result r = Run.run("cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g");
+    String[] lines = r.out().trim().split("\n");
+    if (UID == 0) {
+      assertThat(lines[0].trim().split("\\s+")).containsExactly("0", "0", "4294967295");
+    } else {
+      assertThat(lines[0].trim().split("\\s+")).containsExactly("0", Integer.toString(UID), "1");
+      assertThat(lines[1].trim().split("\\s+")).containsExactly("0", Integer.toString(LibC.getegid()), "1");
+    }
+    assertThat(lines[2]).isEqualTo("0");
+    assertThat(lines[3]).isEqualTo("0");
+    assertThat(Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString()).startsWith("user:[");
+  }
+
+  @Test
+  void aMountMadeInsideIsInvisibleOutside(@TempDir Path dir) throws Exception {
+    Path inner = dir.resolve("inner");
+    Files.createDirectory(inner);
+    // The payload is root in its namespaces with CAP_SYS_ADMIN dropped: give it back for this test.
+    ContainerSpec spec = Run.sh("mount -t tmpfs none /mnt && touch /mnt/made-inside && grep -c ' /mnt ' /proc/self/mountinfo")
+        .mount(MountSpec.bind(inner, "/mnt"))
+        .addCapability(dev.containerj.namespaces.Capability.CAP_SYS_ADMIN)
+        .build();
+    Run.Result r = Run.run(spec);
+    assertThat(r.status().code()).as(r.err()).isZero();
+    assertThat(Files.list(inner)).isEmpty();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(inner.toString());
+  }
+
+  @Test
+  void hostRootIsReadOnly() throws Exception {
+    Run.Result r = Run.run("touch /etc/containerj-test; echo $?; touch /usr/containerj-test 2>&1");
+    assertThat(r.err()).contains("Read-only file system");
+    assertThat(r.out()).contains("Read-only file system");
+    assertThat(Path.of("/etc/containerj-test")).doesNotExist();
+  }
+
+  @Test
+  void tmpIsPrivateWritableAndGoneAfterClose() throws Exception {
+    String marker = "cj-" + System.nanoTime();
+    Run.Result r = Run.run("echo data > /tmp/" + marker + " && cat /tmp/" + marker + " && stat -f -c %T /tmp");
+    assertThat(r.out()).isEqualTo("data\ntmpfs\n");
+    assertThat(Path.of("/tmp", marker)).doesNotExist();
+  }
+
+  @Test
+  void onlyStdioFdsReachThePayload() throws Exception {
+    List<RandomAccessFile> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        held.add(new RandomAccessFile("/proc/self/stat", "r")); // fds the JVM holds, not CLOEXEC
+      }
+      Run.Result r = Run.run(Run.sh("ls /proc/self/fd").command("ls", "/proc/self/fd").build());
+      // ls itself opens one fd for the directory it lists
+      assertThat(r.out().trim().split("\n")).containsExactly("0", "1", "2", "3");
+    } finally {
+      for (RandomAccessFile f : held) {
+        f.close();
+      }
+    }
+  }
+
+  @Test
+  void exitCodesAreReported() throws Exception {
+    for (int code : new int[] {0, 3, 255}) {
+      assertThat(Run.run("exit " + code).status()).isEqualTo(ExitStatus.exited(code));
+    }
+  }
+
+  @Test
+  void deathBySignalIsReported() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "100").build())) {
+      c.kill();
+      ExitStatus killed = c.waitFor();
+      assertThat(killed.killSignal()).isEqualTo(Signal.SIGKILL);
+      assertThat(killed.shellCode()).isEqualTo(137);
+    }
+    // pid_namespaces(7): pid 1 only receives, from outside, signals it has a handler for (and
+    // SIGKILL/SIGSTOP). Without a pid namespace the payload is an ordinary process that SIGTERM kills.
+    ContainerSpec noPidNs = ContainerSpec.builder().command("sleep", "100")
+        .namespaces(java.util.EnumSet.of(dev.containerj.namespaces.Namespace.USER, dev.containerj.namespaces.Namespace.MOUNT,
+            dev.containerj.namespaces.Namespace.NET, dev.containerj.namespaces.Namespace.UTS)).build();
+    try (Container c = Container.start(noPidNs)) {
+      c.signal(Signal.SIGTERM);
+      ExitStatus termed = c.waitFor();
+      assertThat(termed.killSignal()).isEqualTo(Signal.SIGTERM);
+      assertThat(termed.shellCode()).isEqualTo(143);
+    }
+  }
+
+  @Test
+  void sigtermFromOutsideEndsAPayloadThatHandlesIt() throws Exception {
+    try (Container c = Container.start(Run.sh("trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done").build())) {
+      byte[] ready = c.stdout().readNBytes(6);
+      assertThat(new String(ready, StandardCharsets.UTF_8)).isEqualTo("ready\n");
+      c.signal(Signal.SIGTERM);
+      assertThat(c.waitFor(Duration.ofSeconds(10))).contains(ExitStatus.exited(7));
+    }
+  }
+
+  @Test
+  void waitForTimesOut() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "100").build())) {
+      assertThat(c.waitFor(Duration.ofMillis(100))).isEmpty();
+      assertThat(c.isRunning()).isTrue();
+    }
+  }
+
+  @Test
+  void closeKillsEveryProcessOfTheContainer() throws Exception {
+    List<Integer> hostPids = new ArrayList<>();
+    Container c = Container.start(Run.sh("for i in 1 2 3 4 5; do sleep 1000 & done; echo started; wait").build());
+    try {
+      assertThat(new String(c.stdout().readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("started\n");
+      // The host pids of the payload's children: every process whose pid namespace is the container's.
+      String ns = Files.readSymbolicLink(Path.of("/proc/" + c.pid() + "/ns/pid")).toString();
+      try (var s = Files.list(Path.of("/proc"))) {
+        s.filter(p -> p.getFileName().toString().matches("[0-9]+")).forEach(p -> {
+          try {
+            if (Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(ns)) {
+              hostPids.add(Integer.parseInt(p.getFileName().toString()));
+            }
+          } catch (Exception ignored) {
+            // not ours to read, or gone
+          }
+        });
+      }
+      assertThat(hostPids).hasSize(6);
+    } finally {
+      c.close();
+    }
+    for (int pid : hostPids) {
+      assertThat(Path.of("/proc/" + pid)).as("pid %d after close", pid).doesNotExist();
+    }
+    assertThat(c.isRunning()).isFalse();
+  }
+
+  @Test
+  void tenMegabytesOnStdoutAndStderrAtOnce() throws Exception {
+    Run.Result r = Run.run("head -c 10485760 /dev/zero | tr '\\0' a & head -c 10485760 /dev/zero | tr '\\0' b >&2; wait");
+    assertThat(r.out()).hasSize(10 << 20).matches("a+");
+    assertThat(r.err()).hasSize(10 << 20).matches("b+");
+  }
+
+  @Test
+  void stdinIsPiped() throws Exception {
+    try (Container c = Container.start(Run.sh("tr a-z A-Z").stdin(Redirect.PIPE).build())) {
+      CompletableFuture<String> out = Run.drain(c.stdout());
+      try (OutputStream in = c.stdin()) {
+        in.write("hello container\n".getBytes(StandardCharsets.UTF_8));
+      }
+      assertThat(c.waitFor().code()).isZero();
+      assertThat(out.get()).isEqualTo("HELLO CONTAINER\n");
+    }
+  }
+
+  @Test
+  void environmentIsCleanAndSet() throws Exception {
+    Run.Result r = Run.run(Run.sh("env | sort").env("GREETING", "hi there").build());
+    assertThat(r.out().split("\n")).contains("GREETING=hi there", "PATH=" + dev.containerj.namespaces.internal.ProgramSteps.DEFAULT_PATH)
+        .noneMatch(l -> l.startsWith("JAVA_HOME=") || l.startsWith("USER=") || l.startsWith("MAVEN"));
+  }
+
+  @Test
+  void workingDirectoryAndUser() throws Exception {
+    Run.Result r = Run.run(Run.sh("pwd; id -u; id -g").workingDirectory("/usr/share").user(1000, 1000).build());
+    assertThat(r.out()).isEqualTo("/usr/share\n1000\n1000\n");
+  }
+
+  @Test
+  void readOnlyAndReadWriteBinds(@TempDir Path dir) throws Exception {
+    Path rw = Files.createDirectory(dir.resolve("rw"));
+    Path ro = Files.createDirectory(dir.resolve("ro"));
+    Files.writeString(ro.resolve("in.txt"), "from host");
+    Run.Result r = Run.run(Run.sh("cat /opt/in.txt; echo; echo written > /mnt/out.txt; touch /opt/x 2>&1; true")
+        .mount(MountSpec.bind(rw, "/mnt")).mount(MountSpec.bindReadOnly(ro, "/opt")).build());
+    assertThat(r.out()).startsWith("from host\n").contains("Read-only file system");
+    assertThat(Files.readString(rw.resolve("out.txt"))).isEqualTo("written\n");
+    assertThat(ro.resolve("x")).doesNotExist();
+  }
+
+  @Test
+  void tmpfsMount() throws Exception {
+    Run.Result r = Run.run(Run.sh("stat -f -c %T /mnt; echo x > /mnt/f && cat /mnt/f")
+        .mount(MountSpec.tmpfs("/mnt", 1 << 20)).build());
+    assertThat(r.out()).isEqualTo("tmpfs\nx\n");
+  }
+
+  @Test
+  void loopbackNetworkHasOnlyLoUp() throws Exception {
+    Run.Result r = Run.run("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/operstate");
+    String[] lines = r.out().trim().split("\n");
+    assertThat(lines[0]).isEqualTo("lo");
+    assertThat(lines).hasSize(2);
+  }
+
+  @Test
+  void secureDefaults() throws Exception {
+    Run.Result r = Run.run("grep -E '^(CapBnd|CapEff|NoNewPrivs)' /proc/self/status; cat /proc/kcore | wc -c; "
+        + "echo 1 > /proc/sys/kernel/panic 2>&1; ls /dev | tr '\\n' ' '");
+    // Docker's default set: chown dac_override fowner fsetid kill setgid setuid setpcap
+    // net_bind_service net_raw sys_chroot mknod audit_write setfcap = 0x a80425fb
+    assertThat(r.out()).contains("CapBnd:\t00000000a80425fb", "NoNewPrivs:\t1");
+    assertThat(r.out().split("\n")[3].trim()).isEqualTo("0"); // /proc/kcore reads as /dev/null
+    assertThat(r.out() + r.err()).contains("Read-only file system");
+    assertThat(r.out()).contains("null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx")
+        .doesNotContain("sda", "vda", "mem ", "kmsg");
+  }
+}

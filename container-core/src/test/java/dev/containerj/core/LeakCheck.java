@@ -1,0 +1,84 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.core.internal.StateRecord;
+import dev.containerj.core.internal.StateStore;
+import dev.containerj.linux.internal.LibC;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Asserts after a test class that it left nothing behind: no state record or directory of this JVM,
+ * no new mount in the host's mount table, no child process still running.
+ */
+final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
+  private List<String> mountsBefore = List.of();
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    mountsBefore = mounts();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    int self = LibC.getpid();
+    List<String> ours = new ArrayList<>();
+    for (StateRecord r : StateStore.forCurrentUser().list()) {
+      if (r.ownerPid() == self) {
+        ours.add(r.id());
+      }
+    }
+    assertThat(ours).as("state records left by this JVM").isEmpty();
+    Path root = StateStore.forCurrentUser().root();
+    if (Files.isDirectory(root)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+        for (Path d : ds) {
+          assertThat(Files.exists(d.resolve(StateStore.RECORD)) || !isRecent(d))
+              .as("state directory without record left behind: %s", d).isTrue();
+        }
+      }
+    }
+    assertThat(mounts()).as("host mount table").containsExactlyInAnyOrderElementsOf(mountsBefore);
+    assertThat(liveChildren(self)).as("child processes still alive").isEmpty();
+  }
+
+  private static boolean isRecent(Path d) throws IOException {
+    return Files.getLastModifiedTime(d).toMillis() > System.currentTimeMillis() - 10 * 60_000;
+  }
+
+  static List<String> mounts() throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      out.add(f[4] + " (root " + f[3] + ", source " + line.substring(line.indexOf(" - ") + 3) + ")");
+    }
+    return out;
+  }
+
+  /** Children of this JVM that are neither reaped nor zombies of a finished test. */
+  static List<Integer> liveChildren(int parent) throws IOException {
+    List<Integer> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path p : ds) {
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          if (Integer.parseInt(f[1]) == parent && !f[0].equals("Z")) {
+            out.add(Integer.parseInt(p.getFileName().toString()));
+          }
+        } catch (IOException | RuntimeException gone) {
+          // raced with an exit
+        }
+      }
+    }
+    return out;
+  }
+}
