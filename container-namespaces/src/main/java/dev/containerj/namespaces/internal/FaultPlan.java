@@ -47,7 +47,7 @@ public final class FaultPlan {
   /** Throws an injected failure if {@code step} is the one to fail. */
   public static void check(String step) throws LaunchException {
     FaultPlan p = current;
-    if (p != null && step.equals(p.javaStep)) {
+    if (p != null && (step.equals(p.javaStep) || step.replaceAll("/proc/[0-9]+/", "/proc/PID/").equals(p.javaStep))) {
       throw new LaunchException(step, INJECTED_ERRNO, "injected fault");
     }
   }

@@ -1,0 +1,128 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.containerj.namespaces.IdMapping;
+import dev.containerj.namespaces.Namespace;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spec's rules, without a kernel: each message names field, value and rule. */
+class SpecValidationTest {
+
+  private static ContainerSpec.Builder ok() {
+    return ContainerSpec.builder().command("true");
+  }
+
+  @Test
+  void defaultsAreTheSecureOnes() {
+    ContainerSpec s = ok().build();
+    assertThat(s.namespaces()).containsExactlyInAnyOrder(Namespace.USER, Namespace.MOUNT, Namespace.PID,
+        Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP);
+    assertThat(s.network()).isEqualTo(NetworkMode.LOOPBACK);
+    assertThat(s.capabilities()).isEqualTo(dev.containerj.namespaces.Capability.DEFAULT_SET);
+    assertThat(s.noNewPrivileges()).isTrue();
+    assertThat(s.rootfs().isHost()).isTrue();
+    assertThat(s.privateTmp()).isTrue();
+    assertThat(s.detached()).isFalse();
+    assertThat(s.maskedPaths()).contains("/proc/kcore", "/proc/keys", "/sys/firmware");
+    assertThat(s.readonlyPaths()).contains("/proc/sys", "/proc/sysrq-trigger");
+  }
+
+  @Test
+  void emptyCommand() {
+    assertThatThrownBy(() -> ContainerSpec.builder().build())
+        .isInstanceOf(SpecValidationException.class)
+        .hasMessage("invalid container spec: command must not be empty: []");
+    assertThatThrownBy(() -> ContainerSpec.builder().command("").build())
+        .hasMessage("invalid container spec: command[0] must name a program: \"\"");
+  }
+
+  @Test
+  void relativeOrMissingRootfs(@TempDir Path dir) {
+    assertThatThrownBy(() -> ok().rootfs(RootFs.directory(Path.of("rel/root"))).build())
+        .hasMessage("invalid container spec: rootfs must be an absolute path: rel/root");
+    assertThatThrownBy(() -> ok().rootfs(RootFs.directory(dir.resolve("missing"))).build())
+        .hasMessage("invalid container spec: rootfs does not exist: " + dir.resolve("missing"));
+  }
+
+  @Test
+  void invalidHostname() {
+    for (String bad : new String[] {"-bad", "bad-", "has space", "a..b", "x".repeat(65), ""}) {
+      assertThatThrownBy(() -> ok().hostname(bad).build())
+          .as(bad)
+          .hasMessageStartingWith("invalid container spec: hostname must be at most 64 characters")
+          .hasMessageEndingWith(": " + bad);
+    }
+    assertThat(ok().hostname("web-1.example").build().hostname()).isEqualTo("web-1.example");
+  }
+
+  @Test
+  void negativeUid() {
+    assertThatThrownBy(() -> ok().user(-1, 0).build())
+        .hasMessage("invalid container spec: uid must be in [0, 4294967294]: -1");
+  }
+
+  @Test
+  void duplicateMountTarget() {
+    assertThatThrownBy(() -> ok().mount(MountSpec.tmpfs("/data")).mount(MountSpec.tmpfs("/data/")).build())
+        .hasMessage("invalid container spec: mounts[1].target duplicates mounts[0].target: /data/");
+  }
+
+  @Test
+  void missingBindSource(@TempDir Path dir) {
+    Path missing = dir.resolve("nope");
+    assertThatThrownBy(() -> ok().mount(MountSpec.bind(missing, "/mnt")).build())
+        .hasMessage("invalid container spec: mounts[0].source does not exist: " + missing);
+  }
+
+  @Test
+  void everyViolationIsReportedAtOnce() {
+    SpecValidationException e = (SpecValidationException) org.assertj.core.api.Assertions.catchThrowable(() ->
+        ContainerSpec.builder().command(List.of()).hostname("-x").user(-5, -6).workingDirectory("rel")
+            .mount(MountSpec.tmpfs("relative")).build());
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
+        .containsExactly("command", "workingDirectory", "hostname", "uid", "gid", "mounts[0].target");
+    assertThat(e.getMessage()).startsWith("invalid container spec, 6 violations: command must not be empty: []; ");
+  }
+
+  @Test
+  void crossFieldRules() {
+    assertThatThrownBy(() -> ok().hostname("h").namespaces(EnumSet.of(Namespace.MOUNT, Namespace.NET)).build())
+        .hasMessage("invalid container spec: hostname needs the UTS namespace: h");
+    assertThatThrownBy(() -> ok().namespaces(EnumSet.of(Namespace.USER, Namespace.NET)).build())
+        .hasMessageContaining("namespaces must contain MOUNT");
+    assertThatThrownBy(() -> ok().user(1000, 0).uidMappings(List.of(IdMapping.single(0, 1000))).build())
+        .hasMessageContaining("uid must be mapped by uidMappings");
+    assertThatThrownBy(() -> ok().network(NetworkMode.LOOPBACK).namespaces(EnumSet.of(Namespace.MOUNT)).build())
+        .hasMessageContaining("network needs the NET namespace");
+  }
+
+  @Test
+  void volumeSyntax() {
+    assertThat(MountSpec.parseVolume("/a:/b:ro")).isEqualTo(MountSpec.bindReadOnly(Path.of("/a"), "/b"));
+    assertThatThrownBy(() -> MountSpec.parseVolume("/a")).hasMessage("volume must be HOST:CONTAINER[:ro|rw]: /a");
+    assertThatThrownBy(() -> MountSpec.parseVolume("/a:/b:rx")).hasMessage("volume option must be ro or rw: /a:/b:rx");
+  }
+
+  @Test
+  void ulimitSyntax() {
+    assertThat(Rlimit.parse("nofile=1024:2048")).isEqualTo(new Rlimit(Rlimit.Resource.NOFILE, 1024, 2048));
+    assertThatThrownBy(() -> Rlimit.parse("nofile=10:5")).hasMessage("rlimit nofile soft limit must not exceed the hard limit: 10:5");
+    assertThatThrownBy(() -> Rlimit.parse("bogus=1")).hasMessage("unknown ulimit name (see setrlimit(2)): bogus=1");
+  }
+
+  @Test
+  void toBuilderRoundTrips() {
+    ContainerSpec s = ok().hostname("h").env("A", "1").mount(MountSpec.tmpfs("/x")).build();
+    ContainerSpec copy = s.toBuilder().build();
+    assertThat(copy.toString()).isEqualTo(s.toString());
+    assertThat(copy.environment()).isEqualTo(s.environment());
+    assertThat(s.toBuilder().env("B", "2").build().environment()).containsOnlyKeys("A", "B");
+    assertThat(s.environment()).containsOnlyKeys("A");
+  }
+}
