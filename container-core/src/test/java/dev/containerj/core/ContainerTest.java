@@ -257,4 +257,29 @@ class ContainerTest {
     assertThat(r.out()).contains("null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx")
         .doesNotContain("sda", "vda", "mem ", "kmsg");
   }
+
+  @Test
+  void rlimitsApply() throws Exception {
+    Run.Result r = Run.run(Run.sh("ulimit -Sn; ulimit -Hn").rlimit(Rlimit.parse("nofile=512:1024")).build());
+    assertThat(r.out()).isEqualTo("512\n1024\n");
+  }
+
+  @Test
+  void supplementaryGroupsAsRoot() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(UID == 0,
+        "setgroups(2) is denied in a single-id user namespace; as an ordinary user supplementary groups need newgidmap ranges (covered by validation)");
+    Run.Result r = Run.run(Run.sh("id -G").user(1000, 1000).supplementaryGroups(java.util.List.of(44L, 2000L)).build());
+    assertThat(r.out().trim().split(" ")).containsExactlyInAnyOrder("1000", "44", "2000");
+  }
+
+  @Test
+  void outputToFilesAndDiscard(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.txt");
+    try (Container c = Container.start(ContainerSpec.builder().command("sh", "-c", "echo to-file; echo gone >&2")
+        .stdout(Redirect.file(out)).stderr(Redirect.DISCARD).build())) {
+      assertThat(c.waitFor().code()).isZero();
+      assertThat(c.stdout()).isNull();
+    }
+    assertThat(Files.readString(out)).isEqualTo("to-file\n");
+  }
 }

@@ -75,4 +75,20 @@ class ProcessLauncherTest {
           .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/uts")));
     }
   }
+
+  @Test
+  void timeNamespaceWhereTheKernelHasIt() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/ns/time")),
+        "this kernel has no time namespace (Linux 5.6, CONFIG_TIME_NS)");
+    String out = run(ProcessLauncher.builder().command("readlink", "/proc/self/ns/time")
+        .namespaces(EnumSet.of(Namespace.USER, Namespace.TIME)));
+    assertThat(out.trim()).startsWith("time:[").isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString());
+  }
+
+  @Test
+  void invalidBuildersAreRejected() {
+    assertThatThrownBy(() -> ProcessLauncher.builder().build()).hasMessage("command must not be empty: []");
+    assertThatThrownBy(() -> ProcessLauncher.builder().command("true").hostname("h").build())
+        .hasMessage("hostname needs a new UTS namespace: h");
+  }
 }

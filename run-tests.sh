@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs the Debian packages the tests use, builds with
+# the Maven wrapper, runs every module's tests as root on the real kernel, runs the rootless subset
+# again as the ordinary user `nobody`, and then the pure cgroup v2 lane in QEMU (.ci/vm-lane).
+#
+#   ./run-tests.sh            everything
+#   SKIP_VM_LANE=1 ./run-tests.sh   without the QEMU lane
+#
+# Must run as root (the tests create namespaces, cgroups, mounts and network devices, and switch to
+# `nobody` for the rootless lane). Everything a test creates is removed again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run-tests.sh: run as root (try: sudo ./run-tests.sh)" >&2
+  exit 2
+fi
+
+# Debian packages used by the tests: gcc + static libc (the native helper), util-linux (runuser,
+# unshare), iproute2 (tests read `ip` output), busybox-static (a tiny root filesystem), umoci and
+# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks).
+packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "run-tests.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+start=$(date +%s)
+echo "== host suite (root, real kernel)"
+./mvnw -B -ntp verify
+
+echo "== rootless lane (as nobody)"
+.ci/rootless-tests
+
+if [ "${SKIP_VM_LANE:-0}" != 1 ] && [ -x .ci/vm-lane ]; then
+  echo "== cgroup v2 lane (QEMU)"
+  .ci/vm-lane
+fi
+echo "run-tests.sh: all lanes passed in $(( $(date +%s) - start )) s"
