@@ -58,6 +58,9 @@ public final class RootfsProgram {
       boolean rootless, List<IdMapping> gidMappings) {
     HelperProgram p = new HelperProgram();
     ProgramSteps.cloneInto(p, spec.namespaces());
+    // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
+    // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
+    // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
     String r = rootDir;
 
     // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
