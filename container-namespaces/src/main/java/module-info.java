@@ -2,7 +2,9 @@
 module dev.containerj.namespaces {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
+  requires com.fasterxml.jackson.databind;
 
   // exports dev.containerj.namespaces;
   // exports dev.containerj.namespaces.internal to dev.containerj.core;
+  exports dev.containerj.namespaces.seccomp;
 }
