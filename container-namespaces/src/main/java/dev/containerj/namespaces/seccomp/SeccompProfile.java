@@ -5,6 +5,7 @@ import dev.containerj.namespaces.seccomp.internal.CompiledFilter;
 import dev.containerj.namespaces.seccomp.internal.KernelVersion;
 import dev.containerj.namespaces.seccomp.internal.ProfileJsonParser;
 import dev.containerj.namespaces.seccomp.internal.SeccompCompiler;
+import dev.containerj.namespaces.seccomp.internal.SyscallTable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -33,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  *       alternatives (OR).
  *   <li>A call from a foreign architecture, or through the x32 ABI on x86_64, is killed
  *       (KILL_PROCESS), whatever the profile says: rules are written for the native numbers only.
+ *       Call number -1 (a call cancelled by a ptracer) gets the default action.
  * </ul>
  *
  * <p>{@link #compile(SeccompArch)} turns a profile into a {@link SeccompProgram}; the result is
@@ -160,10 +162,18 @@ public final class SeccompProfile {
 
   /**
    * The action this profile gives a call, by name, with these arguments, on {@code arch}: the
-   * reference semantics that the compiled program implements. A name that {@code arch} lacks gets
-   * nothing (the call cannot be made there): the result is the default action.
+   * reference semantics that the compiled program implements. A name that {@code arch} lacks
+   * (its rules are left out of the program) gets the default action.
+   *
+   * @param args the six arguments
    */
   public SeccompAction evaluate(SeccompArch arch, String syscall, long[] args) {
+    if (args.length != 6) {
+      throw new IllegalArgumentException("args must hold the 6 system call arguments: " + args.length);
+    }
+    if (SyscallTable.of(arch).number(syscall) < 0) {
+      return defaultAction;
+    }
     @Nullable SeccompAction best = null;
     for (SeccompRule r : rules) {
       if (r.syscall().equals(syscall) && r.appliesTo(arch) && r.matches(args)) {

@@ -29,6 +29,7 @@ import java.util.TreeMap;
  *   <li>Architecture check: {@code seccomp_data.arch} must be the target's AUDIT_ARCH, else
  *       KILL_PROCESS. On x86_64, a call number with bit 0x40000000 (__X32_SYSCALL_BIT) set is an
  *       x32 call and is killed too: x32 shares AUDIT_ARCH_X86_64, so only the number tells it apart.
+ *       The one exception is -1, the number of a call that a ptracer cancelled: it gets the default.
  *   <li>A binary search tree over the call number. The number space is cut into intervals with
  *       one outcome each (consecutive calls with the same unconditional verdict, and the gaps with
  *       the default, merge into one interval), and each tree node is one {@code JGE}; a leaf is
@@ -110,8 +111,12 @@ public final class SeccompCompiler {
     asm.jump(BPF_JEQ, arch.auditArch(), archOk, badArch);
     asm.bind(archOk).loadAbsolute(OFFSET_NR);
     if (arch == SeccompArch.X86_64) {
+      // x32 calls are killed, but -1 passes on: a ptracer that cancels a call sets the number
+      // to -1, and the kernel runs the filter again on it (seccomp(2), since Linux 4.8).
       Label native64 = new Label();
-      asm.jump(BPF_JSET, X32_SYSCALL_BIT, badArch, native64);
+      Label maybeX32 = new Label();
+      asm.jump(BPF_JSET, X32_SYSCALL_BIT, maybeX32, native64);
+      asm.bind(maybeX32).jump(BPF_JEQ, 0xffffffff, native64, badArch);
       asm.bind(native64);
     }
 
