@@ -9,7 +9,8 @@ package dev.containerj.namespaces.seccomp;
  * (the order in which the kernel combines the verdicts of stacked filters).
  *
  * @param kind the action
- * @param data the errno for {@link Kind#ERRNO} (1..4095), the value for {@link Kind#TRACE} and
+ * @param data the errno for {@link Kind#ERRNO} (0..4095; 0 makes the call return 0 without
+ *     running), the value for {@link Kind#TRACE} and
  *     {@link Kind#TRAP} (0..65535, reported to the tracer or in {@code si_errno}); 0 otherwise
  */
 public record SeccompAction(Kind kind, int data) {

@@ -2,12 +2,15 @@ package dev.containerj.namespaces.seccomp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.containerj.namespaces.seccomp.internal.BuiltinProfiles;
 import dev.containerj.namespaces.seccomp.internal.KernelVersion;
 import dev.containerj.namespaces.seccomp.internal.SyscallTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -89,6 +92,21 @@ class SeccompCompilerTest {
       }
     }
     assertThat(failures).as("%s on %s, %d instructions, %d runs", name, arch, bpf.length(), runs).isEmpty();
+  }
+
+  @Test
+  void theHostsContainersCommonProfileParsesAndCompilesFaithfully() throws Exception {
+    Path podman = Path.of("/usr/share/containers/seccomp.json");
+    assumeTrue(Files.isReadable(podman),
+        podman + " (Podman's default profile, package containers-common) is not installed: a "
+            + "real-world Docker-format profile is not parsed here");
+    for (Set<String> caps : List.of(DOCKER_CAPS, union(DOCKER_CAPS, Set.of("CAP_SYS_ADMIN")))) {
+      SeccompProfile p = SeccompProfile.fromDockerJson(Files.readString(podman), caps);
+      assertThat(p.rules()).hasSizeGreaterThan(300);
+      for (SeccompArch arch : SeccompArch.values()) {
+        programMatchesProfileForEveryCallAndEdgeArgument(podman + " " + caps.size(), arch, p);
+      }
+    }
   }
 
   @Test
