@@ -5,6 +5,7 @@ import dev.containerj.namespaces.Capability;
 import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.Redirect;
+import dev.containerj.namespaces.seccomp.SeccompProfile;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -60,6 +61,7 @@ public final class ContainerSpec {
   private final List<IdMapping> gidMappings;
   private final Set<Capability> capabilities;
   private final boolean noNewPrivileges;
+  private final @Nullable SeccompProfile seccomp;
   private final List<String> maskedPaths;
   private final List<String> readonlyPaths;
   private final List<Rlimit> rlimits;
@@ -87,6 +89,7 @@ public final class ContainerSpec {
     this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty()
         ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
     this.noNewPrivileges = b.noNewPrivileges;
+    this.seccomp = b.seccomp;
     this.maskedPaths = List.copyOf(b.maskedPaths);
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
     this.rlimits = List.copyOf(b.rlimits);
@@ -190,6 +193,15 @@ public final class ContainerSpec {
     return noNewPrivileges;
   }
 
+  /**
+   * The seccomp profile; null means the default profile (the effect of Docker's default allowlist,
+   * adjusted to the capabilities the container keeps). {@link SeccompProfile#unconfined()} installs
+   * no filter.
+   */
+  public @Nullable SeccompProfile seccomp() {
+    return seccomp;
+  }
+
   public List<String> maskedPaths() {
     return maskedPaths;
   }
@@ -249,6 +261,7 @@ public final class ContainerSpec {
     private List<IdMapping> gidMappings = List.of();
     private Set<Capability> capabilities = EnumSet.copyOf(Capability.DEFAULT_SET);
     private boolean noNewPrivileges = true;
+    private @Nullable SeccompProfile seccomp;
     private List<String> maskedPaths = DEFAULT_MASKED_PATHS;
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
     private final List<Rlimit> rlimits = new ArrayList<>();
@@ -276,6 +289,7 @@ public final class ContainerSpec {
       gidMappings = s.gidMappings;
       capabilities = s.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(s.capabilities);
       noNewPrivileges = s.noNewPrivileges;
+      seccomp = s.seccomp;
       maskedPaths = s.maskedPaths;
       readonlyPaths = s.readonlyPaths;
       rlimits.addAll(s.rlimits);
@@ -401,6 +415,15 @@ public final class ContainerSpec {
 
     public Builder noNewPrivileges(boolean on) {
       this.noNewPrivileges = on;
+      return this;
+    }
+
+    /**
+     * The seccomp profile, replacing the default one; {@link SeccompProfile#unconfined()} for none,
+     * null for the default.
+     */
+    public Builder seccomp(@Nullable SeccompProfile profile) {
+      this.seccomp = profile;
       return this;
     }
 

@@ -247,12 +247,12 @@ class ContainerTest {
 
   @Test
   void secureDefaults() throws Exception {
-    Run.Result r = Run.run("grep -E '^(CapBnd|CapEff|NoNewPrivs)' /proc/self/status; cat /proc/kcore | wc -c; "
+    Run.Result r = Run.run("grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status; cat /proc/kcore | wc -c; "
         + "echo 1 > /proc/sys/kernel/panic 2>&1; ls /dev | tr '\\n' ' '");
     // Docker's default set: chown dac_override fowner fsetid kill setgid setuid setpcap
     // net_bind_service net_raw sys_chroot mknod audit_write setfcap = 0x a80425fb
-    assertThat(r.out()).contains("CapBnd:\t00000000a80425fb", "NoNewPrivs:\t1");
-    assertThat(r.out().split("\n")[3].trim()).isEqualTo("0"); // /proc/kcore reads as /dev/null
+    assertThat(r.out()).contains("CapBnd:\t00000000a80425fb", "NoNewPrivs:\t1", "Seccomp:\t2");
+    assertThat(r.out().split("\n")[4].trim()).isEqualTo("0"); // /proc/kcore reads as /dev/null
     assertThat(r.out() + r.err()).contains("Read-only file system");
     assertThat(r.out()).contains("null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx")
         .doesNotContain("sda", "vda", "mem ", "kmsg");
@@ -281,5 +281,15 @@ class ContainerTest {
       assertThat(c.stdout()).isNull();
     }
     assertThat(Files.readString(out)).isEqualTo("to-file\n");
+  }
+
+  @Test
+  void defaultSeccompProfileDeniesNamespaceCreationAndKeyctl() throws Exception {
+    // The default profile (Docker's effect) denies unshare of namespaces with EPERM; unconfined allows it.
+    Run.Result denied = Run.run("unshare --user true 2>&1; echo rc=$?");
+    assertThat(denied.out()).contains("Operation not permitted").contains("rc=1");
+    Run.Result allowed = Run.run(Run.sh("unshare --user true 2>&1; echo rc=$?")
+        .seccomp(dev.containerj.namespaces.seccomp.SeccompProfile.unconfined()).build());
+    assertThat(allowed.out()).isEqualTo("rc=0\n");
   }
 }

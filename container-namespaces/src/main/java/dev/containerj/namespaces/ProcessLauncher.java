@@ -146,7 +146,7 @@ public final class ProcessLauncher {
     private @Nullable String hostname;
     private int joinPid;
     private Set<Namespace> joinNamespaces = EnumSet.noneOf(Namespace.class);
-    private Redirect stdin = Redirect.INHERIT;
+    private Redirect stdin = Redirect.DISCARD;
     private Redirect stdout = Redirect.INHERIT;
     private Redirect stderr = Redirect.INHERIT;
     private boolean dieWithParent = true;
@@ -204,6 +204,7 @@ public final class ProcessLauncher {
       return this;
     }
 
+    /** Where stdin comes from. Default {@link Redirect#DISCARD}: a payload never steals the JVM's stdin. */
     public Builder stdin(Redirect r) {
       this.stdin = r;
       return this;

@@ -23,6 +23,7 @@ import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.internal.HelperProgram;
 import dev.containerj.namespaces.internal.ProgramSteps;
+import dev.containerj.namespaces.seccomp.SeccompProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -128,6 +129,12 @@ public final class RootfsProgram {
     long[] groups = spec.supplementaryGroups().stream().mapToLong(Long::longValue).toArray();
     // setgroups(2) is denied in a user namespace whose gid_map an ordinary user wrote.
     boolean setGroups = !rootless || !spec.gidMappings().isEmpty() || !spec.namespaces().contains(Namespace.USER);
+    SeccompProgram filter = Seccomp.program(spec);
+    if (filter != null && !spec.noNewPrivileges()) {
+      // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which a non-root uid loses
+      // at setresuid: install it first (seccomp(2)); the profile must then allow the calls below.
+      p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
+    }
     ProgramSteps.credentials(p, spec.uid(), spec.gid(), groups, setGroups);
     if (spec.noNewPrivileges()) {
       p.prctl(HelperProgram.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
@@ -137,6 +144,10 @@ public final class RootfsProgram {
       p.prctl(HelperProgram.PR_SET_PDEATHSIG, Constants.SIGKILL, "PR_SET_PDEATHSIG, SIGKILL");
     }
     p.closeFrom(3);
+    if (filter != null && spec.noNewPrivileges()) {
+      // Last before execve, so the filter judges only the payload (and execve itself).
+      p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
+    }
     Map<String, String> env = new LinkedHashMap<>(spec.environment());
     env.putIfAbsent("PATH", ProgramSteps.DEFAULT_PATH);
     env.putIfAbsent("HOSTNAME", hostname);

@@ -126,14 +126,26 @@ public final class Launcher {
       helperPid = -1;
       pidfd = Reaper.openPidfd(pid);
 
-      if (req.userNamespace()) {
-        writeIdMaps();
+      try {
+        if (req.userNamespace()) {
+          writeIdMaps();
+        }
+        if (req.beforeGo() != null) {
+          runHook("prepare container", req.beforeGo(), pid);
+        }
+        FaultPlan.check("write(go)");
+        writeAll(configWrite, new byte[] {'G'}, "write(go)");
+      } catch (LaunchException e) {
+        // The child may have failed first (then our write found no reader): its own report is the
+        // real cause. Closing the config pipe ends a child still waiting for the go byte, so this
+        // read cannot block for long.
+        configWrite.close();
+        int[] early = readRecord();
+        if (early != null && early[0] == ST_ERROR) {
+          throw new LaunchException(program.step(early[1]), early[2], null);
+        }
+        throw e;
       }
-      if (req.beforeGo() != null) {
-        runHook("prepare container", req.beforeGo(), pid);
-      }
-      FaultPlan.check("write(go)");
-      writeAll(configWrite, new byte[] {'G'}, "write(go)");
       configWrite.close();
 
       rec = readRecord();
