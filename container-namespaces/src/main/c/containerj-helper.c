@@ -24,6 +24,9 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -65,7 +68,8 @@ enum op {
   OP_SETSID = 22,      /* nothing */
   OP_CLOSE_FROM = 23,  /* u32 first: mark every fd >= first close-on-exec */
   OP_EXEC = 24,        /* u32 ncand, u32 argc, u32 envc, strs candidates, argv, envp */
-  OP_SETDOMAINNAME = 25 /* str name */
+  OP_SETDOMAINNAME = 25, /* str name */
+  OP_LINK_UP = 26      /* str ifname: set IFF_UP (the loopback of a new network namespace) */
 };
 
 enum op_flag {
@@ -290,6 +294,21 @@ static int run(int opcode, struct cur *c) {
   case OP_CLOSE_FROM:
     close_from(u32(c), 1);
     return 0;
+  case OP_LINK_UP: {
+    /* netdevice(7): SIOCGIFFLAGS/SIOCSIFFLAGS on any socket of the namespace. */
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, str(c), IFNAMSIZ - 1);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    int err = ioctl(fd, SIOCGIFFLAGS, &ifr) ? errno : 0;
+    if (!err) {
+      ifr.ifr_flags |= IFF_UP;
+      err = ioctl(fd, SIOCSIFFLAGS, &ifr) ? errno : 0;
+    }
+    close(fd);
+    return err;
+  }
   case OP_EXEC:
     return do_exec(c);
   default:

@@ -62,6 +62,8 @@ public final class ContainerSpec {
   private final Set<Capability> capabilities;
   private final boolean noNewPrivileges;
   private final @Nullable SeccompProfile seccomp;
+  private final @Nullable Integer oomScoreAdj;
+  private final boolean privileged;
   private final List<String> maskedPaths;
   private final List<String> readonlyPaths;
   private final List<Rlimit> rlimits;
@@ -90,6 +92,8 @@ public final class ContainerSpec {
         ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
     this.noNewPrivileges = b.noNewPrivileges;
     this.seccomp = b.seccomp;
+    this.oomScoreAdj = b.oomScoreAdj;
+    this.privileged = b.privileged;
     this.maskedPaths = List.copyOf(b.maskedPaths);
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
     this.rlimits = List.copyOf(b.rlimits);
@@ -202,6 +206,19 @@ public final class ContainerSpec {
     return seccomp;
   }
 
+  /** The payload's /proc/PID/oom_score_adj (-1000..1000), or null to inherit this JVM's. */
+  public @Nullable Integer oomScoreAdj() {
+    return oomScoreAdj;
+  }
+
+  /**
+   * Whether the spec was made with {@link Builder#privileged()}: every capability, no seccomp filter,
+   * no masked or read-only /proc paths. Starting such a container logs a warning saying so.
+   */
+  public boolean privileged() {
+    return privileged;
+  }
+
   public List<String> maskedPaths() {
     return maskedPaths;
   }
@@ -262,6 +279,8 @@ public final class ContainerSpec {
     private Set<Capability> capabilities = EnumSet.copyOf(Capability.DEFAULT_SET);
     private boolean noNewPrivileges = true;
     private @Nullable SeccompProfile seccomp;
+    private @Nullable Integer oomScoreAdj;
+    private boolean privileged;
     private List<String> maskedPaths = DEFAULT_MASKED_PATHS;
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
     private final List<Rlimit> rlimits = new ArrayList<>();
@@ -290,6 +309,8 @@ public final class ContainerSpec {
       capabilities = s.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(s.capabilities);
       noNewPrivileges = s.noNewPrivileges;
       seccomp = s.seccomp;
+      oomScoreAdj = s.oomScoreAdj;
+      privileged = s.privileged;
       maskedPaths = s.maskedPaths;
       readonlyPaths = s.readonlyPaths;
       rlimits.addAll(s.rlimits);
@@ -424,6 +445,43 @@ public final class ContainerSpec {
      */
     public Builder seccomp(@Nullable SeccompProfile profile) {
       this.seccomp = profile;
+      return this;
+    }
+
+    /** The payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null inherits. */
+    public Builder oomScoreAdj(@Nullable Integer adj) {
+      this.oomScoreAdj = adj;
+      return this;
+    }
+
+    /**
+     * Turns off the protections: every capability, no seccomp filter, no masked or read-only /proc
+     * paths (as {@code docker run --privileged}). The namespaces stay, and no_new_privs stays unless
+     * turned off too. Only for trusted payloads; the start logs a warning naming what is off.
+     */
+    public Builder privileged() {
+      this.privileged = true;
+      this.capabilities = EnumSet.allOf(Capability.class);
+      this.seccomp = SeccompProfile.unconfined();
+      this.maskedPaths = List.of();
+      this.readonlyPaths = List.of();
+      return this;
+    }
+
+    /**
+     * The preset for untrusted plugins: no capabilities, the hardened seccomp profile (which also
+     * denies ptrace, io_uring and sockets other than unix/inet/inet6), a read-only root, no network,
+     * no_new_privs. Call it first, then adjust.
+     */
+    public Builder hardened() {
+      this.privileged = false;
+      this.capabilities = EnumSet.noneOf(Capability.class);
+      this.seccomp = SeccompProfile.hardened();
+      this.noNewPrivileges = true;
+      this.network = NetworkMode.NONE;
+      this.rootfs = rootfs.readOnly();
+      this.maskedPaths = DEFAULT_MASKED_PATHS;
+      this.readonlyPaths = DEFAULT_READONLY_PATHS;
       return this;
     }
 

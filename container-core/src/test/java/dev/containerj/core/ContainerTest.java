@@ -239,10 +239,12 @@ class ContainerTest {
 
   @Test
   void loopbackNetworkHasOnlyLoUp() throws Exception {
-    Run.Result r = Run.run("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/operstate");
-    String[] lines = r.out().trim().split("\n");
-    assertThat(lines[0]).isEqualTo("lo");
-    assertThat(lines).hasSize(2);
+    Run.Result r = Run.run("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/flags");
+    // IFF_UP (0x1) | IFF_LOOPBACK (0x8)
+    assertThat(r.out()).isEqualTo("lo\n0x9\n");
+    Run.Result none = Run.run(Run.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/flags")
+        .network(NetworkMode.NONE).build());
+    assertThat(none.out()).isEqualTo("lo\n0x8\n");
   }
 
   @Test
@@ -291,5 +293,32 @@ class ContainerTest {
     Run.Result allowed = Run.run(Run.sh("unshare --user true 2>&1; echo rc=$?")
         .seccomp(dev.containerj.namespaces.seccomp.SeccompProfile.unconfined()).build());
     assertThat(allowed.out()).isEqualTo("rc=0\n");
+  }
+
+  @Test
+  void capabilitySetsAreComputedForRootAndOthers() throws Exception {
+    Run.Result root = Run.run("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status");
+    assertThat(root.out()).contains("CapInh:\t0000000000000000", "CapPrm:\t00000000a80425fb",
+        "CapEff:\t00000000a80425fb", "CapBnd:\t00000000a80425fb", "CapAmb:\t0000000000000000");
+    Run.Result user = Run.run(Run.sh("grep -E '^Cap(Prm|Eff|Bnd):' /proc/self/status").user(1000, 1000).build());
+    assertThat(user.out()).contains("CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+        "CapBnd:\t00000000a80425fb");
+    Run.Result added = Run.run(Run.sh("grep -E '^CapEff:' /proc/self/status")
+        .addCapability(dev.containerj.namespaces.Capability.CAP_NET_ADMIN)
+        .dropCapability(dev.containerj.namespaces.Capability.CAP_CHOWN).build());
+    assertThat(added.out()).isEqualTo("CapEff:\t00000000a80435fa\n");
+  }
+
+  @Test
+  void oomScoreAdj() throws Exception {
+    assertThat(Run.run(Run.sh("cat /proc/self/oom_score_adj").oomScoreAdj(500).build()).out()).isEqualTo("500\n");
+  }
+
+  @Test
+  void hardenedPreset() throws Exception {
+    Run.Result r = Run.run(Run.sh("grep -E '^(CapEff|CapBnd|Seccomp):' /proc/self/status; cat /sys/class/net/lo/operstate; "
+        + "python3 -c 'import socket; socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)' 2>&1 | tail -1").hardened().build());
+    assertThat(r.out()).contains("CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "Seccomp:\t2", "down",
+        "PermissionError: [Errno 1] Operation not permitted");
   }
 }

@@ -35,6 +35,10 @@ public final class ContainerStarter {
   public static Started start(ContainerSpec spec) {
     String id = newId();
     requireHost(spec);
+    if (spec.privileged()) {
+      System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
+          + " is privileged: it has every capability, no seccomp filter and no masked or read-only /proc paths");
+    }
     StateStore store = StateStore.forCurrentUser();
     boolean rootless = LibC.geteuid() != 0;
     Path dir = null;

@@ -115,6 +115,12 @@ public final class RootfsProgram {
     if (spec.namespaces().contains(Namespace.UTS)) {
       p.sethostname(hostname);
     }
+    if (spec.network() == NetworkMode.LOOPBACK && spec.namespaces().contains(Namespace.NET)) {
+      p.linkUp("lo");
+    }
+    if (spec.oomScoreAdj() != null) {
+      p.writeFile("/proc/self/oom_score_adj", spec.oomScoreAdj().toString(), 0);
+    }
     p.chdir(spec.workingDirectory());
     for (Rlimit l : spec.rlimits()) {
       p.setrlimit(l.resource().number(), l.resource().name().toLowerCase(Locale.ROOT), l.soft(), l.hard());
@@ -136,6 +142,16 @@ public final class RootfsProgram {
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
     }
     ProgramSteps.credentials(p, spec.uid(), spec.gid(), groups, setGroups);
+    // The sets, computed here rather than left to execve's rules: root keeps exactly the allowed
+    // capabilities (effective = permitted = bounding), any other uid none; inheritable and ambient
+    // stay empty (CVE-2022-24769).
+    long keep = 0;
+    for (Capability c : spec.capabilities()) {
+      keep |= 1L << c.number();
+    }
+    keep &= LAST_CAP >= 63 ? -1L : (1L << (LAST_CAP + 1)) - 1; // capset(2) rejects unknown bits
+    long sets = spec.uid() == 0 ? keep : 0;
+    p.capset(sets, sets, 0);
     if (spec.noNewPrivileges()) {
       p.prctl(HelperProgram.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
     }

@@ -39,6 +39,7 @@ public final class SpecValidator {
       SpecValidator::namespaces,
       SpecValidator::mounts,
       SpecValidator::paths,
+      SpecValidator::security,
       SpecValidator::rootless);
 
   /** Every violation of {@code spec}; empty when it is valid. */
@@ -198,6 +199,17 @@ public final class SpecValidator {
       if (!s.readonlyPaths().get(i).startsWith("/")) {
         v.add(new Violation("readonlyPaths[" + i + "]", s.readonlyPaths().get(i), "must be an absolute path"));
       }
+    }
+  }
+
+  private static void security(ContainerSpec s, List<Violation> v) {
+    Integer adj = s.oomScoreAdj();
+    if (adj != null && (adj < -1000 || adj > 1000)) {
+      v.add(new Violation("oomScoreAdj", adj.toString(), "must be in [-1000, 1000]"));
+    }
+    if (s.seccomp() != null && !s.seccomp().isUnconfined()
+        && s.seccomp().compile(dev.containerj.namespaces.seccomp.SeccompArch.current()).needsListener()) {
+      v.add(new Violation("seccomp", "SCMP_ACT_NOTIFY", "is not supported yet (no listener API)"));
     }
   }
 

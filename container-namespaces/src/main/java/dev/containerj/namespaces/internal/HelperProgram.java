@@ -45,6 +45,7 @@ public final class HelperProgram {
   static final int OP_CLOSE_FROM = 23;
   static final int OP_EXEC = 24;
   static final int OP_SETDOMAINNAME = 25;
+  static final int OP_LINK_UP = 26;
 
   /** A missing path is not an error. */
   public static final int IGNORE_ENOENT = 1;
@@ -223,6 +224,11 @@ public final class HelperProgram {
 
   public HelperProgram writeFile(String path, String content, int opFlags) {
     return add(OP_WRITE_FILE, opFlags, "write(" + path + ")", new Payload().str(path).str(content));
+  }
+
+  /** Sets IFF_UP on a network interface of the container's namespace (netdevice(7)). */
+  public HelperProgram linkUp(String ifname) {
+    return add(OP_LINK_UP, 0, "ioctl(SIOCSIFFLAGS, " + ifname + " up)", new Payload().str(ifname));
   }
 
   public HelperProgram setsid() {
