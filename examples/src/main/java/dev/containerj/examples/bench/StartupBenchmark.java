@@ -2,6 +2,7 @@ package dev.containerj.examples.bench;
 
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerSpec;
+import dev.containerj.examples.cli.Closer;
 import dev.containerj.namespaces.ExitStatus;
 import java.io.File;
 import java.io.IOException;
@@ -160,14 +161,17 @@ public final class StartupBenchmark {
 
   private static void containerj(ContainerSpec spec, long[] times) throws InterruptedException {
     long t0 = System.nanoTime();
-    try (Container c = Container.start(spec)) {
+    Container c = Container.start(spec);
+    try {
       ExitStatus status = c.waitFor();
       times[0] = System.nanoTime() - t0;
-      c.close();
+      Closer.close(c);
       times[1] = System.nanoTime() - t0;
       if (!status.success()) {
         throw new IllegalStateException("containerj runner: " + TRUE + " " + status);
       }
+    } finally {
+      Closer.close(c);
     }
   }
 
