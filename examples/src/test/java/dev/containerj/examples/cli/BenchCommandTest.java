@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Timeout;
  * the example works, and measures nothing (the benchmark itself is run by hand, see README).
  */
 @Tag("kernel")
+@Tag("rootless")
 @Timeout(60)
 class BenchCommandTest {
   @Test

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * busybox and its applet links: what runs inside sees that tree, not the host's.
  */
 @Tag("kernel")
+@Tag("rootless")
 @Timeout(60)
 class BusyboxRootfsTest {
   /** Debian's busybox-static; CI installs it. */

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * through Java by the hidden {@code --pipe-output} (see {@link Tool#run}).
  */
 @Tag("kernel")
+@Tag("rootless")
 @Timeout(60)
 class RunCommandTest {
   @AfterEach

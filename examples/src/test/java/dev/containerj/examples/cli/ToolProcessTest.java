@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * the output is read from the tool process's pipes.
  */
 @Tag("kernel")
+@Tag("rootless")
 @Timeout(120)
 class ToolProcessTest {
   record Run(int code, String out, String err) {}
@@ -96,8 +97,15 @@ class ToolProcessTest {
   private static Process start(String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-        ContainerjCommand.class.getName()));
+        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path")));
+    // Same state directory as this JVM (rootless with no XDG_RUNTIME_DIR, it lies under java.io.tmpdir).
+    for (String property : new String[] {"java.io.tmpdir", "containerj.stateDir"}) {
+      String value = System.getProperty(property);
+      if (value != null) {
+        cmd.add("-D" + property + "=" + value);
+      }
+    }
+    cmd.add(ContainerjCommand.class.getName());
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).start();
   }
