@@ -11,10 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code containerj bench}: see {@link StartupBenchmark}. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Measures start->exit of /bin/true in a container (default spec), in",
-        "'bwrap --unshare-all' and through a plain ProcessBuilder, from this one JVM,",
-        "and prints median, p90, p99, min and the ratios. bwrap's row is skipped when it is not installed."})
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+    description = {"Measures container start->exit against bwrap and a plain ProcessBuilder.",
+        "Times /bin/true in a container (default spec), in 'bwrap --unshare-all' and through",
+        "ProcessBuilder, from this one JVM, and prints median, p90, p99, min and the ratios.",
+        "bwrap's row is skipped, and the output says so, when it is not installed."})
 final class BenchCommand implements Callable<Integer> {
   @Spec
   @Nullable CommandSpec spec;

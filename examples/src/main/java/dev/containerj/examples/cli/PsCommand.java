@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code containerj ps}: the containers of this user that the state directory records, by any JVM. */
-@Command(name = "ps", mixinStandardHelpOptions = true,
+@Command(name = "ps", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = {"Lists this user's containers recorded in the state directory, started by any JVM.",
         "OWNER is the JVM that started it; 'dead' marks an orphan that 'containerj reap' removes."})
 final class PsCommand implements Callable<Integer> {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code containerj reap}: kills and removes the containers whose owning JVM died. */
-@Command(name = "reap", mixinStandardHelpOptions = true,
+@Command(name = "reap", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Kills the containers whose owning JVM died (unless detached) and removes their state.")
 final class ReapCommand implements Callable<Integer> {
   @Spec

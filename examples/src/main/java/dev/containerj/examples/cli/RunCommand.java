@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  * {@code --}. The container's stdout and stderr are this process's own (the container writes to fd 1
  * and 2 directly, with no copy through Java); its stdin is /dev/null unless {@code -i}.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     usageHelpAutoWidth = true,
     description = {"Runs CMD in a new container and exits with its status.",
         "Without --rootfs the root is the host's / (read-only), with a private /tmp."},
