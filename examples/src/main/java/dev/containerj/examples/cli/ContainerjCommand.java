@@ -1,0 +1,118 @@
+package dev.containerj.examples.cli;
+
+import dev.containerj.core.ContainerStartException;
+import dev.containerj.linux.Errno;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code containerj} command-line tool: {@code run}, {@code ps}, {@code reap} and {@code bench}
+ * on top of the ContainerJ library.
+ *
+ * <p>Errors of the tool itself (a bad option, an invalid spec, a failed start step) print one line
+ * {@code "containerj: what: why"} on stderr and exit 125, as docker does; {@code --debug} adds the
+ * stack trace. A command that cannot be executed exits 126, one that is not found 127.
+ */
+@Command(name = "containerj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+    usageHelpAutoWidth = true,
+    description = "Runs Linux containers from a JVM, with no daemon.",
+    subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
+public final class ContainerjCommand implements Runnable {
+  @Spec
+  CommandSpec spec = CommandSpec.create();
+
+  @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of an error.")
+  boolean debug;
+
+  ContainerjCommand() {}
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing command: run, ps, reap, bench or help");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the tool with {@code args} and returns its exit status (System.out and System.err). */
+  public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The tool's command line, with its error handling; set its out and err writers to capture output. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new ContainerjCommand());
+    // docker-like: everything after the command's name belongs to the command.
+    cl.getSubcommands().get("run").setStopAtPositional(true);
+    cl.setParameterExceptionHandler(ContainerjCommand::onBadArguments);
+    cl.setExecutionExceptionHandler(ContainerjCommand::onError);
+    return cl;
+  }
+
+  private static int onBadArguments(ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println("containerj: " + e.getMessage());
+    err.println("See '" + cl.getCommandSpec().qualifiedName() + " --help'.");
+    err.flush();
+    return ExitCodes.CONTAINERJ_ERROR;
+  }
+
+  private static int onError(Exception e, CommandLine cl, ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    err.println("containerj: " + message(e));
+    if (debugRequested(parsed)) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return exitCode(e);
+  }
+
+  /** 126 or 127 for a payload that execve could not run, else 125. */
+  static int exitCode(Throwable e) {
+    if (e instanceof ContainerStartException s) {
+      if (s.commandNotFound()) {
+        return ExitCodes.NOT_FOUND;
+      }
+      if (s.commandNotExecutable()) {
+        return ExitCodes.NOT_EXECUTABLE;
+      }
+    }
+    return ExitCodes.CONTAINERJ_ERROR;
+  }
+
+  private static String message(Throwable e) {
+    String m = e.getMessage();
+    boolean known = e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException
+        || e instanceof dev.containerj.core.ContainerException || e instanceof java.io.IOException
+        || e instanceof java.io.UncheckedIOException;
+    if (m == null || m.isBlank()) {
+      return e.getClass().getName();
+    }
+    if (e instanceof ContainerStartException s && s.step().startsWith("mount(")
+        && s.errno() == Errno.ENOENT.number()) {
+      // The library mounts onto existing directories only, and the default root is read-only.
+      return m + " (the mount target must already exist in the root filesystem)";
+    }
+    // A bug of the tool or the library reads differently from a user error, even without --debug.
+    return known ? m : "internal error: " + e.getClass().getName() + ": " + m;
+  }
+
+  private static boolean debugRequested(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--debug")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

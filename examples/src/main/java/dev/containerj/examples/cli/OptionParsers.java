@@ -1,0 +1,195 @@
+package dev.containerj.examples.cli;
+
+import dev.containerj.core.MountSpec;
+import dev.containerj.core.NetworkMode;
+import dev.containerj.namespaces.Capability;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The text forms of the {@code run} options that the library has no parser for. Each method throws
+ * {@link IllegalArgumentException} with a message naming the option, the rule and the value, which
+ * the tool prints as its one-line error (exit 125).
+ */
+final class OptionParsers {
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)?");
+  private static final Pattern USER = Pattern.compile("(\\d+)(?::(\\d+))?");
+  private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgKMG]?)[bB]?");
+
+  private OptionParsers() {}
+
+  /** The user and group ids of {@code -u UID[:GID]}. */
+  record User(long uid, long gid) {}
+
+  /**
+   * {@code 10s}, {@code 500ms}, {@code 2m}, {@code 1h}, {@code 1d}, or a number of seconds as
+   * timeout(1) takes it ({@code 1.5}).
+   */
+  static Duration duration(String option, String text) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          option + " must be a number with unit ms, s, m, h or d (as 500ms, 10s, 2m): " + text);
+    }
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    BigDecimal nanosPerUnit = BigDecimal.valueOf(switch (unit) {
+      case "ms" -> 1_000_000L;
+      case "s" -> 1_000_000_000L;
+      case "m" -> 60_000_000_000L;
+      case "h" -> 3_600_000_000_000L;
+      default -> 86_400_000_000_000L;
+    });
+    BigDecimal nanos = new BigDecimal(m.group(1)).multiply(nanosPerUnit);
+    if (nanos.signum() <= 0) {
+      throw new IllegalArgumentException(option + " must be > 0: " + text);
+    }
+    if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException(option + " is too large: " + text);
+    }
+    return Duration.ofNanos(nanos.longValue());
+  }
+
+  /** {@code UID[:GID]}, numeric; the gid defaults to 0 as with {@code docker run -u 1000}. */
+  static User user(String text) {
+    Matcher m = USER.matcher(text);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--user must be UID[:GID] with numeric ids: " + text);
+    }
+    try {
+      return new User(Long.parseLong(m.group(1)), m.group(2) == null ? 0 : Long.parseLong(m.group(2)));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--user ids must fit in 64 bits: " + text, e);
+    }
+  }
+
+  /**
+   * {@code -e NAME=VALUE}, or {@code -e NAME} taking the value from {@code hostEnv} (skipped when
+   * unset there, as docker does). Returns null when skipped.
+   */
+  static Map.@Nullable Entry<String, String> env(String text, Function<String, @Nullable String> hostEnv) {
+    int eq = text.indexOf('=');
+    if (eq >= 0) {
+      return Map.entry(text.substring(0, eq), text.substring(eq + 1));
+    }
+    String value = hostEnv.apply(text);
+    return value == null ? null : Map.entry(text, value);
+  }
+
+  /** {@code PATH[:OPTIONS]} with options {@code size=N[k|m|g]}, {@code rw}, {@code ro}, comma-separated. */
+  static MountSpec tmpfs(String text) {
+    int colon = text.indexOf(':');
+    String target = colon < 0 ? text : text.substring(0, colon);
+    if (target.isEmpty()) {
+      throw new IllegalArgumentException("--tmpfs must be PATH[:size=N,ro]: " + text);
+    }
+    long size = 0;
+    boolean readOnly = false;
+    if (colon >= 0) {
+      for (String opt : text.substring(colon + 1).split(",", -1)) {
+        if (opt.equals("ro")) {
+          readOnly = true;
+        } else if (opt.equals("rw")) {
+          readOnly = false;
+        } else if (opt.startsWith("size=")) {
+          size = size("--tmpfs size", opt.substring(5));
+        } else {
+          throw new IllegalArgumentException("--tmpfs options must be size=N[k|m|g], ro or rw: " + text);
+        }
+      }
+    }
+    return new MountSpec(MountSpec.Type.TMPFS, null, target, readOnly, size);
+  }
+
+  /** A byte count with an optional binary suffix: {@code 65536}, {@code 64k}, {@code 64m}, {@code 1g}. */
+  static long size(String what, String text) {
+    Matcher m = SIZE.matcher(text);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(what + " must be a number of bytes with optional k, m or g: " + text);
+    }
+    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      default -> 0;
+    };
+    try {
+      long n = Long.parseLong(m.group(1));
+      if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
+        throw new IllegalArgumentException(what + " must be > 0 and fit in 64 bits: " + text);
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " must fit in 64 bits: " + text, e);
+    }
+  }
+
+  /** {@code none}, {@code loopback} or {@code host}, in any case. */
+  static NetworkMode network(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "none" -> NetworkMode.NONE;
+      case "loopback" -> NetworkMode.LOOPBACK;
+      case "host" -> NetworkMode.HOST;
+      default -> throw new IllegalArgumentException("--network must be none, loopback or host: " + text);
+    };
+  }
+
+  /**
+   * The capability set from the default one, {@code --cap-drop} applied first and then {@code
+   * --cap-add}, as docker does; {@code ALL} means every capability.
+   */
+  static Set<Capability> capabilities(Set<Capability> defaults, List<String> add, List<String> drop) {
+    EnumSet<Capability> caps = defaults.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(defaults);
+    for (String d : drop) {
+      if (d.equalsIgnoreCase("ALL")) {
+        caps.clear();
+      } else {
+        caps.remove(capability("--cap-drop", d));
+      }
+    }
+    for (String a : add) {
+      if (a.equalsIgnoreCase("ALL")) {
+        caps.addAll(EnumSet.allOf(Capability.class));
+      } else {
+        caps.add(capability("--cap-add", a));
+      }
+    }
+    return caps;
+  }
+
+  private static Capability capability(String option, String name) {
+    try {
+      return Capability.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Prefixes a library parser's message with the option it came from. */
+  static <T> T withOption(String option, String text, Function<String, T> parser) {
+    try {
+      return parser.apply(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A duration as a person writes it: {@code 500ms}, {@code 10s}, {@code 2m30s}. */
+  static String format(Duration d) {
+    if (d.toMillis() < 1000) {
+      return d.toMillis() + "ms";
+    }
+    if (d.toNanos() % 1_000_000_000L == 0 && d.getSeconds() < 60) {
+      return d.getSeconds() + "s";
+    }
+    return d.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,246 @@
+package dev.containerj.examples.cli;
+
+import dev.containerj.core.Container;
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.MountSpec;
+import dev.containerj.core.Rlimit;
+import dev.containerj.core.RootFs;
+import dev.containerj.namespaces.Capability;
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.Redirect;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code containerj run [OPTIONS] [--] CMD [ARG...]}: runs one container in the foreground and exits
+ * with its status, as {@code docker run} does.
+ *
+ * <p>Option parsing stops at the first operand, so {@code containerj run sh -c 'ls -l'} needs no
+ * {@code --}. The container's stdout and stderr are this process's own (the container writes to fd 1
+ * and 2 directly, with no copy through Java); its stdin is /dev/null unless {@code -i}.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {"Runs CMD in a new container and exits with its status.",
+        "Without --rootfs the root is the host's / (read-only), with a private /tmp."},
+    footerHeading = "%nExit status:%n",
+    footer = {"  CMD's own status, or 128+n when CMD was killed by signal n",
+        "  124  --timeout expired (the container was killed)",
+        "  125  containerj failed (bad option, invalid spec, a start step failed)",
+        "  126  CMD cannot be executed",
+        "  127  CMD was not found"})
+final class RunCommand implements Callable<Integer> {
+  @Spec
+  @Nullable CommandSpec spec;
+
+  @Option(names = "--rootfs", paramLabel = "DIR",
+      description = "Root filesystem: a directory (read-only unless --rootfs-rw). Default: the host's / read-only.")
+  @Nullable Path rootfs;
+
+  @Option(names = "--rootfs-rw", description = "Let the container write to the --rootfs directory.")
+  boolean rootfsWritable;
+
+  @Option(names = "--read-only", description = "Mount the root filesystem read-only (the default for both kinds of root).")
+  boolean readOnly;
+
+  @Option(names = "--hostname", paramLabel = "NAME", description = "Container hostname. Default: the first 12 digits of its id.")
+  @Nullable String hostname;
+
+  @Option(names = {"-e", "--env"}, paramLabel = "NAME[=VALUE]",
+      description = "Set an environment variable; NAME alone copies it from this environment. The environment starts empty (PATH is set).")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container. Default /.")
+  @Nullable String workdir;
+
+  @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "Numeric user (and group) inside the container. Default 0:0.")
+  @Nullable String user;
+
+  @Option(names = {"-v", "--volume"}, paramLabel = "HOST:CTR[:ro|rw]", description = "Bind-mount a host path into the container.")
+  List<String> volumes = new ArrayList<>();
+
+  @Option(names = "--tmpfs", paramLabel = "PATH[:size=N,ro]", description = "Mount an empty tmpfs at PATH.")
+  List<String> tmpfs = new ArrayList<>();
+
+  @Option(names = "--network", paramLabel = "MODE",
+      description = "none (no interface up), loopback (lo up, the default) or host (no isolation).")
+  @Nullable String network;
+
+  @Option(names = "--timeout", paramLabel = "DURATION",
+      description = "Kill the container after DURATION (500ms, 10s, 2m) and exit 124, as timeout(1).")
+  @Nullable String timeout;
+
+  @Option(names = {"-i", "--interactive"}, description = "Give the container this process's stdin (else /dev/null).")
+  boolean interactive;
+
+  @Option(names = "--ulimit", paramLabel = "NAME=SOFT[:HARD]", description = "Set a resource limit, as nofile=1024:2048 (setrlimit(2)).")
+  List<String> ulimits = new ArrayList<>();
+
+  @Option(names = "--cap-add", paramLabel = "CAP", description = "Add a capability to the default set (NET_ADMIN, or ALL).")
+  List<String> capAdd = new ArrayList<>();
+
+  @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop a capability from the default set (or ALL).")
+  List<String> capDrop = new ArrayList<>();
+
+  /**
+   * Test hook: copy the container's stdout and stderr through Java to this command's writers instead
+   * of handing it this process's fds 1 and 2, so that in-process tests can read them.
+   */
+  @Option(names = "--pipe-output", hidden = true)
+  boolean pipeOutput;
+
+  @Parameters(paramLabel = "CMD", arity = "1..*", description = "The command and its arguments.")
+  List<String> command = new ArrayList<>();
+
+  /** Where {@code -e NAME} looks up values; tests replace it. */
+  Function<String, @Nullable String> hostEnv = System::getenv;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ContainerSpec containerSpec = toSpec();
+    Duration limit = timeout == null ? null : OptionParsers.duration("--timeout", timeout);
+    PrintWriter out = commandSpec().commandLine().getOut();
+    PrintWriter err = commandSpec().commandLine().getErr();
+
+    Container container = Container.start(containerSpec);
+    // SIGINT or SIGTERM to this JVM: take the container down with us, and its state record.
+    Thread hook = new Thread(() -> Closer.close(container), "containerj-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    List<Thread> pumps = new ArrayList<>();
+    try {
+      if (pipeOutput) {
+        pumps.add(pump(container.stdout(), out, "stdout"));
+        pumps.add(pump(container.stderr(), err, "stderr"));
+      }
+      ExitStatus status;
+      if (limit == null) {
+        status = container.waitFor();
+      } else {
+        Optional<ExitStatus> done = container.waitFor(limit);
+        if (done.isEmpty()) {
+          Closer.close(container);
+          joinAll(pumps);
+          err.println("containerj: timed out after " + OptionParsers.format(limit) + ": container killed");
+          err.flush();
+          return ExitCodes.TIMED_OUT;
+        }
+        status = done.get();
+      }
+      // pid 1 has ended, so the kernel kills the rest of its pid namespace and the pipes reach EOF:
+      // drain them before close(), which closes the pipes, waits for the rest and removes the state.
+      joinAll(pumps);
+      Closer.close(container);
+      return status.shellCode();
+    } finally {
+      Closer.close(container);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running or about to: nothing to remove.
+      }
+    }
+  }
+
+  /** The spec these options describe; throws IllegalArgumentException or SpecValidationException. */
+  ContainerSpec toSpec() {
+    ContainerSpec.Builder b = ContainerSpec.builder().command(command);
+    if (rootfs != null) {
+      Path dir = rootfs.toAbsolutePath().normalize();
+      if (rootfsWritable && readOnly) {
+        throw new IllegalArgumentException("--read-only and --rootfs-rw contradict each other");
+      }
+      b.rootfs(rootfsWritable ? RootFs.writableDirectory(dir) : RootFs.directory(dir));
+    } else if (rootfsWritable) {
+      throw new IllegalArgumentException("--rootfs-rw needs --rootfs DIR (the host's / is always read-only)");
+    }
+    if (readOnly) {
+      b.readOnlyRootfs();
+    }
+    b.hostname(hostname);
+    for (String e : env) {
+      Map.Entry<String, String> entry = OptionParsers.env(e, hostEnv);
+      if (entry != null) {
+        b.env(entry.getKey(), entry.getValue());
+      }
+    }
+    if (workdir != null) {
+      b.workingDirectory(workdir);
+    }
+    if (user != null) {
+      OptionParsers.User u = OptionParsers.user(user);
+      b.user(u.uid(), u.gid());
+    }
+    for (String v : volumes) {
+      b.mount(OptionParsers.withOption("--volume", v, MountSpec::parseVolume));
+    }
+    for (String t : tmpfs) {
+      b.mount(OptionParsers.tmpfs(t));
+    }
+    if (network != null) {
+      b.network(OptionParsers.network(network));
+    }
+    for (String u : ulimits) {
+      b.rlimit(OptionParsers.withOption("--ulimit", u, Rlimit::parse));
+    }
+    if (!capAdd.isEmpty() || !capDrop.isEmpty()) {
+      b.capabilities(OptionParsers.capabilities(Capability.DEFAULT_SET, capAdd, capDrop));
+    }
+    b.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD);
+    Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
+    b.stdout(output).stderr(output);
+    return b.build();
+  }
+
+  private CommandSpec commandSpec() {
+    if (spec == null) {
+      throw new IllegalStateException("run must be called through picocli");
+    }
+    return spec;
+  }
+
+  private static Thread pump(@Nullable InputStream in, PrintWriter to, String name) {
+    Thread t = new Thread(() -> {
+      if (in == null) {
+        return;
+      }
+      char[] buf = new char[8192];
+      try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+        for (int n; (n = r.read(buf)) > 0; ) {
+          synchronized (to) {
+            to.write(buf, 0, n);
+            to.flush();
+          }
+        }
+      } catch (IOException e) {
+        // The pipe broke because the container was killed: what was read has been written.
+      }
+    }, "containerj-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static void joinAll(List<Thread> threads) throws InterruptedException {
+    for (Thread t : threads) {
+      t.join(5_000);
+    }
+  }
+}
