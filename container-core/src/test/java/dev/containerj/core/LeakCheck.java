@@ -54,10 +54,19 @@ final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
     return Files.getLastModifiedTime(d).toMillis() > System.currentTimeMillis() - 10 * 60_000;
   }
 
+  /**
+   * The host's mounts where a container start could leak one: under the state directory or the
+   * temp directory (other software on the machine may mount elsewhere while the tests run).
+   */
   static List<String> mounts() throws IOException {
     List<String> out = new ArrayList<>();
+    String state = StateStore.forCurrentUser().root().toString();
+    String tmp = System.getProperty("java.io.tmpdir");
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] f = line.split(" ");
+      if (!f[4].startsWith(state) && !f[4].startsWith(tmp) && !f[4].contains("containerj")) {
+        continue;
+      }
       out.add(f[4] + " (root " + f[3] + ", source " + line.substring(line.indexOf(" - ") + 3) + ")");
     }
     return out;

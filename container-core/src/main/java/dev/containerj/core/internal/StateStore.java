@@ -35,6 +35,9 @@ import org.jspecify.annotations.Nullable;
 public final class StateStore {
   public static final String RECORD = "state.json";
 
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rwx------");
+
   private final Path root;
 
   public StateStore(Path root) {
@@ -79,6 +82,9 @@ public final class StateStore {
     int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     if (uid != LibC.geteuid()) {
       throw new IOException("state directory " + root + " belongs to uid " + uid + ", not to " + LibC.geteuid());
+    }
+    if (!a.permissions().equals(PRIVATE)) {
+      Files.setPosixFilePermissions(root, PRIVATE); // ours, so make it private (a umask may have widened it)
     }
   }
 

@@ -2,7 +2,6 @@ package dev.containerj.examples.bench;
 
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerSpec;
-import dev.containerj.examples.cli.Closer;
 import dev.containerj.namespaces.ExitStatus;
 import java.io.File;
 import java.io.IOException;
@@ -165,13 +164,13 @@ public final class StartupBenchmark {
     try {
       ExitStatus status = c.waitFor();
       times[0] = System.nanoTime() - t0;
-      Closer.close(c);
+      c.close();
       times[1] = System.nanoTime() - t0;
       if (!status.success()) {
         throw new IllegalStateException("containerj runner: " + TRUE + " " + status);
       }
     } finally {
-      Closer.close(c);
+      c.close();
     }
   }
 

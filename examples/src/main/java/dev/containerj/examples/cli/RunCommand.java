@@ -122,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
 
     Container container = Container.start(containerSpec);
     // SIGINT or SIGTERM to this JVM: take the container down with us, and its state record.
-    Thread hook = new Thread(() -> Closer.close(container), "containerj-shutdown");
+    Thread hook = new Thread(() -> container.close(), "containerj-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     List<Thread> pumps = new ArrayList<>();
     try {
@@ -136,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
       } else {
         Optional<ExitStatus> done = container.waitFor(limit);
         if (done.isEmpty()) {
-          Closer.close(container);
+          container.close();
           joinAll(pumps);
           err.println("containerj: timed out after " + OptionParsers.format(limit) + ": container killed");
           err.flush();
@@ -147,10 +147,10 @@ final class RunCommand implements Callable<Integer> {
       // pid 1 has ended, so the kernel kills the rest of its pid namespace and the pipes reach EOF:
       // drain them before close(), which closes the pipes, waits for the rest and removes the state.
       joinAll(pumps);
-      Closer.close(container);
+      container.close();
       return status.shellCode();
     } finally {
-      Closer.close(container);
+      container.close();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -190,8 +189,6 @@ class RunCommandTest {
   }
 
   @Test
-  @Disabled("container-core gap at 75f44ff: NetworkMode.LOOPBACK leaves lo down (nothing brings it up); "
-      + "enable when core sets IFF_UP on lo")
   void networkLoopbackHasLoopbackUp() {
     Tool.Result loopback = Tool.run("sh", "-c",
         "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/flags");
@@ -206,9 +203,6 @@ class RunCommandTest {
   }
 
   @Test
-  @Disabled("container-core/namespaces bug at 75f44ff: the payload keeps nearly every capability "
-      + "(CapBnd 000001fffffffffb with the default set, 000001ffffffffe1 with --cap-drop ALL --cap-add chown); "
-      + "enable when the bounding set is applied")
   void capabilitiesAreTheBoundingSet() {
     Tool.Result caps = Tool.run("--cap-drop", "ALL", "--cap-add", "chown", "grep", "CapBnd", "/proc/self/status");
     assertThat(caps.out()).isEqualTo("CapBnd:\t0000000000000001\n");
