@@ -3,5 +3,7 @@ module dev.containerj.cgroups {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
 
-  // exports dev.containerj.cgroups;  (enabled with the module's first public class)
+  exports dev.containerj.cgroups;
+  exports dev.containerj.cgroups.internal to dev.containerj.core;
+  opens dev.containerj.cgroups.internal to com.sun.jna;
 }
