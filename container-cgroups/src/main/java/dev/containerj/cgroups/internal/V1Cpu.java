@@ -15,9 +15,12 @@ final class V1Cpu implements Controller {
     return "cpu";
   }
 
-  /** The cpu.shares for a v2 weight: weight 1 -> 2, 100 -> 2597, 10000 -> 262144. */
+  /**
+   * The cpu.shares for a v2 weight: weight 1 -> 2, 100 -> 2598, 10000 -> 262144. Rounded up, so that
+   * crun's {@code weight = 1 + ((shares - 2) * 9999) / 262142} gives the weight back exactly.
+   */
   static long sharesFromWeight(long weight) {
-    return 2 + ((weight - 1) * 262_142) / 9_999;
+    return 2 + ((weight - 1) * 262_142 + 9_998) / 9_999;
   }
 
   @Override
