@@ -7,7 +7,9 @@ import java.util.Objects;
  * A PSI threshold (Documentation/accounting/psi.rst): the listener fires when tasks of the cgroup
  * stalled on {@code resource} for at least {@code stall} within a {@code window}. {@code full} means
  * all non-idle tasks stalled at once, {@code some} at least one. The kernel wants the window in
- * 500 ms..10 s (an ordinary user: a multiple of 2 s) and the stall not longer than the window.
+ * 500 ms..10 s and the stall not longer than the window; a process without CAP_SYS_RESOURCE in the
+ * initial user namespace (an ordinary user, or root inside a container) gets only unprivileged
+ * triggers, whose window must be a multiple of 2 s. Such a trigger fires at most once per window.
  */
 public final class PressureTrigger {
   private final PressureResource resource;

@@ -424,7 +424,14 @@ final class CgroupImpl implements Cgroup {
       LibC.write(fd.get(), line, line.length);
     } catch (LastErrorException e) {
       fd.close();
-      throw RealCgroupFs.writeError(trigger.triggerLine(), file, e.getErrorCode());
+      CgroupException err = RealCgroupFs.writeError(trigger.triggerLine(), file, e.getErrorCode());
+      if (e.getErrorCode() == Constants.EINVAL) {
+        // psi.rst: a writer without CAP_SYS_RESOURCE (in the initial user namespace) gets
+        // unprivileged triggers only, whose window must be a multiple of 2 s.
+        throw new CgroupException(err.getMessage() + " (without CAP_SYS_RESOURCE the window must be a "
+            + "multiple of 2 s)", e.getErrorCode());
+      }
+      throw err;
     }
     Subscription s = EventLoop.get().watchFd(fd, CgroupLibC.POLLPRI, listener);
     subscriptions.add(s);
