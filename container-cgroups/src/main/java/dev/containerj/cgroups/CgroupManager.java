@@ -44,6 +44,15 @@ public interface CgroupManager {
   Map<String, Path> parentPaths();
 
   /**
+   * Checks that the calling user may create cgroups below the parent in every hierarchy: the
+   * directories exist, and the directory, its cgroup.procs and (v2) cgroup.subtree_control are
+   * writable (owned by or delegated to the caller). {@link #create} runs the same check.
+   *
+   * @throws CgroupException naming the first file that is not writable, and the remedy
+   */
+  void checkDelegated() throws CgroupException;
+
+  /**
    * Creates cgroup {@code name} below the parent with {@code limits}, in one call. {@code name} is one
    * or more path components ({@code "containerj/abc"}); missing intermediate directories are created
    * too. Before creating anything it checks the name (no {@code ".."}, no absolute path), resolves

@@ -139,15 +139,30 @@ abstract class BaseManager implements CgroupManager {
     }
   }
 
+  @Override
+  public void checkDelegated() throws CgroupException {
+    for (Map.Entry<String, Path> e : parents.entrySet()) {
+      checkDelegated(e.getValue());
+      if (e.getKey().equals(Member.UNIFIED) && hierarchy == CgroupHierarchy.UNIFIED) {
+        requireWritable(e.getValue(), e.getValue().resolve("cgroup.subtree_control"));
+      }
+    }
+  }
+
   /** An ordinary user may create cgroups only where the parent is delegated to them. */
   void checkDelegated(Path parent) throws CgroupException {
     if (!fs.exists(parent)) {
       throw new CgroupException("parent cgroup does not exist: " + parent);
     }
-    if (!fs.writable(parent) || !fs.writable(parent.resolve("cgroup.procs"))) {
+    requireWritable(parent, parent);
+    requireWritable(parent, parent.resolve("cgroup.procs"));
+  }
+
+  private void requireWritable(Path parent, Path file) throws CgroupException {
+    if (!fs.writable(file)) {
       throw new CgroupException("cannot create a cgroup below " + parent + ": it is not delegated to uid "
-          + uid() + " (" + parent + " or its cgroup.procs is not writable; as an ordinary user, run "
-          + "inside a delegated subtree, e.g. systemd-run --user --scope -p Delegate=yes)");
+          + uid() + " (" + file + " is not writable; as an ordinary user, run inside a delegated "
+          + "subtree, e.g. systemd-run --user --scope -p Delegate=yes)");
     }
   }
 

@@ -209,13 +209,13 @@ final class CgroupImpl implements Cgroup {
     }
     String want = frozen ? "FROZEN" : "THAWED";
     fs.write(freezer.resolve("freezer.state"), want);
-    // The v1 freezer has no change notification; each read of freezer.state advances FREEZING.
-    long deadline = System.nanoTime() + timeout.toNanos();
+    // The v1 freezer has no change notification (only pure v1 hosts come here); each read of
+    // freezer.state advances FREEZING, so re-read with a short back-off.
+    Backoff backoff = new Backoff(timeout);
     while (!fs.read(freezer.resolve("freezer.state")).trim().equals(want)) {
-      if (System.nanoTime() > deadline) {
+      if (!backoff.pause()) {
         throw new CgroupException("freezer.state of " + freezer + " did not reach " + want + " within " + timeout);
       }
-      Thread.onSpinWait();
     }
   }
 
@@ -263,12 +263,36 @@ final class CgroupImpl implements Cgroup {
       }
       return;
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    // Pure v1 only: without a v2 hierarchy there is no populated notification.
+    Backoff backoff = new Backoff(timeout);
     while (!allPids(membershipDir()).isEmpty()) {
-      if (System.nanoTime() > deadline) {
+      if (!backoff.pause()) {
         throw new CgroupException("cgroup " + membershipDir() + " still holds processes after " + timeout);
       }
-      Thread.onSpinWait(); // v1 only: no populated notification without a v2 hierarchy
+    }
+  }
+
+  /** A bounded back-off (1 ms doubling to 16 ms) for the two v1-only waits that have no event. */
+  private static final class Backoff {
+    private final long deadline;
+    private long millis = 1;
+
+    Backoff(Duration timeout) {
+      deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    boolean pause() throws CgroupException {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CgroupException("interrupted while waiting for the cgroup");
+      }
+      millis = Math.min(16, millis * 2);
+      return true;
     }
   }
 
@@ -325,8 +349,10 @@ final class CgroupImpl implements Cgroup {
     Subscription s;
     if (v2 != null && fs.exists(v2.resolve("memory.events"))) {
       s = loop.watchFile(v2.resolve("memory.events"), deliver);
-    } else {
+    } else if (dirs.containsKey("memory")) {
       s = v1OomEventFd(loop, dirs.get("memory"), last, deliver);
+    } else {
+      throw new UnsupportedLimitException("onOomKill", "no memory controller is bound to cgroup " + name);
     }
     subscriptions.add(s);
     return s;

@@ -244,6 +244,59 @@ class V2ManagerFakeTreeTest {
     }
   }
 
+  @Test
+  void oomListenerGetsOneCallPerKillFromMemoryEvents() throws Exception {
+    try (Cgroup cg = manager().create("oom", CgroupLimits.builder().memoryMax(1 << 20).build())) {
+      java.util.List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.concurrent.CountDownLatch three = new java.util.concurrent.CountDownLatch(3);
+      Path events = root.resolve("oom/memory.events");
+      try (dev.containerj.cgroups.Subscription s = cg.onOomKill(n -> {
+        seen.add(n);
+        three.countDown();
+      })) {
+        Files.writeString(events, "oom 1\noom_kill 1\n");
+        Thread.sleep(100);
+        Files.writeString(events, "oom 1\noom_kill 1\nmax 5\n"); // another field changed: no call
+        Thread.sleep(100);
+        Files.writeString(events, "oom 3\noom_kill 3\n"); // two kills seen in one event: two calls
+        assertThat(three.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(100);
+        assertThat(seen).containsExactly(1L, 2L, 3L);
+      }
+      Files.writeString(events, "oom 4\noom_kill 4\n"); // closed: no call
+      Thread.sleep(100);
+      assertThat(seen).hasSize(3);
+    }
+  }
+
+  @Test
+  void emptyListenerFiresOnPopulatedOneToZero() throws Exception {
+    try (Cgroup cg = manager().create("empty", CgroupLimits.none())) {
+      cg.addProcess(99);
+      java.util.concurrent.CountDownLatch empty = new java.util.concurrent.CountDownLatch(1);
+      try (dev.containerj.cgroups.Subscription s = cg.onEmpty(empty::countDown)) {
+        Files.writeString(root.resolve("empty/cgroup.events"), "populated 0\nfrozen 0\n");
+        assertThat(empty.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      }
+      Files.writeString(root.resolve("empty/cgroup.procs"), "");
+    }
+  }
+
+  @Test
+  void delegationCheckNamesTheFileThatIsNotWritable() throws IOException {
+    FakeCgroupFs readOnly = new FakeCgroupFs() {
+      @Override
+      public boolean writable(Path path) {
+        return !path.getFileName().toString().equals("cgroup.subtree_control");
+      }
+    };
+    BaseManager m = new V2Manager(readOnly, devices, root, true, Optional.empty());
+    assertThatThrownBy(m::checkDelegated)
+        .isInstanceOf(CgroupException.class)
+        .hasMessageStartingWith("cannot create a cgroup below " + root + ": it is not delegated to uid ")
+        .hasMessageContaining(root.resolve("cgroup.subtree_control") + " is not writable");
+  }
+
   private java.util.List<Path> children() throws IOException {
     try (Stream<Path> s = Files.list(root)) {
       return s.filter(Files::isDirectory).toList();
