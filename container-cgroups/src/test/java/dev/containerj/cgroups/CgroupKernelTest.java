@@ -345,6 +345,41 @@ class CgroupKernelTest {
   }
 
   @Test
+  void aLeftoverCgroupCanBeOpenedByNameAndRemoved() throws Exception {
+    String name = uniqueName();
+    Cgroup original = manager().create(name, CgroupLimits.builder().pidsMax(10).cpusetCpus("0").build());
+    try (Payload p = new Payload("sleep 1000")) {
+      original.addProcess(p.pid());
+      p.go();
+      // As a new JVM would after a crash: open by name, then remove (kill, wait, rmdir).
+      try (Cgroup reopened = manager().open(name)) {
+        assertThat(reopened.paths()).isEqualTo(original.paths());
+        assertThat(reopened.processes()).containsExactly(p.pid());
+      }
+      for (Path dir : original.paths().values()) {
+        assertThat(dir).doesNotExist();
+      }
+      assertThat(p.process.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      original.close(); // already gone: still fine
+    }
+    assertThatThrownBy(() -> manager().open(name)).isInstanceOf(CgroupException.class)
+        .hasMessageStartingWith("no such cgroup: " + name);
+  }
+
+  @Test
+  void hugetlbLimitWhereTheHostHasTheController() throws Exception {
+    assumeTrue(manager().hierarchy() == CgroupHierarchy.UNIFIED
+        && read(manager().parentPaths().get("unified").resolve("cgroup.controllers")).contains("hugetlb")
+        && Files.isDirectory(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB")),
+        "hugetlb is not a usable cgroup v2 controller here (on a hybrid host the refusal is tested in "
+            + "limitsTheHostCannotEnforceAreRefusedNotDropped)");
+    try (Cgroup cg = manager().create(uniqueName(), CgroupLimits.builder().hugetlb("2MB", 4L << 20).build())) {
+      assertThat(read(cg.unifiedPath().orElseThrow().resolve("hugetlb.2MB.max"))).isEqualTo(Long.toString(4L << 20));
+    }
+  }
+
+  @Test
   void statsReportWhatTheKernelAccounts() throws Exception {
     try (Cgroup cg = manager().create(uniqueName(), CgroupLimits.builder().pidsMax(50).build());
         Payload p = new Payload("sleep 1000 & sleep 1000 & echo ready; wait")) {

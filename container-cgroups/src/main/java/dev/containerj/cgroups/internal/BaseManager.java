@@ -161,8 +161,16 @@ abstract class BaseManager implements CgroupManager {
   private void requireWritable(Path parent, Path file) throws CgroupException {
     if (!fs.writable(file)) {
       throw new CgroupException("cannot create a cgroup below " + parent + ": it is not delegated to uid "
-          + uid() + " (" + file + " is not writable; as an ordinary user, run inside a delegated "
-          + "subtree, e.g. systemd-run --user --scope -p Delegate=yes)");
+          + uid() + " (" + file + " is not writable" + owner(file) + "; as an ordinary user, run inside "
+          + "a delegated subtree, e.g. systemd-run --user --scope -p Delegate=yes)");
+    }
+  }
+
+  private static String owner(Path file) {
+    try {
+      return ", owner uid " + java.nio.file.Files.getAttribute(file, "unix:uid");
+    } catch (IOException | RuntimeException e) {
+      return "";
     }
   }
 
@@ -177,13 +185,10 @@ abstract class BaseManager implements CgroupManager {
   @Override
   public Cgroup open(String name) throws IOException {
     List<String> components = Names.components(name);
-    Plan empty = plan(CgroupLimits.none());
     Map<String, Path> dirs = new LinkedHashMap<>();
-    for (String key : membership(empty)) {
+    // Every hierarchy, not only the default membership: the cgroup may have cpuset or hugetlb too.
+    for (String key : parents.keySet()) {
       Path target = parents.get(key);
-      if (target == null) {
-        continue;
-      }
       for (String c : components) {
         target = target.resolve(c);
       }

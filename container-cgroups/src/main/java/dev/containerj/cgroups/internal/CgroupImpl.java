@@ -482,7 +482,7 @@ final class CgroupImpl implements Cgroup {
     for (CgroupImpl c : children) {
       c.remove();
     }
-    if (isPopulated()) {
+    if (fs.exists(membershipDir()) && isPopulated()) {
       killAll();
     }
     // The leaf directories, children first (nested cgroups someone else made inside count too).
