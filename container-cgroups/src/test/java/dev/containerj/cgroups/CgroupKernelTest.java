@@ -103,17 +103,18 @@ class CgroupKernelTest {
   @Test
   void forkingBeyondPidsMaxFailsAndTheCgroupStaysAtTheLimit() throws Exception {
     try (Cgroup cg = manager().create(uniqueName(), CgroupLimits.builder().pidsMax(10).build());
-        Payload p = new Payload("i=0; while [ $i -lt 30 ]; do sleep 60 & i=$((i+1)); done; echo done")) {
+        Payload p = new Payload("i=0; while [ $i -lt 30 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done; "
+            + "echo done")) {
       assertThat(read(limitFile(cg, "pids", "pids.max", "pids.max"))).isEqualTo("10");
       cg.addProcess(p.pid());
       p.go();
       int code = p.exitCode(30);
-      String out = p.output();
-      assertThat(out).as("the shell's fork failed").containsIgnoringCase("fork");
-      assertThat(code).isNotZero();
       long current = cg.stats().pids().current().orElseThrow();
       assertThat(current).as("tasks in the cgroup").isBetween(1L, 10L);
       cg.killAll();
+      String out = p.output();
+      assertThat(out).as("the shell's fork failed").containsIgnoringCase("fork");
+      assertThat(code).isNotZero();
       assertThat(cg.processes()).isEmpty();
       // The host is unharmed: this JVM still forks.
       assertThat(new ProcessBuilder("true").start().waitFor()).isZero();
@@ -316,6 +317,11 @@ class CgroupKernelTest {
         .hasMessage("io device /dev/null: not a block device");
     assertThatThrownBy(() -> CgroupLimits.builder().memoryMax(0).pidsMax(-1).build())
         .hasMessage("memoryMax must be > 0: 0; pidsMax must be > 0: -1");
+    // A value only the kernel rejects (a CPU this machine lacks): the error names file and value,
+    // and every directory created so far is removed again.
+    assertThatThrownBy(() -> manager().create(name, CgroupLimits.builder().pidsMax(5).cpusetCpus("63").build()))
+        .isInstanceOf(CgroupException.class)
+        .hasMessageMatching("failed to write 63 to /.*/" + name + "/cpuset.cpus: E[A-Z]+ \\(.*\\)");
     assertThat(KernelSupport.leftovers()).isEmpty();
     for (Path parent : manager().parentPaths().values()) {
       assertThat(parent.getParent().resolve(name)).doesNotExist();

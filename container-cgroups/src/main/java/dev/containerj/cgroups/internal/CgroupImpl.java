@@ -420,6 +420,9 @@ final class CgroupImpl implements Cgroup {
         return;
       }
       long now = eventsValue(text, "populated");
+      if (now < 0) {
+        return; // not a cgroup.events text (a fake tree caught mid-write); the next event re-reads
+      }
       synchronized (last) {
         boolean fire = last[0] == 1 && now == 0;
         last[0] = now;

@@ -156,12 +156,14 @@ final class EventLoop {
           short revents = pfd.getShort(8L * (i + 2) + 6);
           FdWatch w = list.get(i);
           if (revents != 0 && fds.get(w.fd()) == w) {
-            if ((revents & (CgroupLibC.POLLNVAL | CgroupLibC.POLLERR)) != 0
-                && (revents & w.events()) == 0) {
-              fds.remove(w.fd()); // the cgroup is gone; its owner closes the fd
-              continue;
+            if ((revents & (CgroupLibC.POLLNVAL | CgroupLibC.POLLERR | CgroupLibC.POLLHUP)) != 0) {
+              // The cgroup is gone (a PSI trigger reports POLLERR then): stop watching; the
+              // subscription's owner still closes the fd.
+              fds.remove(w.fd());
             }
-            safely(w.callback());
+            if ((revents & w.events()) != 0) {
+              safely(w.callback());
+            }
           }
         }
       } catch (RuntimeException | Error e) {
