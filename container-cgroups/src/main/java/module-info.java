@@ -4,6 +4,5 @@ module dev.containerj.cgroups {
   requires static org.jspecify;
 
   exports dev.containerj.cgroups;
-  exports dev.containerj.cgroups.internal to dev.containerj.core;
   opens dev.containerj.cgroups.internal to com.sun.jna;
 }

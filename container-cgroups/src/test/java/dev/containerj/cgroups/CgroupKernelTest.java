@@ -360,7 +360,7 @@ class CgroupKernelTest {
       // As a new JVM would after a crash: open by name, then remove (kill, wait, rmdir).
       try (Cgroup reopened = manager().open(name)) {
         assertThat(reopened.paths()).isEqualTo(original.paths());
-        assertThat(reopened.processes()).containsExactly(p.pid());
+        assertThat(reopened.processes()).contains(p.pid());
       }
       for (Path dir : original.paths().values()) {
         assertThat(dir).doesNotExist();

@@ -9,6 +9,7 @@ import dev.containerj.cgroups.CgroupStats;
 import dev.containerj.cgroups.PressureTrigger;
 import dev.containerj.cgroups.Subscription;
 import dev.containerj.cgroups.UnsupportedLimitException;
+import dev.containerj.linux.SyscallException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Errors;
 import dev.containerj.linux.internal.Fd;
@@ -518,9 +519,8 @@ final class CgroupImpl implements Cgroup {
       try {
         fs.rmdir(dir);
         return;
-      } catch (CgroupException | dev.containerj.linux.SyscallException e) {
-        int errno = e instanceof CgroupException ? ((CgroupException) e).errno()
-            : ((dev.containerj.linux.SyscallException) e).errno();
+      } catch (CgroupException | SyscallException e) {
+        int errno = e instanceof CgroupException ? ((CgroupException) e).errno() : ((SyscallException) e).errno();
         // EBUSY right after the last task exited: v1 css teardown is asynchronous.
         if (errno != CgroupLibC.EBUSY || attempt >= 50) {
           throw e;
