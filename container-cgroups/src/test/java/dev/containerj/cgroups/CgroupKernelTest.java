@@ -280,9 +280,14 @@ class CgroupKernelTest {
 
   @Test
   void ioThrottleAndCpusetAreWrittenForARealDevice() throws Exception {
-    Path dev = Files.list(Path.of("/sys/dev/block")).filter(p -> !p.getFileName().toString().startsWith("7:"))
-        .findFirst().orElse(null);
-    assumeTrue(dev != null, "no non-loop block device: io throttling is not tested");
+    // A whole disk (throttling refuses partitions), preferably not a loop device.
+    List<Path> disks;
+    try (var s = Files.list(Path.of("/sys/dev/block"))) {
+      disks = s.filter(p -> !Files.exists(p.resolve("partition"))).sorted().toList();
+    }
+    Path dev = disks.stream().filter(p -> !p.getFileName().toString().startsWith("7:")).findFirst()
+        .orElse(disks.isEmpty() ? null : disks.get(0));
+    assumeTrue(dev != null, "no block device in /sys/dev/block: io throttling is not tested");
     String mm = dev.getFileName().toString();
     CgroupLimits l = CgroupLimits.builder()
         .ioLimit(IoDeviceLimit.builder(mm).readBps(1 << 20).writeIops(50).build())
