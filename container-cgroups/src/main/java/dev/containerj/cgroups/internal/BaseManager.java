@@ -101,17 +101,21 @@ abstract class BaseManager implements CgroupManager {
         if (!done.add(e.getValue())) {
           continue; // co-mounted v1 controllers (cpu,cpuacct) share one directory
         }
+        boolean v2 = e.getKey().equals(Member.UNIFIED);
         Path cur = parents.get(e.getKey());
         for (String c : components) {
-          if (e.getKey().equals(Member.UNIFIED)) {
+          if (v2) {
             prepareParent(cur, plan, cur.equals(parents.get(e.getKey())));
           }
           Path next = cur.resolve(c);
           if (fs.mkdir(next)) {
             created.add(next);
-            if (e.getKey().equals("cpuset")) {
-              initCpuset(next);
+            if (!v2 && fs.exists(next.resolve("cpuset.cpus"))) {
+              initCpuset(next); // also when cpuset is co-mounted with another controller
             }
+          } else if (next.equals(e.getValue())) {
+            // Another process created it since the check above: never adopt someone else's cgroup.
+            throw new CgroupException("cgroup already exists: " + next);
           }
           cur = next;
         }
