@@ -98,20 +98,20 @@ final class CgroupImpl implements Cgroup {
     BaseManager.Plan plan = manager.plan(l);
     for (Member m : plan.limitMembers()) {
       if (m.key().equals(Member.UNIFIED)) {
-        Set<String> here = BaseManager.words(StatsCollector.readOrNull(fs, v2().resolve("cgroup.controllers")));
+        Set<String> here = BaseManager.words(StatsCollector.readOrNull(fs, v2("update").resolve("cgroup.controllers")));
         if (!here.contains(m.controller().name())) {
           throw new UnsupportedLimitException(BaseManager.fieldOf(m.controller().name(), l), "the "
-              + m.controller().name() + " controller is not enabled for " + v2());
+              + m.controller().name() + " controller is not enabled for " + v2("update"));
         }
       }
     }
     applyLimits(plan, l);
   }
 
-  private Path v2() throws UnsupportedLimitException {
+  private Path v2(String feature) throws UnsupportedLimitException {
     Path p = dirs.get(Member.UNIFIED);
     if (p == null) {
-      throw new UnsupportedLimitException("events", "no cgroup v2 hierarchy is mounted");
+      throw new UnsupportedLimitException(feature, "no cgroup v2 hierarchy is mounted");
     }
     return p;
   }
@@ -413,7 +413,7 @@ final class CgroupImpl implements Cgroup {
 
   @Override
   public Subscription onEmpty(Runnable listener) throws IOException {
-    Path events = v2().resolve("cgroup.events");
+    Path events = v2("onEmpty").resolve("cgroup.events");
     long[] last = {eventsValue(fs.read(events), "populated")};
     Subscription s = EventLoop.get().watchFile(events, () -> {
       String text = StatsCollector.readOrNull(fs, events);
@@ -438,7 +438,7 @@ final class CgroupImpl implements Cgroup {
 
   @Override
   public Subscription onPressure(PressureTrigger trigger, Runnable listener) throws IOException {
-    Path file = v2().resolve(trigger.resource().file());
+    Path file = v2("onPressure").resolve(trigger.resource().file());
     if (!fs.exists(file)) {
       throw new UnsupportedLimitException("pressure", file + " does not exist (needs PSI, Linux 5.2 "
           + "with CONFIG_PSI and without psi=0)");
