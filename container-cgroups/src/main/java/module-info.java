@@ -3,5 +3,6 @@ module dev.containerj.cgroups {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
 
-  // exports dev.containerj.cgroups;  (enabled with the module's first public class)
+  exports dev.containerj.cgroups;
+  opens dev.containerj.cgroups.internal to com.sun.jna;
 }

@@ -1,0 +1,553 @@
+package dev.containerj.cgroups;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The resource limits of one cgroup, applied in one call by {@link CgroupManager#create(String,
+ * CgroupLimits)} or {@link Cgroup#update(CgroupLimits)}. Plain declarative data; an unset field
+ * leaves the kernel's default (unlimited). Immutable; build with {@link #builder()}.
+ *
+ * <p>Every field maps to a cgroup v2 file and, on v1 hosts, to its v1 counterpart. A field the host
+ * cannot enforce (a v2-only field on v1, a controller that is not mounted or delegated) makes the
+ * operation fail with {@link UnsupportedLimitException}; it is never dropped silently.
+ *
+ * <p>{@link Builder#build()} checks every field and reports all violations at once, as {@code
+ * "memoryMax must be > 0: -1; cpuWeight must be in 1..10000: 0"}.
+ */
+public final class CgroupLimits {
+  /** The CFS period used when only {@code cpus} is given: 100 ms, as Docker and the kernel default. */
+  public static final long DEFAULT_CPU_PERIOD_MICROS = 100_000;
+
+  private static final CgroupLimits NONE = builder().build();
+  private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
+  private static final Pattern PAGE_SIZE = Pattern.compile("\\d+(KB|MB|GB)");
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?", Pattern.CASE_INSENSITIVE);
+
+  // memory: memory.max / limit_in_bytes, bytes
+  private final OptionalLong memoryMax;
+  // memory: memory.high (v2 only), bytes; throttling above it
+  private final OptionalLong memoryHigh;
+  // memory: memory.low (v2 only), bytes; best-effort protection
+  private final OptionalLong memoryLow;
+  // memory: memory.min (v2 only), bytes; hard protection
+  private final OptionalLong memoryMin;
+  // memory: memory.swap.max, bytes of swap (not memory+swap); v1 writes memsw = max + swap
+  private final OptionalLong memorySwapMax;
+  // memory: memory.oom.group (v2 only); the OOM killer kills the whole cgroup
+  private final boolean oomGroup;
+  // cpu: cpu.max quota / cfs_quota_us, microseconds per period
+  private final OptionalLong cpuQuotaMicros;
+  // cpu: cpu.max period / cfs_period_us, microseconds
+  private final OptionalLong cpuPeriodMicros;
+  // cpu: number of CPUs' worth of time (--cpus 1.5), turned into a quota
+  private final OptionalDouble cpus;
+  // cpu: cpu.weight 1..10000 (v1: cpu.shares converted as crun converts)
+  private final OptionalLong cpuWeight;
+  // pids: pids.max
+  private final OptionalLong pidsMax;
+  // io: io.max / blkio.throttle.*, per device
+  private final List<IoDeviceLimit> ioLimits;
+  // io: io.weight default 1..10000 (v2 only here)
+  private final OptionalLong ioWeight;
+  // cpuset: cpuset.cpus, as "0-2,4"
+  private final Optional<String> cpusetCpus;
+  // cpuset: cpuset.mems, as "0"
+  private final Optional<String> cpusetMems;
+  // hugetlb: hugetlb.<size>.max / limit_in_bytes, page size ("2MB") -> bytes
+  private final Map<String, Long> hugetlb;
+
+  private CgroupLimits(Builder b) {
+    memoryMax = b.memoryMax;
+    memoryHigh = b.memoryHigh;
+    memoryLow = b.memoryLow;
+    memoryMin = b.memoryMin;
+    memorySwapMax = b.memorySwapMax;
+    oomGroup = b.oomGroup;
+    cpuQuotaMicros = b.cpuQuotaMicros;
+    cpuPeriodMicros = b.cpuPeriodMicros;
+    cpus = b.cpus;
+    cpuWeight = b.cpuWeight;
+    pidsMax = b.pidsMax;
+    ioLimits = List.copyOf(b.ioLimits);
+    ioWeight = b.ioWeight;
+    cpusetCpus = b.cpusetCpus;
+    cpusetMems = b.cpusetMems;
+    hugetlb = Collections.unmodifiableMap(new LinkedHashMap<>(b.hugetlb));
+  }
+
+  /** A new builder with nothing set. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** No limits at all: the cgroup is used for membership, stats, freezing and killing. */
+  public static CgroupLimits none() {
+    return NONE;
+  }
+
+  /** A builder holding this value's fields. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Hard memory limit in bytes (v2 memory.max, v1 memory.limit_in_bytes); over it, OOM kill. */
+  public OptionalLong memoryMax() {
+    return memoryMax;
+  }
+
+  /** Memory throttling threshold in bytes (v2 memory.high only). */
+  public OptionalLong memoryHigh() {
+    return memoryHigh;
+  }
+
+  /** Best-effort memory protection in bytes (v2 memory.low only). */
+  public OptionalLong memoryLow() {
+    return memoryLow;
+  }
+
+  /** Hard memory protection in bytes (v2 memory.min only). */
+  public OptionalLong memoryMin() {
+    return memoryMin;
+  }
+
+  /**
+   * Swap limit in bytes, swap only (v2 memory.swap.max); 0 forbids swap. On v1 it needs {@link
+   * #memoryMax()} and is written as memory.memsw.limit_in_bytes = memoryMax + memorySwapMax.
+   */
+  public OptionalLong memorySwapMax() {
+    return memorySwapMax;
+  }
+
+  /** Whether an OOM kill takes the whole cgroup (v2 memory.oom.group only). */
+  public boolean oomGroup() {
+    return oomGroup;
+  }
+
+  /** CPU time quota per period in microseconds, if set directly. */
+  public OptionalLong cpuQuotaMicros() {
+    return cpuQuotaMicros;
+  }
+
+  /** CPU period in microseconds, if set. */
+  public OptionalLong cpuPeriodMicros() {
+    return cpuPeriodMicros;
+  }
+
+  /** CPUs' worth of time ({@code --cpus 1.5}), if set; turned into a quota over the period. */
+  public OptionalDouble cpus() {
+    return cpus;
+  }
+
+  /**
+   * The quota actually written, in microseconds: {@link #cpuQuotaMicros()}, else {@code cpus *
+   * period} rounded, else empty (unlimited).
+   */
+  public OptionalLong effectiveCpuQuotaMicros() {
+    if (cpuQuotaMicros.isPresent()) {
+      return cpuQuotaMicros;
+    }
+    if (cpus.isPresent()) {
+      return OptionalLong.of(Math.round(cpus.getAsDouble() * effectiveCpuPeriodMicros()));
+    }
+    return OptionalLong.empty();
+  }
+
+  /** The period actually written: {@link #cpuPeriodMicros()} or {@link #DEFAULT_CPU_PERIOD_MICROS}. */
+  public long effectiveCpuPeriodMicros() {
+    return cpuPeriodMicros.orElse(DEFAULT_CPU_PERIOD_MICROS);
+  }
+
+  /** Relative CPU weight 1..10000 (v2 cpu.weight; v1 cpu.shares as crun converts). */
+  public OptionalLong cpuWeight() {
+    return cpuWeight;
+  }
+
+  /** Maximum number of tasks (pids.max). */
+  public OptionalLong pidsMax() {
+    return pidsMax;
+  }
+
+  /** Per-device I/O throttling. */
+  public List<IoDeviceLimit> ioLimits() {
+    return ioLimits;
+  }
+
+  /** Relative I/O weight 1..10000 (v2 io.weight). */
+  public OptionalLong ioWeight() {
+    return ioWeight;
+  }
+
+  /** CPUs the cgroup may run on, as {@code "0-2,4"} (cpuset.cpus). */
+  public Optional<String> cpusetCpus() {
+    return cpusetCpus;
+  }
+
+  /** Memory nodes the cgroup may allocate from, as {@code "0"} (cpuset.mems). */
+  public Optional<String> cpusetMems() {
+    return cpusetMems;
+  }
+
+  /** Huge page limits: page size ({@code "2MB"}, {@code "1GB"}) to bytes. */
+  public Map<String, Long> hugetlb() {
+    return hugetlb;
+  }
+
+  /** Whether any memory field is set. */
+  public boolean hasMemory() {
+    return memoryMax.isPresent() || memoryHigh.isPresent() || memoryLow.isPresent()
+        || memoryMin.isPresent() || memorySwapMax.isPresent() || oomGroup;
+  }
+
+  /** Whether any cpu (not cpuset) field is set. */
+  public boolean hasCpu() {
+    return cpuQuotaMicros.isPresent() || cpuPeriodMicros.isPresent() || cpus.isPresent()
+        || cpuWeight.isPresent();
+  }
+
+  /** Whether any io field is set. */
+  public boolean hasIo() {
+    return !ioLimits.isEmpty() || ioWeight.isPresent();
+  }
+
+  /** Whether any cpuset field is set. */
+  public boolean hasCpuset() {
+    return cpusetCpus.isPresent() || cpusetMems.isPresent();
+  }
+
+  /** Whether nothing is set. */
+  public boolean isEmpty() {
+    return equals(NONE);
+  }
+
+  /**
+   * Parses a size as Docker's flags take it: {@code "64m"}, {@code "1g"}, {@code "512k"}, {@code
+   * "100"} (bytes), case-insensitive, binary units.
+   *
+   * @throws IllegalArgumentException naming the text when it is not a size
+   */
+  public static long parseBytes(String text) {
+    Matcher m = SIZE.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a size (expected as 64m, 1g, 512k, 100): \"" + text + "\"");
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift;
+    switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "k":
+        shift = 10;
+        break;
+      case "m":
+        shift = 20;
+        break;
+      case "g":
+        shift = 30;
+        break;
+      case "t":
+        shift = 40;
+        break;
+      default:
+        shift = 0;
+    }
+    if (shift > 0 && n > (Long.MAX_VALUE >> shift)) {
+      throw new IllegalArgumentException("size too large: \"" + text + "\"");
+    }
+    return n << shift;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof CgroupLimits)) {
+      return false;
+    }
+    CgroupLimits x = (CgroupLimits) o;
+    return memoryMax.equals(x.memoryMax) && memoryHigh.equals(x.memoryHigh)
+        && memoryLow.equals(x.memoryLow) && memoryMin.equals(x.memoryMin)
+        && memorySwapMax.equals(x.memorySwapMax) && oomGroup == x.oomGroup
+        && cpuQuotaMicros.equals(x.cpuQuotaMicros) && cpuPeriodMicros.equals(x.cpuPeriodMicros)
+        && cpus.equals(x.cpus) && cpuWeight.equals(x.cpuWeight) && pidsMax.equals(x.pidsMax)
+        && ioLimits.equals(x.ioLimits) && ioWeight.equals(x.ioWeight)
+        && cpusetCpus.equals(x.cpusetCpus) && cpusetMems.equals(x.cpusetMems)
+        && hugetlb.equals(x.hugetlb);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(memoryMax, memoryHigh, memoryLow, memoryMin, memorySwapMax, oomGroup,
+        cpuQuotaMicros, cpuPeriodMicros, cpus, cpuWeight, pidsMax, ioLimits, ioWeight, cpusetCpus,
+        cpusetMems, hugetlb);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("CgroupLimits{");
+    append(sb, "memoryMax", memoryMax);
+    append(sb, "memoryHigh", memoryHigh);
+    append(sb, "memoryLow", memoryLow);
+    append(sb, "memoryMin", memoryMin);
+    append(sb, "memorySwapMax", memorySwapMax);
+    if (oomGroup) {
+      sb.append("oomGroup=true ");
+    }
+    append(sb, "cpuQuotaMicros", cpuQuotaMicros);
+    append(sb, "cpuPeriodMicros", cpuPeriodMicros);
+    cpus.ifPresent(v -> sb.append("cpus=").append(v).append(' '));
+    append(sb, "cpuWeight", cpuWeight);
+    append(sb, "pidsMax", pidsMax);
+    if (!ioLimits.isEmpty()) {
+      sb.append("ioLimits=").append(ioLimits).append(' ');
+    }
+    append(sb, "ioWeight", ioWeight);
+    cpusetCpus.ifPresent(v -> sb.append("cpusetCpus=").append(v).append(' '));
+    cpusetMems.ifPresent(v -> sb.append("cpusetMems=").append(v).append(' '));
+    if (!hugetlb.isEmpty()) {
+      sb.append("hugetlb=").append(hugetlb).append(' ');
+    }
+    return sb.toString().strip() + "}";
+  }
+
+  private static void append(StringBuilder sb, String name, OptionalLong v) {
+    v.ifPresent(x -> sb.append(name).append('=').append(x).append(' '));
+  }
+
+  /**
+   * Builds {@link CgroupLimits}. Setters record values; {@link #build()} checks them all together.
+   */
+  public static final class Builder {
+    private OptionalLong memoryMax = OptionalLong.empty();
+    private OptionalLong memoryHigh = OptionalLong.empty();
+    private OptionalLong memoryLow = OptionalLong.empty();
+    private OptionalLong memoryMin = OptionalLong.empty();
+    private OptionalLong memorySwapMax = OptionalLong.empty();
+    private boolean oomGroup;
+    private OptionalLong cpuQuotaMicros = OptionalLong.empty();
+    private OptionalLong cpuPeriodMicros = OptionalLong.empty();
+    private OptionalDouble cpus = OptionalDouble.empty();
+    private OptionalLong cpuWeight = OptionalLong.empty();
+    private OptionalLong pidsMax = OptionalLong.empty();
+    private final List<IoDeviceLimit> ioLimits = new ArrayList<>();
+    private OptionalLong ioWeight = OptionalLong.empty();
+    private Optional<String> cpusetCpus = Optional.empty();
+    private Optional<String> cpusetMems = Optional.empty();
+    private final Map<String, Long> hugetlb = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    private Builder(CgroupLimits l) {
+      memoryMax = l.memoryMax;
+      memoryHigh = l.memoryHigh;
+      memoryLow = l.memoryLow;
+      memoryMin = l.memoryMin;
+      memorySwapMax = l.memorySwapMax;
+      oomGroup = l.oomGroup;
+      cpuQuotaMicros = l.cpuQuotaMicros;
+      cpuPeriodMicros = l.cpuPeriodMicros;
+      cpus = l.cpus;
+      cpuWeight = l.cpuWeight;
+      pidsMax = l.pidsMax;
+      ioLimits.addAll(l.ioLimits);
+      ioWeight = l.ioWeight;
+      cpusetCpus = l.cpusetCpus;
+      cpusetMems = l.cpusetMems;
+      hugetlb.putAll(l.hugetlb);
+    }
+
+    /** Hard memory limit in bytes (&gt; 0). */
+    public Builder memoryMax(long bytes) {
+      memoryMax = OptionalLong.of(bytes);
+      return this;
+    }
+
+    /** Memory throttling threshold in bytes (&gt; 0, &lt;= memoryMax); cgroup v2 only. */
+    public Builder memoryHigh(long bytes) {
+      memoryHigh = OptionalLong.of(bytes);
+      return this;
+    }
+
+    /** Best-effort memory protection in bytes (&gt; 0); cgroup v2 only. */
+    public Builder memoryLow(long bytes) {
+      memoryLow = OptionalLong.of(bytes);
+      return this;
+    }
+
+    /** Hard memory protection in bytes (&gt; 0); cgroup v2 only. */
+    public Builder memoryMin(long bytes) {
+      memoryMin = OptionalLong.of(bytes);
+      return this;
+    }
+
+    /** Swap allowed in bytes, swap only (&gt;= 0; 0 forbids swap). */
+    public Builder memorySwapMax(long bytes) {
+      memorySwapMax = OptionalLong.of(bytes);
+      return this;
+    }
+
+    /** Whether an OOM kill takes the whole cgroup; cgroup v2 only. */
+    public Builder oomGroup(boolean on) {
+      oomGroup = on;
+      return this;
+    }
+
+    /** CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link #cpus(double)}. */
+    public Builder cpuQuotaMicros(long micros) {
+      cpuQuotaMicros = OptionalLong.of(micros);
+      return this;
+    }
+
+    /** CPU period in microseconds (1000..1000000); default 100000. */
+    public Builder cpuPeriodMicros(long micros) {
+      cpuPeriodMicros = OptionalLong.of(micros);
+      return this;
+    }
+
+    /** CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU count). */
+    public Builder cpus(double cpus) {
+      this.cpus = OptionalDouble.of(cpus);
+      return this;
+    }
+
+    /** Relative CPU weight, 1..10000 (default of the kernel: 100). */
+    public Builder cpuWeight(long weight) {
+      cpuWeight = OptionalLong.of(weight);
+      return this;
+    }
+
+    /** Maximum number of tasks (&gt; 0). */
+    public Builder pidsMax(long max) {
+      pidsMax = OptionalLong.of(max);
+      return this;
+    }
+
+    /** Adds throttling for one device; at most one entry per device. */
+    public Builder ioLimit(IoDeviceLimit limit) {
+      ioLimits.add(Objects.requireNonNull(limit, "limit"));
+      return this;
+    }
+
+    /** Relative I/O weight, 1..10000. */
+    public Builder ioWeight(long weight) {
+      ioWeight = OptionalLong.of(weight);
+      return this;
+    }
+
+    /** CPUs to run on, as {@code "0-2,4"}. */
+    public Builder cpusetCpus(String cpus) {
+      cpusetCpus = Optional.of(cpus);
+      return this;
+    }
+
+    /** Memory nodes to allocate from, as {@code "0"}. */
+    public Builder cpusetMems(String mems) {
+      cpusetMems = Optional.of(mems);
+      return this;
+    }
+
+    /** A huge page limit: page size as {@code "2MB"} or {@code "1GB"}, limit in bytes (&gt; 0). */
+    public Builder hugetlb(String pageSize, long bytes) {
+      hugetlb.put(Objects.requireNonNull(pageSize, "pageSize"), bytes);
+      return this;
+    }
+
+    /**
+     * The value.
+     *
+     * @throws IllegalArgumentException listing every violated rule, each naming the field, the value
+     *     and the rule
+     */
+    public CgroupLimits build() {
+      List<String> v = new ArrayList<>();
+      positive(v, "memoryMax", memoryMax);
+      positive(v, "memoryHigh", memoryHigh);
+      positive(v, "memoryLow", memoryLow);
+      positive(v, "memoryMin", memoryMin);
+      if (memorySwapMax.isPresent() && memorySwapMax.getAsLong() < 0) {
+        v.add("memorySwapMax must be >= 0: " + memorySwapMax.getAsLong());
+      }
+      notAbove(v, "memoryHigh", memoryHigh, memoryMax);
+      notAbove(v, "memoryLow", memoryLow, memoryMax);
+      notAbove(v, "memoryMin", memoryMin, memoryMax);
+      if (cpuQuotaMicros.isPresent() && cpuQuotaMicros.getAsLong() < 1000) {
+        v.add("cpuQuotaMicros must be >= 1000 (the kernel's minimum): " + cpuQuotaMicros.getAsLong());
+      }
+      if (cpuPeriodMicros.isPresent()
+          && (cpuPeriodMicros.getAsLong() < 1000 || cpuPeriodMicros.getAsLong() > 1_000_000)) {
+        v.add("cpuPeriodMicros must be in 1000..1000000: " + cpuPeriodMicros.getAsLong());
+      }
+      if (cpus.isPresent()) {
+        double c = cpus.getAsDouble();
+        int machine = Runtime.getRuntime().availableProcessors();
+        if (!(c > 0) || Double.isInfinite(c)) {
+          v.add("cpus must be > 0: " + c);
+        } else if (c > machine) {
+          v.add("cpus must be <= " + machine + " (this machine's CPU count): " + c);
+        } else if (Math.round(c * cpuPeriodMicros.orElse(DEFAULT_CPU_PERIOD_MICROS)) < 1000) {
+          v.add("cpus must give a quota >= 1000 us per period: " + c);
+        }
+        if (cpuQuotaMicros.isPresent()) {
+          v.add("cpus and cpuQuotaMicros are exclusive: " + c + " and " + cpuQuotaMicros.getAsLong());
+        }
+      }
+      range(v, "cpuWeight", cpuWeight, 1, 10_000);
+      positive(v, "pidsMax", pidsMax);
+      range(v, "ioWeight", ioWeight, 1, 10_000);
+      List<String> devices = new ArrayList<>();
+      for (IoDeviceLimit l : ioLimits) {
+        if (devices.contains(l.device())) {
+          v.add("ioLimits must name each device once: " + l.device());
+        }
+        devices.add(l.device());
+      }
+      cpusetCpus.ifPresent(s -> {
+        if (!CPU_LIST.matcher(s).matches()) {
+          v.add("cpusetCpus must be a CPU list as \"0-2,4\": \"" + s + "\"");
+        }
+      });
+      cpusetMems.ifPresent(s -> {
+        if (!CPU_LIST.matcher(s).matches()) {
+          v.add("cpusetMems must be a node list as \"0\" or \"0-1\": \"" + s + "\"");
+        }
+      });
+      hugetlb.forEach((size, bytes) -> {
+        if (!PAGE_SIZE.matcher(size).matches()) {
+          v.add("hugetlb page size must be as \"2MB\" or \"1GB\": \"" + size + "\"");
+        }
+        if (bytes <= 0) {
+          v.add("hugetlb[" + size + "] must be > 0: " + bytes);
+        }
+      });
+      if (!v.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", v));
+      }
+      return new CgroupLimits(this);
+    }
+
+    private static void positive(List<String> v, String name, OptionalLong value) {
+      if (value.isPresent() && value.getAsLong() <= 0) {
+        v.add(name + " must be > 0: " + value.getAsLong());
+      }
+    }
+
+    private static void range(List<String> v, String name, OptionalLong value, long lo, long hi) {
+      if (value.isPresent() && (value.getAsLong() < lo || value.getAsLong() > hi)) {
+        v.add(name + " must be in " + lo + ".." + hi + ": " + value.getAsLong());
+      }
+    }
+
+    private static void notAbove(List<String> v, String name, OptionalLong value, OptionalLong max) {
+      if (value.isPresent() && max.isPresent() && value.getAsLong() > 0
+          && value.getAsLong() > max.getAsLong() && max.getAsLong() > 0) {
+        v.add(name + " must be <= memoryMax (" + max.getAsLong() + "): " + value.getAsLong());
+      }
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package dev.containerj.cgroups.internal;
+
+import dev.containerj.cgroups.Cgroup;
+import dev.containerj.cgroups.CgroupException;
+import dev.containerj.cgroups.CgroupHierarchy;
+import dev.containerj.cgroups.CgroupLimits;
+import dev.containerj.cgroups.CgroupManager;
+import dev.containerj.cgroups.IoDeviceLimit;
+import dev.containerj.cgroups.UnsupportedLimitException;
+import dev.containerj.linux.internal.LibC;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What both managers share: name checks, delegation checks, creation with rollback, opening. The
+ * subclasses decide which controller class of which hierarchy enforces each limit ({@link #plan}).
+ */
+abstract class BaseManager implements CgroupManager {
+  final CgroupHierarchy hierarchy;
+  final CgroupFs fs;
+  final DeviceResolver devices;
+  /** Parent directory per hierarchy key ({@link Member#UNIFIED} or a v1 controller name). */
+  final Map<String, Path> parents;
+
+  BaseManager(CgroupHierarchy hierarchy, CgroupFs fs, DeviceResolver devices, Map<String, Path> parents) {
+    this.hierarchy = hierarchy;
+    this.fs = fs;
+    this.devices = devices;
+    this.parents = Collections.unmodifiableMap(new LinkedHashMap<>(parents));
+  }
+
+  /** Which controllers enforce {@code limits} here; throws {@link UnsupportedLimitException}. */
+  abstract Plan plan(CgroupLimits limits) throws IOException;
+
+  /** The hierarchy keys a new cgroup gets a directory in, given its plan. */
+  abstract Set<String> membership(Plan plan);
+
+  /** Makes controllers usable in children of {@code dir} (v2 subtree_control); may throw. */
+  abstract void prepareParent(Path dir, Plan plan, boolean isManagerParent) throws IOException;
+
+  /** The controllers whose accounting a cgroup with these directories reports. */
+  abstract List<Member> statsMembers(Map<String, Path> dirs) throws IOException;
+
+  /** A manager whose parent is {@code cgroup}. */
+  abstract BaseManager childManager(Map<String, Path> dirs);
+
+  /**
+   * The result of planning.
+   *
+   * @param limitMembers the controllers that write the requested limits
+   * @param enableV2 v2 controllers that must be enabled on the way down
+   * @param optionalV2 v2 controllers enabled when possible, for accounting
+   */
+  record Plan(List<Member> limitMembers, Set<String> enableV2, Set<String> optionalV2) {}
+
+  @Override
+  public CgroupHierarchy hierarchy() {
+    return hierarchy;
+  }
+
+  @Override
+  public Map<String, Path> parentPaths() {
+    return parents;
+  }
+
+  @Override
+  public Cgroup create(String name, CgroupLimits limits) throws IOException {
+    List<String> components = Names.components(name);
+    for (IoDeviceLimit d : limits.ioLimits()) {
+      devices.resolve(d.device());
+    }
+    Plan plan = plan(limits);
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    for (String key : membership(plan)) {
+      Path parent = parents.get(key);
+      if (parent == null) {
+        continue;
+      }
+      checkDelegated(parent);
+      Path target = parent;
+      for (String c : components) {
+        target = target.resolve(c);
+      }
+      if (fs.exists(target)) {
+        throw new CgroupException("cgroup already exists: " + target);
+      }
+      dirs.put(key, target);
+    }
+    List<Path> created = new ArrayList<>();
+    try {
+      Set<Path> done = new LinkedHashSet<>();
+      for (Map.Entry<String, Path> e : dirs.entrySet()) {
+        if (!done.add(e.getValue())) {
+          continue; // co-mounted v1 controllers (cpu,cpuacct) share one directory
+        }
+        boolean v2 = e.getKey().equals(Member.UNIFIED);
+        Path cur = parents.get(e.getKey());
+        for (String c : components) {
+          if (v2) {
+            prepareParent(cur, plan, cur.equals(parents.get(e.getKey())));
+          }
+          Path next = cur.resolve(c);
+          if (fs.mkdir(next)) {
+            created.add(next);
+            if (!v2 && fs.exists(next.resolve("cpuset.cpus"))) {
+              initCpuset(next); // also when cpuset is co-mounted with another controller
+            }
+          } else if (next.equals(e.getValue())) {
+            // Another process created it since the check above: never adopt someone else's cgroup.
+            throw new CgroupException("cgroup already exists: " + next);
+          }
+          cur = next;
+        }
+      }
+      CgroupImpl cg = new CgroupImpl(this, name, dirs, created, limits);
+      cg.applyLimits(plan, limits);
+      return cg;
+    } catch (IOException | RuntimeException e) {
+      for (int i = created.size() - 1; i >= 0; i--) {
+        try {
+          fs.rmdir(created.get(i));
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** A new v1 cpuset has empty cpus and mems and refuses tasks: copy the parent's. */
+  private void initCpuset(Path dir) throws IOException {
+    for (String f : new String[] {"cpuset.cpus", "cpuset.mems"}) {
+      String v = fs.read(dir.getParent().resolve(f)).trim();
+      fs.write(dir.resolve(f), v);
+    }
+  }
+
+  @Override
+  public void checkDelegated() throws CgroupException {
+    for (Map.Entry<String, Path> e : parents.entrySet()) {
+      checkDelegated(e.getValue());
+      if (e.getKey().equals(Member.UNIFIED) && hierarchy == CgroupHierarchy.UNIFIED) {
+        requireWritable(e.getValue(), e.getValue().resolve("cgroup.subtree_control"));
+      }
+    }
+  }
+
+  /** An ordinary user may create cgroups only where the parent is delegated to them. */
+  void checkDelegated(Path parent) throws CgroupException {
+    if (!fs.exists(parent)) {
+      throw new CgroupException("parent cgroup does not exist: " + parent);
+    }
+    requireWritable(parent, parent);
+    requireWritable(parent, parent.resolve("cgroup.procs"));
+  }
+
+  private void requireWritable(Path parent, Path file) throws CgroupException {
+    if (!fs.writable(file)) {
+      throw new CgroupException("cannot create a cgroup below " + parent + ": it is not delegated to uid "
+          + uid() + " (" + file + " is not writable" + owner(file) + "; as an ordinary user, run inside "
+          + "a delegated subtree, e.g. systemd-run --user --scope -p Delegate=yes)");
+    }
+  }
+
+  private static String owner(Path file) {
+    try {
+      return ", owner uid " + java.nio.file.Files.getAttribute(file, "unix:uid");
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+
+  static int uid() {
+    try {
+      return LibC.geteuid();
+    } catch (UnsatisfiedLinkError e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public Cgroup open(String name) throws IOException {
+    List<String> components = Names.components(name);
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    // Every hierarchy, not only the default membership: the cgroup may have cpuset or hugetlb too.
+    for (String key : parents.keySet()) {
+      Path target = parents.get(key);
+      for (String c : components) {
+        target = target.resolve(c);
+      }
+      if (fs.exists(target)) {
+        dirs.put(key, target);
+      }
+    }
+    if (dirs.isEmpty()) {
+      throw new CgroupException("no such cgroup: " + name + " below " + parents.values());
+    }
+    return new CgroupImpl(this, name, dirs, new ArrayList<>(dirs.values()), CgroupLimits.none());
+  }
+
+  /** The {@link CgroupLimits} fields a controller would write, for error messages. */
+  static String fieldOf(String controller, CgroupLimits l) {
+    switch (controller) {
+      case "memory":
+        return l.memoryMax().isPresent() ? "memoryMax" : l.memorySwapMax().isPresent() ? "memorySwapMax"
+            : l.memoryHigh().isPresent() ? "memoryHigh" : l.memoryLow().isPresent() ? "memoryLow"
+            : l.memoryMin().isPresent() ? "memoryMin" : "oomGroup";
+      case "cpu":
+        return l.cpus().isPresent() ? "cpus" : l.cpuQuotaMicros().isPresent() ? "cpuQuotaMicros"
+            : l.cpuWeight().isPresent() ? "cpuWeight" : "cpuPeriodMicros";
+      case "pids":
+        return "pidsMax";
+      case "io":
+      case "blkio":
+        return l.ioLimits().isEmpty() ? "ioWeight" : "ioLimits";
+      case "cpuset":
+        return l.cpusetCpus().isPresent() ? "cpusetCpus" : "cpusetMems";
+      default:
+        return controller;
+    }
+  }
+
+  static Set<String> words(@Nullable String text) {
+    Set<String> out = new LinkedHashSet<>();
+    if (text != null) {
+      for (String w : text.trim().split("\\s+")) {
+        if (!w.isEmpty()) {
+          out.add(w);
+        }
+      }
+    }
+    return out;
+  }
+}

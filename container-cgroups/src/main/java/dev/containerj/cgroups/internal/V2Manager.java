@@ -1,0 +1,158 @@
+package dev.containerj.cgroups.internal;
+
+import dev.containerj.cgroups.CgroupException;
+import dev.containerj.cgroups.CgroupHierarchy;
+import dev.containerj.cgroups.CgroupLimits;
+import dev.containerj.cgroups.UnsupportedLimitException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The cgroup v2 manager: every limit, membership, freezing and killing in the unified hierarchy.
+ * Controllers are enabled top-down in cgroup.subtree_control (cgroup-v2.rst "Enabling and
+ * Disabling"); the kernel refuses that in a non-root cgroup holding processes ("no internal
+ * processes"), which {@code moveParentProcessesTo} works around by moving them into a leaf first.
+ */
+final class V2Manager extends BaseManager {
+  static final List<Controller> CONTROLLERS = List.of(new V2Memory(), new V2Cpu(), new V2Pids(),
+      new V2Io(), new V2Cpuset(), new Hugetlb());
+  /** Enabled when available, so that stats and OOM counts work without limits. */
+  private static final Set<String> OPTIONAL = Set.of("memory", "pids");
+
+  private final boolean enableControllers;
+  private final Optional<String> leaf;
+
+  V2Manager(CgroupFs fs, DeviceResolver devices, Path parent, boolean enableControllers,
+      Optional<String> leaf) {
+    super(CgroupHierarchy.UNIFIED, fs, devices, Map.of(Member.UNIFIED, parent));
+    this.enableControllers = enableControllers;
+    this.leaf = leaf;
+  }
+
+  private Path parent() {
+    return parents.get(Member.UNIFIED);
+  }
+
+  @Override
+  Plan plan(CgroupLimits limits) throws IOException {
+    Set<String> available = words(StatsCollector.readOrNull(fs, parent().resolve("cgroup.controllers")));
+    Set<String> enabled = words(StatsCollector.readOrNull(fs, parent().resolve("cgroup.subtree_control")));
+    List<Member> members = new ArrayList<>();
+    Set<String> enable = new LinkedHashSet<>();
+    for (Controller c : CONTROLLERS) {
+      if (!c.wanted(limits)) {
+        continue;
+      }
+      String field = fieldOf(c.name(), limits);
+      if (!available.contains(c.name())) {
+        throw new UnsupportedLimitException(field, "the " + c.name() + " controller is not available in "
+            + parent().resolve("cgroup.controllers") + " (the parent's parent does not delegate it)");
+      }
+      if (!enabled.contains(c.name()) && !enableControllers) {
+        throw new UnsupportedLimitException(field, "the " + c.name() + " controller is not enabled in "
+            + parent().resolve("cgroup.subtree_control") + " and enableControllers is false");
+      }
+      c.check(limits, parent(), fs);
+      members.add(new Member(c, Member.UNIFIED));
+      enable.add(c.name());
+    }
+    Set<String> optional = new LinkedHashSet<>();
+    for (String o : OPTIONAL) {
+      if (available.contains(o) && !enable.contains(o)) {
+        optional.add(o);
+      }
+    }
+    return new Plan(members, enable, optional);
+  }
+
+  @Override
+  Set<String> membership(Plan plan) {
+    return Set.of(Member.UNIFIED);
+  }
+
+  @Override
+  void prepareParent(Path dir, Plan plan, boolean isManagerParent) throws IOException {
+    Set<String> enabled = words(StatsCollector.readOrNull(fs, dir.resolve("cgroup.subtree_control")));
+    Set<String> missing = new LinkedHashSet<>(plan.enableV2());
+    missing.removeAll(enabled);
+    Set<String> optional = new LinkedHashSet<>(plan.optionalV2());
+    optional.removeAll(enabled);
+    if (!enableControllers && isManagerParent) {
+      return; // plan() has checked that every needed controller is enabled already
+    }
+    if (missing.isEmpty() && optional.isEmpty()) {
+      return;
+    }
+    Set<String> all = new LinkedHashSet<>(missing);
+    all.addAll(optional);
+    try {
+      enable(dir, all);
+    } catch (CgroupException e) {
+      if (e.errno() == CgroupLibC.EBUSY && leaf.isPresent()) {
+        moveProcessesToLeaf(dir);
+        enable(dir, all);
+      } else if (e.errno() == CgroupLibC.EBUSY && missing.isEmpty()) {
+        return; // only accounting controllers: the cgroup works without them
+      } else if (e.errno() == CgroupLibC.EBUSY) {
+        throw new UnsupportedLimitException(String.join(",", missing), "cannot enable " + missing
+            + " in " + dir.resolve("cgroup.subtree_control") + ": the cgroup holds processes and "
+            + "cgroup v2 forbids controllers in a non-root cgroup with processes (\"no internal "
+            + "processes\"); use a parent without processes or "
+            + "CgroupManager.Builder.moveParentProcessesTo(leaf)");
+      } else if (missing.isEmpty()) {
+        return;
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  private void enable(Path dir, Set<String> controllers) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (String c : controllers) {
+      sb.append(sb.length() == 0 ? "" : " ").append('+').append(c);
+    }
+    fs.write(dir.resolve("cgroup.subtree_control"), sb.toString());
+  }
+
+  private void moveProcessesToLeaf(Path dir) throws IOException {
+    Path target = dir.resolve(leaf.orElseThrow());
+    fs.mkdir(target);
+    for (String pid : fs.read(dir.resolve("cgroup.procs")).split("\n")) {
+      if (pid.isBlank()) {
+        continue;
+      }
+      try {
+        fs.write(target.resolve("cgroup.procs"), pid.trim());
+      } catch (CgroupException e) {
+        if (e.errno() != dev.containerj.linux.internal.Constants.ESRCH) {
+          throw e; // ESRCH: it exited meanwhile
+        }
+      }
+    }
+  }
+
+  @Override
+  List<Member> statsMembers(Map<String, Path> dirs) {
+    Path dir = dirs.get(Member.UNIFIED);
+    Set<String> here = words(StatsCollector.readOrNull(fs, dir.resolve("cgroup.controllers")));
+    List<Member> out = new ArrayList<>();
+    for (Controller c : CONTROLLERS) {
+      if (here.contains(c.name()) || c.name().equals("cpu")) {
+        out.add(new Member(c, Member.UNIFIED));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  BaseManager childManager(Map<String, Path> dirs) {
+    return new V2Manager(fs, devices, dirs.get(Member.UNIFIED), true, Optional.empty());
+  }
+}
