@@ -1,5 +1,7 @@
 package dev.containerj.core;
 
+import dev.containerj.cgroups.Cgroup;
+import dev.containerj.cgroups.CgroupStats;
 import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.StateRecord;
 import dev.containerj.core.internal.StateStore;
@@ -40,13 +42,31 @@ public final class Container implements AutoCloseable {
   private final ContainerSpec spec;
   private final NamespacedProcess process;
   private final StateStore store;
+  private final @Nullable Cgroup cgroup;
+  private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store) {
+  private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
+      @Nullable Cgroup cgroup) {
     this.id = id;
     this.spec = spec;
     this.process = process;
     this.store = store;
+    this.cgroup = cgroup;
+    // The payload's status, marked when the kernel's OOM killer sent the SIGKILL (the cgroup is the
+    // container's own, so any OOM kill in it is the container's).
+    this.exit = process.onExit().thenApply(status -> {
+      if (cgroup != null && status.killSignal() == Signal.SIGKILL) {
+        try {
+          if (cgroup.oomKillCount() > 0) {
+            return status.withOomKilled(true);
+          }
+        } catch (java.io.IOException | RuntimeException ignored) {
+          // the cgroup is gone already: the status stays as the kernel reported it
+        }
+      }
+      return status;
+    });
   }
 
   /**
@@ -58,7 +78,7 @@ public final class Container implements AutoCloseable {
    */
   public static Container start(ContainerSpec spec) {
     ContainerStarter.Started s = ContainerStarter.start(spec);
-    Container c = new Container(s.id(), spec, s.process(), s.store());
+    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup());
     // The record describes live containers only: drop it as soon as the payload ends.
     s.process().onExit().whenComplete((status, err) -> s.store().remove(s.id()));
     return c;
@@ -80,17 +100,71 @@ public final class Container implements AutoCloseable {
 
   /** Blocks until the payload (pid 1) has ended. */
   public ExitStatus waitFor() throws InterruptedException {
-    return process.waitFor();
+    try {
+      return exit.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new ContainerException("waiting for container " + id + " failed", e.getCause());
+    }
   }
 
   /** Waits at most {@code timeout}; empty if the payload still runs then. */
   public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
-    return process.waitFor(timeout);
+    try {
+      return Optional.of(exit.get(Math.max(0, timeout.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS));
+    } catch (java.util.concurrent.TimeoutException e) {
+      return Optional.empty();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new ContainerException("waiting for container " + id + " failed", e.getCause());
+    }
   }
 
   /** Completes when the payload has ended. */
   public CompletableFuture<ExitStatus> onExit() {
-    return process.onExit();
+    return exit.copy();
+  }
+
+  /**
+   * The container's resource usage (memory, cpu, pids, io, pressure) from its cgroup.
+   *
+   * @throws IllegalStateException if the container has no cgroup ({@link ContainerSpec#cgroup()})
+   */
+  public CgroupStats stats() {
+    try {
+      return requireCgroup("stats").stats();
+    } catch (java.io.IOException e) {
+      throw new ContainerException("reading the stats of container " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Freezes every process of the container (cgroup freezer); returns once they are frozen. */
+  public void pause() {
+    try {
+      requireCgroup("pause").freeze();
+    } catch (java.io.IOException e) {
+      throw new ContainerException("pausing container " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Thaws a paused container. */
+  public void resume() {
+    try {
+      requireCgroup("resume").thaw();
+    } catch (java.io.IOException e) {
+      throw new ContainerException("resuming container " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The container's cgroup, if it has one (for listeners such as {@code onOomKill}). */
+  public Optional<Cgroup> cgroup() {
+    return Optional.ofNullable(cgroup);
+  }
+
+  private Cgroup requireCgroup(String what) {
+    if (cgroup == null) {
+      throw new IllegalStateException(what + " needs a cgroup, and container " + id.substring(0, 12)
+          + " has none: give it limits or ContainerSpec.Builder.cgroup(true)");
+    }
+    return cgroup;
   }
 
   public boolean isRunning() {
@@ -127,6 +201,9 @@ public final class Container implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (cgroup != null) {
+      cgroup.close(); // cgroup.kill (or freeze + kill): every process, wherever it hides
     }
     process.close();
     store.remove(id);

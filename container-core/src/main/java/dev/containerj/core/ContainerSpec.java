@@ -1,6 +1,7 @@
 package dev.containerj.core;
 
 import dev.containerj.core.internal.SpecValidator;
+import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.namespaces.Capability;
 import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.Namespace;
@@ -71,6 +72,8 @@ public final class ContainerSpec {
   private final Redirect stdout;
   private final Redirect stderr;
   private final boolean detached;
+  private final CgroupLimits limits;
+  private final boolean cgroup;
 
   private ContainerSpec(Builder b) {
     this.command = List.copyOf(b.command);
@@ -101,6 +104,8 @@ public final class ContainerSpec {
     this.stdout = b.stdout;
     this.stderr = b.stderr;
     this.detached = b.detached;
+    this.limits = b.limits;
+    this.cgroup = b.cgroup || !b.limits.isEmpty();
   }
 
   private static Set<Namespace> defaultNamespaces(NetworkMode network) {
@@ -251,10 +256,26 @@ public final class ContainerSpec {
     return detached;
   }
 
+  /** Resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first instruction. */
+  public CgroupLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Whether the container gets a cgroup of its own: always when it has limits, else on request
+   * ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()} and OOM
+   * reporting need one. Without one the start is faster, and closing still kills every process
+   * through the pid namespace.
+   */
+  public boolean cgroup() {
+    return cgroup;
+  }
+
   @Override
   public String toString() {
     return "ContainerSpec{command=" + command + ", rootfs=" + rootfs + ", network=" + network
-        + ", namespaces=" + namespaces + ", uid=" + uid + ", gid=" + gid + ", mounts=" + mounts + "}";
+        + ", namespaces=" + namespaces + ", uid=" + uid + ", gid=" + gid + ", mounts=" + mounts
+        + (limits.isEmpty() ? "" : ", limits=" + limits) + "}";
   }
 
   /**
@@ -288,6 +309,8 @@ public final class ContainerSpec {
     private Redirect stdout = Redirect.INHERIT;
     private Redirect stderr = Redirect.INHERIT;
     private boolean detached;
+    private CgroupLimits limits = CgroupLimits.none();
+    private boolean cgroup;
 
     private Builder() {}
 
@@ -318,6 +341,8 @@ public final class ContainerSpec {
       stdout = s.stdout;
       stderr = s.stderr;
       detached = s.detached;
+      limits = s.limits;
+      cgroup = s.cgroup;
     }
 
     /** The payload's argv. Required. */
@@ -518,6 +543,22 @@ public final class ContainerSpec {
     /** Whether the container outlives this JVM (it is then not killed when the JVM exits). */
     public Builder detached(boolean detached) {
       this.detached = detached;
+      return this;
+    }
+
+    /**
+     * Resource limits, enforced by the container's own cgroup (cgroup v2, or the v1 fallback on
+     * hybrid hosts). A limit this host cannot enforce makes {@link Container#start} fail with a
+     * reason; it is never dropped silently.
+     */
+    public Builder limits(CgroupLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Gives the container a cgroup even without limits (for pause, stats and OOM reporting). */
+    public Builder cgroup(boolean cgroup) {
+      this.cgroup = cgroup;
       return this;
     }
 

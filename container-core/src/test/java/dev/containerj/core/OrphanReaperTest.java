@@ -66,7 +66,7 @@ class OrphanReaperTest {
 
   @Test
   void stateRecordsRoundTrip() {
-    StateRecord r = new StateRecord("abc", 42, 7, 43, 8, true, 1234, "sh \"quoted\"\\");
+    StateRecord r = new StateRecord("abc", 42, 7, 43, 8, true, 1234, "sh \"quoted\"\\", "containerj/abc");
     assertThat(StateRecord.fromJson(r.toJson())).isEqualTo(r);
   }
 

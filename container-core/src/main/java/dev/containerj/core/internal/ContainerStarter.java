@@ -1,5 +1,7 @@
 package dev.containerj.core.internal;
 
+import dev.containerj.cgroups.Cgroup;
+import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.ContainerStartException;
 import dev.containerj.linux.internal.KernelFeatures;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The start of one container: state directory, helper program, launch, state record; and on any
@@ -30,7 +33,33 @@ public final class ContainerStarter {
   private ContainerStarter() {}
 
   /** What a successful start hands to the Container. */
-  public record Started(String id, NamespacedProcess process, StateStore store) {}
+  public record Started(String id, NamespacedProcess process, StateStore store, @Nullable Cgroup cgroup) {}
+
+  private static final class Managers {
+    static final CgroupManager CGROUPS = load();
+
+    static CgroupManager load() {
+      try {
+        return CgroupManager.forCurrentProcess();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** The cgroup manager of this JVM (discovery runs once). */
+  public static CgroupManager cgroups() {
+    try {
+      return Managers.CGROUPS;
+    } catch (ExceptionInInitializerError e) {
+      throw new UnsupportedOperationException("cgroups are not usable here: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** The cgroup of container {@code id}, relative to this JVM's own cgroup. */
+  public static String cgroupName(String id) {
+    return "containerj/" + id;
+  }
 
   public static Started start(ContainerSpec spec) {
     String id = newId();
@@ -43,27 +72,41 @@ public final class ContainerStarter {
     boolean rootless = LibC.geteuid() != 0;
     Path dir = null;
     NamespacedProcess process = null;
+    Cgroup cgroup = null;
     try {
       FaultPlan.check("create state directory");
       dir = store.create(id);
+      if (spec.cgroup()) {
+        FaultPlan.check("create cgroup");
+        try {
+          cgroup = cgroups().create(cgroupName(id), spec.limits());
+        } catch (IOException | RuntimeException e) {
+          throw new LaunchException("create cgroup " + cgroupName(id), e);
+        }
+      }
+      Cgroup cg = cgroup;
       List<IdMapping> uids = uidMappings(spec, rootless);
       List<IdMapping> gids = gidMappings(spec, rootless);
       HelperProgram program = program(spec, id, dir.resolve("root").toString(), store.root().toString(), rootless, gids);
+      // The helper joins the cgroup before it reads its program, so the container process it forks
+      // is born inside: there is no moment without limits.
+      LaunchRequest.PidHook join = cg == null ? null : pid -> cg.addProcess(pid);
       process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
-          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), List.of(), null, null));
+          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), List.of(), join, null));
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
-          StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0)));
-      return new Started(id, process, store);
+          StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0),
+          cgroup == null ? "" : cgroupName(id)));
+      return new Started(id, process, store, cgroup);
     } catch (LaunchException e) {
-      cleanup(store, dir, id, process);
+      cleanup(store, dir, id, process, cgroup);
       throw new ContainerStartException(id, e.step(), e.errno(), e);
     } catch (IOException e) {
-      cleanup(store, dir, id, process);
+      cleanup(store, dir, id, process, cgroup);
       String step = dir == null ? "create state directory " + store.dir(id) : "write state record " + store.dir(id);
       throw new ContainerStartException(id, step, 0, new IOException(step + " failed: " + e.getMessage(), e));
     } catch (RuntimeException | Error e) {
-      cleanup(store, dir, id, process);
+      cleanup(store, dir, id, process, cgroup);
       throw e;
     }
   }
@@ -75,9 +118,13 @@ public final class ContainerStarter {
     return RootfsProgram.build(spec, rootDir, stateRoot, hostname, rootless, gids);
   }
 
-  private static void cleanup(StateStore store, Path dir, String id, NamespacedProcess process) {
+  private static void cleanup(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,
+      @Nullable Cgroup cgroup) {
     if (process != null) {
       process.close();
+    }
+    if (cgroup != null) {
+      cgroup.close();
     }
     if (dir != null) {
       store.remove(id);

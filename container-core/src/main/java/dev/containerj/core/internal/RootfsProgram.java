@@ -43,6 +43,9 @@ import java.util.Map;
 public final class RootfsProgram {
   private static final String[] DEVICES = {"null", "zero", "full", "random", "urandom", "tty"};
   private static final int LAST_CAP = readLastCap();
+  private static final boolean HAS_CGROUP2 =
+      dev.containerj.linux.internal.KernelFeatures.cgroupLayout() == dev.containerj.linux.internal.KernelFeatures.CgroupLayout.UNIFIED
+          || dev.containerj.linux.internal.KernelFeatures.cgroupLayout() == dev.containerj.linux.internal.KernelFeatures.CgroupLayout.HYBRID;
 
   private RootfsProgram() {}
 
@@ -201,6 +204,10 @@ public final class RootfsProgram {
     if (spec.namespaces().contains(Namespace.NET) && spec.network() != NetworkMode.HOST) {
       // sysfs may be mounted only by the owner of the network namespace (a fresh one, here).
       p.mount("sysfs", r + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+      if (spec.cgroup() && spec.namespaces().contains(Namespace.CGROUP) && HAS_CGROUP2) {
+        // cgroup_namespaces(7): the container's own cgroup is the root of what it sees.
+        p.mount("cgroup2", r + "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0);
+      }
     } else {
       p.mount("/sys", r + "/sys", "", MS_BIND | MS_REC, "", 0);
       p.mountSetattr(r + "/sys", MOUNT_ATTR_RDONLY, 0, true, 0);

@@ -15,15 +15,16 @@ import java.util.Map;
  * @param detached whether it outlives its owner
  * @param createdMillis when it started (epoch milliseconds)
  * @param command the payload's argv[0]
+ * @param cgroup the container's cgroup relative to its owner's, or "" when it has none
  */
 public record StateRecord(String id, int pid, long pidStartTime, int ownerPid, long ownerStartTime,
-    boolean detached, long createdMillis, String command) {
+    boolean detached, long createdMillis, String command, String cgroup) {
 
   public String toJson() {
     return "{\"id\":" + quote(id) + ",\"pid\":" + pid + ",\"pidStartTime\":" + pidStartTime
         + ",\"ownerPid\":" + ownerPid + ",\"ownerStartTime\":" + ownerStartTime
         + ",\"detached\":" + detached + ",\"created\":" + createdMillis
-        + ",\"command\":" + quote(command) + "}\n";
+        + ",\"command\":" + quote(command) + ",\"cgroup\":" + quote(cgroup) + "}\n";
   }
 
   /** Parses what {@link #toJson()} wrote. */
@@ -33,7 +34,7 @@ public record StateRecord(String id, int pid, long pidStartTime, int ownerPid, l
       return new StateRecord(req(m, "id"), Integer.parseInt(req(m, "pid")),
           Long.parseLong(req(m, "pidStartTime")), Integer.parseInt(req(m, "ownerPid")),
           Long.parseLong(req(m, "ownerStartTime")), Boolean.parseBoolean(req(m, "detached")),
-          Long.parseLong(req(m, "created")), m.getOrDefault("command", ""));
+          Long.parseLong(req(m, "created")), m.getOrDefault("command", ""), m.getOrDefault("cgroup", ""));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("bad state record: " + json, e);
     }

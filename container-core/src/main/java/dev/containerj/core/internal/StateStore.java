@@ -173,6 +173,14 @@ public final class StateStore {
           // it just ended
         }
       }
+      if (!r.cgroup().isEmpty()) {
+        // Its cgroup hangs below the dead owner's cgroup, which we may not share: try, never fail.
+        try {
+          dev.containerj.cgroups.CgroupManager.forCurrentProcess().open(r.cgroup()).close();
+        } catch (IOException | RuntimeException ignored) {
+          // not reachable from here (another owner's subtree): it goes when that subtree goes
+        }
+      }
       remove(r.id());
       reaped.add(r.id());
     }

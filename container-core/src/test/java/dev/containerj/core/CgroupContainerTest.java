@@ -1,0 +1,174 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.containerj.cgroups.CgroupLimits;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.Signal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Limits wired into containers, on the real kernel: the container's processes are in their cgroup
+ * from their first instruction, and what the kernel enforces is checked (OOM kill, fork failure, cpu
+ * usage, freezing). On this hybrid host the v1 controllers enforce; on the v2 lane the v2 ones.
+ */
+@Tag("kernel")
+@Tag("rootless")
+@ExtendWith(LeakCheck.class)
+class CgroupContainerTest {
+  private static final boolean ROOT = LibC.geteuid() == 0;
+
+  private static void requireRoot() {
+    Assumptions.assumeTrue(ROOT, "cgroup limits need root or a delegated subtree; as an ordinary user "
+        + "without delegation the start must fail instead (see limitsWithoutDelegationFailClearly)");
+  }
+
+  @Test
+  void anAllocationOverTheMemoryLimitIsOomKilledAndReported() throws Exception {
+    requireRoot();
+    ContainerSpec over = Run.sh("python3 -c 'b = b\"x\" * (256 << 20); print(len(b))'")
+        .limits(CgroupLimits.builder().memoryMax(64L << 20).memorySwapMax(0).build()).build();
+    List<Path> dirs = new ArrayList<>();
+    Run.Result r;
+    try (Container c = Container.start(over)) {
+      c.cgroup().orElseThrow().paths().values().forEach(dirs::add);
+      ExitStatus s = c.waitFor();
+      r = new Run.Result("", "", s, c.id());
+    }
+    // sh is pid 1 and survives; python3 is the OOM victim: sh reports 128+9.
+    assertThat(r.status().code()).isEqualTo(137);
+    for (Path d : dirs) {
+      assertThat(d).as("cgroup removed after an OOM kill").doesNotExist();
+    }
+    ContainerSpec under = Run.sh("python3 -c 'b = b\"x\" * (8 << 20); print(len(b))'")
+        .limits(CgroupLimits.builder().memoryMax(64L << 20).build()).build();
+    assertThat(Run.run(under).out()).isEqualTo("8388608\n");
+  }
+
+  @Test
+  void theOomKilledPayloadItselfIsMarked() throws Exception {
+    requireRoot();
+    ContainerSpec spec = ContainerSpec.builder().command("python3", "-c", "b = b'x' * (256 << 20)")
+        .limits(CgroupLimits.builder().memoryMax(64L << 20).memorySwapMax(0).build()).build();
+    try (Container c = Container.start(spec)) {
+      ExitStatus s = c.waitFor();
+      assertThat(s.killSignal()).isEqualTo(Signal.SIGKILL);
+      assertThat(s.oomKilled()).isTrue();
+      assertThat(s.shellCode()).isEqualTo(137);
+      assertThat(c.stats().memory().oomKills().orElse(-1)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void forkingBeyondThePidsLimitFailsInsideAndTheContainerSurvives() throws Exception {
+    requireRoot();
+    // python3 forks sleepers until the kernel says EAGAIN, then cleans up and reports.
+    String script = "import os, signal\n"
+        + "kids, err = [], ''\n"
+        + "for i in range(40):\n"
+        + "    try:\n"
+        + "        pid = os.fork()\n"
+        + "    except OSError as e:\n"
+        + "        err = e.strerror; break\n"
+        + "    if pid == 0:\n"
+        + "        signal.pause(); os._exit(0)\n"
+        + "    kids.append(pid)\n"
+        + "for k in kids: os.kill(k, 9); os.waitpid(k, 0)\n"
+        + "print(len(kids), err)\n";
+    Run.Result r = Run.run(ContainerSpec.builder().command("python3", "-c", script)
+        .stdout(dev.containerj.namespaces.Redirect.PIPE).stderr(dev.containerj.namespaces.Redirect.PIPE)
+        .limits(CgroupLimits.builder().pidsMax(20).build()).build());
+    // python3 itself is one of the 20 tasks (and its threads would count too)
+    assertThat(r.out()).matches("1[0-9] Resource temporarily unavailable\n");
+    assertThat(r.status().code()).isZero();
+    // the host is unharmed: it can still fork
+    assertThat(new ProcessBuilder("true").start().waitFor()).isZero();
+  }
+
+  @Test
+  void aBusyLoopUnderACpuQuotaUsesAboutThatShare() throws Exception {
+    requireRoot();
+    ContainerSpec spec = Run.sh("end=$(($(date +%s) + 2)); while [ $(date +%s) -lt $end ]; do :; done")
+        .limits(CgroupLimits.builder().cpus(0.2).build()).build();
+    try (Container c = Container.start(spec)) {
+      long t0 = System.nanoTime();
+      c.waitFor();
+      double wallMicros = (System.nanoTime() - t0) / 1000.0;
+      long used = c.stats().cpu().usageMicros().orElseThrow();
+      double share = used / wallMicros;
+      assertThat(share).as("cpu share used under --cpus 0.2").isBetween(0.05, 0.35);
+    }
+  }
+
+  @Test
+  void aPausedContainerMakesNoProgressAndResumes(@TempDir Path dir) throws Exception {
+    requireRoot();
+    Path counter = dir.resolve("n");
+    Files.writeString(counter, "0");
+    ContainerSpec spec = ContainerSpec.builder().command("sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /mnt/n; done")
+        .mount(MountSpec.bind(dir, "/mnt")).cgroup(true).build();
+    try (Container c = Container.start(spec)) {
+      waitUntilAbove(counter, 10);
+      c.pause();
+      String frozen = Files.readString(counter);
+      Thread.sleep(300);
+      assertThat(Files.readString(counter)).isEqualTo(frozen);
+      c.resume();
+      waitUntilAbove(counter, Long.parseLong(frozen.trim().isEmpty() ? "0" : frozen.trim()) + 10);
+    }
+  }
+
+  @Test
+  void thePayloadSeesItsOwnCgroupAsRoot() throws Exception {
+    requireRoot();
+    Run.Result r = Run.run(Run.sh("cat /proc/self/cgroup | grep '^0::'; ls /sys/fs/cgroup | grep -c cgroup.procs")
+        .cgroup(true).build());
+    assertThat(r.out()).isEqualTo("0::/\n1\n");
+  }
+
+  @Test
+  void limitsWithoutDelegationFailClearly() {
+    Assumptions.assumeFalse(ROOT, "as root every subtree is delegated");
+    ContainerSpec spec = ContainerSpec.builder().command("true").limits(CgroupLimits.builder().pidsMax(10).build()).build();
+    assertThatThrownBy(() -> Container.start(spec))
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("create cgroup");
+  }
+
+  @Test
+  void withoutACgroupPauseSaysWhy() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder().command("true").build())) {
+      assertThatThrownBy(c::pause).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("has none: give it limits or ContainerSpec.Builder.cgroup(true)");
+    }
+  }
+
+  @Test
+  void badLimitsAreRejectedBeforeAnythingIsCreated() {
+    assertThatThrownBy(() -> CgroupLimits.builder().memoryMax(-1).build()).hasMessageContaining("memoryMax must be > 0: -1");
+    assertThatThrownBy(() -> CgroupLimits.builder().cpus(Runtime.getRuntime().availableProcessors() + 1).build())
+        .hasMessageContaining("cpus");
+  }
+
+  private static void waitUntilAbove(Path counter, long n) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      String s = Files.readString(counter).trim();
+      if (!s.isEmpty() && Long.parseLong(s) > n) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("counter did not pass " + n + ": " + Files.readString(counter));
+  }
+}
