@@ -192,4 +192,64 @@ final class OptionParsers {
     }
     return d.toString().substring(2).toLowerCase(Locale.ROOT);
   }
+
+  /** {@code DEV:RATE} of --device-read-bps / --device-write-bps, as {@code /dev/vda:10m}. */
+  static dev.containerj.cgroups.IoDeviceLimit deviceRate(String option, String text, boolean read) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || colon == text.length() - 1) {
+      throw new IllegalArgumentException(option + " must be DEVICE:RATE, as /dev/vda:10m: " + text);
+    }
+    long rate = withOption(option, text.substring(colon + 1), dev.containerj.cgroups.CgroupLimits::parseBytes);
+    dev.containerj.cgroups.IoDeviceLimit.Builder b = dev.containerj.cgroups.IoDeviceLimit.builder(text.substring(0, colon));
+    return (read ? b.readBps(rate) : b.writeBps(rate)).build();
+  }
+
+  /** Docker's --security-opt values that ContainerJ knows. */
+  static void securityOpt(String text, dev.containerj.core.ContainerSpec.Builder b) {
+    if (text.equals("seccomp=unconfined") || text.equals("seccomp:unconfined")) {
+      b.seccomp(dev.containerj.namespaces.seccomp.SeccompProfile.unconfined());
+    } else if (text.startsWith("seccomp=") || text.startsWith("seccomp:")) {
+      java.nio.file.Path file = java.nio.file.Path.of(text.substring(8));
+      String json;
+      try {
+        json = java.nio.file.Files.readString(file);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("--security-opt seccomp: cannot read " + file + ": " + e.getMessage(), e);
+      }
+      try {
+        // A Docker profile has "syscalls" with "names"; the OCI form is the same shape under linux.seccomp.
+        b.seccomp(json.contains("\"archMap\"") || json.contains("\"includes\"")
+            ? dev.containerj.namespaces.seccomp.SeccompProfile.fromDockerJson(json, capabilityNames(b))
+            : dev.containerj.namespaces.seccomp.SeccompProfile.fromOciJson(json));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--security-opt seccomp=" + file + ": " + e.getMessage(), e);
+      }
+    } else if (text.equals("no-new-privileges=false") || text.equals("no-new-privileges:false")) {
+      b.noNewPrivileges(false);
+    } else if (text.equals("no-new-privileges") || text.equals("no-new-privileges=true") || text.equals("no-new-privileges:true")) {
+      b.noNewPrivileges(true);
+    } else {
+      throw new IllegalArgumentException("--security-opt must be seccomp=FILE, seccomp=unconfined or no-new-privileges=true|false: " + text);
+    }
+  }
+
+  private static java.util.Set<String> capabilityNames(dev.containerj.core.ContainerSpec.Builder b) {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (dev.containerj.namespaces.Capability c : b.build().capabilities()) {
+      names.add(c.name());
+    }
+    return names;
+  }
+
+  /** {@code 64m} for 67108864, as the flags are written. */
+  static String formatBytes(long bytes) {
+    String[] units = {"", "k", "m", "g", "t"};
+    int u = 0;
+    long v = bytes;
+    while (u < units.length - 1 && v % 1024 == 0 && v >= 1024) {
+      v /= 1024;
+      u++;
+    }
+    return v + units[u];
+  }
 }

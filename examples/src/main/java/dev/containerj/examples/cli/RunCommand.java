@@ -1,5 +1,6 @@
 package dev.containerj.examples.cli;
 
+import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
@@ -100,6 +101,43 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop a capability from the default set (or ALL).")
   List<String> capDrop = new ArrayList<>();
 
+  @Option(names = {"-m", "--memory"}, paramLabel = "BYTES", description = "Memory limit, as 64m or 1g (cgroup memory.max).")
+  @Nullable String memory;
+
+  @Option(names = "--memory-swap", paramLabel = "BYTES",
+      description = "Memory plus swap, as docker: equal to --memory for no swap, -1 for unlimited swap.")
+  @Nullable String memorySwap;
+
+  @Option(names = "--cpus", paramLabel = "N", description = "CPU quota in CPUs, as 0.5 or 1.5 (cgroup cpu.max).")
+  @Nullable Double cpus;
+
+  @Option(names = "--cpu-weight", paramLabel = "1-10000", description = "Relative CPU weight (cgroup cpu.weight; cpu.shares on v1).")
+  @Nullable Long cpuWeight;
+
+  @Option(names = "--pids-limit", paramLabel = "N", description = "Most processes and threads at once (cgroup pids.max).")
+  @Nullable Long pidsLimit;
+
+  @Option(names = "--cpuset-cpus", paramLabel = "LIST", description = "CPUs the container may run on, as 0-1 or 0,2.")
+  @Nullable String cpusetCpus;
+
+  @Option(names = "--device-read-bps", paramLabel = "DEV:RATE", description = "Read rate limit of a block device, as /dev/vda:10m.")
+  List<String> deviceReadBps = new ArrayList<>();
+
+  @Option(names = "--device-write-bps", paramLabel = "DEV:RATE", description = "Write rate limit of a block device, as /dev/vda:10m.")
+  List<String> deviceWriteBps = new ArrayList<>();
+
+  @Option(names = "--security-opt", paramLabel = "OPT",
+      description = "seccomp=FILE (Docker or OCI JSON profile), seccomp=unconfined, no-new-privileges=false.")
+  List<String> securityOpts = new ArrayList<>();
+
+  @Option(names = "--hardened", description = "For untrusted code: no capabilities, the hardened seccomp profile, "
+      + "read-only root, no network, and small pids and memory limits unless given.")
+  boolean hardened;
+
+  @Option(names = "--privileged", description = "Turn the protections off: every capability, no seccomp filter, "
+      + "no masked /proc paths. Says so on stderr.")
+  boolean privileged;
+
   /**
    * Test hook: copy the container's stdout and stderr through Java to this command's writers instead
    * of handing it this process's fds 1 and 2, so that in-process tests can read them.
@@ -147,6 +185,12 @@ final class RunCommand implements Callable<Integer> {
       // pid 1 has ended, so the kernel kills the rest of its pid namespace and the pipes reach EOF:
       // drain them before close(), which closes the pipes, waits for the rest and removes the state.
       joinAll(pumps);
+      if (status.shellCode() == 137 && oomKilled(container)) {
+        err.println("containerj: killed by the kernel's OOM killer: the container exceeded its memory limit"
+            + containerSpec.limits().memoryMax().stream().mapToObj(b -> " (" + OptionParsers.formatBytes(b) + ")")
+                .findFirst().orElse(""));
+        err.flush();
+      }
       container.close();
       return status.shellCode();
     } finally {
@@ -194,19 +238,95 @@ final class RunCommand implements Callable<Integer> {
     for (String t : tmpfs) {
       b.mount(OptionParsers.tmpfs(t));
     }
-    if (network != null) {
-      b.network(OptionParsers.network(network));
-    }
     for (String u : ulimits) {
       b.rlimit(OptionParsers.withOption("--ulimit", u, Rlimit::parse));
     }
+    if (hardened && privileged) {
+      throw new IllegalArgumentException("--hardened and --privileged contradict each other");
+    }
+    if (hardened) {
+      b.hardened(); // first, so that the options below may relax it
+    }
+    if (privileged) {
+      b.privileged();
+      commandSpec().commandLine().getErr().println("containerj: WARNING: --privileged: every capability, "
+          + "no seccomp filter, no masked or read-only /proc paths");
+    }
     if (!capAdd.isEmpty() || !capDrop.isEmpty()) {
-      b.capabilities(OptionParsers.capabilities(Capability.DEFAULT_SET, capAdd, capDrop));
+      b.capabilities(OptionParsers.capabilities(hardened ? java.util.Set.of() : Capability.DEFAULT_SET, capAdd, capDrop));
+    }
+    for (String opt : securityOpts) {
+      OptionParsers.securityOpt(opt, b);
+    }
+    if (network != null) {
+      b.network(OptionParsers.network(network));
+    }
+    CgroupLimits.Builder l = CgroupLimits.builder();
+    boolean anyLimit = false;
+    Long memoryMax = memory == null ? null : OptionParsers.withOption("--memory", memory, CgroupLimits::parseBytes);
+    if (memoryMax == null && hardened) {
+      memoryMax = HARDENED_MEMORY;
+    }
+    if (memoryMax != null) {
+      l.memoryMax(memoryMax);
+      anyLimit = true;
+    }
+    if (memorySwap != null) {
+      if (memoryMax == null) {
+        throw new IllegalArgumentException("--memory-swap needs --memory (it is memory plus swap, as in docker)");
+      }
+      if (!memorySwap.equals("-1")) {
+        long total = OptionParsers.withOption("--memory-swap", memorySwap, CgroupLimits::parseBytes);
+        if (total < memoryMax) {
+          throw new IllegalArgumentException("--memory-swap must be >= --memory (it is memory plus swap): " + memorySwap);
+        }
+        l.memorySwapMax(total - memoryMax);
+      }
+    }
+    if (cpus != null) {
+      l.cpus(cpus);
+      anyLimit = true;
+    }
+    if (cpuWeight != null) {
+      l.cpuWeight(cpuWeight);
+      anyLimit = true;
+    }
+    Long pids = pidsLimit != null ? pidsLimit : hardened ? HARDENED_PIDS : null;
+    if (pids != null) {
+      l.pidsMax(pids);
+      anyLimit = true;
+    }
+    if (cpusetCpus != null) {
+      l.cpusetCpus(cpusetCpus);
+      anyLimit = true;
+    }
+    for (String d : deviceReadBps) {
+      l.ioLimit(OptionParsers.deviceRate("--device-read-bps", d, true));
+      anyLimit = true;
+    }
+    for (String d : deviceWriteBps) {
+      l.ioLimit(OptionParsers.deviceRate("--device-write-bps", d, false));
+      anyLimit = true;
+    }
+    if (anyLimit) {
+      b.limits(l.build());
     }
     b.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD);
     Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
     b.stdout(output).stderr(output);
     return b.build();
+  }
+
+  /** The limits --hardened sets unless --memory or --pids-limit say otherwise. */
+  static final long HARDENED_MEMORY = 512L << 20;
+  static final long HARDENED_PIDS = 128;
+
+  private static boolean oomKilled(Container c) {
+    try {
+      return c.cgroup().isPresent() && c.stats().memory().oomKills().orElse(0) > 0;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private CommandSpec commandSpec() {

@@ -1,0 +1,86 @@
+package dev.containerj.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.linux.internal.LibC;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code containerj run} with cgroup limits and security options, on the real kernel. */
+@Tag("kernel")
+@Tag("rootless")
+@Timeout(60)
+class LimitsAndSecurityFlagsTest {
+  private static final boolean ROOT = LibC.geteuid() == 0;
+
+  @AfterEach
+  void nothingLeftBehind() {
+    assertThat(Tool.ownedByThisJvm()).as("state records of containers this JVM started").isEmpty();
+  }
+
+  @Test
+  void oomKilledPayloadExits137WithOneLineSayingWhy() {
+    Assumptions.assumeTrue(ROOT, "memory limits need root or a delegated cgroup subtree");
+    Tool.Result r = Tool.run("--memory", "64m", "--memory-swap", "64m", "python3", "-c", "b = b'x' * (256 << 20)");
+    assertThat(r.code()).isEqualTo(137);
+    assertThat(r.err()).contains("containerj: killed by the kernel's OOM killer: the container exceeded its memory limit (64m)");
+    Tool.Result under = Tool.run("--memory", "64m", "python3", "-c", "b = b'x' * (8 << 20); print(len(b))");
+    assertThat(under.code()).isZero();
+    assertThat(under.err()).doesNotContain("OOM");
+  }
+
+  @Test
+  void pidsLimit() {
+    Assumptions.assumeTrue(ROOT, "pids limits need root or a delegated cgroup subtree");
+    Tool.Result r = Tool.run("--pids-limit", "5", "python3", "-c",
+        "import os\nn = 0\ntry:\n    while n < 20:\n        if os.fork() == 0:\n            os.pause()\n        n += 1\nexcept OSError as e:\n    print(n, e.strerror)\nos.kill(0, 9)");
+    assertThat(r.out()).matches("[1-4] Resource temporarily unavailable\n");
+  }
+
+  @Test
+  void limitsWithoutDelegationAreAnErrorNotIgnored() {
+    Assumptions.assumeFalse(ROOT, "as root every cgroup subtree is delegated");
+    Tool.Result r = Tool.run("--memory", "64m", "true");
+    assertThat(r.code()).isEqualTo(125);
+    assertThat(r.err()).contains("create cgroup");
+  }
+
+  @Test
+  void badLimitValuesAreRejectedWith125() {
+    assertThat(Tool.run("--memory", "lots", "true").code()).isEqualTo(125);
+    Tool.Result swap = Tool.run("--memory", "64m", "--memory-swap", "32m", "true");
+    assertThat(swap.code()).isEqualTo(125);
+    assertThat(swap.err()).contains("--memory-swap must be >= --memory");
+    assertThat(Tool.run("--cpus", "1000", "true").err()).contains("cpus");
+    assertThat(Tool.run("--device-read-bps", "nonsense", "true").err()).contains("DEVICE:RATE");
+  }
+
+  @Test
+  void hardenedHasNoCapabilitiesNoNetworkAndTheHardenedFilter() {
+    Assumptions.assumeTrue(ROOT, "--hardened sets pids and memory limits, which need a delegated cgroup subtree");
+    Tool.Result r = Tool.run("--hardened", "sh", "-c",
+        "grep -E '^(CapEff|Seccomp):' /proc/self/status; cat /sys/class/net/lo/flags; cat /sys/fs/cgroup/pids.max 2>/dev/null || echo v1");
+    assertThat(r.outLines()).startsWith("CapEff:\t0000000000000000", "Seccomp:\t2", "0x8");
+  }
+
+  @Test
+  void privilegedSaysLoudlyWhatItTurnsOff() {
+    Tool.Result r = Tool.run("--privileged", "sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status");
+    assertThat(r.err()).contains("WARNING: --privileged: every capability, no seccomp filter");
+    assertThat(r.out()).contains("Seccomp:\t0").doesNotContain("CapEff:\t00000000a80425fb");
+  }
+
+  @Test
+  void securityOpts() {
+    assertThat(Tool.run("--security-opt", "seccomp=unconfined", "grep", "Seccomp:", "/proc/self/status").out())
+        .isEqualTo("Seccomp:\t0\n");
+    assertThat(Tool.run("--security-opt", "no-new-privileges=false", "grep", "NoNewPrivs:", "/proc/self/status").out())
+        .isEqualTo("NoNewPrivs:\t0\n");
+    Tool.Result bad = Tool.run("--security-opt", "apparmor=x", "true");
+    assertThat(bad.code()).isEqualTo(125);
+    assertThat(bad.err()).contains("--security-opt must be");
+  }
+}
