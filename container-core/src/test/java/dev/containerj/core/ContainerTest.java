@@ -321,4 +321,20 @@ class ContainerTest {
     assertThat(r.out()).contains("CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "Seccomp:\t2", "down",
         "PermissionError: [Errno 1] Operation not permitted");
   }
+
+  @Test
+  void killOfItsOwnProcessGroupDoesNotReachTheHost() throws Exception {
+    // The payload leads a session and process group of its own; kill(0) and kill(-1) stay inside.
+    Process bystander = new ProcessBuilder("sleep", "30").start();
+    try {
+      Run.Result r = Run.run("ps -o pid=,pgid=,sid= -p 1; kill -9 0; echo survived");
+      assertThat(r.out().trim().split("\\s+")).startsWith("1", "1", "1");
+      assertThat(bystander.isAlive()).as("a process of the test JVM").isTrue();
+      Run.Result all = Run.run("kill -9 -1; echo after-kill-all");
+      assertThat(all.out()).isEqualTo("after-kill-all\n");
+      assertThat(bystander.isAlive()).isTrue();
+    } finally {
+      bystander.destroyForcibly().waitFor();
+    }
+  }
 }

@@ -113,6 +113,7 @@ public final class ProcessLauncher {
       }
       boolean newUser = namespaces.contains(Namespace.USER);
       ProgramSteps.cloneInto(p, namespaces);
+      p.setsid(); // never in the JVM's process group: kill(0) inside must not reach it
       if (hostname != null) {
         p.sethostname(hostname);
       }

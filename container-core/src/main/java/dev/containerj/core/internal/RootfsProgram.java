@@ -62,6 +62,10 @@ public final class RootfsProgram {
       boolean rootless, List<IdMapping> gidMappings) {
     HelperProgram p = new HelperProgram();
     ProgramSteps.cloneInto(p, spec.namespaces());
+    // A session and process group of its own: the payload must not share the JVM's process group,
+    // or kill(0, sig) inside would reach this JVM and its siblings (a process group ignores pid
+    // namespaces, and with the identity id mapping the container's root may signal host root).
+    p.setsid();
     // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
     // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
     // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
