@@ -3,5 +3,7 @@ module dev.containerj.net {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
 
-  // exports dev.containerj.net;  (enabled with the module's first public class)
+  exports dev.containerj.net;
+  exports dev.containerj.net.internal to dev.containerj.core;
+  opens dev.containerj.net.internal to com.sun.jna;
 }
