@@ -310,7 +310,7 @@ public final class Ipam {
     }
   }
 
-  private void checkAssignable(InetAddress a) {
+  void checkAssignable(InetAddress a) {
     if (!subnet.contains(a)) {
       throw new IllegalArgumentException("address " + IpPrefix.addressString(a) + " is outside subnet " + subnet);
     }
