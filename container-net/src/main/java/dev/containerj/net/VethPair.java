@@ -65,17 +65,7 @@ public final class VethPair {
    * @return ownership of the pair; close it to delete both ends
    */
   public LinkHandle createIn(Rtnetlink rtnl) throws IOException {
-    NlRequest req = NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, "veth " + end.name())
-        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
-    linkAttrs(req, end);
-    int info = req.nestStart(Nl.IFLA_LINKINFO);
-    req.attrString(Nl.IFLA_INFO_KIND, "veth");
-    int data = req.nestStartLegacy(Nl.IFLA_INFO_DATA);
-    int peerAttr = req.nestStartLegacy(Nl.VETH_INFO_PEER);
-    req.ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
-    linkAttrs(req, peer);
-    req.nestEnd(peerAttr).nestEnd(data).nestEnd(info);
-    rtnl.socket().execute(req);
+    rtnl.socket().execute(request());
     Rtnetlink endClient = clientFor(rtnl, end.namespace());
     LinkHandle handle = new LinkHandle(endClient, end.name(), end.namespace());
     try {
@@ -90,6 +80,21 @@ public final class VethPair {
       }
       throw e;
     }
+  }
+
+  /** The single RTM_NEWLINK that creates both ends, each directly in its namespace. */
+  NlRequest request() {
+    NlRequest req = NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, "veth " + end.name())
+        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
+    linkAttrs(req, end);
+    int info = req.nestStart(Nl.IFLA_LINKINFO);
+    req.attrString(Nl.IFLA_INFO_KIND, "veth");
+    int data = req.nestStartLegacy(Nl.IFLA_INFO_DATA);
+    int peerAttr = req.nestStartLegacy(Nl.VETH_INFO_PEER);
+    req.ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
+    linkAttrs(req, peer);
+    req.nestEnd(peerAttr).nestEnd(data).nestEnd(info);
+    return req;
   }
 
   static Rtnetlink clientFor(Rtnetlink rtnl, @Nullable NetworkNamespace ns) throws IOException {

@@ -169,7 +169,7 @@ public final class NetlinkSocket implements AutoCloseable {
   }
 
   /** The NLMSGERR_ATTR_MSG text of an error or DONE message, or null. */
-  static @Nullable String extendedAck(NlMessage m, boolean isError) {
+  public static @Nullable String extendedAck(NlMessage m, boolean isError) {
     if ((m.flags() & Nl.NLM_F_ACK_TLVS) == 0) {
       return null;
     }
