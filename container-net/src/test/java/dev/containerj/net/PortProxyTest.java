@@ -20,7 +20,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+/** The root-only cases assume root; the validation cases also run as an ordinary user. */
 @Tag("kernel")
+@Tag("rootless")
 class PortProxyTest {
   private static final InetAddress LOOPBACK = IpPrefix.parseAddress("127.0.0.1");
 
