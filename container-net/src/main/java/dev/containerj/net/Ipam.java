@@ -479,20 +479,23 @@ public final class Ipam {
         }
       }
       Path recorded = dir.resolve("subnet");
-      if (Files.exists(recorded)) {
-        IpPrefix existing = IpPrefix.parse(Files.readString(recorded).trim());
-        if (!existing.equals(net)) {
-          throw new IllegalArgumentException("IPAM directory " + dir + " holds subnet " + existing + ", not " + net);
-        }
-      } else {
-        checkSiblings(dir, net);
+      if (!Files.exists(recorded)) {
+        checkSiblings(dir, net); // before anything is created
       }
       Files.createDirectories(dir.resolve("leases"));
       Ipam ipam = new Ipam(dir, net, gw, Set.copyOf(reserved));
+      // the subnet file is read and written under the lock: another JVM may be creating it right now
       ipam.locked(() -> {
-        if (!Files.exists(recorded)) {
+        if (Files.exists(recorded)) {
+          IpPrefix existing = IpPrefix.parse(Files.readString(recorded).trim());
+          if (!existing.equals(net)) {
+            throw new IllegalArgumentException("IPAM directory " + dir + " holds subnet " + existing + ", not " + net);
+          }
+        } else {
           checkSiblings(dir, net);
-          Files.writeString(recorded, net + "\n");
+          Path tmp = dir.resolve(".subnet.tmp");
+          Files.writeString(tmp, net + "\n");
+          Files.move(tmp, recorded, StandardCopyOption.ATOMIC_MOVE);
         }
         return null;
       });

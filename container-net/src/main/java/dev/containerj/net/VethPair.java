@@ -82,7 +82,11 @@ public final class VethPair {
     }
   }
 
-  /** The single RTM_NEWLINK that creates both ends, each directly in its namespace. */
+  /**
+   * The single RTM_NEWLINK that creates both ends, each directly in its namespace. The ends are
+   * brought up by separate requests: IFF_UP in the creating request fails with ENOTCONN, because
+   * veth_newlink configures the first end before the pair is joined.
+   */
   NlRequest request() {
     NlRequest req = NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, "veth " + end.name())
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);

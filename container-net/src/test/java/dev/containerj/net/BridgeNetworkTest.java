@@ -98,14 +98,16 @@ class BridgeNetworkTest {
   }
 
   @Test
-  void manyAttachmentsLeaveNothingBehind() throws Exception {
+  void hundredAttachmentsLeaveNoVethNoLeaseNoNamespace() throws Exception {
     try (BridgeNetwork net = network().build()) {
-      for (int i = 0; i < 30; i++) {
+      for (int i = 0; i < 100; i++) {
         try (NetworkNamespace c = NetworkNamespace.create(); BridgeAttachment a = net.connect(c, "c" + i)) {
           assertThat(a.address().prefixLength()).isEqualTo(24);
         }
       }
       assertThat(host.rtnetlink().links()).extracting(Link::name).containsExactlyInAnyOrder("lo", "cjbr0");
+      assertThat(TestNet.ip(host.name(), "-br", "link")).doesNotContain("cjv");
+      assertThat(NetworkNamespace.list()).noneMatch(n -> n.startsWith("cjt") && !n.equals(host.name()));
       assertThat(net.ipam().leases()).isEmpty();
       net.removeBridge();
       assertThat(host.rtnetlink().link("cjbr0")).isEmpty();

@@ -256,6 +256,14 @@ class LinkKernelTest {
           .isInstanceOf(NetlinkException.class)
           .hasMessageStartingWith("RTM_NEWROUTE 10.9.0.0/16 via 10.8.0.1 dev cj0a: ENETUNREACH (Network is unreachable)")
           .satisfies(e -> assertThat(((NetlinkException) e).extendedAck()).isEqualTo("Nexthop has invalid gateway"));
+      // the kernel's own check of a prefix length, through a raw request (the API never sends one)
+      int index = nl.requireLink("cj0a").index();
+      assertThatThrownBy(() -> nl.socket().execute(dev.containerj.net.internal.NlRequest
+          .of(dev.containerj.net.internal.Nl.RTM_NEWADDR, dev.containerj.net.internal.Nl.NLM_F_ACK
+              | dev.containerj.net.internal.Nl.NLM_F_CREATE, "10.0.0.1/33 dev cj0a")
+          .ifaddrmsg(2, 33, 0, 0, index).attr(2, new byte[] {10, 0, 0, 1}).attr(1, new byte[] {10, 0, 0, 1})))
+          .isInstanceOf(NetlinkException.class)
+          .hasMessage("RTM_NEWADDR 10.0.0.1/33 dev cj0a: EINVAL (Invalid argument): ipv4: Invalid prefix length");
       // a bad prefix length never reaches the kernel
       assertThatThrownBy(() -> IpPrefix.parse("10.0.0.1/33"))
           .isInstanceOf(IllegalArgumentException.class).hasMessage("prefix length must be 0..32 for IPv4: 33");
