@@ -23,6 +23,7 @@ public final class Bridge {
     this.spec = spec;
   }
 
+  /** A new builder; the name is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -32,6 +33,7 @@ public final class Bridge {
     return spec;
   }
 
+  /** The bridge's name. */
   public String name() {
     return spec.name();
   }
@@ -77,26 +79,31 @@ public final class Bridge {
       return this;
     }
 
+    /** Creates the bridge in {@code namespace} instead of the client's own. */
     public Builder namespace(@Nullable NetworkNamespace namespace) {
       spec.namespace(namespace);
       return this;
     }
 
+    /** The MTU, 68..65535. */
     public Builder mtu(int mtu) {
       spec.mtu(mtu);
       return this;
     }
 
+    /** The hardware address ({@code "02:00:00:00:00:01"}). */
     public Builder mac(String mac) {
       spec.mac(mac);
       return this;
     }
 
+    /** Adds an address ({@code "10.88.0.1/16"}), typically the gateway of the attached namespaces. */
     public Builder address(String address) {
       spec.address(address);
       return this;
     }
 
+    /** Brings the bridge up after configuring it. */
     public Builder up() {
       spec.up();
       return this;
@@ -108,6 +115,7 @@ public final class Bridge {
       return this;
     }
 
+    /** The bridge description; throws if the name is missing. */
     public Bridge build() {
       return new Bridge(spec.build());
     }

@@ -22,6 +22,7 @@ public final class BridgeAttachment implements AutoCloseable {
     this.containerInterface = containerInterface;
   }
 
+  /** The network this attachment belongs to. */
   public BridgeNetwork network() {
     return network;
   }

@@ -60,18 +60,22 @@ public final class BridgeNetwork implements AutoCloseable {
     }
   }
 
+  /** A new builder; only the IPAM directory is required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** The bridge's name. */
   public String bridgeName() {
     return bridgeName;
   }
 
+  /** The network's subnet. */
   public IpPrefix subnet() {
     return subnet;
   }
 
+  /** The MTU of the bridge and of every veth. */
   public int mtu() {
     return mtu;
   }
@@ -297,6 +301,7 @@ public final class BridgeNetwork implements AutoCloseable {
       return this;
     }
 
+    /** The network description; nothing is created until {@link BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}. */
     public BridgeNetwork build() {
       return new BridgeNetwork(this);
     }

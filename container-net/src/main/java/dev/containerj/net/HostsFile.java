@@ -33,14 +33,17 @@ public final class HostsFile {
     this.entries = java.util.Collections.unmodifiableMap(copy);
   }
 
+  /** A new builder; the host name is required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** The container's host name. */
   public String hostname() {
     return hostname;
   }
 
+  /** The container's own address, or null. */
   public @Nullable InetAddress address() {
     return address;
   }
@@ -99,6 +102,7 @@ public final class HostsFile {
       return this;
     }
 
+    /** The container's own address as a literal ({@code "10.88.0.2"}). */
     public Builder address(String address) {
       return address(IpPrefix.parseAddress(address));
     }
@@ -116,6 +120,7 @@ public final class HostsFile {
       return this;
     }
 
+    /** The file description; throws if the host name is missing. */
     public HostsFile build() {
       return new HostsFile(this);
     }

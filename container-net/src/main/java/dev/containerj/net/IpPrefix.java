@@ -93,14 +93,17 @@ public final class IpPrefix {
     return a instanceof Inet4Address ? 32 : 128;
   }
 
+  /** The address (for a subnet, the network address). */
   public InetAddress address() {
     return address;
   }
 
+  /** The prefix length: 0..32 for IPv4, 0..128 for IPv6. */
   public int prefixLength() {
     return prefixLength;
   }
 
+  /** True for IPv4, false for IPv6. */
   public boolean isIpv4() {
     return address instanceof Inet4Address;
   }

@@ -58,18 +58,22 @@ public final class Ipam {
     return builder().directory(directory).subnet(subnet).open();
   }
 
+  /** A new builder; directory and subnet are required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** The directory that holds the leases. */
   public Path directory() {
     return directory;
   }
 
+  /** The subnet addresses are leased from. */
   public IpPrefix subnet() {
     return subnet;
   }
 
+  /** The gateway address, never handed out. */
   public InetAddress gateway() {
     return gateway;
   }
@@ -376,10 +380,12 @@ public final class Ipam {
       return address;
     }
 
+    /** The lease's owner (a container id). */
     public String owner() {
       return owner;
     }
 
+    /** The pid whose death makes the lease reclaimable. */
     public long ownerPid() {
       return ownerPid;
     }
@@ -442,6 +448,7 @@ public final class Ipam {
       return this;
     }
 
+    /** The subnet as text ({@code "10.88.0.0/16"}). */
     public Builder subnet(String subnet) {
       return subnet(IpPrefix.parse(subnet));
     }
@@ -452,6 +459,7 @@ public final class Ipam {
       return this;
     }
 
+    /** The gateway as a literal ({@code "10.88.0.1"}). */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
     }

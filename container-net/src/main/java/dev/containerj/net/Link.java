@@ -22,6 +22,7 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
   /** IFNAMSIZ minus the terminating NUL. */
   public static final int MAX_NAME_BYTES = 15;
 
+  /** Checks that the name is present. */
   public Link {
     Objects.requireNonNull(name, "name");
   }

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param label the IPv4 label (usually the interface name), or empty
  */
 public record LinkAddress(int interfaceIndex, IpPrefix prefix, int scope, int flags, String label) {
+  /** Checks that prefix and label are present. */
   public LinkAddress {
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(label, "label");

@@ -34,6 +34,7 @@ public final class LinkEnd {
     this.up = b.up;
   }
 
+  /** The interface's name. */
   public String name() {
     return name;
   }
@@ -43,6 +44,7 @@ public final class LinkEnd {
     return namespace;
   }
 
+  /** The hardware address to set, or null for a random one. */
   public @Nullable String mac() {
     return mac;
   }
@@ -57,18 +59,22 @@ public final class LinkEnd {
     return master;
   }
 
+  /** The addresses to add, in order. */
   public List<IpPrefix> addresses() {
     return addresses;
   }
 
+  /** The routes to add after the interface is up. */
   public List<Route> routes() {
     return routes;
   }
 
+  /** True when the interface is brought up. */
   public boolean up() {
     return up;
   }
 
+  /** A builder with these settings. */
   public Builder toBuilder() {
     Builder b = new Builder(field);
     b.name = name;
@@ -129,6 +135,7 @@ public final class LinkEnd {
       return this;
     }
 
+    /** The hardware address ({@code "02:00:00:00:00:01"}). */
     public Builder mac(String mac) {
       Link.parseMac(mac);
       this.mac = mac;
@@ -155,6 +162,7 @@ public final class LinkEnd {
       return address(IpPrefix.parse(address));
     }
 
+    /** Adds an address. */
     public Builder address(IpPrefix address) {
       addresses.add(Objects.requireNonNull(address, "address"));
       return this;
@@ -176,11 +184,13 @@ public final class LinkEnd {
       return up(true);
     }
 
+    /** Whether to bring the interface up after configuring it. */
     public Builder up(boolean up) {
       this.up = up;
       return this;
     }
 
+    /** The settings; throws if the name is missing. */
     public LinkEnd build() {
       return new LinkEnd(this);
     }

@@ -8,7 +8,6 @@ import dev.containerj.linux.internal.LibC;
 import dev.containerj.net.internal.NetnsThread;
 import dev.containerj.net.internal.SchedLibC;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -52,12 +51,14 @@ public final class NetworkNamespace implements AutoCloseable {
   /** Code run inside a namespace. */
   @FunctionalInterface
   public interface NetnsCallable<T> {
+    /** Runs inside the namespace and returns a result. */
     T call() throws IOException;
   }
 
   /** Code run inside a namespace, without a result. */
   @FunctionalInterface
   public interface NetnsRunnable {
+    /** Runs inside the namespace. */
     void run() throws IOException;
   }
 
@@ -395,10 +396,5 @@ public final class NetworkNamespace implements AutoCloseable {
   @Override
   public String toString() {
     return description;
-  }
-
-  /** Wraps an IOException thrown inside a lambda that cannot throw it. */
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }

@@ -16,7 +16,9 @@ import java.util.Objects;
 public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPort, int containerPort) {
   /** The transport protocol of a mapping. */
   public enum Protocol {
+    /** A byte stream, forwarded per connection. */
     TCP,
+    /** Datagrams, forwarded per client address. */
     UDP;
 
     /** {@code "tcp"} or {@code "udp"}. */

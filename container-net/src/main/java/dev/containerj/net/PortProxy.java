@@ -57,6 +57,7 @@ public final class PortProxy implements AutoCloseable {
     this.connectTimeoutMillis = b.connectTimeoutMillis;
   }
 
+  /** A new builder; at least one mapping and the target are required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -66,10 +67,12 @@ public final class PortProxy implements AutoCloseable {
     return builder().publish(mapping).target(target).start();
   }
 
+  /** The published mappings. */
   public List<PortMapping> mappings() {
     return mappings;
   }
 
+  /** The address connections are forwarded to. */
   public InetAddress target() {
     return target;
   }
@@ -317,6 +320,7 @@ public final class PortProxy implements AutoCloseable {
       return this;
     }
 
+    /** The target as a literal ({@code "10.88.0.2"}). */
     public Builder target(String target) {
       return target(IpPrefix.parseAddress(target));
     }

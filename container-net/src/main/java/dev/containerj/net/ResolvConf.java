@@ -27,10 +27,12 @@ public final class ResolvConf {
     this.options = List.copyOf(b.options);
   }
 
+  /** A new, empty builder. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** A builder with these settings. */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.nameservers.addAll(nameservers);
@@ -95,14 +97,17 @@ public final class ResolvConf {
     return b.build();
   }
 
+  /** The name servers, at most 3. */
   public List<InetAddress> nameservers() {
     return nameservers;
   }
 
+  /** The search domains, at most 6. */
   public List<String> search() {
     return search;
   }
 
+  /** The resolver options ({@code "ndots:2"}). */
   public List<String> options() {
     return options;
   }
@@ -122,6 +127,7 @@ public final class ResolvConf {
     return sb.toString();
   }
 
+  /** Writes {@link #render()} to {@code file}. */
   public void writeTo(Path file) throws IOException {
     Files.writeString(file, render(), StandardCharsets.UTF_8);
   }
@@ -145,6 +151,7 @@ public final class ResolvConf {
       return this;
     }
 
+    /** Adds a name server as a literal ({@code "10.0.0.2"}). */
     public Builder nameserver(String server) {
       return nameserver(IpPrefix.parseAddress(server));
     }
@@ -168,6 +175,7 @@ public final class ResolvConf {
       return this;
     }
 
+    /** The file description. */
     public ResolvConf build() {
       return new ResolvConf(this);
     }

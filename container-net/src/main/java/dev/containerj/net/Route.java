@@ -60,10 +60,12 @@ public final class Route {
     return builder().destination(destination).device(device).build();
   }
 
+  /** A new builder; a gateway or a device is required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** A builder with these settings. */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.destination = destination;
@@ -114,6 +116,7 @@ public final class Route {
     return onLink;
   }
 
+  /** True for an IPv4 route. */
   public boolean isIpv4() {
     return ipv4;
   }
@@ -188,15 +191,18 @@ public final class Route {
       return this;
     }
 
+    /** The destination as text ({@code "10.0.0.0/24"}). */
     public Builder destination(String destination) {
       return destination(IpPrefix.parse(destination));
     }
 
+    /** The next hop, or null for an on-link route. */
     public Builder gateway(@Nullable InetAddress gateway) {
       this.gateway = gateway;
       return this;
     }
 
+    /** The next hop as a literal. */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
     }
@@ -216,6 +222,7 @@ public final class Route {
       return this;
     }
 
+    /** The metric (RTA_PRIORITY), >= 0; lower wins. */
     public Builder metric(int metric) {
       if (metric < 0) {
         throw new IllegalArgumentException("metric must be >= 0: " + metric);

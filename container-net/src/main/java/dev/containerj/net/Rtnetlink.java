@@ -6,7 +6,6 @@ import dev.containerj.net.internal.NlMessage;
 import dev.containerj.net.internal.NlRequest;
 import dev.containerj.net.internal.NetlinkSocket;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -385,9 +384,5 @@ public final class Rtnetlink implements AutoCloseable {
   @Override
   public void close() {
     socket.close();
-  }
-
-  static boolean isV4(InetAddress a) {
-    return a instanceof Inet4Address;
   }
 }

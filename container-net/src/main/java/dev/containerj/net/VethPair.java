@@ -37,10 +37,12 @@ public final class VethPair {
     }
   }
 
+  /** A new builder; both names are required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** A builder with these settings. */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.end = end.toBuilder();
@@ -145,26 +147,31 @@ public final class VethPair {
       return this;
     }
 
+    /** The first end's hardware address. */
     public Builder mac(String mac) {
       end.mac(mac);
       return this;
     }
 
+    /** Attaches the first end to this bridge (in its namespace). */
     public Builder master(String bridge) {
       end.master(bridge);
       return this;
     }
 
+    /** Adds an address to the first end ({@code "10.0.0.1/24"}). */
     public Builder address(String address) {
       end.address(address);
       return this;
     }
 
+    /** Adds a route out of the first end. */
     public Builder route(Route route) {
       end.route(route);
       return this;
     }
 
+    /** Brings the first end up. */
     public Builder up() {
       end.up();
       return this;
