@@ -136,5 +136,16 @@ class BridgeNetworkTest {
       assertThat(host.rtnetlink().links()).extracting(Link::name).containsExactlyInAnyOrder("lo", "other0");
       assertThat(net.ipam().leases()).isEmpty();
     }
+    // a failure half-way (the container already has an eth0) undoes the lease and the veth
+    try (BridgeNetwork net = network().bridgeName("cjbr3").subnet("10.75.0.0/24").ipamDirectory(state.resolve("networks/b3")).build();
+        NetworkNamespace c = NetworkNamespace.create()) {
+      c.rtnetlink().createBridge("eth0");
+      assertThatThrownBy(() -> net.connect(c, "c"))
+          .isInstanceOf(NetlinkException.class)
+          .hasMessageStartingWith("RTM_NEWLINK veth cjv")
+          .hasMessageContaining(": EEXIST (File exists)");
+      assertThat(net.ipam().leases()).isEmpty();
+      assertThat(host.rtnetlink().links()).extracting(Link::name).noneMatch(n -> n.startsWith("cjv"));
+    }
   }
 }

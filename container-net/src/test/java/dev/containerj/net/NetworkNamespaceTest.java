@@ -112,6 +112,14 @@ class NetworkNamespaceTest {
   }
 
   @Test
+  void aFileThatIsNoNamespaceFailsOnFirstUse() throws Exception {
+    try (NetworkNamespace notNs = NetworkNamespace.openPath(Path.of("/etc/hostname"))) {
+      assertThatThrownBy(() -> notNs.call(() -> 1))
+          .hasMessage("setns(network namespace /etc/hostname) failed: EINVAL (Invalid argument)");
+    }
+  }
+
+  @Test
   void badNamesAreRejected() {
     assertThatThrownBy(() -> NetworkNamespace.createPersistent("a/b"))
         .isInstanceOf(IllegalArgumentException.class)
