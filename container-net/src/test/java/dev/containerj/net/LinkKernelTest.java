@@ -231,6 +231,14 @@ class LinkKernelTest {
       assertThat(links).hasSize(2 * pairs + 1);
       assertThat(links).extracting(Link::name).contains("lo", "m0", "n0", "m149", "n149");
       assertThat(links.stream().map(Link::index).distinct().count()).isEqualTo(2L * pairs + 1);
+      // a receive buffer far smaller than one datagram grows instead of cutting messages off
+      int count = ns.call(() -> {
+        try (dev.containerj.net.internal.NetlinkSocket small = dev.containerj.net.internal.NetlinkSocket.open(256)) {
+          return small.execute(dev.containerj.net.internal.NlRequest.of(dev.containerj.net.internal.Nl.RTM_GETLINK,
+              dev.containerj.net.internal.Nl.NLM_F_DUMP, "all links").ifinfomsg(0, 0, 0, 0)).size();
+        }
+      });
+      assertThat(count).isEqualTo(2 * pairs + 1);
     }
   }
 

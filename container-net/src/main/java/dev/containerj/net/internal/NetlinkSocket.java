@@ -26,19 +26,25 @@ public final class NetlinkSocket implements AutoCloseable {
 
   private final Fd fd;
   private final int portId;
-  private final ByteBuffer rx = ByteBuffer.allocateDirect(RX_SIZE).order(ByteOrder.nativeOrder());
+  private ByteBuffer rx;
   private ByteBuffer tx = ByteBuffer.allocateDirect(4096).order(ByteOrder.nativeOrder());
   private final byte[] kernel = sockaddrNl(0);
   private int seq = (int) (System.nanoTime() & 0x3fffffff);
   private volatile @Nullable Consumer<byte[]> recorder;
 
-  private NetlinkSocket(Fd fd, int portId) {
+  private NetlinkSocket(Fd fd, int portId, int receiveBuffer) {
     this.fd = fd;
     this.portId = portId;
+    this.rx = ByteBuffer.allocateDirect(receiveBuffer).order(ByteOrder.nativeOrder());
   }
 
   /** Opens a socket in the calling thread's network namespace. */
   public static NetlinkSocket open() throws IOException {
+    return open(RX_SIZE);
+  }
+
+  /** As {@link #open()}, with a first receive buffer of {@code receiveBuffer} bytes (it grows as needed). */
+  public static NetlinkSocket open(int receiveBuffer) throws IOException {
     int s;
     try {
       s = SocketLibC.socket(Nl.AF_NETLINK, Nl.SOCK_RAW | Nl.SOCK_CLOEXEC, Nl.NETLINK_ROUTE);
@@ -62,7 +68,7 @@ public final class NetlinkSocket implements AutoCloseable {
       int[] len = {12};
       SocketLibC.getsockname(s, addr, len);
       int port = ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
-      return new NetlinkSocket(fd, port);
+      return new NetlinkSocket(fd, port, receiveBuffer);
     } catch (LastErrorException e) {
       fd.close();
       throw Errors.exception("bind", "AF_NETLINK NETLINK_ROUTE", e);
@@ -213,15 +219,21 @@ public final class NetlinkSocket implements AutoCloseable {
     }
   }
 
+  /**
+   * Receives one datagram into {@link #rx}. It is peeked first (MSG_PEEK | MSG_TRUNC gives its real
+   * size) and the buffer grown if needed, so an unusually large message (a link with many VFs) is
+   * never cut off.
+   */
   private int receive(NlRequest request) throws IOException {
     while (true) {
       try {
         rx.clear();
-        long n = SocketLibC.recvfrom(fd.get(), rx, RX_SIZE, Nl.MSG_TRUNC, null, null);
-        if (n > RX_SIZE) {
-          throw new IOException("netlink answer to " + Nl.typeName(request.type()) + " " + request.description()
-              + " truncated: " + n + " bytes > buffer of " + RX_SIZE);
+        long size = SocketLibC.recvfrom(fd.get(), rx, rx.capacity(), Nl.MSG_PEEK | Nl.MSG_TRUNC, null, null);
+        if (size > rx.capacity()) {
+          rx = ByteBuffer.allocateDirect((int) Math.max(size, 2L * rx.capacity())).order(ByteOrder.nativeOrder());
         }
+        rx.clear();
+        long n = SocketLibC.recvfrom(fd.get(), rx, rx.capacity(), 0, null, null);
         return (int) n;
       } catch (LastErrorException e) {
         if (e.getErrorCode() != Constants.EINTR) {

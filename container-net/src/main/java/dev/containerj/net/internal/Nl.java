@@ -21,6 +21,7 @@ public final class Nl {
   public static final int SOL_SOCKET = 1;
   public static final int SO_SNDBUF = 7;
   public static final int SO_RCVBUF = 8;
+  public static final int MSG_PEEK = 0x2;
   public static final int MSG_TRUNC = 0x20;
 
   // nlmsghdr
