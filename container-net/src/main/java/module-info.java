@@ -4,6 +4,5 @@ module dev.containerj.net {
   requires static org.jspecify;
 
   exports dev.containerj.net;
-  exports dev.containerj.net.internal to dev.containerj.core;
   opens dev.containerj.net.internal to com.sun.jna;
 }
