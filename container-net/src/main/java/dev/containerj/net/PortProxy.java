@@ -44,6 +44,7 @@ public final class PortProxy implements AutoCloseable {
   private final InetAddress target;
   private final @Nullable NetworkNamespace targetNamespace;
   private final int connectTimeoutMillis;
+  private final int udpIdleTimeoutMillis;
   private final List<AutoCloseable> listeners = new ArrayList<>();
   private final Set<AutoCloseable> live = ConcurrentHashMap.newKeySet();
   private final List<Thread> threads = new ArrayList<>();
@@ -55,6 +56,7 @@ public final class PortProxy implements AutoCloseable {
     this.target = Objects.requireNonNull(b.target, "target must be set");
     this.targetNamespace = b.targetNamespace;
     this.connectTimeoutMillis = b.connectTimeoutMillis;
+    this.udpIdleTimeoutMillis = b.udpIdleTimeoutMillis;
   }
 
   /** A new builder; at least one mapping and the target are required. */
@@ -214,16 +216,18 @@ public final class PortProxy implements AutoCloseable {
           clients.put(from, created);
           up = created;
           thread("udp reply " + m, () -> {
-            ByteBuffer rb = ByteBuffer.allocate(BUFFER);
+            byte[] rb = new byte[BUFFER];
+            java.net.DatagramPacket packet = new java.net.DatagramPacket(rb, rb.length);
             try {
+              // the socket adaptor honours a receive timeout: a client silent for that long is dropped
+              created.socket().setSoTimeout(udpIdleTimeoutMillis);
               while (!closed) {
-                rb.clear();
-                created.receive(rb);
-                rb.flip();
-                listener.send(rb, from);
+                packet.setLength(rb.length);
+                created.socket().receive(packet);
+                listener.send(ByteBuffer.wrap(rb, 0, packet.getLength()), from);
               }
             } catch (IOException e) {
-              // closed, or the target refused (ICMP port unreachable)
+              // idle timeout, closed, or the target refused (ICMP port unreachable)
             } finally {
               clients.remove(from, created);
               live.remove(created);
@@ -291,6 +295,7 @@ public final class PortProxy implements AutoCloseable {
     private @Nullable InetAddress target;
     private @Nullable NetworkNamespace targetNamespace;
     private int connectTimeoutMillis = 5000;
+    private int udpIdleTimeoutMillis = 120_000;
 
     private Builder() {}
 
@@ -337,6 +342,18 @@ public final class PortProxy implements AutoCloseable {
         throw new IllegalArgumentException("connectTimeoutMillis must be > 0: " + millis);
       }
       this.connectTimeoutMillis = millis;
+      return this;
+    }
+
+    /**
+     * How long a UDP client may stay silent (no reply from the target either) before its forwarding
+     * socket and thread are dropped, default 120000 ms; a later datagram starts a new one.
+     */
+    public Builder udpIdleTimeoutMillis(int millis) {
+      if (millis <= 0) {
+        throw new IllegalArgumentException("udpIdleTimeoutMillis must be > 0: " + millis);
+      }
+      this.udpIdleTimeoutMillis = millis;
       return this;
     }
 

@@ -150,7 +150,7 @@ class PortProxyTest {
         try (PortProxy proxy = PortProxy.builder()
             .publish(PortMapping.tcp(tcpPort, server.getLocalPort()))
             .publish(PortMapping.udp(udpPort, udpServer.getLocalPort()))
-            .target(LOOPBACK).targetNamespace(ns).start()) {
+            .target(LOOPBACK).targetNamespace(ns).udpIdleTimeoutMillis(300).start()) {
           assertThat(new String(roundTrip(tcpPort, "hello".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8))
               .isEqualTo("hello");
           try (DatagramSocket client = new DatagramSocket()) {
@@ -161,6 +161,12 @@ class PortProxyTest {
             client.receive(reply);
             assertThat(new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8)).isEqualTo("pong ping");
           }
+          // the silent UDP client is dropped after the idle timeout
+          long deadline = System.nanoTime() + 5_000_000_000L;
+          while (proxy.activeForwards() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+          }
+          assertThat(proxy.activeForwards()).isZero();
         }
         echo.join(5000);
         udpEcho.join(5000);
