@@ -27,7 +27,8 @@ class BridgeNetworkTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    TestNet.assumeRoot();
+    TestNet.assumeLinkKind("veth");
+    TestNet.assumeLinkKind("bridge");
     host = NetworkNamespace.createPersistent(TestNet.uniqueName("host"));
   }
 

@@ -24,8 +24,9 @@ class LinkKernelTest {
   private final List<NetworkNamespace> namespaces = new ArrayList<>();
 
   @BeforeEach
-  void root() {
-    TestNet.assumeRoot();
+  void root() throws Exception {
+    TestNet.assumeLinkKind("veth");
+    TestNet.assumeLinkKind("bridge");
   }
 
   @AfterEach

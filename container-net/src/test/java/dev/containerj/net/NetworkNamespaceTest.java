@@ -52,6 +52,7 @@ class NetworkNamespaceTest {
 
   @Test
   void namespaceCreatedByIpCanBeOpenedByNameAndByPid() throws Exception {
+    TestNet.assumeLinkKind("bridge");
     String name = TestNet.uniqueName("ip");
     TestNet.ip(null, "netns", "add", name);
     Process sleeper = null;

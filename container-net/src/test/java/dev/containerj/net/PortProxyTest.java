@@ -68,7 +68,7 @@ class PortProxyTest {
 
   @Test
   void tenMegabytesArriveIntactInANamespaceAddressOverAVeth() throws Exception {
-    TestNet.assumeRoot();
+    TestNet.assumeLinkKind("veth");
     // a /30 between the host and a fresh namespace, in a range the host does not use
     IpPrefix net = freeSubnet();
     String hostAddr = IpPrefix.addressString(net.addressAt(java.math.BigInteger.ONE));

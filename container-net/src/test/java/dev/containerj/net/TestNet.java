@@ -24,9 +24,41 @@ final class TestNet {
         "not tested: creating links and network namespaces needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN); euid is " + LibC.geteuid());
   }
 
-  /** Runs a command, returns stdout; throws with stderr if it fails. */
+  private static final java.util.Map<String, String> MISSING_KINDS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Skips the test, with the reason, when the kernel cannot create links of {@code kind} (a minimal
+   * VM kernel may lack CONFIG_VETH or CONFIG_BRIDGE): probed once in a throw-away namespace.
+   */
+  static void assumeLinkKind(String kind) throws IOException {
+    assumeRoot();
+    String missing = MISSING_KINDS.computeIfAbsent(kind, k -> {
+      try (NetworkNamespace ns = NetworkNamespace.create()) {
+        if (k.equals("veth")) {
+          ns.rtnetlink().createVeth("probe0", "probe1");
+        } else {
+          ns.rtnetlink().createBridge("probe0");
+        }
+        return "";
+      } catch (NetlinkException e) {
+        return e.getMessage();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assumeTrue(missing.isEmpty(), "not tested: this kernel cannot create " + kind + " links (" + missing + ")");
+  }
+
+  /** Runs a command, returns stdout; throws with stderr if it fails. Skips the test if the command is not installed. */
   static String run(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("not tested: " + cmd[0] + " is not installed, so what the kernel shows cannot be"
+          + " cross-checked (" + e.getMessage() + ")");
+      throw e;
+    }
     byte[] out = p.getInputStream().readAllBytes();
     byte[] err = p.getErrorStream().readAllBytes();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
