@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * has died is stale: {@link #reclaimDead()} removes such leases.
  *
  * <p>Directories of several networks kept side by side (as {@code root/NETWORK/}) are checked against
- * each other: opening one whose subnet overlaps a sibling's fails, before anything is written.
+ * each other: opening one whose subnet overlaps a sibling's fails, before anything is written (the
+ * check and the creation hold a lock on {@code root/.ipam.lock}, so concurrent JVMs cannot race).
  *
  * <p>The network address, the gateway, and for IPv4 the broadcast address are never handed out.
  */
@@ -350,9 +351,13 @@ public final class Ipam {
    * FileChannel.lock) that excludes other JVMs.
    */
   private <T> T locked(IoSupplier<T> action) throws IOException {
-    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(directory, d -> new ReentrantLock());
+    return withLock(directory, directory.resolve("lock"), action);
+  }
+
+  private static <T> T withLock(Path key, Path lockFile, IoSupplier<T> action) throws IOException {
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(key, d -> new ReentrantLock());
     jvmLock.lock();
-    try (FileChannel ch = FileChannel.open(directory.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock ignored = ch.lock()) {
       return action.get();
     } finally {
@@ -487,26 +492,28 @@ public final class Ipam {
         }
       }
       Path recorded = dir.resolve("subnet");
-      if (!Files.exists(recorded)) {
-        checkSiblings(dir, net); // before anything is created
+      Ipam ipam = new Ipam(dir, net, gw, Set.copyOf(reserved));
+      Path parent = dir.getParent();
+      if (!Files.exists(recorded) && parent != null) {
+        // creating a network: the check against the siblings and the creation happen under one lock
+        // on the parent, so two JVMs cannot create overlapping networks side by side
+        Files.createDirectories(parent);
+        withLock(parent, parent.resolve(".ipam.lock"), () -> {
+          if (!Files.exists(recorded)) {
+            checkSiblings(dir, net);
+            Files.createDirectories(dir.resolve("leases"));
+            Path tmp = dir.resolve(".subnet.tmp");
+            Files.writeString(tmp, net + "\n");
+            Files.move(tmp, recorded, StandardCopyOption.ATOMIC_MOVE);
+          }
+          return null;
+        });
       }
       Files.createDirectories(dir.resolve("leases"));
-      Ipam ipam = new Ipam(dir, net, gw, Set.copyOf(reserved));
-      // the subnet file is read and written under the lock: another JVM may be creating it right now
-      ipam.locked(() -> {
-        if (Files.exists(recorded)) {
-          IpPrefix existing = IpPrefix.parse(Files.readString(recorded).trim());
-          if (!existing.equals(net)) {
-            throw new IllegalArgumentException("IPAM directory " + dir + " holds subnet " + existing + ", not " + net);
-          }
-        } else {
-          checkSiblings(dir, net);
-          Path tmp = dir.resolve(".subnet.tmp");
-          Files.writeString(tmp, net + "\n");
-          Files.move(tmp, recorded, StandardCopyOption.ATOMIC_MOVE);
-        }
-        return null;
-      });
+      IpPrefix existing = IpPrefix.parse(Files.readString(recorded).trim());
+      if (!existing.equals(net)) {
+        throw new IllegalArgumentException("IPAM directory " + dir + " holds subnet " + existing + ", not " + net);
+      }
       return ipam;
     }
 
