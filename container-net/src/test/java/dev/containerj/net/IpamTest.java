@@ -79,6 +79,31 @@ class IpamTest {
   }
 
   @Test
+  void concurrentlyCreatedOverlappingNetworksAreRefusedButOne() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Ipam>> fs = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        Path dir = root.resolve("n" + i);
+        fs.add(pool.submit(() -> Ipam.open(dir, IpPrefix.parse("10.93.0.0/16"))));
+      }
+      int ok = 0;
+      for (Future<Ipam> f : fs) {
+        try {
+          f.get();
+          ok++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(IllegalArgumentException.class)
+              .hasMessageStartingWith("subnet 10.93.0.0/16 overlaps subnet 10.93.0.0/16 of network n");
+        }
+      }
+      assertThat(ok).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void ipv6Subnet() throws Exception {
     Ipam ipam = Ipam.open(root.resolve("v6"), IpPrefix.parse("fd00:88::/64"));
     assertThat(ipam.allocate("a", ME).address()).hasToString("fd00:88::2/64");
