@@ -328,8 +328,21 @@ public final class NetworkNamespace implements AutoCloseable {
   public Rtnetlink rtnetlink() throws IOException {
     synchronized (lock) {
       checkOpen();
+      if (rtnetlink != null) {
+        return rtnetlink;
+      }
+    }
+    // opened outside the lock: a task on the namespace thread may itself ask for the client
+    Rtnetlink opened = call(Rtnetlink::open);
+    synchronized (lock) {
+      if (closed) {
+        opened.close();
+        checkOpen();
+      }
       if (rtnetlink == null) {
-        rtnetlink = call(Rtnetlink::open);
+        rtnetlink = opened;
+      } else {
+        opened.close();
       }
       return rtnetlink;
     }
