@@ -3,5 +3,6 @@ module dev.containerj.net {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
 
-  // exports dev.containerj.net;  (enabled with the module's first public class)
+  exports dev.containerj.net;
+  opens dev.containerj.net.internal to com.sun.jna;
 }

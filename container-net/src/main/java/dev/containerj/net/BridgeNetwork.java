@@ -1,0 +1,309 @@
+package dev.containerj.net;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A bridge network as containers use it: a host bridge ({@code containerj0} by default) holding the
+ * subnet's gateway address, and for each container one veth pair whose host end is a bridge port and
+ * whose other end is created directly inside the container's network namespace as {@code eth0}, with
+ * an address leased from the network's {@link Ipam}, the default route through the gateway, and
+ * {@code lo} up.
+ *
+ * <pre>{@code
+ * try (BridgeNetwork net = BridgeNetwork.builder().ipamDirectory(stateDir.resolve("networks/containerj0")).build();
+ *     NetworkNamespace ns = NetworkNamespace.openPid(containerPid);
+ *     BridgeAttachment att = net.connect(ns, containerId, containerPid)) {
+ *   att.address(); // 10.88.0.2/16
+ * }
+ * }</pre>
+ *
+ * <p>Resources: the bridge is shared and outlives this object (remove it with {@link #removeBridge()});
+ * each {@link BridgeAttachment} owns its veth and its lease and undoes both on close. A
+ * {@code BridgeNetwork} owns only a netlink socket, closed by {@link #close()}. The subnet is checked
+ * against the host's routes and addresses before the bridge is created (an overlap would make
+ * containers or the host unreachable). Needs CAP_NET_ADMIN on the host namespace: a rootless caller
+ * gets an error that says so. Nothing here enables forwarding or NAT: traffic beyond the host needs
+ * that set up separately.
+ */
+public final class BridgeNetwork implements AutoCloseable {
+  /** The default bridge name. */
+  public static final String DEFAULT_BRIDGE = "containerj0";
+  /** The default subnet. */
+  public static final String DEFAULT_SUBNET = "10.88.0.0/16";
+
+  private final String bridgeName;
+  private final IpPrefix subnet;
+  private final @Nullable InetAddress gatewayOverride;
+  private final int mtu;
+  private final Path ipamDirectory;
+  private final String containerInterface;
+  private final @Nullable NetworkNamespace hostNamespace;
+  private final Object lock = new Object();
+  private @Nullable Rtnetlink ownClient;
+  private @Nullable Ipam ipam;
+
+  private BridgeNetwork(Builder b) {
+    this.bridgeName = b.bridgeName;
+    this.subnet = b.subnet;
+    this.gatewayOverride = b.gateway;
+    this.mtu = b.mtu;
+    this.ipamDirectory = Objects.requireNonNull(b.ipamDirectory, "ipamDirectory must be set");
+    this.containerInterface = b.containerInterface;
+    this.hostNamespace = b.hostNamespace;
+    if (gatewayOverride != null && !subnet.contains(gatewayOverride)) {
+      throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gatewayOverride) + " is outside subnet " + subnet);
+    }
+  }
+
+  /** A new builder; only the IPAM directory is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The bridge's name. */
+  public String bridgeName() {
+    return bridgeName;
+  }
+
+  /** The network's subnet. */
+  public IpPrefix subnet() {
+    return subnet;
+  }
+
+  /** The MTU of the bridge and of every veth. */
+  public int mtu() {
+    return mtu;
+  }
+
+  /** The network's IPAM (opened on first use). */
+  public Ipam ipam() throws IOException {
+    synchronized (lock) {
+      if (ipam == null) {
+        Ipam.Builder b = Ipam.builder().directory(ipamDirectory).subnet(subnet);
+        if (gatewayOverride != null) {
+          b.gateway(gatewayOverride);
+        }
+        ipam = b.open();
+      }
+      return ipam;
+    }
+  }
+
+  private Rtnetlink host() throws IOException {
+    if (hostNamespace != null) {
+      return hostNamespace.rtnetlink();
+    }
+    synchronized (lock) {
+      if (ownClient == null) {
+        ownClient = Rtnetlink.open();
+      }
+      return ownClient;
+    }
+  }
+
+  /**
+   * Creates the bridge with the gateway address and brings it up, unless it exists; idempotent. A
+   * new bridge's subnet must not overlap a route or address of the host: {@code "subnet 10.0.2.0/24
+   * overlaps 10.0.2.0/24 dev eth0 on the host"}.
+   */
+  public void ensureBridge() throws IOException {
+    Rtnetlink host = host();
+    IpPrefix gw = ipam().gatewayPrefix();
+    synchronized (lock) {
+      Link existing = host.link(bridgeName).orElse(null);
+      if (existing != null) {
+        if (!"bridge".equals(existing.kind())) {
+          throw new IllegalStateException("link " + bridgeName + " exists and is not a bridge (kind " + existing.kind() + ")");
+        }
+        boolean hasGateway = host.addresses().stream()
+            .anyMatch(a -> a.interfaceIndex() == existing.index() && a.prefix().equals(gw));
+        if (!hasGateway) {
+          host.addAddress(bridgeName, gw);
+        }
+        if (!existing.up()) {
+          host.setUp(bridgeName, true);
+        }
+        return;
+      }
+      checkNoOverlap(host);
+      try {
+        Bridge.builder().name(bridgeName).mtu(mtu).address(gw.toString()).up().build().createIn(host).release();
+      } catch (NetlinkException e) {
+        if (e.errno() == 1 /* EPERM */) {
+          throw new IOException("bridge networking needs CAP_NET_ADMIN on the host (run as root, or use the loopback or none"
+              + " network): " + e.getMessage(), e);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private void checkNoOverlap(Rtnetlink host) throws IOException {
+    for (Route r : host.routes()) {
+      IpPrefix d = r.destination();
+      if (d != null && d.prefixLength() > 0 && d.overlaps(subnet)) {
+        throw new IllegalArgumentException("subnet " + subnet + " overlaps " + r + " on the host");
+      }
+    }
+    java.util.Map<Integer, String> names = new java.util.HashMap<>();
+    for (Link l : host.links()) {
+      names.put(l.index(), l.name());
+    }
+    for (LinkAddress a : host.addresses()) {
+      if (a.prefix().network().overlaps(subnet) && !a.prefix().address().isLoopbackAddress()) {
+        throw new IllegalArgumentException("subnet " + subnet + " overlaps " + a.prefix() + " dev "
+            + names.getOrDefault(a.interfaceIndex(), "?") + " on the host");
+      }
+    }
+  }
+
+  /** {@link #connect(NetworkNamespace, String, long, InetAddress)} held for this JVM's pid, any free address. */
+  public BridgeAttachment connect(NetworkNamespace container, String owner) throws IOException {
+    return connect(container, owner, ProcessHandle.current().pid(), null);
+  }
+
+  /** {@link #connect(NetworkNamespace, String, long, InetAddress)} with any free address. */
+  public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid) throws IOException {
+    return connect(container, owner, ownerPid, null);
+  }
+
+  /**
+   * Connects a container's network namespace: ensures the bridge, leases an address ({@code
+   * requested}, or the next free one) for {@code owner} held by process {@code ownerPid} (the
+   * container's init: when it dies the lease becomes reclaimable), creates the veth pair with its
+   * container end as {@code eth0} inside, sets the address, {@code lo} and {@code eth0} up and the
+   * default route. On failure everything done so far is undone.
+   */
+  public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid,
+      @Nullable InetAddress requested) throws IOException {
+    Objects.requireNonNull(container, "container");
+    if (requested != null) {
+      ipam().checkAssignable(requested); // reject before anything is created
+    }
+    ensureBridge();
+    Ipam.Lease lease = ipam().allocate(owner, ownerPid, requested);
+    try {
+      String hostIf = "cjv" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+      String gateway = IpPrefix.addressString(lease.gateway());
+      LinkHandle veth = VethPair.builder()
+          .name(hostIf).master(bridgeName).up()
+          .peer(p -> p.name(containerInterface).namespace(container).address(lease.address()).up().defaultRoute(gateway))
+          .mtu(mtu)
+          .build()
+          .createIn(host());
+      try {
+        container.rtnetlink().setUp("lo", true);
+      } catch (IOException | RuntimeException e) {
+        veth.close();
+        throw e;
+      }
+      return new BridgeAttachment(this, veth, lease, hostIf, containerInterface);
+    } catch (IOException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+  }
+
+  /** Deletes the bridge (its ports are detached, the veths stay). A missing bridge is not an error. */
+  public void removeBridge() throws IOException {
+    try {
+      host().deleteLink(bridgeName);
+    } catch (NetlinkException e) {
+      if (e.errno() != 19) {
+        throw e;
+      }
+    }
+  }
+
+  /** Closes this object's netlink socket; the bridge and the attachments stay. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (ownClient != null) {
+        ownClient.close();
+        ownClient = null;
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "bridge network " + bridgeName + " " + subnet;
+  }
+
+  /** Builds a {@link BridgeNetwork}; only {@link #ipamDirectory} is required. */
+  public static final class Builder {
+    private String bridgeName = DEFAULT_BRIDGE;
+    private IpPrefix subnet = IpPrefix.parse(DEFAULT_SUBNET);
+    private @Nullable InetAddress gateway;
+    private int mtu = 1500;
+    private @Nullable Path ipamDirectory;
+    private String containerInterface = "eth0";
+    private @Nullable NetworkNamespace hostNamespace;
+
+    private Builder() {}
+
+    /** The bridge's name, at most 15 bytes ({@code containerj0} by default). */
+    public Builder bridgeName(String name) {
+      this.bridgeName = Link.checkName("bridge name", name);
+      return this;
+    }
+
+    /** The subnet, a network address ({@code 10.88.0.0/16} by default). */
+    public Builder subnet(String subnet) {
+      IpPrefix p = IpPrefix.parse(subnet);
+      if (!p.equals(p.network())) {
+        throw new IllegalArgumentException("subnet must be a network address (host bits zero): " + p
+            + " (did you mean " + p.network() + "?)");
+      }
+      this.subnet = p;
+      return this;
+    }
+
+    /** The gateway (the bridge's address); default: the subnet's first host. */
+    public Builder gateway(String gateway) {
+      this.gateway = IpPrefix.parseAddress(gateway);
+      return this;
+    }
+
+    /** The MTU of the bridge and of every veth, 68..65535 (1500 by default). */
+    public Builder mtu(int mtu) {
+      if (mtu < 68 || mtu > 65535) {
+        throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+      }
+      this.mtu = mtu;
+      return this;
+    }
+
+    /** Where this network's leases live (for example {@code STATE/networks/containerj0}). */
+    public Builder ipamDirectory(Path dir) {
+      this.ipamDirectory = Objects.requireNonNull(dir, "ipamDirectory");
+      return this;
+    }
+
+    /** The interface name inside containers ({@code eth0} by default). */
+    public Builder containerInterface(String name) {
+      this.containerInterface = Link.checkName("container interface name", name);
+      return this;
+    }
+
+    /**
+     * The namespace that holds the bridge; by default the JVM's own. (Tests use a namespace of their
+     * own so the host stays untouched.)
+     */
+    public Builder hostNamespace(@Nullable NetworkNamespace ns) {
+      this.hostNamespace = ns;
+      return this;
+    }
+
+    /** The network description; nothing is created until {@link BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}. */
+    public BridgeNetwork build() {
+      return new BridgeNetwork(this);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.containerj.net;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A network interface as the kernel reported it (RTM_NEWLINK): a snapshot, not a live handle.
+ *
+ * @param index the interface index (unique within its network namespace)
+ * @param name the interface name, at most 15 bytes
+ * @param kind the link kind ({@code "veth"}, {@code "bridge"}, ...), or null for physical devices and {@code lo}
+ * @param mtu the MTU in bytes
+ * @param mac the hardware address as {@code "aa:bb:cc:dd:ee:ff"}, or null when it has none
+ * @param flags the {@code IFF_*} flags
+ * @param masterIndex the index of the bridge it is attached to, or 0
+ * @param peerIndex for a veth, the peer's index (IFLA_LINK; it may live in another namespace), else 0 or its own index
+ */
+public record Link(int index, String name, @Nullable String kind, int mtu, @Nullable String mac, int flags,
+    int masterIndex, int peerIndex) {
+
+  /** IFNAMSIZ minus the terminating NUL. */
+  public static final int MAX_NAME_BYTES = 15;
+
+  /** Checks that the name is present. */
+  public Link {
+    Objects.requireNonNull(name, "name");
+  }
+
+  /** True when the administrative state is up (IFF_UP). */
+  public boolean up() {
+    return (flags & 0x1) != 0;
+  }
+
+  /** True when the carrier is on (IFF_LOWER_UP): for a veth, when both ends are up. */
+  public boolean lowerUp() {
+    return (flags & 0x10000) != 0;
+  }
+
+  /** True for the loopback device. */
+  public boolean loopback() {
+    return (flags & 0x8) != 0;
+  }
+
+  /**
+   * Checks an interface name as the kernel would (dev_valid_name): 1 to 15 bytes, not {@code "."} or
+   * {@code ".."}, no {@code '/'}, {@code ':'} or whitespace. Throws {@link IllegalArgumentException}
+   * naming {@code field}: {@code "bridge name must be at most 15 bytes (IFNAMSIZ 16 with the NUL):
+   * containerjbridge0 (17 bytes)"}.
+   *
+   * @return the name
+   */
+  public static String checkName(String field, String name) {
+    Objects.requireNonNull(name, field);
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes == 0) {
+      throw new IllegalArgumentException(field + " must not be empty");
+    }
+    if (bytes > MAX_NAME_BYTES) {
+      throw new IllegalArgumentException(field + " must be at most 15 bytes (IFNAMSIZ 16 with the NUL): "
+          + name + " (" + bytes + " bytes)");
+    }
+    if (name.equals(".") || name.equals("..")) {
+      throw new IllegalArgumentException(field + " must not be . or ..: " + name);
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '/' || c == ':' || Character.isWhitespace(c) || c == 0) {
+        throw new IllegalArgumentException(field + " must not contain '/', ':', NUL or whitespace: " + name);
+      }
+    }
+    return name;
+  }
+
+  /** Parses {@code "aa:bb:cc:dd:ee:ff"}; throws {@code "MAC address must be 6 hex bytes like 02:00:00:00:00:01: x"}. */
+  public static byte[] parseMac(String mac) {
+    String[] parts = mac.split(":", -1);
+    if (parts.length != 6) {
+      throw new IllegalArgumentException("MAC address must be 6 hex bytes like 02:00:00:00:00:01: " + mac);
+    }
+    byte[] out = new byte[6];
+    for (int i = 0; i < 6; i++) {
+      if (parts[i].length() != 2) {
+        throw new IllegalArgumentException("MAC address must be 6 hex bytes like 02:00:00:00:00:01: " + mac);
+      }
+      try {
+        out[i] = (byte) Integer.parseInt(parts[i], 16);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("MAC address must be 6 hex bytes like 02:00:00:00:00:01: " + mac);
+      }
+    }
+    return out;
+  }
+
+  /** Formats a hardware address as lower-case hex pairs joined by ':'. */
+  public static String formatMac(byte[] mac) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : mac) {
+      if (sb.length() > 0) {
+        sb.append(':');
+      }
+      sb.append(String.format("%02x", b & 0xff));
+    }
+    return sb.toString();
+  }
+}

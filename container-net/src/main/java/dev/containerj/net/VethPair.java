@@ -1,0 +1,198 @@
+package dev.containerj.net;
+
+import dev.containerj.net.internal.Nl;
+import dev.containerj.net.internal.NlRequest;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A virtual ethernet pair (veth(4)) described in one statement: both ends' names, namespaces, MACs,
+ * MTU, bridge, addresses, routes and state. Immutable; {@link #createIn} makes it real.
+ *
+ * <pre>{@code
+ * try (LinkHandle veth = VethPair.builder()
+ *     .name("cjh1").master("br0").up()
+ *     .peer(p -> p.name("eth0").namespace(ns).address("10.88.0.2/16").up().defaultRoute("10.88.0.1"))
+ *     .build()
+ *     .createIn(host)) {
+ *   ...
+ * } // deletes both ends
+ * }</pre>
+ *
+ * <p>Both ends are created by one RTM_NEWLINK directly in their namespaces (no later move), then each
+ * end is configured through the netlink client of its namespace. If a step fails the pair is deleted
+ * again and the error is thrown.
+ */
+public final class VethPair {
+  private final LinkEnd end;
+  private final LinkEnd peer;
+
+  private VethPair(LinkEnd end, LinkEnd peer) {
+    this.end = end;
+    this.peer = peer;
+    if (end.name().equals(peer.name()) && end.namespace() == peer.namespace()) {
+      throw new IllegalArgumentException("peer name must differ from name in the same namespace: " + end.name());
+    }
+  }
+
+  /** A new builder; both names are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder with these settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.end = end.toBuilder();
+    b.peer = peer.toBuilder();
+    return b;
+  }
+
+  /** The first end (the one {@link LinkHandle} deletes). */
+  public LinkEnd end() {
+    return end;
+  }
+
+  /** The second end. */
+  public LinkEnd peer() {
+    return peer;
+  }
+
+  /**
+   * Creates and configures the pair. {@code rtnl} is the client of the namespace of ends without an
+   * explicit namespace; ends with one are configured through {@link NetworkNamespace#rtnetlink()}.
+   *
+   * @return ownership of the pair; close it to delete both ends
+   */
+  public LinkHandle createIn(Rtnetlink rtnl) throws IOException {
+    rtnl.socket().execute(request());
+    Rtnetlink endClient = clientFor(rtnl, end.namespace());
+    LinkHandle handle = new LinkHandle(endClient, end.name(), end.namespace());
+    try {
+      end.configure(endClient);
+      peer.configure(clientFor(rtnl, peer.namespace()));
+      return handle;
+    } catch (IOException | RuntimeException e) {
+      try {
+        handle.delete();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The single RTM_NEWLINK that creates both ends, each directly in its namespace. The ends are
+   * brought up by separate requests: IFF_UP in the creating request fails with ENOTCONN, because
+   * veth_newlink configures the first end before the pair is joined.
+   */
+  NlRequest request() {
+    NlRequest req = NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, "veth " + end.name())
+        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
+    linkAttrs(req, end);
+    int info = req.nestStart(Nl.IFLA_LINKINFO);
+    req.attrString(Nl.IFLA_INFO_KIND, "veth");
+    int data = req.nestStartLegacy(Nl.IFLA_INFO_DATA);
+    int peerAttr = req.nestStartLegacy(Nl.VETH_INFO_PEER);
+    req.ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
+    linkAttrs(req, peer);
+    req.nestEnd(peerAttr).nestEnd(data).nestEnd(info);
+    return req;
+  }
+
+  static Rtnetlink clientFor(Rtnetlink rtnl, @Nullable NetworkNamespace ns) throws IOException {
+    return ns == null ? rtnl : ns.rtnetlink();
+  }
+
+  static void linkAttrs(NlRequest req, LinkEnd e) {
+    req.attrString(Nl.IFLA_IFNAME, e.name());
+    if (e.mtu() != 0) {
+      req.attrU32(Nl.IFLA_MTU, e.mtu());
+    }
+    if (e.mac() != null) {
+      req.attr(Nl.IFLA_ADDRESS, Link.parseMac(e.mac()));
+    }
+    if (e.namespace() != null) {
+      req.attrU32(Nl.IFLA_NET_NS_FD, e.namespace().fd());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "veth " + end.name() + " <-> " + peer.name();
+  }
+
+  /**
+   * Builds a {@link VethPair}. Methods without "peer" configure the first end; {@link #peer(Consumer)}
+   * configures the other; {@link #mtu(int)} sets both.
+   */
+  public static final class Builder {
+    private LinkEnd.Builder end = new LinkEnd.Builder("name");
+    private LinkEnd.Builder peer = new LinkEnd.Builder("peer name");
+
+    private Builder() {}
+
+    /** The first end's name (at most 15 bytes). */
+    public Builder name(String name) {
+      end.name(name);
+      return this;
+    }
+
+    /** Creates the first end in {@code namespace} instead of the client's namespace. */
+    public Builder namespace(@Nullable NetworkNamespace namespace) {
+      end.namespace(namespace);
+      return this;
+    }
+
+    /** The first end's hardware address. */
+    public Builder mac(String mac) {
+      end.mac(mac);
+      return this;
+    }
+
+    /** Attaches the first end to this bridge (in its namespace). */
+    public Builder master(String bridge) {
+      end.master(bridge);
+      return this;
+    }
+
+    /** Adds an address to the first end ({@code "10.0.0.1/24"}). */
+    public Builder address(String address) {
+      end.address(address);
+      return this;
+    }
+
+    /** Adds a route out of the first end. */
+    public Builder route(Route route) {
+      end.route(route);
+      return this;
+    }
+
+    /** Brings the first end up. */
+    public Builder up() {
+      end.up();
+      return this;
+    }
+
+    /** Sets the MTU of both ends (a veth pair should agree on it). */
+    public Builder mtu(int mtu) {
+      end.mtu(mtu);
+      peer.mtu(mtu);
+      return this;
+    }
+
+    /** Configures the second end. */
+    public Builder peer(Consumer<LinkEnd.Builder> peer) {
+      Objects.requireNonNull(peer, "peer").accept(this.peer);
+      return this;
+    }
+
+    /** The pair; throws if a name is missing or both ends share a name and namespace. */
+    public VethPair build() {
+      return new VethPair(end.build(), peer.build());
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.containerj.net.internal;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One dedicated platform thread that lives in one network namespace and runs tasks there. It enters
+ * the namespace once (setns(2) or unshare(2)) and never leaves it: it is never a pool thread and it
+ * ends when {@link #shutdown()} is called, so a thread whose namespace was changed can never run
+ * unrelated code. (setns and unshare of CLONE_NEWNET act on the calling thread only.)
+ */
+public final class NetnsThread {
+  /** The first thing the thread does: enter or create its namespace. */
+  @FunctionalInterface
+  public interface Setup {
+    void enter() throws Exception;
+  }
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final Runnable STOP = () -> {};
+
+  private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+  private NetnsThread(String label, Setup setup) {
+    thread = new Thread(() -> loop(setup), "containerj-netns-" + COUNTER.incrementAndGet() + "-" + label);
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Starts the thread and runs {@code setup} on it; throws what setup threw (the thread has then
+   * ended).
+   */
+  public static NetnsThread start(String label, Setup setup) throws Exception {
+    NetnsThread t = new NetnsThread(label, setup);
+    t.thread.start();
+    try {
+      t.started.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      throw (Error) cause;
+    } catch (InterruptedException e) {
+      t.shutdown();
+      Thread.currentThread().interrupt();
+      throw e;
+    }
+    return t;
+  }
+
+  private void loop(Setup setup) {
+    try {
+      setup.enter();
+    } catch (Throwable e) {
+      started.completeExceptionally(e);
+      return;
+    }
+    started.complete(null);
+    while (true) {
+      Runnable r;
+      try {
+        r = queue.take();
+      } catch (InterruptedException e) {
+        continue; // only shutdown() ends this thread
+      }
+      if (r == STOP) {
+        return;
+      }
+      r.run();
+    }
+  }
+
+  /** True when the caller is this thread (tasks it submits run inline). */
+  public boolean isCurrent() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Queues a task; it runs after the ones queued before. */
+  public void submit(Runnable task) {
+    if (!thread.isAlive()) {
+      throw new IllegalStateException("network namespace thread " + thread.getName() + " has ended");
+    }
+    queue.add(task);
+  }
+
+  /** Ends the thread after the queued tasks; idempotent, does not wait. */
+  public void shutdown() {
+    queue.add(STOP);
+  }
+
+  /** The thread's name, for messages. */
+  public String name() {
+    return thread.getName();
+  }
+}

@@ -1,0 +1,95 @@
+package dev.containerj.net;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.containerj.linux.internal.LibC;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** Helpers for the kernel tests: unique names, root check, running ip(8) to look at what the kernel shows. */
+final class TestNet {
+  private TestNet() {}
+
+  /** "cjt" + 6 random hex digits + suffix: never collides with parallel runs. */
+  static String uniqueName(String suffix) {
+    return "cjt" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24)) + suffix;
+  }
+
+  static void assumeRoot() {
+    assumeTrue(LibC.geteuid() == 0,
+        "not tested: creating links and network namespaces needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN); euid is " + LibC.geteuid());
+  }
+
+  private static final java.util.Map<String, String> MISSING_KINDS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Skips the test, with the reason, when the kernel cannot create links of {@code kind} (a minimal
+   * VM kernel may lack CONFIG_VETH or CONFIG_BRIDGE): probed once in a throw-away namespace.
+   */
+  static void assumeLinkKind(String kind) throws IOException {
+    assumeRoot();
+    String missing = MISSING_KINDS.computeIfAbsent(kind, k -> {
+      try (NetworkNamespace ns = NetworkNamespace.create()) {
+        if (k.equals("veth")) {
+          ns.rtnetlink().createVeth("probe0", "probe1");
+        } else {
+          ns.rtnetlink().createBridge("probe0");
+        }
+        return "";
+      } catch (NetlinkException e) {
+        return e.getMessage();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assumeTrue(missing.isEmpty(), "not tested: this kernel cannot create " + kind + " links (" + missing + ")");
+  }
+
+  /** Runs a command, returns stdout; throws with stderr if it fails. Skips the test if the command is not installed. */
+  static String run(String... cmd) throws IOException, InterruptedException {
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("not tested: " + cmd[0] + " is not installed, so what the kernel shows cannot be"
+          + " cross-checked (" + e.getMessage() + ")");
+      throw e;
+    }
+    byte[] out = p.getInputStream().readAllBytes();
+    byte[] err = p.getErrorStream().readAllBytes();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("timeout: " + String.join(" ", cmd));
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + new String(err, StandardCharsets.UTF_8));
+    }
+    return new String(out, StandardCharsets.UTF_8);
+  }
+
+  /** {@code ip [-n ns] args...}. */
+  static String ip(String ns, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("ip"));
+    if (ns != null) {
+      cmd.add("-n");
+      cmd.add(ns);
+    }
+    cmd.addAll(List.of(args));
+    return run(cmd.toArray(new String[0]));
+  }
+
+  /** Deletes a named namespace if it exists, never throws (for finally blocks). */
+  static void deleteQuietly(NetworkNamespace ns) {
+    try {
+      if (ns != null) {
+        ns.delete();
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // already gone
+    }
+  }
+}
