@@ -2,6 +2,7 @@ package dev.containerj.core;
 
 import dev.containerj.cgroups.Cgroup;
 import dev.containerj.cgroups.CgroupStats;
+import dev.containerj.core.internal.ContainerNetwork;
 import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.StateRecord;
 import dev.containerj.core.internal.StateStore;
@@ -43,12 +44,14 @@ public final class Container implements AutoCloseable {
   private final NamespacedProcess process;
   private final StateStore store;
   private final @Nullable Cgroup cgroup;
+  private final ContainerNetwork network;
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
-      @Nullable Cgroup cgroup) {
+      @Nullable Cgroup cgroup, ContainerNetwork network) {
     this.id = id;
+    this.network = network;
     this.spec = spec;
     this.process = process;
     this.store = store;
@@ -78,7 +81,7 @@ public final class Container implements AutoCloseable {
    */
   public static Container start(ContainerSpec spec) {
     ContainerStarter.Started s = ContainerStarter.start(spec);
-    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup());
+    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network());
     // The record describes live containers only: drop it as soon as the payload ends.
     s.process().onExit().whenComplete((status, err) -> s.store().remove(s.id()));
     return c;
@@ -154,6 +157,11 @@ public final class Container implements AutoCloseable {
     }
   }
 
+  /** The container's address on its bridge ({@link NetworkMode#BRIDGE}), else empty. */
+  public Optional<java.net.InetAddress> ipAddress() {
+    return Optional.ofNullable(network.address());
+  }
+
   /** The container's cgroup, if it has one (for listeners such as {@code onOomKill}). */
   public Optional<Cgroup> cgroup() {
     return Optional.ofNullable(cgroup);
@@ -202,6 +210,7 @@ public final class Container implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    network.close(); // published ports first: nothing new may reach a dying container
     if (cgroup != null) {
       cgroup.close(); // cgroup.kill (or freeze + kill): every process, wherever it hides
     }

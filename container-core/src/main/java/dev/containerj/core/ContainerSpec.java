@@ -7,6 +7,7 @@ import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.seccomp.SeccompProfile;
+import dev.containerj.net.PortMapping;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -74,6 +75,12 @@ public final class ContainerSpec {
   private final boolean detached;
   private final CgroupLimits limits;
   private final boolean cgroup;
+  private final String bridge;
+  private final @Nullable String ipAddress;
+  private final List<String> dns;
+  private final List<PortMapping> ports;
+  private final @Nullable String networkContainer;
+  private final Map<String, String> extraHosts;
 
   private ContainerSpec(Builder b) {
     this.command = List.copyOf(b.command);
@@ -106,12 +113,18 @@ public final class ContainerSpec {
     this.detached = b.detached;
     this.limits = b.limits;
     this.cgroup = b.cgroup || !b.limits.isEmpty();
+    this.bridge = b.bridge;
+    this.ipAddress = b.ipAddress;
+    this.dns = List.copyOf(b.dns);
+    this.ports = List.copyOf(b.ports);
+    this.networkContainer = b.networkContainer;
+    this.extraHosts = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraHosts));
   }
 
   private static Set<Namespace> defaultNamespaces(NetworkMode network) {
     EnumSet<Namespace> s = EnumSet.of(Namespace.USER, Namespace.MOUNT, Namespace.PID, Namespace.UTS,
         Namespace.IPC, Namespace.CGROUP);
-    if (network != NetworkMode.HOST) {
+    if (network != NetworkMode.HOST && network != NetworkMode.CONTAINER) {
       s.add(Namespace.NET);
     }
     return s;
@@ -271,6 +284,39 @@ public final class ContainerSpec {
     return cgroup;
   }
 
+  /** The host bridge (and network name) of {@link NetworkMode#BRIDGE}. Default {@code containerj0}. */
+  public String bridge() {
+    return bridge;
+  }
+
+  /** The address asked for on the bridge, or null for the next free one. */
+  public @Nullable String ipAddress() {
+    return ipAddress;
+  }
+
+  /** Name servers for /etc/resolv.conf in bridge mode; empty means the host's. */
+  public List<String> dns() {
+    return dns;
+  }
+
+  /**
+   * Published ports: a host address and port forwarded into the container by a userspace proxy (no
+   * firewall rule is touched), as {@code -p 127.0.0.1:8080:80}.
+   */
+  public List<PortMapping> ports() {
+    return ports;
+  }
+
+  /** The container whose network namespace {@link NetworkMode#CONTAINER} joins, or null. */
+  public @Nullable String networkContainer() {
+    return networkContainer;
+  }
+
+  /** Extra /etc/hosts entries, name to address (as {@code --add-host}). */
+  public Map<String, String> extraHosts() {
+    return extraHosts;
+  }
+
   @Override
   public String toString() {
     return "ContainerSpec{command=" + command + ", rootfs=" + rootfs + ", network=" + network
@@ -311,6 +357,12 @@ public final class ContainerSpec {
     private boolean detached;
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
+    private String bridge = "containerj0";
+    private @Nullable String ipAddress;
+    private List<String> dns = List.of();
+    private final List<PortMapping> ports = new ArrayList<>();
+    private @Nullable String networkContainer;
+    private final Map<String, String> extraHosts = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -343,6 +395,12 @@ public final class ContainerSpec {
       detached = s.detached;
       limits = s.limits;
       cgroup = s.cgroup;
+      bridge = s.bridge;
+      ipAddress = s.ipAddress;
+      dns = s.dns;
+      ports.addAll(s.ports);
+      networkContainer = s.networkContainer;
+      extraHosts.putAll(s.extraHosts);
     }
 
     /** The payload's argv. Required. */
@@ -553,6 +611,49 @@ public final class ContainerSpec {
      */
     public Builder limits(CgroupLimits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Bridge mode on the named bridge (created on first use for {@code containerj0}). */
+    public Builder bridge(String name) {
+      this.network = NetworkMode.BRIDGE;
+      this.bridge = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /** The address on the bridge; it must be free and inside the bridge's subnet. */
+    public Builder ipAddress(@Nullable String address) {
+      this.ipAddress = address;
+      return this;
+    }
+
+    /** Name servers for the container's /etc/resolv.conf (bridge mode). */
+    public Builder dns(List<String> servers) {
+      this.dns = List.copyOf(servers);
+      return this;
+    }
+
+    /** Publishes a port. */
+    public Builder publish(PortMapping mapping) {
+      ports.add(Objects.requireNonNull(mapping, "mapping"));
+      return this;
+    }
+
+    /** Publishes a port in Docker's {@code -p} syntax: {@code [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}. */
+    public Builder publish(String spec) {
+      return publish(PortMapping.parse(spec));
+    }
+
+    /** Joins the network namespace of a running container, by id or unique id prefix. */
+    public Builder networkOf(String containerId) {
+      this.network = NetworkMode.CONTAINER;
+      this.networkContainer = Objects.requireNonNull(containerId, "containerId");
+      return this;
+    }
+
+    /** Adds a line to the container's /etc/hosts. */
+    public Builder addHost(String name, String address) {
+      extraHosts.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(address, "address"));
       return this;
     }
 

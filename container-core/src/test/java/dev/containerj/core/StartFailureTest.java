@@ -61,20 +61,20 @@ class StartFailureTest {
     ContainerSpec spec = ContainerSpec.builder().command("true").hostname("faulty").build();
     boolean rootless = LibC.geteuid() != 0;
     List<IdMapping> gids = ContainerStarter.gidMappings(spec, rootless);
-    HelperProgram program = ContainerStarter.program(spec, "0".repeat(32), "/x/root",
+    HelperProgram program = ContainerStarter.program(spec, "0".repeat(32), "/x",
         StateStore.forCurrentUser().root().toString(), rootless, gids);
-    String rootPattern = java.util.regex.Pattern.quote(StateStore.forCurrentUser().root().toString()) + "/[0-9a-f]{32}/root";
+    String rootPattern = java.util.regex.Pattern.quote(StateStore.forCurrentUser().root().toString()) + "/[0-9a-f]{32}";
     int fdsBefore = openFds();
     List<String> failed = new ArrayList<>();
     for (int i = 0; i < program.size(); i++) {
       FaultPlan.install(FaultPlan.helperStep(i));
       int step = i;
-      String name = program.step(i).replace("/x/root", "");
+      String name = program.step(i);
       assertThatThrownBy(() -> Container.start(spec))
           .as("step %d: %s", step, program.step(step))
           .isInstanceOfSatisfying(ContainerStartException.class, e -> {
             assertThat(e.errno()).isEqualTo(FaultPlan.INJECTED_ERRNO);
-            assertThat(e.step().replaceAll(rootPattern, "")).isEqualTo(name);
+            assertThat(e.step().replaceAll(rootPattern, "/x")).isEqualTo(name);
             failed.add(e.step());
           });
     }

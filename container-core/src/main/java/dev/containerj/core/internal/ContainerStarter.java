@@ -5,6 +5,7 @@ import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.ContainerStartException;
 import dev.containerj.linux.internal.KernelFeatures;
+import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.LaunchException;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -33,7 +35,8 @@ public final class ContainerStarter {
   private ContainerStarter() {}
 
   /** What a successful start hands to the Container. */
-  public record Started(String id, NamespacedProcess process, StateStore store, @Nullable Cgroup cgroup) {}
+  public record Started(String id, NamespacedProcess process, StateStore store, @Nullable Cgroup cgroup,
+      ContainerNetwork network) {}
 
   private static final class Managers {
     static final CgroupManager CGROUPS = load();
@@ -73,6 +76,8 @@ public final class ContainerStarter {
     Path dir = null;
     NamespacedProcess process = null;
     Cgroup cgroup = null;
+    ContainerNetwork network = new ContainerNetwork();
+    List<Fd> passed = new ArrayList<>();
     try {
       FaultPlan.check("create state directory");
       dir = store.create(id);
@@ -87,35 +92,76 @@ public final class ContainerStarter {
       Cgroup cg = cgroup;
       List<IdMapping> uids = uidMappings(spec, rootless);
       List<IdMapping> gids = gidMappings(spec, rootless);
-      HelperProgram program = program(spec, id, dir.resolve("root").toString(), store.root().toString(), rootless, gids);
+      String hostname = hostname(spec, id);
+      HelperProgram program = program(spec, id, dir.toString(), store.root().toString(), rootless, gids);
+      Path stateDir = dir;
+      ContainerNetwork.writeFiles(spec, stateDir, hostname, null);
+      if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
+        passed.add(openNetns(store, spec.networkContainer()));
+      }
       // The helper joins the cgroup before it reads its program, so the container process it forks
       // is born inside: there is no moment without limits.
       LaunchRequest.PidHook join = cg == null ? null : pid -> cg.addProcess(pid);
+      boolean networked = spec.network() == dev.containerj.core.NetworkMode.BRIDGE || !spec.ports().isEmpty();
+      LaunchRequest.PidHook connect = !networked ? null : pid -> network.connect(spec, id, pid, stateDir, hostname);
+      List<Integer> fds = new ArrayList<>();
+      passed.forEach(f -> fds.add(f.get()));
       process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
-          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), List.of(), join, null));
+          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect));
+      passed.forEach(Fd::close);
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
           StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0),
           cgroup == null ? "" : cgroupName(id)));
-      return new Started(id, process, store, cgroup);
+      return new Started(id, process, store, cgroup, network);
     } catch (LaunchException e) {
+      passed.forEach(Fd::close);
+      network.close();
       cleanup(store, dir, id, process, cgroup);
       throw new ContainerStartException(id, e.step(), e.errno(), e);
     } catch (IOException e) {
+      passed.forEach(Fd::close);
+      network.close();
       cleanup(store, dir, id, process, cgroup);
       String step = dir == null ? "create state directory " + store.dir(id) : "write state record " + store.dir(id);
       throw new ContainerStartException(id, step, 0, new IOException(step + " failed: " + e.getMessage(), e));
     } catch (RuntimeException | Error e) {
+      passed.forEach(Fd::close);
+      network.close();
       cleanup(store, dir, id, process, cgroup);
       throw e;
     }
   }
 
   /** The helper program of {@code spec}, as the start builds it (tests inspect and fault it). */
-  public static HelperProgram program(ContainerSpec spec, String id, String rootDir, String stateRoot,
+  public static HelperProgram program(ContainerSpec spec, String id, String stateDir, String stateRoot,
       boolean rootless, List<IdMapping> gids) {
-    String hostname = spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
-    return RootfsProgram.build(spec, rootDir, stateRoot, hostname, rootless, gids);
+    return RootfsProgram.build(spec, stateDir, stateRoot, hostname(spec, id), rootless, gids);
+  }
+
+  private static String hostname(ContainerSpec spec, String id) {
+    return spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
+  }
+
+  /** The network namespace of a running container of this user, by id or unique id prefix. */
+  private static Fd openNetns(StateStore store, @Nullable String idOrPrefix) throws LaunchException {
+    String want = String.valueOf(idOrPrefix);
+    List<StateRecord> matches = new ArrayList<>();
+    for (StateRecord r : store.list()) {
+      if (r.id().startsWith(want) && StateStore.isSameProcess(r.pid(), r.pidStartTime())) {
+        matches.add(r);
+      }
+    }
+    if (matches.size() != 1) {
+      throw new LaunchException("find container " + want, new IllegalArgumentException(
+          matches.isEmpty() ? "no running container has the id " + want : "the id prefix " + want + " is ambiguous"));
+    }
+    String path = "/proc/" + matches.get(0).pid() + "/ns/net";
+    try {
+      return new Fd(LibC.open(path, dev.containerj.linux.internal.Constants.O_RDONLY | dev.containerj.linux.internal.Constants.O_CLOEXEC, 0));
+    } catch (com.sun.jna.LastErrorException e) {
+      throw new LaunchException("open(" + path + ")", e.getErrorCode(), null);
+    }
   }
 
   private static void cleanup(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,

@@ -40,6 +40,7 @@ public final class SpecValidator {
       SpecValidator::mounts,
       SpecValidator::paths,
       SpecValidator::security,
+      SpecValidator::network,
       SpecValidator::rootless);
 
   /** Every violation of {@code spec}; empty when it is valid. */
@@ -145,11 +146,12 @@ public final class SpecValidator {
     if (!s.namespaces().contains(Namespace.MOUNT)) {
       v.add(new Violation("namespaces", s.namespaces().toString(), "must contain MOUNT (the root filesystem is set up in it)"));
     }
-    if (s.network() != NetworkMode.HOST && !s.namespaces().contains(Namespace.NET)) {
+    boolean ownNetns = s.network() != NetworkMode.HOST && s.network() != NetworkMode.CONTAINER;
+    if (ownNetns && !s.namespaces().contains(Namespace.NET)) {
       v.add(new Violation("network", s.network().toString(), "needs the NET namespace (or NetworkMode.HOST)"));
     }
-    if (s.network() == NetworkMode.HOST && s.namespaces().contains(Namespace.NET)) {
-      v.add(new Violation("network", "HOST", "cannot be combined with a new NET namespace"));
+    if (!ownNetns && s.namespaces().contains(Namespace.NET)) {
+      v.add(new Violation("network", s.network().toString(), "cannot be combined with a new NET namespace"));
     }
     if ((!s.uidMappings().isEmpty() || !s.gidMappings().isEmpty()) && !s.namespaces().contains(Namespace.USER)) {
       v.add(new Violation("uidMappings", s.uidMappings().toString(), "need the USER namespace"));
@@ -213,6 +215,63 @@ public final class SpecValidator {
     }
   }
 
+  private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+
+  private static void network(ContainerSpec s, List<Violation> v) {
+    if (s.network() == NetworkMode.BRIDGE && !IFNAME.matcher(s.bridge()).matches()) {
+      v.add(new Violation("bridge", s.bridge(), "must be 1-15 letters, digits, '_', '.' or '-' (IFNAMSIZ)"));
+    }
+    if (s.ipAddress() != null) {
+      if (s.network() != NetworkMode.BRIDGE) {
+        v.add(new Violation("ipAddress", s.ipAddress(), "needs NetworkMode.BRIDGE"));
+      } else if (!isIpLiteral(s.ipAddress())) {
+        v.add(new Violation("ipAddress", s.ipAddress(), "must be an IPv4 or IPv6 address"));
+      }
+    }
+    for (int i = 0; i < s.dns().size(); i++) {
+      if (!isIpLiteral(s.dns().get(i))) {
+        v.add(new Violation("dns[" + i + "]", s.dns().get(i), "must be an IPv4 or IPv6 address"));
+      }
+    }
+    if (!s.dns().isEmpty() && s.network() != NetworkMode.BRIDGE) {
+      v.add(new Violation("dns", s.dns().toString(), "needs NetworkMode.BRIDGE (no other mode reaches a name server)"));
+    }
+    if (!s.ports().isEmpty() && (s.network() == NetworkMode.NONE || s.network() == NetworkMode.HOST
+        || s.network() == NetworkMode.CONTAINER)) {
+      v.add(new Violation("ports", s.ports().toString(), "need NetworkMode.LOOPBACK or BRIDGE (published into the container's own network namespace)"));
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < s.ports().size(); i++) {
+      var m = s.ports().get(i);
+      if (!seen.add(m.protocol() + " " + m.hostAddress().getHostAddress() + ":" + m.hostPort())) {
+        v.add(new Violation("ports[" + i + "]", m.toString(), "publishes a host port twice"));
+      }
+    }
+    if (s.network() == NetworkMode.CONTAINER && (s.networkContainer() == null || s.networkContainer().isEmpty())) {
+      v.add(new Violation("networkContainer", String.valueOf(s.networkContainer()), "is required for NetworkMode.CONTAINER"));
+    }
+    for (Map.Entry<String, String> e : s.extraHosts().entrySet()) {
+      if (!isIpLiteral(e.getValue())) {
+        v.add(new Violation("extraHosts[" + e.getKey() + "]", e.getValue(), "must be an IPv4 or IPv6 address"));
+      }
+      if (e.getKey().isEmpty() || e.getKey().chars().anyMatch(c -> c <= ' ' || c == '#')) {
+        v.add(new Violation("extraHosts", e.getKey(), "names must be non-empty without spaces or '#'"));
+      }
+    }
+  }
+
+  private static boolean isIpLiteral(String s) {
+    if (s.isEmpty() || !s.matches("[0-9A-Fa-f:.]+")) {
+      return false; // never a name lookup
+    }
+    try {
+      java.net.InetAddress.getByName(s);
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** What an ordinary user cannot have without newuidmap and subordinate ids. */
   private static void rootless(ContainerSpec s, List<Violation> v) {
     if (dev.containerj.linux.internal.LibC.geteuid() == 0) {
@@ -220,6 +279,12 @@ public final class SpecValidator {
     }
     if (!s.namespaces().contains(Namespace.USER)) {
       v.add(new Violation("namespaces", s.namespaces().toString(), "must contain USER when not running as root"));
+    }
+    if (s.network() == NetworkMode.BRIDGE) {
+      v.add(new Violation("network", "BRIDGE", "needs CAP_NET_ADMIN on the host (run as root); an ordinary user has LOOPBACK and NONE"));
+    }
+    if (!s.ports().isEmpty()) {
+      v.add(new Violation("ports", s.ports().toString(), "need root: the proxy enters the container's network namespace"));
     }
     if (!s.supplementaryGroups().isEmpty() && s.gidMappings().isEmpty()) {
       v.add(new Violation("supplementaryGroups", s.supplementaryGroups().toString(),

@@ -400,7 +400,7 @@ public final class Launcher {
       hook.run(pid);
     } catch (LaunchException e) {
       throw e;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       throw new LaunchException(step, e);
     }
   }

@@ -1,0 +1,144 @@
+package dev.containerj.core.internal;
+
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.NetworkMode;
+import dev.containerj.net.BridgeAttachment;
+import dev.containerj.net.BridgeNetwork;
+import dev.containerj.net.HostsFile;
+import dev.containerj.net.NetworkNamespace;
+import dev.containerj.net.PortMapping;
+import dev.containerj.net.PortProxy;
+import dev.containerj.net.ResolvConf;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The network side of one container: its /etc/hosts and /etc/resolv.conf, its veth on a bridge and
+ * its published ports. Made before the container's go byte (so that eth0, the files and the ports
+ * exist when the payload starts), undone by {@link #close()}.
+ */
+public final class ContainerNetwork implements AutoCloseable {
+  static final String HOSTS = "hosts";
+  static final String RESOLV_CONF = "resolv.conf";
+  /** The subnet of the default bridge, containerj0. */
+  public static final String DEFAULT_SUBNET = BridgeNetwork.DEFAULT_SUBNET;
+
+  private static final ConcurrentHashMap<String, BridgeNetwork> BRIDGES = new ConcurrentHashMap<>();
+
+  private @Nullable BridgeAttachment attachment;
+  private @Nullable PortProxy proxy;
+  private @Nullable NetworkNamespace namespace;
+
+  /** Writes the files that do not depend on an address (before the launch). */
+  static void writeFiles(ContainerSpec spec, Path stateDir, String hostname, @Nullable InetAddress address)
+      throws IOException {
+    if (spec.network() == NetworkMode.HOST) {
+      return;
+    }
+    HostsFile.Builder hosts = HostsFile.builder().hostname(hostname);
+    if (address != null) {
+      hosts.address(address);
+    }
+    for (Map.Entry<String, String> e : spec.extraHosts().entrySet()) {
+      hosts.entry(e.getValue(), e.getKey());
+    }
+    hosts.build().writeTo(stateDir.resolve(HOSTS));
+    if (spec.network() == NetworkMode.BRIDGE) {
+      ResolvConf resolv = spec.dns().isEmpty()
+          ? ResolvConf.fromHost(Path.of("/etc/resolv.conf"))
+          : dnsServers(spec);
+      Files.writeString(stateDir.resolve(RESOLV_CONF), resolv.render());
+    }
+  }
+
+  private static ResolvConf dnsServers(ContainerSpec spec) {
+    ResolvConf.Builder b = ResolvConf.builder();
+    spec.dns().forEach(b::nameserver);
+    return b.build();
+  }
+
+  /** Connects the container (its pid 1 is {@code pid}) before it goes on; rolls back on failure. */
+  void connect(ContainerSpec spec, String id, int pid, Path stateDir, String hostname) throws IOException {
+    if (spec.network() == NetworkMode.BRIDGE) {
+      namespace = NetworkNamespace.openPid(pid);
+      InetAddress requested = spec.ipAddress() == null ? null : InetAddress.getByName(spec.ipAddress());
+      attachment = bridge(spec.bridge()).connect(namespace, id, pid, requested);
+      writeFiles(spec, stateDir, hostname, attachment.address().address());
+    }
+    if (!spec.ports().isEmpty()) {
+      PortProxy.Builder b = PortProxy.builder();
+      for (PortMapping m : spec.ports()) {
+        b.publish(m);
+      }
+      if (attachment != null) {
+        b.target(attachment.address().address());
+      } else {
+        // Loopback mode: the proxy connects from inside the container's namespace to its 127.0.0.1.
+        if (namespace == null) {
+          namespace = NetworkNamespace.openPid(pid);
+        }
+        b.target(InetAddress.getLoopbackAddress()).targetNamespace(namespace);
+      }
+      proxy = b.start();
+    }
+  }
+
+  /** The container's address on its bridge, if it has one. */
+  public @Nullable InetAddress address() {
+    return attachment == null ? null : attachment.address().address();
+  }
+
+  /** The bridge network of this name, shared by the JVM. */
+  public static BridgeNetwork bridge(String name) {
+    return BRIDGES.computeIfAbsent(name, n -> {
+      Path dir = networksDir().resolve(n);
+      String subnet = DEFAULT_SUBNET;
+      Path subnetFile = dir.resolve("subnet");
+      if (Files.exists(subnetFile)) {
+        try {
+          subnet = Files.readString(subnetFile).trim();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      } else if (!n.equals(BridgeNetwork.DEFAULT_BRIDGE)) {
+        throw new IllegalArgumentException("network " + n + " does not exist: create it first "
+            + "(Networks.create or `containerj network create " + n + " --subnet CIDR`)");
+      }
+      return BridgeNetwork.builder().bridgeName(n).subnet(subnet).ipamDirectory(dir).build();
+    });
+  }
+
+  /** Drops the cached network of this name (after it was removed). */
+  public static void forget(String name) {
+    BridgeNetwork n = BRIDGES.remove(name);
+    if (n != null) {
+      n.close();
+    }
+  }
+
+  /** Where the networks' IPAM directories live: {@code STATE_ROOT/networks/NAME}. */
+  public static Path networksDir() {
+    return StateStore.forCurrentUser().root().resolve("networks");
+  }
+
+  @Override
+  public void close() {
+    if (proxy != null) {
+      proxy.close();
+      proxy = null;
+    }
+    if (attachment != null) {
+      attachment.close();
+      attachment = null;
+    }
+    if (namespace != null) {
+      namespace.close();
+      namespace = null;
+    }
+  }
+}
