@@ -26,6 +26,11 @@ import dev.containerj.namespaces.internal.NativeHelper;
 import dev.containerj.namespaces.internal.ProgramSteps;
 import dev.containerj.namespaces.seccomp.SeccompProfile;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -601,6 +607,68 @@ class EscapeTest {
     // Protection off (the host's /tmp is part of the container's root): the same check sees the host file.
     assertThat(run(python(script).privateTmp(false))).containsEntry("out_of_jail", "True")
         .containsEntry("host_marker", "True");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Holes found by these tests (main code to be fixed; each test fails today)
+
+  @Test
+  @Disabled("bug: the default root (the host's / read-only) exposes every host unix socket outside /tmp; "
+      + "connect(2) needs no write access to the mount, and as root the container's uid 0 is the host's "
+      + "uid 0, so a socket such as /run/docker.sock or /run/systemd/private hands out host root. "
+      + "Proposed fix: see README-security.md")
+  void hostUnixSocketsAreNotReachable() throws Exception {
+    // A host service listening on a unix socket in a directory the container can see (not /tmp).
+    Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "cj-escape-sock-");
+    Path sock = dir.resolve("host.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(sock));
+      CompletableFuture<String> accepted = CompletableFuture.supplyAsync(() -> {
+        try (SocketChannel c = server.accept()) {
+          ByteBuffer b = ByteBuffer.allocate(64);
+          c.read(b);
+          return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          return "accept failed: " + e.getMessage();
+        }
+      });
+      String script = """
+          import socket
+          s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+          out('connect', os_call(s.connect, 'SOCKET_PATH'))
+          out('send', os_call(s.sendall, b'from-container'))
+          """.replace("SOCKET_PATH", sock.toString());
+      Map<String, String> r;
+      try {
+        r = run(script);
+      } finally {
+        if (!accepted.isDone()) {
+          // Wake the accept() if nothing connected.
+          try (SocketChannel wake = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+            wake.write(ByteBuffer.wrap("nothing".getBytes(StandardCharsets.UTF_8)));
+          }
+        }
+      }
+      assertThat(accepted.get()).as("what the host service received").isNotEqualTo("from-container");
+      assertThat(r.get("connect")).isNotEqualTo("OK");
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  @Test
+  @Disabled("bug: privileged() without a user namespace fails with 'capset failed: EPERM' when this "
+      + "process itself lacks a capability (here root's bounding set lacks CAP_SYS_RESOURCE, as in many "
+      + "CI containers): the sets ask for every capability the enum knows, not for those the caller has. "
+      + "Proposed fix: see README-security.md")
+  void privilegedWithoutUserNamespaceStartsWhereRootLacksACapability() throws Exception {
+    assumeTrue(ROOT, "without a user namespace the container has the caller's own capabilities: root only");
+    String capBnd = Files.readAllLines(Path.of("/proc/self/status")).stream()
+        .filter(l -> l.startsWith("CapBnd:")).findFirst().orElseThrow().split("\\s+")[1];
+    assumeTrue(!capBnd.equals(fullCapMask()), "this process has every capability: the bug does not show here");
+    Map<String, String> r = run(python("out('cap_bnd', [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapBnd')][0])")
+        .privileged().namespaces(withoutUser()));
+    assertThat(r).containsEntry("cap_bnd", capBnd);
   }
 
   // ---------------------------------------------------------------------------------------------
