@@ -91,7 +91,7 @@ final class EscapeProbe {
   private static Map<String, Integer> syscallTable(SeccompArch arch) {
     String resource = "dev/containerj/namespaces/seccomp/internal/syscalls-" + arch.kernelName() + ".tbl";
     Map<String, Integer> numbers = new LinkedHashMap<>();
-    try (InputStream in = ClassLoader.getSystemResourceAsStream(resource)) {
+    try (InputStream in = EscapeProbe.class.getClassLoader().getResourceAsStream(resource)) {
       assertThat(in).as("class path resource %s", resource).isNotNull();
       BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
       for (String line; (line = r.readLine()) != null; ) {

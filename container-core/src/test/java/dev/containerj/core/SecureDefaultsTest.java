@@ -173,7 +173,7 @@ class SecureDefaultsTest {
 
   private static int startInChildJvmAndKillIt(String mode) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process jvm = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    Process jvm = new ProcessBuilder(java, "-cp", childClassPath(),
         "-Dcontainerj.stateDir=" + dev.containerj.core.internal.StateStore.forCurrentUser().root(),
         SecureDefaultsTest.class.getName(), mode).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     int pid;
@@ -184,6 +184,21 @@ class SecureDefaultsTest {
       assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
     return pid;
+  }
+
+  /**
+   * This JVM's class path for a child JVM: java.class.path, plus the URLs of the loader of this class
+   * when it is not the system one (the JUnit console launcher loads the tests through its own).
+   */
+  private static String childClassPath() throws Exception {
+    List<String> parts = new ArrayList<>();
+    if (SecureDefaultsTest.class.getClassLoader() instanceof java.net.URLClassLoader u) {
+      for (java.net.URL url : u.getURLs()) {
+        parts.add(Path.of(url.toURI()).toString());
+      }
+    }
+    parts.add(System.getProperty("java.class.path"));
+    return String.join(java.io.File.pathSeparator, parts);
   }
 
   /** Whether {@code pid} is gone (or a zombie) within {@code seconds}. */
