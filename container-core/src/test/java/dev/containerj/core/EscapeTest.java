@@ -137,6 +137,21 @@ class EscapeTest {
       }
     }
     assertThat(r.get("exe")).doesNotContain("memfd").endsWith("python3.11");
+
+    // Protection off: the same attack on a process run from an unsealed memfd (a copy of sleep)
+    // rewrites the image once the process is gone.
+    byte[] sleep = Files.readAllBytes(Path.of("/bin/sleep"));
+    try (Fd image = new Fd(LibC.memfd_create("unsealed-runtime", Constants.MFD_CLOEXEC))) {
+      LibC.write(image.get(), sleep, sleep.length);
+      Process runtime = new ProcessBuilder("/proc/" + LibC.getpid() + "/fd/" + image.get(), "30").start();
+      try (Fd exe = new Fd(LibC.open("/proc/" + runtime.pid() + "/exe", Constants.O_PATH | Constants.O_CLOEXEC, 0))) {
+        assertThat(writeFirstByte("/proc/self/fd/" + exe.get())).as("while it runs").isEqualTo("open: ETXTBSY");
+        runtime.destroyForcibly().waitFor();
+        assertThat(writeFirstByte("/proc/self/fd/" + exe.get())).as("after it ended").isEqualTo("OK");
+      } finally {
+        runtime.destroyForcibly().waitFor();
+      }
+    }
     // As root the running image is busy (ETXTBSY); as an ordinary user the container's root does not
     // own the host's binaries and the permission check comes first (EACCES).
     String busy = ROOT ? "ETXTBSY" : "EACCES";
