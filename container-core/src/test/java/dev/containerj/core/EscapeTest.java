@@ -136,7 +136,7 @@ class EscapeTest {
         new Fd(handle[0]).close();
       }
     }
-    assertThat(r.get("exe")).doesNotContain("memfd").endsWith("python3.11");
+    assertThat(r.get("exe")).doesNotContain("memfd").contains("/python3");
 
     // Protection off: the same attack on a process run from an unsealed memfd (a copy of sleep)
     // rewrites the image once the process is gone.
