@@ -115,6 +115,8 @@ class CgroupContainerTest {
     requireRoot();
     Path counter = dir.resolve("n");
     Files.writeString(counter, "0");
+    ContainerTest.openUp(dir, "rwxrwxrwx");
+    ContainerTest.openUp(counter, "rw-rw-rw-");
     ContainerSpec spec = ContainerSpec.builder().command("sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /mnt/n; done")
         .mount(MountSpec.bind(dir, "/mnt")).cgroup(true).build();
     try (Container c = Container.start(spec)) {

@@ -53,7 +53,8 @@ class ContainerTest {
     Run.Result r = Run.run("cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g");
     String[] lines = r.out().trim().split("\n");
     if (UID == 0) {
-      assertThat(lines[0].trim().split("\\s+")).containsExactly("0", "0", "4294967295");
+      // A root JVM maps the container's ids to an unused host range: its root is no one on the host.
+      assertThat(lines[0].trim().split("\\s+")).containsExactly("0", "2147483647", "65536");
     } else {
       assertThat(lines[0].trim().split("\\s+")).containsExactly("0", Integer.toString(UID), "1");
       assertThat(lines[1].trim().split("\\s+")).containsExactly("0", Integer.toString(LibC.getegid()), "1");
@@ -67,6 +68,7 @@ class ContainerTest {
   void aMountMadeInsideIsInvisibleOutside(@TempDir Path dir) throws Exception {
     Path inner = dir.resolve("inner");
     Files.createDirectory(inner);
+    openUp(dir, "rwx--x--x");
     // The payload is root in its namespaces with CAP_SYS_ADMIN dropped: give it back for this test.
     ContainerSpec spec = Run.sh("mount -t tmpfs none /mnt && touch /mnt/made-inside && grep -c ' /mnt ' /proc/self/mountinfo")
         .mount(MountSpec.bind(inner, "/mnt"))
@@ -222,6 +224,9 @@ class ContainerTest {
   void readOnlyAndReadWriteBinds(@TempDir Path dir) throws Exception {
     Path rw = Files.createDirectory(dir.resolve("rw"));
     Path ro = Files.createDirectory(dir.resolve("ro"));
+    // The container's root is an unprivileged host id: the host directories must let it in.
+    openUp(dir, "rwx--x--x");
+    openUp(rw, "rwxrwxrwx");
     Files.writeString(ro.resolve("in.txt"), "from host");
     Run.Result r = Run.run(Run.sh("cat /opt/in.txt; echo; echo written > /mnt/out.txt; touch /opt/x 2>&1; true")
         .mount(MountSpec.bind(rw, "/mnt")).mount(MountSpec.bindReadOnly(ro, "/opt")).build());
@@ -335,6 +340,24 @@ class ContainerTest {
       assertThat(bystander.isAlive()).isTrue();
     } finally {
       bystander.destroyForcibly().waitFor();
+    }
+  }
+
+  /** As a host admin would for a bind source: let the container's (unprivileged) ids in. */
+  static void openUp(Path dir, String perms) throws java.io.IOException {
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
+  }
+
+  @Test
+  void theContainersRootCannotReadTheHostsRootOnlyFiles() throws Exception {
+    Run.Result r = Run.run("cat /etc/shadow > /dev/null 2>&1 && echo readable || echo denied; ls /root > /dev/null 2>&1 && echo listed || echo denied");
+    assertThat(r.out()).isEqualTo("denied\ndenied\n");
+    if (UID == 0) {
+      // Protection off (the identity map: the container's root is the host's root): both succeed.
+      Run.Result off = Run.run(Run.sh("cat /etc/shadow > /dev/null 2>&1 && echo readable || echo denied; ls /root > /dev/null 2>&1 && echo listed || echo denied")
+          .uidMappings(java.util.List.of(dev.containerj.namespaces.IdMapping.identity()))
+          .gidMappings(java.util.List.of(dev.containerj.namespaces.IdMapping.identity())).build());
+      assertThat(off.out()).isEqualTo("readable\nlisted\n");
     }
   }
 }

@@ -191,21 +191,53 @@ public final class ContainerStarter {
     }
     // Read-only roots and binds use mount_setattr(2) (Linux 5.12), which keeps locked mount flags.
     KernelFeatures.mountSetattr().require();
+    if (!spec.namespaces().contains(Namespace.USER) && !spec.privileged()) {
+      // Without a user namespace a capability this process lacks cannot be given (privileged()
+      // means "all that can be had", so it takes what there is).
+      java.util.Set<dev.containerj.namespaces.Capability> missing = CallerCapabilities.missing(spec.capabilities());
+      if (!missing.isEmpty()) {
+        throw new UnsupportedOperationException("capabilities " + missing + " were asked for, but without a user "
+            + "namespace the container can only have those of this process, which lacks them");
+      }
+    }
   }
 
-  /** Default: as root every id maps to itself; rootless the payload's uid maps to the caller's. */
+  /**
+   * The first host id of the range that a container of a root JVM is mapped to by default (the
+   * precedent of containers/storage's automatic user namespaces): container ids 0-65535 are host ids
+   * {@code 2147483647..}, which own nothing on the host. The container's root is then no one on the
+   * host: it cannot read the host's root-only files through the default root filesystem, nor use its
+   * root-owned sockets. {@code IdMapping.identity()} in the spec opts out (root is then host root,
+   * confined by capabilities and seccomp only).
+   */
+  public static final long ROOT_ID_BASE = Long.getLong("containerj.rootIdBase", 2147483647L);
+  public static final long ROOT_ID_COUNT = 65536;
+
+  /**
+   * The default map of a root JVM. On the host's own root filesystem (the embedded default) the
+   * container sees every host file, so its root must not be the host's: ids 0-65535 go to an unused
+   * range. On a directory root (an image) it sees only that tree and its binds, and the files there
+   * belong to the host's ids, as with {@code docker run}: every id maps to itself.
+   */
+  private static IdMapping rootDefault(ContainerSpec spec) {
+    return spec.rootfs().isHost() ? new IdMapping(0, ROOT_ID_BASE, ROOT_ID_COUNT) : IdMapping.identity();
+  }
+
+  /**
+   * Default: as root, {@link #rootDefault}; rootless, the payload's uid maps to the caller's own.
+   */
   public static List<IdMapping> uidMappings(ContainerSpec spec, boolean rootless) {
     if (!spec.uidMappings().isEmpty()) {
       return spec.uidMappings();
     }
-    return rootless ? List.of(IdMapping.single(spec.uid(), LibC.geteuid())) : List.of(IdMapping.identity());
+    return rootless ? List.of(IdMapping.single(spec.uid(), LibC.geteuid())) : List.of(rootDefault(spec));
   }
 
   public static List<IdMapping> gidMappings(ContainerSpec spec, boolean rootless) {
     if (!spec.gidMappings().isEmpty()) {
       return spec.gidMappings();
     }
-    return rootless ? List.of(IdMapping.single(spec.gid(), LibC.getegid())) : List.of(IdMapping.identity());
+    return rootless ? List.of(IdMapping.single(spec.gid(), LibC.getegid())) : List.of(rootDefault(spec));
   }
 
   private static String newId() {

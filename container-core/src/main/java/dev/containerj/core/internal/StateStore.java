@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  * {@code root} mount point, so a later JVM can list containers and clean up after a crashed owner.
  *
  * <p>Where: {@code /run/containerj} as root; {@code $XDG_RUNTIME_DIR/containerj} for an ordinary
- * user; without XDG_RUNTIME_DIR a private {@code /tmp/containerj-UID} (mode 0700, checked to belong
- * to the caller so that another user cannot plant it). Overridable with the system property
+ * user; without XDG_RUNTIME_DIR {@code /tmp/containerj-UID}. Mode 0711 (others may pass through, for
+ * the container's own mounts, but not list), records 0600, and checked to belong to the caller so
+ * that another user cannot plant it. Overridable with the system property
  * {@code containerj.stateDir} (tests).
  *
  * <p>A record holds the container's pid and the pid's start time (so a recycled pid is never taken
@@ -35,8 +36,12 @@ import org.jspecify.annotations.Nullable;
 public final class StateStore {
   public static final String RECORD = "state.json";
 
+  /**
+   * rwx--x--x: others may pass through (a container's processes, running as an unprivileged host
+   * id, resolve its mount point and generated files here) but not list the directory.
+   */
   private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE =
-      PosixFilePermissions.fromString("rwx------");
+      PosixFilePermissions.fromString("rwx--x--x");
 
   private final Path root;
 
@@ -70,7 +75,7 @@ public final class StateStore {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(root.getParent());
       try {
-        Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PRIVATE));
       } catch (java.nio.file.FileAlreadyExistsException raced) {
         // another thread or JVM made it: checked below
       }
@@ -97,7 +102,7 @@ public final class StateStore {
   public Path create(String id) throws IOException {
     ensureRoot();
     Path dir = dir(id);
-    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
     Files.createDirectory(dir.resolve("root"));
     return dir;
   }
@@ -107,6 +112,7 @@ public final class StateStore {
     Path dir = dir(r.id());
     Path tmp = dir.resolve(RECORD + ".tmp");
     Files.write(tmp, r.toJson().getBytes(StandardCharsets.UTF_8));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
     try {
       Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {

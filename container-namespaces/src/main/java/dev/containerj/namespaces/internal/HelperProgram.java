@@ -74,6 +74,7 @@ public final class HelperProgram {
   public static final int MNT_DETACH = 2;
   // prctl(2)
   public static final int PR_SET_PDEATHSIG = 1;
+  public static final int PR_SET_DUMPABLE = 4;
   public static final int PR_SET_KEEPCAPS = 8;
   public static final int PR_CAPBSET_DROP = 24;
   public static final int PR_SET_NO_NEW_PRIVS = 38;

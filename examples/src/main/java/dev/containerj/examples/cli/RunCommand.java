@@ -130,6 +130,13 @@ final class RunCommand implements Callable<Integer> {
       description = "seccomp=FILE (Docker or OCI JSON profile), seccomp=unconfined, no-new-privileges=false.")
   List<String> securityOpts = new ArrayList<>();
 
+  @Option(names = "--userns", paramLabel = "auto|host",
+      description = "Id map of the container. auto (default): as root, on the host's / the container's ids "
+          + "are an unused host range, so its root cannot read the host's root-only files; host: every id "
+          + "is itself, so bind mounts of root-owned directories are writable (the container's root is then "
+          + "the host's root, confined by capabilities and seccomp only).")
+  @Nullable String userns;
+
   @Option(names = "--hardened", description = "For untrusted code: no capabilities, the hardened seccomp profile, "
       + "read-only root, no network, and small pids and memory limits unless given.")
   boolean hardened;
@@ -257,6 +264,18 @@ final class RunCommand implements Callable<Integer> {
     }
     for (String opt : securityOpts) {
       OptionParsers.securityOpt(opt, b);
+    }
+    if (userns != null) {
+      switch (userns) {
+        case "auto":
+          break;
+        case "host":
+          b.uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
+              .gidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()));
+          break;
+        default:
+          throw new IllegalArgumentException("--userns must be auto or host: " + userns);
+      }
     }
     if (network != null) {
       b.network(OptionParsers.network(network));

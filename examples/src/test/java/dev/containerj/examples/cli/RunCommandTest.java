@@ -150,7 +150,7 @@ class RunCommandTest {
   @Test
   void readOnlyVolumeRefusesWrites(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("hello.txt"), "hi from the host\n");
-    Tool.Result r = Tool.run("-v", dir + ":/mnt:ro", "sh", "-c", "cat /mnt/hello.txt; echo x > /mnt/new");
+    Tool.Result r = Tool.run("--userns", "host", "-v", dir + ":/mnt:ro", "sh", "-c", "cat /mnt/hello.txt; echo x > /mnt/new");
     assertThat(r.out()).isEqualTo("hi from the host\n");
     assertThat(r.err()).contains("Read-only file system");
     assertThat(r.code()).isNotZero();
@@ -159,9 +159,21 @@ class RunCommandTest {
 
   @Test
   void readWriteVolumeReachesTheHost(@TempDir Path dir) throws IOException {
-    Tool.Result r = Tool.run("-v", dir + ":/mnt", "sh", "-c", "echo written > /mnt/new");
+    Tool.Result r = Tool.run("--userns", "host", "-v", dir + ":/mnt", "sh", "-c", "echo written > /mnt/new");
     assertThat(r.code()).isZero();
     assertThat(Files.readString(dir.resolve("new"))).isEqualTo("written\n");
+  }
+
+  @Test
+  void byDefaultARootOwnedVolumeIsClosedToTheContainersRoot(@TempDir Path dir) throws IOException {
+    // The default id map (as root, on the host's /): the container's root is no one on the host, so a
+    // private root-owned directory stays closed; --userns host opens it (test above).
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.containerj.linux.internal.LibC.geteuid() == 0,
+        "an ordinary user's container is the user itself");
+    Tool.Result r = Tool.run("-v", dir + ":/mnt", "sh", "-c", "echo written > /mnt/new");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains("Permission denied");
+    assertThat(dir.resolve("new")).doesNotExist();
   }
 
   @Test
