@@ -225,8 +225,8 @@ class NetworkContainerTest {
 
   @Test
   void networkDirsAreUnderTheStateRoot() {
-    assertThat(dev.containerj.core.internal.ContainerNetwork.networksDir())
-        .startsWith(dev.containerj.core.internal.StateStore.forCurrentUser().root());
+    assertThat(dev.containerj.core.internal.ContainerNetwork.networksDir().toString())
+        .startsWith(dev.containerj.core.internal.StateStore.forCurrentUser().root().toString());
     assertThat(Files.exists(Path.of("/"))).isTrue();
   }
 }

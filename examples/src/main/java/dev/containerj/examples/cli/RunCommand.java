@@ -270,6 +270,9 @@ final class RunCommand implements Callable<Integer> {
         case "auto":
           break;
         case "host":
+          if (dev.containerj.linux.internal.LibC.geteuid() != 0) {
+            break; // an ordinary user's container already is the user itself
+          }
           b.uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
               .gidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()));
           break;
