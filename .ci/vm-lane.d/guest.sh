@@ -21,10 +21,11 @@ mount -t proc -o nosuid,nodev,noexec proc /proc
 BOOT_SECONDS=$(cut -d' ' -f1 /proc/uptime)
 echo "boot_seconds=$BOOT_SECONDS" >"$STATUS"
 
-log() { printf 'vm-lane guest: %s\n' "$*"; }
+# Guest uptime stamps, read without forking (a process start costs tens of ms under TCG).
+log() { local up _; read -r up _ </proc/uptime; printf 'vm-lane guest [%6.1fs]: %s\n' "$up" "$*"; }
 status() { printf '%s\n' "$*" >>"$STATUS"; }
 warn() { log "WARNING: $*"; status "warning=$*"; }
-uptime_s() { cut -d. -f1 /proc/uptime; }
+uptime_s() { local up _; read -r up _ </proc/uptime; echo "${up%.*}"; }
 
 power_off() {
   sync
@@ -37,8 +38,14 @@ power_off() {
 
 # --- what a systemd host has mounted -------------------------------------------------------------
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
-mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+# Fresh /run and /tmp (the host's would show its netns names, sockets and files), unless the checkout
+# lives there: then the overlay's copy of the host's directory stays (writable, in RAM all the same).
+for d in /run /tmp; do
+  case "$LANE_ROOT/ $LANE_WORK/" in
+    "$d"/* | *" $d"/*) log "keeping the host's $d: the checkout is below it" ;;
+    *) mount -t tmpfs -o "mode=$([[ $d == /tmp ]] && echo 1777 || echo 0755),nosuid,nodev" tmpfs "$d" ;;
+  esac
+done
 mkdir -p /dev/pts /dev/shm /dev/mqueue
 mount -t devpts -o nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm
@@ -53,6 +60,11 @@ command -v ip >/dev/null && ip link set lo up
 # The scratch disk's driver, and what the network tests need (the kernel would load them on demand).
 modprobe -q -a virtio_blk veth bridge loop 2>/dev/null || true
 log "booted in ${BOOT_SECONDS}s: $(uname -r), cgroup2 only, controllers: $(cat "$CG/cgroup.controllers")"
+if [[ -n $LANE_SCRATCH && ! -b $LANE_SCRATCH ]]; then
+  warn "the scratch disk $LANE_SCRATCH is missing: io.max tests on it will be skipped"
+  LANE_SCRATCH=
+fi
+log "huge pages: $(awk '/^HugePages_Total/ { print $2 }' /proc/meminfo), scratch disk: ${LANE_SCRATCH:-none}"
 
 # --- cgroups: lane.slice/runner (root) and lane.slice/user.delegate/runner (the ordinary user) ---
 ENABLE=""
@@ -72,20 +84,25 @@ mkdir -p "$DELEGATE/runner"
 # What the user's own service manager would enable below its delegated cgroup.
 echo "$ENABLE" >"$DELEGATE/cgroup.subtree_control"
 chown "$LANE_UID:$LANE_GID" "$DELEGATE"
-for f in $(cat /sys/kernel/cgroup/delegate); do
+while read -r f; do
   [[ -e $DELEGATE/$f ]] && chown "$LANE_UID:$LANE_GID" "$DELEGATE/$f"
-done
+done </sys/kernel/cgroup/delegate
 # Below the delegation point everything is the user's, as if the user had created it.
 chown -R "$LANE_UID:$LANE_GID" "$DELEGATE/runner"
 ROOTLESS_CG=$DELEGATE/runner
 
 # The rootless run's user must reach the JDK, the classes and the jars: open the directories on the
 # way (in the guest's overlay only; the host is untouched).
-for p in "$LANE_ROOT" "$LANE_WORK/lib" "$(dirname "$LANE_JAVA")"; do
-  while [[ $p != / && -n $p ]]; do chmod o+x "$p" 2>/dev/null; p=$(dirname "$p"); done
+ancestors=()
+for p in "$LANE_ROOT" "$LANE_WORK/lib" "${LANE_JAVA%/*}"; do
+  while [[ -n $p ]]; do ancestors+=("$p"); p=${p%/*}; done
 done
+chmod o+x "${ancestors[@]}" 2>/dev/null
 
 # --- running one module's tests --------------------------------------------------------------------
+words() { tr '\n' ' ' <<<"$1"; }
+
+# shellcheck disable=SC2012
 snapshot() {
   find "$CG" -mindepth 1 -type d | sort >"$1.cgroups"
   awk '{ print $5 }' /proc/self/mountinfo | sort >"$1.mounts"
@@ -100,20 +117,20 @@ check_leftovers() {
   cgroups=$(comm -13 "$before.cgroups" "$after.cgroups")
   procs=$(cat "$4/cgroup.procs" 2>/dev/null; for x in $cgroups; do cat "$x/cgroup.procs" 2>/dev/null; done)
   if [[ -n $procs ]]; then
-    warn "$label: processes left behind: $(echo $procs | tr '\n' ' ')"
+    warn "$label: processes left behind: $(words "$procs")"
   fi
   if [[ -n $cgroups ]]; then
-    warn "$label: cgroups left behind: $(echo "${cgroups//$CG/}" | tr '\n' ' ')"
+    warn "$label: cgroups left behind: $(words "${cgroups//$CG/}")"
   fi
   for x in $4 $cgroups; do [[ -e $x/cgroup.kill ]] && echo 1 >"$x/cgroup.kill" 2>/dev/null; done
   for x in $(echo "$cgroups" | sort -r); do rmdir "$x" 2>/dev/null; done
   x=$(comm -13 "$before.mounts" "$after.mounts")
-  if [[ -n $x ]]; then warn "$label: mounts left behind: $(echo $x)"; fi
+  if [[ -n $x ]]; then warn "$label: mounts left behind: $(words "$x")"; fi
   x=$(comm -13 "$before.links" "$after.links")
-  if [[ -n $x ]]; then warn "$label: network links left behind: $(echo $x)"; fi
+  if [[ -n $x ]]; then warn "$label: network links left behind: $(words "$x")"; fi
   for x in $x; do ip link del "$x" 2>/dev/null; done
   x=$(comm -13 "$before.netns" "$after.netns")
-  if [[ -n $x ]]; then warn "$label: network namespaces left behind: $(echo $x)"; fi
+  if [[ -n $x ]]; then warn "$label: network namespaces left behind: $(words "$x")"; fi
 }
 
 RESULT=0
@@ -149,6 +166,7 @@ run_module() {
   t0=$(uptime_s)
   # timeout stays in PID 1's cgroup; the shell moves itself into the runner cgroup and becomes the
   # JVM, so the JVM is that cgroup's only process.
+  # shellcheck disable=SC2016
   timeout -k 10 "$left" bash -c 'echo $$ >"$1/cgroup.procs" && cd "$2" && shift 2 && exec "$@"' \
     _ "$cg" "$cwd" "${drop[@]}" "${env[@]}" "${java[@]}" </dev/null
   rc=$?
