@@ -186,7 +186,7 @@ status "seconds.rootful=$(($(uptime_s) - t_run))"
 
 if [[ $LANE_ROOTLESS == 1 ]]; then
   t_run=$(uptime_s)
-  for m in $LANE_MODULES; do
+  for m in $LANE_ROOTLESS_MODULES; do
     # CI's rootless convention: a private working directory and HOME, no XDG_RUNTIME_DIR.
     home=$(mktemp -d /tmp/rootless.XXXXXX)
     mkdir -p "$home/reports"
