@@ -13,6 +13,7 @@
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LANG=C.UTF-8
+RESULT=0
 OUT=/lane/out
 STATUS=$OUT/status
 CG=/sys/fs/cgroup
@@ -77,8 +78,10 @@ mkdir -p "$CG/lane.slice/runner"
 echo "$ENABLE" >"$CG/lane.slice/cgroup.subtree_control"
 ROOTFUL_CG=$CG/lane.slice/runner
 
-LANE_UID=$(id -u "$LANE_USER")
-LANE_GID=$(id -g "$LANE_USER")
+if ! LANE_UID=$(id -u "$LANE_USER") || ! LANE_GID=$(id -g "$LANE_USER"); then
+  warn "no user $LANE_USER: the rootless run is skipped"
+  LANE_ROOTLESS=0 LANE_UID=65534 LANE_GID=65534 RESULT=1
+fi
 DELEGATE=$CG/lane.slice/user.delegate
 mkdir -p "$DELEGATE/runner"
 # What the user's own service manager would enable below its delegated cgroup.
@@ -132,8 +135,6 @@ check_leftovers() {
   x=$(comm -13 "$before.netns" "$after.netns")
   if [[ -n $x ]]; then warn "$label: network namespaces left behind: $(words "$x")"; fi
 }
-
-RESULT=0
 
 # run_module RUN MODULE TAGS CGROUP USER CWD HOME REPORTS
 run_module() {
