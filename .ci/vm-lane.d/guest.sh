@@ -69,8 +69,9 @@ log "huge pages: $(awk '/^HugePages_Total/ { print $2 }' /proc/meminfo), scratch
 
 # --- cgroups: lane.slice/runner (root) and lane.slice/user.delegate/runner (the ordinary user) ---
 ENABLE=""
+AVAILABLE=" $(<"$CG/cgroup.controllers") "
 for c in cpu memory io pids cpuset hugetlb; do
-  [[ " $(cat "$CG/cgroup.controllers") " == *" $c "* ]] && ENABLE+=" +$c"
+  [[ $AVAILABLE == *" $c "* ]] && ENABLE+=" +$c"
 done
 ENABLE=${ENABLE# }
 echo "$ENABLE" >"$CG/cgroup.subtree_control"
