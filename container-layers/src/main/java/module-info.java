@@ -2,6 +2,10 @@
 module dev.containerj.layers {
   requires transitive dev.containerj.linux;
   requires static org.jspecify;
+  requires org.apache.commons.compress;
+  requires com.fasterxml.jackson.databind;
+  requires aircompressor;
 
-  // exports dev.containerj.layers;  (enabled with the module's first public class)
+  exports dev.containerj.layers;
+  exports dev.containerj.layers.internal to dev.containerj.core;
 }

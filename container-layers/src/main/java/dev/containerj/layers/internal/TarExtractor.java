@@ -1,0 +1,576 @@
+package dev.containerj.layers.internal;
+
+import com.sun.jna.LastErrorException;
+import dev.containerj.layers.IdMapping;
+import dev.containerj.layers.UnpackException;
+import dev.containerj.layers.UnpackListener;
+import dev.containerj.linux.Errno;
+import dev.containerj.linux.internal.Constants;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes one layer tar into a directory, never outside it.
+ *
+ * <p>Path safety: an entry name is split into components; an absolute name or a {@code ..}
+ * component is refused. Parent directories are walked one component at a time with lstat (an
+ * O_NOFOLLOW walk): a real directory is entered, a missing one created, a symlink is resolved
+ * <em>inside</em> the root (an absolute target restarts at the root, as in a chroot) and refused if
+ * its {@code ..} climbs above the root. The final component is never followed: files are created
+ * with O_EXCL|O_NOFOLLOW, owners set with lchown, xattrs with lsetxattr, times without following.
+ * The threat is the tar's content; the directory being written is private to the unpacker (the
+ * store's temp dirs are mode 0700), so no concurrent process swaps components under the walk.
+ */
+public final class TarExtractor {
+  /** How whiteout entries are applied. */
+  public enum Whiteouts {
+    /** As overlayfs' own format, so layers stay separate: 0/0 char devices and an opaque xattr. */
+    OVERLAY,
+    /** Delete the whited-out lower content from the directory being written (a flattened tree). */
+    FLATTEN
+  }
+
+  private static final String WH = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+  private static final int BUFFER = 1 << 18;
+
+  private final Path root;
+  private final String rootStr;
+  private final Whiteouts whiteouts;
+  private final boolean privileged;
+  private final String overlayXattrPrefix;
+  private final IdMapping mapping;
+  private final boolean failOnDevices;
+  private final UnpackListener listener;
+  private final String layer;
+  private final int myUid = dev.containerj.linux.internal.LibC.geteuid();
+  private final int myGid = dev.containerj.linux.internal.LibC.getegid();
+
+  private final Set<String> verifiedDirs = new HashSet<>();
+  private final Set<String> written = new HashSet<>();
+  private final List<DirMeta> dirMetas = new ArrayList<>();
+  private final byte[] buffer = new byte[BUFFER];
+  private long bytes;
+  private long entries;
+  private long unmappedOwners;
+  private long skippedXattrs;
+
+  private record DirMeta(String rel, String entry, long uid, long gid, int mode,
+      @Nullable FileTime mtime) {}
+
+  /**
+   * @param root an existing directory
+   * @param privileged whether the caller may chown, mknod devices and set trusted.* xattrs (root)
+   * @param overlayXattrPrefix {@code trusted.overlay.} or {@code user.overlay.}
+   */
+  public TarExtractor(Path root, Whiteouts whiteouts, boolean privileged, String overlayXattrPrefix,
+      IdMapping mapping, boolean failOnDevices, UnpackListener listener, String layer) {
+    this.root = root.toAbsolutePath();
+    this.rootStr = this.root.toString().equals("/") ? "" : this.root.toString();
+    this.whiteouts = whiteouts;
+    this.privileged = privileged;
+    this.overlayXattrPrefix = overlayXattrPrefix;
+    this.mapping = mapping;
+    this.failOnDevices = failOnDevices;
+    this.listener = listener;
+    this.layer = layer;
+  }
+
+  public long bytes() {
+    return bytes;
+  }
+
+  public long entries() {
+    return entries;
+  }
+
+  /** Reads a whole (decompressed) tar stream into the root. */
+  public void extract(InputStream tarStream) throws IOException {
+    TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false);
+    TarArchiveEntry e;
+    while ((e = tar.getNextEntry()) != null) {
+      if (e.isGlobalPaxHeader()) {
+        continue;
+      }
+      entry(e, tar);
+      entries++;
+      listener.progress(layer, bytes, entries);
+    }
+    finish();
+  }
+
+  private void finish() throws IOException {
+    for (int i = dirMetas.size() - 1; i >= 0; i--) {
+      DirMeta d = dirMetas.get(i);
+      if (!isPlainDirectory(d.rel)) {
+        continue; // replaced later in the tar by something else
+      }
+      Path p = abs(d.rel);
+      owner(p, d.entry, d.uid, d.gid);
+      chmod(p, d.entry, d.mode);
+      times(p, d.mtime);
+    }
+    if (unmappedOwners > 0) {
+      listener.warning(layer, "*", unmappedOwners + " entries have owners outside the id mapping "
+          + mapping + "; they stay owned by uid " + myUid);
+    }
+    if (skippedXattrs > 0 && !privileged) {
+      listener.warning(layer, "*", skippedXattrs + " xattrs outside the user.* namespace were skipped (rootless)");
+    }
+  }
+
+  private void entry(TarArchiveEntry e, InputStream content) throws IOException {
+    String name = e.getName();
+    List<String> comps = components(name);
+    if (comps.isEmpty()) {
+      if (!e.isDirectory()) {
+        throw new UnpackException(name, "names the layer root but is not a directory");
+      }
+      dirMetas.add(new DirMeta("", name, e.getLongUserId(), e.getLongGroupId(), e.getMode() & 07777,
+          e.getLastModifiedTime()));
+      return;
+    }
+    String base = comps.get(comps.size() - 1);
+    List<String> parentComps = comps.subList(0, comps.size() - 1);
+    String parentRel = resolveDir(name, parentComps);
+    if (base.startsWith(WH)) {
+      whiteout(name, parentRel, base);
+      return;
+    }
+    String rel = child(parentRel, base);
+    Path p = abs(rel);
+    BasicFileAttributes existing = lstat(p);
+    if (e.isDirectory()) {
+      if (existing != null && !existing.isDirectory()) {
+        remove(rel);
+        existing = null;
+      }
+      if (existing == null) {
+        Files.createDirectory(p);
+      }
+      verifiedDirs.add(rel);
+      markWritten(rel);
+      dirMetas.add(new DirMeta(rel, name, e.getLongUserId(), e.getLongGroupId(), e.getMode() & 07777,
+          e.getLastModifiedTime()));
+      xattrs(p, e);
+      return;
+    }
+    if (existing != null) {
+      remove(rel);
+    }
+    if (e.isSymbolicLink()) {
+      if (e.getLinkName().isEmpty()) {
+        throw new UnpackException(name, "symlink has an empty target");
+      }
+      Files.createSymbolicLink(p, Path.of(e.getLinkName()));
+    } else if (e.isLink()) {
+      hardlink(e, p);
+      markWritten(rel);
+      return; // the inode's metadata came with the entry it links to
+    } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+      if (!device(e, p)) {
+        return;
+      }
+    } else if (e.isFIFO()) {
+      mknod(p, name, StatLibC.S_IFIFO | 0600, 0);
+    } else if (e.isFile()) {
+      write(p, e, content);
+    } else {
+      listener.warning(layer, name, "unsupported tar entry type skipped");
+      return;
+    }
+    markWritten(rel);
+    owner(p, name, e.getLongUserId(), e.getLongGroupId());
+    if (!e.isSymbolicLink()) {
+      chmod(p, name, e.getMode() & 07777);
+    }
+    xattrs(p, e);
+    times(p, e.getLastModifiedTime());
+  }
+
+  /** Splits an entry name into components; refuses absolute names and {@code ..}. */
+  static List<String> components(String name) throws UnpackException {
+    if (name.startsWith("/")) {
+      throw new UnpackException(name, "absolute path names are not allowed in a layer");
+    }
+    if (name.indexOf('\0') >= 0) {
+      throw new UnpackException(name, "name contains a NUL byte");
+    }
+    List<String> out = new ArrayList<>();
+    for (String c : name.split("/")) {
+      if (c.isEmpty() || c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        throw new UnpackException(name, "'..' components are not allowed in a layer");
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  /**
+   * Resolves a directory path inside the root, creating missing directories; returns its real
+   * relative path (no symlinks in it).
+   */
+  private String resolveDir(String entry, List<String> comps) throws IOException {
+    Deque<String> stack = new ArrayDeque<>();
+    Deque<String> todo = new ArrayDeque<>(comps);
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String c = todo.pollFirst();
+      if (c.isEmpty() || c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        if (stack.isEmpty()) {
+          throw new UnpackException(entry, "a symlink on its path leads outside the layer root");
+        }
+        stack.pollLast();
+        continue;
+      }
+      stack.addLast(c);
+      String rel = String.join("/", stack);
+      if (verifiedDirs.contains(rel)) {
+        continue;
+      }
+      Path p = abs(rel);
+      BasicFileAttributes a = lstat(p);
+      if (a == null) {
+        Files.createDirectory(p);
+        verifiedDirs.add(rel);
+        markWritten(rel);
+      } else if (a.isDirectory()) {
+        verifiedDirs.add(rel);
+      } else if (a.isSymbolicLink()) {
+        if (++links > 40) {
+          throw new UnpackException(entry, "too many levels of symbolic links on its path");
+        }
+        String target = Files.readSymbolicLink(p).toString();
+        stack.pollLast();
+        if (target.startsWith("/")) {
+          stack.clear(); // an absolute link means the container's root: resolve it in the layer root
+        }
+        String[] parts = target.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+          todo.addFirst(parts[i]);
+        }
+      } else {
+        throw new UnpackException(entry, "path component '" + rel + "' is not a directory");
+      }
+    }
+    return String.join("/", stack);
+  }
+
+  /** Whether every component of {@code rel} is a real directory (no symlink). */
+  private boolean isPlainDirectory(String rel) {
+    if (rel.isEmpty()) {
+      return true;
+    }
+    StringBuilder sb = new StringBuilder(rootStr);
+    for (String c : rel.split("/")) {
+      sb.append('/').append(c);
+      BasicFileAttributes a = lstat(Path.of(sb.toString()));
+      if (a == null || !a.isDirectory()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void whiteout(String name, String parentRel, String base) throws IOException {
+    if (base.equals(OPAQUE)) {
+      if (whiteouts == Whiteouts.OVERLAY) {
+        setXattr(abs(parentRel), name, overlayXattrPrefix + "opaque", "y".getBytes(StandardCharsets.UTF_8), true);
+      } else {
+        clearLower(parentRel);
+      }
+      return;
+    }
+    if (base.startsWith(WH + WH)) {
+      return; // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): meaningless here
+    }
+    String victim = base.substring(WH.length());
+    if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+      throw new UnpackException(name, "whiteout names no file");
+    }
+    String rel = child(parentRel, victim);
+    if (whiteouts == Whiteouts.OVERLAY) {
+      if (lstat(abs(rel)) != null) {
+        remove(rel);
+      }
+      // A 0/0 char device is overlayfs' whiteout; since Linux 5.8 creating one needs no CAP_MKNOD.
+      mknod(abs(rel), name, StatLibC.S_IFCHR, 0);
+      markWritten(rel);
+    } else if (!written.contains(rel)) {
+      remove(rel);
+    }
+  }
+
+  /** FLATTEN opaque: removes what lower layers put below {@code dirRel}, keeps this layer's entries. */
+  private void clearLower(String dirRel) throws IOException {
+    Path dir = abs(dirRel);
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      s.forEach(children::add);
+    }
+    for (Path c : children) {
+      String rel = child(dirRel, c.getFileName().toString());
+      if (!written.contains(rel)) {
+        remove(rel);
+      } else {
+        BasicFileAttributes a = lstat(c);
+        if (a != null && a.isDirectory()) {
+          clearLower(rel);
+        }
+      }
+    }
+  }
+
+  private void hardlink(TarArchiveEntry e, Path p) throws IOException {
+    String name = e.getName();
+    List<String> target = components(e.getLinkName());
+    if (target.isEmpty()) {
+      throw new UnpackException(name, "hardlink to the layer root");
+    }
+    String parentRel;
+    try {
+      parentRel = resolveDir(name, target.subList(0, target.size() - 1));
+    } catch (UnpackException x) {
+      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.getMessage(), x);
+    }
+    Path t = abs(child(parentRel, target.get(target.size() - 1)));
+    BasicFileAttributes a = lstat(t);
+    if (a == null) {
+      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "' does not exist in the layer");
+    }
+    if (a.isDirectory()) {
+      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "' is a directory");
+    }
+    Files.createLink(p, t); // link(2) does not follow a symlink target
+  }
+
+  private boolean device(TarArchiveEntry e, Path p) throws IOException {
+    String kind = e.isCharacterDevice() ? "char" : "block";
+    boolean whiteoutDevice = e.isCharacterDevice() && e.getDevMajor() == 0 && e.getDevMinor() == 0;
+    if (!privileged && !whiteoutDevice) {
+      String msg = kind + " device " + e.getDevMajor() + ":" + e.getDevMinor()
+          + " needs root (CAP_MKNOD); unpacking rootless";
+      if (failOnDevices) {
+        throw new UnpackException(e.getName(), msg);
+      }
+      listener.warning(layer, e.getName(), msg + ", skipped");
+      return false;
+    }
+    int type = e.isCharacterDevice() ? StatLibC.S_IFCHR : StatLibC.S_IFBLK;
+    mknod(p, e.getName(), type | 0600, StatLibC.makedev(e.getDevMajor(), e.getDevMinor()));
+    return true;
+  }
+
+  private void mknod(Path p, String entry, int mode, long dev) throws IOException {
+    try {
+      StatLibC.mknod(p.toString(), mode, dev);
+    } catch (LastErrorException x) {
+      throw new UnpackException(entry, "mknod(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+    }
+  }
+
+  private void write(Path p, TarArchiveEntry e, InputStream in) throws IOException {
+    boolean sparse = e.isSparse();
+    long size = sparse ? e.getRealSize() : e.getSize();
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS)) {
+      long pos = 0;
+      boolean endsInHole = false;
+      int n;
+      while ((n = in.read(buffer, 0, buffer.length)) > 0) {
+        if (sparse) {
+          // Keep holes: skip blocks of zeros instead of writing them.
+          for (int off = 0; off < n; off += 4096) {
+            int len = Math.min(4096, n - off);
+            if (allZero(buffer, off, len)) {
+              endsInHole = true;
+            } else {
+              writeFully(ch, ByteBuffer.wrap(buffer, off, len), pos + off);
+              endsInHole = false;
+            }
+          }
+        } else {
+          writeFully(ch, ByteBuffer.wrap(buffer, 0, n), pos);
+        }
+        pos += n;
+        bytes += n;
+      }
+      if (pos != size) {
+        throw new UnpackException(e.getName(), "content ends after " + pos + " of " + size + " bytes");
+      }
+      if (sparse && endsInHole && size > 0) {
+        writeFully(ch, ByteBuffer.wrap(new byte[1]), size - 1);
+      }
+    } catch (FileAlreadyExistsException x) {
+      throw new UnpackException(e.getName(), "cannot create " + p + ": it appeared while unpacking", x);
+    }
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+    long at = pos;
+    while (b.hasRemaining()) {
+      at += ch.write(b, at);
+    }
+  }
+
+  private static boolean allZero(byte[] b, int off, int len) {
+    for (int i = off; i < off + len; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void owner(Path p, String entry, long uid, long gid) throws IOException {
+    long hu = mapping.toHost(uid);
+    long hg = mapping.toHost(gid);
+    if (hu < 0 || hg < 0) {
+      unmappedOwners++;
+      hu = hu < 0 ? myUid : hu;
+      hg = hg < 0 ? myGid : hg;
+    }
+    if (hu == myUid && hg == myGid) {
+      return; // the creator owns it already
+    }
+    try {
+      UnistdLibC.lchown(p.toString(), (int) hu, (int) hg);
+    } catch (LastErrorException x) {
+      if (!privileged && x.getErrorCode() == Constants.EPERM) {
+        unmappedOwners++;
+        return;
+      }
+      throw new UnpackException(entry, "lchown(" + p + ", " + hu + ":" + hg + ") failed: "
+          + Errno.describe(x.getErrorCode()));
+    }
+  }
+
+  private void chmod(Path p, String entry, int mode) throws IOException {
+    try {
+      StatLibC.chmod(p.toString(), mode);
+    } catch (LastErrorException x) {
+      throw new UnpackException(entry, "chmod(" + p + ", 0" + Integer.toOctalString(mode) + ") failed: "
+          + Errno.describe(x.getErrorCode()));
+    }
+  }
+
+  private static void times(Path p, @Nullable FileTime mtime) {
+    if (mtime == null) {
+      return;
+    }
+    try {
+      Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(mtime, mtime, null);
+    } catch (IOException | UnsupportedOperationException x) {
+      // symlink times are cosmetic; a JDK without lutimes cannot set them
+    }
+  }
+
+  private void xattrs(Path p, TarArchiveEntry e) throws IOException {
+    Map<String, String> pax = e.getExtraPaxHeaders();
+    if (pax.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<String, String> h : pax.entrySet()) {
+      String key = h.getKey();
+      String name;
+      byte[] value;
+      if (key.startsWith("SCHILY.xattr.")) {
+        name = key.substring("SCHILY.xattr.".length());
+        value = h.getValue().getBytes(StandardCharsets.UTF_8);
+      } else if (key.startsWith("LIBARCHIVE.xattr.")) {
+        name = URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
+        value = Base64.getDecoder().decode(h.getValue().trim());
+      } else {
+        continue;
+      }
+      if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) {
+        listener.warning(layer, e.getName(), "overlayfs xattr " + name + " skipped (only whiteouts may set them)");
+        continue;
+      }
+      if (!privileged && !name.startsWith("user.")) {
+        skippedXattrs++;
+        continue;
+      }
+      setXattr(p, e.getName(), name, value, false);
+    }
+  }
+
+  private void setXattr(Path p, String entry, String name, byte[] value, boolean required)
+      throws IOException {
+    try {
+      XattrLibC.lsetxattr(p.toString(), name, value, value.length, 0);
+    } catch (LastErrorException x) {
+      String msg = "lsetxattr(" + p + ", " + name + ") failed: " + Errno.describe(x.getErrorCode());
+      if (required) {
+        throw new UnpackException(entry, msg);
+      }
+      listener.warning(layer, entry, msg + "; xattr skipped");
+    }
+  }
+
+  private void markWritten(String rel) {
+    if (whiteouts == Whiteouts.FLATTEN) {
+      String r = rel;
+      while (!r.isEmpty() && written.add(r)) {
+        int slash = r.lastIndexOf('/');
+        r = slash < 0 ? "" : r.substring(0, slash);
+      }
+    }
+  }
+
+  private void remove(String rel) throws IOException {
+    Trees.delete(abs(rel));
+    // Anything cached below (or at) rel may be gone or replaced: forget it all, it is rare.
+    verifiedDirs.clear();
+  }
+
+  private Path abs(String rel) {
+    return rel.isEmpty() ? root : Path.of(rootStr + "/" + rel);
+  }
+
+  private static String child(String parentRel, String name) {
+    return parentRel.isEmpty() ? name : parentRel + "/" + name;
+  }
+
+  private static @Nullable BasicFileAttributes lstat(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}
