@@ -1,6 +1,8 @@
 package dev.containerj.layers;
 
+import dev.containerj.layers.internal.ImageSource;
 import dev.containerj.layers.internal.TarExtractor;
+import dev.containerj.layers.internal.VerifyingInputStream;
 import dev.containerj.linux.internal.LibC;
 import io.airlift.compress.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
@@ -11,6 +13,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Unpacks a layer tar (uncompressed, gzip or zstd; detected from the first bytes) into a directory,
@@ -107,6 +110,23 @@ public final class LayerUnpacker {
   }
 
   /**
+   * Unpacks every layer of an image, lowest first, into {@code root} (usually with
+   * {@link WhiteoutMode#FLATTEN}, giving the image's complete tree in one directory), verifying each
+   * blob's digest and size. Returns the image's container defaults.
+   */
+  public ImageConfig unpackImage(ImageReference ref, Platform platform, Path root) throws IOException {
+    try (ImageSource source = ImageSource.open(ref, platform)) {
+      for (int i = 0; i < source.layers().size(); i++) {
+        try (VerifyingInputStream in = source.openLayer(i)) {
+          unpack(in, root, source.layers().get(i).digest());
+          in.verify();
+        }
+      }
+      return source.config();
+    }
+  }
+
+  /**
    * Wraps a layer stream so that it reads as a plain tar: gzip (1f 8b) and zstd (28 b5 2f fd) are
    * recognised from their magic bytes, whatever the media type claims.
    */
@@ -129,7 +149,7 @@ public final class LayerUnpacker {
   public static final class Builder {
     private WhiteoutMode whiteoutMode = WhiteoutMode.OVERLAY;
     private boolean rootless = LibC.geteuid() != 0;
-    private IdMapping idMapping;
+    private @Nullable IdMapping idMapping;
     private boolean failOnDevices;
     private UnpackListener listener = UnpackListener.NONE;
 

@@ -22,6 +22,16 @@ public final class StatLibC {
   /** glibc 2.33+ exports mknod as a real symbol (earlier ones had only {@code __xmknod}). */
   public static native int mknod(String pathname, int mode, long dev) throws LastErrorException;
 
+  public static final int AT_FDCWD = -100;
+  public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+  /**
+   * Sets access and modification times without opening the file (opening a fifo would block, a
+   * device could react). {@code times} is two struct timespec: atime sec, nsec, mtime sec, nsec.
+   */
+  public static native int utimensat(int dirfd, String pathname, long[] times, int flags)
+      throws LastErrorException;
+
   /** makedev(3) for the Linux encoding. */
   public static long makedev(long major, long minor) {
     return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)

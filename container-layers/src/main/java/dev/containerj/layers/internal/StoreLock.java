@@ -45,7 +45,7 @@ public final class StoreLock {
     try {
       synchronized (this) {
         if (sharedHolders == 0) {
-          sharedChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          sharedChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
           sharedLock = sharedChannel.lock(0, Long.MAX_VALUE, true);
         }
         sharedHolders++;
@@ -70,7 +70,7 @@ public final class StoreLock {
   public Held exclusive() throws IOException {
     rw.writeLock().lock();
     try {
-      FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       FileLock l;
       try {
         l = ch.lock(0, Long.MAX_VALUE, false);

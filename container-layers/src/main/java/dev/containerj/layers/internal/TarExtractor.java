@@ -19,7 +19,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
@@ -489,11 +488,12 @@ public final class TarExtractor {
     if (mtime == null) {
       return;
     }
+    java.time.Instant t = mtime.toInstant();
+    long[] ts = {t.getEpochSecond(), t.getNano(), t.getEpochSecond(), t.getNano()};
     try {
-      Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(mtime, mtime, null);
-    } catch (IOException | UnsupportedOperationException x) {
-      // symlink times are cosmetic; a JDK without lutimes cannot set them
+      StatLibC.utimensat(StatLibC.AT_FDCWD, p.toString(), ts, StatLibC.AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException x) {
+      // times are cosmetic; a filesystem that refuses them (EPERM on an odd mount) changes nothing else
     }
   }
 
