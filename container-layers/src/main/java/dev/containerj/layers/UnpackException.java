@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 public final class UnpackException extends IOException {
   private static final long serialVersionUID = 1L;
   private final String entry;
+  private final String reason;
 
   public UnpackException(String entry, String message) {
     this(entry, message, null);
@@ -18,6 +19,12 @@ public final class UnpackException extends IOException {
   public UnpackException(String entry, String message, @Nullable Throwable cause) {
     super("layer entry '" + entry + "' rejected: " + message, cause);
     this.entry = entry;
+    this.reason = message;
+  }
+
+  /** Why it was refused, without the entry name. */
+  public String reason() {
+    return reason;
   }
 
   /** The entry's name as written in the tar. */

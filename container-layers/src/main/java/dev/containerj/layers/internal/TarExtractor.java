@@ -353,7 +353,12 @@ public final class TarExtractor {
 
   private void hardlink(TarArchiveEntry e, Path p) throws IOException {
     String name = e.getName();
-    List<String> target = components(e.getLinkName());
+    List<String> target;
+    try {
+      target = components(e.getLinkName());
+    } catch (UnpackException x) {
+      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.reason(), x);
+    }
     if (target.isEmpty()) {
       throw new UnpackException(name, "hardlink to the layer root");
     }
@@ -361,7 +366,7 @@ public final class TarExtractor {
     try {
       parentRel = resolveDir(name, target.subList(0, target.size() - 1));
     } catch (UnpackException x) {
-      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.getMessage(), x);
+      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.reason(), x);
     }
     Path t = abs(child(parentRel, target.get(target.size() - 1)));
     BasicFileAttributes a = lstat(t);
