@@ -84,6 +84,13 @@ final class Tools {
 
   /** user.* and security.* xattrs, minus overlay's own. */
   static Map<String, String> xattrs(Path p) {
+    Map<String, String> all = xattrsRaw(p);
+    all.keySet().removeIf(name -> name.contains(".overlay.") || name.startsWith("system."));
+    return all;
+  }
+
+  /** Every xattr the caller may read. */
+  static Map<String, String> xattrsRaw(Path p) {
     Map<String, String> out = new TreeMap<>();
     byte[] list = new byte[65536];
     long n;
@@ -101,9 +108,6 @@ final class Tools {
       }
     }
     for (String name : names) {
-      if (name.contains(".overlay.") || name.startsWith("system.")) {
-        continue;
-      }
       byte[] v = new byte[65536];
       long len = XattrLibC.lgetxattr(p.toString(), name, v, v.length);
       out.put(name, new String(v, 0, (int) len, StandardCharsets.UTF_8));
