@@ -570,6 +570,10 @@ public final class TarExtractor {
   }
 
   private static @Nullable BasicFileAttributes lstat(Path p) {
+    if (UnistdLibC.faccessat(StatLibC.AT_FDCWD, p.toString(), UnistdLibC.F_OK,
+        StatLibC.AT_SYMLINK_NOFOLLOW) != 0) {
+      return null; // usually ENOENT; any other error makes the next step fail with its own message
+    }
     try {
       return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {

@@ -18,5 +18,13 @@ public final class UnistdLibC {
 
   public static native long sysconf(int name);
 
+  /**
+   * faccessat(2) declared without {@code LastErrorException}: it returns -1 instead of throwing, a
+   * cheap existence probe on the unpack path where most names do not exist yet.
+   */
+  public static native int faccessat(int dirfd, String pathname, int mode, int flags);
+
+  public static final int F_OK = 0;
+
   public static final int _SC_PAGESIZE = 30;
 }
