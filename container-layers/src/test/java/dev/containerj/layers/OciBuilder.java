@@ -82,6 +82,17 @@ final class OciBuilder {
 
   /** Writes an OCI layout at {@code dir} with one image tagged {@code tag}; layers lowest first. */
   static ImageReference write(Path dir, String tag, List<byte[]> layers) throws IOException {
+    ObjectNode d = manifest(dir, layers, "/bin/sh");
+    ObjectNode index = JSON.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.putArray("manifests").add(d);
+    d.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
+    Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
+    return ImageReference.parse("oci:" + dir + ":" + tag);
+  }
+
+  /** Writes the blobs of one image and returns its manifest descriptor (not yet in index.json). */
+  static ObjectNode manifest(Path dir, List<byte[]> layers, String cmd) throws IOException {
     Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
     Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
     ArrayNode layerDescs = JSON.createArrayNode();
@@ -96,7 +107,7 @@ final class OciBuilder {
     }
     ObjectNode config = JSON.createObjectNode();
     config.put("architecture", Platform.current().architecture()).put("os", "linux");
-    config.putObject("config").putArray("Cmd").add("/bin/sh");
+    config.putObject("config").putArray("Cmd").add(cmd);
     ArrayNode ids = config.putObject("rootfs").put("type", "layers").putArray("diff_ids");
     diffIds.forEach(ids::add);
     byte[] cfg = JSON.writeValueAsBytes(config);
@@ -108,14 +119,23 @@ final class OciBuilder {
     manifest.set("layers", layerDescs);
     byte[] m = JSON.writeValueAsBytes(manifest);
     String mHex = blob(blobs, m);
-    ObjectNode index = JSON.createObjectNode();
-    index.put("schemaVersion", 2);
-    ObjectNode d = index.putArray("manifests").addObject();
+    ObjectNode d = JSON.createObjectNode();
     d.put("mediaType", "application/vnd.oci.image.manifest.v1+json").put("digest", "sha256:" + mHex)
         .put("size", m.length);
-    d.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
-    Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
-    return ImageReference.parse("oci:" + dir + ":" + tag);
+    return d;
+  }
+
+  /** Stores a JSON document as a blob and returns its descriptor. */
+  static ObjectNode jsonBlob(Path dir, String mediaType, ObjectNode doc) throws IOException {
+    byte[] b = JSON.writeValueAsBytes(doc);
+    String hex = blob(Files.createDirectories(dir.resolve("blobs/sha256")), b);
+    ObjectNode d = JSON.createObjectNode();
+    d.put("mediaType", mediaType).put("digest", "sha256:" + hex).put("size", b.length);
+    return d;
+  }
+
+  static ObjectMapper json() {
+    return JSON;
   }
 
   static String blob(Path blobs, byte[] data) throws IOException {
