@@ -30,16 +30,19 @@
  * type.
  *
  * <h2>Unpacking safety</h2>
- * Entry names with {@code ..} components or a leading {@code /} are refused. Parents are resolved
- * one component at a time with lstat (an O_NOFOLLOW walk): a symlink met on the way is followed
- * <em>inside</em> the root, as in a chroot (an absolute target restarts at the layer root), and
- * refused if its {@code ..} would climb above the root; the last component is never followed
- * (O_EXCL|O_NOFOLLOW create, lchown, lsetxattr, utimensat with AT_SYMLINK_NOFOLLOW). Hardlink
- * targets are resolved the same way and must exist in the layer. Directory modes, owners and times
- * are applied at the end, after re-checking that no component became a symlink. The walk is by path,
- * not by file descriptor (openat2 {@code RESOLVE_IN_ROOT} is not used yet): it defends against the
- * tar's content, and the directory being written is private (a 0700 temp dir in the store), so no
- * other process can swap components under it.
+ * Entry names with {@code ..} components or a leading {@code /} are refused. The parent directory
+ * of an entry is first resolved one component at a time with lstat: a symlink met on the way is
+ * followed <em>inside</em> the root, as in a chroot (an absolute target restarts at the layer
+ * root), and refused if its {@code ..} would climb above the root. The resolved, symlink-free
+ * directory is then opened by the kernel with openat2(2) {@code RESOLVE_IN_ROOT |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS} (Linux 5.6; else a walk of openat(2) with
+ * O_NOFOLLOW|O_DIRECTORY per component), and every write of the entry is relative to that
+ * descriptor: openat O_CREAT|O_EXCL|O_NOFOLLOW, mkdirat, symlinkat, linkat (never following),
+ * mknodat, fchownat and utimensat with AT_SYMLINK_NOFOLLOW, lsetxattr through the descriptor's
+ * /proc link. So even if a component were swapped for a symlink after the check, the kernel refuses
+ * rather than writing outside. Hardlink targets are resolved the same way and must exist in the
+ * layer. Directory modes, owners and times are applied at the end, through the same descriptors.
+ * Deleting (for a whiteout in a flattened tree, or an entry that replaces another) is still by path.
  *
  * <h2>Whiteouts and rootless</h2>
  * Layers are stored in overlayfs' format: a whiteout is a 0/0 char device (no CAP_MKNOD needed since

@@ -1,24 +1,23 @@
 package dev.containerj.layers.internal;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import dev.containerj.layers.IdMapping;
 import dev.containerj.layers.UnpackException;
 import dev.containerj.layers.UnpackListener;
 import dev.containerj.linux.Errno;
+import dev.containerj.linux.internal.Arch;
 import dev.containerj.linux.internal.Constants;
+import dev.containerj.linux.internal.Fd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
@@ -37,13 +36,11 @@ import org.jspecify.annotations.Nullable;
  * Writes one layer tar into a directory, never outside it.
  *
  * <p>Path safety: an entry name is split into components; an absolute name or a {@code ..}
- * component is refused. Parent directories are walked one component at a time with lstat (an
- * O_NOFOLLOW walk): a real directory is entered, a missing one created, a symlink is resolved
- * <em>inside</em> the root (an absolute target restarts at the root, as in a chroot) and refused if
- * its {@code ..} climbs above the root. The final component is never followed: files are created
- * with O_EXCL|O_NOFOLLOW, owners set with lchown, xattrs with lsetxattr, times without following.
- * The threat is the tar's content; the directory being written is private to the unpacker (the
- * store's temp dirs are mode 0700), so no concurrent process swaps components under the walk.
+ * component is refused. Parent directories are walked with lstat: a real directory is entered, a
+ * missing one created, a symlink is resolved <em>inside</em> the root (an absolute target restarts at
+ * the root, as in a chroot) and refused if its {@code ..} climbs above the root. The resulting
+ * directory is then opened by the kernel without following symlinks ({@link DirFds}), and every write
+ * is an *at call relative to it that never follows the final name.
  */
 public final class TarExtractor {
   /** How whiteout entries are applied. */
@@ -74,6 +71,11 @@ public final class TarExtractor {
   private final Set<String> written = new HashSet<>();
   private final List<DirMeta> dirMetas = new ArrayList<>();
   private final byte[] buffer = new byte[BUFFER];
+  private final Memory nativeBuffer = new Memory(BUFFER);
+  private static final int O_EXCL = 0200;
+  private Fd rootFd;
+  private @Nullable Fd cachedDirFd;
+  private @Nullable String cachedDirRel;
   private long bytes;
   private long entries;
   private long unmappedOwners;
@@ -110,17 +112,72 @@ public final class TarExtractor {
 
   /** Reads a whole (decompressed) tar stream into the root. */
   public void extract(InputStream tarStream) throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false);
-    TarArchiveEntry e;
-    while ((e = tar.getNextEntry()) != null) {
-      if (e.isGlobalPaxHeader()) {
-        continue;
+    rootFd = DirFds.openRoot(root.toString());
+    try {
+      TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false);
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        if (e.isGlobalPaxHeader()) {
+          continue;
+        }
+        entry(e, tar);
+        entries++;
+        listener.progress(layer, bytes, entries);
       }
-      entry(e, tar);
-      entries++;
-      listener.progress(layer, bytes, entries);
+      finish();
+    } finally {
+      forgetDirFd();
+      rootFd.close();
+      nativeBuffer.close();
     }
-    finish();
+  }
+
+  /**
+   * The directory {@code rel} as a descriptor opened by the kernel below the root without following
+   * any symlink (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS, else an O_NOFOLLOW walk). The last one
+   * is cached: consecutive entries usually share their directory.
+   */
+  private int dirFd(String entry, String rel) throws UnpackException {
+    if (cachedDirFd != null && rel.equals(cachedDirRel)) {
+      return cachedDirFd.get();
+    }
+    forgetDirFd();
+    try {
+      cachedDirFd = DirFds.open(rootFd, rel);
+    } catch (LastErrorException x) {
+      throw new UnpackException(entry, "directory '" + rel + "' cannot be opened inside the layer root: "
+          + Errno.describe(x.getErrorCode()));
+    }
+    cachedDirRel = rel;
+    return cachedDirFd.get();
+  }
+
+  private void forgetDirFd() {
+    if (cachedDirFd != null) {
+      cachedDirFd.close();
+      cachedDirFd = null;
+      cachedDirRel = null;
+    }
+  }
+
+  /** A name inside a directory descriptor: where every write of an entry goes. */
+  private record At(int dirFd, String name, String display) {
+    /** A path for the xattr calls, which have no *at form before Linux 6.13. */
+    String procPath() {
+      return "/proc/self/fd/" + dirFd + "/" + name;
+    }
+
+    @Override
+    public String toString() {
+      return display;
+    }
+  }
+
+  private At at(String entry, String rel) throws UnpackException {
+    int slash = rel.lastIndexOf('/');
+    String parent = slash < 0 ? "" : rel.substring(0, slash);
+    String base = rel.isEmpty() ? "." : rel.substring(slash + 1);
+    return new At(dirFd(entry, parent), base, abs(rel).toString());
   }
 
   private void finish() throws IOException {
@@ -129,10 +186,15 @@ public final class TarExtractor {
       if (!isPlainDirectory(d.rel)) {
         continue; // replaced later in the tar by something else
       }
-      Path p = abs(d.rel);
-      owner(p, d.entry, d.uid, d.gid);
-      chmod(p, d.entry, d.mode);
-      times(p, d.mtime);
+      At a;
+      try {
+        a = d.rel.isEmpty() ? new At(rootFd.get(), ".", root.toString()) : at(d.entry, d.rel);
+      } catch (UnpackException x) {
+        continue; // a component is no longer a directory
+      }
+      owner(a, d.entry, d.uid, d.gid);
+      chmod(a, d.entry, d.mode);
+      times(a, d.mtime);
     }
     if (unmappedOwners > 0) {
       listener.warning(layer, "*", unmappedOwners + " entries have owners outside the id mapping "
@@ -162,31 +224,36 @@ public final class TarExtractor {
       return;
     }
     String rel = child(parentRel, base);
-    Path p = abs(rel);
-    BasicFileAttributes existing = lstat(p);
+    BasicFileAttributes existing = lstat(abs(rel));
     if (e.isDirectory()) {
       if (existing != null && !existing.isDirectory()) {
         remove(rel);
         existing = null;
       }
+      At a = at(name, rel);
       if (existing == null) {
-        Files.createDirectory(p);
+        mkdir(a, name);
       }
       verifiedDirs.add(rel);
       markWritten(rel);
       dirMetas.add(new DirMeta(rel, name, e.getLongUserId(), e.getLongGroupId(), e.getMode() & 07777,
           e.getLastModifiedTime()));
-      xattrs(p, e);
+      xattrs(a, e);
       return;
     }
     if (existing != null) {
       remove(rel);
     }
+    At p = at(name, rel);
     if (e.isSymbolicLink()) {
       if (e.getLinkName().isEmpty()) {
         throw new UnpackException(name, "symlink has an empty target");
       }
-      Files.createSymbolicLink(p, Path.of(e.getLinkName()));
+      try {
+        FcntlLibC.symlinkat(e.getLinkName(), p.dirFd(), p.name());
+      } catch (LastErrorException x) {
+        throw new UnpackException(name, "symlink(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+      }
     } else if (e.isLink()) {
       hardlink(e, p);
       markWritten(rel);
@@ -261,7 +328,7 @@ public final class TarExtractor {
       Path p = abs(rel);
       BasicFileAttributes a = lstat(p);
       if (a == null) {
-        Files.createDirectory(p);
+        mkdir(at(entry, rel), entry);
         verifiedDirs.add(rel);
         markWritten(rel);
       } else if (a.isDirectory()) {
@@ -305,7 +372,8 @@ public final class TarExtractor {
   private void whiteout(String name, String parentRel, String base) throws IOException {
     if (base.equals(OPAQUE)) {
       if (whiteouts == Whiteouts.OVERLAY) {
-        setXattr(abs(parentRel), name, overlayXattrPrefix + "opaque", "y".getBytes(StandardCharsets.UTF_8), true);
+        At dir = parentRel.isEmpty() ? new At(rootFd.get(), ".", root.toString()) : at(name, parentRel);
+        setXattr(dir, name, overlayXattrPrefix + "opaque", "y".getBytes(StandardCharsets.UTF_8), true);
       } else {
         clearLower(parentRel);
       }
@@ -324,7 +392,7 @@ public final class TarExtractor {
         remove(rel);
       }
       // A 0/0 char device is overlayfs' whiteout; since Linux 5.8 creating one needs no CAP_MKNOD.
-      mknod(abs(rel), name, StatLibC.S_IFCHR, 0);
+      mknod(at(name, rel), name, StatLibC.S_IFCHR, 0);
       markWritten(rel);
     } else if (!written.contains(rel)) {
       remove(rel);
@@ -351,7 +419,7 @@ public final class TarExtractor {
     }
   }
 
-  private void hardlink(TarArchiveEntry e, Path p) throws IOException {
+  private void hardlink(TarArchiveEntry e, At p) throws IOException {
     String name = e.getName();
     List<String> target;
     try {
@@ -368,18 +436,25 @@ public final class TarExtractor {
     } catch (UnpackException x) {
       throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.reason(), x);
     }
-    Path t = abs(child(parentRel, target.get(target.size() - 1)));
-    BasicFileAttributes a = lstat(t);
+    String targetRel = child(parentRel, target.get(target.size() - 1));
+    BasicFileAttributes a = lstat(abs(targetRel));
     if (a == null) {
       throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "' does not exist in the layer");
     }
     if (a.isDirectory()) {
       throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "' is a directory");
     }
-    Files.createLink(p, t); // link(2) does not follow a symlink target
+    String targetParent = parentRel;
+    try (Fd from = DirFds.open(rootFd, targetParent)) {
+      // linkat without AT_SYMLINK_FOLLOW links a symlink itself, never what it points to
+      FcntlLibC.linkat(from.get(), target.get(target.size() - 1), p.dirFd(), p.name(), 0);
+    } catch (LastErrorException x) {
+      throw new UnpackException(name, "link(" + abs(targetRel) + " -> " + p + ") failed: "
+          + Errno.describe(x.getErrorCode()));
+    }
   }
 
-  private boolean device(TarArchiveEntry e, Path p) throws IOException {
+  private boolean device(TarArchiveEntry e, At p) throws IOException {
     String kind = e.isCharacterDevice() ? "char" : "block";
     boolean whiteoutDevice = e.isCharacterDevice() && e.getDevMajor() == 0 && e.getDevMinor() == 0;
     if (!privileged && !whiteoutDevice) {
@@ -396,23 +471,38 @@ public final class TarExtractor {
     return true;
   }
 
-  private void mknod(Path p, String entry, int mode, long dev) throws IOException {
+  private void mknod(At p, String entry, int mode, long dev) throws IOException {
     try {
-      StatLibC.mknod(p.toString(), mode, dev);
+      FcntlLibC.mknodat(p.dirFd(), p.name(), mode, dev);
     } catch (LastErrorException x) {
       throw new UnpackException(entry, "mknod(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
     }
   }
 
-  private void write(Path p, TarArchiveEntry e, InputStream in) throws IOException {
+  private void mkdir(At a, String entry) throws UnpackException {
+    try {
+      FcntlLibC.mkdirat(a.dirFd(), a.name(), 0755);
+    } catch (LastErrorException x) {
+      throw new UnpackException(entry, "mkdir(" + a + ") failed: " + Errno.describe(x.getErrorCode()));
+    }
+  }
+
+  private void write(At p, TarArchiveEntry e, InputStream in) throws IOException {
     boolean sparse = e.isSparse();
     long size = sparse ? e.getRealSize() : e.getSize();
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS)) {
+    int fd;
+    try {
+      fd = FcntlLibC.openat(p.dirFd(), p.name(), Constants.O_WRONLY | Constants.O_CREAT | O_EXCL
+          | Arch.current().oNofollow() | Constants.O_CLOEXEC, 0600);
+    } catch (LastErrorException x) {
+      throw new UnpackException(e.getName(), "open(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+    }
+    try (Fd file = new Fd(fd)) {
       long pos = 0;
       boolean endsInHole = false;
       int n;
       while ((n = in.read(buffer, 0, buffer.length)) > 0) {
+        nativeBuffer.write(0, buffer, 0, n);
         if (sparse) {
           // Keep holes: skip blocks of zeros instead of writing them.
           for (int off = 0; off < n; off += 4096) {
@@ -420,12 +510,12 @@ public final class TarExtractor {
             if (allZero(buffer, off, len)) {
               endsInHole = true;
             } else {
-              writeFully(ch, ByteBuffer.wrap(buffer, off, len), pos + off);
+              pwrite(file, e, p, off, len, pos + off);
               endsInHole = false;
             }
           }
         } else {
-          writeFully(ch, ByteBuffer.wrap(buffer, 0, n), pos);
+          pwrite(file, e, p, 0, n, pos);
         }
         pos += n;
         bytes += n;
@@ -434,17 +524,23 @@ public final class TarExtractor {
         throw new UnpackException(e.getName(), "content ends after " + pos + " of " + size + " bytes");
       }
       if (sparse && endsInHole && size > 0) {
-        writeFully(ch, ByteBuffer.wrap(new byte[1]), size - 1);
+        nativeBuffer.setByte(0, (byte) 0);
+        pwrite(file, e, p, 0, 1, size - 1);
       }
-    } catch (FileAlreadyExistsException x) {
-      throw new UnpackException(e.getName(), "cannot create " + p + ": it appeared while unpacking", x);
     }
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
-    long at = pos;
-    while (b.hasRemaining()) {
-      at += ch.write(b, at);
+  private void pwrite(Fd file, TarArchiveEntry e, At p, int off, int len, long at) throws UnpackException {
+    int done = 0;
+    while (done < len) {
+      try {
+        done += (int) FcntlLibC.pwrite(file.get(), nativeBuffer.share(off + done), len - done, at + done);
+      } catch (LastErrorException x) {
+        if (x.getErrorCode() == Constants.EINTR) {
+          continue;
+        }
+        throw new UnpackException(e.getName(), "write(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+      }
     }
   }
 
@@ -457,7 +553,7 @@ public final class TarExtractor {
     return true;
   }
 
-  private void owner(Path p, String entry, long uid, long gid) throws IOException {
+  private void owner(At p, String entry, long uid, long gid) throws IOException {
     long hu = mapping.toHost(uid);
     long hg = mapping.toHost(gid);
     if (hu < 0 || hg < 0) {
@@ -469,7 +565,7 @@ public final class TarExtractor {
       return; // the creator owns it already
     }
     try {
-      UnistdLibC.lchown(p.toString(), (int) hu, (int) hg);
+      FcntlLibC.fchownat(p.dirFd(), p.name(), (int) hu, (int) hg, FcntlLibC.AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException x) {
       if (!privileged && x.getErrorCode() == Constants.EPERM) {
         unmappedOwners++;
@@ -480,29 +576,30 @@ public final class TarExtractor {
     }
   }
 
-  private void chmod(Path p, String entry, int mode) throws IOException {
+  private void chmod(At p, String entry, int mode) throws IOException {
     try {
-      StatLibC.chmod(p.toString(), mode);
+      // fchmodat follows a final symlink, but chmod is never called for one (symlinks have no mode)
+      FcntlLibC.fchmodat(p.dirFd(), p.name(), mode, 0);
     } catch (LastErrorException x) {
       throw new UnpackException(entry, "chmod(" + p + ", 0" + Integer.toOctalString(mode) + ") failed: "
           + Errno.describe(x.getErrorCode()));
     }
   }
 
-  private static void times(Path p, @Nullable FileTime mtime) {
+  private static void times(At p, @Nullable FileTime mtime) {
     if (mtime == null) {
       return;
     }
     java.time.Instant t = mtime.toInstant();
     long[] ts = {t.getEpochSecond(), t.getNano(), t.getEpochSecond(), t.getNano()};
     try {
-      StatLibC.utimensat(StatLibC.AT_FDCWD, p.toString(), ts, StatLibC.AT_SYMLINK_NOFOLLOW);
+      FcntlLibC.utimensat(p.dirFd(), p.name(), ts, FcntlLibC.AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException x) {
       // times are cosmetic; a filesystem that refuses them (EPERM on an odd mount) changes nothing else
     }
   }
 
-  private void xattrs(Path p, TarArchiveEntry e) throws IOException {
+  private void xattrs(At p, TarArchiveEntry e) throws IOException {
     Map<String, String> pax = e.getExtraPaxHeaders();
     if (pax.isEmpty()) {
       return;
@@ -532,10 +629,11 @@ public final class TarExtractor {
     }
   }
 
-  private void setXattr(Path p, String entry, String name, byte[] value, boolean required)
+  private void setXattr(At p, String entry, String name, byte[] value, boolean required)
       throws IOException {
     try {
-      XattrLibC.lsetxattr(p.toString(), name, value, value.length, 0);
+      // The directory is reached through its descriptor's /proc link; the final name is not followed.
+      XattrLibC.lsetxattr(p.procPath(), name, value, value.length, 0);
     } catch (LastErrorException x) {
       String msg = "lsetxattr(" + p + ", " + name + ") failed: " + Errno.describe(x.getErrorCode());
       if (required) {
@@ -556,6 +654,7 @@ public final class TarExtractor {
   }
 
   private void remove(String rel) throws IOException {
+    forgetDirFd();
     Trees.delete(abs(rel));
     // Anything cached below (or at) rel may be gone or replaced: forget it all, it is rare.
     verifiedDirs.clear();
