@@ -38,6 +38,17 @@ class StoreConcurrencyTest {
     };
   }
 
+  /** The class path this test was loaded from (surefire's manifest jar, or a launcher's loader). */
+  static String classPath() {
+    StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
+    if (StoreConcurrencyTest.class.getClassLoader() instanceof java.net.URLClassLoader) {
+      for (java.net.URL u : ((java.net.URLClassLoader) StoreConcurrencyTest.class.getClassLoader()).getURLs()) {
+        cp.append(java.io.File.pathSeparator).append(u.getPath());
+      }
+    }
+    return cp.toString();
+  }
+
   @Test
   void eachLayerIsUnpackedOnceAcrossThreadsAndJvms() throws Exception {
     List<byte[]> layers = new ArrayList<>();
@@ -54,7 +65,7 @@ class StoreConcurrencyTest {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<Process> jvms = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      jvms.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+      jvms.add(new ProcessBuilder(java, "-cp", classPath(),
           StoreConcurrencyTest.class.getName(), storeDir.toString(), ref.toString())
           .redirectErrorStream(true).start());
     }
