@@ -140,6 +140,7 @@ public final class LayerStore {
     Descriptor d = source.layers().get(index);
     Path fin = layerPath(d.hex());
     if (Files.isDirectory(fin)) {
+      shortLink(d.hex()); // normally there; missing only if a JVM died right after the rename
       return;
     }
     try (StoreLock.Held l = StoreLock.file(dir.resolve("locks").resolve(d.hex() + ".lock"))) {
@@ -179,8 +180,8 @@ public final class LayerStore {
   private void shortLink(String hex) throws IOException {
     Path link = dir.resolve("l").resolve(hex.substring(0, SHORT));
     if (!Files.isSymbolicLink(link)) {
-      Path tmp = dir.resolve("l").resolve(hex.substring(0, SHORT) + ".tmp" + ProcessHandle.current().pid());
-      Files.deleteIfExists(tmp);
+      Path tmp = dir.resolve("l").resolve(hex.substring(0, SHORT) + ".tmp-" + ProcessHandle.current().pid()
+          + "-" + Thread.currentThread().getId() + "-" + System.nanoTime());
       Files.createSymbolicLink(tmp, layerPath(hex).resolve("diff"));
       Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -337,9 +338,10 @@ public final class LayerStore {
     if (!ID.matcher(containerId).matches()) {
       throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
     }
-    if (rootless && !this.rootless) {
-      throw new IllegalArgumentException("rootless must be false for a root store (its layers carry"
-          + " trusted.overlay.* xattrs, which a userxattr overlay does not read): " + dir);
+    if (rootless != this.rootless) {
+      throw new IllegalArgumentException("rootless must be " + this.rootless + " for this store (its"
+          + " layers carry " + (this.rootless ? "user" : "trusted") + ".overlay.* xattrs, which an overlay"
+          + (rootless ? " with" : " without") + " userxattr does not read): " + dir);
     }
     try (StoreLock.Held held = lock.shared()) {
       List<Path> lowers = new ArrayList<>();

@@ -69,6 +69,12 @@ public final class TarExtractor {
 
   private final Set<String> verifiedDirs = new HashSet<>();
   private final Set<String> written = new HashSet<>();
+  private final Set<String> created = new HashSet<>();
+  private boolean freshRoot;
+  private @Nullable String lastParentKey;
+  private @Nullable String lastParentRel;
+  /** The process umask (from /proc/self/status), or -1 if unknown. */
+  private static final int UMASK = readUmask();
   private final List<DirMeta> dirMetas = new ArrayList<>();
   private final byte[] buffer = new byte[BUFFER];
   private final Memory nativeBuffer = new Memory(BUFFER);
@@ -113,6 +119,9 @@ public final class TarExtractor {
   /** Reads a whole (decompressed) tar stream into the root. */
   public void extract(InputStream tarStream) throws IOException {
     rootFd = DirFds.openRoot(root.toString());
+    try (DirectoryStream<Path> d = Files.newDirectoryStream(root)) {
+      freshRoot = !d.iterator().hasNext();
+    }
     try {
       TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false);
       TarArchiveEntry e;
@@ -177,7 +186,7 @@ public final class TarExtractor {
     int slash = rel.lastIndexOf('/');
     String parent = slash < 0 ? "" : rel.substring(0, slash);
     String base = rel.isEmpty() ? "." : rel.substring(slash + 1);
-    return new At(dirFd(entry, parent), base, abs(rel).toString());
+    return new At(dirFd(entry, parent), base, rel.isEmpty() ? root.toString() : rootStr + "/" + rel);
   }
 
   private void finish() throws IOException {
@@ -218,13 +227,22 @@ public final class TarExtractor {
     }
     String base = comps.get(comps.size() - 1);
     List<String> parentComps = comps.subList(0, comps.size() - 1);
-    String parentRel = resolveDir(name, parentComps);
+    String parentKey = String.join("/", parentComps);
+    String parentRel;
+    if (parentKey.equals(lastParentKey) && lastParentRel != null && verifiedDirs.contains(lastParentRel)) {
+      parentRel = lastParentRel; // same directory as the previous entry, still verified
+    } else {
+      parentRel = resolveDir(name, parentComps);
+      lastParentKey = parentKey;
+      lastParentRel = parentRel;
+    }
     if (base.startsWith(WH)) {
       whiteout(name, parentRel, base);
       return;
     }
     String rel = child(parentRel, base);
-    BasicFileAttributes existing = lstat(abs(rel));
+    // In a directory that started empty, only names created by this unpack can exist: skip the lstat.
+    BasicFileAttributes existing = freshRoot && !created.contains(rel) ? null : lstat(abs(rel));
     if (e.isDirectory()) {
       if (existing != null && !existing.isDirectory()) {
         remove(rel);
@@ -245,6 +263,7 @@ public final class TarExtractor {
       remove(rel);
     }
     At p = at(name, rel);
+    boolean modeSet = false;
     if (e.isSymbolicLink()) {
       if (e.getLinkName().isEmpty()) {
         throw new UnpackException(name, "symlink has an empty target");
@@ -265,18 +284,31 @@ public final class TarExtractor {
     } else if (e.isFIFO()) {
       mknod(p, name, StatLibC.S_IFIFO | 0600, 0);
     } else if (e.isFile()) {
-      write(p, e, content);
+      modeSet = write(p, e, content);
     } else {
       listener.warning(layer, name, "unsupported tar entry type skipped");
       return;
     }
     markWritten(rel);
     owner(p, name, e.getLongUserId(), e.getLongGroupId());
-    if (!e.isSymbolicLink()) {
+    if (!e.isSymbolicLink() && !modeSet) {
       chmod(p, name, e.getMode() & 07777);
     }
     xattrs(p, e);
     times(p, e.getLastModifiedTime());
+  }
+
+  private static int readUmask() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // unknown: every file gets an explicit chmod
+    }
+    return -1;
   }
 
   /** Splits an entry name into components; refuses absolute names and {@code ..}. */
@@ -487,13 +519,15 @@ public final class TarExtractor {
     }
   }
 
-  private void write(At p, TarArchiveEntry e, InputStream in) throws IOException {
+  /** Writes a regular file; returns whether it was created with its final mode already. */
+  private boolean write(At p, TarArchiveEntry e, InputStream in) throws IOException {
     boolean sparse = e.isSparse();
     long size = sparse ? e.getRealSize() : e.getSize();
     int fd;
+    boolean modeSet = createdWithMode(e.getMode() & 07777);
     try {
       fd = FcntlLibC.openat(p.dirFd(), p.name(), Constants.O_WRONLY | Constants.O_CREAT | O_EXCL
-          | Arch.current().oNofollow() | Constants.O_CLOEXEC, 0600);
+          | Arch.current().oNofollow() | Constants.O_CLOEXEC, modeSet ? e.getMode() & 07777 : 0600);
     } catch (LastErrorException x) {
       throw new UnpackException(e.getName(), "open(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
     }
@@ -528,6 +562,7 @@ public final class TarExtractor {
         pwrite(file, e, p, 0, 1, size - 1);
       }
     }
+    return modeSet;
   }
 
   private void pwrite(Fd file, TarArchiveEntry e, At p, int off, int len, long at) throws UnpackException {
@@ -643,7 +678,16 @@ public final class TarExtractor {
     }
   }
 
+  /**
+   * Whether a file created with {@code mode} already has it: no setuid/setgid/sticky bit (which
+   * only chmod sets, after the chown that would clear them) and nothing the umask removes.
+   */
+  private static boolean createdWithMode(int mode) {
+    return UMASK >= 0 && (mode & 07000) == 0 && (mode & ~UMASK) == mode;
+  }
+
   private void markWritten(String rel) {
+    created.add(rel);
     if (whiteouts == Whiteouts.FLATTEN) {
       String r = rel;
       while (!r.isEmpty() && written.add(r)) {
