@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Locks that hold across threads and across JVMs. A JVM may hold only one lock per file region
@@ -21,8 +22,8 @@ public final class StoreLock {
   private final Path file;
   private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
   private int sharedHolders;
-  private FileChannel sharedChannel;
-  private FileLock sharedLock;
+  private @Nullable FileChannel sharedChannel;
+  private @Nullable FileLock sharedLock;
 
   private StoreLock(Path file) {
     this.file = file;
@@ -111,7 +112,7 @@ public final class StoreLock {
     }
   }
 
-  private static void closeQuietly(FileLock l, FileChannel ch) {
+  private static void closeQuietly(@Nullable FileLock l, @Nullable FileChannel ch) {
     try {
       if (l != null) {
         l.release();
