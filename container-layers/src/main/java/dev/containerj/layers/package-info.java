@@ -60,11 +60,16 @@
  * store lock lets gc (exclusive) wait for imports. Layers are keyed by their blob digest (for
  * docker-archive, by diff_id), so the same content compressed differently is stored twice.
  *
+ * <h2>Binary xattrs</h2>
+ * commons-compress decodes PAX values as UTF-8, which corrupts binary xattr values (for instance
+ * {@code security.capability}). The unpacker therefore follows the tar stream itself on the way in
+ * ({@code internal.PaxXattrTap}) and takes the raw bytes of {@code SCHILY.xattr.*} records; if that
+ * ever fails, a value that did not decode cleanly is skipped with a warning rather than written
+ * wrong. libarchive's base64 {@code LIBARCHIVE.xattr} records are decoded directly.
+ *
  * <h2>Known limits</h2>
- * commons-compress decodes PAX values as UTF-8, so a binary xattr value (for instance
- * {@code security.capability}) in a {@code SCHILY.xattr} record is not restored byte for byte;
- * libarchive's base64 {@code LIBARCHIVE.xattr} records are. The xwhiteout format (Linux 6.7) is not
- * written.
+ * The xwhiteout format (Linux 6.7) is not written; whiteouts are 0/0 char devices, which need
+ * Linux 5.8 to be created rootless.
  */
 @NullMarked
 package dev.containerj.layers;

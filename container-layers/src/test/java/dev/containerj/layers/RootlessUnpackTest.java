@@ -66,6 +66,29 @@ class RootlessUnpackTest {
   }
 
   @Test
+  void binaryXattrsFromGnuTarSurviveByteForByte() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src/" + "d".repeat(120) + "/sub"));
+    Path deep = Files.writeString(src.resolve("file-with-a-long-path"), "deep\n");
+    Path shallow = Files.writeString(tmp.resolve("src/f"), "f\n");
+    byte[] binary = {(byte) 0xff, 0, (byte) 0x80, 1, 2};
+    for (Path p : List.of(deep, shallow)) {
+      dev.containerj.layers.internal.XattrLibC.lsetxattr(p.toString(), "user.bin", binary, binary.length, 0);
+    }
+    Path tar = tmp.resolve("l.tar");
+    Tools.run(tmp, "tar", "--xattrs", "--xattrs-include=*", "--format=pax", "-cf", tar.toString(), "-C",
+        tmp.resolve("src").toString(), ".");
+    Path out = Files.createDirectory(tmp.resolve("out"));
+    try (var in = Files.newInputStream(tar)) {
+      LayerUnpacker.builder().rootless(true).build().unpack(in, out, "l");
+    }
+    for (Path p : List.of(out.resolve("f"), out.resolve("d".repeat(120) + "/sub/file-with-a-long-path"))) {
+      byte[] v = new byte[64];
+      long n = dev.containerj.layers.internal.XattrLibC.lgetxattr(p.toString(), "user.bin", v, v.length);
+      assertThat(java.util.Arrays.copyOf(v, (int) n)).as("user.bin of %s", p).isEqualTo(binary);
+    }
+  }
+
+  @Test
   void rootShiftsOwnersThroughTheMapping() throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "shifting owners to other uids needs root (CAP_CHOWN)");
     LayerUnpacker.builder().rootless(false)

@@ -71,6 +71,7 @@ public final class TarExtractor {
   private final Set<String> written = new HashSet<>();
   private final Set<String> created = new HashSet<>();
   private boolean freshRoot;
+  private @Nullable PaxXattrTap tap;
   private @Nullable String lastParentKey;
   private @Nullable String lastParentRel;
   /** The process umask (from /proc/self/status), or -1 if unknown. */
@@ -123,7 +124,8 @@ public final class TarExtractor {
       freshRoot = !d.iterator().hasNext();
     }
     try {
-      TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, 10240, 512, "UTF-8", false);
+      tap = new PaxXattrTap(tarStream);
+      TarArchiveInputStream tar = new TarArchiveInputStream(tap, 10240, 512, "UTF-8", false);
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         if (e.isGlobalPaxHeader()) {
@@ -639,13 +641,23 @@ public final class TarExtractor {
     if (pax.isEmpty()) {
       return;
     }
+    Map<String, byte[]> raw = tap == null ? null : tap.take(e.getName());
     for (Map.Entry<String, String> h : pax.entrySet()) {
       String key = h.getKey();
       String name;
       byte[] value;
       if (key.startsWith("SCHILY.xattr.")) {
         name = key.substring("SCHILY.xattr.".length());
-        value = h.getValue().getBytes(StandardCharsets.UTF_8);
+        byte[] exact = raw == null ? null : raw.get(name);
+        if (exact != null) {
+          value = exact;
+        } else if (h.getValue().indexOf('\uFFFD') >= 0) {
+          listener.warning(layer, e.getName(), "xattr " + name + " has a binary value that could not be"
+              + " read byte for byte; skipped");
+          continue;
+        } else {
+          value = h.getValue().getBytes(StandardCharsets.UTF_8);
+        }
       } else if (key.startsWith("LIBARCHIVE.xattr.")) {
         name = URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
         value = Base64.getDecoder().decode(h.getValue().trim());
