@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
  * {@code user.overlay.*}, to be mounted with {@code userxattr} inside a user namespace; a root
  * store writes {@code trusted.overlay.*}.
  */
+@SuppressWarnings("try") // lock holders are used for their scope only
 public final class LayerStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");

@@ -4,7 +4,6 @@ import dev.containerj.layers.internal.ImageSource;
 import dev.containerj.layers.internal.TarExtractor;
 import dev.containerj.layers.internal.VerifyingInputStream;
 import dev.containerj.linux.internal.LibC;
-import io.airlift.compress.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,7 +139,7 @@ public final class LayerUnpacker {
     }
     if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
         && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
-      return new ZstdInputStream(in);
+      return dev.containerj.layers.internal.Zstd.open(in);
     }
     return in;
   }

@@ -23,7 +23,8 @@
  *
  * <h2>Compression</h2>
  * gzip uses the JDK's zlib ({@code GZIPInputStream}); zstd uses aircompressor's pure-Java decoder
- * ({@code io.airlift:aircompressor}, Apache-2.0, no native code, on Maven Central). zstd-jni was
+ * ({@code io.airlift:aircompressor}, Apache-2.0, no native code, on Maven Central), loaded
+ * reflectively because it has no module name (see module-info). zstd-jni was
  * rejected: it extracts a native library per platform to a temp directory at run time, which fails
  * on noexec /tmp and in the sandboxes this library is meant for, and adds a second native-loading
  * story next to ContainerJ's own helper. The format is detected from the magic bytes, not the media

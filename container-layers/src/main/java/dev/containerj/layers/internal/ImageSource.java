@@ -11,7 +11,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,9 +79,7 @@ public interface ImageSource extends Closeable {
     b.workingDir(c.path("WorkingDir").asText(""));
     b.user(c.path("User").asText(""));
     Map<String, String> labels = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = c.path("Labels").fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : c.path("Labels").properties()) {
       labels.put(e.getKey(), e.getValue().asText());
     }
     b.labels(labels);
