@@ -154,7 +154,20 @@ public final class LayerStore {
         Path diff = Files.createDirectory(tmp.resolve("diff"));
         LayerUnpacker unpacker = LayerUnpacker.builder().rootless(rootless).listener(listener).build();
         try (VerifyingInputStream in = source.openLayer(index)) {
-          unpacker.unpack(in, diff, d.digest());
+          try {
+            unpacker.unpack(in, diff, d.digest());
+          } catch (IOException | RuntimeException e) {
+            // A blob that does not match its digest explains any failure to read it: say so.
+            try {
+              in.verify();
+            } catch (BlobVerificationException mismatch) {
+              mismatch.addSuppressed(e);
+              throw mismatch;
+            } catch (IOException | RuntimeException ignored) {
+              // the original error stands
+            }
+            throw e;
+          }
           in.verify();
         }
         Files.writeString(tmp.resolve("digest"), d.digest() + "\n");
@@ -170,7 +183,8 @@ public final class LayerStore {
           throw e;
         }
         if (e instanceof IOException) {
-          throw new IOException("failed to unpack layer " + d.digest() + ": " + e.getMessage(), e);
+          throw new IOException("failed to unpack layer " + d.digest() + ": "
+              + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
         throw e;
       }

@@ -172,6 +172,15 @@ class HostileLayerTest {
     assertThat(tmp.resolve("a/b/root/store/tmp")).isEmptyDirectory();
     assertThat(store.images()).isEmpty();
 
+    // A corrupt blob that breaks gzip or tar parsing half-way is still reported as a digest mismatch.
+    for (int cut = 20; cut < good.length; cut += 7) {
+      byte[] broken = good.clone();
+      broken[cut] ^= 0x5a;
+      Files.write(blob, broken);
+      assertThatThrownBy(() -> store.importImage(ref)).isInstanceOf(BlobVerificationException.class)
+          .hasMessageContaining("sha256:" + hex);
+    }
+
     Files.write(blob, Arrays.copyOf(good, good.length + 10)); // right prefix, too long
     assertThatThrownBy(() -> store.importImage(ref)).isInstanceOf(BlobVerificationException.class)
         .hasMessageContaining("sha256:" + hex).hasMessageContaining("size");
