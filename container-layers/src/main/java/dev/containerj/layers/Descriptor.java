@@ -1,0 +1,29 @@
+package dev.containerj.layers;
+
+import java.util.Objects;
+
+/**
+ * An OCI content descriptor: what a blob is, its sha256 digest and its size. Every blob ContainerJ
+ * reads is checked against both.
+ *
+ * @param mediaType as {@code application/vnd.oci.image.layer.v1.tar+gzip}
+ * @param digest {@code sha256:} and 64 lower-case hex digits
+ * @param size the size in bytes, or -1 when the format does not record it (docker-archive layers)
+ */
+public record Descriptor(String mediaType, String digest, long size) {
+  public Descriptor {
+    Objects.requireNonNull(mediaType, "mediaType");
+    Objects.requireNonNull(digest, "digest");
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("digest must be sha256:<64 hex digits>: " + digest);
+    }
+    if (size < -1) {
+      throw new IllegalArgumentException("size must be >= -1: " + size);
+    }
+  }
+
+  /** The 64 hex digits of the digest. */
+  public String hex() {
+    return digest.substring("sha256:".length());
+  }
+}

@@ -1,0 +1,413 @@
+package dev.containerj.layers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.containerj.layers.internal.ImageSource;
+import dev.containerj.layers.internal.StoreLock;
+import dev.containerj.layers.internal.Trees;
+import dev.containerj.layers.internal.VerifyingInputStream;
+import dev.containerj.linux.internal.LibC;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A content-addressed store of unpacked layers, with the images that use them and the root
+ * filesystems of containers built from them.
+ *
+ * <p>Each layer blob is unpacked once, under its sha256 digest, into a directory of its own in
+ * overlayfs' whiteout format; a container's root is an overlay of its image's layers plus an upper
+ * and a work directory of its own ({@link #prepareRoot}). A layer is unpacked into a temporary
+ * directory and renamed into place only when complete and verified, so a crash (or a bad blob)
+ * never leaves half a layer. File locks make several JVMs importing at once safe: each layer is
+ * unpacked by exactly one of them, and {@link #gc()} waits for imports in progress.
+ *
+ * <p>Layout: {@code layers/HEX/diff} (a layer), {@code l/SHORT} (short symlinks that keep overlay
+ * option strings under a page), {@code images/ID.json}, {@code containers/ID/{upper,work,merged}},
+ * {@code tmp/}, {@code locks/}, {@code store.lock}.
+ *
+ * <p>A store is rootless or not for its whole life: a rootless store writes overlay xattrs as
+ * {@code user.overlay.*}, to be mounted with {@code userxattr} inside a user namespace; a root
+ * store writes {@code trusted.overlay.*}.
+ */
+@SuppressWarnings("try") // lock holders are used for their scope only
+public final class LayerStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  private static final int SHORT = 16;
+
+  private final Path dir;
+  private final boolean rootless;
+  private final StoreLock lock;
+
+  /** A store in {@code dir} (created if missing), rootless unless the effective uid is 0. */
+  public LayerStore(Path dir) throws IOException {
+    this(dir, LibC.geteuid() != 0);
+  }
+
+  /** A store in {@code dir} (created if missing). */
+  public LayerStore(Path dir, boolean rootless) throws IOException {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.rootless = rootless;
+    for (String sub : List.of("layers", "l", "images", "containers", "tmp", "locks")) {
+      Files.createDirectories(this.dir.resolve(sub));
+    }
+    this.lock = StoreLock.of(this.dir.resolve("store.lock"));
+  }
+
+  /**
+   * The default store: {@code /var/lib/containerj} as root, else {@code $XDG_DATA_HOME/containerj}
+   * ({@code ~/.local/share/containerj} when XDG_DATA_HOME is unset).
+   */
+  public static LayerStore openDefault() throws IOException {
+    return new LayerStore(defaultDirectory());
+  }
+
+  /** Where {@link #openDefault()} keeps its store. */
+  public static Path defaultDirectory() {
+    if (LibC.geteuid() == 0) {
+      return Path.of("/var/lib/containerj");
+    }
+    String xdg = System.getenv("XDG_DATA_HOME");
+    if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
+      return Path.of(xdg, "containerj");
+    }
+    return Path.of(System.getProperty("user.home"), ".local", "share", "containerj");
+  }
+
+  /** The store's directory. */
+  public Path directory() {
+    return dir;
+  }
+
+  /** Whether this store writes {@code user.overlay.*} xattrs for rootless overlays. */
+  public boolean rootless() {
+    return rootless;
+  }
+
+  /** {@link #importImage(ImageReference, Platform, UnpackListener)} for this JVM's platform, without progress. */
+  public Image importImage(ImageReference ref) throws IOException {
+    return importImage(ref, Platform.current(), UnpackListener.NONE);
+  }
+
+  /**
+   * Imports an image: verifies its metadata, unpacks each layer not yet in the store (verifying the
+   * blob's digest and size), and records the image. Importing the same image again unpacks nothing.
+   *
+   * @throws BlobVerificationException naming the blob whose digest or size is wrong
+   * @throws UnpackException naming a hostile or unrepresentable entry
+   */
+  public Image importImage(ImageReference ref, Platform platform, UnpackListener listener)
+      throws IOException {
+    try (StoreLock.Held held = lock.shared(); ImageSource source = ImageSource.open(ref, platform)) {
+      for (int i = 0; i < source.layers().size(); i++) {
+        ensureLayer(source, i, listener);
+      }
+      Image image = new Image(source.id(), ref.toString(), source.layers(), source.config(), Instant.now());
+      writeImage(image);
+      return image;
+    }
+  }
+
+  /** Whether the layer with this digest is unpacked in the store. */
+  public boolean hasLayer(String digest) {
+    return Files.isDirectory(layerPath(hexOf(digest)).resolve("diff"));
+  }
+
+  /** The unpacked directory of a layer (overlayfs format); it must not be modified. */
+  public Path layerDirectory(Descriptor layer) throws NoSuchFileException {
+    Path p = layerPath(layer.hex()).resolve("diff");
+    if (!Files.isDirectory(p)) {
+      throw new NoSuchFileException(p.toString(), null, "layer " + layer.digest() + " is not in the store " + dir);
+    }
+    return p;
+  }
+
+  private void ensureLayer(ImageSource source, int index, UnpackListener listener) throws IOException {
+    Descriptor d = source.layers().get(index);
+    Path fin = layerPath(d.hex());
+    if (Files.isDirectory(fin)) {
+      shortLink(d.hex()); // normally there; missing only if a JVM died right after the rename
+      return;
+    }
+    try (StoreLock.Held l = StoreLock.file(dir.resolve("locks").resolve(d.hex() + ".lock"))) {
+      if (Files.isDirectory(fin)) {
+        return; // another JVM or thread unpacked it while we waited
+      }
+      Path tmp = Files.createTempDirectory(dir.resolve("tmp"), d.hex().substring(0, 12) + "-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      try {
+        Path diff = Files.createDirectory(tmp.resolve("diff"));
+        LayerUnpacker unpacker = LayerUnpacker.builder().rootless(rootless).listener(listener).build();
+        try (VerifyingInputStream in = source.openLayer(index)) {
+          try {
+            unpacker.unpack(in, diff, d.digest());
+          } catch (IOException | RuntimeException e) {
+            // A blob that does not match its digest explains any failure to read it: say so.
+            try {
+              in.verify();
+            } catch (BlobVerificationException mismatch) {
+              mismatch.addSuppressed(e);
+              throw mismatch;
+            } catch (IOException | RuntimeException ignored) {
+              // the original error stands
+            }
+            throw e;
+          }
+          in.verify();
+        }
+        Files.writeString(tmp.resolve("digest"), d.digest() + "\n");
+        dev.containerj.layers.internal.StatLibC.chmod(tmp.toString(), 0755);
+        Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException | Error e) {
+        try {
+          Trees.delete(tmp);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        if (e instanceof UnpackException || e instanceof BlobVerificationException) {
+          throw e;
+        }
+        if (e instanceof IOException) {
+          throw new IOException("failed to unpack layer " + d.digest() + ": "
+              + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        }
+        throw e;
+      }
+      shortLink(d.hex());
+    }
+  }
+
+  private void shortLink(String hex) throws IOException {
+    Path link = dir.resolve("l").resolve(hex.substring(0, SHORT));
+    if (!Files.isSymbolicLink(link)) {
+      Path tmp = dir.resolve("l").resolve(hex.substring(0, SHORT) + ".tmp-" + ProcessHandle.current().pid()
+          + "-" + Thread.currentThread().getId() + "-" + System.nanoTime());
+      Files.createSymbolicLink(tmp, layerPath(hex).resolve("diff"));
+      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The short path overlay mounts use for a layer: {@code DIR/l/FIRST16HEX}. */
+  Path shortPath(Descriptor d) {
+    return dir.resolve("l").resolve(d.hex().substring(0, SHORT));
+  }
+
+  private Path layerPath(String hex) {
+    return dir.resolve("layers").resolve(hex);
+  }
+
+  private static String hexOf(String digest) {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("digest must be sha256:<64 hex digits>: " + digest);
+    }
+    return digest.substring(7);
+  }
+
+  private void writeImage(Image image) throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", image.id());
+    n.put("reference", image.reference());
+    n.put("imported", image.imported().toString());
+    ArrayNode layers = n.putArray("layers");
+    for (Descriptor d : image.layers()) {
+      layers.addObject().put("mediaType", d.mediaType()).put("digest", d.digest()).put("size", d.size());
+    }
+    ObjectNode c = n.putObject("config");
+    ImageConfig cfg = image.config();
+    cfg.entrypoint().forEach(c.putArray("Entrypoint")::add);
+    cfg.cmd().forEach(c.putArray("Cmd")::add);
+    cfg.env().forEach(c.putArray("Env")::add);
+    c.put("WorkingDir", cfg.workingDir());
+    c.put("User", cfg.user());
+    ObjectNode labels = c.putObject("Labels");
+    cfg.labels().forEach(labels::put);
+    Path target = dir.resolve("images").resolve(hexOf(image.id()) + ".json");
+    Path tmp = Files.createTempFile(dir.resolve("tmp"), "image-", ".json");
+    JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), n);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static Image readImage(Path file) throws IOException {
+    JsonNode n = JSON.readTree(file.toFile());
+    List<Descriptor> layers = new ArrayList<>();
+    for (JsonNode l : n.path("layers")) {
+      layers.add(new Descriptor(l.path("mediaType").asText(""), l.path("digest").asText(), l.path("size").asLong(-1)));
+    }
+    ObjectNode wrapper = JSON.createObjectNode();
+    wrapper.set("config", n.path("config"));
+    return new Image(n.path("id").asText(), n.path("reference").asText(), layers,
+        parseConfig(wrapper), Instant.parse(n.path("imported").asText()));
+  }
+
+  private static ImageConfig parseConfig(JsonNode wrapper) {
+    return ImageSource.parseConfig(wrapper);
+  }
+
+  /** The imported images, in no particular order. */
+  public List<Image> images() throws IOException {
+    List<Image> out = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("images"), "*.json")) {
+      for (Path p : s) {
+        out.add(readImage(p));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Finds an image by id ({@code sha256:...}, or a unique prefix of its hex) or by the reference
+   * it was imported from.
+   */
+  public Optional<Image> image(String idOrReference) throws IOException {
+    Image found = null;
+    for (Image i : images()) {
+      String hex = i.id().substring(7);
+      if (i.id().equals(idOrReference) || i.reference().equals(idOrReference)
+          || (idOrReference.length() >= 6 && hex.startsWith(idOrReference))) {
+        if (found != null && !found.id().equals(i.id())) {
+          throw new IllegalArgumentException("image name is ambiguous: " + idOrReference
+              + " matches " + found.id() + " and " + i.id());
+        }
+        found = i;
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
+  /** Forgets an image; its layers stay until {@link #gc()}. Returns whether it was there. */
+  public boolean removeImage(String id) throws IOException {
+    try (StoreLock.Held held = lock.exclusive()) {
+      return Files.deleteIfExists(dir.resolve("images").resolve(hexOf(id) + ".json"));
+    }
+  }
+
+  /**
+   * Deletes every layer that no image and no prepared root uses, and temporary directories left
+   * by crashed imports. Waits for imports in progress. Returns the digests of the deleted layers.
+   */
+  public List<String> gc() throws IOException {
+    try (StoreLock.Held held = lock.exclusive()) {
+      Set<String> used = new HashSet<>();
+      for (Image i : images()) {
+        i.layers().forEach(d -> used.add(d.hex()));
+      }
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("containers"))) {
+        for (Path c : s) {
+          Path refs = c.resolve("layers.json");
+          if (Files.isRegularFile(refs)) {
+            for (JsonNode d : JSON.readTree(refs.toFile())) {
+              used.add(hexOf(d.asText()));
+            }
+          }
+        }
+      }
+      List<String> removed = new ArrayList<>();
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("layers"))) {
+        for (Path l : s) {
+          String hex = l.getFileName().toString();
+          if (!used.contains(hex)) {
+            Files.deleteIfExists(dir.resolve("l").resolve(hex.substring(0, Math.min(SHORT, hex.length()))));
+            Trees.delete(l);
+            Files.deleteIfExists(dir.resolve("locks").resolve(hex + ".lock"));
+            removed.add("sha256:" + hex);
+          }
+        }
+      }
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("tmp"))) {
+        for (Path t : s) {
+          Trees.delete(t);
+        }
+      }
+      return removed;
+    }
+  }
+
+  /**
+   * Prepares the root filesystem of a container: an overlay of the image's layers (uppermost
+   * first) with an upper, a work and a mount point directory of its own under
+   * {@code containers/ID}. Nothing is mounted yet: {@link PreparedRoot#mount()} mounts it in this
+   * mount namespace, or a launcher sends {@link PreparedRoot#overlay()}'s mount(2) parameters to its
+   * helper to mount it inside the container's namespaces (required rootless).
+   *
+   * @param containerId letters, digits, {@code _ . -}; unique in this store
+   * @param rootless mount with {@code userxattr} (inside a user namespace)
+   * @throws java.nio.file.FileAlreadyExistsException if the id is in use
+   */
+  public PreparedRoot prepareRoot(Image image, String containerId, boolean rootless) throws IOException {
+    Objects.requireNonNull(image, "image");
+    if (!ID.matcher(containerId).matches()) {
+      throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
+    }
+    if (rootless != this.rootless) {
+      throw new IllegalArgumentException("rootless must be " + this.rootless + " for this store (its"
+          + " layers carry " + (this.rootless ? "user" : "trusted") + ".overlay.* xattrs, which an overlay"
+          + (rootless ? " with" : " without") + " userxattr does not read): " + dir);
+    }
+    try (StoreLock.Held held = lock.shared()) {
+      List<Path> lowers = new ArrayList<>();
+      for (Descriptor d : image.layers()) {
+        layerDirectory(d);
+        lowers.add(0, shortPath(d));
+      }
+      Path cdir = dir.resolve("containers").resolve(containerId);
+      Files.createDirectory(cdir);
+      try {
+        Path upper = Files.createDirectory(cdir.resolve("upper"));
+        Path work = Files.createDirectory(cdir.resolve("work"));
+        Path merged = Files.createDirectory(cdir.resolve("merged"));
+        ArrayNode refs = JSON.createArrayNode();
+        image.layers().forEach(d -> refs.add(d.digest()));
+        JSON.writeValue(cdir.resolve("layers.json").toFile(), refs);
+        Mount overlay;
+        if (lowers.isEmpty()) {
+          // An image without layers: overlay needs a lower directory, an empty one will do.
+          lowers.add(Files.createDirectory(cdir.resolve("empty")));
+        }
+        overlay = Mount.overlay(merged).lowerDirs(lowers).upper(upper, work).userXattr(rootless).build();
+        return new PreparedRoot(containerId, cdir, merged, upper, work, overlay);
+      } catch (IOException | RuntimeException e) {
+        Trees.delete(cdir);
+        throw e;
+      }
+    }
+  }
+
+  /** The ids of containers whose roots are prepared (kept or not yet closed). */
+  public List<String> preparedRoots() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("containers"))) {
+      s.forEach(p -> out.add(p.getFileName().toString()));
+    }
+    return out;
+  }
+
+  /** Removes a prepared root left behind (kept, or by a crashed JVM); unmounts it first. */
+  public void removeRoot(String containerId) throws IOException {
+    if (!ID.matcher(containerId).matches()) {
+      throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
+    }
+    Path cdir = dir.resolve("containers").resolve(containerId);
+    Mount.unmountQuietly(cdir.resolve("merged"));
+    Trees.delete(cdir);
+  }
+
+  @Override
+  public String toString() {
+    return "LayerStore(" + dir + (rootless ? ", rootless)" : ")");
+  }
+}

@@ -1,0 +1,193 @@
+package dev.containerj.layers;
+
+import dev.containerj.layers.internal.ImageSource;
+import dev.containerj.layers.internal.TarExtractor;
+import dev.containerj.layers.internal.VerifyingInputStream;
+import dev.containerj.linux.internal.LibC;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Unpacks a layer tar (uncompressed, gzip or zstd; detected from the first bytes) into a directory,
+ * refusing every entry that would write outside it (see {@link UnpackException}).
+ *
+ * <p>Two whiteout modes: {@link WhiteoutMode#OVERLAY} writes overlayfs' own format into a directory
+ * of its own per layer (a whiteout becomes a 0/0 char device, an opaque directory gets
+ * {@code trusted.overlay.opaque=y}, or {@code user.overlay.opaque=y} when rootless, to be mounted
+ * with {@code userxattr}); {@link WhiteoutMode#FLATTEN} applies the layers one after another to one
+ * directory, deleting what they white out.
+ *
+ * <p>Rootless ({@link Builder#rootless(boolean)}, the default for a non-root caller): owners are
+ * shifted through the {@link IdMapping} where the kernel allows it, else the files stay the
+ * caller's; device nodes are skipped with a warning (or refused, with
+ * {@link Builder#failOnDevices(boolean)}); xattrs outside {@code user.*} are skipped.
+ *
+ * <p>An unpacker is an immutable configuration; each {@link #unpack} call is independent.
+ */
+public final class LayerUnpacker {
+  /** How whiteout entries ({@code .wh.NAME}, {@code .wh..wh..opq}) are applied. */
+  public enum WhiteoutMode { OVERLAY, FLATTEN }
+
+  private final WhiteoutMode whiteoutMode;
+  private final boolean rootless;
+  private final IdMapping idMapping;
+  private final boolean failOnDevices;
+  private final UnpackListener listener;
+
+  private LayerUnpacker(Builder b) {
+    this.whiteoutMode = b.whiteoutMode;
+    this.rootless = b.rootless;
+    this.idMapping = b.idMapping != null ? b.idMapping
+        : rootless ? IdMapping.single(LibC.geteuid()) : IdMapping.identity();
+    this.failOnDevices = b.failOnDevices;
+    this.listener = b.listener;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.whiteoutMode = whiteoutMode;
+    b.rootless = rootless;
+    b.idMapping = idMapping;
+    b.failOnDevices = failOnDevices;
+    b.listener = listener;
+    return b;
+  }
+
+  public WhiteoutMode whiteoutMode() {
+    return whiteoutMode;
+  }
+
+  public boolean rootless() {
+    return rootless;
+  }
+
+  public IdMapping idMapping() {
+    return idMapping;
+  }
+
+  public boolean failOnDevices() {
+    return failOnDevices;
+  }
+
+  public UnpackListener listener() {
+    return listener;
+  }
+
+  /** The xattr prefix of overlayfs' own attributes for this mode: {@code trusted.overlay.} or {@code user.overlay.}. */
+  public String overlayXattrPrefix() {
+    return rootless ? "user.overlay." : "trusted.overlay.";
+  }
+
+  /**
+   * Unpacks one layer from {@code layer} (compressed or not) into {@code root}, an existing
+   * directory. On failure the directory may hold part of the layer (the {@link LayerStore} unpacks
+   * into a temporary directory and discards it); nothing outside it has been written.
+   *
+   * @param name the layer's name in progress reports and errors (its digest)
+   * @return the number of entries unpacked
+   */
+  public long unpack(InputStream layer, Path root, String name) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new NotDirectoryException(root.toString());
+    }
+    TarExtractor x = new TarExtractor(root, whiteoutMode == WhiteoutMode.OVERLAY
+        ? TarExtractor.Whiteouts.OVERLAY : TarExtractor.Whiteouts.FLATTEN, !rootless,
+        overlayXattrPrefix(), idMapping, failOnDevices, listener, name);
+    x.extract(decompress(layer));
+    return x.entries();
+  }
+
+  /**
+   * Unpacks every layer of an image, lowest first, into {@code root} (usually with
+   * {@link WhiteoutMode#FLATTEN}, giving the image's complete tree in one directory), verifying each
+   * blob's digest and size. Returns the image's container defaults.
+   */
+  public ImageConfig unpackImage(ImageReference ref, Platform platform, Path root) throws IOException {
+    try (ImageSource source = ImageSource.open(ref, platform)) {
+      for (int i = 0; i < source.layers().size(); i++) {
+        try (VerifyingInputStream in = source.openLayer(i)) {
+          unpack(in, root, source.layers().get(i).digest());
+          in.verify();
+        }
+      }
+      return source.config();
+    }
+  }
+
+  /**
+   * Wraps a layer stream so that it reads as a plain tar: gzip (1f 8b) and zstd (28 b5 2f fd) are
+   * recognised from their magic bytes, whatever the media type claims.
+   */
+  public static InputStream decompress(InputStream raw) throws IOException {
+    BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+    in.mark(4);
+    byte[] magic = in.readNBytes(4);
+    in.reset();
+    if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+      return new GZIPInputStream(in, 1 << 16);
+    }
+    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+        && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+      return dev.containerj.layers.internal.Zstd.open(in);
+    }
+    return in;
+  }
+
+  /** Builds a {@link LayerUnpacker}. */
+  public static final class Builder {
+    private WhiteoutMode whiteoutMode = WhiteoutMode.OVERLAY;
+    private boolean rootless = LibC.geteuid() != 0;
+    private @Nullable IdMapping idMapping;
+    private boolean failOnDevices;
+    private UnpackListener listener = UnpackListener.NONE;
+
+    private Builder() {}
+
+    /** Default {@link WhiteoutMode#OVERLAY}. */
+    public Builder whiteoutMode(WhiteoutMode whiteoutMode) {
+      this.whiteoutMode = Objects.requireNonNull(whiteoutMode, "whiteoutMode");
+      return this;
+    }
+
+    /** Default: true unless the effective uid is 0. */
+    public Builder rootless(boolean rootless) {
+      this.rootless = rootless;
+      return this;
+    }
+
+    /**
+     * How image owners map to host owners. Default: identity as root, container root to the caller
+     * when rootless.
+     */
+    public Builder idMapping(IdMapping idMapping) {
+      this.idMapping = Objects.requireNonNull(idMapping, "idMapping");
+      return this;
+    }
+
+    /** Refuse device nodes rootless instead of skipping them with a warning. Default false. */
+    public Builder failOnDevices(boolean failOnDevices) {
+      this.failOnDevices = failOnDevices;
+      return this;
+    }
+
+    public Builder listener(UnpackListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    public LayerUnpacker build() {
+      return new LayerUnpacker(this);
+    }
+  }
+}

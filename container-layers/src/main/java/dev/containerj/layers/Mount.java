@@ -1,0 +1,480 @@
+package dev.containerj.layers;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import dev.containerj.layers.internal.NewMountApi;
+import dev.containerj.layers.internal.UnistdLibC;
+import dev.containerj.linux.SyscallException;
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.linux.internal.LibC;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One filesystem mount, described as plain data: the mount(2) calls that perform it, in order.
+ *
+ * <p>A {@code Mount} does nothing until {@link #mount()} performs it in the caller's mount namespace
+ * (which needs CAP_SYS_ADMIN there). A container launcher instead sends {@link #calls()} (each one the
+ * raw {@code source, target, fstype, flags, data} of mount(2)) to a native helper that performs them
+ * inside the container's own user and mount namespaces; this is how a rootless overlay is mounted.
+ *
+ * <p>Build one with {@link #bind}, {@link #tmpfs}, {@link #proc}, {@link #sysfs} or {@link #overlay}.
+ * A mount is undone with {@link MountPoint#close()} or {@link #unmount(Path)} (lazy detach,
+ * umount2(2) {@code MNT_DETACH}).
+ *
+ * <p>overlayfs and long option strings: mount(2) copies at most one page of {@code data}. An overlay
+ * whose options are longer ({@link #fitsInOnePage()} is false) is mounted by {@link #mount()} through
+ * the new mount API (fsopen(2)/fsconfig(2) with one {@code lowerdir+} per layer, Linux 6.8); a helper
+ * doing the same uses {@link #lowerDirs()}, {@link #upperDir()}, {@link #workDir()} and
+ * {@link #overlayFlags()}. The layer store keeps option strings short with short symlinks to the layers.
+ */
+public final class Mount {
+  /** The kind of filesystem mounted. */
+  public enum Type { BIND, TMPFS, PROC, SYSFS, OVERLAY }
+
+  /** Mount propagation (mount_namespaces(7)); applied recursively when the bind is recursive. */
+  public enum Propagation {
+    PRIVATE(1L << 18), SLAVE(1L << 19), SHARED(1L << 20), UNBINDABLE(1L << 17);
+
+    final long flag;
+
+    Propagation(long flag) {
+      this.flag = flag;
+    }
+  }
+
+  /**
+   * One raw mount(2) call.
+   *
+   * @param source the source argument (a path, or a name such as {@code "tmpfs"}); empty when unused
+   * @param target the mount point
+   * @param fstype the filesystem type; empty for bind, remount and propagation calls
+   * @param flags the {@code MS_*} flags
+   * @param data the filesystem options, or null
+   */
+  public record Call(String source, String target, String fstype, long flags, @Nullable String data) {
+    public Call {
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(target, "target");
+      Objects.requireNonNull(fstype, "fstype");
+    }
+  }
+
+  // mount(2) flags (include/uapi/linux/mount.h)
+  public static final long MS_RDONLY = 1;
+  public static final long MS_NOSUID = 2;
+  public static final long MS_NODEV = 4;
+  public static final long MS_NOEXEC = 8;
+  public static final long MS_REMOUNT = 32;
+  public static final long MS_BIND = 4096;
+  public static final long MS_REC = 16384;
+
+  private final Type type;
+  private final List<Call> calls;
+  private final List<Path> lowerDirs;
+  private final @Nullable Path upperDir;
+  private final @Nullable Path workDir;
+  private final List<String> overlayFlags;
+
+  private Mount(Type type, List<Call> calls, List<Path> lowerDirs, @Nullable Path upperDir,
+      @Nullable Path workDir, List<String> overlayFlags) {
+    this.type = type;
+    this.calls = List.copyOf(calls);
+    this.lowerDirs = List.copyOf(lowerDirs);
+    this.upperDir = upperDir;
+    this.workDir = workDir;
+    this.overlayFlags = List.copyOf(overlayFlags);
+  }
+
+  /** A bind mount of {@code source} onto {@code target} (both must exist). */
+  public static BindBuilder bind(Path source, Path target) {
+    return new BindBuilder(source, target);
+  }
+
+  /** A tmpfs at {@code target}. */
+  public static TmpfsBuilder tmpfs(Path target) {
+    return new TmpfsBuilder(target);
+  }
+
+  /**
+   * A procfs at {@code target}, nosuid, nodev, noexec. A fresh procfs shows the pids of the caller's
+   * pid namespace, and needs a fully visible /proc somewhere in the mount namespace.
+   */
+  public static Mount proc(Path target) {
+    return new Mount(Type.PROC, List.of(new Call("proc", target.toString(), "proc",
+        MS_NOSUID | MS_NODEV | MS_NOEXEC, null)), List.of(), null, null, List.of());
+  }
+
+  /**
+   * A read-only sysfs at {@code target}, nosuid, nodev, noexec. In a user namespace the kernel
+   * allows it only together with a network namespace owned by that user namespace.
+   */
+  public static Mount sysfs(Path target) {
+    return new Mount(Type.SYSFS, List.of(new Call("sysfs", target.toString(), "sysfs",
+        MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null)), List.of(), null, null, List.of());
+  }
+
+  /** An overlayfs at {@code target}. */
+  public static OverlayBuilder overlay(Path target) {
+    return new OverlayBuilder(target);
+  }
+
+  /** The kind of mount. */
+  public Type type() {
+    return type;
+  }
+
+  /** The mount(2) calls, in the order they must be made. */
+  public List<Call> calls() {
+    return calls;
+  }
+
+  /** The first call's source. */
+  public String source() {
+    return calls.get(0).source();
+  }
+
+  /** The mount point. */
+  public Path target() {
+    return Path.of(calls.get(0).target());
+  }
+
+  /** The first call's filesystem type ({@code ""} for a bind mount). */
+  public String fstype() {
+    return calls.get(0).fstype();
+  }
+
+  /** The first call's {@code MS_*} flags. */
+  public long flags() {
+    return calls.get(0).flags();
+  }
+
+  /** The first call's option string, or null. */
+  public @Nullable String data() {
+    return calls.get(0).data();
+  }
+
+  /** For an overlay: the lower layers, uppermost first; empty otherwise. */
+  public List<Path> lowerDirs() {
+    return lowerDirs;
+  }
+
+  /** For a writable overlay: the upper directory; null otherwise. */
+  public @Nullable Path upperDir() {
+    return upperDir;
+  }
+
+  /** For a writable overlay: the work directory; null otherwise. */
+  public @Nullable Path workDir() {
+    return workDir;
+  }
+
+  /** For an overlay: the flag options ({@code userxattr}, {@code volatile}); empty otherwise. */
+  public List<String> overlayFlags() {
+    return overlayFlags;
+  }
+
+  /** Whether every call's option string fits in the one page that mount(2) copies. */
+  public boolean fitsInOnePage() {
+    long page = pageSize();
+    for (Call c : calls) {
+      if (c.data() != null && c.data().getBytes(StandardCharsets.UTF_8).length >= page) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Performs the mount in the caller's mount namespace. An overlay whose options do not fit in one
+   * page goes through the new mount API. The returned {@link MountPoint} detaches it when closed.
+   *
+   * @throws SyscallException naming source, target, type and errno when the kernel refuses
+   */
+  public MountPoint mount() throws IOException {
+    if (type == Type.OVERLAY && !fitsInOnePage()) {
+      mountOverlayWithNewApi();
+      return new MountPoint(target());
+    }
+    boolean mounted = false;
+    try {
+      for (Call c : calls) {
+        perform(c);
+        mounted = true;
+      }
+    } catch (IOException e) {
+      if (mounted) {
+        unmountQuietly(target());
+      }
+      throw e;
+    }
+    return new MountPoint(target());
+  }
+
+  private void mountOverlayWithNewApi() throws IOException {
+    if (!NewMountApi.available()) {
+      throw new SyscallException("mount", describe(calls.get(0)), Constants.EINVAL,
+          "the overlay options are longer than one page and this kernel lacks fsopen(2)"
+              + " (Linux 5.2); use shorter lower directory paths");
+    }
+    List<Map.Entry<String, String>> strings = new ArrayList<>();
+    for (Path p : lowerDirs) {
+      strings.add(Map.entry("lowerdir+", p.toString()));
+    }
+    if (upperDir != null && workDir != null) {
+      strings.add(Map.entry("upperdir", upperDir.toString()));
+      strings.add(Map.entry("workdir", workDir.toString()));
+    }
+    long f = flags();
+    int attrs = ((f & MS_RDONLY) != 0 ? NewMountApi.MOUNT_ATTR_RDONLY : 0)
+        | ((f & MS_NOSUID) != 0 ? NewMountApi.MOUNT_ATTR_NOSUID : 0)
+        | ((f & MS_NODEV) != 0 ? NewMountApi.MOUNT_ATTR_NODEV : 0)
+        | ((f & MS_NOEXEC) != 0 ? NewMountApi.MOUNT_ATTR_NOEXEC : 0);
+    NewMountApi.mount("overlay", "overlay", strings, overlayFlags, attrs, target().toString(),
+        describe(calls.get(0)));
+  }
+
+  static void perform(Call c) throws IOException {
+    Memory data = null;
+    if (c.data() != null) {
+      byte[] b = c.data().getBytes(StandardCharsets.UTF_8);
+      data = new Memory(b.length + 1L);
+      data.write(0, b, 0, b.length);
+      data.setByte(b.length, (byte) 0);
+    }
+    try {
+      LibC.mount(c.source(), c.target(), c.fstype(), c.flags(), data == null ? Pointer.NULL : data);
+    } catch (LastErrorException e) {
+      throw new SyscallException("mount", describe(c), e.getErrorCode());
+    }
+  }
+
+  /** {@code "overlay -> /x (type overlay, flags 0x0)"}: what a failed mount names. */
+  static String describe(Call c) {
+    return (c.source().isEmpty() ? "none" : c.source()) + " -> " + c.target() + " (type "
+        + (c.fstype().isEmpty() ? "none" : c.fstype()) + ", flags 0x" + Long.toHexString(c.flags())
+        + ")";
+  }
+
+  /**
+   * Detaches the mount at {@code target} (umount2(2) {@code MNT_DETACH}): it disappears from the
+   * namespace now and is freed once no longer busy.
+   */
+  public static void unmount(Path target) throws IOException {
+    try {
+      LibC.umount2(target.toString(), Constants.MNT_DETACH);
+    } catch (LastErrorException e) {
+      throw new SyscallException("umount2", target.toString(), e.getErrorCode());
+    }
+  }
+
+  static void unmountQuietly(Path target) {
+    try {
+      LibC.umount2(target.toString(), Constants.MNT_DETACH);
+    } catch (LastErrorException ignored) {
+      // EINVAL: not a mount point (any more); nothing to undo.
+    }
+  }
+
+  static long pageSize() {
+    long p = UnistdLibC.sysconf(UnistdLibC._SC_PAGESIZE);
+    return p > 0 ? p : 4096;
+  }
+
+  @Override
+  public String toString() {
+    return "Mount" + calls;
+  }
+
+  /** Builds a bind mount. */
+  public static final class BindBuilder {
+    private final Path source;
+    private final Path target;
+    private boolean recursive = true;
+    private boolean readOnly;
+    private @Nullable Propagation propagation;
+
+    BindBuilder(Path source, Path target) {
+      this.source = Objects.requireNonNull(source, "source");
+      this.target = Objects.requireNonNull(target, "target");
+    }
+
+    /** Whether mounts below {@code source} come along ({@code MS_REC}); default true. */
+    public BindBuilder recursive(boolean recursive) {
+      this.recursive = recursive;
+      return this;
+    }
+
+    /**
+     * Remounts the bind read-only (a second call, as the kernel ignores {@code MS_RDONLY} on the
+     * bind itself). Only the top mount becomes read-only; in a user namespace the launcher must add
+     * the flags the kernel locked (statvfs(3)) or the remount fails with EPERM.
+     */
+    public BindBuilder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /** Sets the propagation type of the new mount (a third call); default: inherited. */
+    public BindBuilder propagation(@Nullable Propagation propagation) {
+      this.propagation = propagation;
+      return this;
+    }
+
+    public Mount build() {
+      String t = target.toString();
+      List<Call> calls = new ArrayList<>();
+      calls.add(new Call(source.toString(), t, "", MS_BIND | (recursive ? MS_REC : 0), null));
+      if (readOnly) {
+        calls.add(new Call("", t, "", MS_REMOUNT | MS_BIND | MS_RDONLY, null));
+      }
+      if (propagation != null) {
+        calls.add(new Call("", t, "", propagation.flag | (recursive ? MS_REC : 0), null));
+      }
+      return new Mount(Type.BIND, calls, List.of(), null, null, List.of());
+    }
+  }
+
+  /** Builds a tmpfs mount. */
+  public static final class TmpfsBuilder {
+    private final Path target;
+    private long sizeBytes;
+    private int mode = 01777;
+    private long flags = MS_NOSUID | MS_NODEV;
+
+    TmpfsBuilder(Path target) {
+      this.target = Objects.requireNonNull(target, "target");
+    }
+
+    /** The size limit in bytes; 0 (the default) means the kernel's default, half of RAM. */
+    public TmpfsBuilder sizeBytes(long sizeBytes) {
+      if (sizeBytes < 0) {
+        throw new IllegalArgumentException("sizeBytes must be >= 0: " + sizeBytes);
+      }
+      this.sizeBytes = sizeBytes;
+      return this;
+    }
+
+    /** The mode of the root directory, as {@code 01777} (the default). */
+    public TmpfsBuilder mode(int mode) {
+      if (mode < 0 || mode > 07777) {
+        throw new IllegalArgumentException("mode must be within 0..07777: 0" + Integer.toOctalString(mode));
+      }
+      this.mode = mode;
+      return this;
+    }
+
+    /** The {@code MS_*} flags; default {@code MS_NOSUID | MS_NODEV}. */
+    public TmpfsBuilder flags(long flags) {
+      this.flags = flags;
+      return this;
+    }
+
+    public Mount build() {
+      String data = "mode=0" + Integer.toOctalString(mode) + (sizeBytes > 0 ? ",size=" + sizeBytes : "");
+      return new Mount(Type.TMPFS, List.of(new Call("tmpfs", target.toString(), "tmpfs", flags, data)),
+          List.of(), null, null, List.of());
+    }
+  }
+
+  /** Builds an overlayfs mount. */
+  public static final class OverlayBuilder {
+    private final Path target;
+    private final List<Path> lowerDirs = new ArrayList<>();
+    private @Nullable Path upperDir;
+    private @Nullable Path workDir;
+    private boolean userXattr;
+    private boolean volatileUpper;
+    private long flags;
+
+    OverlayBuilder(Path target) {
+      this.target = Objects.requireNonNull(target, "target");
+    }
+
+    /** The lower layers, uppermost first (the order of overlayfs' {@code lowerdir}); replaces any set before. */
+    public OverlayBuilder lowerDirs(List<Path> uppermostFirst) {
+      lowerDirs.clear();
+      lowerDirs.addAll(uppermostFirst);
+      return this;
+    }
+
+    /**
+     * The writable upper directory and overlayfs' work directory (empty, on the same filesystem as
+     * {@code upper}); without them the overlay is read-only.
+     */
+    public OverlayBuilder upper(Path upperDir, Path workDir) {
+      this.upperDir = Objects.requireNonNull(upperDir, "upperDir");
+      this.workDir = Objects.requireNonNull(workDir, "workDir");
+      return this;
+    }
+
+    /**
+     * Reads and writes overlay's own xattrs as {@code user.overlay.*} rather than
+     * {@code trusted.overlay.*}; required for a mount inside a user namespace (Linux 5.11).
+     */
+    public OverlayBuilder userXattr(boolean userXattr) {
+      this.userXattr = userXattr;
+      return this;
+    }
+
+    /**
+     * Skips all syncs of the upper layer (Linux 5.10): faster, and after a crash the upper directory
+     * must be discarded, which suits a container's throw-away layer.
+     */
+    public OverlayBuilder volatileUpper(boolean volatileUpper) {
+      this.volatileUpper = volatileUpper;
+      return this;
+    }
+
+    /** The {@code MS_*} flags of the mount; default none. */
+    public OverlayBuilder flags(long flags) {
+      this.flags = flags;
+      return this;
+    }
+
+    public Mount build() {
+      if (lowerDirs.isEmpty()) {
+        throw new IllegalArgumentException("lowerDirs must not be empty: []");
+      }
+      if (volatileUpper && upperDir == null) {
+        throw new IllegalArgumentException("volatileUpper needs an upper directory: upperDir is null");
+      }
+      StringBuilder data = new StringBuilder("lowerdir=");
+      for (int i = 0; i < lowerDirs.size(); i++) {
+        data.append(i == 0 ? "" : ":").append(escape(lowerDirs.get(i), "lowerDirs[" + i + "]"));
+      }
+      if (upperDir != null && workDir != null) {
+        data.append(",upperdir=").append(escape(upperDir, "upperDir"));
+        data.append(",workdir=").append(escape(workDir, "workDir"));
+      }
+      List<String> flagOptions = new ArrayList<>();
+      if (userXattr) {
+        flagOptions.add("userxattr");
+      }
+      if (volatileUpper) {
+        flagOptions.add("volatile");
+      }
+      for (String f : flagOptions) {
+        data.append(',').append(f);
+      }
+      Call call = new Call("overlay", target.toString(), "overlay", flags, data.toString());
+      return new Mount(Type.OVERLAY, List.of(call), lowerDirs, upperDir, workDir, flagOptions);
+    }
+
+    /** overlayfs splits options at ',' and lower layers at ':'; a ':' may be escaped, a ',' not. */
+    private static String escape(Path p, String field) {
+      String s = p.toString();
+      if (s.indexOf(',') >= 0) {
+        throw new IllegalArgumentException(field + " must not contain ',': " + s);
+      }
+      return s.replace("\\", "\\\\").replace(":", "\\:");
+    }
+  }
+}

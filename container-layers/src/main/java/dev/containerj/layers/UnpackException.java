@@ -1,0 +1,34 @@
+package dev.containerj.layers;
+
+import java.io.IOException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A layer entry was refused (it would write outside the layer root, or cannot be represented);
+ * the message names the entry and the rule. Nothing outside the root has been touched.
+ */
+public final class UnpackException extends IOException {
+  private static final long serialVersionUID = 1L;
+  private final String entry;
+  private final String reason;
+
+  public UnpackException(String entry, String message) {
+    this(entry, message, null);
+  }
+
+  public UnpackException(String entry, String message, @Nullable Throwable cause) {
+    super("layer entry '" + entry + "' rejected: " + message, cause);
+    this.entry = entry;
+    this.reason = message;
+  }
+
+  /** Why it was refused, without the entry name. */
+  public String reason() {
+    return reason;
+  }
+
+  /** The entry's name as written in the tar. */
+  public String entry() {
+    return entry;
+  }
+}

@@ -1,0 +1,78 @@
+package dev.containerj.layers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Mount descriptions as data (no kernel): what a launcher's helper receives. */
+class MountSpecTest {
+  @Test
+  void bindCallsInOrder() {
+    Mount m = Mount.bind(Path.of("/src"), Path.of("/dst")).readOnly(true)
+        .propagation(Mount.Propagation.SLAVE).build();
+    assertThat(m.calls()).containsExactly(
+        new Mount.Call("/src", "/dst", "", Mount.MS_BIND | Mount.MS_REC, null),
+        new Mount.Call("", "/dst", "", Mount.MS_REMOUNT | Mount.MS_BIND | Mount.MS_RDONLY, null),
+        new Mount.Call("", "/dst", "", (1L << 19) | Mount.MS_REC, null));
+    assertThat(Mount.bind(Path.of("/a"), Path.of("/b")).recursive(false).build().flags()).isEqualTo(Mount.MS_BIND);
+  }
+
+  @Test
+  void overlayOptionString() {
+    Mount m = Mount.overlay(Path.of("/m")).lowerDirs(List.of(Path.of("/top"), Path.of("/with:colon")))
+        .upper(Path.of("/u"), Path.of("/w")).userXattr(true).volatileUpper(true).build();
+    assertThat(m.source()).isEqualTo("overlay");
+    assertThat(m.data()).isEqualTo("lowerdir=/top:/with\\:colon,upperdir=/u,workdir=/w,userxattr,volatile");
+    assertThat(m.overlayFlags()).containsExactly("userxattr", "volatile");
+    assertThat(m.fitsInOnePage()).isTrue();
+  }
+
+  @Test
+  void validation() {
+    assertThatThrownBy(() -> Mount.overlay(Path.of("/m")).build())
+        .hasMessage("lowerDirs must not be empty: []");
+    assertThatThrownBy(() -> Mount.overlay(Path.of("/m")).lowerDirs(List.of(Path.of("/a,b"))).build())
+        .hasMessage("lowerDirs[0] must not contain ',': /a,b");
+    assertThatThrownBy(() -> Mount.tmpfs(Path.of("/t")).sizeBytes(-1)).hasMessage("sizeBytes must be >= 0: -1");
+    assertThatThrownBy(() -> Mount.tmpfs(Path.of("/t")).mode(010000)).hasMessage("mode must be within 0..07777: 010000");
+    assertThat(Mount.tmpfs(Path.of("/t")).sizeBytes(4096).mode(0700).build().data()).isEqualTo("mode=0700,size=4096");
+  }
+
+  @Test
+  void imageReferences() {
+    ImageReference r = ImageReference.parse("oci:/images/busybox:latest");
+    assertThat(r.transport()).isEqualTo(ImageReference.Transport.OCI);
+    assertThat(r.path()).isEqualTo(Path.of("/images/busybox"));
+    assertThat(r.tag()).isEqualTo("latest");
+    assertThat(r).hasToString("oci:/images/busybox:latest");
+    assertThat(ImageReference.parse("docker-archive:/x.tar").tag()).isNull();
+    assertThat(ImageReference.parse("docker-archive:/x.tar:repo/name:tag").tag()).isEqualTo("repo/name:tag");
+    assertThatThrownBy(() -> ImageReference.parse("docker://busybox"))
+        .hasMessageStartingWith("unknown image transport 'docker': docker://busybox");
+    assertThatThrownBy(() -> ImageReference.parse("oci:")).hasMessageStartingWith("image reference has an empty path");
+    assertThatThrownBy(() -> ImageReference.parse("/just/a/path")).hasMessageStartingWith("image reference has no transport");
+  }
+
+  @Test
+  void idMappingAndPlatform() {
+    IdMapping m = new IdMapping(List.of(new IdMapping.Range(0, 1000, 1), new IdMapping.Range(1, 100000, 65536)));
+    assertThat(m.toHost(0)).isEqualTo(1000);
+    assertThat(m.toHost(1000)).isEqualTo(100999);
+    assertThat(m.toHost(70000)).isEqualTo(-1);
+    assertThat(new Platform("linux", "arm64", null).matches(new Platform("linux", "arm64", "v8"))).isTrue();
+    assertThat(new Platform("linux", "arm64", "v7").matches(new Platform("linux", "arm64", "v8"))).isFalse();
+  }
+
+  @Test
+  void imageConfigRoundTrip() {
+    ImageConfig c = ImageConfig.builder().entrypoint(List.of("/bin/sh")).cmd(List.of("-c", "x"))
+        .env(List.of("A=1")).workingDir("/w").user("1:2").build();
+    assertThat(c.toBuilder().build()).isEqualTo(c);
+    assertThat(c.command()).containsExactly("/bin/sh", "-c", "x");
+    assertThatThrownBy(() -> ImageConfig.builder().env(List.of("NOEQUALS")))
+        .hasMessage("env entries must be NAME=value: NOEQUALS");
+  }
+}
