@@ -182,7 +182,10 @@ run_module() {
 t_run=$(uptime_s)
 for m in $LANE_MODULES; do
   mkdir -p "$OUT/reports/rootful/$m"
-  run_module rootful "$m" "$LANE_TAGS" "$ROOTFUL_CG" root "$LANE_ROOT/$m" /root "$OUT/reports/rootful/$m"
+  # A fresh runner cgroup per module: what one module's tests leave (a leaf they moved their JVM
+  # into, controllers enabled below it) must not make the next JVM's cgroup "internal" (EBUSY).
+  mkdir -p "$ROOTFUL_CG-$m"
+  run_module rootful "$m" "$LANE_TAGS" "$ROOTFUL_CG-$m" root "$LANE_ROOT/$m" /root "$OUT/reports/rootful/$m"
 done
 status "seconds.rootful=$(($(uptime_s) - t_run))"
 
@@ -193,7 +196,9 @@ if [[ $LANE_ROOTLESS == 1 ]]; then
     home=$(mktemp -d /tmp/rootless.XXXXXX)
     mkdir -p "$home/reports"
     chown -R "$LANE_UID:$LANE_GID" "$home"
-    run_module rootless "$m" "$LANE_ROOTLESS_TAGS" "$ROOTLESS_CG" "$LANE_USER" "$home" "$home" "$home/reports"
+    mkdir -p "$ROOTLESS_CG-$m"
+    chown -R "$LANE_UID:$LANE_GID" "$ROOTLESS_CG-$m"
+    run_module rootless "$m" "$LANE_ROOTLESS_TAGS" "$ROOTLESS_CG-$m" "$LANE_USER" "$home" "$home" "$home/reports"
     mkdir -p "$OUT/reports/rootless/$m"
     cp -r "$home/reports/." "$OUT/reports/rootless/$m/" 2>/dev/null
     rm -rf "$home"

@@ -3,6 +3,7 @@ package dev.containerj.core;
 import dev.containerj.cgroups.Cgroup;
 import dev.containerj.cgroups.CgroupStats;
 import dev.containerj.core.internal.ContainerNetwork;
+import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.StateRecord;
 import dev.containerj.core.internal.StateStore;
@@ -45,13 +46,15 @@ public final class Container implements AutoCloseable {
   private final StateStore store;
   private final @Nullable Cgroup cgroup;
   private final ContainerNetwork network;
+  private final @Nullable PreparedRoot root;
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
-      @Nullable Cgroup cgroup, ContainerNetwork network) {
+      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root) {
     this.id = id;
     this.network = network;
+    this.root = root;
     this.spec = spec;
     this.process = process;
     this.store = store;
@@ -81,7 +84,7 @@ public final class Container implements AutoCloseable {
    */
   public static Container start(ContainerSpec spec) {
     ContainerStarter.Started s = ContainerStarter.start(spec);
-    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network());
+    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root());
     // The record describes live containers only: drop it as soon as the payload ends.
     s.process().onExit().whenComplete((status, err) -> s.store().remove(s.id()));
     return c;
@@ -215,6 +218,9 @@ public final class Container implements AutoCloseable {
       cgroup.close(); // cgroup.kill (or freeze + kill): every process, wherever it hides
     }
     process.close();
+    if (root != null) {
+      root.close(); // the container's writable layer goes; the image's layers stay in the store
+    }
     store.remove(id);
   }
 

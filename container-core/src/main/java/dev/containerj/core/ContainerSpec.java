@@ -2,6 +2,8 @@ package dev.containerj.core;
 
 import dev.containerj.core.internal.SpecValidator;
 import dev.containerj.cgroups.CgroupLimits;
+import dev.containerj.layers.Image;
+import dev.containerj.layers.ImageConfig;
 import dev.containerj.namespaces.Capability;
 import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.Namespace;
@@ -433,6 +435,44 @@ public final class ContainerSpec {
 
     public Builder rootfs(RootFs rootfs) {
       this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
+      return this;
+    }
+
+    /**
+     * The root filesystem is this imported image, and its config gives the defaults: the command
+     * (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
+     * the working directory and a numeric User. Call it before setting what should override them.
+     */
+    public Builder image(Image image) {
+      this.rootfs = RootFs.image(image);
+      ImageConfig c = image.config();
+      if (command.isEmpty() && !c.command().isEmpty()) {
+        command = List.copyOf(c.command());
+      }
+      Map<String, String> merged = new LinkedHashMap<>();
+      for (String kv : c.env()) {
+        int eq = kv.indexOf('=');
+        if (eq > 0) {
+          merged.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+      }
+      merged.putAll(environment);
+      environment.clear();
+      environment.putAll(merged);
+      if (!c.workingDir().isEmpty()) {
+        workingDirectory = c.workingDir();
+      }
+      String user = c.user();
+      if (!user.isEmpty()) {
+        String[] ug = user.split(":", 2);
+        try {
+          uid = Long.parseLong(ug[0]);
+          gid = ug.length > 1 ? Long.parseLong(ug[1]) : uid;
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("image " + image.reference() + " runs as user '" + user
+              + "'; only numeric UID[:GID] is supported: set user(uid, gid) after image()", e);
+        }
+      }
       return this;
     }
 

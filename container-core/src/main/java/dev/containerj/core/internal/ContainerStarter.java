@@ -3,6 +3,8 @@ package dev.containerj.core.internal;
 import dev.containerj.cgroups.Cgroup;
 import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.core.ContainerSpec;
+import dev.containerj.layers.LayerStore;
+import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.ContainerStartException;
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.Fd;
@@ -36,7 +38,28 @@ public final class ContainerStarter {
 
   /** What a successful start hands to the Container. */
   public record Started(String id, NamespacedProcess process, StateStore store, @Nullable Cgroup cgroup,
-      ContainerNetwork network) {}
+      ContainerNetwork network, @Nullable PreparedRoot root) {}
+
+  private static final class Layers {
+    static final LayerStore STORE = open();
+
+    static LayerStore open() {
+      try {
+        String dir = System.getProperty("containerj.layerStore");
+        if (dir != null && !dir.isEmpty()) {
+          return new LayerStore(Path.of(dir), LibC.geteuid() != 0);
+        }
+        return LayerStore.openDefault();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** This user's layer store ({@code /var/lib/containerj} as root, else under XDG_DATA_HOME). */
+  public static LayerStore layers() {
+    return Layers.STORE;
+  }
 
   private static final class Managers {
     static final CgroupManager CGROUPS = load();
@@ -78,6 +101,7 @@ public final class ContainerStarter {
     Cgroup cgroup = null;
     ContainerNetwork network = new ContainerNetwork();
     List<Fd> passed = new ArrayList<>();
+    PreparedRoot root = null;
     try {
       FaultPlan.check("create state directory");
       dir = store.create(id);
@@ -93,7 +117,14 @@ public final class ContainerStarter {
       List<IdMapping> uids = uidMappings(spec, rootless);
       List<IdMapping> gids = gidMappings(spec, rootless);
       String hostname = hostname(spec, id);
-      HelperProgram program = program(spec, id, dir.toString(), store.root().toString(), rootless, gids);
+      dev.containerj.layers.Mount.Call overlay = null;
+      if (spec.rootfs().image() != null) {
+        FaultPlan.check("prepare image root");
+        root = layers().prepareRoot(spec.rootfs().image(), id, rootless);
+        overlay = root.overlay().calls().get(0);
+      }
+      HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
+          gids, overlay);
       Path stateDir = dir;
       ContainerNetwork.writeFiles(spec, stateDir, hostname, null);
       if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
@@ -113,21 +144,30 @@ public final class ContainerStarter {
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
           StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0),
           cgroup == null ? "" : cgroupName(id)));
-      return new Started(id, process, store, cgroup, network);
+      return new Started(id, process, store, cgroup, network, root);
     } catch (LaunchException e) {
       passed.forEach(Fd::close);
       network.close();
+      if (root != null) {
+        root.close();
+      }
       cleanup(store, dir, id, process, cgroup);
       throw new ContainerStartException(id, e.step(), e.errno(), e);
     } catch (IOException e) {
       passed.forEach(Fd::close);
       network.close();
+      if (root != null) {
+        root.close();
+      }
       cleanup(store, dir, id, process, cgroup);
       String step = dir == null ? "create state directory " + store.dir(id) : "write state record " + store.dir(id);
       throw new ContainerStartException(id, step, 0, new IOException(step + " failed: " + e.getMessage(), e));
     } catch (RuntimeException | Error e) {
       passed.forEach(Fd::close);
       network.close();
+      if (root != null) {
+        root.close();
+      }
       cleanup(store, dir, id, process, cgroup);
       throw e;
     }

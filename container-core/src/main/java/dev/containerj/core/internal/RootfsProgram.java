@@ -60,6 +60,15 @@ public final class RootfsProgram {
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
       boolean rootless, List<IdMapping> gidMappings) {
+    return build(spec, stateDir, stateRoot, hostname, rootless, gidMappings, null);
+  }
+
+  /**
+   * As above, for an image root: {@code overlay} is the overlay of its prepared root, mounted on the
+   * root directory inside the container's namespaces (rootless overlays need the user namespace).
+   */
+  public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
+      boolean rootless, List<IdMapping> gidMappings, dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay) {
     HelperProgram p = new HelperProgram();
     String rootDir = stateDir + "/root";
     if (spec.network() == NetworkMode.CONTAINER) {
@@ -95,12 +104,20 @@ public final class RootfsProgram {
     // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
     // refuses a shared old root.
     p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
-    String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
-    p.mount(source, r, "", MS_BIND | MS_REC, "", 0);
+    if (overlay != null) {
+      p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
+    } else {
+      String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
+      p.mount(source, r, "", MS_BIND | MS_REC, "", 0);
+    }
     boolean readOnly = spec.rootfs().isHost() || !spec.rootfs().writable();
-    if (!readOnly) {
-      for (String dir : new String[] {"/proc", "/dev", "/sys", "/tmp"}) {
+    if (!readOnly || overlay != null) {
+      // Mount points a root may lack (an image's upper layer takes them even when read-only later).
+      for (String dir : new String[] {"/proc", "/dev", "/sys", "/tmp", "/etc"}) {
         p.mkdir(r + dir, 0755, IGNORE_EEXIST);
+      }
+      for (String file : new String[] {"/etc/hosts", "/etc/resolv.conf"}) {
+        p.mkfile(r + file, 0644, IGNORE_EEXIST | IGNORE_ENOENT);
       }
     }
     if (readOnly) {

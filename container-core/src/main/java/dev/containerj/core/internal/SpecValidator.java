@@ -87,6 +87,9 @@ public final class SpecValidator {
 
   private static void rootfs(ContainerSpec s, List<Violation> v) {
     Path dir = s.rootfs().directory();
+    if (s.rootfs().image() != null && !s.namespaces().contains(Namespace.MOUNT)) {
+      v.add(new Violation("rootfs", s.rootfs().toString(), "an image root needs the MOUNT namespace"));
+    }
     if (dir == null) {
       return;
     }

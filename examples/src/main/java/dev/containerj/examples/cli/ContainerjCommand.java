@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "containerj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     usageHelpAutoWidth = true,
     description = "Runs Linux containers from a JVM, with no daemon.",
-    subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, BenchCommand.class,
+    subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, ImageCommand.class, NetworkCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class ContainerjCommand implements Runnable {
   @Spec

@@ -138,8 +138,21 @@ final class OptionParsers {
       case "none" -> NetworkMode.NONE;
       case "loopback" -> NetworkMode.LOOPBACK;
       case "host" -> NetworkMode.HOST;
-      default -> throw new IllegalArgumentException("--network must be none, loopback or host: " + text);
+      case "bridge" -> NetworkMode.BRIDGE;
+      default -> throw new IllegalArgumentException(
+          "--network must be none, loopback, bridge, bridge:NAME, container:ID or host: " + text);
     };
+  }
+
+  /** Applies --network, which may also name a bridge or a container. */
+  static void network(String text, dev.containerj.core.ContainerSpec.Builder b) {
+    if (text.startsWith("container:") && text.length() > 10) {
+      b.networkOf(text.substring(10));
+    } else if (text.startsWith("bridge:") && text.length() > 7) {
+      b.bridge(text.substring(7));
+    } else {
+      b.network(network(text));
+    }
   }
 
   /**

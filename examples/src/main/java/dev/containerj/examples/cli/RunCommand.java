@@ -82,8 +82,27 @@ final class RunCommand implements Callable<Integer> {
   List<String> tmpfs = new ArrayList<>();
 
   @Option(names = "--network", paramLabel = "MODE",
-      description = "none (no interface up), loopback (lo up, the default) or host (no isolation).")
+      description = "none (no interface up), loopback (lo up, the default), bridge (eth0 on containerj0), "
+          + "bridge:NAME, container:ID (share another container's network) or host (no isolation).")
   @Nullable String network;
+
+  @Option(names = {"-p", "--publish"}, paramLabel = "[ADDR:]HOSTPORT:CTRPORT[/tcp|udp]",
+      description = "Publish a container port on the host (127.0.0.1 unless ADDR), through a userspace proxy.")
+  List<String> publish = new ArrayList<>();
+
+  @Option(names = "--ip", paramLabel = "ADDR", description = "The container's address on its bridge.")
+  @Nullable String ip;
+
+  @Option(names = "--dns", paramLabel = "ADDR", description = "A name server for /etc/resolv.conf (bridge mode).")
+  List<String> dns = new ArrayList<>();
+
+  @Option(names = "--add-host", paramLabel = "NAME:ADDR", description = "An extra /etc/hosts line.")
+  List<String> addHosts = new ArrayList<>();
+
+  @Option(names = "--image", paramLabel = "REF",
+      description = "Run on an OCI image: oci:DIR[:TAG], docker-archive:FILE, or an imported image's id. "
+          + "Imported into the layer store on first use; its config gives the default command.")
+  @Nullable String image;
 
   @Option(names = "--timeout", paramLabel = "DURATION",
       description = "Kill the container after DURATION (500ms, 10s, 2m) and exit 124, as timeout(1).")
@@ -152,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--pipe-output", hidden = true)
   boolean pipeOutput;
 
-  @Parameters(paramLabel = "CMD", arity = "1..*", description = "The command and its arguments.")
+  @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments (with --image: default from the image).")
   List<String> command = new ArrayList<>();
 
   /** Where {@code -e NAME} looks up values; tests replace it. */
@@ -213,6 +232,18 @@ final class RunCommand implements Callable<Integer> {
   /** The spec these options describe; throws IllegalArgumentException or SpecValidationException. */
   ContainerSpec toSpec() {
     ContainerSpec.Builder b = ContainerSpec.builder().command(command);
+    if (image != null) {
+      if (rootfs != null) {
+        throw new IllegalArgumentException("--image and --rootfs contradict each other");
+      }
+      try {
+        b.image(dev.containerj.core.Images.importImage(image));
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("--image " + image + ": " + e.getMessage(), e);
+      }
+    } else if (command.isEmpty()) {
+      throw new IllegalArgumentException("a command is required (or --image, whose config gives one)");
+    }
     if (rootfs != null) {
       Path dir = rootfs.toAbsolutePath().normalize();
       if (rootfsWritable && readOnly) {
@@ -281,7 +312,23 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     if (network != null) {
-      b.network(OptionParsers.network(network));
+      OptionParsers.network(network, b);
+    }
+    for (String p : publish) {
+      b.publish(OptionParsers.withOption("--publish", p, dev.containerj.net.PortMapping::parse));
+    }
+    if (ip != null) {
+      b.ipAddress(ip);
+    }
+    if (!dns.isEmpty()) {
+      b.dns(dns);
+    }
+    for (String h : addHosts) {
+      int colon = h.indexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("--add-host must be NAME:ADDR: " + h);
+      }
+      b.addHost(h.substring(0, colon), h.substring(colon + 1));
     }
     CgroupLimits.Builder l = CgroupLimits.builder();
     boolean anyLimit = false;

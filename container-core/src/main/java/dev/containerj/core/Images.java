@@ -1,0 +1,54 @@
+package dev.containerj.core;
+
+import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.layers.Image;
+import dev.containerj.layers.ImageReference;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The images of this user's layer store ({@code /var/lib/containerj} as root, else
+ * {@code $XDG_DATA_HOME/containerj}): import once, start many containers from them.
+ *
+ * <pre>{@code
+ * Image busybox = Images.importImage("oci:/srv/images/busybox:latest");
+ * try (Container c = Container.start(ContainerSpec.builder().image(busybox).build())) { ... }
+ * }</pre>
+ */
+public final class Images {
+  private Images() {}
+
+  /**
+   * Imports an image given in skopeo's transport syntax ({@code oci:DIR[:TAG]},
+   * {@code docker-archive:FILE}), verifying every blob, unpacking each layer once; an image already
+   * in the store is returned as it is.
+   */
+  public static Image importImage(String reference) throws IOException {
+    Optional<Image> known = ContainerStarter.layers().image(reference);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    return ContainerStarter.layers().importImage(ImageReference.parse(reference));
+  }
+
+  /** The image with this id, id prefix or reference, if imported. */
+  public static Optional<Image> find(String idOrReference) throws IOException {
+    return ContainerStarter.layers().image(idOrReference);
+  }
+
+  /** Every imported image. */
+  public static List<Image> list() throws IOException {
+    return ContainerStarter.layers().images();
+  }
+
+  /** Removes an image (its layers stay until {@link #gc()}); false if there was none. */
+  public static boolean remove(String id) throws IOException {
+    return ContainerStarter.layers().removeImage(id);
+  }
+
+  /** Deletes the layers no image uses; returns their digests. */
+  public static List<String> gc() throws IOException {
+    return ContainerStarter.layers().gc();
+  }
+}

@@ -1,0 +1,97 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.layers.Image;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Containers on an OCI image built with umoci from busybox-static, through the layer store. */
+@Tag("kernel")
+@ExtendWith(LeakCheck.class)
+class ImageContainerTest {
+  @TempDir static Path work;
+  private static Image image;
+
+  private static void sh(Path dir, String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
+  }
+
+  @BeforeAll
+  static void buildImage() throws Exception {
+    Assumptions.assumeTrue(LibC.geteuid() == 0, "umoci keeps file owners only as root (the layers module tests rootless unpacking)");
+    Path busybox = Path.of("/bin/busybox");
+    assertThat(busybox).as("busybox-static (run-tests.sh installs it)").exists();
+    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
+    Path layout = work.resolve("layout");
+    Path bundle = work.resolve("bundle");
+    sh(work, "umoci", "init", "--layout", layout.toString());
+    sh(work, "umoci", "new", "--image", layout + ":t");
+    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
+    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
+    Files.copy(busybox, bin.resolve("busybox"));
+    for (String tool : new String[] {"sh", "ls", "cat", "echo", "id", "hostname", "touch", "ps"}) {
+      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
+    }
+    Files.writeString(Files.createDirectories(bundle.resolve("rootfs/etc")).resolve("motd"), "from the image\n");
+    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
+    sh(work, "umoci", "config", "--image", layout + ":t", "--config.env", "GREETING=hello",
+        "--config.cmd", "sh", "--config.cmd", "-c", "--config.cmd", "echo $GREETING from $(cat /etc/motd)");
+    image = Images.importImage("oci:" + layout + ":t");
+  }
+
+  @Test
+  void theImagesConfigGivesTheDefaults() throws Exception {
+    Run.Result r = Run.run(ContainerSpec.builder().image(image).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    assertThat(r.out()).as(r.err()).isEqualTo("hello from from the image\n");
+    assertThat(r.status().code()).isZero();
+  }
+
+  @Test
+  void twoContainersShareTheLayersButNotTheirWrites() throws Exception {
+    Path marker = work.resolve("layers-before");
+    int layersBefore = layerCount();
+    List<Container> cs = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        cs.add(Container.start(ContainerSpec.builder().image(image)
+            .command("sh", "-c", "echo mine-" + i + " > /written; sleep 100").build()));
+      }
+      Run.Result other = Run.run(ContainerSpec.builder().image(image).command("sh", "-c", "cat /written 2>&1; ls /bin/busybox")
+          .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+      assertThat(other.out()).contains("No such file").contains("/bin/busybox");
+    } finally {
+      cs.forEach(Container::close);
+    }
+    assertThat(layerCount()).isEqualTo(layersBefore);
+    assertThat(ContainerStarter.layers().preparedRoots()).as("containers' writable layers after close").isEmpty();
+    assertThat(marker).doesNotExist();
+  }
+
+  @Test
+  void aReadOnlyImageRootRefusesWrites() throws Exception {
+    Run.Result r = Run.run(ContainerSpec.builder().image(image).readOnlyRootfs()
+        .command("sh", "-c", "touch /x 2>&1; echo done").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    assertThat(r.out()).contains("Read-only file system").endsWith("done\n");
+  }
+
+  private static int layerCount() throws Exception {
+    try (var s = Files.list(ContainerStarter.layers().directory().resolve("layers"))) {
+      return (int) s.count();
+    }
+  }
+}
