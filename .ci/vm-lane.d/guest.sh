@@ -67,6 +67,13 @@ if [[ -n $LANE_SCRATCH && ! -b $LANE_SCRATCH ]]; then
 fi
 log "huge pages: $(awk '/^HugePages_Total/ { print $2 }' /proc/meminfo), scratch disk: ${LANE_SCRATCH:-none}"
 
+# Overlay upper and work directories cannot live on the guest's overlay root: the layer store and
+# /var/tmp get tmpfs (/tmp is one already, see above), as on a host with plain filesystems there.
+for d in /var/lib/containerj /var/tmp; do
+  mkdir -p "$d" && mount -t tmpfs -o mode=1777 tmpfs "$d"
+done
+chmod 755 /var/lib/containerj
+
 # --- cgroups: lane.slice/runner (root) and lane.slice/user.delegate/runner (the ordinary user) ---
 ENABLE=""
 AVAILABLE=" $(<"$CG/cgroup.controllers") "

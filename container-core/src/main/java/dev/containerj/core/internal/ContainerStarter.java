@@ -66,6 +66,12 @@ public final class ContainerStarter {
 
     static CgroupManager load() {
       try {
+        if (KernelFeatures.cgroupLayout() == KernelFeatures.CgroupLayout.UNIFIED) {
+          // cgroup v2 "no internal processes": on a systemd host this JVM sits in a cgroup with
+          // processes, which may not hand controllers to the containers' cgroups below it. Move this
+          // JVM's processes into a leaf of that cgroup first, as container engines do.
+          return CgroupManager.builder().moveParentProcessesTo("containerj-jvm").build();
+        }
         return CgroupManager.forCurrentProcess();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);

@@ -30,20 +30,9 @@ public enum SeccompArch {
     return auditArch;
   }
 
-  /** The architecture of the running JVM. */
+  /** The architecture of the running JVM (container-linux's detection: one list of names). */
   public static SeccompArch current() {
-    String arch = System.getProperty("os.arch", "");
-    switch (arch) {
-      case "amd64":
-      case "x86_64":
-        return X86_64;
-      case "aarch64":
-      case "arm64":
-        return AARCH64;
-      default:
-        throw new UnsupportedOperationException(
-            "seccomp programs can be built for x86_64 and aarch64, not os.arch=" + arch);
-    }
+    return valueOf(dev.containerj.linux.internal.Arch.current().name());
   }
 
   @Override
