@@ -591,12 +591,21 @@ public final class ContainerSpec {
       return this;
     }
 
+    /** The limits {@link #hardened()} sets: 128 tasks, 512 MiB of memory, no swap. */
+    public static final CgroupLimits HARDENED_LIMITS =
+        CgroupLimits.builder().pidsMax(128).memoryMax(512L << 20).memorySwapMax(0).build();
+
     /**
      * The preset for untrusted plugins: no capabilities, the hardened seccomp profile (which also
      * denies ptrace, io_uring and sockets other than unix/inet/inet6), a read-only root, no network,
-     * no_new_privs. Call it first, then adjust.
+     * no_new_privs, and {@link #HARDENED_LIMITS} unless limits were given already (they need root or
+     * a delegated cgroup subtree; {@code limits(CgroupLimits.none())} afterwards removes them
+     * explicitly). Call it first, then adjust.
      */
     public Builder hardened() {
+      if (limits.isEmpty()) {
+        limits = HARDENED_LIMITS;
+      }
       this.privileged = false;
       this.capabilities = EnumSet.noneOf(Capability.class);
       this.seccomp = SeccompProfile.hardened();
