@@ -69,7 +69,8 @@ enum op {
   OP_CLOSE_FROM = 23,  /* u32 first: mark every fd >= first close-on-exec */
   OP_EXEC = 24,        /* u32 ncand, u32 argc, u32 envc, strs candidates, argv, envp */
   OP_SETDOMAINNAME = 25, /* str name */
-  OP_LINK_UP = 26      /* str ifname: set IFF_UP (the loopback of a new network namespace) */
+  OP_LINK_UP = 26,     /* str ifname: set IFF_UP (the loopback of a new network namespace) */
+  OP_SETNS_PATH = 27   /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
 };
 
 enum op_flag {
@@ -182,6 +183,14 @@ static int run(int opcode, struct cur *c) {
   case OP_SETNS: {
     uint32_t fd = u32(c), type = u32(c);
     return setns((int)fd, (int)type) ? errno : 0;
+  }
+  case OP_SETNS_PATH: {
+    uint32_t type = u32(c);
+    int fd = open(str(c), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int err = setns(fd, (int)type) ? errno : 0;
+    close(fd);
+    return err;
   }
   case OP_UNSHARE:
     return unshare((int)u64(c)) ? errno : 0;

@@ -272,7 +272,9 @@ class LinkKernelTest {
               | dev.containerj.net.internal.Nl.NLM_F_CREATE, "10.0.0.1/33 dev cj0a")
           .ifaddrmsg(2, 33, 0, 0, index).attr(2, new byte[] {10, 0, 0, 1}).attr(1, new byte[] {10, 0, 0, 1})))
           .isInstanceOf(NetlinkException.class)
-          .hasMessage("RTM_NEWADDR 10.0.0.1/33 dev cj0a: EINVAL (Invalid argument): ipv4: Invalid prefix length");
+          // Linux 6.1 (the cgroup v2 lane) gives no extended ack for it; newer kernels explain.
+          .hasMessageStartingWith("RTM_NEWADDR 10.0.0.1/33 dev cj0a: EINVAL (Invalid argument)")
+          .satisfies(e -> assertThat(e.getMessage()).matches(".*\\(Invalid argument\\)(: ipv4: Invalid prefix length)?"));
       // a bad prefix length never reaches the kernel
       assertThatThrownBy(() -> IpPrefix.parse("10.0.0.1/33"))
           .isInstanceOf(IllegalArgumentException.class).hasMessage("prefix length must be 0..32 for IPv4: 33");

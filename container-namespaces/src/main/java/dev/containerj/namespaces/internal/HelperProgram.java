@@ -46,6 +46,7 @@ public final class HelperProgram {
   static final int OP_EXEC = 24;
   static final int OP_SETDOMAINNAME = 25;
   static final int OP_LINK_UP = 26;
+  static final int OP_SETNS_PATH = 27;
 
   /** A missing path is not an error. */
   public static final int IGNORE_ENOENT = 1;
@@ -113,6 +114,11 @@ public final class HelperProgram {
 
   public HelperProgram setns(int fd, int nstype, String what) {
     return add(OP_SETNS, 0, "setns(" + what + ")", new Payload().u32(fd).u32(nstype));
+  }
+
+  /** Opens a namespace file and joins it. */
+  public HelperProgram setnsPath(String path, int nstype) {
+    return add(OP_SETNS_PATH, 0, "setns(" + path + ")", new Payload().u32(nstype).str(path));
   }
 
   public HelperProgram unshare(long flags, String what) {

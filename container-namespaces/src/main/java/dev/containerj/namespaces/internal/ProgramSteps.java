@@ -55,6 +55,9 @@ public final class ProgramSteps {
     p.waitForGo();
     if (namespaces.contains(Namespace.TIME)) {
       p.unshare(Constants.CLONE_NEWTIME, "time");
+      // unshare(2) puts only the children in the new time namespace, and older kernels' execve does
+      // not move the caller either (the cgroup v2 lane's 6.1 kernel showed it): join it explicitly.
+      p.setnsPath("/proc/self/ns/time_for_children", Constants.CLONE_NEWTIME);
     }
   }
 
