@@ -125,8 +125,19 @@ class EscapeTest {
     int[] handle = {-1};
     Map<String, String> r;
     try {
-      r = launch(spec, List.of(), helperPid ->
-          handle[0] = LibC.open("/proc/" + helperPid + "/exe", Constants.O_PATH | Constants.O_CLOEXEC, 0), null);
+      r = launch(spec, List.of(), helperPid -> {
+        // posix_spawn may return a moment before /proc/PID/exe shows the new image (seen under QEMU
+        // with Linux 6.1): take the handle once it does.
+        for (int tries = 0; tries < 10_000; tries++) {
+          int fd = LibC.open("/proc/" + helperPid + "/exe", Constants.O_PATH | Constants.O_CLOEXEC, 0);
+          if (Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("/memfd:")) {
+            handle[0] = fd;
+            return;
+          }
+          LibC.close(fd);
+          Thread.yield();
+        }
+      }, null);
       assertThat(handle[0]).isNotNegative();
       assertThat(Files.readSymbolicLink(Path.of("/proc/self/fd/" + handle[0])).toString())
           .startsWith("/memfd:containerj-helper");
