@@ -152,30 +152,34 @@ public final class ContainerStarter {
           cgroup == null ? "" : cgroupName(id)));
       return new Started(id, process, store, cgroup, network, root);
     } catch (LaunchException e) {
-      passed.forEach(Fd::close);
-      network.close();
-      if (root != null) {
-        root.close();
-      }
-      cleanup(store, dir, id, process, cgroup);
+      abort(store, dir, id, process, cgroup, network, root, passed);
       throw new ContainerStartException(id, e.step(), e.errno(), e);
     } catch (IOException e) {
-      passed.forEach(Fd::close);
-      network.close();
-      if (root != null) {
-        root.close();
-      }
-      cleanup(store, dir, id, process, cgroup);
-      String step = dir == null ? "create state directory " + store.dir(id) : "write state record " + store.dir(id);
+      abort(store, dir, id, process, cgroup, network, root, passed);
+      String step = dir == null ? "create state directory " + store.dir(id) : "prepare container " + id.substring(0, 12);
       throw new ContainerStartException(id, step, 0, new IOException(step + " failed: " + e.getMessage(), e));
     } catch (RuntimeException | Error e) {
-      passed.forEach(Fd::close);
-      network.close();
-      if (root != null) {
-        root.close();
-      }
-      cleanup(store, dir, id, process, cgroup);
+      abort(store, dir, id, process, cgroup, network, root, passed);
       throw e;
+    }
+  }
+
+  /** Undoes a start, last made first: the processes die before their network, cgroup and root go. */
+  private static void abort(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,
+      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, List<Fd> passed) {
+    passed.forEach(Fd::close);
+    if (cgroup != null) {
+      cgroup.close(); // kills every process in it
+    }
+    if (process != null) {
+      process.close();
+    }
+    network.close();
+    if (root != null) {
+      root.close();
+    }
+    if (dir != null) {
+      store.remove(id);
     }
   }
 
@@ -207,19 +211,6 @@ public final class ContainerStarter {
       return new Fd(LibC.open(path, dev.containerj.linux.internal.Constants.O_RDONLY | dev.containerj.linux.internal.Constants.O_CLOEXEC, 0));
     } catch (com.sun.jna.LastErrorException e) {
       throw new LaunchException("open(" + path + ")", e.getErrorCode(), null);
-    }
-  }
-
-  private static void cleanup(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,
-      @Nullable Cgroup cgroup) {
-    if (process != null) {
-      process.close();
-    }
-    if (cgroup != null) {
-      cgroup.close();
-    }
-    if (dir != null) {
-      store.remove(id);
     }
   }
 
