@@ -125,4 +125,22 @@ class SpecValidationTest {
     assertThat(s.toBuilder().env("B", "2").build().environment()).containsOnlyKeys("A", "B");
     assertThat(s.environment()).containsOnlyKeys("A");
   }
+
+  @Test
+  void theStateDirectoryOfRootIsRunContainerj() {
+    String saved = System.getProperty("containerj.stateDir");
+    System.clearProperty("containerj.stateDir");
+    try {
+      java.nio.file.Path root = dev.containerj.core.internal.StateStore.forCurrentUser().root();
+      if (dev.containerj.linux.internal.LibC.geteuid() == 0) {
+        assertThat(root).isEqualTo(java.nio.file.Path.of("/run/containerj"));
+      } else {
+        assertThat(root.toString()).matches(".*/containerj(-" + dev.containerj.linux.internal.LibC.geteuid() + ")?");
+      }
+    } finally {
+      if (saved != null) {
+        System.setProperty("containerj.stateDir", saved);
+      }
+    }
+  }
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * host's links and routes stay untouched) and anonymous namespaces standing in for containers.
  */
 @Tag("kernel")
+@org.junit.jupiter.api.extension.ExtendWith(RunNetnsCleanup.class)
 class BridgeNetworkTest {
   @TempDir Path state;
   private NetworkNamespace host;

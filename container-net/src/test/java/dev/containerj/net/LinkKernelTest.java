@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Links, addresses and routes against the real kernel, each test inside namespaces it creates and deletes. */
 @Tag("kernel")
+@org.junit.jupiter.api.extension.ExtendWith(RunNetnsCleanup.class)
 class LinkKernelTest {
   private final List<NetworkNamespace> namespaces = new ArrayList<>();
 

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 @Tag("kernel")
+@org.junit.jupiter.api.extension.ExtendWith(RunNetnsCleanup.class)
 class NetworkNamespaceTest {
   @BeforeEach
   void root() {

@@ -67,8 +67,9 @@ class OptionParsersTest {
     assertThat(OptionParsers.network("none")).isEqualTo(NetworkMode.NONE);
     assertThat(OptionParsers.network("LOOPBACK")).isEqualTo(NetworkMode.LOOPBACK);
     assertThat(OptionParsers.network("host")).isEqualTo(NetworkMode.HOST);
-    assertThatThrownBy(() -> OptionParsers.network("bridge"))
-        .hasMessage("--network must be none, loopback or host: bridge");
+    assertThat(OptionParsers.network("bridge")).isEqualTo(NetworkMode.BRIDGE);
+    assertThatThrownBy(() -> OptionParsers.network("overlay"))
+        .hasMessage("--network must be none, loopback, bridge, bridge:NAME, container:ID or host: overlay");
   }
 
   @Test
