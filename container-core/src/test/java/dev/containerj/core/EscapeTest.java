@@ -840,7 +840,10 @@ class EscapeTest {
         "print(fh.handle_type, bytes(fh.f_handle[:fh.handle_bytes]).hex())"), file.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    assertThat(p.waitFor()).as("name_to_handle_at on the host: %s", out).isZero();
+    // Some filesystems give no handles (9p and an overlay over it, as in the QEMU lane when the
+    // checkout lies under /tmp): then there is nothing to test, and the skip says why.
+    assumeTrue(p.waitFor() == 0, "name_to_handle_at is not supported for " + file
+        + " on this host's filesystem: the Shocker attack has no handle to use here, not tested");
     return out.split(" ");
   }
 
