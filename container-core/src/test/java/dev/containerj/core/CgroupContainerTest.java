@@ -185,4 +185,20 @@ class CgroupContainerTest {
     }
     throw new AssertionError("counter did not pass " + n + ": " + Files.readString(counter));
   }
+
+  @Test
+  void theSharedParentCgroupGoesWithTheLastContainerWhoeverMadeIt() throws Exception {
+    requireRoot();
+    Container first = Container.start(ContainerSpec.builder().command("sleep", "100").cgroup(true).build());
+    Container second;
+    try {
+      second = Container.start(ContainerSpec.builder().command("sleep", "100").cgroup(true).build());
+    } finally {
+      first.close(); // made containerj/, but the second container still lives in it
+    }
+    Path parent = second.cgroup().orElseThrow().paths().values().iterator().next().getParent();
+    assertThat(parent).exists();
+    second.close();
+    assertThat(parent).as("containerj/ after the last container").doesNotExist();
+  }
 }

@@ -493,16 +493,27 @@ final class CgroupImpl implements Cgroup {
     for (Path dir : new LinkedHashSet<>(dirs.values())) {
       removeTree(dir);
     }
-    // Intermediate directories this cgroup created, when nobody else uses them.
-    for (int i = created.size() - 1; i >= 0; i--) {
-      Path p = created.get(i);
+    // Intermediate directories between the manager's parent and this cgroup, when nobody else uses
+    // them any more: whoever removes the last sibling removes them, not only the one that made them
+    // (two containers closing at once would otherwise both find the other still there).
+    Set<Path> intermediates = new LinkedHashSet<>(created);
+    for (Map.Entry<String, Path> e : dirs.entrySet()) {
+      Path top = manager.parentPaths().get(e.getKey());
+      for (Path p = e.getValue().getParent(); top != null && p != null && p.startsWith(top) && !p.equals(top);
+          p = p.getParent()) {
+        intermediates.add(p);
+      }
+    }
+    List<Path> deepestFirst = new ArrayList<>(intermediates);
+    deepestFirst.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
+    for (Path p : deepestFirst) {
       if (dirs.containsValue(p)) {
         continue;
       }
       try {
         fs.rmdir(p);
       } catch (IOException busy) {
-        // still in use by a sibling: leave it
+        // still in use by a sibling: the last one out removes it
       }
     }
     removed = true;
