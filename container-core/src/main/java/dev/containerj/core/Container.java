@@ -49,6 +49,7 @@ public final class Container implements AutoCloseable {
   private final @Nullable PreparedRoot root;
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean stateRemoved = new AtomicBoolean();
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
       @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root) {
@@ -86,7 +87,7 @@ public final class Container implements AutoCloseable {
     ContainerStarter.Started s = ContainerStarter.start(spec);
     Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root());
     // The record describes live containers only: drop it as soon as the payload ends.
-    s.process().onExit().whenComplete((status, err) -> s.store().remove(s.id()));
+    s.process().onExit().whenComplete((status, err) -> c.removeState());
     return c;
   }
 
@@ -221,7 +222,18 @@ public final class Container implements AutoCloseable {
     if (root != null) {
       root.close(); // the container's writable layer goes; the image's layers stay in the store
     }
-    store.remove(id);
+    removeState();
+  }
+
+  /**
+   * Removes the state directory when the payload ends, or at close if that first try found it busy
+   * (its root is a mount point in the container's mount namespace until the last process is gone).
+   */
+  private synchronized void removeState() {
+    if (!stateRemoved.get()) {
+      store.remove(id);
+      stateRemoved.set(!java.nio.file.Files.exists(store.dir(id)));
+    }
   }
 
   @Override

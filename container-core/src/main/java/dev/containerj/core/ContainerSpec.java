@@ -76,7 +76,7 @@ public final class ContainerSpec {
   private final Redirect stderr;
   private final boolean detached;
   private final CgroupLimits limits;
-  private final boolean cgroup;
+  private final boolean cgroupRequested;
   private final String bridge;
   private final @Nullable String ipAddress;
   private final List<String> dns;
@@ -114,7 +114,7 @@ public final class ContainerSpec {
     this.stderr = b.stderr;
     this.detached = b.detached;
     this.limits = b.limits;
-    this.cgroup = b.cgroup || !b.limits.isEmpty();
+    this.cgroupRequested = b.cgroup;
     this.bridge = b.bridge;
     this.ipAddress = b.ipAddress;
     this.dns = List.copyOf(b.dns);
@@ -283,7 +283,7 @@ public final class ContainerSpec {
    * through the pid namespace.
    */
   public boolean cgroup() {
-    return cgroup;
+    return cgroupRequested || !limits.isEmpty();
   }
 
   /** The host bridge (and network name) of {@link NetworkMode#BRIDGE}. Default {@code containerj0}. */
@@ -396,7 +396,7 @@ public final class ContainerSpec {
       stderr = s.stderr;
       detached = s.detached;
       limits = s.limits;
-      cgroup = s.cgroup;
+      cgroup = s.cgroupRequested;
       bridge = s.bridge;
       ipAddress = s.ipAddress;
       dns = s.dns;

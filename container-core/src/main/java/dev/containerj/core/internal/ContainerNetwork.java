@@ -66,7 +66,7 @@ public final class ContainerNetwork implements AutoCloseable {
   void connect(ContainerSpec spec, String id, int pid, Path stateDir, String hostname) throws IOException {
     if (spec.network() == NetworkMode.BRIDGE) {
       namespace = NetworkNamespace.openPid(pid);
-      InetAddress requested = spec.ipAddress() == null ? null : InetAddress.getByName(spec.ipAddress());
+      InetAddress requested = spec.ipAddress() == null ? null : dev.containerj.net.IpPrefix.parseAddress(spec.ipAddress());
       attachment = bridge(spec.bridge()).connect(namespace, id, pid, requested);
       writeFiles(spec, stateDir, hostname, attachment.address().address());
     }

@@ -43,6 +43,8 @@ import java.util.Map;
 public final class RootfsProgram {
   private static final String[] DEVICES = {"null", "zero", "full", "random", "urandom", "tty"};
   private static final int LAST_CAP = readLastCap();
+  private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> MASK_IS_DIRECTORY =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private static final boolean HAS_CGROUP2 =
       dev.containerj.linux.internal.KernelFeatures.cgroupLayout() == dev.containerj.linux.internal.KernelFeatures.CgroupLayout.UNIFIED
           || dev.containerj.linux.internal.KernelFeatures.cgroupLayout() == dev.containerj.linux.internal.KernelFeatures.CgroupLayout.HYBRID;
@@ -286,7 +288,8 @@ public final class RootfsProgram {
 
   /** A masked file gets /dev/null bound over it, a masked directory an empty read-only tmpfs. */
   private static void mask(HelperProgram p, String r, String path) {
-    if (Files.isDirectory(Path.of(path))) {
+    // /proc and /sys show the same kinds of entries in every container: look each up once per JVM.
+    if (MASK_IS_DIRECTORY.computeIfAbsent(path, k -> Files.isDirectory(Path.of(k)))) {
       p.mount("tmpfs", r + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IGNORE_ENOENT);
     } else {
       p.mount("/dev/null", r + path, "", MS_BIND, "", IGNORE_ENOENT);

@@ -264,13 +264,10 @@ public final class SpecValidator {
   }
 
   private static boolean isIpLiteral(String s) {
-    if (s.isEmpty() || !s.matches("[0-9A-Fa-f:.]+")) {
-      return false; // never a name lookup
-    }
     try {
-      java.net.InetAddress.getByName(s);
+      dev.containerj.net.IpPrefix.parseAddress(s); // literals only, never DNS
       return true;
-    } catch (java.net.UnknownHostException e) {
+    } catch (IllegalArgumentException e) {
       return false;
     }
   }

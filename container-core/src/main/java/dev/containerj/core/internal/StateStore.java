@@ -70,8 +70,16 @@ public final class StateStore {
     return root;
   }
 
-  /** Creates the store's root (0700) if needed, and refuses one that someone else owns. */
+  private static final java.util.Set<Path> CHECKED_ROOTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Creates the store's root if needed, and refuses one that someone else owns. Checked in full once
+   * per JVM; afterwards a start only checks that it still is a directory.
+   */
   public void ensureRoot() throws IOException {
+    if (CHECKED_ROOTS.contains(root) && Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(root.getParent());
       try {
@@ -91,6 +99,7 @@ public final class StateStore {
     if (!a.permissions().equals(PRIVATE)) {
       Files.setPosixFilePermissions(root, PRIVATE); // ours, so make it private (a umask may have widened it)
     }
+    CHECKED_ROOTS.add(root);
   }
 
   /** The directory of container {@code id}. */
