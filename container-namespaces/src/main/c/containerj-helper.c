@@ -70,7 +70,8 @@ enum op {
   OP_EXEC = 24,        /* u32 ncand, u32 argc, u32 envc, strs candidates, argv, envp */
   OP_SETDOMAINNAME = 25, /* str name */
   OP_LINK_UP = 26,     /* str ifname: set IFF_UP (the loopback of a new network namespace) */
-  OP_SETNS_PATH = 27   /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
+  OP_SETNS_PATH = 27,  /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
+  OP_LCHOWN = 28       /* u32 uid, u32 gid, str path */
 };
 
 enum op_flag {
@@ -83,6 +84,7 @@ enum status_type { ST_PID = 1, ST_ERROR = 2 };
 
 static int status_fd = -1;
 static int config_fd = -1;
+static mode_t saved_umask = 022;
 
 static void report(int type, int step, int err, int value) {
   int32_t rec[4] = {type, step, err, value};
@@ -318,7 +320,12 @@ static int run(int opcode, struct cur *c) {
     close(fd);
     return err;
   }
+  case OP_LCHOWN: {
+    uint32_t uid = u32(c), gid = u32(c);
+    return lchown(str(c), (uid_t)uid, (gid_t)gid) ? errno : 0;
+  }
   case OP_EXEC:
+    umask(saved_umask); /* the payload gets the caller's umask back */
     return do_exec(c);
   default:
     return ENOSYS;
@@ -333,6 +340,9 @@ int main(int argc, char **argv) {
   /* No fd of the JVM may reach the container (CVE-2024-21626): close all but the ones asked for.
    * Java places the config and status pipes right below first_closed. */
   close_from((unsigned)first_closed, 0);
+  /* Modes in the program are exact (an overlay's upper directory must match its lower one); the
+   * caller's umask is given back to the payload just before execve. */
+  saved_umask = umask(0);
 
   uint32_t head[2];
   if (read_full(config_fd, head, sizeof head) || head[0] != MAGIC || head[1] > MAX_CONFIG) return 125;

@@ -6,13 +6,14 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The container's root filesystem: the embedded default (the host's own {@code /}, read-only), which
- * lets any program of the machine run with no image at all; a directory on the host; or an OCI image
- * from the layer store, as an overlay of its layers with a writable layer of the container's own that
- * vanishes when it is closed.
+ * The container's root filesystem: the embedded default (the host's own {@code /} under a writable
+ * overlay whose changes vanish when the container is closed), which lets any program of the machine
+ * run with no image at all; a directory on the host; or an OCI image from the layer store, as an
+ * overlay of its layers with a writable layer of the container's own that vanishes when it is closed.
  */
 public final class RootFs {
-  private static final RootFs HOST = new RootFs(null, null, false);
+  private static final RootFs HOST = new RootFs(null, null, true);
+  private static final RootFs HOST_READ_ONLY = new RootFs(null, null, false);
 
   private final @Nullable Path directory;
   private final @Nullable Image image;
@@ -37,7 +38,21 @@ public final class RootFs {
     return image;
   }
 
-  /** The host's {@code /}, read-only, with a private tmpfs on {@code /tmp}. The default. */
+  /**
+   * The host's {@code /}, writable, with a private tmpfs on {@code /tmp}. The default.
+   *
+   * <p>An overlay takes the container's writes into memory (a tmpfs in the container's mount
+   * namespace): they vanish when the container is closed, or when its last process dies, and the
+   * host's files never change. What the container may change follows its id mapping, as on a real
+   * system: host files keep their owners, so with the default mapping of a root JVM (an unused id
+   * range) and rootless, files of the host's root appear owned by {@code nobody}; {@code /} itself
+   * belongs to the container's root and takes new entries; with {@code IdMapping.identity()} the
+   * container's root may change any file. Rootless there are kernel limits: each top-level directory
+   * is an overlay of its own (and belongs to the container's root), one with mounts below it is
+   * read-only, and a file below a directory of an unmapped owner cannot be copied up (EOVERFLOW).
+   * docs/architecture.md has the details. {@link #readOnly()} gives the host root read-only instead
+   * (one recursive bind, a little faster).
+   */
   public static RootFs host() {
     return HOST;
   }
@@ -68,7 +83,10 @@ public final class RootFs {
 
   /** The same root, read-only. */
   public RootFs readOnly() {
-    return isHost() || !writable ? this : new RootFs(directory, image, false);
+    if (isHost()) {
+      return HOST_READ_ONLY;
+    }
+    return !writable ? this : new RootFs(directory, image, false);
   }
 
   @Override
@@ -87,6 +105,9 @@ public final class RootFs {
     if (image != null) {
       return "image " + image.reference() + (writable ? "" : " (read-only)");
     }
-    return directory == null ? "host:/ (read-only)" : directory + (writable ? " (read-write)" : " (read-only)");
+    if (directory == null) {
+      return writable ? "host:/ (overlay, changes vanish)" : "host:/ (read-only)";
+    }
+    return directory + (writable ? " (read-write)" : " (read-only)");
   }
 }

@@ -81,8 +81,9 @@ class ContainerTest {
   }
 
   @Test
-  void hostRootIsReadOnly() throws Exception {
-    Run.Result r = Run.run("touch /etc/containerj-test; echo $?; touch /usr/containerj-test 2>&1");
+  void aReadOnlyHostRootRefusesWrites() throws Exception {
+    Run.Result r = Run.run(Run.sh("touch /etc/containerj-test; echo $?; touch /usr/containerj-test 2>&1")
+        .readOnlyRootfs().build());
     assertThat(r.err()).contains("Read-only file system");
     assertThat(r.out()).contains("Read-only file system");
     assertThat(Path.of("/etc/containerj-test")).doesNotExist();

@@ -317,7 +317,9 @@ class EscapeTest {
         "the host's /tmp is not on the root filesystem, so a handle from it cannot be opened through /");
     String[] h = handleOf(marker);
     Map<String, String> r = run(python(OPEN_BY_HANDLE.replace("MARKER", marker.toString()).replace("HEX", h[1])
-        .replace("TYPE", h[0])).namespaces(withoutUser()).addCapability(Capability.CAP_DAC_READ_SEARCH));
+        .replace("TYPE", h[0])).namespaces(withoutUser()).addCapability(Capability.CAP_DAC_READ_SEARCH)
+        // The handle is of the host's root filesystem, so "/" must be that filesystem, not the overlay.
+        .readOnlyRootfs());
     assertThat(r).containsEntry("open_by_handle_at", "OK").containsEntry("content", "host-only")
         .containsEntry("marker_by_path", "False");
   }
@@ -762,6 +764,7 @@ class EscapeTest {
     Path rootDir = Files.createTempDirectory("cj-escape-root-");
     Files.setPosixFilePermissions(rootDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     Files.createDirectories(rootDir.resolve("root"));
+    Files.createDirectories(rootDir.resolve(dev.containerj.core.internal.RootfsProgram.HOST_UPPER));
     try {
       List<IdMapping> uids = ContainerStarter.uidMappings(spec, rootless);
       List<IdMapping> gids = ContainerStarter.gidMappings(spec, rootless);
@@ -771,6 +774,7 @@ class EscapeTest {
           Redirect.DISCARD, Redirect.PIPE, Redirect.PIPE, passFds, afterSpawn, beforeGo));
     } finally {
       Files.deleteIfExists(rootDir.resolve("root"));
+      Files.deleteIfExists(rootDir.resolve(dev.containerj.core.internal.RootfsProgram.HOST_UPPER));
       Files.deleteIfExists(rootDir);
     }
   }

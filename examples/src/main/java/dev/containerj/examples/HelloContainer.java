@@ -13,7 +13,7 @@ import java.util.Objects;
  * The smallest complete use of ContainerJ: start a container, capture what it prints, and read how it
  * ended.
  *
- * <p>The container runs on the embedded default root filesystem (the host's {@code /}, read-only), so
+ * <p>The container runs on the embedded default root filesystem (the host's {@code /} under an overlay whose changes vanish), so
  * it needs no image: {@code sh} is the host's own. It gets its own hostname (uts namespace), is pid 1
  * of its own pid namespace, and runs as uid 0 of its own user namespace.
  *

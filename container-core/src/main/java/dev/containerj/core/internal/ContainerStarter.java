@@ -19,6 +19,7 @@ import dev.containerj.namespaces.internal.LaunchRequest;
 import dev.containerj.namespaces.internal.Launcher;
 import dev.containerj.namespaces.internal.NativeHelper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -129,8 +130,11 @@ public final class ContainerStarter {
         root = layers().prepareRoot(spec.rootfs().image(), id, rootless);
         overlay = root.overlay().calls().get(0);
       }
+      if (spec.rootfs().isHost() && spec.rootfs().writable()) {
+        Files.createDirectory(dir.resolve(RootfsProgram.HOST_UPPER));
+      }
       HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
-          gids, overlay);
+          uids, gids, overlay);
       Path stateDir = dir;
       ContainerNetwork.writeFiles(spec, stateDir, hostname, null);
       if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
@@ -186,7 +190,7 @@ public final class ContainerStarter {
   /** The helper program of {@code spec}, as the start builds it (tests inspect and fault it). */
   public static HelperProgram program(ContainerSpec spec, String id, String stateDir, String stateRoot,
       boolean rootless, List<IdMapping> gids) {
-    return RootfsProgram.build(spec, stateDir, stateRoot, hostname(spec, id), rootless, gids);
+    return RootfsProgram.build(spec, stateDir, stateRoot, hostname(spec, id), rootless, uidMappings(spec, rootless), gids);
   }
 
   private static String hostname(ContainerSpec spec, String id) {

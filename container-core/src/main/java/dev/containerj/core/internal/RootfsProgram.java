@@ -17,6 +17,7 @@ import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
 import dev.containerj.core.NetworkMode;
 import dev.containerj.core.Rlimit;
+import dev.containerj.linux.internal.LibC;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.namespaces.Capability;
 import dev.containerj.namespaces.IdMapping;
@@ -58,11 +59,12 @@ public final class RootfsProgram {
    * @param stateRoot the state directory root, masked in the container
    * @param hostname the effective hostname
    * @param rootless whether the caller is an ordinary user
+   * @param uidMappings the effective uid mappings (the owners of the host root's upper directories)
    * @param gidMappings the effective gid mappings (devpts needs gid 5 mapped for its gid option)
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
-      boolean rootless, List<IdMapping> gidMappings) {
-    return build(spec, stateDir, stateRoot, hostname, rootless, gidMappings, null);
+      boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings) {
+    return build(spec, stateDir, stateRoot, hostname, rootless, uidMappings, gidMappings, null);
   }
 
   /**
@@ -70,7 +72,8 @@ public final class RootfsProgram {
    * root directory inside the container's namespaces (rootless overlays need the user namespace).
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
-      boolean rootless, List<IdMapping> gidMappings, dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay) {
+      boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
+      dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay) {
     HelperProgram p = new HelperProgram();
     String rootDir = stateDir + "/root";
     if (spec.network() == NetworkMode.CONTAINER) {
@@ -78,17 +81,34 @@ public final class RootfsProgram {
       // the network namespace the container is born in.
       p.setns(3, Constants.CLONE_NEWNET, "net of container " + spec.networkContainer());
     }
+    String r = rootDir;
+    boolean readOnly = !spec.rootfs().writable();
+    boolean hostOverlay = spec.rootfs().isHost() && !readOnly;
+    // A root JVM mounts the host root's overlay before the user namespace exists, as the host's root:
+    // one overlay of "/" then does (no locked submounts yet), and overlayfs copies files up with the
+    // credentials of whoever mounted it, so a file the container may change is copied up even when
+    // its directories belong to ids the container's map lacks (which fails in a user namespace:
+    // EOVERFLOW). Rootless, the overlays are made inside (see hostOverlay).
+    boolean overlayFirst = hostOverlay && !rootless;
+    if (overlayFirst) {
+      p.unshare(Constants.CLONE_NEWNS, "mount (the root's overlay is made before the user namespace)");
+      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
+      hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
+    }
     ProgramSteps.cloneInto(p, spec.namespaces());
+    long helperUid = LibC.geteuid();
+    long helperGid = LibC.getegid();
     if (spec.namespaces().contains(Namespace.USER)) {
+      helperGid = gidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.gid();
+      helperUid = uidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.uid();
       // Take the payload's ids at once: the clone kept the caller's host ids, which the default map
       // of a root JVM does not contain (files could then not even be created: EOVERFLOW). Moving
       // between non-root-of-the-namespace ids keeps every capability in the new namespace
       // (capabilities(7)), so the mounts below still work.
       // The namespace's root when the map has one (no capability is lost on the way to it), else
       // the payload's own ids (an ordinary user's single-id map).
-      p.setresgid(gidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.gid());
-      p.setresuid(spec.uidMappings().isEmpty() ? (rootless ? spec.uid() : 0)
-          : spec.uidMappings().stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.uid());
+      p.setresgid(helperGid);
+      p.setresuid(helperUid);
       // A change of credentials makes the process non-dumpable, and /proc/self then belongs to the
       // host's root, which the default map does not contain (oom_score_adj: EACCES). execve resets
       // it anyway for the payload (prctl(2), PR_SET_DUMPABLE).
@@ -101,19 +121,26 @@ public final class RootfsProgram {
     // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
     // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
     // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
-    String r = rootDir;
 
     // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
-    // refuses a shared old root.
-    p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
+    // refuses a shared old root. (Made so before the clone when the overlay came first.)
+    if (!overlayFirst) {
+      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
+    }
     if (overlay != null) {
       p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
+    } else if (overlayFirst) {
+      // Made before the clone: the new mount namespace is a copy of the helper's, overlay included,
+      // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
+      // (EINVAL): a bind onto itself is a mount of this namespace's own.
+      p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
+    } else if (hostOverlay) {
+      hostOverlay(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
     } else {
       String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
       p.mount(source, r, "", MS_BIND | MS_REC, "", 0);
     }
-    boolean readOnly = spec.rootfs().isHost() || !spec.rootfs().writable();
-    if (!readOnly || overlay != null) {
+    if ((!readOnly && !hostOverlay) || overlay != null) {
       // Mount points a root may lack (an image's upper layer takes them even when read-only later).
       for (String dir : new String[] {"/proc", "/dev", "/sys", "/tmp", "/etc"}) {
         p.mkdir(r + dir, 0755, IGNORE_EEXIST);
@@ -148,7 +175,18 @@ public final class RootfsProgram {
       p.mount(stateDir + "/" + ContainerNetwork.RESOLV_CONF, r + "/etc/resolv.conf", "", MS_BIND, "", IGNORE_ENOENT);
     }
     for (MountSpec m : spec.mounts()) {
-      userMount(p, r, m);
+      if (hostOverlay) {
+        // The targets of a writable host root are created as docker creates them, at the path the
+        // container will see: the host's symbolic links resolved here (an absolute one would
+        // otherwise lead out of the new root before the pivot).
+        String target = HostRoot.containerPath(m.target());
+        if (!overlayFirst) {
+          createTarget(p, r, target, m);
+        }
+        userMount(p, r + target, m);
+      } else {
+        userMount(p, r + m.target(), m);
+      }
     }
     for (String path : spec.maskedPaths()) {
       mask(p, r, path);
@@ -231,6 +269,136 @@ public final class RootfsProgram {
     return p;
   }
 
+  /** The directory (in the state directory) whose tmpfs holds the host overlays' upper and work dirs. */
+  public static final String HOST_UPPER = "rw";
+
+  /**
+   * The writable host root of a root JVM, made before the user namespace: one overlay of {@code /}
+   * whose upper and work directories are on a tmpfs of this mount namespace only, the host's other
+   * mounts bound read-only on top (an overlay does not show them), the user's mount targets created.
+   * The upper directory belongs to the container's root, so {@code /} takes new entries.
+   */
+  private static void hostOverlayFirst(HelperProgram p, String r, String rw, ContainerSpec spec, List<IdMapping> uids,
+      List<IdMapping> gids) {
+    HostRoot.Snapshot host = HostRoot.snapshot();
+    p.mount("tmpfs", rw, "tmpfs", 0, "mode=0755", 0);
+    p.mkdir(rw + "/u", 0755, 0);
+    p.mkdir(rw + "/w", 0700, 0);
+    if (spec.namespaces().contains(Namespace.USER)) {
+      long uid = hostId(0, uids);
+      long gid = hostId(0, gids);
+      if (uid >= 0 && gid >= 0) {
+        p.lchown(rw + "/u", uid, gid, 0);
+      }
+    }
+    p.mount("overlay", r, "overlay", host.rootFlags(), "lowerdir=/,upperdir=" + rw + "/u,workdir=" + rw + "/w", 0);
+    for (String point : host.mounts()) {
+      if (point.equals("/proc") || point.startsWith("/proc/") || point.equals("/dev") || point.startsWith("/dev/")
+          || point.equals("/sys") || point.startsWith("/sys/")
+          || (spec.privateTmp() && (point.equals("/tmp") || point.startsWith("/tmp/")))) {
+        continue; // the container gets fresh ones
+      }
+      p.mount(point, r + point, "", MS_BIND | MS_REC, "", IGNORE_ENOENT);
+      p.mountSetattr(r + point, MOUNT_ATTR_RDONLY, 0, true, IGNORE_ENOENT);
+    }
+    for (MountSpec m : spec.mounts()) {
+      // As the host's root, as docker does: the container's own permissions do not matter here.
+      createTarget(p, r, HostRoot.containerPath(m.target()), m);
+    }
+  }
+
+  /** The host id of container id {@code id}, or -1 when the map lacks it. */
+  private static long hostId(long id, List<IdMapping> mappings) {
+    for (IdMapping m : mappings) {
+      if (m.coversContainerId(id)) {
+        return m.hostId() + (id - m.containerId());
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The writable host root of a rootless container, made inside its user namespace: a tmpfs as {@code /}, and in it the host's top-level entries: an overlay
+   * per directory (its writes go to a second tmpfs, gone with the mount namespace), the same symbolic
+   * links, read-only binds of what cannot be overlaid, and empty mount points for /proc, /dev, /sys.
+   * See {@link HostRoot} for why not one overlay over {@code /}.
+   */
+  private static void hostOverlay(HelperProgram p, String r, String rw, ContainerSpec spec, List<IdMapping> uids,
+      List<IdMapping> gids, long helperUid, long helperGid) {
+    boolean userns = spec.namespaces().contains(Namespace.USER);
+    p.mount("tmpfs", r, "tmpfs", 0, "mode=0755", 0);
+    p.mount("tmpfs", rw, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700", 0);
+    p.mkdir(rw + "/u", 0700, 0);
+    p.mkdir(rw + "/w", 0700, 0);
+    for (HostRoot.Entry e : HostRoot.snapshot().entries()) {
+      String target = r + "/" + e.name();
+      String lower = "/" + e.name();
+      switch (e.kind()) {
+        case SYMLINK -> p.symlink(e.linkTarget(), target, 0);
+        case MOUNT_POINT -> p.mkdir(target, e.mode(), 0);
+        case FILE -> {
+          p.mkfile(target, 0600, 0);
+          p.mount(lower, target, "", MS_BIND, "", 0);
+          p.mountSetattr(target, MOUNT_ATTR_RDONLY, 0, false, 0);
+        }
+        case BIND -> {
+          p.mkdir(target, e.mode(), 0);
+          p.mount(lower, target, "", MS_BIND | MS_REC, "", 0);
+          p.mountSetattr(target, MOUNT_ATTR_RDONLY, 0, true, 0);
+        }
+        case OVERLAY -> {
+          p.mkdir(target, e.mode(), 0);
+          if (e.name().equals("tmp") && spec.privateTmp()) {
+            continue; // a tmpfs of its own comes later
+          }
+          // The merged directory shows its upper directory's mode and owner: make them the lower's.
+          String upper = rw + "/u/" + e.name();
+          p.mkdir(upper, e.mode(), 0);
+          long uid = containerId(e.uid(), uids, userns);
+          long gid = containerId(e.gid(), gids, userns);
+          if (uid >= 0 && gid >= 0 && (uid != helperUid || gid != helperGid)) {
+            p.lchown(upper, uid, gid, 0);
+          }
+          String work = rw + "/w/" + e.name();
+          p.mkdir(work, 0700, 0);
+          p.mount("overlay", target, "overlay", e.mountFlags(),
+              "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + (userns ? ",userxattr" : ""), 0);
+        }
+      }
+    }
+  }
+
+  /**
+   * The id that host id {@code hostId} has in the container, or -1 when it has none there (the upper
+   * directory then keeps the helper's ids, usually the container's root).
+   */
+  private static long containerId(long hostId, List<IdMapping> mappings, boolean userns) {
+    if (!userns) {
+      return hostId;
+    }
+    for (IdMapping m : mappings) {
+      if (hostId >= m.hostId() && hostId - m.hostId() < m.size()) {
+        return m.containerId() + (hostId - m.hostId());
+      }
+    }
+    return -1;
+  }
+
+  /** mkdir -p of a user mount's target (and an empty file for a bind of a file), in a writable root. */
+  private static void createTarget(HelperProgram p, String r, String target, MountSpec m) {
+    StringBuilder path = new StringBuilder(r);
+    String[] parts = target.substring(1).split("/");
+    for (int i = 0; i < parts.length; i++) {
+      path.append('/').append(parts[i]);
+      boolean last = i == parts.length - 1;
+      if (last && m.type() == MountSpec.Type.BIND && m.source() != null && !Files.isDirectory(m.source())) {
+        p.mkfile(path.toString(), 0600, IGNORE_EEXIST);
+      } else {
+        p.mkdir(path.toString(), 0755, IGNORE_EEXIST);
+      }
+    }
+  }
+
   /** A minimal /dev as runc's: a tmpfs with the safe devices bound from the host, devpts, shm, mqueue. */
   private static void dev(HelperProgram p, String r, ContainerSpec spec, boolean rootless, List<IdMapping> gidMappings) {
     String d = r + "/dev";
@@ -271,8 +439,7 @@ public final class RootfsProgram {
     }
   }
 
-  private static void userMount(HelperProgram p, String r, MountSpec m) {
-    String target = r + m.target();
+  private static void userMount(HelperProgram p, String target, MountSpec m) {
     if (m.type() == MountSpec.Type.TMPFS) {
       String data = "mode=1777" + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "");
       p.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly() ? MS_RDONLY : 0), data, 0);

@@ -47,6 +47,7 @@ public final class HelperProgram {
   static final int OP_SETDOMAINNAME = 25;
   static final int OP_LINK_UP = 26;
   static final int OP_SETNS_PATH = 27;
+  static final int OP_LCHOWN = 28;
 
   /** A missing path is not an error. */
   public static final int IGNORE_ENOENT = 1;
@@ -152,12 +153,19 @@ public final class HelperProgram {
     return add(OP_UMOUNT, 0, "umount2(" + path + ")", new Payload().u32(flags).str(path));
   }
 
+  /** Modes are exact: the helper runs with umask 0 and gives the caller's umask back at execve. */
   public HelperProgram mkdir(String path, int mode, int opFlags) {
     return add(OP_MKDIR, opFlags, "mkdir(" + path + ")", new Payload().u32(mode).str(path));
   }
 
   public HelperProgram mkfile(String path, int mode, int opFlags) {
     return add(OP_MKFILE, opFlags, "create(" + path + ")", new Payload().u32(mode).str(path));
+  }
+
+  /** lchown(2), with ids as the helper's user namespace sees them. */
+  public HelperProgram lchown(String path, long uid, long gid, int opFlags) {
+    return add(OP_LCHOWN, opFlags, "lchown(" + path + ", " + uid + ":" + gid + ")",
+        new Payload().u32((int) uid).u32((int) gid).str(path));
   }
 
   public HelperProgram symlink(String target, String linkPath, int opFlags) {

@@ -101,8 +101,8 @@ public final class ContainerjCommand implements Runnable {
     }
     if (e instanceof ContainerStartException s && s.step().startsWith("mount(")
         && s.errno() == Errno.ENOENT.number()) {
-      // The library mounts onto existing directories only, and the default root is read-only.
-      return m + " (the mount target must already exist in the root filesystem)";
+      // The library creates missing mount targets only in the writable host root.
+      return m + " (the mount target must already exist in this root filesystem)";
     }
     // A bug of the tool or the library reads differently from a user error, even without --debug.
     return known ? m : "internal error: " + e.getClass().getName() + ": " + m;

@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     usageHelpAutoWidth = true,
     description = {"Runs CMD in a new container and exits with its status.",
-        "Without --rootfs the root is the host's / (read-only), with a private /tmp."},
+        "Without --rootfs the root is the host's / under a writable overlay whose changes vanish",
+        "when the container ends (--read-only: the host's / read-only), with a private /tmp."},
     footerHeading = "%nExit status:%n",
     footer = {"  CMD's own status, or 128+n when CMD was killed by signal n",
         "  124  --timeout expired (the container was killed)",
@@ -53,13 +54,13 @@ final class RunCommand implements Callable<Integer> {
   @Nullable CommandSpec spec;
 
   @Option(names = "--rootfs", paramLabel = "DIR",
-      description = "Root filesystem: a directory (read-only unless --rootfs-rw). Default: the host's / read-only.")
+      description = "Root filesystem: a directory (read-only unless --rootfs-rw). Default: the host's / under an overlay whose changes vanish.")
   @Nullable Path rootfs;
 
   @Option(names = "--rootfs-rw", description = "Let the container write to the --rootfs directory.")
   boolean rootfsWritable;
 
-  @Option(names = "--read-only", description = "Mount the root filesystem read-only (the default for both kinds of root).")
+  @Option(names = "--read-only", description = "Mount the root filesystem read-only (the host's / with no overlay; the default for --rootfs).")
   boolean readOnly;
 
   @Option(names = "--hostname", paramLabel = "NAME", description = "Container hostname. Default: the first 12 digits of its id.")
@@ -251,7 +252,7 @@ final class RunCommand implements Callable<Integer> {
       }
       b.rootfs(rootfsWritable ? RootFs.writableDirectory(dir) : RootFs.directory(dir));
     } else if (rootfsWritable) {
-      throw new IllegalArgumentException("--rootfs-rw needs --rootfs DIR (the host's / is always read-only)");
+      throw new IllegalArgumentException("--rootfs-rw needs --rootfs DIR (the host's / is writable by default, through an overlay)");
     }
     if (readOnly) {
       b.readOnlyRootfs();

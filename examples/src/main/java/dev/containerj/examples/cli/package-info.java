@@ -15,9 +15,10 @@
  *       through Java to picocli's writers instead: it exists for in-process tests, since an inherited
  *       fd writes to the JVM's real fd 1, which {@code System.setOut} cannot capture.
  *   <li><b>Options stop at the first operand</b> ({@code containerj run sh -c 'x'} needs no {@code --}).
- *   <li><b>Root filesystem</b>: {@code --rootfs DIR} is read-only unless {@code --rootfs-rw} (the
- *       library's secure default, unlike docker's writable layer); {@code --read-only} is accepted for
- *       docker habits and conflicts with {@code --rootfs-rw}. A relative DIR is taken from the
+ *   <li><b>Root filesystem</b>: the host's {@code /} under a writable overlay whose changes vanish
+ *       (the library's default; {@code --read-only} binds it read-only instead); {@code --rootfs DIR}
+ *       is read-only unless {@code --rootfs-rw} (the library's secure default, unlike docker's
+ *       writable layer); {@code --read-only} conflicts with {@code --rootfs-rw}. A relative DIR is taken from the
  *       working directory; {@code -v} host paths are passed as given (the library rejects relative ones).
  *   <li>{@code -u UID} alone means gid 0, as docker does with a numeric user; {@code -e NAME} copies
  *       NAME from the tool's environment and is skipped when unset there.

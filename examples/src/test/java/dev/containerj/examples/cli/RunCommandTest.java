@@ -179,7 +179,7 @@ class RunCommandTest {
   @Test
   void tmpfsWithSize() {
     Tool.Result r = Tool.run("--tmpfs", "/srv:size=1m", "sh", "-c",
-        "grep ' /srv ' /proc/self/mounts; echo x > /srv/f && cat /srv/f");
+        "grep ' /srv ' /proc/self/mounts | tail -n 1; echo x > /srv/f && cat /srv/f");
     assertThat(r.code()).isZero();
     assertThat(r.outLines()).hasSize(2);
     assertThat(r.outLines().get(0)).startsWith("tmpfs /srv tmpfs ").contains("size=1024k");
@@ -188,9 +188,19 @@ class RunCommandTest {
 
   @Test
   void mountOnMissingTargetExplainsWhy() {
-    Tool.Result r = Tool.run("--tmpfs", "/no-such-dir", "true");
+    Tool.Result r = Tool.run("--read-only", "--tmpfs", "/no-such-dir", "true");
     assertThat(r.code()).isEqualTo(125);
-    assertThat(r.err()).contains("ENOENT").endsWith("(the mount target must already exist in the root filesystem)\n");
+    assertThat(r.err()).contains("ENOENT").endsWith("(the mount target must already exist in this root filesystem)\n");
+  }
+
+  @Test
+  void theDefaultRootIsWritableAndGetsMissingMountTargets() {
+    Tool.Result r = Tool.run("--tmpfs", "/no-such-dir/below", "sh", "-c",
+        "stat -f -c %T /no-such-dir/below && echo x > /etc/cj-cli-test && cat /etc/cj-cli-test");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("tmpfs\nx\n");
+    assertThat(Path.of("/no-such-dir")).doesNotExist();
+    assertThat(Path.of("/etc/cj-cli-test")).doesNotExist();
   }
 
   @Test

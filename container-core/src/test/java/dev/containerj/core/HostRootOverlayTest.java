@@ -1,0 +1,170 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.IdMapping;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded default root: the host's {@code /} under a writable overlay whose changes vanish on
+ * close. Runs as root and (CI's rootless lane) again as an ordinary user.
+ */
+@Tag("kernel")
+@Tag("rootless")
+@ExtendWith(LeakCheck.class)
+class HostRootOverlayTest {
+  private static final boolean ROOT = LibC.geteuid() == 0;
+  private static final String MARK = "cj-ovl-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+
+  @Test
+  void writesLandInTheContainerAndVanishWithIt() throws Exception {
+    Run.Result r = Run.run("mkdir /" + MARK + " && echo made > /" + MARK + "/f && cat /" + MARK + "/f"
+        + " && stat -f -c %T /usr /var");
+    assertThat(r.status().code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("made\noverlayfs\noverlayfs\n");
+    assertThat(Path.of("/", MARK)).doesNotExist();
+  }
+
+  @Test
+  void aChangedHostFileIsCopiedUpAndTheHostsStaysAsItWas() throws Exception {
+    // /tmp is world-writable on the host: this process owns the file it makes there, and the
+    // container's root is this process's user (rootless) or, with the identity map, host root.
+    Path file = Path.of("/tmp", MARK);
+    Files.writeString(file, "original\n");
+    try {
+      ContainerSpec.Builder b = Run.sh("cat " + file + "; echo changed > " + file + " && cat " + file
+          + " && rm " + file + " && ls " + file + " 2>&1; true").privateTmp(false);
+      if (ROOT) {
+        b.uidMappings(List.of(IdMapping.identity())).gidMappings(List.of(IdMapping.identity()));
+      }
+      Run.Result r = Run.run(b.build());
+      if (!ROOT && mountsBelow("/tmp")) {
+        // Rootless, a top-level directory with mounts below it cannot be overlaid in the user
+        // namespace (the kernel refuses layers with locked submounts): it is bound read-only.
+        assertThat(r.err()).as("the documented rootless limit").contains("Read-only file system");
+      } else {
+        assertThat(r.out()).as(r.err()).startsWith("original\nchanged\n").contains("No such file or directory");
+      }
+      assertThat(Files.readString(file)).isEqualTo("original\n");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void aWorldWritableHostDirectoryTakesNewFilesAsRootAndNotRootless() throws Exception {
+    // /var/tmp belongs to the host's root, whom the container's map lacks. A root JVM's overlay is
+    // mounted by the host's root, who may copy /var/tmp up; an ordinary user's overlay is mounted in
+    // its user namespace, where the copy-up cannot give /var/tmp its unmapped owner.
+    Run.Result r = Run.run("echo x > /var/tmp/" + MARK + " && cat /var/tmp/" + MARK);
+    if (ROOT) {
+      assertThat(r.out()).as(r.err()).isEqualTo("x\n");
+    } else {
+      assertThat(r.err()).as("the documented rootless limit").contains("Value too large for defined data type");
+    }
+    assertThat(Path.of("/var/tmp", MARK)).doesNotExist();
+  }
+
+  @Test
+  void theTopLevelDirectoriesKeepTheHostsModesAndLinks() throws Exception {
+    Run.Result r = Run.run(
+        "stat -c '%n %a' /etc /usr /var /root 2>&1; for l in /bin /lib; do echo \"$l $(readlink $l)\"; done");
+    StringBuilder want = new StringBuilder();
+    for (String d : new String[] {"/etc", "/usr", "/var", "/root"}) {
+      int mode = (Integer) Files.getAttribute(Path.of(d), "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      want.append(d).append(' ').append(Integer.toOctalString(mode & 07777)).append('\n');
+    }
+    for (String l : new String[] {"/bin", "/lib"}) {
+      Path p = Path.of(l);
+      want.append(l).append(' ').append(Files.isSymbolicLink(p) ? Files.readSymbolicLink(p).toString() : "")
+          .append('\n');
+    }
+    assertThat(r.out()).isEqualTo(want.toString());
+  }
+
+  @Test
+  void hostFilesKeepTheirOwnersSoTheDefaultMapCannotChangeThem() throws Exception {
+    // The host's root owns /etc/passwd; the default map (root JVM: an unused range; rootless: one id)
+    // does not contain host root, so the container's root may not change it, even in its overlay.
+    Run.Result r = Run.run("echo x >> /etc/passwd; echo rc=$?");
+    assertThat(r.out()).startsWith("rc=").isNotEqualTo("rc=0\n");
+    assertThat(r.err()).contains("Permission denied");
+  }
+
+  @Test
+  void aBindTargetMissingFromTheHostIsCreatedInTheContainer(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("in.txt"), "from host");
+    openUp(dir);
+    Path file = Files.writeString(dir.resolve("file.txt"), "a file");
+    openUp(file);
+    Run.Result r = Run.run(Run.sh("cat /" + MARK + "/deep/dir/in.txt; echo; cat /etc/" + MARK + ".conf")
+        .mount(MountSpec.bindReadOnly(dir, "/" + MARK + "/deep/dir"))
+        .mount(MountSpec.bindReadOnly(file, "/etc/" + MARK + ".conf")).build());
+    assertThat(r.status().code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("from host\na file");
+    assertThat(Path.of("/", MARK)).doesNotExist();
+    assertThat(Path.of("/etc", MARK + ".conf")).doesNotExist();
+  }
+
+  @Test
+  void aBindTargetThroughAnAbsoluteHostLinkLandsInsideTheContainer(@TempDir Path dir) throws Exception {
+    assumeTrue(ROOT, "only root can make a symbolic link in the host's /");
+    Path real = Files.createDirectory(Path.of("/var/tmp", MARK + "-real"));
+    Path link = Files.createSymbolicLink(Path.of("/", MARK + "-link"), real);
+    Files.writeString(dir.resolve("in.txt"), "volume");
+    openUp(dir);
+    try {
+      // Before the pivot "/" is still the host's: followed naively, the absolute link would lead the
+      // mkdir and the mount out of the new root, to the host's /var/tmp.
+      // The identity map: the host's root owns the directory that the mount point is made in.
+      Run.Result r = Run.run(Run.sh("cat " + link + "/vol/in.txt; echo; cat " + real + "/vol/in.txt")
+          .uidMappings(List.of(IdMapping.identity())).gidMappings(List.of(IdMapping.identity()))
+          .mount(MountSpec.bindReadOnly(dir, link + "/vol")).build());
+      assertThat(r.status().code()).as(r.err()).isZero();
+      assertThat(r.out()).isEqualTo("volume\nvolume");
+      assertThat(real.resolve("vol")).doesNotExist();
+    } finally {
+      Files.deleteIfExists(link);
+      Files.deleteIfExists(real.resolve("vol"));
+      Files.deleteIfExists(real);
+    }
+  }
+
+  @Test
+  void readOnlyGivesTheWholeHostRootReadOnly() throws Exception {
+    Run.Result r = Run.run(Run.sh("touch /etc/" + MARK + " /" + MARK + " 2>&1; stat -f -c %T /")
+        .readOnlyRootfs().build());
+    assertThat(r.out()).contains("/etc/" + MARK + "': Read-only file system")
+        .contains("/" + MARK + "': Read-only file system").doesNotContain("tmpfs");
+  }
+
+  private static boolean mountsBelow(String dir) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      if (line.split(" ")[4].startsWith(dir + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A rootless container's user is this user, but a root JVM's default map is an unused id range. */
+  private static void openUp(Path p) throws Exception {
+    if (!ROOT) {
+      return;
+    }
+    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+    for (Path q = p.getParent(); q != null && q.startsWith("/tmp/") && !q.toString().equals("/tmp"); q = q.getParent()) {
+      Files.setPosixFilePermissions(q, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    }
+  }
+}
