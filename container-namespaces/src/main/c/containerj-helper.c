@@ -38,6 +38,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #define MAGIC 0x31484a43u /* "CJH1" little-endian */
@@ -71,13 +73,17 @@ enum op {
   OP_SETDOMAINNAME = 25, /* str name */
   OP_LINK_UP = 26,     /* str ifname: set IFF_UP (the loopback of a new network namespace) */
   OP_SETNS_PATH = 27,  /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
-  OP_LCHOWN = 28       /* u32 uid, u32 gid, str path */
+  OP_LCHOWN = 28,      /* u32 uid, u32 gid, str path */
+  OP_OPEN_ROOT = 29    /* str path: the directory that F_IN_ROOT paths are resolved beneath */
 };
 
 enum op_flag {
   F_IGNORE_ENOENT = 1, /* a missing path is not an error (masked paths that this kernel lacks) */
   F_IGNORE_EEXIST = 2, /* an existing path is not an error (mkdir of a mount point) */
-  F_FAULT = 4          /* test-only fault injection: fail this step with ECANCELED, do nothing */
+  F_FAULT = 4,         /* test-only fault injection: fail this step with ECANCELED, do nothing */
+  F_IN_ROOT = 8,       /* the (target) path is the container's: resolved beneath OP_OPEN_ROOT's directory,
+                        * its symbolic links as the container will see them (never out of the root) */
+  F_SRC_IN_ROOT = 16   /* OP_MOUNT: the source too */
 };
 
 enum status_type { ST_PID = 1, ST_ERROR = 2 };
@@ -85,6 +91,35 @@ enum status_type { ST_PID = 1, ST_ERROR = 2 };
 static int status_fd = -1;
 static int config_fd = -1;
 static mode_t saved_umask = 022;
+static int root_fd = -1;
+
+/* A path of the container, resolved beneath root_fd with openat2(RESOLVE_IN_ROOT) into an O_PATH fd,
+ * whose magic link name in *name stands for it in calls that take a path (mount(2) follows it).
+ * Returns the fd (the caller closes it) or -1 with errno set. */
+static int in_root(const char *path, int flags, char *name, size_t n) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(O_PATH | O_CLOEXEC | flags);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  if (fd >= 0) snprintf(name, n, "/proc/self/fd/%d", fd);
+  return fd;
+}
+
+/* For mkdir, mknod-like and symlink ops: the parent directory of a container path, resolved beneath
+ * the root, and the last component (which must not be ".." or empty). */
+static int in_root_parent(const char *path, const char **base) {
+  char parent[4096];
+  const char *slash = strrchr(path, '/');
+  size_t len = slash ? (size_t)(slash - path) : 0;
+  if (len >= sizeof parent) { errno = ENAMETOOLONG; return -1; }
+  memcpy(parent, path, len);
+  parent[len] = 0;
+  *base = slash ? slash + 1 : path;
+  if (!**base || !strcmp(*base, "..") || !strcmp(*base, ".")) { errno = EINVAL; return -1; }
+  char name[64];
+  return in_root(len ? parent : "/", O_DIRECTORY, name, sizeof name);
+}
 
 static void report(int type, int step, int err, int value) {
   int32_t rec[4] = {type, step, err, value};
@@ -180,7 +215,7 @@ static int do_exec(struct cur *c) {
 }
 
 /* Runs one operation; returns 0 or an errno. */
-static int run(int opcode, struct cur *c) {
+static int run(int opcode, int opflags, struct cur *c) {
   switch (opcode) {
   case OP_SETNS: {
     uint32_t fd = u32(c), type = u32(c);
@@ -206,7 +241,20 @@ static int run(int opcode, struct cur *c) {
   case OP_MOUNT: {
     uint64_t flags = u64(c);
     const char *src = str(c), *tgt = str(c), *type = str(c), *data = str(c);
-    return mount(opt(src), tgt, opt(type), (unsigned long)flags, opt(data)) ? errno : 0;
+    char sname[64], tname[64];
+    int sfd = -1, tfd = -1, err = 0;
+    if (opflags & F_SRC_IN_ROOT) {
+      if ((sfd = in_root(src, 0, sname, sizeof sname)) < 0) return errno;
+      src = sname;
+    }
+    if (opflags & F_IN_ROOT) {
+      if ((tfd = in_root(tgt, 0, tname, sizeof tname)) < 0) err = errno;
+      tgt = tname;
+    }
+    if (!err && mount(opt(src), tgt, opt(type), (unsigned long)flags, opt(data))) err = errno;
+    if (sfd >= 0) close(sfd);
+    if (tfd >= 0) close(tfd);
+    return err;
   }
   case OP_MOUNT_SETATTR: {
     struct { uint64_t set, clr, propagation, userns_fd; } attr = {0, 0, 0, 0};
@@ -214,32 +262,53 @@ static int run(int opcode, struct cur *c) {
     attr.clr = u64(c);
     uint32_t at = u32(c);
     const char *path = str(c);
-    return syscall(SYS_mount_setattr, AT_FDCWD, path, at, &attr, sizeof attr) ? errno : 0;
+    if (!(opflags & F_IN_ROOT))
+      return syscall(SYS_mount_setattr, AT_FDCWD, path, at, &attr, sizeof attr) ? errno : 0;
+    char name[64];
+    int fd = in_root(path, 0, name, sizeof name);
+    if (fd < 0) return errno;
+    int err = syscall(SYS_mount_setattr, fd, "", at | AT_EMPTY_PATH, &attr, sizeof attr) ? errno : 0;
+    close(fd);
+    return err;
   }
   case OP_UMOUNT: {
     uint32_t flags = u32(c);
     return umount2(str(c), (int)flags) ? errno : 0;
   }
-  case OP_MKDIR: {
-    uint32_t mode = u32(c);
-    return mkdir(str(c), mode) ? errno : 0;
-  }
-  case OP_MKFILE: {
-    uint32_t mode = u32(c);
-    int fd = open(str(c), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-    if (fd < 0) return errno;
-    close(fd);
-    return 0;
-  }
+  case OP_MKDIR:
+  case OP_MKFILE:
   case OP_SYMLINK: {
-    const char *target = str(c);
-    return symlink(target, str(c)) ? errno : 0;
+    uint32_t mode = opcode == OP_SYMLINK ? 0 : u32(c);
+    const char *target = opcode == OP_SYMLINK ? str(c) : NULL;
+    const char *path = str(c), *base = path;
+    int dir = AT_FDCWD, err = 0;
+    if ((opflags & F_IN_ROOT) && (dir = in_root_parent(path, &base)) < 0) return errno;
+    if (opcode == OP_MKDIR) {
+      if (mkdirat(dir, base, mode)) err = errno;
+    } else if (opcode == OP_SYMLINK) {
+      if (symlinkat(target, dir, base)) err = errno;
+    } else {
+      int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+      if (fd < 0) err = errno;
+      else close(fd);
+    }
+    if (dir >= 0) close(dir);
+    return err;
+  }
+  case OP_OPEN_ROOT: {
+    if (root_fd >= 0) close(root_fd);
+    root_fd = open(str(c), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return root_fd < 0 ? errno : 0;
   }
   case OP_CHDIR:
     return chdir(str(c)) ? errno : 0;
   case OP_PIVOT_ROOT: {
     const char *new_root = str(c);
-    return syscall(SYS_pivot_root, new_root, str(c)) ? errno : 0;
+    if (syscall(SYS_pivot_root, new_root, str(c))) return errno;
+    /* The root is "/" now: its fd must not stay around for /proc/self/fd tricks (CVE-2024-21626). */
+    if (root_fd >= 0) close(root_fd);
+    root_fd = -1;
+    return 0;
   }
   case OP_SETHOSTNAME: {
     const char *name = str(c);
@@ -376,7 +445,7 @@ int main(int argc, char **argv) {
       }
       continue;
     }
-    int err = run(opcode, &c);
+    int err = run(opcode, flags, &c);
     if (c.bad) fail(step, EINVAL);
     if (err == ENOENT && (flags & F_IGNORE_ENOENT)) err = 0;
     if (err == EEXIST && (flags & F_IGNORE_EEXIST)) err = 0;

@@ -89,6 +89,49 @@ class EscapeTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Symbolic links in the root filesystem (as runc's CVE-2021-30465 and its mount-target kin): before
+  // the pivot, "/" is still the host's, so a root whose /etc is a link to a host directory would get
+  // the setup's files (/etc/hosts) created there, and its mounts placed on the host's tree.
+
+  @Test
+  void linksInTheRootCannotLeadTheSetupOutOfIt(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Path victim = Files.createDirectories(dir.resolve("victim"));
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    Files.writeString(volume.resolve("in.txt"), "volume");
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+    for (String tool : new String[] {"sh", "cat", "ls", "readlink"}) {
+      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
+    }
+    Files.createSymbolicLink(root.resolve("etc"), victim);      // /etc/hosts would be made in the victim
+    Files.createSymbolicLink(root.resolve("mnt"), victim);      // and the volume mounted over it
+    Files.createDirectories(root.resolve("proc"));
+    Files.createDirectories(root.resolve("dev"));
+    Files.createDirectories(root.resolve("sys"));
+    Files.createDirectories(root.resolve("tmp"));
+    for (Path p : new Path[] {dir, root, volume}) {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    ContainerSpec.Builder b = ContainerSpec.builder().rootfs(RootFs.writableDirectory(root))
+        .command("/bin/sh", "-c", "cat /mnt/in.txt; echo; readlink /etc")
+        .mount(MountSpec.bindReadOnly(volume, "/mnt")).stdout(Redirect.PIPE).stderr(Redirect.PIPE);
+    Run.Result r;
+    try {
+      r = Run.run(b.build());
+    } catch (ContainerStartException e) {
+      // Refusing is as good as containing: what matters is below.
+      r = new Run.Result("", e.getMessage(), null, "");
+    }
+    // Inside the root, /mnt leads to a path that does not exist there: the mount fails rather than
+    // landing on the host's directory, or lands inside the root; never in the victim.
+    try (java.util.stream.Stream<Path> left = Files.list(victim)) {
+      assertThat(left).as("files the setup made through the root's links: %s", r.err()).isEmpty();
+    }
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(victim.toString());
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // CVE-2019-5736: overwrite the runtime binary through /proc/PID/exe
 
   @Test

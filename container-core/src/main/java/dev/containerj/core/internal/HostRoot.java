@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,48 +167,6 @@ final class HostRoot {
     }
     entries.sort((x, y) -> x.name().compareTo(y.name()));
     return List.copyOf(entries);
-  }
-
-  /**
-   * {@code path} (absolute, normalized) as a container on the host root sees it: the host's symbolic
-   * links along it resolved as the container will resolve them, from its own root (at most 40, as
-   * path_resolution(7)); the part that does not exist yet is kept as given.
-   */
-  static String containerPath(String path) {
-    Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
-    Deque<String> done = new ArrayDeque<>();
-    int links = 0;
-    while (!todo.isEmpty()) {
-      String c = todo.pollFirst();
-      if (c.isEmpty() || c.equals(".")) {
-        continue;
-      }
-      if (c.equals("..")) {
-        done.pollLast();
-        continue;
-      }
-      Path current = Path.of("/" + String.join("/", done), c);
-      if (links < 40 && Files.isSymbolicLink(current)) {
-        links++;
-        String target;
-        try {
-          target = Files.readSymbolicLink(current).toString();
-        } catch (IOException e) {
-          done.addLast(c);
-          continue;
-        }
-        List<String> parts = List.of(target.split("/"));
-        for (int i = parts.size() - 1; i >= 0; i--) {
-          todo.addFirst(parts.get(i));
-        }
-        if (target.startsWith("/")) {
-          done.clear();
-        }
-        continue;
-      }
-      done.addLast(c);
-    }
-    return "/" + String.join("/", done);
   }
 
   /** overlayfs splits its options at ',' and its layer lists at ':'; such names are bound instead. */

@@ -48,6 +48,17 @@ public final class HelperProgram {
   static final int OP_LINK_UP = 26;
   static final int OP_SETNS_PATH = 27;
   static final int OP_LCHOWN = 28;
+  static final int OP_OPEN_ROOT = 29;
+
+  /**
+   * The path (a mount's target) is the container's: resolved beneath the directory of the last
+   * {@link #openRoot}, with its symbolic links as the container will see them, never out of it
+   * (openat2 RESOLVE_IN_ROOT). For mount, mount_setattr, mkdir, create and symlink.
+   */
+  public static final int IN_ROOT = 8;
+
+  /** A bind mount's source is the container's too (see {@link #IN_ROOT}). */
+  public static final int SRC_IN_ROOT = 16;
 
   /** A missing path is not an error. */
   public static final int IGNORE_ENOENT = 1;
@@ -160,6 +171,11 @@ public final class HelperProgram {
 
   public HelperProgram mkfile(String path, int mode, int opFlags) {
     return add(OP_MKFILE, opFlags, "create(" + path + ")", new Payload().u32(mode).str(path));
+  }
+
+  /** The directory that {@link #IN_ROOT} paths are resolved beneath, from now on. */
+  public HelperProgram openRoot(String path) {
+    return add(OP_OPEN_ROOT, 0, "open(" + path + ")", new Payload().str(path));
   }
 
   /** lchown(2), with ids as the helper's user namespace sees them. */
