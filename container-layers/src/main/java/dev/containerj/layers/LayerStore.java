@@ -357,7 +357,10 @@ public final class LayerStore {
    * first) with an upper, a work and a mount point directory of its own under
    * {@code containers/ID}. Nothing is mounted yet: {@link PreparedRoot#mount()} mounts it in this
    * mount namespace, or a launcher sends {@link PreparedRoot#overlay()}'s mount(2) parameters to its
-   * helper to mount it inside the container's namespaces (required rootless).
+   * helper to mount it inside the container's namespaces (required rootless). A root store's overlay
+   * must be mounted by a process of the initial user namespace: overlayfs reads
+   * {@code trusted.overlay.*} (its opaque directories) only with that privilege, and mounted inside
+   * a user namespace it ignores them.
    *
    * @param containerId letters, digits, {@code _ . -}; unique in this store
    * @param rootless mount with {@code userxattr} (inside a user namespace)

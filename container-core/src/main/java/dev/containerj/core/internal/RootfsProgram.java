@@ -78,6 +78,18 @@ public final class RootfsProgram {
       // the network namespace the container is born in.
       p.setns(3, Constants.CLONE_NEWNET, "net of container " + spec.networkContainer());
     }
+    // overlayfs reads trusted.overlay.* (the opaque directories of root's layer store) only with its
+    // mounter's privilege in the initial user namespace: mounted inside the container's user
+    // namespace it would ignore them (the kernel logs "try mounting with 'userxattr' option"), and an
+    // opaque directory's lower entries would show through. A root JVM therefore mounts the overlay
+    // before the clone, in a private mount namespace of the helper's own that the clone copies; the
+    // helper's copy goes when it exits. Rootless stores use user.overlay.* and userxattr instead.
+    boolean overlayBeforeClone = overlay != null && !rootless && spec.namespaces().contains(Namespace.USER);
+    if (overlayBeforeClone) {
+      p.unshare(Constants.CLONE_NEWNS, "mnt, for the image's overlay");
+      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
+      p.mount(overlay.source(), rootDir, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
+    }
     ProgramSteps.cloneInto(p, spec.namespaces());
     if (spec.namespaces().contains(Namespace.USER)) {
       // Take the payload's ids at once: the clone kept the caller's host ids, which the default map
@@ -106,7 +118,11 @@ public final class RootfsProgram {
     // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
     // refuses a shared old root.
     p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
-    if (overlay != null) {
+    if (overlayBeforeClone) {
+      // The copy of the overlay is locked in the less privileged mount namespace (mount_namespaces(7)),
+      // and pivot_root(2) refuses a locked new root: bind it onto itself.
+      p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
+    } else if (overlay != null) {
       p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
     } else {
       String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
