@@ -9,6 +9,7 @@ import dev.containerj.core.internal.RootfsProgram;
 import dev.containerj.core.internal.StateStore;
 import dev.containerj.layers.Descriptor;
 import dev.containerj.layers.Image;
+import dev.containerj.layers.ImageReference;
 import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.PreparedRoot;
 import dev.containerj.linux.internal.KernelFeatures;
@@ -298,6 +299,35 @@ class ImageOverlayRootTest {
     }
     assertThat(failed).hasSize(program.size()).anySatisfy(step -> assertThat(step).startsWith("mount(overlay -> "));
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).isEqualTo(mountsBefore);
+  }
+
+  @Test
+  void anImageOfAStoreOfItsOwnRunsAndLeavesItsStoreClean(@TempDir Path tmp) throws Exception {
+    LayerStore own = new LayerStore(tmp.resolve("store"));
+    Image mine = own.importImage(ImageReference.parse("oci:" + work.resolve("layout") + ":t"));
+    List<String> defaultRoots = ContainerStarter.layers().preparedRoots();
+    Run.Result r = Run.run(ContainerSpec.builder().image(own, mine).command("sh", "-c", "cat /etc/motd; ls -A /opq")
+        .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    assertThat(r.out()).as(r.err()).isEqualTo("from layer 1\nnew.txt\n");
+    assertThat(own.preparedRoots()).as("prepared roots in the container's own store after close").isEmpty();
+    assertThat(ContainerStarter.layers().preparedRoots()).as("this user's store is not used")
+        .containsExactlyInAnyOrderElementsOf(defaultRoots);
+  }
+
+  @Test
+  void anOverlayWhoseOptionsExceedAPageIsRefusedNotCut(@TempDir Path tmp) throws Exception {
+    // mount(2) copies one page of options: the upperdir, last, would be lost and the root read-only.
+    Path deep = tmp;
+    for (int i = 0; i < 7; i++) {
+      deep = deep.resolve(Character.toString('a' + i).repeat(200));
+    }
+    LayerStore far = new LayerStore(deep);
+    Image mine = far.importImage(ImageReference.parse("oci:" + work.resolve("layout") + ":t"));
+    ContainerSpec spec = ContainerSpec.builder().image(far, mine).command("true").build();
+    assertThatThrownBy(() -> Container.start(spec).close()).isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("the overlay options of image oci:" + work.resolve("layout") + ":t (3 layers in " + deep + ")")
+        .hasMessageContaining("more than the one page that mount(2) copies");
+    assertThat(far.preparedRoots()).isEmpty();
   }
 
   private static int owner(Path p) {
