@@ -141,10 +141,11 @@ public final class ContainerStarter {
         root = images.prepareRoot(spec.rootfs().image(), id, rootless);
         if (!root.overlay().fitsInOnePage()) {
           // mount(2) copies one page of options: the rest (the upper layer last) would be cut off.
+          int bytes = String.valueOf(root.overlay().calls().get(0).data())
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
           throw new IOException("the overlay options of image " + spec.rootfs().image().reference() + " ("
-              + spec.rootfs().image().layers().size() + " layers in " + images.directory() + ") take "
-              + String.valueOf(root.overlay().calls().get(0).data()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes, more than the one page that mount(2) copies;"
-              + " a layer store at a shorter path holds more layers");
+              + spec.rootfs().image().layers().size() + " layers in " + images.directory() + ") take " + bytes
+              + " bytes, more than the one page that mount(2) copies; a layer store at a shorter path holds more layers");
         }
         overlay = root.overlay().calls().get(0);
       }
