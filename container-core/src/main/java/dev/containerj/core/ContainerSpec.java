@@ -4,6 +4,7 @@ import dev.containerj.core.internal.SpecValidator;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.layers.Image;
 import dev.containerj.layers.ImageConfig;
+import dev.containerj.layers.LayerStore;
 import dev.containerj.namespaces.Capability;
 import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.Namespace;
@@ -445,7 +446,19 @@ public final class ContainerSpec {
      * the working directory and a numeric User. Call it before setting what should override them.
      */
     public Builder image(Image image) {
-      this.rootfs = RootFs.image(image);
+      return image(RootFs.image(image), image);
+    }
+
+    /**
+     * As {@link #image(Image)}, for an image imported into {@code store} rather than this user's own
+     * store ({@link RootFs#image(LayerStore, Image)}).
+     */
+    public Builder image(LayerStore store, Image image) {
+      return image(RootFs.image(store, image), image);
+    }
+
+    private Builder image(RootFs root, Image image) {
+      this.rootfs = root;
       ImageConfig c = image.config();
       if (command.isEmpty() && !c.command().isEmpty()) {
         command = List.copyOf(c.command());

@@ -9,7 +9,9 @@ import java.util.Optional;
 
 /**
  * The images of this user's layer store ({@code /var/lib/containerj} as root, else
- * {@code $XDG_DATA_HOME/containerj}): import once, start many containers from them.
+ * {@code $XDG_DATA_HOME/containerj}, by default {@code $HOME/.local/share/containerj}; the system
+ * property {@code containerj.layerStore} overrides both): import once, start many containers from
+ * them. A store that cannot be opened makes each method throw an {@code IOException} naming it.
  *
  * <pre>{@code
  * Image busybox = Images.importImage("oci:/srv/images/busybox:latest");

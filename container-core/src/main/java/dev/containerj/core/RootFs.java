@@ -1,6 +1,7 @@
 package dev.containerj.core;
 
 import dev.containerj.layers.Image;
+import dev.containerj.layers.LayerStore;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -8,35 +9,53 @@ import org.jspecify.annotations.Nullable;
 /**
  * The container's root filesystem: the embedded default (the host's own {@code /} under a writable
  * overlay whose changes vanish when the container is closed), which lets any program of the machine
- * run with no image at all; a directory on the host; or an OCI image from the layer store, as an
+ * run with no image at all; a directory on the host; or an OCI image from a layer store, as an
  * overlay of its layers with a writable layer of the container's own that vanishes when it is closed.
  */
 public final class RootFs {
-  private static final RootFs HOST = new RootFs(null, null, true);
-  private static final RootFs HOST_READ_ONLY = new RootFs(null, null, false);
+  private static final RootFs HOST = new RootFs(null, null, null, true);
+  private static final RootFs HOST_READ_ONLY = new RootFs(null, null, null, false);
 
   private final @Nullable Path directory;
   private final @Nullable Image image;
+  private final @Nullable LayerStore layerStore;
   private final boolean writable;
 
-  private RootFs(@Nullable Path directory, @Nullable Image image, boolean writable) {
+  private RootFs(@Nullable Path directory, @Nullable Image image, @Nullable LayerStore layerStore, boolean writable) {
     this.directory = directory;
     this.image = image;
+    this.layerStore = layerStore;
     this.writable = writable;
   }
 
   /**
-   * An imported image ({@code Images.importImage}): an overlay of its layers plus a writable layer of
-   * the container's own, removed on close.
+   * An image imported into this user's layer store ({@code Images.importImage}): an overlay of its
+   * layers plus a writable layer of the container's own, removed on close.
    */
   public static RootFs image(Image image) {
-    return new RootFs(null, Objects.requireNonNull(image, "image"), true);
+    return new RootFs(null, Objects.requireNonNull(image, "image"), null, true);
+  }
+
+  /**
+   * An image imported into {@code store} ({@link LayerStore#importImage}), for a store other than
+   * this user's own: a build tool's, or a test's or benchmark's temporary one. The store must be
+   * rootless exactly when the JVM is not root (its overlay xattrs are {@code user.overlay.*} then),
+   * and must not be deleted while a container uses it.
+   */
+  public static RootFs image(LayerStore store, Image image) {
+    return new RootFs(null, Objects.requireNonNull(image, "image"), Objects.requireNonNull(store, "store"), true);
   }
 
   /** The image, or null when this is not an image root. */
   public @Nullable Image image() {
     return image;
   }
+
+  /** The layer store of an image root given one; null for this user's own store or no image. */
+  public @Nullable LayerStore layerStore() {
+    return layerStore;
+  }
+
 
   /**
    * The host's {@code /}, writable, with a private tmpfs on {@code /tmp}. The default.
@@ -59,12 +78,12 @@ public final class RootFs {
 
   /** A directory on the host, mounted read-only. */
   public static RootFs directory(Path dir) {
-    return new RootFs(Objects.requireNonNull(dir, "dir"), null, false);
+    return new RootFs(Objects.requireNonNull(dir, "dir"), null, null, false);
   }
 
   /** A directory on the host that the container may write to (its changes stay in the directory). */
   public static RootFs writableDirectory(Path dir) {
-    return new RootFs(Objects.requireNonNull(dir, "dir"), null, true);
+    return new RootFs(Objects.requireNonNull(dir, "dir"), null, null, true);
   }
 
   /** Whether this is the host's own root. */
@@ -86,24 +105,29 @@ public final class RootFs {
     if (isHost()) {
       return HOST_READ_ONLY;
     }
-    return !writable ? this : new RootFs(directory, image, false);
+    return !writable ? this : new RootFs(directory, image, layerStore, false);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof RootFs r && Objects.equals(r.directory, directory) && Objects.equals(r.image, image)
-        && r.writable == writable;
+        && Objects.equals(storeDirectory(r.layerStore), storeDirectory(layerStore)) && r.writable == writable;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(directory, image, writable);
+    return Objects.hash(directory, image, storeDirectory(layerStore), writable);
+  }
+
+  private static @Nullable Path storeDirectory(@Nullable LayerStore store) {
+    return store == null ? null : store.directory();
   }
 
   @Override
   public String toString() {
     if (image != null) {
-      return "image " + image.reference() + (writable ? "" : " (read-only)");
+      return "image " + image.reference() + (layerStore == null ? "" : " in " + layerStore.directory())
+          + (writable ? "" : " (read-only)");
     }
     if (directory == null) {
       return writable ? "host:/ (overlay, changes vanish)" : "host:/ (read-only)";

@@ -75,6 +75,36 @@ class HostRootOverlayTest {
   }
 
   @Test
+  void aHostMountIsOverlaidTooAndTheMountsBelowItAreReadOnly() throws Exception {
+    assumeTrue(ROOT, "only root can mount on the host (rootless, a directory with mounts below it is read-only)");
+    Path point = Files.createDirectory(Path.of("/var/tmp", MARK + "-mnt"));
+    Path nested = point.resolve("nested");
+    try {
+      hostMount("tmpfs", point, "mode=0777");
+      Files.writeString(point.resolve("f"), "host\n");
+      // The container's root is no one on the host (the default map): a file it may write.
+      Files.setPosixFilePermissions(point.resolve("f"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+      Files.createDirectory(nested);
+      hostMount("tmpfs", nested, "mode=0777");
+      Run.Result r = Run.run("cat " + point + "/f; echo inside > " + point + "/f && cat " + point + "/f"
+          + " && stat -f -c %T " + point + "; touch " + nested + "/x");
+      assertThat(r.out()).as(r.err()).isEqualTo("host\ninside\noverlayfs\n");
+      assertThat(r.err()).contains(nested + "/x': Read-only file system");
+      assertThat(Files.readString(point.resolve("f"))).isEqualTo("host\n");
+    } finally {
+      new ProcessBuilder("umount", "-R", "-l", point.toString()).inheritIO().start().waitFor();
+      Files.deleteIfExists(point.resolve("f"));
+      Files.deleteIfExists(nested);
+      Files.deleteIfExists(point);
+    }
+  }
+
+  private static void hostMount(String type, Path target, String data) throws Exception {
+    Process p = new ProcessBuilder("mount", "-t", type, "-o", data, type, target.toString()).inheritIO().start();
+    assertThat(p.waitFor()).as("mount %s", target).isZero();
+  }
+
+  @Test
   void theTopLevelDirectoriesKeepTheHostsModesAndLinks() throws Exception {
     Run.Result r = Run.run(
         "stat -c '%n %a' /etc /usr /var /root 2>&1; for l in /bin /lib; do echo \"$l $(readlink $l)\"; done");

@@ -51,6 +51,23 @@ class SpecValidationTest {
   }
 
   @Test
+  void anImageOfAStoreOfTheOtherKindIsRefused(@TempDir Path dir) throws Exception {
+    // A root JVM's overlay reads trusted.overlay.*, an ordinary user's user.overlay.*: a store of the
+    // other kind would have its opaque directories ignored.
+    boolean root = dev.containerj.linux.internal.LibC.geteuid() == 0;
+    dev.containerj.layers.LayerStore store = new dev.containerj.layers.LayerStore(dir, root);
+    dev.containerj.layers.Image image = new dev.containerj.layers.Image("sha256:" + "a".repeat(64), "oci:/img:t",
+        List.of(), dev.containerj.layers.ImageConfig.builder().build(), java.time.Instant.EPOCH);
+    assertThatThrownBy(() -> ok().image(store, image).build())
+        .hasMessage("invalid container spec: rootfs " + (root
+            ? "must be in a root layer store when the JVM is root (this store's layers carry user.overlay.* xattrs)"
+            : "must be in a rootless layer store when the JVM is not root (this store's layers carry trusted.overlay.* xattrs)")
+            + ": image oci:/img:t in " + dir);
+    assertThat(ok().image(new dev.containerj.layers.LayerStore(dir.resolve("ok"), !root), image).build().rootfs()
+        .layerStore().directory()).isEqualTo(dir.resolve("ok"));
+  }
+
+  @Test
   void invalidHostname() {
     for (String bad : new String[] {"-bad", "bad-", "has space", "a..b", "x".repeat(65), ""}) {
       assertThatThrownBy(() -> ok().hostname(bad).build())

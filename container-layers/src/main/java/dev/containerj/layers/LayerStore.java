@@ -71,7 +71,7 @@ public final class LayerStore {
 
   /**
    * The default store: {@code /var/lib/containerj} as root, else {@code $XDG_DATA_HOME/containerj}
-   * ({@code ~/.local/share/containerj} when XDG_DATA_HOME is unset).
+   * ({@code $HOME/.local/share/containerj} when XDG_DATA_HOME is unset).
    */
   public static LayerStore openDefault() throws IOException {
     return new LayerStore(defaultDirectory());
@@ -79,14 +79,29 @@ public final class LayerStore {
 
   /** Where {@link #openDefault()} keeps its store. */
   public static Path defaultDirectory() {
-    if (LibC.geteuid() == 0) {
+    return defaultDirectory(LibC.geteuid(), System::getenv, System.getProperty("user.home"));
+  }
+
+  /**
+   * {@link #defaultDirectory()} for a given caller. The XDG base directory specification's fallback
+   * is {@code $HOME/.local/share}; the JVM's {@code user.home} comes from the password database
+   * instead, which for a service user is often no directory at all ({@code nobody}:
+   * {@code /nonexistent}), so it is only the last resort.
+   */
+  static Path defaultDirectory(int euid, java.util.function.Function<String, @org.jspecify.annotations.Nullable String> env,
+      String userHome) {
+    if (euid == 0) {
       return Path.of("/var/lib/containerj");
     }
-    String xdg = System.getenv("XDG_DATA_HOME");
+    String xdg = env.apply("XDG_DATA_HOME");
     if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
       return Path.of(xdg, "containerj");
     }
-    return Path.of(System.getProperty("user.home"), ".local", "share", "containerj");
+    String home = env.apply("HOME");
+    if (home != null && !home.isEmpty() && Path.of(home).isAbsolute()) {
+      return Path.of(home, ".local", "share", "containerj");
+    }
+    return Path.of(userHome, ".local", "share", "containerj");
   }
 
   /** The store's directory. */
@@ -342,7 +357,10 @@ public final class LayerStore {
    * first) with an upper, a work and a mount point directory of its own under
    * {@code containers/ID}. Nothing is mounted yet: {@link PreparedRoot#mount()} mounts it in this
    * mount namespace, or a launcher sends {@link PreparedRoot#overlay()}'s mount(2) parameters to its
-   * helper to mount it inside the container's namespaces (required rootless).
+   * helper to mount it inside the container's namespaces (required rootless). A root store's overlay
+   * must be mounted by a process of the initial user namespace: overlayfs reads
+   * {@code trusted.overlay.*} (its opaque directories) only with that privilege, and mounted inside
+   * a user namespace it ignores them.
    *
    * @param containerId letters, digits, {@code _ . -}; unique in this store
    * @param rootless mount with {@code userxattr} (inside a user namespace)

@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * (which needs CAP_SYS_ADMIN there). A container launcher instead sends {@link #calls()} (each one the
  * raw {@code source, target, fstype, flags, data} of mount(2)) to a native helper that performs them
  * inside the container's own user and mount namespaces; this is how a rootless overlay is mounted.
+ * (An overlay without {@code userxattr} reads {@code trusted.overlay.*} only when mounted from the
+ * initial user namespace: container-core's helper mounts such an overlay before it enters a new one.)
  *
  * <p>Build one with {@link #bind}, {@link #tmpfs}, {@link #proc}, {@link #sysfs} or {@link #overlay}.
  * A mount is undone with {@link MountPoint#close()} or {@link #unmount(Path)} (lazy detach,

@@ -49,6 +49,8 @@
  * Layers are stored in overlayfs' format: a whiteout is a 0/0 char device (no CAP_MKNOD needed since
  * Linux 5.8), an opaque directory carries {@code trusted.overlay.opaque=y} in a root store and
  * {@code user.overlay.opaque=y} in a rootless store (mounted with {@code userxattr}, Linux 5.11).
+ * A root store's overlay must be mounted from the initial user namespace: inside another one
+ * overlayfs cannot read {@code trusted.*} and would show an opaque directory's lower entries.
  * The same unpacker can instead flatten layers into one directory. Rootless, owners go through an
  * {@link dev.containerj.layers.IdMapping} when the kernel allows the chown and otherwise stay the
  * caller's; device nodes are skipped with a warning (or refused); xattrs outside {@code user.*} are

@@ -41,25 +41,36 @@ public final class ContainerStarter {
   public record Started(String id, NamespacedProcess process, StateStore store, @Nullable Cgroup cgroup,
       ContainerNetwork network, @Nullable PreparedRoot root) {}
 
-  private static final class Layers {
-    static final LayerStore STORE = open();
+  private static final Object LAYERS_LOCK = new Object();
+  private static volatile @Nullable LayerStore layers;
 
-    static LayerStore open() {
-      try {
-        String dir = System.getProperty("containerj.layerStore");
-        if (dir != null && !dir.isEmpty()) {
-          return new LayerStore(Path.of(dir), LibC.geteuid() != 0);
-        }
-        return LayerStore.openDefault();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+  /**
+   * This user's layer store: the system property {@code containerj.layerStore} if set, else
+   * {@link LayerStore#defaultDirectory()} ({@code /var/lib/containerj} as root, else under
+   * XDG_DATA_HOME or HOME). Opened on first use; when it cannot be opened, every call says why (and
+   * tries again), rather than failing once in a class initializer and obscurely after.
+   *
+   * @throws IOException naming the directory and what to set instead
+   */
+  public static LayerStore layers() throws IOException {
+    LayerStore s = layers;
+    if (s != null) {
+      return s;
     }
-  }
-
-  /** This user's layer store ({@code /var/lib/containerj} as root, else under XDG_DATA_HOME). */
-  public static LayerStore layers() {
-    return Layers.STORE;
+    synchronized (LAYERS_LOCK) {
+      if (layers == null) {
+        String property = System.getProperty("containerj.layerStore");
+        Path dir = property != null && !property.isEmpty() ? Path.of(property) : LayerStore.defaultDirectory();
+        try {
+          layers = new LayerStore(dir, LibC.geteuid() != 0);
+        } catch (IOException e) {
+          throw new IOException("cannot open the layer store " + dir + ": " + e.getClass().getSimpleName() + " "
+              + e.getMessage() + " (set XDG_DATA_HOME, or the system property containerj.layerStore, to a writable"
+              + " directory)", e);
+        }
+      }
+      return layers;
+    }
   }
 
   private static final class Managers {
@@ -127,7 +138,16 @@ public final class ContainerStarter {
       dev.containerj.layers.Mount.Call overlay = null;
       if (spec.rootfs().image() != null) {
         FaultPlan.check("prepare image root");
-        root = layers().prepareRoot(spec.rootfs().image(), id, rootless);
+        LayerStore images = spec.rootfs().layerStore() != null ? spec.rootfs().layerStore() : layers();
+        root = images.prepareRoot(spec.rootfs().image(), id, rootless);
+        if (!root.overlay().fitsInOnePage()) {
+          // mount(2) copies one page of options: the rest (the upper layer last) would be cut off.
+          int bytes = String.valueOf(root.overlay().calls().get(0).data())
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+          throw new IOException("the overlay options of image " + spec.rootfs().image().reference() + " ("
+              + spec.rootfs().image().layers().size() + " layers in " + images.directory() + ") take " + bytes
+              + " bytes, more than the one page that mount(2) copies; a layer store at a shorter path holds more layers");
+        }
         overlay = root.overlay().calls().get(0);
       }
       if (spec.rootfs().isHost() && spec.rootfs().writable()) {

@@ -60,7 +60,22 @@ final class HostRoot {
    * @param mounts every mount point but {@code /} that no other one (but {@code /}) contains, sorted
    * @param rootFlags MS_NOSUID, MS_NODEV, MS_NOEXEC of the mount on {@code /}
    */
-  record Snapshot(List<Entry> entries, List<String> mounts, long rootFlags) {}
+  record Snapshot(List<Entry> entries, List<TopMount> mounts, long rootFlags) {}
+
+  /**
+   * A mount directly on {@code /}'s mount, as a root JVM's overlay of {@code /} needs it (an overlay
+   * does not show other mounts): overlaid itself when it is a directory of a filesystem that overlayfs
+   * takes as a lower layer, else bound read-only; either way the mounts below it ({@code nested}, the
+   * outermost ones) are bound read-only on top.
+   */
+  record TopMount(String path, long flags, boolean overlay, int mode, long uid, long gid, List<String> nested) {}
+
+  /** One line of mountinfo: its MS_NOSUID|MS_NODEV|MS_NOEXEC and its filesystem type. */
+  record MountInfo(long flags, String fstype) {}
+
+  /** Filesystems known to serve as overlayfs lower layers; a mount of another kind is bound instead. */
+  private static final java.util.Set<String> OVERLAYABLE = java.util.Set.of("ext2", "ext3", "ext4", "xfs", "btrfs",
+      "tmpfs", "overlay", "9p", "zfs", "f2fs", "vfat", "exfat", "nfs", "nfs4", "ramfs", "bcachefs");
 
   private static final Object LOCK = new Object();
   private static @Nullable String cachedMountinfo;
@@ -79,8 +94,9 @@ final class HostRoot {
           return cached;
         }
       }
-      Map<String, Long> points = mountPoints(mountinfo);
-      Snapshot snapshot = new Snapshot(scan(Path.of("/"), points), topMounts(points), points.getOrDefault("/", 0L));
+      Map<String, MountInfo> points = mountPoints(mountinfo);
+      MountInfo root = points.getOrDefault("/", new MountInfo(0, ""));
+      Snapshot snapshot = new Snapshot(scan(Path.of("/"), points), topMounts(points), root.flags());
       synchronized (LOCK) {
         cachedMountinfo = mountinfo;
         cachedMtime = mtime;
@@ -92,23 +108,47 @@ final class HostRoot {
     }
   }
 
-  /** The mount points directly on {@code /}'s mount: an overlay of {@code /} does not show them. */
-  static List<String> topMounts(Map<String, Long> points) {
-    List<String> sorted = new ArrayList<>(points.keySet());
-    sorted.remove("/");
-    java.util.Collections.sort(sorted);
-    List<String> top = new ArrayList<>();
-    for (String p : sorted) {
-      if (top.stream().noneMatch(t -> p.startsWith(t + "/"))) {
-        top.add(p);
+  /** The mounts directly on {@code /}'s mount, each with the outermost mounts below it. */
+  static List<TopMount> topMounts(Map<String, MountInfo> points) throws IOException {
+    List<String> outer = outermost(points.keySet(), "");
+    List<TopMount> top = new ArrayList<>();
+    for (String p : outer) {
+      MountInfo m = points.get(p);
+      Map<String, Object> a;
+      try {
+        a = Files.readAttributes(Path.of(p), "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+      } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        continue; // hidden below another mount, or gone
       }
+      int mode = (Integer) a.get("mode");
+      boolean overlay = (mode & 0170000) == 0040000 && OVERLAYABLE.contains(m.fstype()) && overlayOptionSafe(p);
+      top.add(new TopMount(p, m.flags(), overlay, mode & 07777, ((Integer) a.get("uid")) & 0xffffffffL,
+          ((Integer) a.get("gid")) & 0xffffffffL, outermost(points.keySet(), p)));
     }
     return List.copyOf(top);
   }
 
-  /** Mount point -> its MS_NOSUID|MS_NODEV|MS_NOEXEC flags, from a mountinfo text (proc(5)). */
-  static Map<String, Long> mountPoints(String mountinfo) {
-    Map<String, Long> points = new HashMap<>();
+  /** The mount points strictly below {@code under} ("" for /) that no other such one contains, sorted. */
+  private static List<String> outermost(java.util.Collection<String> points, String under) {
+    List<String> sorted = new ArrayList<>();
+    for (String p : points) {
+      if (!p.equals("/") && p.startsWith(under + "/")) {
+        sorted.add(p);
+      }
+    }
+    java.util.Collections.sort(sorted);
+    List<String> out = new ArrayList<>();
+    for (String p : sorted) {
+      if (out.stream().noneMatch(t -> p.startsWith(t + "/"))) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Mount point -> its flags and type, from a mountinfo text (proc(5)). */
+  static Map<String, MountInfo> mountPoints(String mountinfo) {
+    Map<String, MountInfo> points = new HashMap<>();
     for (String line : mountinfo.split("\n")) {
       String[] f = line.split(" ");
       if (f.length < 6) {
@@ -123,13 +163,21 @@ final class HostRoot {
           default -> 0;
         };
       }
-      points.put(unescape(f[4]), flags); // a later mount on the same point hides the earlier one
+      String fstype = "";
+      for (int i = 6; i < f.length - 1; i++) {
+        if (f[i].equals("-")) {
+          fstype = f[i + 1];
+          break;
+        }
+      }
+      // A later mount on the same point hides the earlier one.
+      points.put(unescape(f[4]), new MountInfo(flags, fstype));
     }
     return points;
   }
 
-  static List<Entry> scan(Path root, Map<String, Long> mountPoints) throws IOException {
-    long rootFlags = mountPoints.getOrDefault("/", 0L);
+  static List<Entry> scan(Path root, Map<String, MountInfo> mountPoints) throws IOException {
+    long rootFlags = mountPoints.containsKey("/") ? mountPoints.get("/").flags() : 0;
     Map<String, Boolean> hasMountsBelow = new HashMap<>();
     for (String point : mountPoints.keySet()) {
       if (point.length() > 1) {
@@ -161,7 +209,8 @@ final class HostRoot {
         } else {
           kind = Kind.OVERLAY;
         }
-        long flags = mountPoints.getOrDefault("/" + name, rootFlags);
+        MountInfo own = mountPoints.get("/" + name);
+        long flags = own != null ? own.flags() : rootFlags;
         entries.add(new Entry(name, kind, target, mode & 07777, uid, gid, flags));
       }
     }

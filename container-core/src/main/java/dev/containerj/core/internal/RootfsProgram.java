@@ -86,16 +86,26 @@ public final class RootfsProgram {
     String r = rootDir;
     boolean readOnly = !spec.rootfs().writable();
     boolean hostOverlay = spec.rootfs().isHost() && !readOnly;
-    // A root JVM mounts the host root's overlay before the user namespace exists, as the host's root:
-    // one overlay of "/" then does (no locked submounts yet), and overlayfs copies files up with the
-    // credentials of whoever mounted it, so a file the container may change is copied up even when
-    // its directories belong to ids the container's map lacks (which fails in a user namespace:
-    // EOVERFLOW). Rootless, the overlays are made inside (see hostOverlay).
+    // A root JVM mounts its overlay before the user namespace exists, as the host's root, in a
+    // private mount namespace of the helper's own that the clone copies (the helper's copy goes when
+    // it exits). For the host root: one overlay of "/" then does (no locked submounts yet), and
+    // overlayfs copies files up with the credentials of whoever mounted it, so a file the container
+    // may change is copied up even when its directories belong to ids the container's map lacks
+    // (which fails in a user namespace: EOVERFLOW); rootless, the overlays are made inside (see
+    // hostOverlay). For an image: overlayfs reads trusted.overlay.* (the opaque directories of root's
+    // layer store) only with its mounter's privilege in the initial user namespace; mounted inside the
+    // container's user namespace it would ignore them, and an opaque directory's lower entries would
+    // show through. Rootless stores use user.overlay.* and userxattr instead.
     boolean overlayFirst = hostOverlay && !rootless;
-    if (overlayFirst) {
-      p.unshare(Constants.CLONE_NEWNS, "mount (the root's overlay is made before the user namespace)");
-      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
-      hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
+    boolean imageFirst = overlay != null && !rootless && spec.namespaces().contains(Namespace.USER);
+    if (overlayFirst || imageFirst) {
+      p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's overlay");
+      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
+      if (overlayFirst) {
+        hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
+      } else {
+        p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
+      }
     }
     ProgramSteps.cloneInto(p, spec.namespaces());
     long helperUid = LibC.geteuid();
@@ -126,16 +136,16 @@ public final class RootfsProgram {
 
     // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
     // refuses a shared old root. (Made so before the clone when the overlay came first.)
-    if (!overlayFirst) {
+    if (!overlayFirst && !imageFirst) {
       p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
     }
-    if (overlay != null) {
-      p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
-    } else if (overlayFirst) {
+    if (overlayFirst || imageFirst) {
       // Made before the clone: the new mount namespace is a copy of the helper's, overlay included,
       // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
       // (EINVAL): a bind onto itself is a mount of this namespace's own.
       p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
+    } else if (overlay != null) {
+      p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
     } else if (hostOverlay) {
       hostOverlay(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
     } else {
@@ -293,14 +303,35 @@ public final class RootfsProgram {
     }
     p.mount("overlay", r, "overlay", host.rootFlags(), "lowerdir=/,upperdir=" + rw + "/u,workdir=" + rw + "/w", 0);
     p.openRoot(r);
-    for (String point : host.mounts()) {
+    int n = 0;
+    for (HostRoot.TopMount m : host.mounts()) {
+      String point = m.path();
       if (point.equals("/proc") || point.startsWith("/proc/") || point.equals("/dev") || point.startsWith("/dev/")
           || point.equals("/sys") || point.startsWith("/sys/")
           || (spec.privateTmp() && (point.equals("/tmp") || point.startsWith("/tmp/")))) {
         continue; // the container gets fresh ones
       }
-      p.mount(point, point, "", MS_BIND | MS_REC, "", IN_ROOT | IGNORE_ENOENT);
-      p.mountSetattr(point, MOUNT_ATTR_RDONLY, 0, true, IN_ROOT | IGNORE_ENOENT);
+      if (!m.overlay()) {
+        p.mount(point, point, "", MS_BIND | MS_REC, "", IN_ROOT | IGNORE_ENOENT);
+        p.mountSetattr(point, MOUNT_ATTR_RDONLY, 0, true, IN_ROOT | IGNORE_ENOENT);
+        continue;
+      }
+      // A mount of its own (/home, /var/tmp, ...): an overlay of its own, its upper directory with
+      // the lower's mode and owner (the merged directory shows the upper's), the mounts below it
+      // bound read-only on top.
+      String upper = rw + "/u" + n;
+      String work = rw + "/w" + n++;
+      p.mkdir(upper, m.mode(), 0);
+      if (m.uid() != 0 || m.gid() != 0) {
+        p.lchown(upper, m.uid(), m.gid(), 0);
+      }
+      p.mkdir(work, 0700, 0);
+      p.mount("overlay", point, "overlay", m.flags(), "lowerdir=" + point + ",upperdir=" + upper + ",workdir=" + work,
+          IN_ROOT | IGNORE_ENOENT);
+      for (String nested : m.nested()) {
+        p.mount(nested, nested, "", MS_BIND | MS_REC, "", IN_ROOT | IGNORE_ENOENT);
+        p.mountSetattr(nested, MOUNT_ATTR_RDONLY, 0, true, IN_ROOT | IGNORE_ENOENT);
+      }
     }
     for (MountSpec m : spec.mounts()) {
       // As the host's root, as docker does: the container's own permissions do not matter here.

@@ -90,6 +90,14 @@ public final class SpecValidator {
     if (s.rootfs().image() != null && !s.namespaces().contains(Namespace.MOUNT)) {
       v.add(new Violation("rootfs", s.rootfs().toString(), "an image root needs the MOUNT namespace"));
     }
+    dev.containerj.layers.LayerStore store = s.rootfs().layerStore();
+    boolean rootless = dev.containerj.linux.internal.LibC.geteuid() != 0;
+    if (store != null && store.rootless() != rootless) {
+      // Its layers carry the other overlay xattr namespace, which this caller's overlay would not read.
+      v.add(new Violation("rootfs", s.rootfs().toString(), rootless
+          ? "must be in a rootless layer store when the JVM is not root (this store's layers carry trusted.overlay.* xattrs)"
+          : "must be in a root layer store when the JVM is root (this store's layers carry user.overlay.* xattrs)"));
+    }
     if (dir == null) {
       return;
     }

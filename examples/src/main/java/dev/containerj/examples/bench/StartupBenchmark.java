@@ -2,6 +2,10 @@ package dev.containerj.examples.bench;
 
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.Images;
+import dev.containerj.layers.Image;
+import dev.containerj.layers.ImageReference;
+import dev.containerj.layers.LayerStore;
 import dev.containerj.namespaces.ExitStatus;
 import java.io.File;
 import java.io.IOException;
@@ -9,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -17,8 +22,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * Start-to-exit latency of {@code /bin/true}: in a ContainerJ container with the default spec (user,
  * mount, pid, uts, ipc, cgroup and net namespaces, the host's / read-only as root, /proc, /dev, /sys,
- * private /tmp), in {@code bwrap --unshare-all}, and as a plain child through {@code ProcessBuilder},
- * all from this one warm JVM.
+ * private /tmp), in a ContainerJ container on an already imported OCI image (the same spec on an
+ * image root: the overlay of the image's layers plus an upper and a work directory of the
+ * container's own, mounted at each start and removed at each close), in {@code bwrap --unshare-all},
+ * and as a plain child through {@code ProcessBuilder}, all from this one warm JVM.
+ *
+ * <p>The image is the one given ({@code --image}, imported into this user's store before timing,
+ * or found there), else a tiny one built at the start from a static busybox ({@link BusyboxImage})
+ * and imported into a temporary layer store that is deleted at the end. Without a static busybox
+ * the image rows are skipped and the output says why.
  *
  * <p>The runners take turns within each iteration, so that noise from the (shared) machine falls on
  * all of them alike. Each sample is wall time from the start call to the moment the exit is known
@@ -35,6 +47,9 @@ public final class StartupBenchmark {
   /** The payload every runner starts. */
   public static final String TRUE = "/bin/true";
 
+  /** Debian's busybox-static, from which the default image is built. */
+  public static final Path BUSYBOX = Path.of("/bin/busybox");
+
   private StartupBenchmark() {}
 
   /** One measured row. */
@@ -50,19 +65,43 @@ public final class StartupBenchmark {
 
   static final String CONTAINERJ = "containerj (start->exit)";
   static final String CONTAINERJ_CLOSE = "containerj (start->exit+close)";
+  static final String IMAGE = "containerj image (start->exit)";
+  static final String IMAGE_CLOSE = "containerj image (start->exit+close)";
   static final String BWRAP = "bwrap --unshare-all";
   static final String PROCESS_BUILDER = "ProcessBuilder /bin/true";
+
+  /** {@link #run(int, int, String, PrintWriter)} on the image built from {@link #BUSYBOX}. */
+  public static Result run(int n, int warmup, PrintWriter out) throws IOException, InterruptedException {
+    return run(n, warmup, null, out);
+  }
 
   /**
    * Runs {@code warmup} unrecorded and then {@code n} recorded iterations of every runner and prints
    * progress and the table to {@code out}.
+   *
+   * @param image the image of the image runner, in skopeo's syntax ({@code oci:DIR[:TAG]},
+   *     {@code docker-archive:FILE}) or the id or reference of one in this user's store; null for
+   *     the tiny busybox image in a temporary store
    */
-  public static Result run(int n, int warmup, PrintWriter out) throws IOException, InterruptedException {
+  public static Result run(int n, int warmup, @Nullable String image, PrintWriter out)
+      throws IOException, InterruptedException {
+    return run(n, warmup, image, BUSYBOX, out);
+  }
+
+  static Result run(int n, int warmup, @Nullable String image, Path busybox, PrintWriter out)
+      throws IOException, InterruptedException {
     if (n < 1 || warmup < 0) {
       throw new IllegalArgumentException("n must be >= 1 and warmup >= 0: n=" + n + ", warmup=" + warmup);
     }
-    ContainerSpec spec = ContainerSpec.builder().command(TRUE).build();
     List<String> skipped = new ArrayList<>();
+    try (ImageRunner imageRunner = ImageRunner.prepare(image, busybox, skipped)) {
+      return run(n, warmup, imageRunner, skipped, out);
+    }
+  }
+
+  private static Result run(int n, int warmup, ImageRunner image, List<String> skipped, PrintWriter out)
+      throws IOException, InterruptedException {
+    ContainerSpec spec = ContainerSpec.builder().command(TRUE).build();
     @Nullable Path bwrap = onPath("bwrap");
     if (bwrap == null) {
       skipped.add("bwrap: not installed (apt-get install bubblewrap); its row is skipped");
@@ -82,6 +121,9 @@ public final class StartupBenchmark {
     out.printf("containerj spec: namespaces %s, rootfs %s, network %s%n",
         spec.namespaces().stream().map(ns -> ns.procName()).collect(Collectors.joining(",")),
         spec.rootfs(), spec.network().name().toLowerCase(Locale.ROOT));
+    if (image.spec() != null) {
+      out.printf("containerj image: %s, rootfs %s%n", image.description(), image.spec().rootfs());
+    }
     if (bwrap != null) {
       out.printf("bwrap: %s %s %s%n", bwrap, String.join(" ", BWRAP_ARGS), TRUE);
     }
@@ -92,16 +134,25 @@ public final class StartupBenchmark {
 
     long[] cj = new long[n];
     long[] cjClose = new long[n];
+    long[] img = new long[n];
+    long[] imgClose = new long[n];
     long[] bw = new long[n];
     long[] pb = new long[n];
     long[] pair = new long[2];
+    long[] imagePair = new long[2];
+    ContainerSpec imageSpec = image.spec();
     for (int i = -warmup; i < n; i++) {
       containerj(spec, pair);
+      if (imageSpec != null) {
+        containerj(imageSpec, imagePair);
+      }
       long tBwrap = bwrap == null ? 0 : processBuilder(bwrapCommand(bwrap));
       long tPb = processBuilder(List.of(TRUE));
       if (i >= 0) {
         cj[i] = pair[0];
         cjClose[i] = pair[1];
+        img[i] = imagePair[0];
+        imgClose[i] = imagePair[1];
         bw[i] = tBwrap;
         pb[i] = tPb;
       }
@@ -110,6 +161,10 @@ public final class StartupBenchmark {
     List<Row> rows = new ArrayList<>();
     rows.add(new Row(CONTAINERJ, Stats.of(cj)));
     rows.add(new Row(CONTAINERJ_CLOSE, Stats.of(cjClose)));
+    if (imageSpec != null) {
+      rows.add(new Row(IMAGE, Stats.of(img)));
+      rows.add(new Row(IMAGE_CLOSE, Stats.of(imgClose)));
+    }
     if (bwrap != null) {
       rows.add(new Row(BWRAP, Stats.of(bw)));
     }
@@ -121,7 +176,7 @@ public final class StartupBenchmark {
 
   /** The table and the ratios. */
   static void print(Result result, PrintWriter out) {
-    String format = "%-32s %6s %9s %9s %9s %9s%n";
+    String format = "%-38s %6s %9s %9s %9s %9s%n";
     out.println();
     out.printf(format, "runner", "n", "median", "p90", "p99", "min");
     for (Row r : result.rows()) {
@@ -134,13 +189,19 @@ public final class StartupBenchmark {
     Row cjClose = result.row(CONTAINERJ_CLOSE);
     Row bwrap = result.row(BWRAP);
     Row pb = result.row(PROCESS_BUILDER);
+    Row img = result.row(IMAGE);
+    Row imgClose = result.row(IMAGE_CLOSE);
+    if (cj != null && cjClose != null && img != null && imgClose != null) {
+      out.printf("ratio containerj image / containerj (median): %5.2fx  (with close: %5.2fx)  cost of the image root%n",
+          ratio(img, cj), ratio(imgClose, cjClose));
+    }
     if (cj != null && cjClose != null) {
       if (bwrap != null) {
-        out.printf("ratio containerj / bwrap (median):          %5.2fx  (with close: %5.2fx)  target <= 1x%n",
+        out.printf("ratio containerj / bwrap (median):            %5.2fx  (with close: %5.2fx)  target <= 1x%n",
             ratio(cj, bwrap), ratio(cjClose, bwrap));
       }
       if (pb != null) {
-        out.printf("ratio containerj / ProcessBuilder (median): %5.2fx  (with close: %5.2fx)  target <= 3x%n",
+        out.printf("ratio containerj / ProcessBuilder (median):   %5.2fx  (with close: %5.2fx)  target <= 3x%n",
             ratio(cj, pb), ratio(cjClose, pb));
       }
     }
@@ -156,6 +217,123 @@ public final class StartupBenchmark {
 
   private static String ms(long nanos) {
     return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+  }
+
+  /**
+   * The image runner's spec (null when its rows are skipped), and the temporary directory of the
+   * built image and its store, deleted on close.
+   */
+  private static final class ImageRunner implements AutoCloseable {
+    private final @Nullable ContainerSpec spec;
+    private final String description;
+    private final @Nullable Path temporary;
+
+    private ImageRunner(@Nullable ContainerSpec spec, String description, @Nullable Path temporary) {
+      this.spec = spec;
+      this.description = description;
+      this.temporary = temporary;
+    }
+
+    @Nullable ContainerSpec spec() {
+      return spec;
+    }
+
+    String description() {
+      return description;
+    }
+
+    /**
+     * Imports {@code reference} into this user's store (or finds it there), or builds the busybox
+     * image into a temporary store; then starts {@link #TRUE} once, so that an image that cannot run
+     * it is reported in {@code skipped} rather than failing the benchmark.
+     */
+    static ImageRunner prepare(@Nullable String reference, Path busybox, List<String> skipped)
+        throws IOException, InterruptedException {
+      ImageRunner runner;
+      if (reference != null) {
+        long t0 = System.nanoTime();
+        Image image = Images.importImage(reference);
+        runner = new ImageRunner(ContainerSpec.builder().image(image).command(TRUE).build(),
+            reference + " (" + image.layers().size() + " layer(s) in this user's store, imported or found in "
+                + ms(System.nanoTime() - t0) + " ms before timing)", null);
+      } else {
+        String missing = staticBusyboxMissing(busybox);
+        if (missing != null) {
+          skipped.add("containerj image: " + missing + " (apt-get install busybox-static), so the benchmark"
+              + " image cannot be built; give one with --image REF; its rows are skipped");
+          return new ImageRunner(null, "", null);
+        }
+        Path tmp = Files.createTempDirectory("containerj-bench-");
+        try {
+          long t0 = System.nanoTime();
+          String ref = BusyboxImage.write(busybox, tmp.resolve("layout"));
+          LayerStore store = new LayerStore(tmp.resolve("store"));
+          Image image = store.importImage(ImageReference.parse(ref));
+          runner = new ImageRunner(ContainerSpec.builder().image(store, image).command(TRUE).build(),
+              "busybox-static image built from " + busybox + " and imported into a temporary store in "
+                  + ms(System.nanoTime() - t0) + " ms before timing", tmp);
+        } catch (IOException | RuntimeException e) {
+          delete(tmp);
+          throw e;
+        }
+      }
+      try {
+        containerj(runner.spec, new long[2]);
+      } catch (RuntimeException e) {
+        runner.close();
+        skipped.add("containerj image: " + TRUE + " does not run in " + (reference != null ? reference : "the busybox image")
+            + ": " + e.getMessage() + "; its rows are skipped");
+        return new ImageRunner(null, "", null);
+      }
+      return runner;
+    }
+
+    @Override
+    public void close() {
+      if (temporary != null) {
+        delete(temporary);
+      }
+    }
+  }
+
+  /** Null when {@code busybox} is a statically linked ELF file, else what it is instead. */
+  static @Nullable String staticBusyboxMissing(Path busybox) {
+    if (!Files.isRegularFile(busybox)) {
+      return busybox + " not found";
+    }
+    // A dynamically linked executable names its loader in a PT_INTERP program header (elf(5)); the
+    // image has no loader, so the container's execve would fail with ENOENT.
+    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(busybox)) {
+      java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      f.read(h, 0);
+      if (h.getInt(0) != 0x464c457f || h.get(4) != 2 || h.get(5) != 1) {
+        return busybox + " is not a 64-bit little-endian ELF executable";
+      }
+      long phoff = h.getLong(0x20);
+      int phentsize = Short.toUnsignedInt(h.getShort(0x36));
+      int phnum = Short.toUnsignedInt(h.getShort(0x38));
+      java.nio.ByteBuffer type = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < phnum; i++) {
+        type.clear();
+        f.read(type, phoff + (long) i * phentsize);
+        if (type.getInt(0) == 3) { // PT_INTERP
+          return busybox + " is dynamically linked";
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      return busybox + " cannot be read (" + e.getMessage() + ")";
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      System.err.println("containerj bench: could not delete the temporary image store " + dir + ": " + e);
+    }
   }
 
   private static void containerj(ContainerSpec spec, long[] times) throws InterruptedException {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code containerj image import|ls|rm|gc}: the images of this user's layer store. */
 @Command(name = "image", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = "Manages the images of the layer store (/var/lib/containerj as root, else $XDG_DATA_HOME/containerj).",
+    description = "Manages the images of the layer store (/var/lib/containerj as root, else $XDG_DATA_HOME/containerj or $HOME/.local/share/containerj).",
     subcommands = {ImageCommand.Import.class, ImageCommand.Ls.class, ImageCommand.Rm.class, ImageCommand.Gc.class})
 final class ImageCommand implements Callable<Integer> {
   @Spec
