@@ -93,6 +93,20 @@ class ImageOverlayRootTest {
     Assumptions.assumeTrue(overlay.available(), "image roots not tested: " + overlay.unavailabilityCause());
     assertThat(Path.of("/bin/busybox")).as("busybox-static (run-tests.sh installs it)").isRegularFile();
     assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
+    if (ROOTLESS) {
+      // A rootless store keeps overlay's whiteouts as user.* xattrs, which a tmpfs holds only from
+      // Linux 6.6 (the QEMU lane's 6.1 guest keeps the store on one).
+      Path probe = Files.createTempFile(ContainerStarter.layers().directory().resolve("tmp"), "xattr-probe", "");
+      try {
+        Files.getFileAttributeView(probe, java.nio.file.attribute.UserDefinedFileAttributeView.class)
+            .write("containerj.probe", java.nio.ByteBuffer.wrap(new byte[] {1}));
+      } catch (IOException e) {
+        Assumptions.abort("image roots not tested rootless: the layer store's filesystem ("
+            + ContainerStarter.layers().directory() + ") holds no user.* xattrs: " + e.getMessage());
+      } finally {
+        Files.deleteIfExists(probe);
+      }
+    }
 
     String img = work.resolve("layout") + ":t";
     sh(work, "umoci", "init", "--layout", work.resolve("layout").toString());
@@ -315,19 +329,27 @@ class ImageOverlayRootTest {
   }
 
   @Test
-  void anOverlayWhoseOptionsExceedAPageIsRefusedNotCut(@TempDir Path tmp) throws Exception {
-    // mount(2) copies one page of options: the upperdir, last, would be lost and the root read-only.
+  void anOverlayWhoseOptionsExceedAPageIsMountedWithPathsRelativeToTheStore(@TempDir Path tmp) throws Exception {
+    // mount(2) copies one page of options: given whole, the upperdir, last, would be lost.
     Path deep = tmp;
     for (int i = 0; i < 7; i++) {
       deep = deep.resolve(Character.toString('a' + i).repeat(200));
     }
     LayerStore far = new LayerStore(deep);
     Image mine = far.importImage(ImageReference.parse("oci:" + work.resolve("layout") + ":t"));
-    ContainerSpec spec = ContainerSpec.builder().image(far, mine).command("true").build();
-    assertThatThrownBy(() -> Container.start(spec).close()).isInstanceOf(ContainerStartException.class)
-        .hasMessageContaining("the overlay options of image oci:" + work.resolve("layout") + ":t (3 layers in " + deep + ")")
-        .hasMessageContaining("more than the one page that mount(2) copies");
+    Run.Result r = Run.run(ContainerSpec.builder().image(far, mine).command("sh", "-c", "cat /etc/motd; ls -A /opq; "
+        + "echo w > /written && cat /written").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    assertThat(r.out()).as(r.err()).isEqualTo("from layer 1\nnew.txt\nw\n");
     assertThat(far.preparedRoots()).isEmpty();
+  }
+
+  @Test
+  void overlayOptionsAreMadeRelativeToTheDirectoryTheirPathsShare() {
+    String[] r = dev.containerj.core.internal.RootfsProgram.relativeOverlayData(
+        "lowerdir=/s/l/AB:/s/l/CD,upperdir=/s/containers/x/upper,workdir=/s/containers/x/work,userxattr");
+    assertThat(r).containsExactly("/s", "lowerdir=l/AB:l/CD,upperdir=containers/x/upper,workdir=containers/x/work,userxattr");
+    assertThat(dev.containerj.core.internal.RootfsProgram.relativeOverlayData("lowerdir=/a/x:/b/y,upperdir=/a/u,workdir=/a/w"))
+        .isNull();
   }
 
   private static int owner(Path p) {
@@ -354,7 +376,7 @@ class ImageOverlayRootTest {
       long n = Xattr.lgetxattr(p.toString(), name, v, v.length);
       return new String(v, 0, (int) n, StandardCharsets.UTF_8);
     } catch (LastErrorException e) {
-      if (e.getErrorCode() == 61) { // ENODATA
+      if (e.getErrorCode() == 61 || e.getErrorCode() == 95) { // ENODATA, or EOPNOTSUPP: no such namespace here
         return null;
       }
       throw e;

@@ -140,13 +140,14 @@ public final class ContainerStarter {
         FaultPlan.check("prepare image root");
         LayerStore images = spec.rootfs().layerStore() != null ? spec.rootfs().layerStore() : layers();
         root = images.prepareRoot(spec.rootfs().image(), id, rootless);
-        if (!root.overlay().fitsInOnePage()) {
+        String data = String.valueOf(root.overlay().calls().get(0).data());
+        String[] relative = RootfsProgram.relativeOverlayData(data);
+        int bytes = (relative == null ? data : relative[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes >= RootfsProgram.PAGE) {
           // mount(2) copies one page of options: the rest (the upper layer last) would be cut off.
-          int bytes = String.valueOf(root.overlay().calls().get(0).data())
-              .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
           throw new IOException("the overlay options of image " + spec.rootfs().image().reference() + " ("
               + spec.rootfs().image().layers().size() + " layers in " + images.directory() + ") take " + bytes
-              + " bytes, more than the one page that mount(2) copies; a layer store at a shorter path holds more layers");
+              + " bytes even with paths relative to the store, more than the one page that mount(2) copies");
         }
         overlay = root.overlay().calls().get(0);
       }

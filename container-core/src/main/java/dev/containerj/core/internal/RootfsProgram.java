@@ -104,7 +104,7 @@ public final class RootfsProgram {
       if (overlayFirst) {
         hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
       } else {
-        p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
+        imageOverlay(p, r, overlay);
       }
     }
     ProgramSteps.cloneInto(p, spec.namespaces());
@@ -145,7 +145,7 @@ public final class RootfsProgram {
       // (EINVAL): a bind onto itself is a mount of this namespace's own.
       p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
     } else if (overlay != null) {
-      p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), overlay.data() == null ? "" : overlay.data(), 0);
+      imageOverlay(p, r, overlay);
     } else if (hostOverlay) {
       hostOverlay(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
     } else {
@@ -337,6 +337,70 @@ public final class RootfsProgram {
       // As the host's root, as docker does: the container's own permissions do not matter here.
       createTarget(p, m);
     }
+  }
+
+  /**
+   * The image's overlay. mount(2) copies one page of options; a longer string (many layers, a store at
+   * a long path) is given relative to the layers' common directory, which the helper changes to
+   * first (as docker's overlay2 does with its short links). The working directory is the root's
+   * before the pivot anyway.
+   */
+  private static void imageOverlay(HelperProgram p, String r, dev.containerj.layers.Mount.Call overlay) {
+    String data = overlay.data() == null ? "" : overlay.data();
+    String[] relative = relativeOverlayData(data);
+    if (data.length() >= PAGE && relative != null) {
+      p.chdir(relative[0]);
+      data = relative[1];
+    }
+    p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), data, 0);
+  }
+
+  /** What mount(2) copies of an option string. */
+  public static final int PAGE = 4096;
+
+  /**
+   * Overlay options with their layer paths relative to the longest directory they share: {@code
+   * {dir, data}}, or null when they share none but {@code /}.
+   */
+  public static String @org.jspecify.annotations.Nullable [] relativeOverlayData(String data) {
+    List<String> paths = new java.util.ArrayList<>();
+    for (String option : data.split(",")) {
+      if (option.startsWith("lowerdir=")) {
+        paths.addAll(List.of(option.substring("lowerdir=".length()).split(":")));
+      } else if (option.startsWith("upperdir=") || option.startsWith("workdir=")) {
+        paths.add(option.substring(option.indexOf('=') + 1));
+      }
+    }
+    String common = null;
+    for (String path : paths) {
+      if (!path.startsWith("/")) {
+        return null;
+      }
+      String dir = path.substring(0, path.lastIndexOf('/') + 1);
+      while (common != null && !dir.startsWith(common)) {
+        common = common.substring(0, common.lastIndexOf('/', common.length() - 2) + 1);
+      }
+      common = common == null ? dir : common;
+    }
+    if (common == null || common.length() <= 1) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder();
+    for (String option : data.split(",")) {
+      out.append(out.length() == 0 ? "" : ",");
+      int eq = option.indexOf('=');
+      String key = eq < 0 ? "" : option.substring(0, eq);
+      if (key.equals("lowerdir") || key.equals("upperdir") || key.equals("workdir")) {
+        StringBuilder v = new StringBuilder();
+        for (String path : option.substring(eq + 1).split(":")) {
+          v.append(v.length() == 0 ? "" : ":").append(path.substring(common.length()));
+        }
+        out.append(key).append('=').append(v);
+      } else {
+        out.append(option);
+      }
+    }
+    return new String[] {common.substring(0, common.length() - 1), out.toString()};
   }
 
   /** The host id of container id {@code id}, or -1 when the map lacks it. */

@@ -21,10 +21,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Start-to-exit latency of {@code /bin/true}: in a ContainerJ container with the default spec (user,
- * mount, pid, uts, ipc, cgroup and net namespaces, the host's / read-only as root, /proc, /dev, /sys,
- * private /tmp), in a ContainerJ container on an already imported OCI image (the same spec on an
- * image root: the overlay of the image's layers plus an upper and a work directory of the
- * container's own, mounted at each start and removed at each close), in {@code bwrap --unshare-all},
+ * mount, pid, uts, ipc, cgroup and net namespaces, the host's / under a writable overlay as root,
+ * /proc, /dev, /sys, private /tmp), the same with the host's / read-only (as bwrap's), in a
+ * ContainerJ container on an already imported OCI image (the same spec on an image root: the
+ * overlay of the image's layers plus an upper and a work directory of the container's own, mounted
+ * at each start and removed at each close), in {@code bwrap --unshare-all},
  * and as a plain child through {@code ProcessBuilder}, all from this one warm JVM.
  *
  * <p>The image is the one given ({@code --image}, imported into this user's store before timing,
@@ -65,6 +66,7 @@ public final class StartupBenchmark {
 
   static final String CONTAINERJ = "containerj (start->exit)";
   static final String CONTAINERJ_CLOSE = "containerj (start->exit+close)";
+  static final String READ_ONLY = "containerj --read-only (start->exit)";
   static final String IMAGE = "containerj image (start->exit)";
   static final String IMAGE_CLOSE = "containerj image (start->exit+close)";
   static final String BWRAP = "bwrap --unshare-all";
@@ -102,6 +104,8 @@ public final class StartupBenchmark {
   private static Result run(int n, int warmup, ImageRunner image, List<String> skipped, PrintWriter out)
       throws IOException, InterruptedException {
     ContainerSpec spec = ContainerSpec.builder().command(TRUE).build();
+    // The host's / read-only, as bwrap's --ro-bind / /: what the two tools do alike.
+    ContainerSpec readOnly = ContainerSpec.builder().command(TRUE).readOnlyRootfs().build();
     @Nullable Path bwrap = onPath("bwrap");
     if (bwrap == null) {
       skipped.add("bwrap: not installed (apt-get install bubblewrap); its row is skipped");
@@ -134,15 +138,18 @@ public final class StartupBenchmark {
 
     long[] cj = new long[n];
     long[] cjClose = new long[n];
+    long[] ro = new long[n];
     long[] img = new long[n];
     long[] imgClose = new long[n];
     long[] bw = new long[n];
     long[] pb = new long[n];
     long[] pair = new long[2];
     long[] imagePair = new long[2];
+    long[] roPair = new long[2];
     ContainerSpec imageSpec = image.spec();
     for (int i = -warmup; i < n; i++) {
       containerj(spec, pair);
+      containerj(readOnly, roPair);
       if (imageSpec != null) {
         containerj(imageSpec, imagePair);
       }
@@ -151,6 +158,7 @@ public final class StartupBenchmark {
       if (i >= 0) {
         cj[i] = pair[0];
         cjClose[i] = pair[1];
+        ro[i] = roPair[0];
         img[i] = imagePair[0];
         imgClose[i] = imagePair[1];
         bw[i] = tBwrap;
@@ -161,6 +169,7 @@ public final class StartupBenchmark {
     List<Row> rows = new ArrayList<>();
     rows.add(new Row(CONTAINERJ, Stats.of(cj)));
     rows.add(new Row(CONTAINERJ_CLOSE, Stats.of(cjClose)));
+    rows.add(new Row(READ_ONLY, Stats.of(ro)));
     if (imageSpec != null) {
       rows.add(new Row(IMAGE, Stats.of(img)));
       rows.add(new Row(IMAGE_CLOSE, Stats.of(imgClose)));
@@ -204,6 +213,15 @@ public final class StartupBenchmark {
         out.printf("ratio containerj / ProcessBuilder (median):   %5.2fx  (with close: %5.2fx)  target <= 3x%n",
             ratio(cj, pb), ratio(cjClose, pb));
       }
+    }
+    Row ro = result.row(READ_ONLY);
+    if (ro != null && bwrap != null) {
+      out.printf("ratio containerj --read-only / bwrap (median): %5.2fx  the same root as bwrap's --ro-bind / /%n",
+          ratio(ro, bwrap));
+    }
+    if (ro != null && cj != null) {
+      out.printf("ratio containerj / containerj --read-only:     %5.2fx  cost of the writable overlay of the host root%n",
+          ratio(cj, ro));
     }
     for (String s : result.skipped()) {
       out.println("skipped " + s);

@@ -36,6 +36,8 @@ class BenchCommandTest {
     // The image rows: CI installs busybox-static, so the busybox image must have been built and run.
     assertThat(r.out()).doesNotContain("skipped containerj image");
     assertMeasured(r.out(), "containerj (start->exit)", 3);
+    assertMeasured(r.out(), "containerj --read-only (start->exit)", 3);
+    assertThat(r.out()).contains("ratio containerj / containerj --read-only:");
     assertMeasured(r.out(), IMAGE_ROW, 3);
     assertMeasured(r.out(), IMAGE_CLOSE_ROW, 3);
     assertThat(r.out()).contains("containerj image: busybox-static image built from /bin/busybox",
