@@ -272,6 +272,25 @@ class ImageOverlayRootTest {
   }
 
   @Test
+  void theReaperRemovesThePreparedRootOfAContainerWhoseJvmDied() throws Exception {
+    // What a JVM killed with SIGKILL leaves: its state record and its container's upper and work
+    // directories in the layer store (the owner below is no running process).
+    String id = "f".repeat(24) + Long.toHexString(System.nanoTime() & 0xffffffffL);
+    id = id.substring(id.length() - 32);
+    StateStore states = StateStore.forCurrentUser();
+    LayerStore store = ContainerStarter.layers();
+    states.create(id);
+    store.prepareRoot(image, id, ROOTLESS); // never closed, as by a crashed JVM
+    states.write(new dev.containerj.core.internal.StateRecord(id, Integer.MAX_VALUE - 1, 1, Integer.MAX_VALUE - 1, 1,
+        false, System.currentTimeMillis(), "sh", ""));
+    assertThat(store.preparedRoots()).contains(id);
+    assertThat(Container.reapOrphans()).contains(id);
+    assertThat(store.preparedRoots()).doesNotContain(id);
+    assertThat(store.directory().resolve("containers").resolve(id)).doesNotExist();
+    assertThat(states.dir(id)).doesNotExist();
+  }
+
+  @Test
   void aFailedStartRemovesTheUpperDirectoryAgain() throws Exception {
     List<String> before = ContainerStarter.layers().preparedRoots();
     ContainerSpec spec = ContainerSpec.builder().image(image).command("/bin/no-such-command").build();

@@ -197,6 +197,16 @@ public final class StateStore {
         }
       }
       remove(r.id());
+      // An image container's upper and work directories in this user's layer store (a store of the
+      // caller's choice is not recorded: its owner removes what it keeps).
+      try {
+        dev.containerj.layers.LayerStore layers = ContainerStarter.layers();
+        if (layers.preparedRoots().contains(r.id())) {
+          layers.removeRoot(r.id());
+        }
+      } catch (IOException | RuntimeException ignored) {
+        // no store for this user, or not removable from here: `containerj image gc` reports it
+      }
       reaped.add(r.id());
     }
     return reaped;
