@@ -89,6 +89,17 @@ class ImageContainerTest {
     assertThat(r.out()).contains("Read-only file system").endsWith("done\n");
   }
 
+  @Test
+  void aMissingMountTargetIsMadeInTheContainersOwnLayerEvenWhenTheRootIsReadOnly() throws Exception {
+    Run.Result r = Run.run(ContainerSpec.builder().image(image).readOnlyRootfs().mount(MountSpec.tmpfs("/data/cache"))
+        .command("sh", "-c", "echo x > /data/cache/f && cat /data/cache/f; touch /data/y 2>&1; true")
+        .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    assertThat(r.out()).as(r.err()).startsWith("x\n").contains("Read-only file system");
+    try (var layers = Files.walk(ContainerStarter.layers().directory().resolve("layers"))) {
+      assertThat(layers.filter(p -> p.getFileName().toString().equals("data"))).as("a layer changed").isEmpty();
+    }
+  }
+
   private static int layerCount() throws Exception {
     try (var s = Files.list(ContainerStarter.layers().directory().resolve("layers"))) {
       return (int) s.count();

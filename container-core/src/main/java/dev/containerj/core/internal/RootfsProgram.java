@@ -165,6 +165,16 @@ public final class RootfsProgram {
         p.mkfile(file, 0644, IN_ROOT | IGNORE_EEXIST | IGNORE_ENOENT);
       }
     }
+    // Missing mount targets are created, as docker creates them, where that writes to no host file:
+    // in an image's upper layer (before it is made read-only), in the writable host root's overlay
+    // (made as root before the clone), and in a directory root given as writable.
+    boolean createTargets = overlay != null || (hostOverlay && !overlayFirst)
+        || (!spec.rootfs().isHost() && spec.rootfs().writable());
+    if (createTargets) {
+      for (MountSpec m : spec.mounts()) {
+        createTarget(p, m);
+      }
+    }
     if (readOnly) {
       // Recursive: with the host root, every submount (/boot, /home, ...) becomes read-only too.
       p.mountSetattr(r, MOUNT_ATTR_RDONLY, 0, true, 0);
@@ -192,10 +202,6 @@ public final class RootfsProgram {
           IN_ROOT | IGNORE_ENOENT);
     }
     for (MountSpec m : spec.mounts()) {
-      if (hostOverlay && !overlayFirst) {
-        // Missing targets of a writable host root are created, as docker creates them.
-        createTarget(p, m);
-      }
       userMount(p, m);
     }
     for (String path : spec.maskedPaths()) {
