@@ -71,6 +71,14 @@ public final class TarExtractor {
   private final Set<String> written = new HashSet<>();
   private final Set<String> created = new HashSet<>();
   private boolean freshRoot;
+  /**
+   * Whether a new file gets exactly the caller's uid and gid and its create mode minus the umask, so
+   * that chown and chmod to those values can be skipped: true for an empty root that is not setgid
+   * (whose files would take its group) and has no default ACL (which would replace the umask), and
+   * only until an entry sets a default ACL. Directories get their modes at the end, so none created
+   * during the unpack is setgid yet.
+   */
+  private boolean createdAsAsked;
   private @Nullable PaxXattrTap tap;
   private @Nullable String lastParentKey;
   private @Nullable String lastParentRel;
@@ -80,6 +88,7 @@ public final class TarExtractor {
   private final byte[] buffer = new byte[BUFFER];
   private final Memory nativeBuffer = new Memory(BUFFER);
   private static final int O_EXCL = 0200;
+  private static final String DEFAULT_ACL = "system.posix_acl_default";
   private Fd rootFd;
   private @Nullable Fd cachedDirFd;
   private @Nullable String cachedDirRel;
@@ -123,6 +132,7 @@ public final class TarExtractor {
     try (DirectoryStream<Path> d = Files.newDirectoryStream(root)) {
       freshRoot = !d.iterator().hasNext();
     }
+    createdAsAsked = UMASK >= 0 && freshRoot && !setgidOrDefaultAcl(root);
     try {
       tap = new PaxXattrTap(tarStream);
       TarArchiveInputStream tar = new TarArchiveInputStream(tap, 10240, 512, "UTF-8", false);
@@ -598,7 +608,7 @@ public final class TarExtractor {
       hu = hu < 0 ? myUid : hu;
       hg = hg < 0 ? myGid : hg;
     }
-    if (hu == myUid && hg == myGid) {
+    if (createdAsAsked && hu == myUid && hg == myGid) {
       return; // the creator owns it already
     }
     try {
@@ -672,6 +682,9 @@ public final class TarExtractor {
         skippedXattrs++;
         continue;
       }
+      if (name.equals(DEFAULT_ACL)) {
+        createdAsAsked = false; // files created below this directory get their mode from the ACL
+      }
       setXattr(p, e.getName(), name, value, false);
     }
   }
@@ -694,8 +707,19 @@ public final class TarExtractor {
    * Whether a file created with {@code mode} already has it: no setuid/setgid/sticky bit (which
    * only chmod sets, after the chown that would clear them) and nothing the umask removes.
    */
-  private static boolean createdWithMode(int mode) {
-    return UMASK >= 0 && (mode & 07000) == 0 && (mode & ~UMASK) == mode;
+  private boolean createdWithMode(int mode) {
+    return createdAsAsked && (mode & 07000) == 0 && (mode & ~UMASK) == mode;
+  }
+
+  private static boolean setgidOrDefaultAcl(Path dir) throws IOException {
+    if (((Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 02000) != 0) {
+      return true;
+    }
+    try {
+      return XattrLibC.lgetxattr(dir.toString(), DEFAULT_ACL, new byte[0], 0) > 0;
+    } catch (LastErrorException e) {
+      return false; // ENODATA: none; EOPNOTSUPP: the filesystem has no ACLs
+    }
   }
 
   private void markWritten(String rel) {
