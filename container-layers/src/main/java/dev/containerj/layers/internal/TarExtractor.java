@@ -46,8 +46,8 @@ import org.jspecify.annotations.Nullable;
  * pwrite calls; the descriptors of recently used directories are kept (a small LRU), so an entry
  * costs one kernel path resolution at most; in an empty root, calls whose effect is already there
  * are skipped (the owner when it is the creator, the mode when the create mode and umask gave it).
- * No second thread: with the parsing this cheap, the time is the kernel's (creating the files and
- * copying their bytes), which a reader thread would not overlap.
+ * One thread: with the parsing this cheap, nine tenths of the time is the kernel's (creating the
+ * files and copying their bytes) on this thread (docs/architecture.md).
  */
 public final class TarExtractor {
   /** How whiteout entries are applied. */
