@@ -40,9 +40,11 @@
  * O_NOFOLLOW|O_DIRECTORY per component), and every write of the entry is relative to that
  * descriptor: openat O_CREAT|O_EXCL|O_NOFOLLOW, mkdirat, symlinkat, linkat (never following),
  * mknodat, fchownat and utimensat with AT_SYMLINK_NOFOLLOW, lsetxattr through the descriptor's
- * /proc link. So even if a component were swapped for a symlink after the check, the kernel refuses
- * rather than writing outside. Hardlink targets are resolved the same way and must exist in the
- * layer. Directory modes, owners and times are applied at the end, through the same descriptors.
+ * /proc link; a regular file's owner, mode, xattrs and times go through the descriptor that created
+ * it (fchown, fchmod, fsetxattr, futimens). So even if a component were swapped for a symlink after
+ * the check, the kernel refuses rather than writing outside. Hardlink targets are resolved the same
+ * way and must exist in the layer. Directory modes, owners and times are applied at the end, through
+ * the same descriptors.
  * Deleting (for a whiteout in a flattened tree, or an entry that replaces another) is still by path.
  *
  * <h2>Whiteouts and rootless</h2>
@@ -63,12 +65,21 @@
  * store lock lets gc (exclusive) wait for imports. Layers are keyed by their blob digest (for
  * docker-archive, by diff_id), so the same content compressed differently is stored twice.
  *
- * <h2>Binary xattrs</h2>
- * commons-compress decodes PAX values as UTF-8, which corrupts binary xattr values (for instance
- * {@code security.capability}). The unpacker therefore follows the tar stream itself on the way in
- * ({@code internal.PaxXattrTap}) and takes the raw bytes of {@code SCHILY.xattr.*} records; if that
- * ever fails, a value that did not decode cleanly is skipped with a warning rather than written
- * wrong. libarchive's base64 {@code LIBARCHIVE.xattr} records are decoded directly.
+ * <h2>Reading the tar</h2>
+ * Layers are read by ContainerJ's own {@code internal.TarReader} (ustar, GNU long names, base-256
+ * numbers and sparse files, pax with GNU sparse 0.0/0.1/1.0), not commons-compress, for two
+ * reasons. Speed: commons-compress costs a stream per entry and a BigDecimal per pax time, which
+ * was a third of the unpack time of a large layer on tmpfs (the benchmark in README.md); the reader
+ * parses headers in place and hands content out of its own buffer. Exactness: commons-compress
+ * decodes pax values as UTF-8, which corrupts binary xattr values (for instance
+ * {@code security.capability}); the reader keeps them as bytes. Its limits (8 MiB of pax header,
+ * 2^20 sparse regions) bound what a hostile layer can make it allocate. commons-compress still reads
+ * the docker-archive container, where neither matters.
+ *
+ * <p>libarchive's base64 {@code LIBARCHIVE.xattr} records are decoded too. One thread does
+ * everything, in tar order: on an uncompressed layer nine tenths of the time is the kernel's work
+ * for that thread. Decompressing on a second thread would pay off for gzip layers (see
+ * docs/architecture.md).
  *
  * <h2>Known limits</h2>
  * The xwhiteout format (Linux 6.7) is not written; whiteouts are 0/0 char devices, which need

@@ -88,6 +88,55 @@ class RootlessUnpackTest {
     }
   }
 
+  /**
+   * A new file takes the group of a setgid directory: a file of an upper layer flattened into such a
+   * directory of a lower layer must still get its own group, even when that is the caller's.
+   */
+  @Test
+  void flattenedFilesInASetgidDirectoryOfALowerLayerKeepTheirOwnGroup() throws Exception {
+    Assumptions.assumeTrue(LibC.geteuid() == 0, "needs a directory group other than the caller's (root)");
+    ByteArrayOutputStream lower = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(lower)) {
+      TarArchiveEntry shared = new TarArchiveEntry("shared/");
+      shared.setIds(0, 1000);
+      shared.setMode(042775);
+      tar.putArchiveEntry(shared);
+      tar.closeArchiveEntry();
+    }
+    byte[] upper = new OciBuilder.Layer().file("shared/f", "mine\n").dir("shared/sub", 0755).tar();
+    LayerUnpacker flatten = LayerUnpacker.builder().rootless(false)
+        .whiteoutMode(LayerUnpacker.WhiteoutMode.FLATTEN).build();
+    flatten.unpack(new ByteArrayInputStream(lower.toByteArray()), tmp, "lower");
+    flatten.unpack(new ByteArrayInputStream(upper), tmp, "upper");
+    assertThat(Tools.describe(tmp.resolve("shared"))).contains("mode=2775 owner=0:1000");
+    assertThat(Tools.describe(tmp.resolve("shared/f"))).contains("mode=0644 owner=0:0");
+    assertThat(Tools.describe(tmp.resolve("shared/sub"))).contains("mode=0755 owner=0:0");
+  }
+
+  /** A default ACL on the root decides new files' modes instead of the umask; the tar's modes still win. */
+  @Test
+  void aDefaultAclOnTheRootDoesNotChangeTheModes() throws Exception {
+    Path out = Files.createDirectory(tmp.resolve("out"));
+    // struct posix_acl_xattr_header (version 2) + entries {u16 tag, u16 perm, u32 id}, little endian:
+    // user::rwx group::rwx other::---
+    java.nio.ByteBuffer acl = java.nio.ByteBuffer.allocate(4 + 3 * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    acl.putInt(2);
+    acl.putShort((short) 0x01).putShort((short) 7).putInt(-1);
+    acl.putShort((short) 0x04).putShort((short) 7).putInt(-1);
+    acl.putShort((short) 0x20).putShort((short) 0).putInt(-1);
+    try {
+      dev.containerj.layers.internal.XattrLibC.lsetxattr(out.toString(), "system.posix_acl_default",
+          acl.array(), acl.capacity(), 0);
+    } catch (com.sun.jna.LastErrorException e) {
+      Assumptions.abort("no POSIX ACLs on " + out + ": errno " + e.getErrorCode());
+    }
+    byte[] layer = new OciBuilder.Layer().file("f", "x\n").dir("d", 0755).file("d/g", "y\n").tar();
+    LayerUnpacker.builder().build().unpack(new ByteArrayInputStream(layer), out, "l");
+    assertThat(Tools.describe(out.resolve("f"))).contains("mode=0644");
+    assertThat(Tools.describe(out.resolve("d"))).contains("mode=0755");
+    assertThat(Tools.describe(out.resolve("d/g"))).contains("mode=0644");
+  }
+
   @Test
   void rootShiftsOwnersThroughTheMapping() throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "shifting owners to other uids needs root (CAP_CHOWN)");

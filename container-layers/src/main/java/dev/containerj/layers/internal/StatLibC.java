@@ -32,6 +32,12 @@ public final class StatLibC {
   public static native int utimensat(int dirfd, String pathname, long[] times, int flags)
       throws LastErrorException;
 
+  /** chmod through an open descriptor: no path lookup, and never a symlink. */
+  public static native int fchmod(int fd, int mode) throws LastErrorException;
+
+  /** utimensat(2) on an open descriptor; {@code times} as for {@link #utimensat}. */
+  public static native int futimens(int fd, long[] times) throws LastErrorException;
+
   /** makedev(3) for the Linux encoding. */
   public static long makedev(long major, long minor) {
     return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)

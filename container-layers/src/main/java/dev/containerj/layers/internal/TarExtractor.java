@@ -5,13 +5,14 @@ import com.sun.jna.Memory;
 import dev.containerj.layers.IdMapping;
 import dev.containerj.layers.UnpackException;
 import dev.containerj.layers.UnpackListener;
+import dev.containerj.layers.internal.TarReader.Entry;
+import dev.containerj.layers.internal.TarReader.Type;
 import dev.containerj.linux.Errno;
 import dev.containerj.linux.internal.Arch;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Fd;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -19,17 +20,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,7 +38,16 @@ import org.jspecify.annotations.Nullable;
  * missing one created, a symlink is resolved <em>inside</em> the root (an absolute target restarts at
  * the root, as in a chroot) and refused if its {@code ..} climbs above the root. The resulting
  * directory is then opened by the kernel without following symlinks ({@link DirFds}), and every write
- * is an *at call relative to it that never follows the final name.
+ * is an *at call relative to it that never follows the final name; a regular file's owner, mode,
+ * xattrs and times are then set through the descriptor that created it.
+ *
+ * <p>Speed (the unpack benchmark in container-layers' README): the tar is parsed in place by
+ * {@link TarReader}; content is copied once into a native buffer and written with few large
+ * pwrite calls; the descriptors of recently used directories are kept (a small LRU), so an entry
+ * costs one kernel path resolution at most; in an empty root, calls whose effect is already there
+ * are skipped (the owner when it is the creator, the mode when the create mode and umask gave it).
+ * One thread: with the parsing this cheap, nine tenths of the time is the kernel's (creating the
+ * files and copying their bytes) on this thread (docs/architecture.md).
  */
 public final class TarExtractor {
   /** How whiteout entries are applied. */
@@ -53,7 +60,10 @@ public final class TarExtractor {
 
   private static final String WH = ".wh.";
   private static final String OPAQUE = ".wh..wh..opq";
-  private static final int BUFFER = 1 << 18;
+  /** Bytes read from the tar stream at a time, and the most one pwrite(2) writes. */
+  private static final int BUFFER = 1 << 20;
+  /** Directory descriptors kept open: the ancestors of the current entry and their recent siblings. */
+  private static final int DIR_FDS = 64;
 
   private final Path root;
   private final String rootStr;
@@ -71,25 +81,52 @@ public final class TarExtractor {
   private final Set<String> written = new HashSet<>();
   private final Set<String> created = new HashSet<>();
   private boolean freshRoot;
-  private @Nullable PaxXattrTap tap;
+  /**
+   * Whether a new file gets exactly the caller's uid and gid and its create mode minus the umask, so
+   * that chown and chmod to those values can be skipped: true for an empty root that is not setgid
+   * (whose files would take its group) and has no default ACL (which would replace the umask), and
+   * only until an entry sets a default ACL. Directories get their modes at the end, so none created
+   * during the unpack is setgid yet.
+   */
+  private boolean createdAsAsked;
+  /** Whether anything was deleted during this unpack (a directory recorded earlier may be gone). */
+  private boolean removed;
   private @Nullable String lastParentKey;
   private @Nullable String lastParentRel;
   /** The process umask (from /proc/self/status), or -1 if unknown. */
   private static final int UMASK = readUmask();
-  private final List<DirMeta> dirMetas = new ArrayList<>();
-  private final byte[] buffer = new byte[BUFFER];
+  /** By relative path, in the order first seen (parents before children); a repeated entry updates it. */
+  private final Map<String, DirMeta> dirMetas = new LinkedHashMap<>();
   private final Memory nativeBuffer = new Memory(BUFFER);
+  private final long[] timespecs = new long[4];
   private static final int O_EXCL = 0200;
+  private static final String DEFAULT_ACL = "system.posix_acl_default";
+  /** Directories stay writable and searchable until {@link #finish()} gives them their mode. */
+  private static final int DIR_CREATE_MODE = 0755;
   private Fd rootFd;
-  private @Nullable Fd cachedDirFd;
-  private @Nullable String cachedDirRel;
+  /** Open directory descriptors by relative path, least recently used first. */
+  private final LinkedHashMap<String, Fd> dirFds = new LinkedHashMap<>(DIR_FDS * 2, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Fd> eldest) {
+      if (size() > DIR_FDS) {
+        eldest.getValue().close();
+        return true;
+      }
+      return false;
+    }
+  };
   private long bytes;
   private long entries;
   private long unmappedOwners;
+  private int hostUid;
+  private int hostGid;
   private long skippedXattrs;
 
-  private record DirMeta(String rel, String entry, long uid, long gid, int mode,
-      @Nullable FileTime mtime) {}
+  /** A directory's metadata, applied at the end (its mtime changes while entries are added to it). */
+  private record DirMeta(String rel, String entry, long uid, long gid, int mode, long mtimeSeconds,
+      int mtimeNanos, boolean created) {}
 
   /**
    * @param root an existing directory
@@ -123,21 +160,18 @@ public final class TarExtractor {
     try (DirectoryStream<Path> d = Files.newDirectoryStream(root)) {
       freshRoot = !d.iterator().hasNext();
     }
+    createdAsAsked = UMASK >= 0 && freshRoot && !setgidOrDefaultAcl(root);
     try {
-      tap = new PaxXattrTap(tarStream);
-      TarArchiveInputStream tar = new TarArchiveInputStream(tap, 10240, 512, "UTF-8", false);
-      TarArchiveEntry e;
-      while ((e = tar.getNextEntry()) != null) {
-        if (e.isGlobalPaxHeader()) {
-          continue;
-        }
+      TarReader tar = new TarReader(tarStream, BUFFER);
+      Entry e;
+      while ((e = tar.next()) != null) {
         entry(e, tar);
         entries++;
         listener.progress(layer, bytes, entries);
       }
       finish();
     } finally {
-      forgetDirFd();
+      forgetDirFds();
       rootFd.close();
       nativeBuffer.close();
     }
@@ -145,34 +179,52 @@ public final class TarExtractor {
 
   /**
    * The directory {@code rel} as a descriptor opened by the kernel below the root without following
-   * any symlink (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS, else an O_NOFOLLOW walk). The last one
-   * is cached: consecutive entries usually share their directory.
+   * any symlink (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS, else an O_NOFOLLOW walk). Recently
+   * used ones stay open: a tar lists a directory's entries together, and returns to its parent after
+   * each subdirectory.
    */
   private int dirFd(String entry, String rel) throws UnpackException {
-    if (cachedDirFd != null && rel.equals(cachedDirRel)) {
-      return cachedDirFd.get();
+    Fd fd = dirFds.get(rel);
+    if (fd != null) {
+      return fd.get();
     }
-    forgetDirFd();
     try {
-      cachedDirFd = DirFds.open(rootFd, rel);
+      fd = DirFds.open(rootFd, rel);
     } catch (LastErrorException x) {
       throw new UnpackException(entry, "directory '" + rel + "' cannot be opened inside the layer root: "
           + Errno.describe(x.getErrorCode()));
     }
-    cachedDirRel = rel;
-    return cachedDirFd.get();
+    dirFds.put(rel, fd);
+    return fd.get();
   }
 
-  private void forgetDirFd() {
-    if (cachedDirFd != null) {
-      cachedDirFd.close();
-      cachedDirFd = null;
-      cachedDirRel = null;
+  private void forgetDirFds() {
+    for (Fd fd : dirFds.values()) {
+      fd.close();
     }
+    dirFds.clear();
   }
 
   /** A name inside a directory descriptor: where every write of an entry goes. */
-  private record At(int dirFd, String name, String display) {
+  private final class At {
+    final int dirFd;
+    final String name;
+    final String rel;
+
+    At(int dirFd, String name, String rel) {
+      this.dirFd = dirFd;
+      this.name = name;
+      this.rel = rel;
+    }
+
+    int dirFd() {
+      return dirFd;
+    }
+
+    String name() {
+      return name;
+    }
+
     /** A path for the xattr calls, which have no *at form before Linux 6.13. */
     String procPath() {
       return "/proc/self/fd/" + dirFd + "/" + name;
@@ -180,7 +232,7 @@ public final class TarExtractor {
 
     @Override
     public String toString() {
-      return display;
+      return rel.isEmpty() ? root.toString() : rootStr + "/" + rel;
     }
   }
 
@@ -188,24 +240,29 @@ public final class TarExtractor {
     int slash = rel.lastIndexOf('/');
     String parent = slash < 0 ? "" : rel.substring(0, slash);
     String base = rel.isEmpty() ? "." : rel.substring(slash + 1);
-    return new At(dirFd(entry, parent), base, rel.isEmpty() ? root.toString() : rootStr + "/" + rel);
+    return new At(dirFd(entry, parent), base, rel);
   }
 
   private void finish() throws IOException {
-    for (int i = dirMetas.size() - 1; i >= 0; i--) {
-      DirMeta d = dirMetas.get(i);
-      if (!isPlainDirectory(d.rel)) {
-        continue; // replaced later in the tar by something else
+    List<DirMeta> dirs = new ArrayList<>(dirMetas.values());
+    for (int i = dirs.size() - 1; i >= 0; i--) { // children first: a parent may become unsearchable
+      DirMeta d = dirs.get(i);
+      // Nothing deleted: every recorded directory is still the one created or checked. Otherwise
+      // one may have been replaced later in the tar by something else.
+      if (removed && !isPlainDirectory(d.rel)) {
+        continue;
       }
       At a;
       try {
-        a = d.rel.isEmpty() ? new At(rootFd.get(), ".", root.toString()) : at(d.entry, d.rel);
+        a = d.rel.isEmpty() ? new At(rootFd.get(), ".", "") : at(d.entry, d.rel);
       } catch (UnpackException x) {
         continue; // a component is no longer a directory
       }
       owner(a, d.entry, d.uid, d.gid);
-      chmod(a, d.entry, d.mode);
-      times(a, d.mtime);
+      if (!(d.created && createdWithMode(d.mode, DIR_CREATE_MODE))) {
+        chmod(a, d.entry, d.mode);
+      }
+      times(a, d.mtimeSeconds, d.mtimeNanos);
     }
     if (unmappedOwners > 0) {
       listener.warning(layer, "*", unmappedOwners + " entries have owners outside the id mapping "
@@ -216,15 +273,20 @@ public final class TarExtractor {
     }
   }
 
-  private void entry(TarArchiveEntry e, InputStream content) throws IOException {
-    String name = e.getName();
+  private void recordDir(String rel, Entry e, boolean created) {
+    DirMeta old = dirMetas.get(rel);
+    dirMetas.put(rel, new DirMeta(rel, e.name(), e.uid(), e.gid(), e.mode(), e.mtimeSeconds(),
+        e.mtimeNanos(), created || (old != null && old.created)));
+  }
+
+  private void entry(Entry e, TarReader tar) throws IOException {
+    String name = e.name();
     List<String> comps = components(name);
     if (comps.isEmpty()) {
-      if (!e.isDirectory()) {
+      if (e.type() != Type.DIRECTORY) {
         throw new UnpackException(name, "names the layer root but is not a directory");
       }
-      dirMetas.add(new DirMeta("", name, e.getLongUserId(), e.getLongGroupId(), e.getMode() & 07777,
-          e.getLastModifiedTime()));
+      recordDir("", e, false);
       return;
     }
     String base = comps.get(comps.size() - 1);
@@ -245,7 +307,8 @@ public final class TarExtractor {
     String rel = child(parentRel, base);
     // In a directory that started empty, only names created by this unpack can exist: skip the lstat.
     BasicFileAttributes existing = freshRoot && !created.contains(rel) ? null : lstat(abs(rel));
-    if (e.isDirectory()) {
+    Type type = e.type();
+    if (type == Type.DIRECTORY) {
       if (existing != null && !existing.isDirectory()) {
         remove(rel);
         existing = null;
@@ -256,48 +319,55 @@ public final class TarExtractor {
       }
       verifiedDirs.add(rel);
       markWritten(rel);
-      dirMetas.add(new DirMeta(rel, name, e.getLongUserId(), e.getLongGroupId(), e.getMode() & 07777,
-          e.getLastModifiedTime()));
-      xattrs(a, e);
+      recordDir(rel, e, existing == null);
+      xattrs(a, -1, e);
       return;
     }
     if (existing != null) {
       remove(rel);
     }
-    At p = at(name, rel);
-    boolean modeSet = false;
-    if (e.isSymbolicLink()) {
-      if (e.getLinkName().isEmpty()) {
-        throw new UnpackException(name, "symlink has an empty target");
-      }
-      try {
-        FcntlLibC.symlinkat(e.getLinkName(), p.dirFd(), p.name());
-      } catch (LastErrorException x) {
-        throw new UnpackException(name, "symlink(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
-      }
-    } else if (e.isLink()) {
-      hardlink(e, p);
+    if (type == Type.HARDLINK) {
+      hardlink(e, rel);
       markWritten(rel);
       return; // the inode's metadata came with the entry it links to
-    } else if (e.isCharacterDevice() || e.isBlockDevice()) {
-      if (!device(e, p)) {
+    }
+    // An At holds a directory descriptor from the LRU: use it before any other directory lookup.
+    At p = at(name, rel);
+    switch (type) {
+      case FILE:
+        write(p, e, tar);
+        markWritten(rel);
+        return; // metadata went through the new file's descriptor
+      case SYMLINK:
+        if (e.linkName().isEmpty()) {
+          throw new UnpackException(name, "symlink has an empty target");
+        }
+        try {
+          FcntlLibC.symlinkat(e.linkName(), p.dirFd(), p.name());
+        } catch (LastErrorException x) {
+          throw new UnpackException(name, "symlink(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+        }
+        break;
+      case CHAR_DEVICE:
+      case BLOCK_DEVICE:
+        if (!device(e, p)) {
+          return;
+        }
+        break;
+      case FIFO:
+        mknod(p, name, StatLibC.S_IFIFO | 0600, 0);
+        break;
+      default:
+        listener.warning(layer, name, "unsupported tar entry type skipped");
         return;
-      }
-    } else if (e.isFIFO()) {
-      mknod(p, name, StatLibC.S_IFIFO | 0600, 0);
-    } else if (e.isFile()) {
-      modeSet = write(p, e, content);
-    } else {
-      listener.warning(layer, name, "unsupported tar entry type skipped");
-      return;
     }
     markWritten(rel);
-    owner(p, name, e.getLongUserId(), e.getLongGroupId());
-    if (!e.isSymbolicLink() && !modeSet) {
-      chmod(p, name, e.getMode() & 07777);
+    owner(p, name, e.uid(), e.gid());
+    if (type != Type.SYMLINK) {
+      chmod(p, name, e.mode());
     }
-    xattrs(p, e);
-    times(p, e.getLastModifiedTime());
+    xattrs(p, -1, e);
+    times(p, e.mtimeSeconds(), e.mtimeNanos());
   }
 
   private static int readUmask() {
@@ -406,7 +476,7 @@ public final class TarExtractor {
   private void whiteout(String name, String parentRel, String base) throws IOException {
     if (base.equals(OPAQUE)) {
       if (whiteouts == Whiteouts.OVERLAY) {
-        At dir = parentRel.isEmpty() ? new At(rootFd.get(), ".", root.toString()) : at(name, parentRel);
+        At dir = parentRel.isEmpty() ? new At(rootFd.get(), ".", "") : at(name, parentRel);
         setXattr(dir, name, overlayXattrPrefix + "opaque", "y".getBytes(StandardCharsets.UTF_8), true);
       } else {
         clearLower(parentRel);
@@ -453,13 +523,17 @@ public final class TarExtractor {
     }
   }
 
-  private void hardlink(TarArchiveEntry e, At p) throws IOException {
-    String name = e.getName();
+  /**
+   * Links {@code rel} to the entry's target, which must exist in the layer and is resolved first
+   * (resolving may open other directories, so the new name's directory is looked up after it).
+   */
+  private void hardlink(Entry e, String rel) throws IOException {
+    String name = e.name();
     List<String> target;
     try {
-      target = components(e.getLinkName());
+      target = components(e.linkName());
     } catch (UnpackException x) {
-      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.reason(), x);
+      throw new UnpackException(name, "hardlink target '" + e.linkName() + "': " + x.reason(), x);
     }
     if (target.isEmpty()) {
       throw new UnpackException(name, "hardlink to the layer root");
@@ -468,17 +542,18 @@ public final class TarExtractor {
     try {
       parentRel = resolveDir(name, target.subList(0, target.size() - 1));
     } catch (UnpackException x) {
-      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "': " + x.reason(), x);
+      throw new UnpackException(name, "hardlink target '" + e.linkName() + "': " + x.reason(), x);
     }
     String targetRel = child(parentRel, target.get(target.size() - 1));
     BasicFileAttributes a = lstat(abs(targetRel));
     if (a == null) {
-      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "' does not exist in the layer");
+      throw new UnpackException(name, "hardlink target '" + e.linkName() + "' does not exist in the layer");
     }
     if (a.isDirectory()) {
-      throw new UnpackException(name, "hardlink target '" + e.getLinkName() + "' is a directory");
+      throw new UnpackException(name, "hardlink target '" + e.linkName() + "' is a directory");
     }
     String targetParent = parentRel;
+    At p = at(name, rel);
     try (Fd from = DirFds.open(rootFd, targetParent)) {
       // linkat without AT_SYMLINK_FOLLOW links a symlink itself, never what it points to
       FcntlLibC.linkat(from.get(), target.get(target.size() - 1), p.dirFd(), p.name(), 0);
@@ -488,20 +563,21 @@ public final class TarExtractor {
     }
   }
 
-  private boolean device(TarArchiveEntry e, At p) throws IOException {
-    String kind = e.isCharacterDevice() ? "char" : "block";
-    boolean whiteoutDevice = e.isCharacterDevice() && e.getDevMajor() == 0 && e.getDevMinor() == 0;
+  private boolean device(Entry e, At p) throws IOException {
+    boolean charDevice = e.type() == Type.CHAR_DEVICE;
+    String kind = charDevice ? "char" : "block";
+    boolean whiteoutDevice = charDevice && e.devMajor() == 0 && e.devMinor() == 0;
     if (!privileged && !whiteoutDevice) {
-      String msg = kind + " device " + e.getDevMajor() + ":" + e.getDevMinor()
+      String msg = kind + " device " + e.devMajor() + ":" + e.devMinor()
           + " needs root (CAP_MKNOD); unpacking rootless";
       if (failOnDevices) {
-        throw new UnpackException(e.getName(), msg);
+        throw new UnpackException(e.name(), msg);
       }
-      listener.warning(layer, e.getName(), msg + ", skipped");
+      listener.warning(layer, e.name(), msg + ", skipped");
       return false;
     }
-    int type = e.isCharacterDevice() ? StatLibC.S_IFCHR : StatLibC.S_IFBLK;
-    mknod(p, e.getName(), type | 0600, StatLibC.makedev(e.getDevMajor(), e.getDevMinor()));
+    int type = charDevice ? StatLibC.S_IFCHR : StatLibC.S_IFBLK;
+    mknod(p, e.name(), type | 0600, StatLibC.makedev(e.devMajor(), e.devMinor()));
     return true;
   }
 
@@ -515,82 +591,118 @@ public final class TarExtractor {
 
   private void mkdir(At a, String entry) throws UnpackException {
     try {
-      FcntlLibC.mkdirat(a.dirFd(), a.name(), 0755);
+      FcntlLibC.mkdirat(a.dirFd(), a.name(), DIR_CREATE_MODE);
     } catch (LastErrorException x) {
       throw new UnpackException(entry, "mkdir(" + a + ") failed: " + Errno.describe(x.getErrorCode()));
     }
   }
 
-  /** Writes a regular file; returns whether it was created with its final mode already. */
-  private boolean write(At p, TarArchiveEntry e, InputStream in) throws IOException {
-    boolean sparse = e.isSparse();
-    long size = sparse ? e.getRealSize() : e.getSize();
+  /**
+   * Writes a regular file and sets its owner, mode, xattrs and times through the descriptor that
+   * created it. The content is copied from the tar buffer into one native buffer and written when
+   * that is full or the file (or a sparse region) ends: usually a single pwrite per file. A sparse
+   * file gets only its data regions written and its size set with ftruncate, which leaves the holes.
+   */
+  private void write(At p, Entry e, TarReader tar) throws IOException {
+    int mode = e.mode();
+    boolean modeSet = createdWithMode(mode, mode);
     int fd;
-    boolean modeSet = createdWithMode(e.getMode() & 07777);
     try {
       fd = FcntlLibC.openat(p.dirFd(), p.name(), Constants.O_WRONLY | Constants.O_CREAT | O_EXCL
-          | Arch.current().oNofollow() | Constants.O_CLOEXEC, modeSet ? e.getMode() & 07777 : 0600);
+          | Arch.current().oNofollow() | Constants.O_CLOEXEC, modeSet ? mode : 0600);
     } catch (LastErrorException x) {
-      throw new UnpackException(e.getName(), "open(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+      throw new UnpackException(e.name(), "open(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
     }
     try (Fd file = new Fd(fd)) {
-      long pos = 0;
-      boolean endsInHole = false;
-      int n;
-      while ((n = in.read(buffer, 0, buffer.length)) > 0) {
-        nativeBuffer.write(0, buffer, 0, n);
-        if (sparse) {
-          // Keep holes: skip blocks of zeros instead of writing them.
-          for (int off = 0; off < n; off += 4096) {
-            int len = Math.min(4096, n - off);
-            if (allZero(buffer, off, len)) {
-              endsInHole = true;
-            } else {
-              pwrite(file, e, p, off, len, pos + off);
-              endsInHole = false;
-            }
-          }
-        } else {
-          pwrite(file, e, p, 0, n, pos);
+      long[] sparse = e.sparseMap();
+      if (sparse == null) {
+        copy(fd, e, p, tar, 0, e.size());
+      } else {
+        for (int i = 0; i < sparse.length; i += 2) {
+          copy(fd, e, p, tar, sparse[i], sparse[i + 1]);
         }
-        pos += n;
-        bytes += n;
+        try {
+          UnistdLibC.ftruncate(fd, e.realSize());
+        } catch (LastErrorException x) {
+          throw new UnpackException(e.name(), "ftruncate(" + p + ", " + e.realSize() + ") failed: "
+              + Errno.describe(x.getErrorCode()));
+        }
       }
-      if (pos != size) {
-        throw new UnpackException(e.getName(), "content ends after " + pos + " of " + size + " bytes");
+      ownerOfFd(fd, p, e);
+      if (!modeSet) {
+        try {
+          StatLibC.fchmod(fd, mode); // after the chown, which clears setuid and setgid
+        } catch (LastErrorException x) {
+          throw new UnpackException(e.name(), "chmod(" + p + ", 0" + Integer.toOctalString(mode) + ") failed: "
+              + Errno.describe(x.getErrorCode()));
+        }
       }
-      if (sparse && endsInHole && size > 0) {
-        nativeBuffer.setByte(0, (byte) 0);
-        pwrite(file, e, p, 0, 1, size - 1);
+      xattrs(p, fd, e);
+      try {
+        StatLibC.futimens(fd, timespecs(e.mtimeSeconds(), e.mtimeNanos()));
+      } catch (LastErrorException x) {
+        // times are cosmetic; a filesystem that refuses them (EPERM on an odd mount) changes nothing else
       }
+      file.release();
     }
-    return modeSet;
+    closeFile(fd, p, e);
   }
 
-  private void pwrite(Fd file, TarArchiveEntry e, At p, int off, int len, long at) throws UnpackException {
+  /** close(2) of a written file: its error may be the first report of a failed write (NFS, quota). */
+  private static void closeFile(int fd, At p, Entry e) throws UnpackException {
+    try {
+      dev.containerj.linux.internal.LibC.close(fd);
+    } catch (LastErrorException x) {
+      if (x.getErrorCode() != Constants.EINTR) {
+        throw new UnpackException(e.name(), "close(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+      }
+    }
+  }
+
+  /** Copies the next {@code length} content bytes of the entry to {@code fileOffset} onwards. */
+  private void copy(int fd, Entry e, At p, TarReader tar, long fileOffset, long length) throws IOException {
+    long at = fileOffset;
+    long left = length;
+    int filled = 0;
+    while (left > 0) {
+      int n = tar.fill();
+      if (n == 0) {
+        throw new UnpackException(e.name(), "content ends " + left + " bytes early");
+      }
+      int take = (int) Math.min(Math.min(n, left), BUFFER - filled);
+      nativeBuffer.write(filled, tar.buffer(), tar.position(), take);
+      tar.consume(take);
+      filled += take;
+      left -= take;
+      if (filled == BUFFER || left == 0) {
+        pwrite(fd, e, p, filled, at);
+        at += filled;
+        bytes += filled;
+        filled = 0;
+      }
+    }
+  }
+
+  private void pwrite(int fd, Entry e, At p, int len, long at) throws UnpackException {
     int done = 0;
     while (done < len) {
       try {
-        done += (int) FcntlLibC.pwrite(file.get(), nativeBuffer.share(off + done), len - done, at + done);
+        done += (int) FcntlLibC.pwrite(fd, nativeBuffer.share(done), len - done, at + done);
       } catch (LastErrorException x) {
         if (x.getErrorCode() == Constants.EINTR) {
           continue;
         }
-        throw new UnpackException(e.getName(), "write(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+        throw new UnpackException(e.name(), "write(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
       }
     }
   }
 
-  private static boolean allZero(byte[] b, int off, int len) {
-    for (int i = off; i < off + len; i++) {
-      if (b[i] != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void owner(At p, String entry, long uid, long gid) throws IOException {
+  /**
+   * Maps an image owner to the host into {@link #hostUid}/{@link #hostGid}; an id outside the
+   * mapping becomes the caller's (and is counted). Returns false when a new file has these owners
+   * already, so no chown is needed.
+   */
+  private boolean hostOwner(long uid, long gid) {
     long hu = mapping.toHost(uid);
     long hg = mapping.toHost(gid);
     if (hu < 0 || hg < 0) {
@@ -598,19 +710,42 @@ public final class TarExtractor {
       hu = hu < 0 ? myUid : hu;
       hg = hg < 0 ? myGid : hg;
     }
-    if (hu == myUid && hg == myGid) {
-      return; // the creator owns it already
+    hostUid = (int) hu;
+    hostGid = (int) hg;
+    return !createdAsAsked || hu != myUid || hg != myGid;
+  }
+
+  /** chown through the open descriptor of a file just written. */
+  private void ownerOfFd(int fd, At p, Entry e) throws UnpackException {
+    if (!hostOwner(e.uid(), e.gid())) {
+      return;
     }
     try {
-      FcntlLibC.fchownat(p.dirFd(), p.name(), (int) hu, (int) hg, FcntlLibC.AT_SYMLINK_NOFOLLOW);
+      UnistdLibC.fchown(fd, hostUid, hostGid);
     } catch (LastErrorException x) {
-      if (!privileged && x.getErrorCode() == Constants.EPERM) {
-        unmappedOwners++;
-        return;
-      }
-      throw new UnpackException(entry, "lchown(" + p + ", " + hu + ":" + hg + ") failed: "
-          + Errno.describe(x.getErrorCode()));
+      chownFailed(x, p, e.name());
     }
+  }
+
+  private void owner(At p, String entry, long uid, long gid) throws IOException {
+    if (!hostOwner(uid, gid)) {
+      return;
+    }
+    try {
+      FcntlLibC.fchownat(p.dirFd(), p.name(), hostUid, hostGid, FcntlLibC.AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException x) {
+      chownFailed(x, p, entry);
+    }
+  }
+
+  /** Rootless, a chown the kernel refuses leaves the caller as owner (counted); else it is an error. */
+  private void chownFailed(LastErrorException x, At p, String entry) throws UnpackException {
+    if (!privileged && x.getErrorCode() == Constants.EPERM) {
+      unmappedOwners++;
+      return;
+    }
+    throw new UnpackException(entry, "lchown(" + p + ", " + hostUid + ":" + hostGid + ") failed: "
+        + Errno.describe(x.getErrorCode()));
   }
 
   private void chmod(At p, String entry, int mode) throws IOException {
@@ -623,56 +758,52 @@ public final class TarExtractor {
     }
   }
 
-  private static void times(At p, @Nullable FileTime mtime) {
-    if (mtime == null) {
-      return;
-    }
-    java.time.Instant t = mtime.toInstant();
-    long[] ts = {t.getEpochSecond(), t.getNano(), t.getEpochSecond(), t.getNano()};
+  /** atime and mtime both set to the entry's mtime, as two struct timespec. */
+  private long[] timespecs(long seconds, int nanos) {
+    timespecs[0] = seconds;
+    timespecs[1] = nanos;
+    timespecs[2] = seconds;
+    timespecs[3] = nanos;
+    return timespecs;
+  }
+
+  private void times(At p, long seconds, int nanos) {
     try {
-      FcntlLibC.utimensat(p.dirFd(), p.name(), ts, FcntlLibC.AT_SYMLINK_NOFOLLOW);
+      FcntlLibC.utimensat(p.dirFd(), p.name(), timespecs(seconds, nanos), FcntlLibC.AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException x) {
       // times are cosmetic; a filesystem that refuses them (EPERM on an odd mount) changes nothing else
     }
   }
 
-  private void xattrs(At p, TarArchiveEntry e) throws IOException {
-    Map<String, String> pax = e.getExtraPaxHeaders();
-    if (pax.isEmpty()) {
-      return;
-    }
-    Map<String, byte[]> raw = tap == null ? null : tap.take(e.getName());
-    for (Map.Entry<String, String> h : pax.entrySet()) {
-      String key = h.getKey();
-      String name;
-      byte[] value;
-      if (key.startsWith("SCHILY.xattr.")) {
-        name = key.substring("SCHILY.xattr.".length());
-        byte[] exact = raw == null ? null : raw.get(name);
-        if (exact != null) {
-          value = exact;
-        } else if (h.getValue().indexOf('\uFFFD') >= 0) {
-          listener.warning(layer, e.getName(), "xattr " + name + " has a binary value that could not be"
-              + " read byte for byte; skipped");
-          continue;
-        } else {
-          value = h.getValue().getBytes(StandardCharsets.UTF_8);
-        }
-      } else if (key.startsWith("LIBARCHIVE.xattr.")) {
-        name = URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
-        value = Base64.getDecoder().decode(h.getValue().trim());
-      } else {
-        continue;
-      }
+  /**
+   * Applies the entry's xattrs, through {@code fd} when the file is open (else, -1, by name below
+   * the directory descriptor). overlayfs' own xattrs are never taken from a tar; rootless, only
+   * {@code user.*} ones can be set.
+   */
+  private void xattrs(At p, int fd, Entry e) throws IOException {
+    for (TarReader.Xattr x : e.xattrs()) {
+      String name = x.name();
       if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) {
-        listener.warning(layer, e.getName(), "overlayfs xattr " + name + " skipped (only whiteouts may set them)");
+        listener.warning(layer, e.name(), "overlayfs xattr " + name + " skipped (only whiteouts may set them)");
         continue;
       }
       if (!privileged && !name.startsWith("user.")) {
         skippedXattrs++;
         continue;
       }
-      setXattr(p, e.getName(), name, value, false);
+      if (name.equals(DEFAULT_ACL)) {
+        createdAsAsked = false; // files created below this directory get their mode from the ACL
+      }
+      if (fd >= 0) {
+        try {
+          FcntlLibC.fsetxattr(fd, name, x.value(), x.value().length, 0);
+        } catch (LastErrorException err) {
+          listener.warning(layer, e.name(), "fsetxattr(" + p + ", " + name + ") failed: "
+              + Errno.describe(err.getErrorCode()) + "; xattr skipped");
+        }
+      } else {
+        setXattr(p, e.name(), name, x.value(), false);
+      }
     }
   }
 
@@ -691,11 +822,22 @@ public final class TarExtractor {
   }
 
   /**
-   * Whether a file created with {@code mode} already has it: no setuid/setgid/sticky bit (which
-   * only chmod sets, after the chown that would clear them) and nothing the umask removes.
+   * Whether a file created with {@code createMode} already has {@code mode}: no setuid/setgid/sticky
+   * bit (which only chmod sets, after the chown that would clear them) and nothing the umask removes.
    */
-  private static boolean createdWithMode(int mode) {
-    return UMASK >= 0 && (mode & 07000) == 0 && (mode & ~UMASK) == mode;
+  private boolean createdWithMode(int mode, int createMode) {
+    return createdAsAsked && (mode & 07000) == 0 && (createMode & ~UMASK) == mode;
+  }
+
+  private static boolean setgidOrDefaultAcl(Path dir) throws IOException {
+    if (((Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 02000) != 0) {
+      return true;
+    }
+    try {
+      return XattrLibC.lgetxattr(dir.toString(), DEFAULT_ACL, new byte[0], 0) > 0;
+    } catch (LastErrorException e) {
+      return false; // ENODATA: none; EOPNOTSUPP: the filesystem has no ACLs
+    }
   }
 
   private void markWritten(String rel) {
@@ -710,7 +852,8 @@ public final class TarExtractor {
   }
 
   private void remove(String rel) throws IOException {
-    forgetDirFd();
+    removed = true;
+    forgetDirFds();
     Trees.delete(abs(rel));
     // Anything cached below (or at) rel may be gone or replaced: forget it all, it is rare.
     verifiedDirs.clear();

@@ -16,6 +16,12 @@ public final class UnistdLibC {
   /** Changes the owner of a path without following a final symlink. */
   public static native int lchown(String pathname, int owner, int group) throws LastErrorException;
 
+  /** chown through an open descriptor: no path lookup, and never a symlink. */
+  public static native int fchown(int fd, int owner, int group) throws LastErrorException;
+
+  /** Sets a file's size; growing it leaves a hole (how a sparse file gets its trailing hole). */
+  public static native int ftruncate(int fd, long length) throws LastErrorException;
+
   public static native long sysconf(int name);
 
   /**
