@@ -1,5 +1,6 @@
 package dev.containerj.cgroups;
 
+import dev.containerj.linux.internal.ProcFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ public final class CgroupEnvironment {
       if (pre.length < 5 || post.length < 3) {
         continue;
       }
-      Mount m = new Mount(Path.of(unescape(pre[4])), unescape(pre[3]));
+      Mount m = new Mount(Path.of(ProcFiles.unescapeMountinfo(pre[4])), ProcFiles.unescapeMountinfo(pre[3]));
       if (post[0].equals("cgroup2")) {
         if (unified == null) {
           unified = m;
@@ -122,23 +123,7 @@ public final class CgroupEnvironment {
         Optional.ofNullable(unified == null ? null : ownUnified == null ? "/" : ownUnified), ownV1);
   }
 
-  /** mountinfo escapes space, tab, newline and backslash as octal (proc(5)). */
-  private static String unescape(String s) {
-    if (s.indexOf('\\') < 0) {
-      return s;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length()) {
-        sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.toString();
-  }
+
 
   /** The host's layout. */
   public CgroupHierarchy hierarchy() {

@@ -87,7 +87,8 @@ final class HostRoot {
   /** The host root now (the listing is reused while / and the mount table are unchanged). */
   static Snapshot snapshot() {
     try {
-      String mountinfo = ProcFiles.read("/proc/self/mountinfo");
+      // Read to the end (a large mount table takes more than one read).
+      String mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
       FileTime mtime = Files.getLastModifiedTime(Path.of("/"), LinkOption.NOFOLLOW_LINKS);
       synchronized (LOCK) {
         if (cached != null && mtime.equals(cachedMtime) && mountinfo.equals(cachedMountinfo)) {
@@ -171,7 +172,7 @@ final class HostRoot {
         }
       }
       // A later mount on the same point hides the earlier one.
-      points.put(unescape(f[4]), new MountInfo(flags, fstype));
+      points.put(ProcFiles.unescapeMountinfo(f[4]), new MountInfo(flags, fstype));
     }
     return points;
   }
@@ -229,21 +230,5 @@ final class HostRoot {
     return true;
   }
 
-  /** mountinfo escapes space, tab, newline and backslash as three octal digits. */
-  private static String unescape(String s) {
-    if (s.indexOf('\\') < 0) {
-      return s;
-    }
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length()) {
-        b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        b.append(c);
-      }
-    }
-    return b.toString();
-  }
+
 }

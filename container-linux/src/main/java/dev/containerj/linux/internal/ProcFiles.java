@@ -22,6 +22,24 @@ public final class ProcFiles {
     }
   }
 
+  /** A path as /proc/PID/mountinfo writes it, unescaped: space, tab, newline and backslash are octal (proc(5)). */
+  public static String unescapeMountinfo(String s) {
+    if (s.indexOf('\\') < 0) {
+      return s;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length()) {
+        sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
   /** The file's content as a long, or {@code fallback} when it is missing or not a number. */
   public static long readLong(String path, long fallback) {
     try {
