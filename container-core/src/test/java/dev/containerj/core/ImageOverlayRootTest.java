@@ -335,7 +335,8 @@ class ImageOverlayRootTest {
   }
 
   @Test
-  void anImageOfAStoreOfItsOwnRunsAndLeavesItsStoreClean(@TempDir Path tmp) throws Exception {
+  void anImageOfAStoreOfItsOwnRunsAndLeavesItsStoreClean() throws Exception {
+    Path tmp = storeBesideTheDefaultOne();
     LayerStore own = new LayerStore(tmp.resolve("store"));
     Image mine = own.importImage(ImageReference.parse("oci:" + work.resolve("layout") + ":t"));
     List<String> defaultRoots = ContainerStarter.layers().preparedRoots();
@@ -348,7 +349,8 @@ class ImageOverlayRootTest {
   }
 
   @Test
-  void anOverlayWhoseOptionsExceedAPageIsMountedWithPathsRelativeToTheStore(@TempDir Path tmp) throws Exception {
+  void anOverlayWhoseOptionsExceedAPageIsMountedWithPathsRelativeToTheStore() throws Exception {
+    Path tmp = storeBesideTheDefaultOne();
     // mount(2) copies one page of options: given whole, the upperdir, last, would be lost.
     Path deep = tmp;
     for (int i = 0; i < 7; i++) {
@@ -369,6 +371,33 @@ class ImageOverlayRootTest {
     assertThat(r).containsExactly("/s", "lowerdir=l/AB:l/CD,upperdir=containers/x/upper,workdir=containers/x/work,userxattr");
     assertThat(dev.containerj.core.internal.RootfsProgram.relativeOverlayData("lowerdir=/a/x:/b/y,upperdir=/a/u,workdir=/a/w"))
         .isNull();
+  }
+
+  /**
+   * A directory for a store of the test's own on the default store's filesystem, which can hold
+   * whiteouts: java.io.tmpdir may be on an overlay (the QEMU lane's /tmp when the checkout is there),
+   * and overlayfs refuses to create its own whiteout format. Removed after each test.
+   */
+  private static Path storeBesideTheDefaultOne() throws IOException {
+    Path dir = Files.createTempDirectory(ContainerStarter.layers().directory().resolve("tmp"), "own-store-");
+    OWN_STORES.add(dir);
+    return dir;
+  }
+
+  private static final List<Path> OWN_STORES = new ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void removeOwnStores() throws IOException {
+    for (Path p : OWN_STORES) {
+      if (Files.exists(p)) {
+        try (Stream<Path> all = Files.walk(p)) {
+          for (Path q : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(q);
+          }
+        }
+      }
+    }
+    OWN_STORES.clear();
   }
 
   private static int owner(Path p) {

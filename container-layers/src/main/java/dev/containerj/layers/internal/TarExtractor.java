@@ -585,7 +585,12 @@ public final class TarExtractor {
     try {
       FcntlLibC.mknodat(p.dirFd(), p.name(), mode, dev);
     } catch (LastErrorException x) {
-      throw new UnpackException(entry, "mknod(" + p + ") failed: " + Errno.describe(x.getErrorCode()));
+      String why = "mknod(" + p + ") failed: " + Errno.describe(x.getErrorCode());
+      if (mode == StatLibC.S_IFCHR && dev == 0 && x.getErrorCode() == 1) {
+        // overlayfs refuses to create its own whiteout format (ovl_mknod): a store on an overlay.
+        why += " (a whiteout cannot be created here: is the layer store on an overlay filesystem?)";
+      }
+      throw new UnpackException(entry, why);
     }
   }
 
