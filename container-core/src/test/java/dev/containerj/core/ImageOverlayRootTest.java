@@ -275,8 +275,7 @@ class ImageOverlayRootTest {
   void theReaperRemovesThePreparedRootOfAContainerWhoseJvmDied() throws Exception {
     // What a JVM killed with SIGKILL leaves: its state record and its container's upper and work
     // directories in the layer store (the owner below is no running process).
-    String id = "f".repeat(24) + Long.toHexString(System.nanoTime() & 0xffffffffL);
-    id = id.substring(id.length() - 32);
+    String id = "f".repeat(16) + String.format("%016x", System.nanoTime());
     StateStore states = StateStore.forCurrentUser();
     LayerStore store = ContainerStarter.layers();
     states.create(id);
