@@ -73,9 +73,13 @@ final class HostRoot {
   /** One line of mountinfo: its MS_NOSUID|MS_NODEV|MS_NOEXEC and its filesystem type. */
   record MountInfo(long flags, String fstype) {}
 
-  /** Filesystems known to serve as overlayfs lower layers; a mount of another kind is bound instead. */
+  /**
+   * Filesystems known to serve as overlayfs lower layers; a mount of another kind is bound read-only
+   * instead. Not overlay itself: on a container host those are other containers' roots (dozens of
+   * them), and an overlay over one may exceed the kernel's stacking depth of two.
+   */
   private static final java.util.Set<String> OVERLAYABLE = java.util.Set.of("ext2", "ext3", "ext4", "xfs", "btrfs",
-      "tmpfs", "overlay", "9p", "zfs", "f2fs", "vfat", "exfat", "nfs", "nfs4", "ramfs", "bcachefs");
+      "tmpfs", "9p", "zfs", "f2fs", "vfat", "exfat", "nfs", "nfs4", "ramfs", "bcachefs");
 
   private static final Object LOCK = new Object();
   private static @Nullable String cachedMountinfo;
