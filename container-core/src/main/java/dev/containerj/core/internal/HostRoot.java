@@ -209,7 +209,8 @@ final class HostRoot {
           kind = Kind.FILE;
         } else if (name.equals("proc") || name.equals("dev") || name.equals("sys")) {
           kind = Kind.MOUNT_POINT;
-        } else if (hasMountsBelow.getOrDefault(name, false) || !overlayOptionSafe(name)) {
+        } else if (hasMountsBelow.getOrDefault(name, false) || !overlayOptionSafe(name)
+            || (mountPoints.containsKey("/" + name) && !OVERLAYABLE.contains(mountPoints.get("/" + name).fstype()))) {
           kind = Kind.BIND;
         } else {
           kind = Kind.OVERLAY;
