@@ -34,7 +34,7 @@ final class HostRoot {
     SYMLINK,
     /** A directory with no mount below it: an overlay of its own, writes vanish on close. */
     OVERLAY,
-    /** A directory with mounts below it: bound recursively, read-only. */
+    /** A directory with mounts below it, or a mount of a filesystem overlayfs may not take: bound read-only. */
     BIND,
     /** Anything else (a file, a socket): bound read-only onto an empty file. */
     FILE,
@@ -134,7 +134,7 @@ final class HostRoot {
   }
 
   /** The mount points strictly below {@code under} ("" for /) that no other such one contains, sorted. */
-  private static List<String> outermost(java.util.Collection<String> points, String under) {
+  static List<String> outermost(java.util.Collection<String> points, String under) {
     List<String> sorted = new ArrayList<>();
     for (String p : points) {
       if (!p.equals("/") && p.startsWith(under + "/")) {
