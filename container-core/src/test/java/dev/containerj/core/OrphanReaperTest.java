@@ -34,7 +34,7 @@ class OrphanReaperTest {
   @Test
   void containersDieWithTheirJvmAndTheReaperCleansUp() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process jvm = new ProcessBuilder(java, "-cp", SecureDefaultsTest.childClassPath(),
+    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", SecureDefaultsTest.childClassPath(),
         "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(), OrphanReaperTest.class.getName())
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String[] line;

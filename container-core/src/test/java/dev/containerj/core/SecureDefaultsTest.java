@@ -189,12 +189,22 @@ class SecureDefaultsTest {
 
   private static int startInChildJvmAndKillIt(String mode) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process jvm = new ProcessBuilder(java, "-cp", childClassPath(),
+    // A small heap and serial GC: in the QEMU lane's 2 GiB guest a second default JVM may not fit.
+    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", childClassPath(),
         "-Dcontainerj.stateDir=" + dev.containerj.core.internal.StateStore.forCurrentUser().root(),
         SecureDefaultsTest.class.getName(), mode).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     int pid;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
-      pid = Integer.parseInt(r.readLine().trim());
+      String first = String.valueOf(r.readLine()).trim();
+      if (!first.matches("[0-9]+")) {
+        // Not the container's pid: the child JVM failed (HotSpot prints a fatal error on stdout).
+        StringBuilder rest = new StringBuilder(first);
+        for (String line = r.readLine(); line != null && rest.length() < 8192; line = r.readLine()) {
+          rest.append('\n').append(line);
+        }
+        throw new AssertionError("the child JVM printed no pid:\n" + rest);
+      }
+      pid = Integer.parseInt(first);
     } finally {
       jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
       assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
