@@ -140,10 +140,11 @@ public final class ContainerStarter {
         FaultPlan.check("prepare image root");
         LayerStore images = spec.rootfs().layerStore() != null ? spec.rootfs().layerStore() : layers();
         root = images.prepareRoot(spec.rootfs().image(), id, rootless);
+        // The helper program gives the layers relative to the store when the options are too long.
         String data = String.valueOf(root.overlay().calls().get(0).data());
-        String[] relative = RootfsProgram.relativeOverlayData(data);
-        int bytes = (relative == null ? data : relative[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        if (bytes >= RootfsProgram.PAGE) {
+        String[] relative = RootfsProgram.fitsInAPage(data) ? null : RootfsProgram.relativeOverlayData(data);
+        if (relative == null ? !RootfsProgram.fitsInAPage(data) : !RootfsProgram.fitsInAPage(relative[1])) {
+          int bytes = (relative == null ? data : relative[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
           // mount(2) copies one page of options: the rest (the upper layer last) would be cut off.
           throw new IOException("the overlay options of image " + spec.rootfs().image().reference() + " ("
               + spec.rootfs().image().layers().size() + " layers in " + images.directory() + ") take " + bytes

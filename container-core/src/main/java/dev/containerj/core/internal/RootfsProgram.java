@@ -353,8 +353,8 @@ public final class RootfsProgram {
    */
   private static void imageOverlay(HelperProgram p, String r, dev.containerj.layers.Mount.Call overlay) {
     String data = overlay.data() == null ? "" : overlay.data();
-    String[] relative = relativeOverlayData(data);
-    if (data.length() >= PAGE && relative != null) {
+    String[] relative = fitsInAPage(data) ? null : relativeOverlayData(data);
+    if (relative != null) {
       p.chdir(relative[0]);
       data = relative[1];
     }
@@ -363,6 +363,11 @@ public final class RootfsProgram {
 
   /** What mount(2) copies of an option string. */
   public static final int PAGE = 4096;
+
+  /** Whether mount(2) takes {@code data} whole (with its terminating NUL). */
+  public static boolean fitsInAPage(String data) {
+    return data.length() < PAGE / 3 || data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < PAGE;
+  }
 
   /**
    * Overlay options with their layer paths relative to the longest directory they share: {@code
