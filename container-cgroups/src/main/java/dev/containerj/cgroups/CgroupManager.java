@@ -110,7 +110,10 @@ public interface CgroupManager {
      * On cgroup v2, before enabling controllers in a parent that holds processes (which the kernel
      * refuses: "no internal processes"), moves those processes, this JVM included, into the child
      * {@code leafName} of the parent, as systemd and container engines do. Off by default, since it
-     * moves processes the caller may not own.
+     * moves processes the caller may not own. When the JVM exits and no cgroup but the leaf is left
+     * below the parent, a shutdown hook undoes it: the controllers enabled since are disabled, the
+     * leaf's processes go back to the parent and the leaf is removed. Otherwise (a detached
+     * container's cgroup, say) everything stays, and a later JVM reuses the leaf.
      */
     public Builder moveParentProcessesTo(String leafName) {
       this.leafForParentProcesses = Objects.requireNonNull(leafName, "leafName");

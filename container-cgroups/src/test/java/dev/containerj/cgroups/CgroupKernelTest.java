@@ -408,4 +408,44 @@ class CgroupKernelTest {
       assertThat(s.memory().stat()).isNotEmpty();
     }
   }
+  /**
+   * Containers of one JVM share an intermediate cgroup ({@code containerj/ID}); whoever closes the
+   * last one removes it. A create racing with that removal must make the directory again, not fail
+   * with ENOENT (seen as a rare failed start when many containers start and stop at once).
+   */
+  @Test
+  void createsAndClosesSharingAnIntermediateCgroupRaceSafely() throws Exception {
+    String group = uniqueName();
+    int threads = 4;
+    int rounds = 150;
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> workers = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int n = t;
+      Thread w = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < rounds && failures.isEmpty(); i++) {
+            try (Cgroup cg = manager().create(group + "/c" + n + "-" + i,
+                CgroupLimits.builder().pidsMax(10).build())) {
+              assertThat(cg.paths()).isNotEmpty();
+            }
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      w.start();
+      workers.add(w);
+    }
+    start.countDown();
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(failures).as("creates and closes from %d threads", threads).isEmpty();
+    for (Path parent : manager().parentPaths().values()) {
+      assertThat(parent.resolve(group)).as("the shared intermediate cgroup, after the last close").doesNotExist();
+    }
+  }
 }

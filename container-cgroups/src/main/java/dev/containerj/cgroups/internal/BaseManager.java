@@ -7,8 +7,11 @@ import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.cgroups.IoDeviceLimit;
 import dev.containerj.cgroups.UnsupportedLimitException;
+import dev.containerj.linux.SyscallException;
+import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.LibC;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * subclasses decide which controller class of which hierarchy enforces each limit ({@link #plan}).
  */
 abstract class BaseManager implements CgroupManager {
+  /** Walks down to a new cgroup: one, and one more each time a sibling's close removed a directory. */
+  private static final int MAX_WALKS = 100;
+
   final CgroupHierarchy hierarchy;
   final CgroupFs fs;
   final DeviceResolver devices;
@@ -101,24 +107,7 @@ abstract class BaseManager implements CgroupManager {
         if (!done.add(e.getValue())) {
           continue; // co-mounted v1 controllers (cpu,cpuacct) share one directory
         }
-        boolean v2 = e.getKey().equals(Member.UNIFIED);
-        Path cur = parents.get(e.getKey());
-        for (String c : components) {
-          if (v2) {
-            prepareParent(cur, plan, cur.equals(parents.get(e.getKey())));
-          }
-          Path next = cur.resolve(c);
-          if (fs.mkdir(next)) {
-            created.add(next);
-            if (!v2 && fs.exists(next.resolve("cpuset.cpus"))) {
-              initCpuset(next); // also when cpuset is co-mounted with another controller
-            }
-          } else if (next.equals(e.getValue())) {
-            // Another process created it since the check above: never adopt someone else's cgroup.
-            throw new CgroupException("cgroup already exists: " + next);
-          }
-          cur = next;
-        }
+        makePath(e.getKey(), e.getValue(), components, plan, created);
       }
       CgroupImpl cg = new CgroupImpl(this, name, dirs, created, limits);
       cg.applyLimits(plan, limits);
@@ -133,6 +122,52 @@ abstract class BaseManager implements CgroupManager {
       }
       throw e;
     }
+  }
+
+  /**
+   * Makes the directories from the parent of hierarchy {@code key} down to {@code target}. An
+   * intermediate directory that already exists is shared with sibling cgroups, and whoever closes
+   * the last sibling removes it (CgroupImpl.remove), possibly while this walk is below it: then a
+   * mkdir or a write under it fails with ENOENT, and the walk starts again from the top.
+   */
+  private void makePath(String key, Path target, List<String> components, Plan plan, List<Path> created)
+      throws IOException {
+    boolean v2 = key.equals(Member.UNIFIED);
+    Path top = parents.get(key);
+    for (int attempt = 1; ; attempt++) {
+      Path cur = top;
+      try {
+        for (String c : components) {
+          if (v2) {
+            prepareParent(cur, plan, cur.equals(top));
+          }
+          Path next = cur.resolve(c);
+          if (fs.mkdir(next)) {
+            created.add(next);
+            if (!v2 && fs.exists(next.resolve("cpuset.cpus"))) {
+              initCpuset(next); // also when cpuset is co-mounted with another controller
+            }
+          } else if (next.equals(target)) {
+            // Another process created it since the check above: never adopt someone else's cgroup.
+            throw new CgroupException("cgroup already exists: " + next);
+          }
+          cur = next;
+        }
+        return;
+      } catch (IOException e) {
+        if (attempt >= MAX_WALKS || cur.equals(top) || !isEnoent(e)) {
+          throw e;
+        }
+        // cur, an intermediate directory, was removed under us by a sibling's close (it may be
+        // there again already, made by another walk): walk again.
+      }
+    }
+  }
+
+  private static boolean isEnoent(IOException e) {
+    return e instanceof NoSuchFileException
+        || e instanceof CgroupException && ((CgroupException) e).errno() == Constants.ENOENT
+        || e instanceof SyscallException && ((SyscallException) e).errno() == Constants.ENOENT;
   }
 
   /** A new v1 cpuset has empty cpus and mems and refuses tasks: copy the parent's. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cgroup v2 manager: every limit, membership, freezing and killing in the unified hierarchy.
@@ -27,6 +28,10 @@ final class V2Manager extends BaseManager {
 
   private final boolean enableControllers;
   private final Optional<String> leaf;
+  /** Where this manager moved processes from, into {@link #leaf}; null until it did. */
+  private @Nullable Path movedFrom;
+  /** The controllers this manager enabled in {@link #movedFrom} after the move. */
+  private final Set<String> enabledAfterMove = new LinkedHashSet<>();
 
   V2Manager(CgroupFs fs, DeviceResolver devices, Path parent, boolean enableControllers,
       Optional<String> leaf) {
@@ -119,11 +124,24 @@ final class V2Manager extends BaseManager {
       sb.append(sb.length() == 0 ? "" : " ").append('+').append(c);
     }
     fs.write(dir.resolve("cgroup.subtree_control"), sb.toString());
+    synchronized (this) {
+      if (dir.equals(movedFrom)) {
+        enabledAfterMove.addAll(controllers);
+      }
+    }
   }
 
   private void moveProcessesToLeaf(Path dir) throws IOException {
     Path target = dir.resolve(leaf.orElseThrow());
     fs.mkdir(target);
+    synchronized (this) {
+      if (movedFrom == null) {
+        movedFrom = dir;
+        if (fs == CgroupFs.real()) {
+          Runtime.getRuntime().addShutdownHook(new Thread(this::moveProcessesBack, "containerj-cgroup-restore"));
+        }
+      }
+    }
     for (String pid : fs.read(dir.resolve("cgroup.procs")).split("\n")) {
       if (pid.isBlank()) {
         continue;
@@ -135,6 +153,57 @@ final class V2Manager extends BaseManager {
           throw e; // ESRCH: it exited meanwhile
         }
       }
+    }
+  }
+
+  /**
+   * Undoes {@link #moveProcessesToLeaf} when this JVM exits: once no cgroup but the leaf is left
+   * below the parent (every container closed), disables the controllers enabled after the move,
+   * moves the leaf's processes (this JVM among them) back and removes the leaf, so the parent looks
+   * as it did before. Anything still below the parent (a detached container, someone else's cgroup)
+   * may need those controllers: then nothing changes, and the next JVM reuses the leaf. Best effort,
+   * never throws; returns what it did, for tests.
+   */
+  String moveProcessesBack() {
+    Path from;
+    Set<String> controllers;
+    synchronized (this) {
+      from = movedFrom;
+      controllers = new LinkedHashSet<>(enabledAfterMove);
+    }
+    if (from == null) {
+      return "nothing was moved";
+    }
+    String leafName = leaf.orElseThrow();
+    Path leafDir = from.resolve(leafName);
+    try {
+      for (String child : fs.children(from)) {
+        if (!child.equals(leafName)) {
+          return "kept: " + from.resolve(child) + " still exists";
+        }
+      }
+      if (!controllers.isEmpty()) {
+        StringBuilder sb = new StringBuilder();
+        for (String c : controllers) {
+          sb.append(sb.length() == 0 ? "" : " ").append('-').append(c);
+        }
+        fs.write(from.resolve("cgroup.subtree_control"), sb.toString());
+      }
+      for (String pid : fs.read(leafDir.resolve("cgroup.procs")).split("\n")) {
+        if (!pid.isBlank()) {
+          try {
+            fs.write(from.resolve("cgroup.procs"), pid.trim());
+          } catch (CgroupException e) {
+            if (e.errno() != dev.containerj.linux.internal.Constants.ESRCH) {
+              throw e;
+            }
+          }
+        }
+      }
+      fs.rmdir(leafDir);
+      return "moved back to " + from;
+    } catch (IOException | RuntimeException e) {
+      return "kept: " + e.getMessage();
     }
   }
 

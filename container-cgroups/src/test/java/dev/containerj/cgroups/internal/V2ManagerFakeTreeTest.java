@@ -177,14 +177,27 @@ class V2ManagerFakeTreeTest {
         if (file.equals(parent.resolve("leaf/cgroup.procs"))) {
           Files.writeString(parent.resolve("cgroup.procs"), "");
         }
+        if (file.equals(parent.resolve("cgroup.procs"))) {
+          Files.writeString(parent.resolve("leaf/cgroup.procs"), "");
+        }
         super.write(file, value);
       }
     };
-    BaseManager leafy = new V2Manager(moving, devices, parent, true, Optional.of("leaf"));
+    V2Manager leafy = new V2Manager(moving, devices, parent, true, Optional.of("leaf"));
+    assertThat(leafy.moveProcessesBack()).isEqualTo("nothing was moved");
     try (Cgroup cg = leafy.create("c", CgroupLimits.builder().pidsMax(3).build())) {
       assertThat(read(parent.resolve("leaf/cgroup.procs"))).isEqualTo("4242");
       assertThat(read(parent.resolve("c/pids.max"))).isEqualTo("3");
+      assertThat(read(parent.resolve("cgroup.subtree_control"))).isEqualTo("pids memory");
+      // At JVM exit with a cgroup still below the parent: it may need the controllers, keep all.
+      assertThat(leafy.moveProcessesBack()).isEqualTo("kept: " + parent.resolve("c") + " still exists");
+      assertThat(read(parent.resolve("leaf/cgroup.procs"))).isEqualTo("4242");
     }
+    // With only the leaf left: the controllers go, the processes go back, the leaf goes.
+    assertThat(leafy.moveProcessesBack()).isEqualTo("moved back to " + parent);
+    assertThat(read(parent.resolve("cgroup.procs"))).isEqualTo("4242");
+    assertThat(read(parent.resolve("cgroup.subtree_control"))).isEmpty();
+    assertThat(parent.resolve("leaf")).doesNotExist();
   }
 
   @Test
