@@ -28,8 +28,9 @@ class ConcurrencyTest {
       }
       for (int i = 0; i < 50; i++) {
         Run.Result r = results.get(i).get();
-        assertThat(r.out()).isEqualTo("container-" + i + " 1\n");
-        assertThat(r.status().code()).isEqualTo(i % 7);
+        String what = "container " + i + " (" + r.id() + "): status " + r.status() + ", stderr: " + r.err();
+        assertThat(r.out()).as(what).isEqualTo("container-" + i + " 1\n");
+        assertThat(r.status().code()).as(what).isEqualTo(i % 7);
       }
       assertThat(results.stream().map(f -> {
         try {

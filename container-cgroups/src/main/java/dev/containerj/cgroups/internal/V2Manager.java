@@ -4,6 +4,7 @@ import dev.containerj.cgroups.CgroupException;
 import dev.containerj.cgroups.CgroupHierarchy;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.cgroups.UnsupportedLimitException;
+import dev.containerj.linux.internal.Constants;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,16 +120,21 @@ final class V2Manager extends BaseManager {
   }
 
   private void enable(Path dir, Set<String> controllers) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    for (String c : controllers) {
-      sb.append(sb.length() == 0 ? "" : " ").append('+').append(c);
-    }
-    fs.write(dir.resolve("cgroup.subtree_control"), sb.toString());
+    writeSubtreeControl(dir, '+', controllers);
     synchronized (this) {
       if (dir.equals(movedFrom)) {
         enabledAfterMove.addAll(controllers);
       }
     }
+  }
+
+  /** One write of {@code +a +b} (enable) or {@code -a -b} (disable). */
+  private void writeSubtreeControl(Path dir, char sign, Set<String> controllers) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (String c : controllers) {
+      sb.append(sb.length() == 0 ? "" : " ").append(sign).append(c);
+    }
+    fs.write(dir.resolve("cgroup.subtree_control"), sb.toString());
   }
 
   private void moveProcessesToLeaf(Path dir) throws IOException {
@@ -138,7 +144,11 @@ final class V2Manager extends BaseManager {
       if (movedFrom == null) {
         movedFrom = dir;
         if (fs == CgroupFs.real()) {
-          Runtime.getRuntime().addShutdownHook(new Thread(this::moveProcessesBack, "containerj-cgroup-restore"));
+          try {
+            Runtime.getRuntime().addShutdownHook(new Thread(this::moveProcessesBack, "containerj-cgroup-restore"));
+          } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting already: the leaf stays, and the next JVM reuses it
+          }
         }
       }
     }
@@ -149,7 +159,7 @@ final class V2Manager extends BaseManager {
       try {
         fs.write(target.resolve("cgroup.procs"), pid.trim());
       } catch (CgroupException e) {
-        if (e.errno() != dev.containerj.linux.internal.Constants.ESRCH) {
+        if (e.errno() != Constants.ESRCH) {
           throw e; // ESRCH: it exited meanwhile
         }
       }
@@ -183,18 +193,14 @@ final class V2Manager extends BaseManager {
         }
       }
       if (!controllers.isEmpty()) {
-        StringBuilder sb = new StringBuilder();
-        for (String c : controllers) {
-          sb.append(sb.length() == 0 ? "" : " ").append('-').append(c);
-        }
-        fs.write(from.resolve("cgroup.subtree_control"), sb.toString());
+        writeSubtreeControl(from, '-', controllers);
       }
       for (String pid : fs.read(leafDir.resolve("cgroup.procs")).split("\n")) {
         if (!pid.isBlank()) {
           try {
             fs.write(from.resolve("cgroup.procs"), pid.trim());
           } catch (CgroupException e) {
-            if (e.errno() != dev.containerj.linux.internal.Constants.ESRCH) {
+            if (e.errno() != Constants.ESRCH) {
               throw e;
             }
           }
