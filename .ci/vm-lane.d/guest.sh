@@ -144,6 +144,19 @@ check_leftovers() {
   if [[ -n $x ]]; then warn "$label: network namespaces left behind: $(words "$x")"; fi
 }
 
+# The kernel's warnings since the last call (the console shows only errors: loglevel=4): an
+# allocation failure (9p's large buffers, say) or an OOM kill explains a test failure that the
+# test's own message cannot. Kept in the reports as kernel-RUN-MODULE.log; trouble is a warning.
+kernel_trouble() {
+  local label=$1 file x
+  mkdir -p "$OUT/reports"
+  file=$OUT/reports/kernel-${1//\//-}.log
+  dmesg -c --level=emerg,alert,crit,err,warn >"$file" 2>/dev/null || return 0
+  x=$(grep -E 'allocation failure|Out of memory|oom-kill|9pnet|hung_task|BUG:|WARNING:' "$file" | head -n 3)
+  if [[ -n $x ]]; then warn "$label: kernel: $(words "$x") (all: ${file#"$OUT/reports/"})"; fi
+  [[ -s $file ]] || rm -f "$file"
+}
+
 # run_module RUN MODULE TAGS CGROUP USER CWD HOME REPORTS
 run_module() {
   local run=$1 m=$2 tags=$3 cg=$4 user=$5 cwd=$6 home=$7 reports=$8 left rc t0 drop=()
@@ -181,11 +194,14 @@ run_module() {
   rc=$?
   status "rc.$run.$m=$rc"
   status "seconds.$run.$m=$(($(uptime_s) - t0))"
+  log "$run/$m: exit $rc after $(($(uptime_s) - t0))s, MemAvailable $(awk '/^MemAvailable/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+  kernel_trouble "$run/$m"
   ((rc == 124 || rc == 137)) && warn "$run/$m: the test JVM ran out of time (VM_LANE_TIMEOUT)"
   ((rc == 0)) || RESULT=1
   check_leftovers "$run/$m" /run/lane.before /run/lane.after "$cg"
 }
 
+dmesg -C 2>/dev/null  # boot messages are not the tests' business
 t_run=$(uptime_s)
 for m in $LANE_MODULES; do
   mkdir -p "$OUT/reports/rootful/$m"

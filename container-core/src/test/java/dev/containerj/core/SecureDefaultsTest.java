@@ -189,7 +189,7 @@ class SecureDefaultsTest {
 
   private static int startInChildJvmAndKillIt(String mode) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // A small heap and serial GC: in the QEMU lane's 2 GiB guest a second default JVM may not fit.
+    // A small heap and serial GC: in the QEMU lane's small guest a second default JVM may not fit.
     Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", childClassPath(),
         "-Dcontainerj.stateDir=" + dev.containerj.core.internal.StateStore.forCurrentUser().root(),
         SecureDefaultsTest.class.getName(), mode).redirectError(ProcessBuilder.Redirect.INHERIT).start();
