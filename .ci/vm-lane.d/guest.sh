@@ -152,7 +152,9 @@ kernel_trouble() {
   mkdir -p "$OUT/reports"
   file=$OUT/reports/kernel-${1//\//-}.log
   dmesg -c --level=emerg,alert,crit,err,warn >"$file" 2>/dev/null || return 0
-  x=$(grep -E 'allocation failure|Out of memory|oom-kill|9pnet|hung_task|BUG:|WARNING:' "$file" | head -n 3)
+  # Not the OOM kills that tests cause in their own memory-limited cgroups (CONSTRAINT_MEMCG).
+  x=$(grep -E 'allocation failure|Out of memory: Killed|constraint=CONSTRAINT_NONE|9pnet|hung_task|BUG:|WARNING:' \
+    "$file" | head -n 3)
   if [[ -n $x ]]; then warn "$label: kernel: $(words "$x") (all: ${file#"$OUT/reports/"})"; fi
   [[ -s $file ]] || rm -f "$file"
 }

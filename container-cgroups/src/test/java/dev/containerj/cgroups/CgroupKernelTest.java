@@ -99,7 +99,13 @@ class CgroupKernelTest {
         }
         assertThat(two.await(10, TimeUnit.SECONDS)).as("two OOM events, saw " + seen).isTrue();
         Thread.sleep(3500); // longer than the v1 re-read schedule: no duplicate may follow
-        assertThat(seen).containsExactly(start + 1, start + 2);
+        // One event per kill the kernel counted. Usually one kill per payload, but the OOM killer
+        // may take a second task of the pipeline (head, or sh) before the first victim has freed
+        // its memory: the count, not the number of payloads, is the truth.
+        long end = cg.oomKillCount();
+        assertThat(end - start).as("OOM kills counted by the kernel").isGreaterThanOrEqualTo(2);
+        assertThat(seen).as("one event per OOM kill, in order")
+            .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(start + 1, end).boxed().toList());
       }
     }
   }

@@ -49,8 +49,12 @@ abstract class BaseManager implements CgroupManager {
   /** The hierarchy keys a new cgroup gets a directory in, given its plan. */
   abstract Set<String> membership(Plan plan);
 
-  /** Makes controllers usable in children of {@code dir} (v2 subtree_control); may throw. */
-  abstract void prepareParent(Path dir, Plan plan, boolean isManagerParent) throws IOException;
+  /**
+   * Makes controllers usable in children of {@code dir} (v2 subtree_control), once the child on the
+   * way to the new cgroup exists; {@code leafParent}: that child is the new cgroup. May throw.
+   */
+  abstract void prepareParent(Path dir, Plan plan, boolean isManagerParent, boolean leafParent)
+      throws IOException;
 
   /** The controllers whose accounting a cgroup with these directories reports. */
   abstract List<Member> statsMembers(Map<String, Path> dirs) throws IOException;
@@ -138,9 +142,6 @@ abstract class BaseManager implements CgroupManager {
       Path cur = top;
       try {
         for (String c : components) {
-          if (v2) {
-            prepareParent(cur, plan, cur.equals(top));
-          }
           Path next = cur.resolve(c);
           if (fs.mkdir(next)) {
             created.add(next);
@@ -150,6 +151,12 @@ abstract class BaseManager implements CgroupManager {
           } else if (next.equals(target)) {
             // Another process created it since the check above: never adopt someone else's cgroup.
             throw new CgroupException("cgroup already exists: " + next);
+          }
+          if (v2) {
+            // After the mkdir: from then on cur cannot be removed (it is not empty), so the
+            // controllers enabled here are those of the directory next really is in, even when a
+            // sibling's walk made cur anew after a close had removed it.
+            prepareParent(cur, plan, cur.equals(top), next.equals(target));
           }
           cur = next;
         }
@@ -172,8 +179,14 @@ abstract class BaseManager implements CgroupManager {
 
   /** A new v1 cpuset has empty cpus and mems and refuses tasks: copy the parent's. */
   private void initCpuset(Path dir) throws IOException {
+    Path parent = dir.getParent();
     for (String f : new String[] {"cpuset.cpus", "cpuset.mems"}) {
-      String v = fs.read(dir.getParent().resolve(f)).trim();
+      String v = fs.read(parent.resolve(f)).trim();
+      if (v.isEmpty() && !parents.containsValue(parent)) {
+        // An intermediate that a sibling's walk has just made and not set up yet: do it here too.
+        initCpuset(parent);
+        v = fs.read(parent.resolve(f)).trim();
+      }
       fs.write(dir.resolve(f), v);
     }
   }

@@ -85,7 +85,7 @@ final class HybridManager extends BaseManager {
   }
 
   @Override
-  void prepareParent(Path dir, Plan plan, boolean isManagerParent) throws IOException {
+  void prepareParent(Path dir, Plan plan, boolean isManagerParent, boolean leafParent) throws IOException {
     if (isManagerParent || plan.enableV2().isEmpty()) {
       return; // never touch the shared v2 parent; plan() used only what it enables already
     }

@@ -83,7 +83,7 @@ final class V2Manager extends BaseManager {
   }
 
   @Override
-  void prepareParent(Path dir, Plan plan, boolean isManagerParent) throws IOException {
+  void prepareParent(Path dir, Plan plan, boolean isManagerParent, boolean leafParent) throws IOException {
     Set<String> enabled = words(StatsCollector.readOrNull(fs, dir.resolve("cgroup.subtree_control")));
     Set<String> missing = new LinkedHashSet<>(plan.enableV2());
     missing.removeAll(enabled);
@@ -93,6 +93,9 @@ final class V2Manager extends BaseManager {
       return; // plan() has checked that every needed controller is enabled already
     }
     if (missing.isEmpty() && optional.isEmpty()) {
+      if (leafParent && !plan.enableV2().isEmpty()) {
+        awaitEnabling(dir, plan.enableV2());
+      }
       return;
     }
     Set<String> all = new LinkedHashSet<>(missing);
@@ -125,6 +128,22 @@ final class V2Manager extends BaseManager {
       if (dir.equals(movedFrom)) {
         enabledAfterMove.addAll(controllers);
       }
+    }
+  }
+
+  /**
+   * Another thread or process may have just enabled these controllers in {@code dir}: the kernel
+   * shows them in cgroup.subtree_control before it has made their files in the children, so a limit
+   * written at once can find no file (ENOENT; seen with containers starting in parallel). Writing
+   * what is enabled already changes nothing, but the kernel handles it under the same lock as that
+   * other write, so it returns only once the files exist. A parent whose subtree_control is not
+   * ours to write (its controllers were enabled for us) is left alone.
+   */
+  private void awaitEnabling(Path dir, Set<String> controllers) {
+    try {
+      writeSubtreeControl(dir, '+', controllers);
+    } catch (IOException notOurs) {
+      // nothing to wait for that we could wait on
     }
   }
 

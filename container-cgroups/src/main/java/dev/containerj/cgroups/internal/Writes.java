@@ -20,8 +20,12 @@ final class Writes {
       fs.write(p, value);
     } catch (CgroupException e) {
       if (e.errno() == Constants.ENOENT) {
+        if (!fs.exists(dir)) {
+          throw new CgroupException("cgroup " + dir + " was removed while its limits were written", e);
+        }
+        String here = StatsCollector.readOrNull(fs, dir.resolve("cgroup.controllers"));
         throw new UnsupportedLimitException(limit, p + " does not exist (controller not enabled, "
-            + "or the kernel lacks this file)");
+            + "or the kernel lacks this file" + (here == null ? "" : "; cgroup.controllers: " + here.trim()) + ")");
       }
       throw e;
     }

@@ -69,6 +69,19 @@ class FakeCgroupFs extends RealCgroupFs {
           }
         }
         Files.writeString(file, String.join(" ", enabled) + "\n");
+        // As the kernel: existing children get the interface files of what was just enabled.
+        try (Stream<Path> children = Files.list(dir)) {
+          for (Path child : (Iterable<Path>) children.filter(Files::isDirectory)::iterator) {
+            Files.writeString(child.resolve("cgroup.controllers"), String.join(" ", enabled) + "\n");
+            for (String c : enabled) {
+              for (String f : V2_FILES.getOrDefault(c, List.of())) {
+                if (!Files.exists(child.resolve(f))) {
+                  Files.writeString(child.resolve(f), f.equals("memory.events") ? "oom 0\noom_kill 0\n" : "");
+                }
+              }
+            }
+          }
+        }
         return;
       }
       case "cgroup.freeze":
