@@ -33,11 +33,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>overlayfs and long option strings: mount(2) copies at most one page of {@code data}. An overlay
  * whose options are longer ({@link #fitsInOnePage()} is false) is mounted by {@link #mount()} through
- * the new mount API (fsopen(2)/fsconfig(2) with one {@code lowerdir+} per layer, Linux 6.8); a helper
+ * the new mount API (fsopen(2)/fsconfig(2) with one {@code lowerdir+} per layer, Linux 6.8), or on
+ * older kernels by mount(2) naming each directory by a descriptor ({@code /proc/self/fd/N}); a helper
  * doing the same uses {@link #lowerDirs()}, {@link #upperDir()}, {@link #workDir()} and
  * {@link #overlayFlags()}. The layer store keeps option strings short with short symlinks to the layers.
  */
 public final class Mount {
+  private static final int O_DIRECTORY = 0200000;
   /** The kind of filesystem mounted. */
   public enum Type { BIND, TMPFS, PROC, SYSFS, OVERLAY }
 
@@ -202,7 +204,7 @@ public final class Mount {
    */
   public MountPoint mount() throws IOException {
     if (type == Type.OVERLAY && !fitsInOnePage()) {
-      mountOverlayWithNewApi();
+      mountLongOverlay();
       return new MountPoint(target());
     }
     boolean mounted = false;
@@ -220,12 +222,71 @@ public final class Mount {
     return new MountPoint(target());
   }
 
-  private void mountOverlayWithNewApi() throws IOException {
-    if (!NewMountApi.available()) {
-      throw new SyscallException("mount", describe(calls.get(0)), Constants.EINVAL,
-          "the overlay options are longer than one page and this kernel lacks fsopen(2)"
-              + " (Linux 5.2); use shorter lower directory paths");
+  /**
+   * An overlay whose options exceed a page: one {@code lowerdir+} per layer through the new mount
+   * API (Linux 6.8), else, on older kernels (Debian 12's 6.1 answers EINVAL), mount(2) with every
+   * directory named by an O_PATH descriptor of this process ({@code /proc/self/fd/N}, about 17
+   * bytes a layer whatever its path), which overlayfs resolves when it mounts; the descriptors are
+   * closed right after.
+   */
+  private void mountLongOverlay() throws IOException {
+    if (NewMountApi.available()) {
+      try {
+        mountOverlayWithNewApi();
+        return;
+      } catch (SyscallException e) {
+        if (e.errno() != Constants.EINVAL || !e.call().startsWith("fsconfig(lowerdir+")) {
+          throw e;
+        }
+      }
     }
+    mountOverlayThroughFds();
+  }
+
+  /** The fallback of {@link #mountLongOverlay}; package-private so that newer kernels test it too. */
+  void mountOverlayThroughFds() throws IOException {
+    List<Integer> fds = new ArrayList<>();
+    try {
+      StringBuilder data = new StringBuilder("lowerdir=");
+      for (int i = 0; i < lowerDirs.size(); i++) {
+        data.append(i == 0 ? "" : ":").append(openPath(lowerDirs.get(i), fds));
+      }
+      if (upperDir != null && workDir != null) {
+        data.append(",upperdir=").append(openPath(upperDir, fds));
+        data.append(",workdir=").append(openPath(workDir, fds));
+      }
+      for (String f : overlayFlags) {
+        data.append(',').append(f);
+      }
+      Call call = new Call("overlay", target().toString(), "overlay", flags(), data.toString());
+      if (data.length() >= pageSize()) {
+        throw new SyscallException("mount", describe(call), Constants.EINVAL, lowerDirs.size()
+            + " lower layers do not fit in the page that mount(2) copies even as /proc/self/fd paths, and"
+            + " this kernel has no fsconfig lowerdir+ (Linux 6.8)");
+      }
+      perform(call);
+    } finally {
+      for (int fd : fds) {
+        try {
+          LibC.close(fd);
+        } catch (LastErrorException ignored) {
+          // closed is closed
+        }
+      }
+    }
+  }
+
+  private static String openPath(Path dir, List<Integer> fds) throws SyscallException {
+    try {
+      int fd = LibC.open(dir.toString(), Constants.O_PATH | O_DIRECTORY | Constants.O_CLOEXEC, 0);
+      fds.add(fd);
+      return "/proc/self/fd/" + fd;
+    } catch (LastErrorException e) {
+      throw new SyscallException("open", dir.toString(), e.getErrorCode());
+    }
+  }
+
+  private void mountOverlayWithNewApi() throws IOException {
     List<Map.Entry<String, String>> strings = new ArrayList<>();
     for (Path p : lowerDirs) {
       strings.add(Map.entry("lowerdir+", p.toString()));

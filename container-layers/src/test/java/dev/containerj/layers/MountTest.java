@@ -89,6 +89,45 @@ class MountTest {
   void overlayWithOptionsLongerThanAPage() throws IOException {
     KernelFeatures.Feature overlay = KernelFeatures.overlay();
     Assumptions.assumeTrue(overlay.available(), "overlay not tested: " + overlay.unavailabilityCause());
+    Mount m = longOverlay();
+    try (MountPoint mp = m.mount()) {
+      assertLongOverlayWorks(m);
+    }
+    assertThat(mountinfo(m.target())).isEmpty();
+  }
+
+  /** What kernels before 6.8 (no fsconfig lowerdir+) get: every directory as /proc/self/fd/N. */
+  @Test
+  void overlayWithOptionsLongerThanAPageThroughDescriptors() throws IOException {
+    KernelFeatures.Feature overlay = KernelFeatures.overlay();
+    Assumptions.assumeTrue(overlay.available(), "overlay not tested: " + overlay.unavailabilityCause());
+    Mount m = longOverlay();
+    long fdsBefore = openFds();
+    m.mountOverlayThroughFds();
+    try (MountPoint mp = new MountPoint(m.target())) {
+      assertLongOverlayWorks(m);
+      assertThat(openFds()).as("descriptors left open").isEqualTo(fdsBefore);
+    }
+    assertThat(mountinfo(m.target())).isEmpty();
+  }
+
+  private static long openFds() throws IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
+  private void assertLongOverlayWorks(Mount m) throws IOException {
+    Path merged = m.target();
+    assertThat(mountinfo(merged).orElseThrow()).contains(" - overlay overlay ");
+    assertThat(merged.resolve("layer-0")).hasContent("layer 0");
+    assertThat(merged.resolve("layer-59")).hasContent("layer 59");
+    assertThat(merged.resolve("shadowed")).hasContent("from layer 59");
+    Files.writeString(merged.resolve("new"), "upper");
+    assertThat(java.util.Objects.requireNonNull(m.upperDir()).resolve("new")).hasContent("upper");
+  }
+
+  private Mount longOverlay() throws IOException {
     String longName = "a-deliberately-long-directory-name-to-fill-the-option-string-".repeat(2);
     List<Path> lowers = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -103,15 +142,7 @@ class MountTest {
     Mount m = Mount.overlay(merged).lowerDirs(lowers).upper(upper, work).volatileUpper(true).build();
     assertThat(m.data().length()).isGreaterThan(4096);
     assertThat(m.fitsInOnePage()).isFalse();
-    try (MountPoint mp = m.mount()) {
-      assertThat(mountinfo(merged).orElseThrow()).contains(" - overlay overlay ");
-      assertThat(merged.resolve("layer-0")).hasContent("layer 0");
-      assertThat(merged.resolve("layer-59")).hasContent("layer 59");
-      assertThat(merged.resolve("shadowed")).hasContent("from layer 59");
-      Files.writeString(merged.resolve("new"), "upper");
-      assertThat(upper.resolve("new")).hasContent("upper");
-    }
-    assertThat(mountinfo(merged)).isEmpty();
+    return m;
   }
 
   @Test

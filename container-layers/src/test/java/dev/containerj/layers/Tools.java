@@ -89,6 +89,29 @@ final class Tools {
     return all;
   }
 
+  /**
+   * Why {@code dir}'s filesystem cannot hold {@code user.*} extended attributes (tmpfs before Linux
+   * 6.6, as in the QEMU lane's 6.1 guest), or null when it can.
+   */
+  static @org.jspecify.annotations.Nullable String userXattrProblem(Path dir) {
+    Path probe = dir.resolve(".xattr-probe");
+    try {
+      Files.deleteIfExists(probe);
+      Files.createFile(probe);
+      Files.getFileAttributeView(probe, java.nio.file.attribute.UserDefinedFileAttributeView.class)
+          .write("containerj.probe", java.nio.ByteBuffer.wrap(new byte[] {1}));
+      return null;
+    } catch (IOException | UnsupportedOperationException e) {
+      return dir + " holds no user.* xattrs (tmpfs before Linux 6.6?): " + e.getMessage();
+    } finally {
+      try {
+        Files.deleteIfExists(probe);
+      } catch (IOException ignored) {
+        // the temp dir goes anyway
+      }
+    }
+  }
+
   /** Every xattr the caller may read. */
   static Map<String, String> xattrsRaw(Path p) {
     Map<String, String> out = new TreeMap<>();
