@@ -41,9 +41,15 @@ power_off() {
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 # Fresh /run and /tmp (the host's would show its netns names, sockets and files), unless the checkout
 # lives there: then the overlay's copy of the host's directory stays (writable, in RAM all the same).
+LANE_TMPDIR=
 for d in /run /tmp; do
   case "$LANE_ROOT/ $LANE_WORK/" in
-    "$d"/* | *" $d"/*) log "keeping the host's $d: the checkout is below it" ;;
+    "$d"/* | *" $d"/*)
+      log "keeping the host's $d: the checkout is below it"
+      # That /tmp is an overlay, which overlayfs refuses as an upper layer and which keeps no
+      # whiteouts: the test JVMs get a temp directory on a tmpfs (the fresh /run) instead.
+      [[ $d == /tmp ]] && LANE_TMPDIR=/run/lane-tmp
+      ;;
     *) mount -t tmpfs -o "mode=$([[ $d == /tmp ]] && echo 1777 || echo 0755),nosuid,nodev" tmpfs "$d" ;;
   esac
 done
@@ -51,6 +57,11 @@ mkdir -p /dev/pts /dev/shm /dev/mqueue
 mount -t devpts -o nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm
 mount -t mqueue -o nosuid,nodev,noexec mqueue /dev/mqueue
+if [[ -n $LANE_TMPDIR ]]; then
+  [[ $(stat -f -c %T /run) == tmpfs ]] || LANE_TMPDIR=/dev/shm/lane-tmp
+  mkdir -p "$LANE_TMPDIR"
+  chmod 1777 "$LANE_TMPDIR"
+fi
 ln -sfn /proc/self/fd /dev/fd
 ln -sfn /proc/self/fd/0 /dev/stdin
 ln -sfn /proc/self/fd/1 /dev/stdout
@@ -176,6 +187,7 @@ run_module() {
   java+=($LANE_JVM_OPTS)
   [[ -n $LANE_CDS ]] && java+=(-XX:SharedArchiveFile="$LANE_CDS" -Xlog:cds=off -Xlog:cds+dynamic=off)
   java+=(-Dcontainerj.lane="$LANE_NAME")
+  [[ -n $LANE_TMPDIR ]] && java+=(-Djava.io.tmpdir="$LANE_TMPDIR")
   [[ -n $LANE_SCRATCH ]] && java+=(-Dcontainerj.lane.scratchDevice="$LANE_SCRATCH")
   java+=(-jar "$LANE_LAUNCHER" execute --disable-banner --disable-ansi-colors
     --details="$LANE_DETAILS" --details-theme=ascii --exclude-engine=junit-vintage
@@ -218,7 +230,7 @@ if [[ $LANE_ROOTLESS == 1 ]]; then
   t_run=$(uptime_s)
   for m in $LANE_ROOTLESS_MODULES; do
     # CI's rootless convention: a private working directory and HOME, no XDG_RUNTIME_DIR.
-    home=$(mktemp -d /tmp/rootless.XXXXXX)
+    home=$(mktemp -d "${LANE_TMPDIR:-/tmp}/rootless.XXXXXX")
     mkdir -p "$home/reports"
     chown -R "$LANE_UID:$LANE_GID" "$home"
     mkdir -p "$ROOTLESS_CG-$m"
