@@ -230,7 +230,7 @@ public final class Mount {
    * closed right after.
    */
   private void mountLongOverlay() throws IOException {
-    if (NewMountApi.available()) {
+    if (NewMountApi.available() && !lowerdirPlusRefused) {
       try {
         mountOverlayWithNewApi();
         return;
@@ -238,10 +238,14 @@ public final class Mount {
         if (e.errno() != Constants.EINVAL || !e.call().startsWith("fsconfig(lowerdir+")) {
           throw e;
         }
+        lowerdirPlusRefused = true; // this kernel's answer does not change: ask once
       }
     }
     mountOverlayThroughFds();
   }
+
+  /** Set once fsconfig refused {@code lowerdir+} (Linux before 6.8). */
+  private static volatile boolean lowerdirPlusRefused;
 
   /** The fallback of {@link #mountLongOverlay}; package-private so that newer kernels test it too. */
   void mountOverlayThroughFds() throws IOException {

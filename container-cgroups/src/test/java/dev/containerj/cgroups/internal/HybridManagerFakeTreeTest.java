@@ -86,6 +86,19 @@ class HybridManagerFakeTreeTest {
     }
   }
 
+  /** A sibling's walk has just made the intermediate cpuset and not yet copied its settings. */
+  @Test
+  void aCpusetIntermediateNotSetUpYetIsSetUpBeforeTheLeafCopiesIt() throws IOException {
+    Path group = parents.get("cpuset").resolve("group");
+    fs.mkdir(group);
+    assertThat(Files.readString(group.resolve("cpuset.cpus"))).isEmpty();
+    try (Cgroup cg = manager().create("group/c", CgroupLimits.builder().cpusetMems("0").build())) {
+      assertThat(Files.readString(group.resolve("cpuset.cpus")).trim()).isEqualTo("0-1");
+      assertThat(Files.readString(group.resolve("c/cpuset.cpus")).trim()).isEqualTo("0-1");
+      assertThat(Files.readString(group.resolve("c/cpuset.mems")).trim()).isEqualTo("0");
+    }
+  }
+
   @Test
   void cpuWeightConvertsToSharesAsTheInverseOfCrun() {
     assertThat(V1Cpu.sharesFromWeight(1)).isEqualTo(2);
