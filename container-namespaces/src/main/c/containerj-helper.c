@@ -291,6 +291,24 @@ static int run(int opcode, int opflags, struct cur *c) {
       int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
       if (fd < 0) err = errno;
       else close(fd);
+      char name[64];
+      int probe = -1;
+      if (err == EEXIST && (opflags & F_IN_ROOT) && (probe = in_root(path, 0, name, sizeof name)) < 0
+          && errno == ENOENT) {
+        /* The name exists but does not resolve: a dangling symbolic link (an image's /etc/hosts ->
+         * /run/hosts). Create what it points to, resolved beneath the root as the container will
+         * see it (O_CREAT without O_EXCL follows the link, open(2)); nothing exists there to open. */
+        struct open_how how;
+        memset(&how, 0, sizeof how);
+        how.flags = (uint64_t)(O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        how.mode = mode;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+        err = fd < 0 ? errno : 0;
+        if (fd >= 0) close(fd);
+      } else if (err == EEXIST && (opflags & F_IN_ROOT) && probe >= 0) {
+        close(probe);
+      }
     }
     if (dir >= 0) close(dir);
     return err;

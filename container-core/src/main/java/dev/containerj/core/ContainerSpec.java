@@ -47,6 +47,15 @@ public final class ContainerSpec {
       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
       "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap");
 
+  /**
+   * 64 MiB: the default size of the private {@code /tmp} and of the host root's writable layer, each.
+   * The size Docker gives {@code /dev/shm}, the one other tmpfs a container gets by default. These
+   * pages are host memory that outlives the writer, and without a memory limit this is their only
+   * bound (the kernel's own default is half of RAM), so it is small; raise it with
+   * {@link Builder#tmpfsSize(long)}.
+   */
+  public static final long DEFAULT_TMPFS_SIZE = 64L << 20;
+
   /** runc's default read-only paths. */
   public static final List<String> DEFAULT_READONLY_PATHS = List.of(
       "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
@@ -61,6 +70,7 @@ public final class ContainerSpec {
   private final List<Long> supplementaryGroups;
   private final List<MountSpec> mounts;
   private final boolean privateTmp;
+  private final long tmpfsSize;
   private final NetworkMode network;
   private final Set<Namespace> namespaces;
   private final List<IdMapping> uidMappings;
@@ -97,6 +107,7 @@ public final class ContainerSpec {
     this.supplementaryGroups = List.copyOf(b.supplementaryGroups);
     this.mounts = List.copyOf(b.mounts);
     this.privateTmp = b.privateTmp;
+    this.tmpfsSize = b.tmpfsSize;
     this.network = b.network;
     this.namespaces = Collections.unmodifiableSet(b.namespaces == null
         ? defaultNamespaces(b.network) : EnumSet.copyOf(b.namespaces));
@@ -189,6 +200,18 @@ public final class ContainerSpec {
   /** Whether {@code /tmp} is a private tmpfs that vanishes with the container. Default true. */
   public boolean privateTmp() {
     return privateTmp;
+  }
+
+  /**
+   * The size limit in bytes of each tmpfs that holds the container's own writes: the private
+   * {@code /tmp} and the writable layer of the host's root (the upper directories of its overlay; a
+   * rootless root's top-level tmpfs too). A full one answers ENOSPC inside the container. Default
+   * {@link #DEFAULT_TMPFS_SIZE}. Without a cgroup memory limit this cap is the only bound on the
+   * host memory these writes take (tmpfs pages belong to no process, so killing the writer frees
+   * nothing); with one, the pages are charged to the container's memory cgroup as well.
+   */
+  public long tmpfsSize() {
+    return tmpfsSize;
   }
 
   public NetworkMode network() {
@@ -343,6 +366,7 @@ public final class ContainerSpec {
     private List<Long> supplementaryGroups = List.of();
     private final List<MountSpec> mounts = new ArrayList<>();
     private boolean privateTmp = true;
+    private long tmpfsSize = DEFAULT_TMPFS_SIZE;
     private NetworkMode network = NetworkMode.LOOPBACK;
     private @Nullable Set<Namespace> namespaces;
     private List<IdMapping> uidMappings = List.of();
@@ -381,6 +405,7 @@ public final class ContainerSpec {
       supplementaryGroups = s.supplementaryGroups;
       mounts.addAll(s.mounts);
       privateTmp = s.privateTmp;
+      tmpfsSize = s.tmpfsSize;
       network = s.network;
       namespaces = EnumSet.copyOf(s.namespaces);
       uidMappings = s.uidMappings;
@@ -521,6 +546,15 @@ public final class ContainerSpec {
 
     public Builder privateTmp(boolean privateTmp) {
       this.privateTmp = privateTmp;
+      return this;
+    }
+
+    /**
+     * The size limit in bytes of the private {@code /tmp} and of the host root's writable layer,
+     * each (see {@link ContainerSpec#tmpfsSize()}); must be > 0. Default {@link ContainerSpec#DEFAULT_TMPFS_SIZE}.
+     */
+    public Builder tmpfsSize(long bytes) {
+      this.tmpfsSize = bytes;
       return this;
     }
 

@@ -40,9 +40,13 @@ public class ContainerStartException extends ContainerException {
     return step.startsWith("execve(") && errno == Errno.ENOENT.number();
   }
 
-  /** Whether the payload exists but cannot be executed (EACCES, ENOEXEC): shells exit 126. */
+  /**
+   * Whether the payload was found but execve(2) refused to run it (EACCES, ENOEXEC, EISDIR, EPERM,
+   * ETXTBSY, or E2BIG for an argument list and environment too long): shells exit 126 for these.
+   */
   public boolean commandNotExecutable() {
     return step.startsWith("execve(") && (errno == Errno.EACCES.number() || errno == Errno.ENOEXEC.number()
-        || errno == Errno.EISDIR.number() || errno == Errno.EPERM.number());
+        || errno == Errno.EISDIR.number() || errno == Errno.EPERM.number() || errno == Errno.ETXTBSY.number()
+        || errno == Errno.E2BIG.number());
   }
 }

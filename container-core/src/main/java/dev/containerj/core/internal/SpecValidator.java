@@ -151,6 +151,29 @@ public final class SpecValidator {
     if (!s.gidMappings().isEmpty() && s.gidMappings().stream().noneMatch(m -> m.coversContainerId(s.gid()))) {
       v.add(new Violation("gid", Long.toString(s.gid()), "must be mapped by gidMappings " + s.gidMappings()));
     }
+    // A root JVM's default map on the host's root covers only ContainerStarter.ROOT_ID_COUNT ids:
+    // beyond it setresuid(2) would fail with a bare EINVAL.
+    if (s.rootfs().isHost() && s.namespaces().contains(Namespace.USER)
+        && dev.containerj.linux.internal.LibC.geteuid() == 0) {
+      long last = ContainerStarter.ROOT_ID_COUNT - 1;
+      String rule = "is outside the container's id map (container ids 0-" + last + ", the default of a root JVM on "
+          + "the host's root filesystem); widen the map with uidMappings and gidMappings (as new IdMapping(0, "
+          + ContainerStarter.ROOT_ID_BASE + ", N)) or use IdMapping.identity() (containerj run --userns host)";
+      if (s.uidMappings().isEmpty() && s.uid() > last && s.uid() <= MAX_ID) {
+        v.add(new Violation("uid", Long.toString(s.uid()), rule));
+      }
+      if (s.gidMappings().isEmpty()) {
+        if (s.gid() > last && s.gid() <= MAX_ID) {
+          v.add(new Violation("gid", Long.toString(s.gid()), rule));
+        }
+        for (int i = 0; i < s.supplementaryGroups().size(); i++) {
+          long g = s.supplementaryGroups().get(i);
+          if (g > last && g <= MAX_ID) {
+            v.add(new Violation("supplementaryGroups[" + i + "]", Long.toString(g), rule));
+          }
+        }
+      }
+    }
   }
 
   private static void namespaces(ContainerSpec s, List<Violation> v) {
@@ -199,6 +222,9 @@ public final class SpecValidator {
       } else if (m.sizeBytes() < 0) {
         v.add(new Violation(field + ".sizeBytes", Long.toString(m.sizeBytes()), "must be >= 0"));
       }
+    }
+    if (s.tmpfsSize() <= 0) {
+      v.add(new Violation("tmpfsSize", Long.toString(s.tmpfsSize()), "must be > 0 (bytes)"));
     }
   }
 

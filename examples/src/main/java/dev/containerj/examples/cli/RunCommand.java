@@ -82,6 +82,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--tmpfs", paramLabel = "PATH[:size=N,ro]", description = "Mount an empty tmpfs at PATH.")
   List<String> tmpfs = new ArrayList<>();
 
+  @Option(names = "--tmpfs-size", paramLabel = "BYTES", description = "Size limit of the private /tmp and of the "
+      + "host root's writable layer, each, as 64m or 1g. Default 64m; a full one is ENOSPC in the container.")
+  @Nullable String tmpfsSize;
+
   @Option(names = "--network", paramLabel = "MODE",
       description = "none (no interface up), loopback (lo up, the default), bridge (eth0 on containerj0), "
           + "bridge:NAME, container:ID (share another container's network) or host (no isolation).")
@@ -276,6 +280,9 @@ final class RunCommand implements Callable<Integer> {
     }
     for (String t : tmpfs) {
       b.mount(OptionParsers.tmpfs(t));
+    }
+    if (tmpfsSize != null) {
+      b.tmpfsSize(OptionParsers.withOption("--tmpfs-size", tmpfsSize, CgroupLimits::parseBytes));
     }
     for (String u : ulimits) {
       b.rlimit(OptionParsers.withOption("--ulimit", u, Rlimit::parse));
