@@ -2,7 +2,15 @@ package dev.containerj.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.StateRecord;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.internal.FaultPlan;
+import dev.containerj.namespaces.internal.HelperProgram;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import dev.containerj.core.internal.StateStore;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -23,8 +31,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheck.class)
 class OrphanReaperTest {
 
-  /** Run in a child JVM: start a long container, print its id and pid, then wait to be killed. */
+  /**
+   * Run in a child JVM: start a long container, print its id and pid, then wait to be killed. With
+   * {@code java STEP} or {@code helper INDEX [cgroup]}: the start kills this JVM at that step.
+   */
   public static void main(String[] args) throws Exception {
+    if (args.length >= 2) {
+      FaultPlan plan = args[0].equals("java") ? FaultPlan.javaStep(args[1]) : FaultPlan.helperStep(Integer.parseInt(args[1]));
+      FaultPlan.install(plan.killingTheJvm());
+      try (Container c = Container.start(killedSpec(args.length > 2))) {
+        System.out.println("started " + c.id()); // the step was never reached: the test fails on it
+      }
+      return;
+    }
     Container c = Container.start(ContainerSpec.builder().command("sleep", "1000").build());
     System.out.println(c.id() + " " + c.pid());
     System.out.flush();
@@ -62,6 +81,101 @@ class OrphanReaperTest {
     assertThat(Container.reapOrphans()).contains(id);
     assertThat(Container.list()).extracting(ContainerInfo::id).doesNotContain(id);
     assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
+  }
+
+  /** The spec of the killed starts: a cgroup (when this user may make one), so that one is left too. */
+  private static ContainerSpec killedSpec(boolean cgroup) {
+    ContainerSpec.Builder b = ContainerSpec.builder().command("sleep", "1000").hostname("killed");
+    return (cgroup ? b.limits(dev.containerj.cgroups.CgroupLimits.builder().pidsMax(64).build()) : b).build();
+  }
+
+  /**
+   * Issue #11, class 11: the owning JVM is killed (SIGKILL) at every fault-injection point of a start,
+   * Java steps and helper operations alike, each time in a fresh child JVM. A reap from this JVM then
+   * leaves no state directory, with or without state.json, and no container cgroup of the dead
+   * JVM (a cgroup directory can only be removed empty, so no process is left in it either).
+   * Protection off: a reap that judges only directories with a record (the reap before the fix)
+   * would have left the half-made ones; this run counts them and they must be most of the steps.
+   */
+  @Test
+  void aJvmKilledAtEveryStepOfAStartLeavesNothingAfterAReap() throws Exception {
+    boolean rootless = LibC.geteuid() != 0;
+    boolean cgroup = !rootless; // an ordinary user here has no delegated cgroup subtree
+    StateStore store = StateStore.forCurrentUser();
+    List<String> steps = new ArrayList<>(List.of("java:create state directory"));
+    if (cgroup) {
+      steps.addAll(List.of("java:create cgroup", "java:join cgroup"));
+    }
+    steps.addAll(List.of("java:pipe2(config)", "java:pipe2(status)", "java:posix_spawn(containerj-helper)",
+        "java:write(config pipe)", "java:write(/proc/PID/uid_map)", "java:write(/proc/PID/gid_map)",
+        "java:write(go)", "java:write state record"));
+    if (rootless) {
+      steps.add("java:write(/proc/PID/setgroups)");
+    }
+    ContainerSpec spec = killedSpec(cgroup);
+    HelperProgram program = ContainerStarter.program(spec, "0".repeat(32), "/x", store.root().toString(), rootless,
+        ContainerStarter.gidMappings(spec, rootless));
+    for (int i = 0; i < program.size(); i++) {
+      steps.add("helper:" + i);
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = SecureDefaultsTest.childClassPath();
+    int halfMade = 0;
+    int reapedTotal = 0;
+    int cgroupsSeen = 0;
+    for (String step : steps) {
+      Set<String> before = entries(store.root());
+      String[] kind = step.split(":", 2);
+      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-Dcontainerj.reapOnStart=false", "-Dcontainerj.stateDir=" + store.root(), "-cp", cp,
+          OrphanReaperTest.class.getName(), kind[0], kind[1]));
+      if (cgroup) {
+        cmd.add("cgroup");
+      }
+      Process jvm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(jvm.exitValue()).as("%s: killed by SIGKILL; output: %s", step, out).isEqualTo(128 + 9);
+
+      Set<String> left = entries(store.root());
+      left.removeAll(before);
+      // What a reap of records only (before the fix) would have found: directories with state.json.
+      Set<String> withRecord = new HashSet<>();
+      store.list().forEach(r -> withRecord.add(r.id()));
+      List<Path> cgroups = new ArrayList<>();
+      for (String name : left) {
+        if (!withRecord.contains(name)) {
+          halfMade++;
+        }
+        Path owner = store.root().resolve(name).resolve(StateStore.OWNER);
+        if (Files.exists(owner)) {
+          Files.readAllLines(owner).stream().skip(1).filter(l -> !l.isBlank()).map(Path::of).forEach(cgroups::add);
+        }
+      }
+      cgroupsSeen += (int) cgroups.stream().filter(Files::isDirectory).count();
+
+      List<String> reaped = Container.reapOrphans();
+      reapedTotal += reaped.size();
+      assertThat(entries(store.root())).as("%s: state directories left", step).noneMatch(left::contains);
+      assertThat(cgroups).as("%s: cgroups left", step).allSatisfy(c -> assertThat(c).doesNotExist());
+    }
+    System.out.printf("killed starts: %d, half-made directories (no state.json): %d, reaped: %d, cgroups seen: %d%n",
+        steps.size(), halfMade, reapedTotal, cgroupsSeen);
+    // Protection off: without the owner file these had no state.json, and the old reap left them all.
+    assertThat(halfMade).isGreaterThan(steps.size() / 2);
+    if (cgroup) {
+      assertThat(cgroupsSeen).isGreaterThan(0);
+    }
+  }
+
+  private static Set<String> entries(Path root) throws Exception {
+    Set<String> out = new HashSet<>();
+    if (Files.isDirectory(root)) {
+      try (var s = Files.list(root)) {
+        s.forEach(p -> out.add(p.getFileName().toString()));
+      }
+    }
+    return out;
   }
 
   @Test

@@ -100,6 +100,42 @@ public final class ContainerStarter {
     }
   }
 
+  /**
+   * The directories that the cgroup of container {@code id} will have, one per hierarchy, recorded
+   * before it is made so that a reaper finds it even when this JVM dies half-way; empty when this
+   * JVM has no usable cgroup manager (the cgroup step then fails and says why).
+   */
+  private static List<Path> cgroupDirectories(String id) {
+    try {
+      List<Path> dirs = new ArrayList<>();
+      for (Path parent : new java.util.LinkedHashSet<>(cgroups().parentPaths().values())) {
+        dirs.add(parent.resolve(cgroupName(id)));
+      }
+      return dirs;
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * The reaper, run once per JVM in the background after its first start has its own state
+   * directory: a JVM killed during a start, or before it closed its containers, leaves state
+   * directories and cgroups that only a later JVM can remove. Off with the system property
+   * {@code containerj.reapOnStart=false}.
+   */
+  private static final class OrphanSweep {
+    private static final java.util.concurrent.atomic.AtomicBoolean DONE = new java.util.concurrent.atomic.AtomicBoolean(
+        !Boolean.parseBoolean(System.getProperty("containerj.reapOnStart", "true")));
+
+    static void once(StateStore store) {
+      if (DONE.compareAndSet(false, true)) {
+        Thread t = new Thread(store::reapOrphans, "containerj-orphan-sweep");
+        t.setDaemon(true);
+        t.start();
+      }
+    }
+  }
+
   /** The cgroup of container {@code id}, relative to this JVM's own cgroup. */
   public static String cgroupName(String id) {
     return "containerj/" + id;
@@ -122,7 +158,8 @@ public final class ContainerStarter {
     PreparedRoot root = null;
     try {
       FaultPlan.check("create state directory");
-      dir = store.create(id);
+      dir = store.create(id, spec.cgroup() ? cgroupDirectories(id) : List.of());
+      OrphanSweep.once(store);
       if (spec.cgroup()) {
         FaultPlan.check("create cgroup");
         try {

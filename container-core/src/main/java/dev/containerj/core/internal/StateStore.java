@@ -107,13 +107,78 @@ public final class StateStore {
     return root.resolve(id);
   }
 
-  /** Creates the container's directory and its empty root mount point. */
+  /** Creates the container's directory and its empty root mount point (no cgroup). */
   public Path create(String id) throws IOException {
+    return create(id, List.of());
+  }
+
+  /**
+   * Creates the container's directory, its empty root mount point and its {@link #OWNER} file, which
+   * names this JVM (pid and start time) and the container's cgroup directories {@code cgroups} (made
+   * later, if at all). The directory is made under a temporary name that itself names the owner,
+   * {@code .new-PID-STARTTIME-ID}, and renamed when complete, so that at every instant a
+   * directory of this store says whose it is: a JVM killed at any point of a start leaves nothing
+   * that {@link #reapOrphans()} cannot judge.
+   */
+  public Path create(String id, List<Path> cgroups) throws IOException {
     ensureRoot();
     Path dir = dir(id);
-    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
-    Files.createDirectory(dir.resolve("root"));
+    Path tmp = root.resolve(NEW_PREFIX + LibC.getpid() + "-" + selfStartTime() + "-" + id);
+    Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PRIVATE));
+    Files.createDirectory(tmp.resolve("root"));
+    StringBuilder owner = new StringBuilder().append(LibC.getpid()).append(' ').append(selfStartTime()).append('\n');
+    cgroups.forEach(c -> owner.append(c).append('\n'));
+    Files.write(tmp.resolve(OWNER), owner.toString().getBytes(StandardCharsets.UTF_8));
+    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
     return dir;
+  }
+
+  /**
+   * The file in each container directory that names its owning JVM ({@code "PID STARTTIME"}) and
+   * then its cgroup directories, one a line: written before anything else of the container exists.
+   */
+  public static final String OWNER = "owner";
+
+  /** The prefix of a container directory being made (see {@link #create(String, List)}). */
+  static final String NEW_PREFIX = ".new-";
+
+  /**
+   * A directory that neither names its owner nor holds a record (left by a version before the
+   * owner file) is removed once it is this old: no start takes that long between its two steps.
+   */
+  private static final long UNOWNED_GRACE_MILLIS = 60_000;
+
+  /** The owner file's content: owner pid, its start time, and the cgroup directories. */
+  record Owner(int pid, long startTime, List<Path> cgroups) {
+    boolean alive() {
+      return isSameProcess(pid, startTime);
+    }
+
+    static @Nullable Owner read(Path dir) {
+      try {
+        String[] lines = Files.readString(dir.resolve(OWNER)).split("\n");
+        String[] f = lines[0].trim().split(" ");
+        List<Path> cgroups = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+          if (!lines[i].isBlank()) {
+            cgroups.add(Path.of(lines[i]));
+          }
+        }
+        return new Owner(Integer.parseInt(f[0]), Long.parseLong(f[1]), cgroups);
+      } catch (IOException | RuntimeException e) {
+        return null; // not (yet) there, or garbage
+      }
+    }
+
+    /** The owner named by a {@link #NEW_PREFIX} directory, {@code .new-PID-STARTTIME-ID}. */
+    static @Nullable Owner ofNewName(String name) {
+      String[] f = name.substring(NEW_PREFIX.length()).split("-", 3);
+      try {
+        return f.length == 3 ? new Owner(Integer.parseInt(f[0]), Long.parseLong(f[1]), List.of()) : null;
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
   }
 
   /** Writes the record atomically (temp file, then rename). */
@@ -131,7 +196,10 @@ public final class StateStore {
 
   /** Removes the container's directory (the root mount point is empty on the host). Never throws. */
   public void remove(String id) {
-    Path dir = dir(id);
+    removeTree(dir(id));
+  }
+
+  private static void removeTree(Path dir) {
     try (Stream<Path> walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
@@ -169,47 +237,96 @@ public final class StateStore {
   }
 
   /**
-   * Cleans up after owners that died: kills their containers (unless detached) and removes the
-   * records and directories. Directories without a record whose name is not a live start are removed
-   * too. Returns the ids cleaned.
+   * Cleans up after owners that died: kills their containers (unless detached) and removes their
+   * cgroups, records and directories, also those of a start that its JVM did not finish (killed
+   * between two steps): every directory of the store says whose it is (see {@link #create(String,
+   * List)}), with or without a record. Returns the ids cleaned.
    */
   public List<String> reapOrphans() {
     List<String> reaped = new ArrayList<>();
-    for (StateRecord r : list()) {
-      boolean ownerAlive = isSameProcess(r.ownerPid(), r.ownerStartTime());
-      boolean containerAlive = isSameProcess(r.pid(), r.pidStartTime());
-      if (ownerAlive || (r.detached() && containerAlive)) {
+    if (!Files.isDirectory(root)) {
+      return reaped;
+    }
+    List<Path> dirs = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+      ds.forEach(dirs::add);
+    } catch (IOException e) {
+      return reaped;
+    }
+    for (Path d : dirs) {
+      String name = d.getFileName().toString();
+      if (name.startsWith(NEW_PREFIX)) {
+        // A start that its JVM did not get past the first step: nothing else of it exists yet.
+        Owner o = Owner.ofNewName(name);
+        if (o != null && !o.alive()) {
+          removeTree(d);
+          reaped.add(name.substring(name.lastIndexOf('-') + 1));
+        }
         continue;
       }
-      if (containerAlive) {
-        try {
-          LibC.kill(r.pid(), Constants.SIGKILL); // pid 1 of its pid namespace: the namespace dies with it
-        } catch (LastErrorException ignored) {
-          // it just ended
-        }
+      StateRecord r = null;
+      try {
+        r = StateRecord.fromJson(Files.readString(d.resolve(RECORD)));
+      } catch (IOException | IllegalArgumentException e) {
+        // a start in progress or cut short: judged by its owner file
       }
-      if (!r.cgroup().isEmpty()) {
-        // Its cgroup hangs below the dead owner's cgroup, which we may not share: try, never fail.
-        try {
-          dev.containerj.cgroups.CgroupManager.forCurrentProcess().open(r.cgroup()).close();
-        } catch (IOException | RuntimeException ignored) {
-          // not reachable from here (another owner's subtree): it goes when that subtree goes
+      Owner owner = Owner.read(d);
+      if (r != null) {
+        boolean ownerAlive = isSameProcess(r.ownerPid(), r.ownerStartTime());
+        boolean containerAlive = isSameProcess(r.pid(), r.pidStartTime());
+        if (ownerAlive || (r.detached() && containerAlive)) {
+          continue;
         }
+        if (containerAlive) {
+          try {
+            LibC.kill(r.pid(), Constants.SIGKILL); // pid 1 of its pid namespace: the namespace dies with it
+          } catch (LastErrorException ignored) {
+            // it just ended
+          }
+        }
+        if (owner == null && !r.cgroup().isEmpty()) {
+          // A record of a version before the owner file: its cgroup, relative to the dead owner's
+          // cgroup, is found only if that is this JVM's too. Try, never fail.
+          try {
+            dev.containerj.cgroups.CgroupManager.forCurrentProcess().open(r.cgroup()).close();
+          } catch (IOException | RuntimeException ignored) {
+            // not reachable from here
+          }
+        }
+      } else if (owner == null) {
+        if (!isOlderThan(d, UNOWNED_GRACE_MILLIS)) {
+          continue;
+        }
+      } else if (owner.alive()) {
+        continue;
       }
-      remove(r.id());
+      if (owner != null) {
+        // Only what a start of this store names so: <parent>/containerj/<id>.
+        OrphanCgroups.remove(owner.cgroups().stream().filter(c -> c.getFileName().toString().equals(name)
+            && c.getParent() != null && c.getParent().getFileName().toString().equals("containerj")).toList());
+      }
+      removeTree(d);
       // An image container's upper and work directories in this user's layer store (a store of the
       // caller's choice is not recorded: its owner removes what it keeps).
       try {
         dev.containerj.layers.LayerStore layers = ContainerStarter.layers();
-        if (layers.preparedRoots().contains(r.id())) {
-          layers.removeRoot(r.id());
+        if (layers.preparedRoots().contains(name)) {
+          layers.removeRoot(name);
         }
       } catch (IOException | RuntimeException ignored) {
         // no store for this user, or not removable from here: `containerj image gc` reports it
       }
-      reaped.add(r.id());
+      reaped.add(name);
     }
     return reaped;
+  }
+
+  private static boolean isOlderThan(Path p, long millis) {
+    try {
+      return System.currentTimeMillis() - Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() > millis;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Whether {@code pid} runs and started at {@code startTime} (clock ticks since boot). */

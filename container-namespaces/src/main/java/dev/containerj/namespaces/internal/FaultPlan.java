@@ -16,20 +16,31 @@ public final class FaultPlan {
 
   private final @Nullable String javaStep;
   private final int helperStep;
+  private final boolean killJvm;
 
-  private FaultPlan(@Nullable String javaStep, int helperStep) {
+  private FaultPlan(@Nullable String javaStep, int helperStep, boolean killJvm) {
     this.javaStep = javaStep;
     this.helperStep = helperStep;
+    this.killJvm = killJvm;
+  }
+
+  /**
+   * The same step, but instead of failing the start there this JVM kills itself with SIGKILL, as
+   * a {@code kill -9} of the owner at that moment would (a helper step is reached when the helper
+   * reports its injected failure): what a later reaper must clean up.
+   */
+  public FaultPlan killingTheJvm() {
+    return new FaultPlan(javaStep, helperStep, true);
   }
 
   /** Fail the Java-side step with this name. */
   public static FaultPlan javaStep(String name) {
-    return new FaultPlan(name, -1);
+    return new FaultPlan(name, -1, false);
   }
 
   /** Fail the helper operation with this index. */
   public static FaultPlan helperStep(int index) {
-    return new FaultPlan(null, index);
+    return new FaultPlan(null, index, false);
   }
 
   public static void install(@Nullable FaultPlan plan) {
@@ -48,7 +59,26 @@ public final class FaultPlan {
   public static void check(String step) throws LaunchException {
     FaultPlan p = current;
     if (p != null && (step.equals(p.javaStep) || step.replaceAll("/proc/[0-9]+/", "/proc/PID/").equals(p.javaStep))) {
+      if (p.killJvm) {
+        killSelf();
+      }
       throw new LaunchException(step, INJECTED_ERRNO, "injected fault");
+    }
+  }
+
+  /** Called when the helper reports a failure at operation {@code index}. */
+  static void helperFailed(int index) {
+    FaultPlan p = current;
+    if (p != null && p.killJvm && p.helperStep == index) {
+      killSelf();
+    }
+  }
+
+  private static void killSelf() {
+    dev.containerj.linux.internal.LibC.kill(dev.containerj.linux.internal.LibC.getpid(),
+        dev.containerj.linux.internal.Constants.SIGKILL);
+    while (true) {
+      Thread.onSpinWait(); // SIGKILL is delivered before kill(2) returns to a single target; never reached
     }
   }
 }

@@ -326,7 +326,11 @@ public final class Launcher {
         got += (int) n;
       }
       ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
-      return new int[] {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
+      int[] rec = {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
+      if (rec[0] == ST_ERROR) {
+        FaultPlan.helperFailed(rec[1]);
+      }
+      return rec;
     }
 
     private Fd own(int fd) {
