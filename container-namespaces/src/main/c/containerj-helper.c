@@ -285,6 +285,28 @@ static int run(int opcode, int opflags, struct cur *c) {
     if ((opflags & F_IN_ROOT) && (dir = in_root_parent(path, &base)) < 0) return errno;
     if (opcode == OP_MKDIR) {
       if (mkdirat(dir, base, mode)) err = errno;
+      /* The name exists but does not resolve: a dangling symbolic link (a mount target /data ->
+       * /tmp/data, whose /tmp is a fresh tmpfs). Make the directory it names, its link text read
+       * and resolved beneath the root like every path here; a few hops at most. */
+      char hop[2][4096];
+      for (int n = 0; err == EEXIST && (opflags & F_IN_ROOT) && n < 8; n++) {
+        char name[64];
+        int probe = in_root(path, 0, name, sizeof name);
+        if (probe >= 0) { close(probe); break; }
+        if (errno != ENOENT) break;
+        char link[4096];
+        ssize_t len = readlinkat(dir, base, link, sizeof link - 1);
+        if (len <= 0) break;
+        link[len] = 0;
+        int plen = (int)(base - path);
+        int w = link[0] == '/' ? snprintf(hop[n % 2], sizeof hop[0], "%s", link)
+                               : snprintf(hop[n % 2], sizeof hop[0], "%.*s%s", plen, path, link);
+        if (w < 0 || (size_t)w >= sizeof hop[0]) { err = ENAMETOOLONG; break; }
+        path = hop[n % 2];
+        close(dir);
+        if ((dir = in_root_parent(path, &base)) < 0) { err = errno; break; }
+        err = mkdirat(dir, base, mode) ? errno : 0;
+      }
     } else if (opcode == OP_SYMLINK) {
       if (symlinkat(target, dir, base)) err = errno;
     } else {

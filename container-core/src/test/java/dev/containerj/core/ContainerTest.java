@@ -28,6 +28,69 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("rootless")
 @ExtendWith(LeakCheck.class)
 class ContainerTest {
+
+  /**
+   * Issue #11, class 12: a uid beyond the default id map of a root JVM on the host's root (0-65535)
+   * is refused before anything is made, with a message that names the uid, the map and the remedy,
+   * instead of "setresuid(65536) failed: EINVAL". Off: with the identity map the uid exists and the
+   * payload runs as it.
+   */
+  @Test
+  void aUidOutsideTheDefaultIdMapIsNamedWithTheRemedy() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(LibC.geteuid() == 0, "an ordinary user's map is the payload's own uid");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContainerSpec.builder().command("true").user(65536, 0).build())
+        .isInstanceOf(SpecValidationException.class)
+        .hasMessageContaining("uid").hasMessageContaining("65536")
+        .hasMessageContaining("outside the container's id map (container ids 0-65535")
+        .hasMessageContaining("uidMappings").hasMessageContaining("--userns host");
+    Run.Result r = Run.run(Run.sh("id -u").user(65536, 0)
+        .uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
+        .gidMappings(List.of(dev.containerj.namespaces.IdMapping.identity())).build());
+    assertThat(r.out()).as(r.err()).isEqualTo("65536\n");
+  }
+
+  /**
+   * Issue #11, class 12: a -v target reached through a link into the private /tmp of a writable
+   * directory root (/data -> /tmp/data) is made in the private /tmp and mounted, rather than
+   * failing with ENOENT because it was made only in the root's own /tmp, which the private one hides.
+   * Off: without the private /tmp the target made in the root's own /tmp is used (and stays there).
+   */
+  @Test
+  void aVolumeTargetThroughALinkIntoThePrivateTmpOfAWritableRootIsMounted(@TempDir Path dir) throws Exception {
+    Path busybox = Path.of("/bin/busybox");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(busybox), "busybox-static");
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Files.copy(busybox, bin.resolve("busybox"));
+    Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
+    Files.createSymbolicLink(bin.resolve("cat"), Path.of("busybox"));
+    Files.createDirectories(root.resolve("tmp"));
+    Files.createSymbolicLink(root.resolve("data"), Path.of("/tmp/data"));
+    Path vol = Files.createDirectories(dir.resolve("vol"));
+    Files.writeString(vol.resolve("f"), "from the host\n");
+    for (boolean privateTmp : new boolean[] {true, false}) {
+      Run.Result r = Run.run(ContainerSpec.builder().rootfs(RootFs.writableDirectory(root)).privateTmp(privateTmp)
+          .mount(MountSpec.bind(vol, "/data")).command("/bin/sh", "-c", "cat /data/f /tmp/data/f")
+          .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+      assertThat(r.out()).as("privateTmp %s: %s", privateTmp, r.err()).isEqualTo("from the host\nfrom the host\n");
+    }
+  }
+
+  /**
+   * Issue #11, class 12: an argument list too long for execve(2) (E2BIG) is a command that cannot be
+   * executed, as a shell says (126), not a failure of ContainerJ.
+   */
+  @Test
+  void anArgumentListTooLongIsACommandThatCannotBeExecuted() {
+    String huge = "x".repeat(200 * 1024); // above MAX_ARG_STRLEN (32 pages), execve(2)
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder().command("true", huge).build()))
+        .isInstanceOfSatisfying(ContainerStartException.class, e -> {
+          assertThat(e.step()).isEqualTo("execve(true)");
+          assertThat(e.error()).isEqualTo(dev.containerj.linux.Errno.E2BIG);
+          assertThat(e.commandNotExecutable()).isTrue();
+          assertThat(e.commandNotFound()).isFalse();
+        });
+  }
   private static final int UID = LibC.geteuid();
 
   @Test

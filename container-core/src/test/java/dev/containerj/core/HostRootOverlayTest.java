@@ -34,6 +34,48 @@ class HostRootOverlayTest {
     assertThat(Path.of("/", MARK)).doesNotExist();
   }
 
+  /**
+   * Issue #11, class 6: the writable layer of the host root and the private /tmp are tmpfs, host
+   * memory that outlives the writer. Each is capped (default 64 MiB): a write past the cap gets
+   * ENOSPC in the container and no more than the cap is kept. Protection off: with the cap raised
+   * to 1 GiB the same write goes past the old cap.
+   */
+  @Test
+  void theWritableLayerAndTmpAreCappedAndAFullOneIsEnospc() throws Exception {
+    // The default: 80 MiB into each stops at 64 MiB.
+    long[] def = fill(ContainerSpec.builder(), 80);
+    assertThat(def[0]).as("bytes kept in /").isGreaterThan(32L << 20).isLessThanOrEqualTo(ContainerSpec.DEFAULT_TMPFS_SIZE);
+    assertThat(def[1]).as("bytes kept in /tmp").isGreaterThan(32L << 20).isLessThanOrEqualTo(ContainerSpec.DEFAULT_TMPFS_SIZE);
+    // A smaller cap, in the spec.
+    long cap = 32L << 20;
+    long[] small = fill(ContainerSpec.builder().tmpfsSize(cap), 48);
+    assertThat(small[0]).isLessThanOrEqualTo(cap);
+    assertThat(small[1]).isLessThanOrEqualTo(cap);
+    // Protection off: a cap far above the write lets all of it through, past the default cap.
+    long[] off = fill(ContainerSpec.builder().tmpfsSize(1L << 30), 80);
+    assertThat(off).containsExactly(80L << 20, 80L << 20);
+  }
+
+  /** Writes {@code mib} MiB into {@code /} and into {@code /tmp}; returns the bytes kept in each. */
+  private static long[] fill(ContainerSpec.Builder b, int mib) throws Exception {
+    String dd = "dd if=/dev/zero of=%s bs=1M count=" + mib + " 2>&1 | grep -o 'No space left on device'; "
+        + "echo size=$(stat -c %%s %s); rm -f %s; ";
+    Run.Result r = Run.run(b.command("sh", "-c", String.format(dd, "/" + MARK, "/" + MARK, "/" + MARK)
+        + String.format(dd, "/tmp/big", "/tmp/big", "/tmp/big"))
+        .stdout(dev.containerj.namespaces.Redirect.PIPE).stderr(dev.containerj.namespaces.Redirect.PIPE).build());
+    assertThat(r.status().code()).as(r.out() + r.err()).isZero();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("size=([0-9]+)").matcher(r.out());
+    long[] sizes = new long[2];
+    for (int i = 0; i < 2; i++) {
+      assertThat(m.find()).as(r.out()).isTrue();
+      sizes[i] = Long.parseLong(m.group(1));
+    }
+    boolean full = sizes[0] < ((long) mib << 20);
+    assertThat(r.out().split("No space left on device", -1).length - 1).as(r.out())
+        .isEqualTo((full ? 1 : 0) + (sizes[1] < ((long) mib << 20) ? 1 : 0));
+    return sizes;
+  }
+
   @Test
   void aChangedHostFileIsCopiedUpAndTheHostsStaysAsItWas() throws Exception {
     // /tmp is world-writable on the host: this process owns the file it makes there, and the

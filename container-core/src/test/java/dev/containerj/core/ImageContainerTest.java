@@ -100,6 +100,35 @@ class ImageContainerTest {
     }
   }
 
+  /**
+   * Issue #11, class 12: an image whose /etc/hosts is a dangling link (to /run/hosts) used to start
+   * without a hosts file and say nothing. The link's target is now made beneath the root (in the
+   * container's own layer, the link resolved as the container sees it, never on the host) and the
+   * generated file bound there. Checked against the host: its /run/hosts is not made.
+   */
+  @Test
+  void anImageWhoseEtcHostsIsADanglingLinkGetsTheHostsFile() throws Exception {
+    Path layout = work.resolve("dangling");
+    Path bundle = work.resolve("dangling-bundle");
+    sh(work, "umoci", "init", "--layout", layout.toString());
+    sh(work, "umoci", "new", "--image", layout + ":t");
+    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
+    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
+    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+    for (String tool : new String[] {"sh", "cat", "readlink"}) {
+      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
+    }
+    Files.createDirectories(bundle.resolve("rootfs/run"));
+    Files.createSymbolicLink(Files.createDirectories(bundle.resolve("rootfs/etc")).resolve("hosts"), Path.of("/run/hosts"));
+    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
+    Image dangling = Images.importImage("oci:" + layout + ":t");
+    boolean hostHad = Files.exists(Path.of("/run/hosts"));
+    Run.Result r = Run.run(ContainerSpec.builder().image(dangling).hostname("dangle")
+        .command("sh", "-c", "readlink /etc/hosts; cat /etc/hosts").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    assertThat(r.out()).as(r.err()).startsWith("/run/hosts\n").contains("localhost").contains("dangle");
+    assertThat(Files.exists(Path.of("/run/hosts"))).as("the host's /run/hosts").isEqualTo(hostHad);
+  }
+
   private static int layerCount() throws Exception {
     try (var s = Files.list(ContainerStarter.layers().directory().resolve("layers"))) {
       return (int) s.count();
