@@ -72,6 +72,36 @@ class RunCommandTest {
     assertThat(child.out()).isEqualTo("child=143\n");
   }
 
+  /** Issue #11, class 12: E2BIG from execve(2) is "cannot be executed" (126, as the help says), in one line. */
+  @Test
+  void anArgumentListTooLongExits126InOneLine() {
+    Tool.Result r = Tool.run("true", "x".repeat(200 * 1024));
+    assertThat(r.code()).isEqualTo(126);
+    assertThat(r.err()).startsWith("containerj: container ").contains("execve(true) failed: E2BIG (Argument list too long)")
+        .hasLineCount(1);
+  }
+
+  /**
+   * Issue #11, class 6: {@code --tmpfs-size} caps the private /tmp and the host root's writable
+   * layer (ENOSPC past it). Off: a cap above the write lets it all through.
+   */
+  @Test
+  void tmpfsSizeCapsTmpAndTheWritableLayer() {
+    String script = "dd if=/dev/zero of=/tmp/f bs=1M count=24 2>&1 | grep -o 'No space left on device'; stat -c %s /tmp/f;"
+        + " dd if=/dev/zero of=/f bs=1M count=24 2>&1 | grep -o 'No space left on device'; stat -c %s /f";
+    Tool.Result capped = Tool.run("--tmpfs-size", "16m", "sh", "-c", script);
+    assertThat(capped.outLines()).as(capped.err()).hasSize(4);
+    assertThat(capped.outLines().get(0)).isEqualTo("No space left on device");
+    assertThat(Long.parseLong(capped.outLines().get(1))).isLessThanOrEqualTo(16L << 20);
+    assertThat(capped.outLines().get(2)).isEqualTo("No space left on device");
+    assertThat(Long.parseLong(capped.outLines().get(3))).isLessThanOrEqualTo(16L << 20);
+    Tool.Result off = Tool.run("--tmpfs-size", "64m", "sh", "-c", script);
+    assertThat(off.outLines()).as(off.err()).containsExactly(String.valueOf(24 << 20), String.valueOf(24 << 20));
+    Tool.Result bad = Tool.run("--tmpfs-size", "lots", "true");
+    assertThat(bad.code()).isEqualTo(125);
+    assertThat(bad.err()).contains("--tmpfs-size");
+  }
+
   @Test
   void missingCommandExits127NamingEnoent() {
     Tool.Result r = Tool.run("no-such-command-xyz");
