@@ -34,6 +34,14 @@ class SpecValidationTest {
   }
 
   @Test
+  void tmpfsSizeDefaultsTo64MibAndMustBePositive() {
+    assertThat(ok().build().tmpfsSize()).isEqualTo(64L << 20);
+    assertThat(ok().tmpfsSize(1L << 30).build().toBuilder().build().tmpfsSize()).isEqualTo(1L << 30);
+    assertThatThrownBy(() -> ok().tmpfsSize(0).build())
+        .hasMessage("invalid container spec: tmpfsSize must be > 0 (bytes): 0");
+  }
+
+  @Test
   void emptyCommand() {
     assertThatThrownBy(() -> ContainerSpec.builder().build())
         .isInstanceOf(SpecValidationException.class)
