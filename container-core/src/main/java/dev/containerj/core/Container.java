@@ -86,8 +86,16 @@ public final class Container implements AutoCloseable {
   public static Container start(ContainerSpec spec) {
     ContainerStarter.Started s = ContainerStarter.start(spec);
     Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root());
-    // The record describes live containers only: drop it as soon as the payload ends.
-    s.process().onExit().whenComplete((status, err) -> c.removeState());
+    // The record describes live containers only: drop it as soon as the payload ends. The directory
+    // (its owner file) stays while a cgroup or a writable layer is left for close() to remove, so
+    // that a reaper still finds them if this JVM dies before it closes the container.
+    s.process().onExit().whenComplete((status, err) -> {
+      if (s.cgroup() == null && s.root() == null) {
+        c.removeState();
+      } else {
+        s.store().removeRecord(s.id());
+      }
+    });
     return c;
   }
 

@@ -36,6 +36,16 @@ class OrphanReaperTest {
    * {@code java STEP} or {@code helper INDEX [cgroup]}: the start kills this JVM at that step.
    */
   public static void main(String[] args) throws Exception {
+    if (args.length >= 1 && args[0].equals("exited")) {
+      // A container with a cgroup whose payload ended, never closed: its JVM dies now.
+      Container c = Container.start(killedSpec(true).toBuilder().command("true").build());
+      Files.readAllLines(StateStore.forCurrentUser().dir(c.id()).resolve(StateStore.OWNER)).stream().skip(1)
+          .forEach(System.out::println);
+      System.out.flush();
+      c.waitFor();
+      Thread.sleep(200); // the exit callbacks have run
+      LibC.kill(LibC.getpid(), 9);
+    }
     if (args.length >= 2) {
       FaultPlan plan = args[0].equals("java") ? FaultPlan.javaStep(args[1]) : FaultPlan.helperStep(Integer.parseInt(args[1]));
       FaultPlan.install(plan.killingTheJvm());
@@ -166,6 +176,32 @@ class OrphanReaperTest {
     if (cgroup) {
       assertThat(cgroupsSeen).isGreaterThan(0);
     }
+  }
+
+  /**
+   * A container whose payload ended but which its JVM never closed (killed first) still has its
+   * cgroup: its state directory stays (without the record) until close, so a reap finds and removes
+   * the cgroup. Before the fix the directory went with the payload, and the cgroup was left where no
+   * reap looks (the issue's empty cgroup directories).
+   */
+  @Test
+  void aCgroupOfAnEndedContainerWhoseJvmDiedIsReaped() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(LibC.geteuid() == 0, "an ordinary user here has no delegated cgroup subtree");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Dcontainerj.reapOnStart=false", "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(),
+        "-cp", SecureDefaultsTest.childClassPath(), OrphanReaperTest.class.getName(), "exited").start();
+    List<Path> cgroups = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+        .filter(l -> !l.isBlank()).map(Path::of).toList();
+    assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm.exitValue()).isEqualTo(128 + 9);
+    assertThat(cgroups).as("the ended container's cgroup").anySatisfy(c -> assertThat(c).isDirectory());
+    String id = cgroups.get(0).getFileName().toString();
+    assertThat(StateStore.forCurrentUser().dir(id)).as("the ended container's directory").isDirectory();
+    assertThat(Container.list()).extracting(ContainerInfo::id).as("no record: it ended").doesNotContain(id);
+    assertThat(Container.reapOrphans()).contains(id);
+    assertThat(cgroups).allSatisfy(c -> assertThat(c).doesNotExist());
+    assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
   }
 
   private static Set<String> entries(Path root) throws Exception {

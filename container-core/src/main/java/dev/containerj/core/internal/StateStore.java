@@ -194,6 +194,15 @@ public final class StateStore {
     }
   }
 
+  /** Removes the container's record only (it ended; its directory still names its owner). Never throws. */
+  public void removeRecord(String id) {
+    try {
+      Files.deleteIfExists(dir(id).resolve(RECORD));
+    } catch (IOException ignored) {
+      // best effort: a record of an ended container reads as not running
+    }
+  }
+
   /** Removes the container's directory (the root mount point is empty on the host). Never throws. */
   public void remove(String id) {
     removeTree(dir(id));
