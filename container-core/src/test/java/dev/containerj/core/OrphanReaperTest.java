@@ -38,7 +38,7 @@ class OrphanReaperTest {
   public static void main(String[] args) throws Exception {
     if (args.length >= 1 && args[0].equals("exited")) {
       // A container with a cgroup whose payload ended, never closed: its JVM dies now.
-      Container c = Container.start(killedSpec(true).toBuilder().command("true").build());
+      Container c = Container.start(killedSpec(true).toBuilder().command("sleep", "0.5").build());
       Files.readAllLines(StateStore.forCurrentUser().dir(c.id()).resolve(StateStore.OWNER)).stream().skip(1)
           .forEach(System.out::println);
       System.out.flush();
