@@ -72,6 +72,22 @@ class RunCommandTest {
     assertThat(child.out()).isEqualTo("child=143\n");
   }
 
+  /**
+   * Issue #11, class 12: {@code -u 65536} on the host's root as root names the uid, the id map and
+   * how to widen it (was "setresuid(65536) failed: EINVAL"); {@code --userns host} then runs it.
+   */
+  @Test
+  void aUidOutsideTheIdMapIsNamedWithTheRemedy() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.containerj.linux.internal.LibC.geteuid() == 0,
+        "an ordinary user's map is the payload's own uid");
+    Tool.Result r = Tool.run("-u", "65536", "true");
+    assertThat(r.code()).isEqualTo(125);
+    assertThat(r.err()).contains("uid").contains("65536").contains("0-65535").contains("--userns host")
+        .doesNotContain("EINVAL").hasLineCount(1);
+    Tool.Result widened = Tool.run("--userns", "host", "-u", "65536", "id", "-u");
+    assertThat(widened.out()).as(widened.err()).isEqualTo("65536\n");
+  }
+
   /** Issue #11, class 12: E2BIG from execve(2) is "cannot be executed" (126, as the help says), in one line. */
   @Test
   void anArgumentListTooLongExits126InOneLine() {
