@@ -209,8 +209,13 @@ public final class StateStore {
   }
 
   private static void removeTree(Path dir) {
+    Path owner = dir.resolve(OWNER);
+    // Children first; the owner file last but the directory, so that a removal cut short (the JVM
+    // exits) still leaves a directory that says whose it was.
+    Comparator<Path> order = Comparator.<Path, Boolean>comparing(p -> p.equals(dir))
+        .thenComparing((Path p) -> p.equals(owner)).thenComparing(Comparator.reverseOrder());
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+      walk.sorted(order).forEach(p -> {
         try {
           Files.deleteIfExists(p);
         } catch (IOException ignored) {
