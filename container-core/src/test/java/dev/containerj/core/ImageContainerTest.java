@@ -3,6 +3,7 @@ package dev.containerj.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.core.internal.StateStore;
 import dev.containerj.layers.Image;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.namespaces.Redirect;
@@ -127,6 +128,37 @@ class ImageContainerTest {
         .command("sh", "-c", "readlink /etc/hosts; cat /etc/hosts").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).startsWith("/run/hosts\n").contains("localhost").contains("dangle");
     assertThat(Files.exists(Path.of("/run/hosts"))).as("the host's /run/hosts").isEqualTo(hostHad);
+  }
+
+  /**
+   * Issue #11, class 11, for image roots: a JVM killed during a start, after the container's
+   * writable layer was made in the layer store, leaves that layer and a state directory without
+   * state.json; a reap removes both. Off: a reap of records only would not have seen them.
+   */
+  @Test
+  void aJvmKilledWhileStartingAnImageContainerLeavesNoWritableLayerAfterAReap() throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    for (String step : List.of("write(config pipe)", "write(go)", "write state record")) {
+      List<String> before = ContainerStarter.layers().preparedRoots();
+      Process jvm = new ProcessBuilder(javaBin, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-Dcontainerj.reapOnStart=false", "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(),
+          "-Dcontainerj.layerStore=" + ContainerStarter.layers().directory(), "-cp", SecureDefaultsTest.childClassPath(),
+          OrphanReaperTest.class.getName(), "image", "oci:" + work.resolve("layout") + ":t", step)
+          .redirectErrorStream(true).start();
+      String out = new String(jvm.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(jvm.exitValue()).as("%s: %s", step, out).isEqualTo(128 + 9);
+      List<String> left = new ArrayList<>(ContainerStarter.layers().preparedRoots());
+      left.removeAll(before);
+      assertThat(left).as("%s: the writable layer of the killed start", step).hasSize(1);
+      String id = left.get(0);
+      assertThat(StateStore.forCurrentUser().dir(id)).isDirectory();
+      assertThat(Container.list()).as("%s: no record (a reap of records only misses it)", step)
+          .extracting(ContainerInfo::id).doesNotContain(id);
+      assertThat(Container.reapOrphans()).contains(id);
+      assertThat(ContainerStarter.layers().preparedRoots()).doesNotContain(id);
+      assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
+    }
   }
 
   private static int layerCount() throws Exception {

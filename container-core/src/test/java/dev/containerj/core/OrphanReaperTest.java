@@ -46,6 +46,15 @@ class OrphanReaperTest {
       Thread.sleep(200); // the exit callbacks have run
       LibC.kill(LibC.getpid(), 9);
     }
+    if (args.length == 3 && args[0].equals("image")) {
+      // An image container whose start kills this JVM at Java step args[2].
+      FaultPlan.install(FaultPlan.javaStep(args[2]).killingTheJvm());
+      try (Container c = Container.start(ContainerSpec.builder().image(Images.importImage(args[1]))
+          .command("cat").build())) {
+        System.out.println("started " + c.id());
+      }
+      return;
+    }
     if (args.length >= 2) {
       FaultPlan plan = args[0].equals("java") ? FaultPlan.javaStep(args[1]) : FaultPlan.helperStep(Integer.parseInt(args[1]));
       FaultPlan.install(plan.killingTheJvm());
