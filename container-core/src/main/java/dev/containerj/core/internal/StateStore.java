@@ -21,8 +21,9 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The state directory: one subdirectory per live container holding {@code state.json} and the empty
- * {@code root} mount point, so a later JVM can list containers and clean up after a crashed owner.
+ * The state directory: one subdirectory per container holding its {@link #OWNER} file (from the first
+ * instant), {@code state.json} (while it runs) and the empty {@code root} mount point, so a later JVM
+ * can list containers and clean up after a crashed owner, even one killed in the middle of a start.
  *
  * <p>Where: {@code /run/containerj} as root; {@code $XDG_RUNTIME_DIR/containerj} for an ordinary
  * user; without XDG_RUNTIME_DIR {@code /tmp/containerj-UID}. Mode 0711 (others may pass through, for
