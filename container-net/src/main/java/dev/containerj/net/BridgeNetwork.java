@@ -29,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  * containers or the host unreachable). Needs CAP_NET_ADMIN on the host namespace: a rootless caller
  * gets an error that says so. Nothing here enables forwarding or NAT: traffic beyond the host needs
  * that set up separately.
+ *
+ * <p>The bridge and every host-side veth take no IPv6 router advertisements ({@code accept_ra=0},
+ * set before they are up, and again on an existing bridge): otherwise a container that can send one
+ * (CAP_NET_RAW) gives the host an address in its prefix, or a default route through itself
+ * (CVE-2020-10749).
  */
 public final class BridgeNetwork implements AutoCloseable {
   /** The default bridge name. */
@@ -120,6 +125,7 @@ public final class BridgeNetwork implements AutoCloseable {
         if (!"bridge".equals(existing.kind())) {
           throw new IllegalStateException("link " + bridgeName + " exists and is not a bridge (kind " + existing.kind() + ")");
         }
+        host.setIpv6AcceptRa(bridgeName, 0); // a bridge made by an older version accepted them
         boolean hasGateway = host.addresses().stream()
             .anyMatch(a -> a.interfaceIndex() == existing.index() && a.prefix().equals(gw));
         if (!hasGateway) {
@@ -132,7 +138,8 @@ public final class BridgeNetwork implements AutoCloseable {
       }
       checkNoOverlap(host);
       try {
-        Bridge.builder().name(bridgeName).mtu(mtu).address(gw.toString()).up().build().createIn(host).release();
+        Bridge.builder().name(bridgeName).mtu(mtu).address(gw.toString()).up()
+            .configure(b -> b.ipv6AcceptRa(false)).build().createIn(host).release();
       } catch (NetlinkException e) {
         if (e.errno() == 1 /* EPERM */) {
           throw new IOException("bridge networking needs CAP_NET_ADMIN on the host (run as root, or use the loopback or none"
@@ -191,7 +198,7 @@ public final class BridgeNetwork implements AutoCloseable {
       String hostIf = "cjv" + String.format("%08x", ThreadLocalRandom.current().nextInt());
       String gateway = IpPrefix.addressString(lease.gateway());
       LinkHandle veth = VethPair.builder()
-          .name(hostIf).master(bridgeName).up()
+          .name(hostIf).master(bridgeName).ipv6AcceptRa(false).up()
           .peer(p -> p.name(containerInterface).namespace(container).address(lease.address()).up().defaultRoute(gateway))
           .mtu(mtu)
           .build()
