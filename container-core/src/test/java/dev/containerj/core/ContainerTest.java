@@ -312,7 +312,7 @@ class ContainerTest {
     Run.Result added = Run.run(Run.sh("grep -E '^CapEff:' /proc/self/status")
         .addCapability(dev.containerj.namespaces.Capability.CAP_NET_ADMIN)
         .dropCapability(dev.containerj.namespaces.Capability.CAP_CHOWN).build());
-    assertThat(added.out()).isEqualTo("CapEff:\t00000000a80435fa\n");
+    assertThat(added.out()).isEqualTo("CapEff:\t00000000a80415fa\n");
   }
 
   @Test
