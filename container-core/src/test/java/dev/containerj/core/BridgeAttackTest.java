@@ -276,6 +276,58 @@ class BridgeAttackTest {
     assertThat(off.get("now")).isEqualTo(fake);
   }
 
+  /**
+   * Not a protection: what README-security.md documents. A host service listening on 0.0.0.0 answers
+   * a bridge container through the gateway address and through the host's other addresses, as with
+   * Docker without a firewall; the default loopback network does not reach it.
+   */
+  @Test
+  void aBridgeContainerReachesHostServicesOnEveryHostAddress() throws Exception {
+    String other = null;
+    for (String l : ip("-4", "-o", "addr", "show", "scope", "global").split("\n")) {
+      String[] f = l.trim().split("\\s+");
+      if (f.length > 3 && !f[1].startsWith("cj") && !f[1].startsWith("containerj")) {
+        other = f[3].substring(0, f[3].indexOf('/'));
+        break;
+      }
+    }
+    String connect = String.join("\n",
+        "import socket, sys",
+        "for host in sys.argv[2:]:",
+        "    try:",
+        "        s = socket.create_connection((host, int(sys.argv[1])), timeout=3); print(host, s.recv(10).decode())",
+        "    except OSError as e:",
+        "        print(host, type(e).__name__)");
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("0.0.0.0"))) {
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try (java.net.Socket c = server.accept()) {
+            c.getOutputStream().write("host".getBytes(StandardCharsets.US_ASCII));
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+      String port = Integer.toString(server.getLocalPort());
+      List<String> targets = new ArrayList<>(List.of(GATEWAY));
+      if (other != null) {
+        targets.add(other);
+      }
+      List<String> args = new ArrayList<>(List.of(port));
+      args.addAll(targets);
+      Run.Result bridged = python(ContainerSpec.builder(), connect, args.toArray(new String[0]));
+      for (String target : targets) {
+        assertThat(bridged.out()).as(bridged.err()).contains(target + " host\n");
+      }
+      Run.Result loopback = Run.run(ContainerSpec.builder().command(
+          java.util.stream.Stream.concat(List.of("python3", "-c", connect).stream(), args.stream()).toList())
+          .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+      assertThat(loopback.out()).as(loopback.err()).doesNotContain(" host\n").contains(GATEWAY + " OSError");
+    }
+  }
+
   /** The victim's lines (mac, gw, now) and the attacker's output (one line). */
   private static Map<String, String> arpAttack(ContainerSpec.Builder attacker, String fake, int watchSeconds)
       throws Exception {
