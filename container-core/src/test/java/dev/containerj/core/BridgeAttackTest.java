@@ -328,6 +328,81 @@ class BridgeAttackTest {
     }
   }
 
+  /**
+   * An internal network: its bridge in a namespace of its own, without an address. Its containers
+   * reach each other, and no host service on any host address; the same probe from the ordinary
+   * bridge (protection off) reaches the service through the gateway.
+   */
+  @Test
+  void anInternalNetworkReachesNoHostService() throws Exception {
+    String name = "cjin" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+    String prefix = "10.215." + NET + ".";
+    Networks.Info info = Networks.createInternal(name, prefix + "0/24");
+    try {
+      assertThat(info.bridgeExists()).isTrue();
+      assertThat(Path.of("/sys/class/net", name)).as("no bridge among the host's links").doesNotExist();
+      assertThat(ip("-4", "-o", "addr", "show")).doesNotContain(prefix);
+      String connect = String.join("\n",
+          "import socket, sys",
+          "for host in sys.argv[2:]:",
+          "    try:",
+          "        s = socket.create_connection((host, int(sys.argv[1])), timeout=3); print(host, s.recv(10).decode())",
+          "    except OSError as e:",
+          "        print(host, type(e).__name__)");
+      String other = null;
+      for (String l : ip("-4", "-o", "addr", "show", "scope", "global").split("\n")) {
+        String[] f = l.trim().split("\\s+");
+        if (f.length > 3 && !f[1].startsWith("cj") && !f[1].startsWith("containerj")) {
+          other = f[3].substring(0, f[3].indexOf('/'));
+          break;
+        }
+      }
+      try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("0.0.0.0"));
+          Container peer = Container.start(ContainerSpec.builder().bridge(name).command("python3", "-c",
+              "import socket\ns = socket.socket(); s.bind(('0.0.0.0', 8080)); s.listen(4)\n"
+                  + "while True:\n    c, _ = s.accept(); c.sendall(b'peer'); c.close()").build())) {
+        Thread t = new Thread(() -> {
+          while (!server.isClosed()) {
+            try (java.net.Socket c = server.accept()) {
+              c.getOutputStream().write("host".getBytes(StandardCharsets.US_ASCII));
+            } catch (java.io.IOException e) {
+              return;
+            }
+          }
+        });
+        t.setDaemon(true);
+        t.start();
+        String port = Integer.toString(server.getLocalPort());
+        List<String> hostAddresses = new ArrayList<>(List.of(prefix + "1", GATEWAY, "127.0.0.1"));
+        if (other != null) {
+          hostAddresses.add(other);
+        }
+        List<String> args = new ArrayList<>(List.of(port));
+        args.addAll(hostAddresses);
+        Run.Result internal = Run.run(ContainerSpec.builder().bridge(name)
+            .command(java.util.stream.Stream.concat(List.of("python3", "-c", connect).stream(), args.stream()).toList())
+            .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+        assertThat(internal.out()).as(internal.err()).doesNotContain(" host\n");
+        assertThat(internal.out().lines().count()).isEqualTo(hostAddresses.size());
+        String peerAddress = peer.ipAddress().orElseThrow().getHostAddress();
+        Run.Result neighbour = Run.run(ContainerSpec.builder().bridge(name)
+            .command("python3", "-c", connect, "8080", peerAddress).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+        assertThat(neighbour.out()).as(neighbour.err()).isEqualTo(peerAddress + " peer\n");
+        // Protection off: the ordinary bridge reaches the host's service through its gateway.
+        Run.Result bridged = python(ContainerSpec.builder(), connect, port, GATEWAY);
+        assertThat(bridged.out()).as(bridged.err()).isEqualTo(GATEWAY + " host\n");
+        // Nothing on the host reaches into it: no port can be published from it.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder().bridge(name)
+            .command("true").publish("127.0.0.1:" + port + ":80").build()).close())
+            .isInstanceOf(ContainerStartException.class).hasMessageContaining("internal network " + name);
+      }
+    } finally {
+      Networks.remove(name);
+    }
+    assertThat(Path.of("/run/netns", "containerj-" + name)).doesNotExist();
+    assertThat(Networks.list()).noneMatch(n -> n.name().equals(name));
+  }
+
   /** The victim's lines (mac, gw, now) and the attacker's output (one line). */
   private static Map<String, String> arpAttack(ContainerSpec.Builder attacker, String fake, int watchSeconds)
       throws Exception {

@@ -48,6 +48,7 @@ public final class BridgeNetwork implements AutoCloseable {
   private final Path ipamDirectory;
   private final String containerInterface;
   private final @Nullable NetworkNamespace hostNamespace;
+  private final boolean withGateway;
   private final Object lock = new Object();
   private @Nullable Rtnetlink ownClient;
   private @Nullable Ipam ipam;
@@ -60,6 +61,7 @@ public final class BridgeNetwork implements AutoCloseable {
     this.ipamDirectory = Objects.requireNonNull(b.ipamDirectory, "ipamDirectory must be set");
     this.containerInterface = b.containerInterface;
     this.hostNamespace = b.hostNamespace;
+    this.withGateway = b.gatewayOnBridge;
     if (gatewayOverride != null && !subnet.contains(gatewayOverride)) {
       throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gatewayOverride) + " is outside subnet " + subnet);
     }
@@ -126,7 +128,7 @@ public final class BridgeNetwork implements AutoCloseable {
           throw new IllegalStateException("link " + bridgeName + " exists and is not a bridge (kind " + existing.kind() + ")");
         }
         host.setIpv6AcceptRa(bridgeName, 0); // a bridge made by an older version accepted them
-        boolean hasGateway = host.addresses().stream()
+        boolean hasGateway = !withGateway || host.addresses().stream()
             .anyMatch(a -> a.interfaceIndex() == existing.index() && a.prefix().equals(gw));
         if (!hasGateway) {
           host.addAddress(bridgeName, gw);
@@ -138,8 +140,11 @@ public final class BridgeNetwork implements AutoCloseable {
       }
       checkNoOverlap(host);
       try {
-        Bridge.builder().name(bridgeName).mtu(mtu).address(gw.toString()).up()
-            .configure(b -> b.ipv6AcceptRa(false)).build().createIn(host).release();
+        Bridge.Builder bridge = Bridge.builder().name(bridgeName).mtu(mtu).up().configure(b -> b.ipv6AcceptRa(false));
+        if (withGateway) {
+          bridge.address(gw.toString());
+        }
+        bridge.build().createIn(host).release();
       } catch (NetlinkException e) {
         if (e.errno() == 1 /* EPERM */) {
           throw new IOException("bridge networking needs CAP_NET_ADMIN on the host (run as root, or use the loopback or none"
@@ -199,7 +204,12 @@ public final class BridgeNetwork implements AutoCloseable {
       String gateway = IpPrefix.addressString(lease.gateway());
       LinkHandle veth = VethPair.builder()
           .name(hostIf).master(bridgeName).ipv6AcceptRa(false).up()
-          .peer(p -> p.name(containerInterface).namespace(container).address(lease.address()).up().defaultRoute(gateway))
+          .peer(p -> {
+            p.name(containerInterface).namespace(container).address(lease.address()).up();
+            if (withGateway) {
+              p.defaultRoute(gateway);
+            }
+          })
           .mtu(mtu)
           .build()
           .createIn(host());
@@ -252,6 +262,7 @@ public final class BridgeNetwork implements AutoCloseable {
     private @Nullable Path ipamDirectory;
     private String containerInterface = "eth0";
     private @Nullable NetworkNamespace hostNamespace;
+    private boolean gatewayOnBridge = true;
 
     private Builder() {}
 
@@ -305,6 +316,16 @@ public final class BridgeNetwork implements AutoCloseable {
      */
     public Builder hostNamespace(@Nullable NetworkNamespace ns) {
       this.hostNamespace = ns;
+      return this;
+    }
+
+    /**
+     * No gateway: the bridge gets no address and the containers no default route, so they reach
+     * each other only. With a {@link #hostNamespace} of the network's own, the bridge is no IP
+     * neighbour of the host's stack either (an "internal" network).
+     */
+    public Builder noGateway() {
+      this.gatewayOnBridge = false;
       return this;
     }
 
