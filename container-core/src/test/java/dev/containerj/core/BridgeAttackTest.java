@@ -38,8 +38,8 @@ class BridgeAttackTest {
   private static final boolean ROOT = LibC.geteuid() == 0;
   private static final String BRIDGE = "cjra" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
   private static final int NET = ThreadLocalRandom.current().nextInt(0, 250);
-  private static final String SUBNET = "10.214." + NET + ".0/24";
-  private static final String GATEWAY = "10.214." + NET + ".1";
+  private static final String SUBNET = "10.216." + NET + ".0/24";
+  private static final String GATEWAY = "10.216." + NET + ".1";
 
   /**
    * Sends ten router advertisements, 0.2 s apart, out of eth0 through a packet socket: a link-local source made
@@ -336,7 +336,7 @@ class BridgeAttackTest {
   @Test
   void anInternalNetworkReachesNoHostService() throws Exception {
     String name = "cjin" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
-    String prefix = "10.215." + NET + ".";
+    String prefix = "10.217." + NET + ".";
     Networks.Info info = Networks.createInternal(name, prefix + "0/24");
     try {
       assertThat(info.bridgeExists()).isTrue();
