@@ -194,6 +194,10 @@ class BridgeAttackTest {
       // what the kernel would have given them
       assertThat(read(conf("default", "accept_ra"))).isNotEqualTo("0");
     }
+    // and the container's own eth0 (no neighbour becomes its router), against its namespace's default
+    Run.Result inside = Run.run(Run.sh("cat /proc/sys/net/ipv6/conf/eth0/accept_ra /proc/sys/net/ipv6/conf/default/accept_ra")
+        .bridge(BRIDGE).build());
+    assertThat(inside.out()).as(inside.err()).isEqualTo("0\n1\n");
   }
 
   @Test

@@ -30,10 +30,10 @@ import org.jspecify.annotations.Nullable;
  * gets an error that says so. Nothing here enables forwarding or NAT: traffic beyond the host needs
  * that set up separately.
  *
- * <p>The bridge and every host-side veth take no IPv6 router advertisements ({@code accept_ra=0},
- * set before they are up, and again on an existing bridge): otherwise a container that can send one
- * (CAP_NET_RAW) gives the host an address in its prefix, or a default route through itself
- * (CVE-2020-10749).
+ * <p>The bridge and every veth end take no IPv6 router advertisements ({@code accept_ra=0}, set
+ * before they are up, and again on an existing bridge): otherwise a container that can send one
+ * (CAP_NET_RAW) gives the host, or its neighbours, an address in its prefix and a default route
+ * through itself (CVE-2020-10749).
  */
 public final class BridgeNetwork implements AutoCloseable {
   /** The default bridge name. */
@@ -205,7 +205,8 @@ public final class BridgeNetwork implements AutoCloseable {
       LinkHandle veth = VethPair.builder()
           .name(hostIf).master(bridgeName).ipv6AcceptRa(false).up()
           .peer(p -> {
-            p.name(containerInterface).namespace(container).address(lease.address()).up();
+            // accept_ra=0 inside too: a neighbour with NET_RAW must not become its IPv6 router.
+            p.name(containerInterface).namespace(container).address(lease.address()).ipv6AcceptRa(false).up();
             if (withGateway) {
               p.defaultRoute(gateway);
             }
