@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The defaults are the secure ones of a {@code docker run} with nothing added: every namespace
  * (user, mount, pid, uts, ipc, cgroup, and a network namespace with only loopback), Docker's default
- * capability set, no_new_privs, masked and read-only /proc paths, a minimal /dev, only fds 0-2, the
+ * capability set without NET_RAW (as Podman), no_new_privs, masked and read-only /proc paths, a
+ * minimal /dev, only fds 0-2, the
  * host's {@code /} as root filesystem under a writable overlay whose changes vanish on close
  * ({@link RootFs#host()}), a private {@code /tmp}, and a container that dies with this JVM. Each can
  * be relaxed explicitly.

@@ -4,6 +4,7 @@ import dev.containerj.core.internal.ContainerNetwork;
 import dev.containerj.net.BridgeNetwork;
 import dev.containerj.net.IpPrefix;
 import dev.containerj.net.Ipam;
+import dev.containerj.net.NetworkNamespace;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -17,6 +18,10 @@ import java.util.stream.Stream;
  * Named bridge networks for {@link NetworkMode#BRIDGE}: a host bridge plus an address pool, kept in
  * the state directory so that every JVM of this user sees the same leases. {@code containerj0}
  * (10.88.0.0/16) is created on first use; others are created here. Needs root.
+ *
+ * <p>A bridge network's containers reach the host's services: the gateway is an address of the
+ * host, which also routes its other addresses to itself (as with Docker without a firewall). An
+ * {@linkplain #createInternal internal} network does not.
  */
 public final class Networks {
   private Networks() {}
@@ -38,6 +43,23 @@ public final class Networks {
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
    */
   public static Info create(String name, String subnet) throws IOException {
+    return create(name, subnet, false);
+  }
+
+  /**
+   * Creates an internal network: its bridge lives in a network namespace of its own
+   * ({@code /run/netns/containerj-NAME}) and has no address, and its containers get no default
+   * route. They reach each other, and nothing else: the host's stack is no IP neighbour of them, so
+   * no host service is reachable from them, whatever address it listens on, without any firewall
+   * rule. Ports cannot be published from it. Removed with {@link #remove}, namespace included.
+   *
+   * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
+   */
+  public static Info createInternal(String name, String subnet) throws IOException {
+    return create(name, subnet, true);
+  }
+
+  private static Info create(String name, String subnet, boolean internal) throws IOException {
     if (!name.matches("[A-Za-z0-9_.-]{1,15}")) {
       throw new IllegalArgumentException("network name must be 1-15 letters, digits, '_', '.' or '-' (it names the bridge): " + name);
     }
@@ -47,13 +69,33 @@ public final class Networks {
       throw new IllegalArgumentException("network " + name + " exists already");
     }
     Files.createDirectories(ContainerNetwork.networksDir());
-    try (BridgeNetwork net = BridgeNetwork.builder().bridgeName(name).subnet(prefix.toString()).ipamDirectory(dir).build()) {
-      net.ipam(); // records the subnet; refuses one that overlaps another network's
-      try {
+    NetworkNamespace ns = null;
+    try {
+      BridgeNetwork.Builder b = BridgeNetwork.builder().bridgeName(name).subnet(prefix.toString()).ipamDirectory(dir);
+      if (internal) {
+        ns = NetworkNamespace.createPersistent(ContainerNetwork.internalNamespace(name));
+        b.hostNamespace(ns).noGateway();
+      }
+      try (BridgeNetwork net = b.build()) {
+        net.ipam(); // records the subnet; refuses one that overlaps another network's
         net.ensureBridge(); // refuses one that overlaps the host's routes
-      } catch (IOException | RuntimeException e) {
-        deleteTree(dir);
-        throw e;
+        if (internal) {
+          Files.writeString(dir.resolve(ContainerNetwork.INTERNAL_MARKER), "");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      if (ns != null) {
+        try {
+          ns.delete();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      deleteTree(dir);
+      throw e;
+    } finally {
+      if (ns != null) {
+        ns.close();
       }
     }
     return info(name);
@@ -86,6 +128,7 @@ public final class Networks {
     if (!Files.exists(dir.resolve("subnet"))) {
       throw new IllegalArgumentException("network " + name + " does not exist");
     }
+    boolean internal = ContainerNetwork.isInternal(name);
     try (BridgeNetwork net = BridgeNetwork.builder().bridgeName(name)
         .subnet(Files.readString(dir.resolve("subnet")).trim()).ipamDirectory(dir).build()) {
       Ipam ipam = net.ipam();
@@ -94,9 +137,19 @@ public final class Networks {
       if (held > 0) {
         throw new IllegalStateException("network " + name + " is in use: " + held + " container(s) hold addresses in it");
       }
-      net.removeBridge();
+      if (!internal) {
+        net.removeBridge();
+      }
     }
     ContainerNetwork.forget(name);
+    if (internal) {
+      // The bridge goes with its namespace (deleting the namespace's last reference destroys it).
+      try {
+        NetworkNamespace.delete(ContainerNetwork.internalNamespace(name));
+      } catch (java.nio.file.NoSuchFileException gone) {
+        // removed by hand already
+      }
+    }
     deleteTree(dir);
   }
 
@@ -110,7 +163,10 @@ public final class Networks {
         leases = (int) s.count();
       }
     }
-    return new Info(name, subnet, leases, Files.exists(Path.of("/sys/class/net", name)));
+    boolean bridge = ContainerNetwork.isInternal(name)
+        ? Files.exists(NetworkNamespace.RUN_DIR.resolve(ContainerNetwork.internalNamespace(name)))
+        : Files.exists(Path.of("/sys/class/net", name));
+    return new Info(name, subnet, leases, bridge);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -480,7 +480,7 @@ class EscapeTest {
         out('cap_eff', cap_eff())
         """.replace("CLONE_NEWUSER", Long.toString(CLONE_NEWUSER)).replace("SIGCHLD", Integer.toString(SIGCHLD));
     assertThat(run(script)).containsEntry("clone", "EPERM").containsEntry("unshare", "EPERM")
-        .containsEntry("cap_eff", "00000000a80425fb");
+        .containsEntry("cap_eff", "00000000a80405fb");
     // Protection off (no seccomp filter): the payload becomes root of a new user namespace with every
     // capability in it.
     assertThat(run(python(script).seccomp(SeccompProfile.unconfined()))).containsEntry("clone", "OK")
@@ -595,10 +595,15 @@ class EscapeTest {
     String script = """
         import socket
         out('raw', os_call(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).close()))
+        out('packet', os_call(lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()))
+        out('icmpv6', os_call(lambda: socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6).close()))
         """;
-    assertThat(run(python(script).dropCapability(Capability.CAP_NET_RAW))).containsEntry("raw", "EPERM");
-    // Protection off: CAP_NET_RAW is in the default set, and works inside the container's own netns.
-    assertThat(run(script)).containsEntry("raw", "OK");
+    // NET_RAW is not in the default set (as with Podman): no raw IP, IPv6 or packet socket.
+    assertThat(run(script)).containsEntry("raw", "EPERM").containsEntry("packet", "EPERM")
+        .containsEntry("icmpv6", "EPERM");
+    // Protection off: NET_RAW added back; it works inside the container's own netns.
+    assertThat(run(python(script).addCapability(Capability.CAP_NET_RAW))).containsEntry("raw", "OK")
+        .containsEntry("packet", "OK").containsEntry("icmpv6", "OK");
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -43,12 +43,23 @@ import java.util.regex.Pattern;
  * <p>A store is rootless or not for its whole life: a rootless store writes overlay xattrs as
  * {@code user.overlay.*}, to be mounted with {@code userxattr} inside a user namespace; a root
  * store writes {@code trusted.overlay.*}.
+ *
+ * <p>The store's directory is closed to other users (mode 0700, made so when the store is opened,
+ * also for a store an older version left open): its layers hold the images' setuid files, and the
+ * containers' upper directories what containers write, setuid files included. Neither is a mount on
+ * the host, so nosuid cannot apply there: only the closed directory keeps another host user from
+ * running such a file with its owner's privileges. Overlays are mounted by the store's owner (or by
+ * root before the user namespace), whose credentials overlayfs uses for the layers, so no other id
+ * needs to pass through.
  */
 @SuppressWarnings("try") // lock holders are used for their scope only
 public final class LayerStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final int SHORT = 16;
+  /** rwx------ for the store and the directories of layers and containers (see the class comment). */
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rwx------");
 
   private final Path dir;
   private final boolean rootless;
@@ -63,10 +74,39 @@ public final class LayerStore {
   public LayerStore(Path dir, boolean rootless) throws IOException {
     this.dir = dir.toAbsolutePath().normalize();
     this.rootless = rootless;
+    closeToOthers(this.dir);
     for (String sub : List.of("layers", "l", "images", "containers", "tmp", "locks")) {
       Files.createDirectories(this.dir.resolve(sub));
     }
     this.lock = StoreLock.of(this.dir.resolve("store.lock"));
+  }
+
+  /**
+   * Creates {@code dir} with mode 0700, or makes an existing one 0700 if others may enter it (a
+   * store of an older version, or one made by hand). Fails, naming the directory and its mode, when
+   * an open directory cannot be closed (it belongs to someone else).
+   */
+  private static void closeToOthers(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir.getParent());
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
+        return;
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // made meanwhile by another JVM: checked below
+      }
+    }
+    Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+    if (mode.stream().allMatch(p -> p.name().startsWith("OWNER_"))) {
+      return;
+    }
+    try {
+      Files.setPosixFilePermissions(dir, PRIVATE);
+    } catch (IOException e) {
+      throw new IOException("layer store " + dir + " is open to other users (mode "
+          + PosixFilePermissions.toString(mode) + ") and cannot be made rwx------: " + e.getMessage()
+          + " (its layers and containers' writes may hold setuid files; use a directory of your own)", e);
+    }
   }
 
   /**
@@ -186,7 +226,7 @@ public final class LayerStore {
           in.verify();
         }
         Files.writeString(tmp.resolve("digest"), d.digest() + "\n");
-        dev.containerj.layers.internal.StatLibC.chmod(tmp.toString(), 0755);
+        dev.containerj.layers.internal.StatLibC.chmod(tmp.toString(), 0700);
         Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException | Error e) {
         try {
@@ -383,7 +423,7 @@ public final class LayerStore {
         lowers.add(0, shortPath(d));
       }
       Path cdir = dir.resolve("containers").resolve(containerId);
-      Files.createDirectory(cdir);
+      Files.createDirectory(cdir, PosixFilePermissions.asFileAttribute(PRIVATE));
       try {
         Path upper = Files.createDirectory(cdir.resolve("upper"));
         Path work = Files.createDirectory(cdir.resolve("work"));

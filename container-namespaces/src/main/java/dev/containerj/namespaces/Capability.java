@@ -50,11 +50,14 @@ public enum Capability {
   CAP_CHECKPOINT_RESTORE(40);
 
   /**
-   * The set Docker and Podman give a container by default: what a container starts with unless the
-   * spec adds or drops capabilities.
+   * What a container starts with unless the spec adds or drops capabilities: Docker's default set
+   * without {@link #CAP_NET_RAW}, as Podman does. NET_RAW opens raw and packet sockets, with which
+   * a container on a bridge can send IPv6 router advertisements to the host (CVE-2020-10749) and
+   * forge ARP replies to its neighbours; add it back explicitly ({@code --cap-add NET_RAW}) for
+   * {@code ping} and the like. As a mask: {@code 0xa80405fb}.
    */
   public static final Set<Capability> DEFAULT_SET = Collections.unmodifiableSet(EnumSet.of(
-      CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID,
+      CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_SETGID,
       CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,
       CAP_AUDIT_WRITE));
 

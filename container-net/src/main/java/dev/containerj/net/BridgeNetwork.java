@@ -29,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  * containers or the host unreachable). Needs CAP_NET_ADMIN on the host namespace: a rootless caller
  * gets an error that says so. Nothing here enables forwarding or NAT: traffic beyond the host needs
  * that set up separately.
+ *
+ * <p>The bridge and every veth end take no IPv6 router advertisements ({@code accept_ra=0}, set
+ * before they are up, and again on an existing bridge): otherwise a container that can send one
+ * (CAP_NET_RAW) gives the host, or its neighbours, an address in its prefix and a default route
+ * through itself (CVE-2020-10749).
  */
 public final class BridgeNetwork implements AutoCloseable {
   /** The default bridge name. */
@@ -43,6 +48,7 @@ public final class BridgeNetwork implements AutoCloseable {
   private final Path ipamDirectory;
   private final String containerInterface;
   private final @Nullable NetworkNamespace hostNamespace;
+  private final boolean withGateway;
   private final Object lock = new Object();
   private @Nullable Rtnetlink ownClient;
   private @Nullable Ipam ipam;
@@ -55,6 +61,7 @@ public final class BridgeNetwork implements AutoCloseable {
     this.ipamDirectory = Objects.requireNonNull(b.ipamDirectory, "ipamDirectory must be set");
     this.containerInterface = b.containerInterface;
     this.hostNamespace = b.hostNamespace;
+    this.withGateway = b.gatewayOnBridge;
     if (gatewayOverride != null && !subnet.contains(gatewayOverride)) {
       throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gatewayOverride) + " is outside subnet " + subnet);
     }
@@ -120,7 +127,8 @@ public final class BridgeNetwork implements AutoCloseable {
         if (!"bridge".equals(existing.kind())) {
           throw new IllegalStateException("link " + bridgeName + " exists and is not a bridge (kind " + existing.kind() + ")");
         }
-        boolean hasGateway = host.addresses().stream()
+        host.setIpv6AcceptRa(bridgeName, 0); // a bridge made by an older version accepted them
+        boolean hasGateway = !withGateway || host.addresses().stream()
             .anyMatch(a -> a.interfaceIndex() == existing.index() && a.prefix().equals(gw));
         if (!hasGateway) {
           host.addAddress(bridgeName, gw);
@@ -132,7 +140,11 @@ public final class BridgeNetwork implements AutoCloseable {
       }
       checkNoOverlap(host);
       try {
-        Bridge.builder().name(bridgeName).mtu(mtu).address(gw.toString()).up().build().createIn(host).release();
+        Bridge.Builder bridge = Bridge.builder().name(bridgeName).mtu(mtu).up().configure(b -> b.ipv6AcceptRa(false));
+        if (withGateway) {
+          bridge.address(gw.toString());
+        }
+        bridge.build().createIn(host).release();
       } catch (NetlinkException e) {
         if (e.errno() == 1 /* EPERM */) {
           throw new IOException("bridge networking needs CAP_NET_ADMIN on the host (run as root, or use the loopback or none"
@@ -191,8 +203,14 @@ public final class BridgeNetwork implements AutoCloseable {
       String hostIf = "cjv" + String.format("%08x", ThreadLocalRandom.current().nextInt());
       String gateway = IpPrefix.addressString(lease.gateway());
       LinkHandle veth = VethPair.builder()
-          .name(hostIf).master(bridgeName).up()
-          .peer(p -> p.name(containerInterface).namespace(container).address(lease.address()).up().defaultRoute(gateway))
+          .name(hostIf).master(bridgeName).ipv6AcceptRa(false).up()
+          .peer(p -> {
+            // accept_ra=0 inside too: a neighbour with NET_RAW must not become its IPv6 router.
+            p.name(containerInterface).namespace(container).address(lease.address()).ipv6AcceptRa(false).up();
+            if (withGateway) {
+              p.defaultRoute(gateway);
+            }
+          })
           .mtu(mtu)
           .build()
           .createIn(host());
@@ -245,6 +263,7 @@ public final class BridgeNetwork implements AutoCloseable {
     private @Nullable Path ipamDirectory;
     private String containerInterface = "eth0";
     private @Nullable NetworkNamespace hostNamespace;
+    private boolean gatewayOnBridge = true;
 
     private Builder() {}
 
@@ -298,6 +317,16 @@ public final class BridgeNetwork implements AutoCloseable {
      */
     public Builder hostNamespace(@Nullable NetworkNamespace ns) {
       this.hostNamespace = ns;
+      return this;
+    }
+
+    /**
+     * No gateway: the bridge gets no address and the containers no default route, so they reach
+     * each other only. With a {@link #hostNamespace} of the network's own, the bridge is no IP
+     * neighbour of the host's stack either (an "internal" network).
+     */
+    public Builder noGateway() {
+      this.gatewayOnBridge = false;
       return this;
     }
 

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * How one interface is set up after creation: its name and namespace, MAC, MTU, bridge, addresses,
  * routes and state. Immutable; used by {@link VethPair} (one per end) and {@link Bridge}.
- * The steps run in the order the kernel needs: attach to the bridge, add the addresses, bring it up
- * (IPv4 connected routes only exist on an up link), then add the routes.
+ * The steps run in the order the kernel needs: attach to the bridge, set IPv6's accept_ra, add the
+ * addresses, bring it up (IPv4 connected routes only exist on an up link), then add the routes.
  */
 public final class LinkEnd {
   private final String name;
@@ -20,6 +20,7 @@ public final class LinkEnd {
   private final List<IpPrefix> addresses;
   private final List<Route> routes;
   private final boolean up;
+  private final @Nullable Boolean ipv6AcceptRa;
   private final String field;
 
   private LinkEnd(Builder b) {
@@ -32,6 +33,7 @@ public final class LinkEnd {
     this.addresses = List.copyOf(b.addresses);
     this.routes = List.copyOf(b.routes);
     this.up = b.up;
+    this.ipv6AcceptRa = b.ipv6AcceptRa;
   }
 
   /** The interface's name. */
@@ -74,6 +76,14 @@ public final class LinkEnd {
     return up;
   }
 
+  /**
+   * Whether the interface accepts IPv6 router advertisements ({@code accept_ra} 1 or 0), or null to
+   * leave the kernel's default.
+   */
+  public @Nullable Boolean ipv6AcceptRa() {
+    return ipv6AcceptRa;
+  }
+
   /** A builder with these settings. */
   public Builder toBuilder() {
     Builder b = new Builder(field);
@@ -85,6 +95,7 @@ public final class LinkEnd {
     b.addresses.addAll(addresses);
     b.routes.addAll(routes);
     b.up = up;
+    b.ipv6AcceptRa = ipv6AcceptRa;
     return b;
   }
 
@@ -92,6 +103,9 @@ public final class LinkEnd {
   void configure(Rtnetlink rtnl) throws java.io.IOException {
     if (master != null) {
       rtnl.setMaster(name, master);
+    }
+    if (ipv6AcceptRa != null) {
+      rtnl.setIpv6AcceptRa(name, ipv6AcceptRa ? 1 : 0); // before it is up: no advertisement gets in first
     }
     if (!addresses.isEmpty()) {
       int index = rtnl.requireLink(name).index();
@@ -118,6 +132,7 @@ public final class LinkEnd {
     private final List<IpPrefix> addresses = new ArrayList<>();
     private final List<Route> routes = new ArrayList<>();
     private boolean up;
+    private @Nullable Boolean ipv6AcceptRa;
 
     Builder(String field) {
       this.field = field;
@@ -187,6 +202,16 @@ public final class LinkEnd {
     /** Whether to bring the interface up after configuring it. */
     public Builder up(boolean up) {
       this.up = up;
+      return this;
+    }
+
+    /**
+     * Whether the interface accepts IPv6 router advertisements (sysctl {@code accept_ra}, set before
+     * the interface is up); by default the kernel's default is left alone. Without IPv6 on the host
+     * the setting is moot and skipped.
+     */
+    public Builder ipv6AcceptRa(boolean accept) {
+      this.ipv6AcceptRa = accept;
       return this;
     }
 

@@ -333,7 +333,7 @@ public final class NetworkNamespace implements AutoCloseable {
       }
     }
     // opened outside the lock: a task on the namespace thread may itself ask for the client
-    Rtnetlink opened = call(Rtnetlink::open);
+    Rtnetlink opened = call(() -> Rtnetlink.open().openedIn(this));
     synchronized (lock) {
       if (closed) {
         opened.close();

@@ -32,9 +32,17 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Rtnetlink implements AutoCloseable {
   private final NetlinkSocket socket;
+  /** The namespace this client was opened in by {@link NetworkNamespace#rtnetlink()}; null: the opener's. */
+  private volatile @Nullable NetworkNamespace namespace;
 
   private Rtnetlink(NetlinkSocket socket) {
     this.socket = socket;
+  }
+
+  /** Records that this client was opened inside {@code ns} (its sysctls are written there). */
+  Rtnetlink openedIn(NetworkNamespace ns) {
+    this.namespace = ns;
+    return this;
   }
 
   /** Opens a client for the calling thread's network namespace. */
@@ -45,6 +53,22 @@ public final class Rtnetlink implements AutoCloseable {
   /** The socket underneath, for the library's own helpers and tests. */
   NetlinkSocket socket() {
     return socket;
+  }
+
+  /**
+   * Sets {@code net.ipv6.conf.IFNAME.accept_ra} in this client's namespace. Netlink cannot: the
+   * kernel reports IFLA_INET6_CONF but takes no change of it (ip-link(8) has no such option either),
+   * so the proc file is written, from the namespace's own thread when the client belongs to another
+   * namespace ({@code /proc/sys/net} shows the writing thread's namespace). Without IPv6 (the file is
+   * absent) there is nothing to accept and nothing to do.
+   */
+  void setIpv6AcceptRa(String ifname, int value) throws IOException {
+    NetworkNamespace ns = namespace;
+    if (ns == null) {
+      Ipv6Conf.write(ifname, "accept_ra", value);
+    } else {
+      ns.run(() -> Ipv6Conf.write(ifname, "accept_ra", value));
+    }
   }
 
   // ---------------------------------------------------------------- links

@@ -177,6 +177,12 @@ public final class VethPair {
       return this;
     }
 
+    /** Whether the first end accepts IPv6 router advertisements ({@link LinkEnd.Builder#ipv6AcceptRa}). */
+    public Builder ipv6AcceptRa(boolean accept) {
+      end.ipv6AcceptRa(accept);
+      return this;
+    }
+
     /** Sets the MTU of both ends (a veth pair should agree on it). */
     public Builder mtu(int mtu) {
       end.mtu(mtu);

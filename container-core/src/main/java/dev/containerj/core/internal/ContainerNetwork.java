@@ -29,6 +29,10 @@ public final class ContainerNetwork implements AutoCloseable {
   public static final String DEFAULT_SUBNET = BridgeNetwork.DEFAULT_SUBNET;
 
   private static final ConcurrentHashMap<String, BridgeNetwork> BRIDGES = new ConcurrentHashMap<>();
+  /** The open namespaces of the internal networks in {@link #BRIDGES}, closed by {@link #forget}. */
+  private static final ConcurrentHashMap<String, NetworkNamespace> INTERNAL = new ConcurrentHashMap<>();
+  /** The marker file of an internal network in its directory. */
+  public static final String INTERNAL_MARKER = "internal";
 
   private @Nullable BridgeAttachment attachment;
   private @Nullable PortProxy proxy;
@@ -48,6 +52,11 @@ public final class ContainerNetwork implements AutoCloseable {
       hosts.entry(e.getValue(), e.getKey());
     }
     hosts.build().writeTo(stateDir.resolve(HOSTS));
+    if (spec.network() == NetworkMode.BRIDGE && !spec.ports().isEmpty() && isInternal(spec.bridge())) {
+      // Checked here, before the launch: the host has no route into an internal network.
+      throw new IOException("ports cannot be published from internal network " + spec.bridge()
+          + " (the host has no route into it): " + spec.ports());
+    }
     if (spec.network() == NetworkMode.BRIDGE) {
       ResolvConf resolv = spec.dns().isEmpty()
           ? ResolvConf.fromHost(Path.of("/etc/resolv.conf"))
@@ -109,8 +118,38 @@ public final class ContainerNetwork implements AutoCloseable {
         throw new IllegalArgumentException("network " + n + " does not exist: create it first "
             + "(Networks.create or `containerj network create " + n + " --subnet CIDR`)");
       }
-      return BridgeNetwork.builder().bridgeName(n).subnet(subnet).ipamDirectory(dir).build();
+      BridgeNetwork.Builder b = BridgeNetwork.builder().bridgeName(n).subnet(subnet).ipamDirectory(dir);
+      if (Files.exists(dir.resolve(INTERNAL_MARKER))) {
+        try {
+          b.hostNamespace(INTERNAL.computeIfAbsent(n, ContainerNetwork::openInternalNamespace)).noGateway();
+        } catch (java.io.UncheckedIOException e) {
+          throw new IllegalStateException("internal network " + n + " has no namespace " + internalNamespace(n)
+              + " (remove the network and create it again): " + e.getCause().getMessage(), e.getCause());
+        }
+      }
+      return b.build();
     });
+  }
+
+  /** Whether the network of this name is internal (its bridge in a namespace of its own). */
+  public static boolean isInternal(String name) {
+    return Files.exists(networksDir().resolve(name).resolve(INTERNAL_MARKER));
+  }
+
+  /**
+   * The network namespace ({@code /run/netns/NAME}) that holds an internal network's bridge: a
+   * namespace with no address and no route of the host, so the host's stack is no neighbour of it.
+   */
+  public static String internalNamespace(String name) {
+    return "containerj-" + name;
+  }
+
+  private static NetworkNamespace openInternalNamespace(String name) {
+    try {
+      return NetworkNamespace.open(internalNamespace(name));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Drops the cached network of this name (after it was removed). */
@@ -118,6 +157,10 @@ public final class ContainerNetwork implements AutoCloseable {
     BridgeNetwork n = BRIDGES.remove(name);
     if (n != null) {
       n.close();
+    }
+    NetworkNamespace ns = INTERNAL.remove(name);
+    if (ns != null) {
+      ns.close();
     }
   }
 

@@ -57,9 +57,13 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--subnet", required = true, paramLabel = "CIDR", description = "as 10.89.0.0/24")
     String subnet = "";
 
+    @Option(names = "--internal", description = "containers reach each other only, never the host"
+        + " (the bridge in a namespace of its own, without an address)")
+    boolean internal;
+
     @Override
     public Integer call() throws IOException {
-      Networks.Info n = Networks.create(name, subnet);
+      Networks.Info n = internal ? Networks.createInternal(name, subnet) : Networks.create(name, subnet);
       ImageCommand.out(spec).println(n.name() + " " + n.subnet());
       ImageCommand.out(spec).flush();
       return 0;

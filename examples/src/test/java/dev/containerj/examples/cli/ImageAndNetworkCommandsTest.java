@@ -85,4 +85,24 @@ class ImageAndNetworkCommandsTest {
     }
     assertThat(Path.of("/sys/class/net", name)).doesNotExist();
   }
+
+  @Test
+  void anInternalNetworkHasNoRouteOut() throws Exception {
+    requireRoot();
+    String name = "cji" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+    String subnet = "10.218." + ThreadLocalRandom.current().nextInt(0, 250) + ".0/24";
+    Tool.Result created = Tool.execute("network", "create", name, "--subnet", subnet, "--internal");
+    assertThat(created.code()).as(created.err()).isZero();
+    try {
+      assertThat(Tool.execute("network", "ls").out()).contains(name).contains(subnet);
+      // eth0 and only its subnet's route: no default route, no gateway on the host
+      Tool.Result r = Tool.run("--network", "bridge:" + name, "sh", "-c", "grep -c eth0 /proc/net/dev; tail -n +2 /proc/net/route | wc -l");
+      assertThat(r.out()).as(r.err()).isEqualTo("1\n1\n");
+      assertThat(Path.of("/sys/class/net", name)).doesNotExist();
+    } finally {
+      Tool.Result rm = Tool.execute("network", "rm", name);
+      assertThat(rm.code()).as(rm.err()).isZero();
+    }
+    assertThat(Path.of("/run/netns", "containerj-" + name)).doesNotExist();
+  }
 }

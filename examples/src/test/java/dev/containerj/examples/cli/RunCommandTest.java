@@ -275,7 +275,7 @@ class RunCommandTest {
     Tool.Result caps = Tool.run("--cap-drop", "ALL", "--cap-add", "chown", "grep", "CapBnd", "/proc/self/status");
     assertThat(caps.out()).isEqualTo("CapBnd:\t0000000000000001\n");
     Tool.Result defaults = Tool.run("grep", "CapBnd", "/proc/self/status");
-    assertThat(defaults.out()).isEqualTo("CapBnd:\t00000000a80425fb\n");
+    assertThat(defaults.out()).isEqualTo("CapBnd:\t00000000a80405fb\n");
   }
 
   @Test
