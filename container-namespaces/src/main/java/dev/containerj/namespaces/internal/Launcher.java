@@ -120,8 +120,13 @@ public final class Launcher {
       actions.add(Spawner.FileAction.dup2(outOfRange(statusWrite.get(), firstClosed), statusTarget));
 
       FaultPlan.check("posix_spawn(containerj-helper)");
-      helperPid = Spawner.spawn(helperPath, new String[] {"containerj-helper",
-          Integer.toString(configTarget), Integer.toString(statusTarget), Integer.toString(firstClosed)}, actions);
+      String[] argv = {"containerj-helper",
+          Integer.toString(configTarget), Integer.toString(statusTarget), Integer.toString(firstClosed)};
+      if (FaultPlan.skipsHelperStdioCheck()) {
+        argv = java.util.Arrays.copyOf(argv, 5);
+        argv[4] = "no-stdio-check"; // a protection-off test run only
+      }
+      helperPid = Spawner.spawn(helperPath, argv, actions);
       // Our copies of the child's ends must go, or end-of-file never comes.
       closeAlways.forEach(Fd::close);
 
@@ -133,7 +138,16 @@ public final class Launcher {
         program.injectFault(plan.helperStep());
       }
       FaultPlan.check("write(config pipe)");
-      writeAll(configWrite, program.encode(), "write(config pipe)");
+      try {
+        writeAll(configWrite, program.encode(), "write(config pipe)");
+      } catch (LaunchException e) {
+        // The helper may have refused before reading (its check of fds 0-2): its report is the cause.
+        int[] early = readRecord();
+        if (early != null && early[0] == ST_ERROR) {
+          throw error(program, early);
+        }
+        throw e;
+      }
 
       int[] rec = readRecord();
       if (rec == null) {

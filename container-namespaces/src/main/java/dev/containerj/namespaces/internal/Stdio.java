@@ -33,6 +33,9 @@ public final class Stdio {
    * leaves nothing behind. The native helper checks fds 0-2 again, as they are, before it runs.
    */
   public static void check(Redirect stdin, Redirect stdout, Redirect stderr) throws LaunchException {
+    if (FaultPlan.skipsJavaStdioCheck()) {
+      return; // a protection-off test run
+    }
     Redirect[] all = {stdin, stdout, stderr};
     for (int fd = 0; fd < 3; fd++) {
       Redirect r = all[fd];
