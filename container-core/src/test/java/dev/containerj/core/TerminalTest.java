@@ -109,6 +109,8 @@ class TerminalTest {
       case "relay" -> b.command("python3", "-c", PROBE).stdout(Redirect.INHERIT).stderr(Redirect.INHERIT);
       case "unrelayed" -> b.command("python3", "-c", PROBE).stdout(Redirect.inheritUnrelayed())
           .stderr(Redirect.inheritUnrelayed());
+      case "relay-stdin" -> b.command("sh", "-c", "echo link0=$(readlink /proc/self/fd/0); echo READY; read x; "
+          + "echo got=$x").stdin(Redirect.INHERIT).stdout(Redirect.INHERIT).stderr(Redirect.INHERIT);
       case "stdin" -> b.command("true").stdin(Redirect.INHERIT).stdout(Redirect.PIPE).stderr(Redirect.PIPE);
       default -> throw new IllegalArgumentException(args[0]);
     }
@@ -145,6 +147,15 @@ class TerminalTest {
         .containsEntry("c.tiocsti1", "EPERM") // still: the seccomp rule, see the tty test's off run
         .containsEntry("c.typed", "secret") // the keys typed on the caller's terminal
         .containsEntry("termios_same", "False").containsEntry("size_same", "False"); // left changed
+  }
+
+  @Test
+  void anInheritedTerminalAsStdinIsRelayedToo() throws Exception {
+    // Redirect.INHERIT for stdin (containerj run -i): the container reads what is typed, through a pipe.
+    Map<String, String> r = onPty("relay-stdin");
+    assertThat(r).containsEntry("status", "0").containsEntry("c.got", "secret")
+        .containsEntry("termios_same", "True");
+    assertThat(r.get("c.link0")).startsWith("pipe:[");
   }
 
   @Test

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  *       and a payload holding it could read the keys typed on the host's terminal, change its modes
  *       and size (left so after it ends) or push input into it (TIOCSTI). The payload gets a pipe; the
  *       copy costs a thread per relayed stream, and only when the stream is a terminal: a file or a
- *       pipe is still passed directly, with no copy. {@link #inheritUnrelayed()} opts out.
+ *       pipe is still passed directly, with no copy. The relay lives in this JVM: the output of a
+ *       detached container that outlives it ends with it. {@link #inheritUnrelayed()} opts out.
  *   <li>{@link #tty()} gives the payload a pseudo-terminal of its own, from the {@code /dev/pts} of
  *       its container (as {@code docker run -t}); Java holds its master.
  * </ul>
