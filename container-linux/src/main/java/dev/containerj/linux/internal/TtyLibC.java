@@ -77,10 +77,12 @@ public final class TtyLibC {
   public static native int statx(int dirfd, String pathname, int flags, int mask, Pointer statxbuf)
       throws LastErrorException;
 
+  /** One statx buffer per thread: a fresh native allocation costs more than the call (start path). */
+  private static final ThreadLocal<Memory> STATX_BUFFER = ThreadLocal.withInitial(() -> new Memory(256));
+
   /** Whether {@code fd} is a directory (statx(2) on the descriptor itself, O_PATH ones included). */
   public static boolean isDirectory(int fd) throws LastErrorException {
-    Memory buf = new Memory(256); // struct statx; stx_mode (u16) at offset 28
-    buf.clear();
+    Memory buf = STATX_BUFFER.get(); // struct statx; stx_mode (u16) at offset 28
     statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, buf);
     return (buf.getShort(28) & S_IFMT) == S_IFDIR;
   }
