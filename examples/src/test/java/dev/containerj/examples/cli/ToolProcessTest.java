@@ -55,8 +55,8 @@ class ToolProcessTest {
   }
 
   /**
-   * Runs the tool on a new pty (Python's pty module) of 111x33; once the output shows READY, types
-   * "hello-typed" or (with {@code signal}) sends SIGTERM to the tool. Reports the terminal's output
+   * Runs the tool on a new pty (Python's pty module) of 111x33; once the output shows READY, resizes
+   * it to 100x40 (the tool gets SIGWINCH) and types "hello-typed", or (with {@code signal}) sends SIGTERM to the tool. Reports the terminal's output
    * (key "out", as Python's repr), whether its modes differed while the container ran (raw mode) and
    * whether they are those of before once the tool ended.
    */
@@ -83,6 +83,8 @@ class ToolProcessTest {
       "    if during is None and b'READY' in out:",
       "        during = termios.tcgetattr(fd)",
       "        if mode == 'type':",
+      "            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 100, 0, 0))",
+      "            time.sleep(0.5)",
       "            os.write(fd, b'hello-typed\\r')",
       "        else:",
       "            os.kill(pid, signal.SIGTERM)",
@@ -95,9 +97,9 @@ class ToolProcessTest {
   @Test
   void ttyInteractiveRelaysTheTerminalInRawModeAndRestoresIt() throws Exception {
     java.util.Map<String, String> typed = onPty("type", "run", "-it", "--", "sh", "-c",
-        "tty; stty size; echo READY; read x; echo got:$x; exit 7");
+        "tty; stty size; echo READY; read x; echo got:$x; stty size; exit 7");
     assertThat(typed.get("out")).as("the container's own terminal, our size, the echo of its pty, the line read")
-        .contains("/dev/pts/0\\r\\n33 111\\r\\nREADY\\r\\nhello-typed\\r\\ngot:hello-typed");
+        .contains("/dev/pts/0\\r\\n33 111\\r\\nREADY\\r\\nhello-typed\\r\\ngot:hello-typed\\r\\n40 100");
     assertThat(typed).containsEntry("raw_while_running", "True").containsEntry("restored", "True")
         .containsEntry("status", "7");
 
