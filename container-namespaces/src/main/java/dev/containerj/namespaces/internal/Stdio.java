@@ -42,6 +42,7 @@ public final class Stdio {
       if (r.type() == Redirect.Type.INHERIT) {
         requireUsable(fd);
       } else if (r.type() == Redirect.Type.FILE && Files.isDirectory(Path.of(String.valueOf(r.file())))) {
+        // For output the open would fail anyway (EISDIR); refused here too, with the same message.
         throw refused(fd, EISDIR, " (" + r.file() + ")");
       }
     }
