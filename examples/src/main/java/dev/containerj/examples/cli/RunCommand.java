@@ -404,11 +404,11 @@ final class RunCommand implements Callable<Integer> {
       int[] size = TerminalRelay.callerSize();
       Redirect terminal = size == null ? Redirect.tty() : Redirect.tty(size[0], size[1]);
       b.stdin(terminal).stdout(terminal).stderr(terminal);
-      return b.build();
+    } else {
+      b.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD);
+      Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
+      b.stdout(output).stderr(output);
     }
-    b.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD);
-    Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
-    b.stdout(output).stderr(output);
     return b.build();
   }
 
