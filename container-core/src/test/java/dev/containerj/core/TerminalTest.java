@@ -179,6 +179,42 @@ class TerminalTest {
   }
 
   @Test
+  void aFailedStartWithATerminalLeavesNoDescriptor() throws Exception {
+    ContainerSpec spec = ContainerSpec.builder().command("true").stdin(Redirect.tty()).stdout(Redirect.tty())
+        .build();
+    boolean rootless = !ROOT;
+    dev.containerj.namespaces.internal.HelperProgram program = dev.containerj.core.internal.ContainerStarter.program(
+        spec, "0".repeat(32), "/x", dev.containerj.core.internal.StateStore.forCurrentUser().root().toString(),
+        rootless, dev.containerj.core.internal.ContainerStarter.gidMappings(spec, rootless));
+    int openPty = -1;
+    for (int i = 0; i < program.size(); i++) {
+      if (program.step(i).startsWith("open the container's terminal")) {
+        openPty = i;
+      }
+    }
+    assertThat(openPty).as("the program's terminal step").isPositive();
+    Run.run(spec.toBuilder().stdin(Redirect.DISCARD).stdout(Redirect.PIPE).build()); // the JVM's lazy fds
+    int fdsBefore = openFds();
+    for (FaultPlan plan : new FaultPlan[] {FaultPlan.javaStep("socketpair(pty)"), FaultPlan.helperStep(openPty),
+        FaultPlan.javaStep("write(go)")}) {
+      FaultPlan.install(plan);
+      try {
+        assertThatThrownBy(() -> Container.start(spec)).as("%s", plan).isInstanceOfSatisfying(
+            ContainerStartException.class, x -> assertThat(x.errno()).isEqualTo(FaultPlan.INJECTED_ERRNO));
+      } finally {
+        FaultPlan.install(null);
+      }
+    }
+    assertThat(openFds()).as("fds of this JVM after the failed starts").isEqualTo(fdsBefore);
+  }
+
+  private static int openFds() throws java.io.IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return (int) s.count();
+    }
+  }
+
+  @Test
   void aDirectoryAsStdinIsRefused_andWithoutTheCheckLeadsToTheHostsFiles() throws Exception {
     Path base = Files.createTempDirectory("cj-stdio-");
     try {
