@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class TtyRelay implements AutoCloseable {
   private static final int POLL_MILLIS = 100;
-  private static final int BUFFER = 8192;
+  private static final int BUFFER = 65536;
 
   private final int terminal;
   private final Fd pipe;
