@@ -6,7 +6,7 @@
  * first failure as (step, errno) on a status pipe. Java turns that pair into an exception naming the
  * step, so nothing here formats messages.
  *
- * Usage: containerj-helper CONFIG_FD STATUS_FD FIRST_CLOSED_FD
+ * Usage: containerj-helper CONFIG_FD STATUS_FD FIRST_CLOSED_FD [no-stdio-check (tests only)]
  *   CONFIG_FD        read end of the config pipe (operations, then the "go" byte)
  *   STATUS_FD        write end of the status pipe (records below), close-on-exec for the payload
  *   FIRST_CLOSED_FD  every fd >= this, other than the two above, is closed at once
@@ -74,7 +74,9 @@ enum op {
   OP_LINK_UP = 26,     /* str ifname: set IFF_UP (the loopback of a new network namespace) */
   OP_SETNS_PATH = 27,  /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
   OP_LCHOWN = 28,      /* u32 uid, u32 gid, str path */
-  OP_OPEN_ROOT = 29    /* str path: the directory that F_IN_ROOT paths are resolved beneath */
+  OP_OPEN_ROOT = 29,   /* str path: the directory that F_IN_ROOT paths are resolved beneath */
+  OP_OPEN_PTY = 30     /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
+                        * controlling terminal and the fds of the mask, its master sent on sock */
 };
 
 enum op_flag {
@@ -195,6 +197,57 @@ static void close_from(unsigned first, int cloexec) {
     if (fd == status_fd || fd == config_fd) continue;
     if (cloexec) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
     else close((int)fd);
+  }
+}
+
+/* The pty of Redirect.tty(): opened after the pivot, so /dev/ptmx is the container's own devpts
+ * instance and the slave is /dev/pts/N inside it. TIOCGPTPEER (4.13) gives the slave without a path
+ * lookup that the container could race. The master goes to Java over a unix socket (SCM_RIGHTS,
+ * unix(7)); the helper keeps no copy. */
+static int open_pty(struct cur *c) {
+  uint32_t sock = u32(c), mask = u32(c), cols = u32(c), rows = u32(c);
+  int unlock = 0, err = 0, s = -1;
+  int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0) return errno;
+  struct winsize ws = {(unsigned short)rows, (unsigned short)cols, 0, 0};
+  if (ioctl(m, TIOCSPTLCK, &unlock)) err = errno;
+  else if ((cols || rows) && ioctl(m, TIOCSWINSZ, &ws)) err = errno;
+  else if ((s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) err = errno;
+  else if (ioctl(s, TIOCSCTTY, 0)) err = errno; /* a session leader (OP_SETSID) without a terminal */
+  for (int fd = 0; !err && fd < 3; fd++)
+    if (((mask >> fd) & 1) && dup2(s, fd) < 0) err = errno;
+  if (!err) {
+    char byte = 'T';
+    struct iovec iov = {&byte, 1};
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof ctl.buf;
+    struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(h), &m, sizeof(int));
+    if (sendmsg((int)sock, &msg, MSG_NOSIGNAL) < 0) err = errno;
+  }
+  if (s > 2) close(s);
+  close(m);
+  close((int)sock);
+  return err;
+}
+
+/* A directory or an O_PATH descriptor as stdio would let the payload walk /proc/self/fd/N/.. to the
+ * host's files: refused whatever Java checked before (the check and the spawn are not atomic). */
+static void check_stdio(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    int fl = fcntl(fd, F_GETFL);
+    struct stat st;
+    if (fl < 0) continue; /* not open: the payload gets none */
+    if (fl & O_PATH) { report(ST_ERROR, -2 - fd, EBADF, 0); _exit(127); }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) { report(ST_ERROR, -2 - fd, EISDIR, 0); _exit(127); }
   }
 }
 
@@ -433,6 +486,8 @@ static int run(int opcode, int opflags, struct cur *c) {
     uint32_t uid = u32(c), gid = u32(c);
     return lchown(str(c), (uid_t)uid, (gid_t)gid) ? errno : 0;
   }
+  case OP_OPEN_PTY:
+    return open_pty(c);
   case OP_EXEC:
     umask(saved_umask); /* the payload gets the caller's umask back */
     return do_exec(c);
@@ -442,13 +497,15 @@ static int run(int opcode, int opflags, struct cur *c) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) return 125;
+  /* A fifth argument exists only in the protection-off runs of the stdio tests (FaultPlan). */
+  if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "no-stdio-check"))) return 125;
   config_fd = atoi(argv[1]);
   status_fd = atoi(argv[2]);
   int first_closed = atoi(argv[3]);
   /* No fd of the JVM may reach the container (CVE-2024-21626): close all but the ones asked for.
    * Java places the config and status pipes right below first_closed. */
   close_from((unsigned)first_closed, 0);
+  if (argc == 4) check_stdio();
   /* Modes in the program are exact (an overlay's upper directory must match its lower one); the
    * caller's umask is given back to the payload just before execve. */
   saved_umask = umask(0);

@@ -201,12 +201,19 @@ public final class Container implements AutoCloseable {
     process.kill();
   }
 
-  /** The payload's stdin when the spec asked for {@code Redirect.PIPE}, else null. */
+  /**
+   * The payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
+   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04), else null.
+   */
   public @Nullable OutputStream stdin() {
     return process.stdin();
   }
 
-  /** The payload's stdout when the spec asked for {@code Redirect.PIPE}, else null. */
+  /**
+   * The payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
+   * for {@code Redirect.tty()} (what the payload writes to the terminal, stderr included when it is the
+   * terminal too; end-of-file once it and its children are gone), else null.
+   */
   public @Nullable InputStream stdout() {
     return process.stdout();
   }
@@ -214,6 +221,16 @@ public final class Container implements AutoCloseable {
   /** The payload's stderr when the spec asked for {@code Redirect.PIPE}, else null. */
   public @Nullable InputStream stderr() {
     return process.stderr();
+  }
+
+  /**
+   * Sets the window size of the container's terminal ({@code Redirect.tty()}); its processes get
+   * SIGWINCH. The {@code containerj} tool calls it at start and on its own SIGWINCH.
+   *
+   * @throws IllegalStateException when the container has no terminal
+   */
+  public void resizeTerminal(int columns, int rows) {
+    process.resizeTerminal(columns, rows);
   }
 
   /** Kills every process of the container, waits for them and removes its state. Idempotent. */

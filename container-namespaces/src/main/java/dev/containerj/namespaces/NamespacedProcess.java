@@ -38,14 +38,23 @@ public interface NamespacedProcess extends AutoCloseable {
     signal(Signal.SIGKILL);
   }
 
-  /** Its stdin when it was started with {@link Redirect#PIPE}, else null. */
+  /** Its stdin when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()} (the pty's master), else null. */
   @Nullable OutputStream stdin();
 
-  /** Its stdout when it was started with {@link Redirect#PIPE}, else null. */
+  /** Its stdout when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()} (the pty's master), else null. */
   @Nullable InputStream stdout();
 
   /** Its stderr when it was started with {@link Redirect#PIPE}, else null. */
   @Nullable InputStream stderr();
+
+  /**
+   * Sets the window size of its terminal ({@link Redirect#tty()}); the payload gets SIGWINCH.
+   *
+   * @throws IllegalStateException when it has no terminal
+   */
+  default void resizeTerminal(int columns, int rows) {
+    throw new IllegalStateException("the process has no terminal: start it with Redirect.tty()");
+  }
 
   /** Kills the process if it runs, waits for it and releases every handle. Idempotent. */
   @Override

@@ -205,19 +205,28 @@ public final class ProcessLauncher {
       return this;
     }
 
+    /** A process without a container has no /dev/pts of its own to make a terminal in. */
+    private static Redirect noTty(Redirect r) {
+      if (r.type() == Redirect.Type.TTY) {
+        throw new IllegalArgumentException("Redirect.tty() needs a container with its own /dev/pts "
+            + "(ContainerSpec); ProcessLauncher cannot make one: " + r);
+      }
+      return r;
+    }
+
     /** Where stdin comes from. Default {@link Redirect#DISCARD}: a payload never steals the JVM's stdin. */
     public Builder stdin(Redirect r) {
-      this.stdin = r;
+      this.stdin = noTty(r);
       return this;
     }
 
     public Builder stdout(Redirect r) {
-      this.stdout = r;
+      this.stdout = noTty(r);
       return this;
     }
 
     public Builder stderr(Redirect r) {
-      this.stderr = r;
+      this.stderr = noTty(r);
       return this;
     }
 

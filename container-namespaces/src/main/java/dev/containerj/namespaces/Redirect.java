@@ -6,7 +6,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where a standard stream of a launched process goes: a pipe to Java, the JVM's own stream, a file,
- * or nowhere ({@code /dev/null}).
+ * a terminal of the container's own, or nowhere ({@code /dev/null}).
+ *
+ * <p>The stdio rules (container-core/README-security.md, "Terminals and stdio descriptors"):
+ * <ul>
+ *   <li>A directory or an {@code O_PATH} descriptor is never handed over as stdio: from fd 0 the
+ *       payload could walk {@code /proc/self/fd/0/..} to the host's files. The start fails naming
+ *       the stream, the fd and the rule (a {@link #file(Path)} that is a directory too).
+ *   <li>{@link #INHERIT} of a JVM stream that is a terminal is relayed through a pipe (a JVM thread
+ *       copies the bytes): the descriptor the JVM has on a terminal is open for reading and writing,
+ *       and a payload holding it could read the keys typed on the host's terminal, change its modes
+ *       and size (left so after it ends) or push input into it (TIOCSTI). The payload gets a pipe; the
+ *       copy costs a thread per relayed stream, and only when the stream is a terminal: a file or a
+ *       pipe is still passed directly, with no copy. The relay lives in this JVM: the output of a
+ *       detached container that outlives it ends with it. {@link #inheritUnrelayed()} opts out.
+ *   <li>{@link #tty()} gives the payload a pseudo-terminal of its own, from the {@code /dev/pts} of
+ *       its container (as {@code docker run -t}); Java holds its master.
+ * </ul>
  */
 public final class Redirect {
   /** The kind of a redirect. */
@@ -18,21 +34,70 @@ public final class Redirect {
     /** /dev/null. */
     DISCARD,
     /** A file on the host: read for stdin; created or truncated (or appended) for output. */
-    FILE
+    FILE,
+    /**
+     * A pseudo-terminal of the container's own (its controlling terminal); Java reads and writes its
+     * master through the process handle's streams. Only a container (which has its own /dev/pts) can
+     * have one.
+     */
+    TTY
   }
 
   public static final Redirect PIPE = new Redirect(Type.PIPE, null, false);
+  /**
+   * The JVM's own stream: passed directly when it is a file or a pipe, relayed through a pipe when it
+   * is a terminal (see the class comment).
+   */
   public static final Redirect INHERIT = new Redirect(Type.INHERIT, null, false);
   public static final Redirect DISCARD = new Redirect(Type.DISCARD, null, false);
+  private static final Redirect INHERIT_UNRELAYED = new Redirect(Type.INHERIT, null, false, true, 0, 0);
+  private static final Redirect TTY = new Redirect(Type.TTY, null, false);
 
   private final Type type;
   private final @Nullable Path file;
   private final boolean append;
+  private final boolean unrelayed;
+  private final int columns;
+  private final int rows;
 
   private Redirect(Type type, @Nullable Path file, boolean append) {
+    this(type, file, append, false, 0, 0);
+  }
+
+  private Redirect(Type type, @Nullable Path file, boolean append, boolean unrelayed, int columns, int rows) {
     this.type = type;
     this.file = file;
     this.append = append;
+    this.unrelayed = unrelayed;
+    this.columns = columns;
+    this.rows = rows;
+  }
+
+  /**
+   * The JVM's own stream, passed directly even when it is a terminal. <b>Weakens isolation:</b> the
+   * payload then holds the JVM's read-write descriptor on the terminal, so it can read the keys typed
+   * there and change the terminal's modes and size. For trusted payloads only.
+   */
+  public static Redirect inheritUnrelayed() {
+    return INHERIT_UNRELAYED;
+  }
+
+  /**
+   * A pseudo-terminal of the container's own, as {@code docker run -t}: every stream given this
+   * redirect is the pty's slave, the payload's controlling terminal; the container's stdin/stdout
+   * streams are its master (stdout carries stderr too when both are the terminal). The window size
+   * starts at the kernel's default (0x0) unless given with {@link #tty(int, int)}.
+   */
+  public static Redirect tty() {
+    return TTY;
+  }
+
+  /** {@link #tty()} with an initial window size, set before the payload starts. */
+  public static Redirect tty(int columns, int rows) {
+    if (columns < 0 || columns > 0xffff || rows < 0 || rows > 0xffff) {
+      throw new IllegalArgumentException("tty size must be 0..65535 x 0..65535: " + columns + "x" + rows);
+    }
+    return new Redirect(Type.TTY, null, false, false, columns, rows);
   }
 
   /** A file on the host, truncated when used for output. */
@@ -58,18 +123,40 @@ public final class Redirect {
     return append;
   }
 
+  /** Whether {@link Type#INHERIT} passes a terminal directly ({@link #inheritUnrelayed()}). */
+  public boolean unrelayed() {
+    return unrelayed;
+  }
+
+  /** The initial width of a {@link Type#TTY}, 0 for the kernel's default. */
+  public int columns() {
+    return columns;
+  }
+
+  /** The initial height of a {@link Type#TTY}, 0 for the kernel's default. */
+  public int rows() {
+    return rows;
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof Redirect r && r.type == type && Objects.equals(r.file, file) && r.append == append;
+    return o instanceof Redirect r && r.type == type && Objects.equals(r.file, file) && r.append == append
+        && r.unrelayed == unrelayed && r.columns == columns && r.rows == rows;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, file, append);
+    return Objects.hash(type, file, append, unrelayed, columns, rows);
   }
 
   @Override
   public String toString() {
+    if (type == Type.TTY && columns + rows > 0) {
+      return "tty:" + columns + "x" + rows;
+    }
+    if (unrelayed) {
+      return "inherit-unrelayed";
+    }
     return type == Type.FILE ? (append ? "append:" : "file:") + file : type.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

@@ -26,6 +26,19 @@ class ProcessLauncherTest {
   }
 
   @Test
+  void aTerminalNeedsAContainer_andADirectoryIsNeverStdin() throws Exception {
+    assertThatThrownBy(() -> ProcessLauncher.builder().stdout(Redirect.tty()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Redirect.tty() needs a container");
+    Path dir = Files.createTempDirectory("cj-stdin-dir-");
+    try {
+      assertThatThrownBy(() -> ProcessLauncher.builder().command("true").stdin(Redirect.file(dir)).build().start())
+          .isInstanceOf(LaunchException.class).hasMessageContaining("check stdin (fd 0) (" + dir + ") failed: EISDIR");
+    } finally {
+      Files.delete(dir);
+    }
+  }
+
+  @Test
   void payloadIsPid1AsRootInItsOwnUserNamespace() throws Exception {
     String out = run(ProcessLauncher.builder()
         .command("sh", "-c", "echo $$; id -u; cat /proc/self/uid_map; hostname")

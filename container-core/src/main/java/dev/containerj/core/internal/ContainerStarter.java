@@ -18,6 +18,7 @@ import dev.containerj.namespaces.internal.HelperProgram;
 import dev.containerj.namespaces.internal.LaunchRequest;
 import dev.containerj.namespaces.internal.Launcher;
 import dev.containerj.namespaces.internal.NativeHelper;
+import dev.containerj.namespaces.internal.Stdio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,6 +145,12 @@ public final class ContainerStarter {
   public static Started start(ContainerSpec spec) {
     String id = newId();
     requireHost(spec);
+    try {
+      // Before anything is made: a directory or O_PATH descriptor as stdio is refused (Redirect).
+      Stdio.check(spec.stdin(), spec.stdout(), spec.stderr());
+    } catch (LaunchException e) {
+      throw new ContainerStartException(id, e.step(), e.errno(), e);
+    }
     if (spec.privileged()) {
       System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
           + " is privileged: it has every capability, no seccomp filter and no masked or read-only /proc paths");
@@ -243,6 +250,30 @@ public final class ContainerStarter {
     }
     if (dir != null) {
       store.remove(id);
+    }
+  }
+
+  /**
+   * The step that gives the payload its own terminal ({@code Redirect.tty()}) on the streams that ask
+   * for one. After the pivot (so {@code /dev/ptmx} is the container's own devpts) and the credentials
+   * (so the terminal belongs to the payload's uid); the master comes back on the socket that the
+   * launcher places after the passed fds (the other container's netns is the only one).
+   */
+  static void terminal(HelperProgram p, ContainerSpec spec) {
+    dev.containerj.namespaces.Redirect[] streams = {spec.stdin(), spec.stdout(), spec.stderr()};
+    int mask = 0;
+    int columns = 0;
+    int rows = 0;
+    for (int fd = 0; fd < 3; fd++) {
+      if (streams[fd].type() == dev.containerj.namespaces.Redirect.Type.TTY) {
+        mask |= 1 << fd;
+        columns = Math.max(columns, streams[fd].columns());
+        rows = Math.max(rows, streams[fd].rows());
+      }
+    }
+    if (mask != 0) {
+      int passed = spec.network() == dev.containerj.core.NetworkMode.CONTAINER ? 1 : 0;
+      p.openPty(Launcher.ptySocketFd(passed), mask, columns, rows);
     }
   }
 

@@ -280,6 +280,7 @@ public final class RootfsProgram {
       // After the credential changes: they clear the parent-death signal (prctl(2)).
       p.prctl(HelperProgram.PR_SET_PDEATHSIG, Constants.SIGKILL, "PR_SET_PDEATHSIG, SIGKILL");
     }
+    ContainerStarter.terminal(p, spec); // Redirect.tty()
     p.closeFrom(3);
     if (filter != null && spec.noNewPrivileges()) {
       // Last before execve, so the filter judges only the payload (and execve itself).

@@ -17,11 +17,17 @@ public final class FaultPlan {
   private final @Nullable String javaStep;
   private final int helperStep;
   private final boolean killJvm;
+  private final int stdioChecksSkipped;
 
   private FaultPlan(@Nullable String javaStep, int helperStep, boolean killJvm) {
+    this(javaStep, helperStep, killJvm, 0);
+  }
+
+  private FaultPlan(@Nullable String javaStep, int helperStep, boolean killJvm, int stdioChecksSkipped) {
     this.javaStep = javaStep;
     this.helperStep = helperStep;
     this.killJvm = killJvm;
+    this.stdioChecksSkipped = stdioChecksSkipped;
   }
 
   /**
@@ -30,7 +36,27 @@ public final class FaultPlan {
    * reports its injected failure): what a later reaper must clean up.
    */
   public FaultPlan killingTheJvm() {
-    return new FaultPlan(javaStep, helperStep, true);
+    return new FaultPlan(javaStep, helperStep, true, stdioChecksSkipped);
+  }
+
+  /**
+   * The protection-off runs of the stdio tests: skip the Java check of stdio descriptors ({@link
+   * Stdio#check}) and, with {@code inTheHelperToo}, the native helper's own check of fds 0-2 as well.
+   */
+  public static FaultPlan skipStdioChecks(boolean inTheHelperToo) {
+    return new FaultPlan(null, -1, false, inTheHelperToo ? 2 : 1);
+  }
+
+  /** Whether the Java check of stdio descriptors is skipped (tests only). */
+  static boolean skipsJavaStdioCheck() {
+    FaultPlan p = current;
+    return p != null && p.stdioChecksSkipped >= 1;
+  }
+
+  /** Whether the helper's check of fds 0-2 is skipped (tests only). */
+  static boolean skipsHelperStdioCheck() {
+    FaultPlan p = current;
+    return p != null && p.stdioChecksSkipped >= 2;
   }
 
   /** Fail the Java-side step with this name. */

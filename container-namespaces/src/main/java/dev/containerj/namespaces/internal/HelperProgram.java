@@ -49,6 +49,7 @@ public final class HelperProgram {
   static final int OP_SETNS_PATH = 27;
   static final int OP_LCHOWN = 28;
   static final int OP_OPEN_ROOT = 29;
+  static final int OP_OPEN_PTY = 30;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -264,6 +265,17 @@ public final class HelperProgram {
 
   public HelperProgram setsid() {
     return add(OP_SETSID, 0, "setsid", new Payload());
+  }
+
+  /**
+   * Opens a pty from {@code /dev/ptmx} (after the pivot: the container's own devpts), makes its slave
+   * the controlling terminal and each fd whose bit is set in {@code fdMask} (bit 0: stdin), sets the
+   * window size when not 0x0, and sends the master to Java on {@code socketFd} (SCM_RIGHTS). The
+   * caller must have done {@link #setsid()}.
+   */
+  public HelperProgram openPty(int socketFd, int fdMask, int columns, int rows) {
+    return add(OP_OPEN_PTY, 0, "open the container's terminal (/dev/ptmx)",
+        new Payload().u32(socketFd).u32(fdMask).u32(columns).u32(rows));
   }
 
   /** Marks every fd from {@code first} on close-on-exec, so only 0..first-1 reach the payload. */

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import dev.containerj.linux.internal.Arch;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
+import dev.containerj.linux.internal.TtyLibC;
 import dev.containerj.namespaces.ExitStatus;
 import dev.containerj.namespaces.NamespacedProcess;
 import dev.containerj.namespaces.Signal;
@@ -27,9 +28,19 @@ public final class LaunchedProcess implements NamespacedProcess {
   private final @Nullable InputStream stdout;
   private final @Nullable InputStream stderr;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final @Nullable Fd ptyMaster;
+  private final java.util.List<TtyRelay> relays;
 
   LaunchedProcess(int pid, int pidfd, CompletableFuture<ExitStatus> exit, @Nullable OutputStream stdin,
       @Nullable InputStream stdout, @Nullable InputStream stderr) {
+    this(pid, pidfd, exit, stdin, stdout, stderr, null, java.util.List.of());
+  }
+
+  LaunchedProcess(int pid, int pidfd, CompletableFuture<ExitStatus> exit, @Nullable OutputStream stdin,
+      @Nullable InputStream stdout, @Nullable InputStream stderr, @Nullable Fd ptyMaster,
+      java.util.List<TtyRelay> relays) {
+    this.ptyMaster = ptyMaster;
+    this.relays = relays;
     this.pid = pid;
     this.pidfd = pidfd >= 0 ? new Fd(pidfd) : null;
     this.exit = exit;
@@ -110,6 +121,21 @@ public final class LaunchedProcess implements NamespacedProcess {
   }
 
   @Override
+  public void resizeTerminal(int columns, int rows) {
+    if (ptyMaster == null) {
+      throw new IllegalStateException("the process has no terminal: start it with Redirect.tty()");
+    }
+    if (columns < 0 || columns > 0xffff || rows < 0 || rows > 0xffff) {
+      throw new IllegalArgumentException("terminal size must be 0..65535 x 0..65535: " + columns + "x" + rows);
+    }
+    try {
+      TtyLibC.setWindowSize(ptyMaster.get(), columns, rows);
+    } catch (LastErrorException | IllegalStateException e) {
+      // the terminal is gone with the process
+    }
+  }
+
+  @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
@@ -128,6 +154,10 @@ public final class LaunchedProcess implements NamespacedProcess {
     }
     if (pidfd != null) {
       pidfd.close();
+    }
+    relays.forEach(TtyRelay::close);
+    if (ptyMaster != null) {
+      ptyMaster.close();
     }
     for (AutoCloseable c : new AutoCloseable[] {stdin, stdout, stderr}) {
       if (c != null) {

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
+import dev.containerj.linux.internal.TtyLibC;
 import dev.containerj.namespaces.IdMapping;
 import dev.containerj.namespaces.LaunchException;
 import dev.containerj.namespaces.Redirect;
@@ -63,6 +64,9 @@ public final class Launcher {
     private @Nullable OutputStream stdinStream;
     private @Nullable InputStream stdoutStream;
     private @Nullable InputStream stderrStream;
+    private final List<TtyRelay> relays = new ArrayList<>();
+    private @Nullable Fd ptySocket;
+    private @Nullable Fd ptyMaster;
     private int helperPid = -1;
     private int pid = -1;
     private int pidfd = -1;
@@ -76,16 +80,33 @@ public final class Launcher {
       String helperPath = NativeHelper.get().path();
 
       int nPass = req.passFds().size();
-      int configTarget = 3 + nPass;
+      // A pty's master comes back from the container on a socket placed right after the passed fds.
+      boolean tty = req.stdin().type() == Redirect.Type.TTY || req.stdout().type() == Redirect.Type.TTY
+          || req.stderr().type() == Redirect.Type.TTY;
+      int configTarget = ptySocketFd(nPass) + (tty ? 1 : 0);
       int statusTarget = configTarget + 1;
       int firstClosed = statusTarget + 1;
 
+      Stdio.check(req.stdin(), req.stdout(), req.stderr());
       List<Spawner.FileAction> actions = new ArrayList<>();
       stdio(0, req.stdin(), true, actions);
       stdio(1, req.stdout(), false, actions);
       stdio(2, req.stderr(), false, actions);
       for (int i = 0; i < nPass; i++) {
         actions.add(Spawner.FileAction.dup2(outOfRange(req.passFds().get(i), firstClosed), 3 + i));
+      }
+      if (tty) {
+        int[] sv = new int[2];
+        FaultPlan.check("socketpair(pty)");
+        try {
+          TtyLibC.socketpair(TtyLibC.AF_UNIX, TtyLibC.SOCK_SEQPACKET | Constants.O_CLOEXEC, 0, sv);
+        } catch (LastErrorException e) {
+          throw new LaunchException("socketpair(pty)", e.getErrorCode(), null);
+        }
+        ptySocket = own(sv[0]);
+        Fd childSocket = own(sv[1]);
+        closeAlways.add(childSocket);
+        actions.add(Spawner.FileAction.dup2(outOfRange(childSocket.get(), firstClosed), ptySocketFd(nPass)));
       }
       int[] config = pipe("pipe2(config)");
       configWrite = own(config[1]);
@@ -99,8 +120,13 @@ public final class Launcher {
       actions.add(Spawner.FileAction.dup2(outOfRange(statusWrite.get(), firstClosed), statusTarget));
 
       FaultPlan.check("posix_spawn(containerj-helper)");
-      helperPid = Spawner.spawn(helperPath, new String[] {"containerj-helper",
-          Integer.toString(configTarget), Integer.toString(statusTarget), Integer.toString(firstClosed)}, actions);
+      String[] argv = {"containerj-helper",
+          Integer.toString(configTarget), Integer.toString(statusTarget), Integer.toString(firstClosed)};
+      if (FaultPlan.skipsHelperStdioCheck()) {
+        argv = java.util.Arrays.copyOf(argv, 5);
+        argv[4] = "no-stdio-check"; // a protection-off test run only
+      }
+      helperPid = Spawner.spawn(helperPath, argv, actions);
       // Our copies of the child's ends must go, or end-of-file never comes.
       closeAlways.forEach(Fd::close);
 
@@ -112,14 +138,23 @@ public final class Launcher {
         program.injectFault(plan.helperStep());
       }
       FaultPlan.check("write(config pipe)");
-      writeAll(configWrite, program.encode(), "write(config pipe)");
+      try {
+        writeAll(configWrite, program.encode(), "write(config pipe)");
+      } catch (LaunchException e) {
+        // The helper may have refused before reading (its check of fds 0-2): its report is the cause.
+        int[] early = readRecord();
+        if (early != null && early[0] == ST_ERROR) {
+          throw error(program, early);
+        }
+        throw e;
+      }
 
       int[] rec = readRecord();
       if (rec == null) {
         throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
       }
       if (rec[0] == ST_ERROR) {
-        throw new LaunchException(program.step(rec[1]), rec[2], null);
+        throw error(program, rec);
       }
       pid = rec[3];
       Reaper.waitBlocking(helperPid);
@@ -142,7 +177,7 @@ public final class Launcher {
         configWrite.close();
         int[] early = readRecord();
         if (early != null && early[0] == ST_ERROR) {
-          throw new LaunchException(program.step(early[1]), early[2], null);
+          throw error(program, early);
         }
         throw e;
       }
@@ -151,15 +186,54 @@ public final class Launcher {
       rec = readRecord();
       if (rec != null) {
         if (rec[0] == ST_ERROR) {
-          throw new LaunchException(program.step(rec[1]), rec[2], null);
+          throw error(program, rec);
         }
         throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
       }
       statusRead.close();
-      LaunchedProcess p = new LaunchedProcess(pid, pidfd, Reaper.watch(pid, pidfd),
-          stdinStream, stdoutStream, stderrStream);
+      if (ptySocket != null) {
+        // execve succeeded, so the helper's step sent the master before it: it is queued.
+        int master;
+        try {
+          master = TtyLibC.receiveFd(ptySocket.get());
+        } catch (LastErrorException e) {
+          throw new LaunchException("recvmsg(pty master)", e.getErrorCode(), null);
+        }
+        ptySocket.close();
+        if (master < 0) {
+          throw new LaunchException("recvmsg(pty master)", Constants.EINVAL,
+              "the program sent no terminal (Redirect.tty() needs a container: ContainerSpec)");
+        }
+        ptyMaster = own(master);
+        if (req.stdin().type() == Redirect.Type.TTY) {
+          stdinStream = PtyStreams.output(ptyMaster);
+        }
+        if (req.stdout().type() == Redirect.Type.TTY) {
+          stdoutStream = PtyStreams.input(ptyMaster);
+        } else if (req.stderr().type() == Redirect.Type.TTY) {
+          stderrStream = PtyStreams.input(ptyMaster);
+        }
+      }
+      CompletableFuture<dev.containerj.namespaces.ExitStatus> exit = Reaper.watch(pid, pidfd);
+      if (!relays.isEmpty()) {
+        // The payload's last output may still be in a relay when it ends: its status is reported once
+        // the relays have copied all of it (end-of-file), or after a second when something outside
+        // its pid namespace keeps the pipe open. A stdin relay stops: nothing reads it any more.
+        List<TtyRelay> copied = new ArrayList<>(relays);
+        exit = exit.thenCompose(ended -> {
+          copied.stream().filter(TtyRelay::isInput).forEach(TtyRelay::close);
+          CompletableFuture<?>[] outputs = copied.stream().filter(r -> !r.isInput()).map(r -> r.done)
+              .toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(outputs).completeOnTimeout(null, 1, TimeUnit.SECONDS)
+              .thenApply(v -> ended);
+        });
+      }
+      LaunchedProcess p = new LaunchedProcess(pid, pidfd, exit, stdinStream, stdoutStream, stderrStream,
+          ptyMaster, List.copyOf(relays));
       pid = -1; // owned by the process handle now
       pidfd = -1;
+      ptyMaster = null;
+      relays.clear();
       return p;
     }
 
@@ -191,6 +265,13 @@ public final class Launcher {
         statusRead.close();
       }
       closeAlways.forEach(Fd::close);
+      relays.forEach(TtyRelay::close);
+      if (ptySocket != null) {
+        ptySocket.close();
+      }
+      if (ptyMaster != null) {
+        ptyMaster.close();
+      }
       closeQuietly(stdinStream);
       closeQuietly(stdoutStream);
       closeQuietly(stderrStream);
@@ -199,7 +280,24 @@ public final class Launcher {
     private void stdio(int fd, Redirect r, boolean input, List<Spawner.FileAction> actions)
         throws LaunchException {
       switch (r.type()) {
-        case INHERIT:
+        case INHERIT: {
+          if (r.unrelayed() || !Stdio.isTerminal(fd)) {
+            return; // a file or a pipe: passed directly, no copy
+          }
+          // A terminal: the JVM's descriptor is read-write and takes every tty ioctl, so the payload
+          // gets a pipe and a relay thread copies (Redirect.INHERIT).
+          int[] p = pipe("pipe2(" + Stdio.name(fd) + " relay)");
+          Fd read = own(p[0]);
+          Fd write = own(p[1]);
+          Fd childEnd = input ? read : write;
+          closeAlways.add(childEnd);
+          relays.add(input ? TtyRelay.input(fd, write) : TtyRelay.output(fd, read));
+          actions.add(Spawner.FileAction.dup2(childEnd.get(), fd));
+          return;
+        }
+        case TTY:
+          // A placeholder: the helper puts the pty's slave here inside the container.
+          actions.add(Spawner.FileAction.open(fd, "/dev/null", input ? Constants.O_RDONLY : Constants.O_WRONLY, 0));
           return;
         case DISCARD:
           actions.add(Spawner.FileAction.open(fd, "/dev/null", input ? Constants.O_RDONLY : Constants.O_WRONLY, 0));
@@ -336,6 +434,22 @@ public final class Launcher {
     private Fd own(int fd) {
       return new Fd(fd);
     }
+  }
+
+  /**
+   * The fd number at which the helper finds the socket for the pty's master ({@code Redirect.tty()}):
+   * right after the {@code passedFds} passed fds (3, 4, ...). The program's open-pty step must name it.
+   */
+  public static int ptySocketFd(int passedFds) {
+    return 3 + passedFds;
+  }
+
+  /** The exception for an error record: a program step, or the helper's own check of fds 0-2. */
+  private static LaunchException error(HelperProgram program, int[] rec) {
+    if (rec[1] <= -2 && rec[1] >= -4) {
+      return Stdio.refused(-2 - rec[1], rec[2], "");
+    }
+    return new LaunchException(program.step(rec[1]), rec[2], null);
   }
 
   /** An unprivileged caller can write one line mapping its own id; anything else needs newuidmap. */

@@ -172,6 +172,11 @@ class SeccompCompilerTest {
     assertThat(verdict(bpf, 135, 0x0400000L)).isEqualTo(eperm); // READ_IMPLIES_EXEC
     assertThat(verdict(bpf, 41, 40)).isEqualTo(eperm); // socket(AF_VSOCK)
     assertThat(verdict(bpf, 41, 2)).isEqualTo(SeccompAction.ALLOW); // socket(AF_INET)
+    assertThat(verdict(bpf, 16, 0, 0x5401L)).isEqualTo(SeccompAction.ALLOW); // ioctl(TCGETS)
+    assertThat(verdict(bpf, 16, 0, 0x5412L)).isEqualTo(eperm); // ioctl(TIOCSTI)
+    assertThat(verdict(bpf, 16, 0, 0xdead_0000_5412L)).as("the kernel reads the request as an unsigned int")
+        .isEqualTo(eperm);
+    assertThat(verdict(bpf, 16, 0, 0x541CL)).isEqualTo(eperm); // ioctl(TIOCLINUX)
     assertThat(verdict(bpf, 0x40000000 | 39)).isEqualTo(SeccompAction.KILL_PROCESS); // x32 getpid
     assertThat(verdict(bpf, -1)).as("a call cancelled by a ptracer").isEqualTo(eperm);
     assertThat(verdict(bpf, -2)).isEqualTo(SeccompAction.KILL_PROCESS);

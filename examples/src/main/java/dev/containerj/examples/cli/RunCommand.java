@@ -36,7 +36,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Option parsing stops at the first operand, so {@code containerj run sh -c 'ls -l'} needs no
  * {@code --}. The container's stdout and stderr are this process's own (the container writes to fd 1
- * and 2 directly, with no copy through Java); its stdin is /dev/null unless {@code -i}.
+ * and 2 directly, with no copy through Java, unless they are a terminal: then through a pipe and a copy,
+ * so that the container can neither read from nor reconfigure it); its stdin is /dev/null unless
+ * {@code -i}. {@code -t} gives it a pty of its own, relayed by {@link TerminalRelay}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
     usageHelpAutoWidth = true,
@@ -113,8 +115,13 @@ final class RunCommand implements Callable<Integer> {
       description = "Kill the container after DURATION (500ms, 10s, 2m) and exit 124, as timeout(1).")
   @Nullable String timeout;
 
-  @Option(names = {"-i", "--interactive"}, description = "Give the container this process's stdin (else /dev/null).")
+  @Option(names = {"-i", "--interactive"}, description = "Give the container this process's stdin (else /dev/null). "
+      + "A terminal is relayed through a pipe, never handed over.")
   boolean interactive;
+
+  @Option(names = {"-t", "--tty"}, description = "Give the container a terminal of its own (a pty of its /dev/pts) "
+      + "showing on this one; with -i this terminal is in raw mode until the container ends.")
+  boolean tty;
 
   @Option(names = "--ulimit", paramLabel = "NAME=SOFT[:HARD]", description = "Set a resource limit, as nofile=1024:2048 (setrlimit(2)).")
   List<String> ulimits = new ArrayList<>();
@@ -194,8 +201,13 @@ final class RunCommand implements Callable<Integer> {
     Thread hook = new Thread(() -> container.close(), "containerj-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     List<Thread> pumps = new ArrayList<>();
+    TerminalRelay terminal = null;
     try {
-      if (pipeOutput) {
+      if (tty && pipeOutput) {
+        pumps.add(pump(container.stdout(), out, "tty"));
+      } else if (tty) {
+        terminal = TerminalRelay.start(container, interactive, System.in, System.out);
+      } else if (pipeOutput) {
         pumps.add(pump(container.stdout(), out, "stdout"));
         pumps.add(pump(container.stderr(), err, "stderr"));
       }
@@ -216,6 +228,9 @@ final class RunCommand implements Callable<Integer> {
       // pid 1 has ended, so the kernel kills the rest of its pid namespace and the pipes reach EOF:
       // drain them before close(), which closes the pipes, waits for the rest and removes the state.
       joinAll(pumps);
+      if (terminal != null) {
+        terminal.drain();
+      }
       if (status.shellCode() == 137 && oomKilled(container)) {
         err.println("containerj: killed by the kernel's OOM killer: the container exceeded its memory limit"
             + containerSpec.limits().memoryMax().stream().mapToObj(b -> " (" + OptionParsers.formatBytes(b) + ")")
@@ -226,6 +241,9 @@ final class RunCommand implements Callable<Integer> {
       return status.shellCode();
     } finally {
       container.close();
+      if (terminal != null) {
+        terminal.close(); // the caller's terminal gets its modes back
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
@@ -388,9 +406,16 @@ final class RunCommand implements Callable<Integer> {
     if (anyLimit) {
       b.limits(l.build());
     }
-    b.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD);
-    Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
-    b.stdout(output).stderr(output);
+    if (tty) {
+      // docker run -t: fds 0-2 are the pty's slave (stdin too, fed only with -i), sized as ours.
+      int[] size = TerminalRelay.callerSize();
+      Redirect terminal = size == null ? Redirect.tty() : Redirect.tty(size[0], size[1]);
+      b.stdin(terminal).stdout(terminal).stderr(terminal);
+    } else {
+      b.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD);
+      Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
+      b.stdout(output).stderr(output);
+    }
     return b.build();
   }
 

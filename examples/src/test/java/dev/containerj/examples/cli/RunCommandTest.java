@@ -31,6 +31,14 @@ class RunCommandTest {
   }
 
   @Test
+  void ttyGivesTheContainerATerminalOfItsOwn() {
+    // fds 0-2 are the slave of a pty of the container's own devpts; stderr shows on it too.
+    Tool.Result r = Tool.run("-t", "--", "sh", "-c", "tty; readlink /proc/self/fd/2; echo to-stderr >&2; exit 4");
+    assertThat(r.code()).isEqualTo(4);
+    assertThat(r.out()).isEqualTo("/dev/pts/0\r\n/dev/pts/0\r\nto-stderr\r\n");
+  }
+
+  @Test
   void exitCodeIsThePayloads() {
     assertThat(Tool.run("true").code()).isZero();
     assertThat(Tool.run("sh", "-c", "exit 3").code()).isEqualTo(3);

@@ -54,6 +54,92 @@ class ToolProcessTest {
     assertThat(closed.out()).isEqualTo("stdin was empty\n");
   }
 
+  /**
+   * Runs the tool on a new pty (Python's pty module) of 111x33; once the output shows READY, resizes
+   * it to 100x40 (the tool gets SIGWINCH) and types "hello-typed", or (with {@code signal}) sends SIGTERM to the tool. Reports the terminal's output
+   * (key "out", as Python's repr), whether its modes differed while the container ran (raw mode) and
+   * whether they are those of before once the tool ended.
+   */
+  private static final String PTY_DRIVER = String.join("\n",
+      "import os, pty, sys, time, termios, select, fcntl, struct, signal",
+      "mode = sys.argv[1]",
+      "pid, fd = pty.fork()",
+      "if pid == 0:",
+      "    os.execvp(sys.argv[2], sys.argv[2:])",
+      "fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 111, 0, 0))",
+      "before = termios.tcgetattr(fd)",
+      "during = None",
+      "out = b''",
+      "deadline = time.time() + 60",
+      "while time.time() < deadline:",
+      "    if select.select([fd], [], [], 0.2)[0]:",
+      "        try:",
+      "            d = os.read(fd, 4096)",
+      "        except OSError:",
+      "            break",
+      "        if not d:",
+      "            break",
+      "        out += d",
+      "    if during is None and b'READY' in out:",
+      "        during = termios.tcgetattr(fd)",
+      "        if mode == 'type':",
+      "            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 100, 0, 0))",
+      "            time.sleep(0.5)",
+      "            os.write(fd, b'hello-typed\\r')",
+      "        else:",
+      "            os.kill(pid, signal.SIGTERM)",
+      "_, st = os.waitpid(pid, 0)",
+      "print('out=%r' % out.decode(errors='replace'))",
+      "print('raw_while_running=%s' % (during is not None and during != before))",
+      "print('restored=%s' % (termios.tcgetattr(fd) == before))",
+      "print('status=%d' % os.waitstatus_to_exitcode(st))");
+
+  @Test
+  void ttyInteractiveRelaysTheTerminalInRawModeAndRestoresIt() throws Exception {
+    java.util.Map<String, String> typed = onPty("type", "run", "-it", "--", "sh", "-c",
+        "tty; stty size; echo READY; read x; echo got:$x; stty size; exit 7");
+    assertThat(typed.get("out")).as("the container's own terminal, our size, the echo of its pty, the line read")
+        .contains("/dev/pts/0\\r\\n33 111\\r\\nREADY\\r\\nhello-typed\\r\\ngot:hello-typed\\r\\n40 100");
+    assertThat(typed).containsEntry("raw_while_running", "True").containsEntry("restored", "True")
+        .containsEntry("status", "7");
+
+    // SIGTERM to the tool while the terminal is raw: the shutdown hook restores it too.
+    java.util.Map<String, String> killed = onPty("signal", "run", "-it", "--", "sh", "-c", "echo READY; sleep 60");
+    assertThat(killed).containsEntry("raw_while_running", "True").containsEntry("restored", "True")
+        .containsEntry("status", "143");
+  }
+
+  @Test
+  void aDirectoryAsStdinIsRefusedWithOneLine() throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" < /", "sh"));
+    cmd.addAll(command("run", "-i", "--", "cat"));
+    Process p = new ProcessBuilder(cmd).start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+    String err = read(p.getErrorStream());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(125);
+    assertThat(out.get()).isEmpty();
+    assertThat(err).hasLineCount(1).contains("check stdin (fd 0) failed: EISDIR").contains("/proc/self/fd/0/..")
+        .doesNotContain("Exception");
+  }
+
+  private static java.util.Map<String, String> onPty(String mode, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "-c", PTY_DRIVER, mode));
+    cmd.addAll(command(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = read(p.getInputStream());
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String line : out.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    assertThat(m).as("driver output:%n%s", out).containsKey("status");
+    return m;
+  }
+
   @Test
   void exitCodesAndErrorsFromTheRealProcess() throws Exception {
     assertThat(tool(null, "run", "sh", "-c", "exit 3").code()).isEqualTo(3);
@@ -95,6 +181,11 @@ class ToolProcessTest {
   }
 
   private static Process start(String... args) throws IOException {
+    return new ProcessBuilder(command(args)).start();
+  }
+
+  /** The command line of the tool with {@code args}, in its own JVM. */
+  private static List<String> command(String... args) {
     List<String> cmd = new ArrayList<>(List.of(
         System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
         "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path")));
@@ -107,7 +198,7 @@ class ToolProcessTest {
     }
     cmd.add(ContainerjCommand.class.getName());
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).start();
+    return cmd;
   }
 
   private static Run tool(@Nullable String stdin, String... args) throws Exception {

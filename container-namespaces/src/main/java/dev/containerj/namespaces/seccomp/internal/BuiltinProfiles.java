@@ -112,6 +112,9 @@ public final class BuiltinProfiles {
   /** socket(2) families the hardened profile keeps: AF_UNIX, AF_INET, AF_INET6. */
   static final List<Long> HARDENED_SOCKET_FAMILIES = List.of(1L, 2L, 10L);
 
+  /** TIOCSTI and TIOCLINUX (asm-generic/ioctls.h): ioctls that inject input into a terminal. */
+  static final List<Long> TERMINAL_INJECTION_IOCTLS = List.of(0x5412L, 0x541CL);
+
   /** AF_VSOCK: talks to the hypervisor, denied by default as in Docker. */
   static final long AF_VSOCK = 40;
 
@@ -151,6 +154,14 @@ public final class BuiltinProfiles {
       // library falls back to clone.
       b.rule("clone", SeccompAction.ALLOW, ArgCondition.maskedEq(0, CLONE_NAMESPACE_FLAGS, 0));
       b.rule("clone3", SeccompAction.errno(ENOSYS));
+    }
+    // TIOCSTI pushes bytes into a terminal's input queue as if typed there, TIOCLINUX can paste the
+    // console selection: through a terminal shared with the host (an inherited descriptor, or a
+    // terminal handed in) a container would type commands into the host's shell (CVE-2017-5226,
+    // ioctl_tty(2)). Denied as Docker and bubblewrap do. The kernel reads the request as an unsigned
+    // int, so only the low 32 bits are compared: high bits cannot smuggle it past.
+    for (long request : TERMINAL_INJECTION_IOCTLS) {
+      b.rule("ioctl", SeccompAction.errno(EPERM), ArgCondition.maskedEq(1, 0xffff_ffffL, request));
     }
     if (hardened) {
       for (long family : HARDENED_SOCKET_FAMILIES) {
