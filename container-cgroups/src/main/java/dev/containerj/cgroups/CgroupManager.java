@@ -79,6 +79,16 @@ public interface CgroupManager {
   Cgroup createForLimits(String name, CgroupLimits limits) throws IOException;
 
   /**
+   * Checks, creating nothing, what {@link #create} checks before it creates anything: the parent is
+   * delegated in every hierarchy the limits need, and each limit has a controller here. Cheap (a
+   * few reads and access(2) calls): for a caller that adds a limit only where the host enforces it.
+   *
+   * @throws UnsupportedLimitException for a limit this host cannot enforce
+   * @throws CgroupException naming the first file that is not writable
+   */
+  void checkEnforceable(CgroupLimits limits) throws IOException;
+
+  /**
    * Opens the existing cgroup {@code name} below the parent (for instance one a crashed JVM left
    * behind, to remove it). Its {@link Cgroup#limits()} are {@link CgroupLimits#none()}.
    */

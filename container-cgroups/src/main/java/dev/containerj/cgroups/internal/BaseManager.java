@@ -92,6 +92,18 @@ abstract class BaseManager implements CgroupManager {
     return create(name, limits, false);
   }
 
+  @Override
+  public void checkEnforceable(CgroupLimits limits) throws IOException {
+    Plan plan = plan(limits);
+    Set<String> keys = new LinkedHashSet<>();
+    for (Member m : plan.limitMembers()) {
+      keys.add(m.key());
+    }
+    for (String key : keys) {
+      checkDelegated(parents.get(key));
+    }
+  }
+
   private Cgroup create(String name, CgroupLimits limits, boolean accounting) throws IOException {
     List<String> components = Names.components(name);
     for (IoDeviceLimit d : limits.ioLimits()) {

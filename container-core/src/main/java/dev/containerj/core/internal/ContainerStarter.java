@@ -1,6 +1,7 @@
 package dev.containerj.core.internal;
 
 import dev.containerj.cgroups.Cgroup;
+import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.layers.LayerStore;
@@ -123,12 +124,16 @@ public final class ContainerStarter {
     try {
       FaultPlan.check("create state directory");
       dir = store.create(id);
-      if (spec.cgroup()) {
+      CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
+      if (spec.cgroup() || !limits.isEmpty()) {
         FaultPlan.check("create cgroup");
         try {
-          cgroup = cgroups().create(cgroupName(id), spec.limits());
+          // Only defaults (no limits, no cgroup asked for): the cheapest cgroup that enforces them.
+          cgroup = spec.cgroup() ? cgroups().create(cgroupName(id), limits)
+              : cgroups().createForLimits(cgroupName(id), limits);
         } catch (IOException | RuntimeException e) {
-          throw new LaunchException("create cgroup " + cgroupName(id), e);
+          throw new LaunchException("create cgroup " + cgroupName(id) + (CgroupDefaults.addedDevicePolicy(spec, limits)
+              ? " with the default device policy (ContainerSpec.Builder.privileged() runs without it)" : ""), e);
         }
       }
       Cgroup cg = cgroup;
