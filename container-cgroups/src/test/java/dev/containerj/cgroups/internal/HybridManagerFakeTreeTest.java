@@ -175,6 +175,21 @@ class HybridManagerFakeTreeTest {
   }
 
   @Test
+  void checkEnforceableCreatesNothingAndNamesWhatCannotBeEnforced() throws IOException {
+    manager().checkEnforceable(CgroupLimits.builder().pidsMax(2048).build());
+    parents.remove("pids");
+    assertThatThrownBy(() -> manager().checkEnforceable(CgroupLimits.builder().pidsMax(2048).build()))
+        .isInstanceOf(UnsupportedLimitException.class)
+        .hasMessageStartingWith("pidsMax cannot be enforced: no cgroup v1 hierarchy for pids is mounted");
+    assertThat(fs.writes).isEmpty();
+    for (Path p : parents.values()) {
+      try (var s = Files.list(p)) {
+        assertThat(s.filter(Files::isDirectory)).as(p.toString()).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void pidsUnlimitedWritesMax() throws IOException {
     try (Cgroup cg = manager().create("c", CgroupLimits.builder().pidsUnlimited().build())) {
       assertThat(read("pids", "pids.max")).isEqualTo("max");

@@ -111,7 +111,8 @@ public final class ContainerStarter {
     requireHost(spec);
     if (spec.privileged()) {
       System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
-          + " is privileged: it has every capability, no seccomp filter and no masked or read-only /proc paths");
+          + " is privileged: it has every capability, no seccomp filter, no masked or read-only /proc paths,"
+          + " no device policy and no nodev on its mounts");
     }
     StateStore store = StateStore.forCurrentUser();
     boolean rootless = LibC.geteuid() != 0;
