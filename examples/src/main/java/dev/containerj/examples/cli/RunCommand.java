@@ -362,7 +362,7 @@ final class RunCommand implements Callable<Integer> {
       l.cpuWeight(cpuWeight);
       anyLimit = true;
     }
-    Long pids = pidsLimit != null ? OptionParsers.pidsLimit(pidsLimit) : hardened ? HARDENED_PIDS : null;
+    Long pids = pidsLimit != null ? Long.valueOf(OptionParsers.pidsLimit(pidsLimit)) : hardened ? HARDENED_PIDS : null;
     if (pids != null) {
       l.pidsMax(pids);
       anyLimit = true;
