@@ -306,8 +306,8 @@ public final class CgroupLimits {
   @Override
   public int hashCode() {
     return Objects.hash(memoryMax, memoryHigh, memoryLow, memoryMin, memorySwapMax, oomGroup,
-        cpuQuotaMicros, cpuPeriodMicros, cpus, cpuWeight, pidsMax, deviceAllowList, ioLimits, ioWeight, cpusetCpus,
-        cpusetMems, hugetlb);
+        cpuQuotaMicros, cpuPeriodMicros, cpus, cpuWeight, pidsMax, deviceAllowList, ioLimits, ioWeight,
+        cpusetCpus, cpusetMems, hugetlb);
   }
 
   @Override
