@@ -282,7 +282,9 @@ public final class ContainerSpec {
    * Whether the container gets a cgroup of its own: always when it has limits, else on request
    * ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()} and OOM
    * reporting need one. Without one the start is faster, and closing still kills every process
-   * through the pid namespace.
+   * through the pid namespace. Where false, a root container (or one in a delegated subtree) still
+   * gets a lean cgroup for its defaults (device policy, {@link Builder#DEFAULT_PIDS_MAX}), which
+   * joins only the hierarchies those need, so its stats report less.
    */
   public boolean cgroup() {
     return cgroupRequested || !limits.isEmpty();
