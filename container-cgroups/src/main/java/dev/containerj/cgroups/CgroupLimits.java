@@ -12,6 +12,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The resource limits of one cgroup, applied in one call by {@link CgroupManager#create(String,
@@ -28,6 +29,13 @@ import java.util.regex.Pattern;
 public final class CgroupLimits {
   /** The CFS period used when only {@code cpus} is given: 100 ms, as Docker and the kernel default. */
   public static final long DEFAULT_CPU_PERIOD_MICROS = 100_000;
+
+  /**
+   * The {@link #pidsMax()} value that means an explicit "no limit": pids.max is written {@code max}
+   * (set it with {@link Builder#pidsUnlimited()}). Unlike an unset field, it tells a caller that
+   * adds a default limit (as container-core does) that the user asked for none.
+   */
+  public static final long PIDS_UNLIMITED = Long.MAX_VALUE;
 
   private static final CgroupLimits NONE = builder().build();
   private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
@@ -54,8 +62,10 @@ public final class CgroupLimits {
   private final OptionalDouble cpus;
   // cpu: cpu.weight 1..10000 (v1: cpu.shares converted as crun converts)
   private final OptionalLong cpuWeight;
-  // pids: pids.max
+  // pids: pids.max; PIDS_UNLIMITED writes "max"
   private final OptionalLong pidsMax;
+  // devices: deny every device node but these (v1 devices.deny/allow, v2 a BPF device program)
+  private final Optional<List<DeviceRule>> deviceAllowList;
   // io: io.max / blkio.throttle.*, per device
   private final List<IoDeviceLimit> ioLimits;
   // io: io.weight default 1..10000 (v2 only here)
@@ -79,6 +89,7 @@ public final class CgroupLimits {
     cpus = b.cpus;
     cpuWeight = b.cpuWeight;
     pidsMax = b.pidsMax;
+    deviceAllowList = b.deviceAllowList;
     ioLimits = List.copyOf(b.ioLimits);
     ioWeight = b.ioWeight;
     cpusetCpus = b.cpusetCpus;
@@ -173,9 +184,19 @@ public final class CgroupLimits {
     return cpuWeight;
   }
 
-  /** Maximum number of tasks (pids.max). */
+  /** Maximum number of tasks (pids.max); {@link #PIDS_UNLIMITED} when explicitly unlimited. */
   public OptionalLong pidsMax() {
     return pidsMax;
+  }
+
+  /**
+   * The device policy, if any: every device node is denied (open, read, write and mknod) but those
+   * the rules allow. Enforced by the kernel: the v1 devices controller, or on cgroup v2 a {@code
+   * BPF_PROG_TYPE_CGROUP_DEVICE} program attached to the cgroup (which needs CAP_SYS_ADMIN or
+   * CAP_BPF). Empty: no policy (the parent's applies).
+   */
+  public Optional<List<DeviceRule>> deviceAllowList() {
+    return deviceAllowList;
   }
 
   /** Per-device I/O throttling. */
@@ -276,6 +297,7 @@ public final class CgroupLimits {
         && memorySwapMax.equals(x.memorySwapMax) && oomGroup == x.oomGroup
         && cpuQuotaMicros.equals(x.cpuQuotaMicros) && cpuPeriodMicros.equals(x.cpuPeriodMicros)
         && cpus.equals(x.cpus) && cpuWeight.equals(x.cpuWeight) && pidsMax.equals(x.pidsMax)
+        && deviceAllowList.equals(x.deviceAllowList)
         && ioLimits.equals(x.ioLimits) && ioWeight.equals(x.ioWeight)
         && cpusetCpus.equals(x.cpusetCpus) && cpusetMems.equals(x.cpusetMems)
         && hugetlb.equals(x.hugetlb);
@@ -284,8 +306,8 @@ public final class CgroupLimits {
   @Override
   public int hashCode() {
     return Objects.hash(memoryMax, memoryHigh, memoryLow, memoryMin, memorySwapMax, oomGroup,
-        cpuQuotaMicros, cpuPeriodMicros, cpus, cpuWeight, pidsMax, ioLimits, ioWeight, cpusetCpus,
-        cpusetMems, hugetlb);
+        cpuQuotaMicros, cpuPeriodMicros, cpus, cpuWeight, pidsMax, deviceAllowList, ioLimits, ioWeight,
+        cpusetCpus, cpusetMems, hugetlb);
   }
 
   @Override
@@ -303,7 +325,12 @@ public final class CgroupLimits {
     append(sb, "cpuPeriodMicros", cpuPeriodMicros);
     cpus.ifPresent(v -> sb.append("cpus=").append(v).append(' '));
     append(sb, "cpuWeight", cpuWeight);
-    append(sb, "pidsMax", pidsMax);
+    if (pidsMax.isPresent() && pidsMax.getAsLong() == PIDS_UNLIMITED) {
+      sb.append("pidsMax=max ");
+    } else {
+      append(sb, "pidsMax", pidsMax);
+    }
+    deviceAllowList.ifPresent(v -> sb.append("deviceAllowList=").append(v).append(' '));
     if (!ioLimits.isEmpty()) {
       sb.append("ioLimits=").append(ioLimits).append(' ');
     }
@@ -335,6 +362,7 @@ public final class CgroupLimits {
     private OptionalDouble cpus = OptionalDouble.empty();
     private OptionalLong cpuWeight = OptionalLong.empty();
     private OptionalLong pidsMax = OptionalLong.empty();
+    private Optional<List<DeviceRule>> deviceAllowList = Optional.empty();
     private final List<IoDeviceLimit> ioLimits = new ArrayList<>();
     private OptionalLong ioWeight = OptionalLong.empty();
     private Optional<String> cpusetCpus = Optional.empty();
@@ -355,6 +383,7 @@ public final class CgroupLimits {
       cpus = l.cpus;
       cpuWeight = l.cpuWeight;
       pidsMax = l.pidsMax;
+      deviceAllowList = l.deviceAllowList;
       ioLimits.addAll(l.ioLimits);
       ioWeight = l.ioWeight;
       cpusetCpus = l.cpusetCpus;
@@ -422,9 +451,24 @@ public final class CgroupLimits {
       return this;
     }
 
-    /** Maximum number of tasks (&gt; 0). */
+    /** Maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no limit". */
     public Builder pidsMax(long max) {
       pidsMax = OptionalLong.of(max);
+      return this;
+    }
+
+    /** An explicit "no limit" on tasks: pids.max {@code max} ({@link #PIDS_UNLIMITED}). */
+    public Builder pidsUnlimited() {
+      pidsMax = OptionalLong.of(PIDS_UNLIMITED);
+      return this;
+    }
+
+    /**
+     * Denies every device node but those {@code rules} allow (an empty list denies all); {@code
+     * null} removes the policy. See {@link CgroupLimits#deviceAllowList()}.
+     */
+    public Builder deviceAllowList(@Nullable List<DeviceRule> rules) {
+      deviceAllowList = rules == null ? Optional.empty() : Optional.of(List.copyOf(rules));
       return this;
     }
 

@@ -81,6 +81,29 @@ class CgroupKernelTest {
     }
   }
 
+  /** Opens /dev/zero (not allowed) and /dev/null (allowed) and says which opened. */
+  static final String OPEN_ZERO_AND_NULL = "head -c 1 /dev/zero > /dev/null && echo zero-opened || echo zero-denied; "
+      + ": > /dev/null && echo null-opened || echo null-denied";
+
+  @Test
+  void aDeviceAllowListDeniesEveryOtherDeviceAndTheSameShellOpensItWithoutOne() throws Exception {
+    CgroupLimits allowNull = CgroupLimits.builder().deviceAllowList(List.of(DeviceRule.chr(1, 3, "rw"))).build();
+    try (Cgroup cg = manager().create(uniqueName(), allowNull);
+        Payload p = new Payload(OPEN_ZERO_AND_NULL)) {
+      cg.addProcess(p.pid());
+      assertThat(p.go().exitCode(30)).isZero();
+      assertThat(p.output()).contains("Operation not permitted", "zero-denied", "null-opened")
+          .doesNotContain("zero-opened");
+    }
+    // Protection off: the same payload in a cgroup without a device policy opens both.
+    try (Cgroup cg = manager().create(uniqueName(), CgroupLimits.none());
+        Payload p = new Payload(OPEN_ZERO_AND_NULL)) {
+      cg.addProcess(p.pid());
+      assertThat(p.go().exitCode(30)).isZero();
+      assertThat(p.output()).contains("zero-opened", "null-opened");
+    }
+  }
+
   @Test
   void oomListenerFiresOncePerOomKill() throws Exception {
     try (Cgroup cg = manager().create(uniqueName(), memory32m())) {

@@ -57,6 +57,17 @@ class CgroupLimitsTest {
   }
 
   @Test
+  void pidsUnlimitedAndADeviceAllowListAreValuesToo() {
+    CgroupLimits a = CgroupLimits.builder().pidsUnlimited()
+        .deviceAllowList(java.util.List.of(DeviceRule.chr(1, 3, "rw"))).build();
+    assertThat(a.pidsMax()).hasValue(CgroupLimits.PIDS_UNLIMITED);
+    assertThat(a.toString()).isEqualTo("CgroupLimits{pidsMax=max deviceAllowList=[c 1:3 rw]}");
+    assertThat(a.toBuilder().build()).isEqualTo(a).hasSameHashCodeAs(a);
+    assertThat(a.toBuilder().deviceAllowList(null).build()).isNotEqualTo(a);
+    assertThat(a.toBuilder().deviceAllowList(java.util.List.of()).build().deviceAllowList()).hasValue(java.util.List.of());
+  }
+
+  @Test
   void valueSemanticsAndToBuilder() {
     CgroupLimits a = CgroupLimits.builder().memoryMax(64L << 20).pidsMax(10).hugetlb("2MB", 1 << 21).build();
     assertThat(a.toBuilder().build()).isEqualTo(a).hasSameHashCodeAs(a);

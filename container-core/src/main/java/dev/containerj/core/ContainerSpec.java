@@ -306,7 +306,9 @@ public final class ContainerSpec {
    * Whether the container gets a cgroup of its own: always when it has limits, else on request
    * ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()} and OOM
    * reporting need one. Without one the start is faster, and closing still kills every process
-   * through the pid namespace.
+   * through the pid namespace. Where false, a root container (or one in a delegated subtree) still
+   * gets a lean cgroup for its defaults (device policy, {@link Builder#DEFAULT_PIDS_MAX}), which
+   * joins only the hierarchies those need, so its stats report less.
    */
   public boolean cgroup() {
     return cgroupRequested || !limits.isEmpty();
@@ -628,8 +630,9 @@ public final class ContainerSpec {
 
     /**
      * Turns off the protections: every capability, no seccomp filter, no masked or read-only /proc
-     * paths (as {@code docker run --privileged}). The namespaces stay, and no_new_privs stays unless
-     * turned off too. Only for trusted payloads; the start logs a warning naming what is off.
+     * paths, no device policy and no nodev on the root and the mounts (as {@code docker run
+     * --privileged}). The namespaces stay, and no_new_privs stays unless turned off too. Only for
+     * trusted payloads; the start logs a warning naming what is off.
      */
     public Builder privileged() {
       this.privileged = true;
@@ -639,6 +642,13 @@ public final class ContainerSpec {
       this.readonlyPaths = List.of();
       return this;
     }
+
+    /**
+     * The pids.max a container gets when its limits set none, where the host can enforce it (as
+     * root, or in a delegated cgroup subtree; elsewhere the start logs once that it runs without):
+     * 2048, as Podman. {@code CgroupLimits.builder().pidsUnlimited()} asks for no limit.
+     */
+    public static final long DEFAULT_PIDS_MAX = 2048;
 
     /** The limits {@link #hardened()} sets: 128 tasks, 512 MiB of memory, no swap. */
     public static final CgroupLimits HARDENED_LIMITS =
@@ -705,7 +715,10 @@ public final class ContainerSpec {
     /**
      * Resource limits, enforced by the container's own cgroup (cgroup v2, or the v1 fallback on
      * hybrid hosts). A limit this host cannot enforce makes {@link Container#start} fail with a
-     * reason; it is never dropped silently.
+     * reason; it is never dropped silently. Without a pids limit the container gets {@link
+     * #DEFAULT_PIDS_MAX} where the host can enforce it; as root it also gets a device policy that
+     * allows only the nodes ContainerJ binds into /dev ({@code DeviceRule.containerDefaults()}),
+     * unless {@link #privileged()} or the limits carry a device allow-list of their own.
      */
     public Builder limits(CgroupLimits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");

@@ -899,11 +899,16 @@ class EscapeTest {
     return out.split(" ");
   }
 
-  /** A v1 hierarchy in which this JVM sits at the root, so that its release_agent is visible. */
+  /**
+   * A v1 hierarchy in which this JVM sits at the root, so that its release_agent is visible. Not
+   * pids or devices: a root container has a cgroup of its own there (its defaults), which is the
+   * root of what its cgroup namespace shows, and release_agent exists only at the hierarchy's root.
+   */
   private static String v1ControllerAtRoot() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
       String[] f = line.split(":", 3);
-      if (!f[1].isEmpty() && !f[1].startsWith("name=") && f[2].equals("/") && !f[1].contains(",")) {
+      if (!f[1].isEmpty() && !f[1].startsWith("name=") && f[2].equals("/") && !f[1].contains(",")
+          && !f[1].equals("pids") && !f[1].equals("devices")) {
         return f[1];
       }
     }

@@ -29,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  * caller's; device nodes are skipped with a warning (or refused, with
  * {@link Builder#failOnDevices(boolean)}); xattrs outside {@code user.*} are skipped.
  *
+ * <p>Device nodes: only a 0/0 char device (overlayfs' whiteout) is created. Every other char or
+ * block device of a layer is skipped with a {@link UnpackListener#warning warning} (or refused, with
+ * {@link Builder#failOnDevices(boolean)}), as root too: a node with the image's numbers would hand
+ * the container a host device. Containers get their /dev from the runtime.
+ *
  * <p>An unpacker is an immutable configuration; each {@link #unpack} call is independent.
  */
 public final class LayerUnpacker {
@@ -175,7 +180,7 @@ public final class LayerUnpacker {
       return this;
     }
 
-    /** Refuse device nodes rootless instead of skipping them with a warning. Default false. */
+    /** Refuse device nodes (whiteouts aside) instead of skipping them with a warning. Default false. */
     public Builder failOnDevices(boolean failOnDevices) {
       this.failOnDevices = failOnDevices;
       return this;

@@ -149,6 +149,49 @@ class HostileLayerTest {
     assertThat(Files.exists(root.resolve("dev/sda"), LinkOption.NOFOLLOW_LINKS)).isFalse();
   }
 
+  /**
+   * As root the unpacker may mknod, and used to create an image's devices with the image's numbers:
+   * a container then opened the host's /dev/kvm, console memory or disk. Only the overlay whiteout
+   * (0/0) may become a node; the rest are skipped with a warning naming them.
+   */
+  @Test
+  void deviceNodesAsRootAreSkippedAndOnlyTheOverlayWhiteoutIsANode() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.containerj.linux.internal.LibC.geteuid() == 0,
+        "needs root: rootless never makes device nodes (deviceNodeRootlessIsRefusedOrSkipped)");
+    byte[] l = new OciBuilder.Layer().dir("dev", 0755)
+        .device("dev/kvm", TarArchiveEntry.LF_CHR, 10, 232).device("dev/mem", TarArchiveEntry.LF_CHR, 1, 1)
+        .device("dev/vcs", TarArchiveEntry.LF_CHR, 7, 0).device("dev/vda", TarArchiveEntry.LF_BLK, 254, 0)
+        .device("gone", TarArchiveEntry.LF_CHR, 0, 0).tar();
+    List<String> warnings = new ArrayList<>();
+    LayerUnpacker.builder().rootless(false).listener(new UnpackListener() {
+      @Override
+      public void warning(String layer, String entry, String message) {
+        warnings.add(entry + ": " + message);
+      }
+    }).build().unpack(new ByteArrayInputStream(l), root, "dev-layer");
+    List<String> nodes = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        int type = mode & 0170000;
+        if (type == 0020000 || type == 0060000) {
+          long rdev = (Long) Files.getAttribute(p, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+          nodes.add(root.relativize(p) + " " + (type == 0020000 ? "c" : "b") + " " + rdev);
+        }
+      }
+    }
+    assertThat(nodes).as("device nodes in the unpacked layer").containsExactly("gone c 0");
+    assertThat(warnings).containsExactlyInAnyOrder(
+        "dev/kvm: char device 10:232 is not created: image layers never give access to host devices, skipped",
+        "dev/mem: char device 1:1 is not created: image layers never give access to host devices, skipped",
+        "dev/vcs: char device 7:0 is not created: image layers never give access to host devices, skipped",
+        "dev/vda: block device 254:0 is not created: image layers never give access to host devices, skipped");
+    assertThatThrownBy(() -> LayerUnpacker.builder().rootless(false).failOnDevices(true).build()
+        .unpack(new ByteArrayInputStream(l), Files.createDirectories(tmp.resolve("a/b/root/again")), "dev-layer"))
+        .isInstanceOf(UnpackException.class).hasMessageContaining("'dev/kvm'")
+        .hasMessageContaining("char device 10:232 is not created");
+  }
+
   @Test
   void truncatedGzipFails() throws IOException {
     byte[] gz = new OciBuilder.Layer().file("big", "x".repeat(100_000)).gzip();

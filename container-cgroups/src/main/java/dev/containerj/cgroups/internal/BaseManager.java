@@ -68,8 +68,9 @@ abstract class BaseManager implements CgroupManager {
    * @param limitMembers the controllers that write the requested limits
    * @param enableV2 v2 controllers that must be enabled on the way down
    * @param optionalV2 v2 controllers enabled when possible, for accounting
+   * @param accounting whether the cgroup joins hierarchies for accounting only (v1)
    */
-  record Plan(List<Member> limitMembers, Set<String> enableV2, Set<String> optionalV2) {}
+  record Plan(List<Member> limitMembers, Set<String> enableV2, Set<String> optionalV2, boolean accounting) {}
 
   @Override
   public CgroupHierarchy hierarchy() {
@@ -83,11 +84,33 @@ abstract class BaseManager implements CgroupManager {
 
   @Override
   public Cgroup create(String name, CgroupLimits limits) throws IOException {
+    return create(name, limits, true);
+  }
+
+  @Override
+  public Cgroup createForLimits(String name, CgroupLimits limits) throws IOException {
+    return create(name, limits, false);
+  }
+
+  @Override
+  public void checkEnforceable(CgroupLimits limits) throws IOException {
+    Plan plan = plan(limits);
+    Set<String> keys = new LinkedHashSet<>();
+    for (Member m : plan.limitMembers()) {
+      keys.add(m.key());
+    }
+    for (String key : keys) {
+      checkDelegated(parents.get(key));
+    }
+  }
+
+  private Cgroup create(String name, CgroupLimits limits, boolean accounting) throws IOException {
     List<String> components = Names.components(name);
     for (IoDeviceLimit d : limits.ioLimits()) {
       devices.resolve(d.device());
     }
-    Plan plan = plan(limits);
+    Plan full = plan(limits);
+    Plan plan = accounting ? full : new Plan(full.limitMembers(), full.enableV2(), Set.of(), false);
     Map<String, Path> dirs = new LinkedHashMap<>();
     for (String key : membership(plan)) {
       Path parent = parents.get(key);
@@ -266,6 +289,8 @@ abstract class BaseManager implements CgroupManager {
             : l.cpuWeight().isPresent() ? "cpuWeight" : "cpuPeriodMicros";
       case "pids":
         return "pidsMax";
+      case "devices":
+        return "deviceAllowList";
       case "io":
       case "blkio":
         return l.ioLimits().isEmpty() ? "ioWeight" : "ioLimits";

@@ -39,6 +39,12 @@ public interface CgroupFs {
    */
   boolean await(Path file, Predicate<String> condition, long timeoutMillis) throws IOException;
 
+  /**
+   * Loads {@code insns} as a {@code BPF_PROG_TYPE_CGROUP_DEVICE} program with bpf(2) and attaches it
+   * to the cgroup directory {@code dir} (cgroup v2); the cgroup keeps it until it is removed.
+   */
+  void attachDeviceProgram(Path dir, byte[] insns) throws IOException;
+
   /** The real filesystem. */
   static CgroupFs real() {
     return RealCgroupFs.INSTANCE;

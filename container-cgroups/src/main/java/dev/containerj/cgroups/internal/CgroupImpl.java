@@ -95,7 +95,17 @@ final class CgroupImpl implements Cgroup {
 
   @Override
   public synchronized void update(CgroupLimits l) throws IOException {
-    BaseManager.Plan plan = manager.plan(l);
+    if (!l.deviceAllowList().equals(limits.deviceAllowList())) {
+      throw new UnsupportedLimitException("deviceAllowList", "the device policy of " + name + " is set when it"
+          + " is created and update() cannot change it: " + limits.deviceAllowList().map(Object::toString)
+          .orElse("none") + " -> " + l.deviceAllowList().map(Object::toString).orElse("none"));
+    }
+    BaseManager.Plan all = manager.plan(l);
+    // The device policy stays as created: rewriting it would deny every device for a moment (v1)
+    // or stack a second program (v2).
+    List<Member> members = new ArrayList<>(all.limitMembers());
+    members.removeIf(m -> m.controller().name().equals("devices"));
+    BaseManager.Plan plan = new BaseManager.Plan(members, all.enableV2(), all.optionalV2(), all.accounting());
     for (Member m : plan.limitMembers()) {
       if (m.key().equals(Member.UNIFIED)) {
         Set<String> here = BaseManager.words(StatsCollector.readOrNull(fs, v2("update").resolve("cgroup.controllers")));

@@ -26,6 +26,7 @@ final class HybridManager extends BaseManager {
       new Pair("memory", new V1Memory(), "memory", new V2Memory()),
       new Pair("cpu", new V1Cpu(), "cpu", new V2Cpu()),
       new Pair("pids", new V1Pids(), "pids", new V2Pids()),
+      new Pair("devices", new V1Devices(), "devices", new V2Devices()),
       new Pair("blkio", new V1Blkio(), "io", new V2Io()),
       new Pair("cpuset", new V1Cpuset(), "cpuset", new V2Cpuset()),
       new Pair("hugetlb", new Hugetlb(".limit_in_bytes"), "hugetlb", new Hugetlb()));
@@ -52,6 +53,8 @@ final class HybridManager extends BaseManager {
       if (parents.containsKey(p.v1Name())) {
         p.v1().check(limits, parents.get(p.v1Name()), fs);
         members.add(new Member(p.v1(), p.v1Name()));
+      } else if (unified != null && p.v2() instanceof V2Devices) {
+        members.add(new Member(p.v2(), Member.UNIFIED)); // a BPF program: no controller to enable
       } else if (unified != null && v2Enabled.contains(p.v2Name())) {
         p.v2().check(limits, unified, fs);
         members.add(new Member(p.v2(), Member.UNIFIED));
@@ -62,14 +65,14 @@ final class HybridManager extends BaseManager {
             + " is not enabled in " + unified.resolve("cgroup.subtree_control")));
       }
     }
-    return new Plan(members, enable, Set.of());
+    return new Plan(members, enable, Set.of(), true);
   }
 
   @Override
   Set<String> membership(Plan plan) {
     Set<String> keys = new LinkedHashSet<>();
     for (String k : ALWAYS) {
-      if (parents.containsKey(k)) {
+      if (plan.accounting() && parents.containsKey(k)) {
         keys.add(k);
       }
     }

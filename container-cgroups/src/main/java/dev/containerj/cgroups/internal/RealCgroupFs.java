@@ -53,6 +53,11 @@ class RealCgroupFs implements CgroupFs {
     }
   }
 
+  @Override
+  public void attachDeviceProgram(Path dir, byte[] insns) throws IOException {
+    Bpf.attachDeviceProgram(dir, insns);
+  }
+
   static CgroupException writeError(String value, Path file, int errno) {
     return new CgroupException(
         "failed to write " + value.strip() + " to " + file + ": " + Errno.describe(errno), errno);

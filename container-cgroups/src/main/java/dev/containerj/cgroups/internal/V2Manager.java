@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
 final class V2Manager extends BaseManager {
   static final List<Controller> CONTROLLERS = List.of(new V2Memory(), new V2Cpu(), new V2Pids(),
       new V2Io(), new V2Cpuset(), new Hugetlb());
+  /** A BPF program rather than a controller: nothing to enable (cgroup-v2.rst "Device controller"). */
+  private static final Controller DEVICES = new V2Devices();
   /** Enabled when available, so that stats and OOM counts work without limits. */
   private static final Set<String> OPTIONAL = Set.of("memory", "pids");
 
@@ -68,13 +70,16 @@ final class V2Manager extends BaseManager {
       members.add(new Member(c, Member.UNIFIED));
       enable.add(c.name());
     }
+    if (DEVICES.wanted(limits)) {
+      members.add(new Member(DEVICES, Member.UNIFIED));
+    }
     Set<String> optional = new LinkedHashSet<>();
     for (String o : OPTIONAL) {
       if (available.contains(o) && !enable.contains(o)) {
         optional.add(o);
       }
     }
-    return new Plan(members, enable, optional);
+    return new Plan(members, enable, optional, true);
   }
 
   @Override

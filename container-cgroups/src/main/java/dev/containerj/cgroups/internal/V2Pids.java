@@ -22,7 +22,8 @@ final class V2Pids implements Controller {
   @Override
   public void apply(CgroupLimits l, Path dir, CgroupFs fs, DeviceResolver devices) throws IOException {
     if (l.pidsMax().isPresent()) {
-      Writes.limit(fs, dir, "pids.max", Long.toString(l.pidsMax().getAsLong()), "pidsMax");
+      long max = l.pidsMax().getAsLong();
+      Writes.limit(fs, dir, "pids.max", max == CgroupLimits.PIDS_UNLIMITED ? "max" : Long.toString(max), "pidsMax");
     }
   }
 

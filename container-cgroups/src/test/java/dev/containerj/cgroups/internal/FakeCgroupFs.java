@@ -41,6 +41,15 @@ class FakeCgroupFs extends RealCgroupFs {
     return root;
   }
 
+  /** Records the program as a write of {@code bpf-device-program=<instruction count>} to the directory. */
+  @Override
+  public void attachDeviceProgram(Path dir, byte[] insns) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw writeError("bpf", dir, dev.containerj.linux.internal.Constants.ENOENT);
+    }
+    writes.add(dir.resolve("bpf-device-program") + "=" + insns.length / 8);
+  }
+
   @Override
   public void write(Path file, String value) throws IOException {
     Integer errno = failures.get(file);

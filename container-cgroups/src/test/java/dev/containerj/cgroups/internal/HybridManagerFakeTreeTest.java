@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.containerj.cgroups.Cgroup;
 import dev.containerj.cgroups.CgroupHierarchy;
 import dev.containerj.cgroups.CgroupLimits;
+import dev.containerj.cgroups.DeviceRule;
 import dev.containerj.cgroups.IoDeviceLimit;
 import dev.containerj.cgroups.UnsupportedLimitException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,7 @@ class HybridManagerFakeTreeTest {
     v1("blkio", "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
         "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device");
     v1("cpuset", "cpuset.cpus", "cpuset.mems");
+    v1("devices", "devices.allow", "devices.deny", "devices.list");
     Files.writeString(parents.get("cpuset").resolve("cpuset.cpus"), "0-1\n");
     Files.writeString(parents.get("cpuset").resolve("cpuset.mems"), "0\n");
     parents.put(Member.UNIFIED, FakeCgroupFs.v2Root(tmp.resolve("unified"), "hugetlb"));
@@ -129,6 +132,67 @@ class HybridManagerFakeTreeTest {
             + " is not enabled in " + parents.get(Member.UNIFIED).resolve("cgroup.subtree_control"));
     for (Path p : parents.values()) {
       assertThat(p.resolve("c")).doesNotExist();
+    }
+  }
+
+  @Test
+  void deviceAllowListDeniesAllThenAllowsEachRuleInTheV1DevicesHierarchy() throws IOException {
+    CgroupLimits limits = CgroupLimits.builder()
+        .deviceAllowList(List.of(DeviceRule.chr(1, 3, "rw"), DeviceRule.chr(136, DeviceRule.ANY, "rw"))).build();
+    try (Cgroup cg = manager().create("c", limits)) {
+      Path dir = parents.get("devices").resolve("c");
+      assertThat(fs.writes).containsSubsequence(dir.resolve("devices.deny") + "=a",
+          dir.resolve("devices.allow") + "=c 1:3 rw", dir.resolve("devices.allow") + "=c 136:* rw");
+      assertThat(fs.writes).noneMatch(w -> w.contains("bpf-device-program"));
+      assertThatThrownBy(() -> cg.update(CgroupLimits.none()))
+          .isInstanceOf(UnsupportedLimitException.class)
+          .hasMessageContaining("deviceAllowList cannot be enforced: the device policy of c is set when it is created");
+    }
+  }
+
+  @Test
+  void withoutAV1DevicesHierarchyTheDevicePolicyIsABpfProgramInTheV2Directory() throws IOException {
+    parents.remove("devices");
+    CgroupLimits limits = CgroupLimits.builder().deviceAllowList(List.of(DeviceRule.chr(1, 3, "rw"))).build();
+    try (Cgroup cg = manager().create("c", limits)) {
+      assertThat(fs.writes).contains(parents.get(Member.UNIFIED).resolve("c/bpf-device-program") + "=16");
+      // No controller is enabled for it in the shared v2 parent.
+      assertThat(Files.readString(parents.get(Member.UNIFIED).resolve("cgroup.subtree_control"))).isEmpty();
+    }
+  }
+
+  @Test
+  void aCgroupForLimitsJoinsOnlyTheHierarchiesItsLimitsNeedPlusMembership() throws IOException {
+    CgroupLimits limits = CgroupLimits.builder().pidsMax(2048)
+        .deviceAllowList(DeviceRule.containerDefaults()).build();
+    try (Cgroup cg = manager().createForLimits("c", limits)) {
+      assertThat(cg.paths()).containsOnlyKeys("pids", "devices", Member.UNIFIED);
+      assertThat(read("pids", "pids.max")).isEqualTo("2048");
+    }
+    try (Cgroup cg = manager().create("c", limits)) {
+      assertThat(cg.paths()).containsKeys("memory", "cpu", "cpuacct", "pids", "blkio", "devices", Member.UNIFIED);
+    }
+  }
+
+  @Test
+  void checkEnforceableCreatesNothingAndNamesWhatCannotBeEnforced() throws IOException {
+    manager().checkEnforceable(CgroupLimits.builder().pidsMax(2048).build());
+    parents.remove("pids");
+    assertThatThrownBy(() -> manager().checkEnforceable(CgroupLimits.builder().pidsMax(2048).build()))
+        .isInstanceOf(UnsupportedLimitException.class)
+        .hasMessageStartingWith("pidsMax cannot be enforced: no cgroup v1 hierarchy for pids is mounted");
+    assertThat(fs.writes).isEmpty();
+    for (Path p : parents.values()) {
+      try (var s = Files.list(p)) {
+        assertThat(s.filter(Files::isDirectory)).as(p.toString()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void pidsUnlimitedWritesMax() throws IOException {
+    try (Cgroup cg = manager().create("c", CgroupLimits.builder().pidsUnlimited().build())) {
+      assertThat(read("pids", "pids.max")).isEqualTo("max");
     }
   }
 

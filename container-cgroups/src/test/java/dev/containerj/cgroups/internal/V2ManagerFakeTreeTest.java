@@ -7,6 +7,7 @@ import dev.containerj.cgroups.Cgroup;
 import dev.containerj.cgroups.CgroupException;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.cgroups.CgroupStats;
+import dev.containerj.cgroups.DeviceRule;
 import dev.containerj.cgroups.IoDeviceLimit;
 import dev.containerj.cgroups.UnsupportedLimitException;
 import java.io.IOException;
@@ -45,6 +46,24 @@ class V2ManagerFakeTreeTest {
 
   String read(Path p) throws IOException {
     return Files.readString(p).trim();
+  }
+
+  @Test
+  void aDevicePolicyIsABpfProgramAttachedToTheCgroupWithNoControllerEnabledForIt() throws IOException {
+    CgroupLimits limits = CgroupLimits.builder().deviceAllowList(DeviceRule.containerDefaults()).build();
+    try (Cgroup cg = new V2Manager(fs, devices, root, false, Optional.empty()).createForLimits("containerj/abc", limits)) {
+      assertThat(fs.writes).containsExactly(root.resolve("containerj/abc/bpf-device-program") + "="
+          + DeviceFilter.assemble(DeviceRule.containerDefaults()).length / 8);
+    }
+  }
+
+  @Test
+  void pidsUnlimitedWritesMaxAndADefaultCanBeLean() throws IOException {
+    try (Cgroup cg = manager().createForLimits("c", CgroupLimits.builder().pidsUnlimited().build())) {
+      assertThat(read(root.resolve("c/pids.max"))).isEqualTo("max");
+      // Only pids is enabled: memory is not enabled for accounting in a cgroup made for limits.
+      assertThat(read(root.resolve("cgroup.subtree_control"))).isEqualTo("pids");
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.containerj.core.internal;
 
 import dev.containerj.cgroups.Cgroup;
+import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.layers.LayerStore;
@@ -153,7 +154,8 @@ public final class ContainerStarter {
     }
     if (spec.privileged()) {
       System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
-          + " is privileged: it has every capability, no seccomp filter and no masked or read-only /proc paths");
+          + " is privileged: it has every capability, no seccomp filter, no masked or read-only /proc paths,"
+          + " no device policy and no nodev on its mounts");
     }
     StateStore store = StateStore.forCurrentUser();
     boolean rootless = LibC.geteuid() != 0;
@@ -165,14 +167,19 @@ public final class ContainerStarter {
     PreparedRoot root = null;
     try {
       FaultPlan.check("create state directory");
-      dir = store.create(id, spec.cgroup() ? cgroupDirectories(id) : List.of());
+      CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
+      boolean withCgroup = spec.cgroup() || !limits.isEmpty();
+      dir = store.create(id, withCgroup ? cgroupDirectories(id) : List.of());
       OrphanSweep.once(store);
-      if (spec.cgroup()) {
+      if (withCgroup) {
         FaultPlan.check("create cgroup");
         try {
-          cgroup = cgroups().create(cgroupName(id), spec.limits());
+          // Only defaults (no limits, no cgroup asked for): the cheapest cgroup that enforces them.
+          cgroup = spec.cgroup() ? cgroups().create(cgroupName(id), limits)
+              : cgroups().createForLimits(cgroupName(id), limits);
         } catch (IOException | RuntimeException e) {
-          throw new LaunchException("create cgroup " + cgroupName(id), e);
+          throw new LaunchException("create cgroup " + cgroupName(id) + (CgroupDefaults.addedDevicePolicy(spec, limits)
+              ? " with the default device policy (ContainerSpec.Builder.privileged() runs without it)" : ""), e);
         }
       }
       Cgroup cg = cgroup;

@@ -5,6 +5,7 @@ import static dev.containerj.namespaces.internal.HelperProgram.IGNORE_ENOENT;
 import static dev.containerj.namespaces.internal.HelperProgram.IN_ROOT;
 import static dev.containerj.namespaces.internal.HelperProgram.SRC_IN_ROOT;
 import static dev.containerj.namespaces.internal.HelperProgram.MNT_DETACH;
+import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_NODEV;
 import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_RDONLY;
 import static dev.containerj.namespaces.internal.HelperProgram.MS_BIND;
 import static dev.containerj.namespaces.internal.HelperProgram.MS_NODEV;
@@ -179,6 +180,12 @@ public final class RootfsProgram {
       // Recursive: with the host root, every submount (/boot, /home, ...) becomes read-only too.
       p.mountSetattr(r, MOUNT_ATTR_RDONLY, 0, true, 0);
     }
+    if (!spec.privileged()) {
+      // Device nodes in the root (an image's, a directory's, the host's) open nothing: the root and
+      // every mount below it so far are nodev (mount_setattr(2)). The nodes ContainerJ binds into
+      // /dev below are mounts of their own, made after this, and keep working.
+      p.mountSetattr(r, MOUNT_ATTR_NODEV, 0, true, 0);
+    }
 
     if (spec.namespaces().contains(Namespace.PID)) {
       p.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
@@ -209,7 +216,7 @@ public final class RootfsProgram {
           IN_ROOT | IGNORE_ENOENT);
     }
     for (MountSpec m : spec.mounts()) {
-      userMount(p, m);
+      userMount(p, m, !spec.privileged());
     }
     for (String path : spec.maskedPaths()) {
       mask(p, path);
@@ -313,7 +320,7 @@ public final class RootfsProgram {
   private static void hostOverlayFirst(HelperProgram p, String r, String rw, ContainerSpec spec, List<IdMapping> uids,
       List<IdMapping> gids) {
     HostRoot.Snapshot host = HostRoot.snapshot();
-    p.mount("tmpfs", rw, "tmpfs", 0, "mode=0755" + sizeOption(spec), 0);
+    p.mount("tmpfs", rw, "tmpfs", spec.privileged() ? 0 : MS_NODEV, "mode=0755" + sizeOption(spec), 0);
     p.mkdir(rw + "/u", 0755, 0);
     p.mkdir(rw + "/w", 0700, 0);
     if (spec.namespaces().contains(Namespace.USER)) {
@@ -530,7 +537,10 @@ public final class RootfsProgram {
   /** A minimal /dev as runc's: a tmpfs with the safe devices bound from the host, devpts, shm, mqueue. */
   private static void dev(HelperProgram p, ContainerSpec spec, List<IdMapping> gidMappings) {
     String d = "/dev";
-    p.mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", IN_ROOT);
+    // nodev: a node made in /dev opens nothing; the binds below are mounts of their own (nodev is
+    // per mount), from the host's /dev, and keep working.
+    p.mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_STRICTATIME | (spec.privileged() ? 0 : MS_NODEV),
+        "mode=755,size=65536k", IN_ROOT);
     for (String dev : DEVICES) {
       // mknod is not allowed in a user namespace: bind the host's nodes instead.
       p.mkfile(d + "/" + dev, 0666, IN_ROOT);
@@ -567,7 +577,7 @@ public final class RootfsProgram {
     }
   }
 
-  private static void userMount(HelperProgram p, MountSpec m) {
+  private static void userMount(HelperProgram p, MountSpec m, boolean nodev) {
     String target = m.target();
     if (m.type() == MountSpec.Type.TMPFS) {
       String data = "mode=1777" + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "");
@@ -575,10 +585,12 @@ public final class RootfsProgram {
       return;
     }
     p.mount(String.valueOf(m.source()), target, "", MS_BIND | MS_REC, "", IN_ROOT);
-    if (m.readOnly()) {
+    long attrs = (m.readOnly() ? MOUNT_ATTR_RDONLY : 0) | (nodev ? MOUNT_ATTR_NODEV : 0);
+    if (attrs != 0) {
       // mount_setattr keeps the flags the kernel locked (nosuid, nodev, ...) in a user namespace,
-      // where a plain MS_REMOUNT|MS_RDONLY that forgot one would fail with EPERM.
-      p.mountSetattr(target, MOUNT_ATTR_RDONLY, 0, true, IN_ROOT);
+      // where a plain MS_REMOUNT|MS_RDONLY that forgot one would fail with EPERM. A bind keeps its
+      // source's flags (mount(2)): nodev is set here, so a volume's device nodes open nothing.
+      p.mountSetattr(target, attrs, 0, true, IN_ROOT);
     }
   }
 

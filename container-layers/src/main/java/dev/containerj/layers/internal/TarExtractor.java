@@ -563,21 +563,27 @@ public final class TarExtractor {
     }
   }
 
+  /**
+   * Only a 0/0 char device, overlayfs' whiteout, becomes a device node. Any other device of a layer
+   * is skipped with a warning (or refused, failOnDevices), as root too: a node made with the image's
+   * numbers would give the container the host's device (/dev/mem, /dev/kvm, a disk), and an image
+   * has no business choosing those. The container's /dev comes from ContainerJ, not from layers.
+   */
   private boolean device(Entry e, At p) throws IOException {
     boolean charDevice = e.type() == Type.CHAR_DEVICE;
     String kind = charDevice ? "char" : "block";
     boolean whiteoutDevice = charDevice && e.devMajor() == 0 && e.devMinor() == 0;
-    if (!privileged && !whiteoutDevice) {
-      String msg = kind + " device " + e.devMajor() + ":" + e.devMinor()
-          + " needs root (CAP_MKNOD); unpacking rootless";
+    if (!whiteoutDevice) {
+      String msg = kind + " device " + e.devMajor() + ":" + e.devMinor() + (privileged
+          ? " is not created: image layers never give access to host devices"
+          : " needs root (CAP_MKNOD); unpacking rootless");
       if (failOnDevices) {
         throw new UnpackException(e.name(), msg);
       }
       listener.warning(layer, e.name(), msg + ", skipped");
       return false;
     }
-    int type = charDevice ? StatLibC.S_IFCHR : StatLibC.S_IFBLK;
-    mknod(p, e.name(), type | 0600, StatLibC.makedev(e.devMajor(), e.devMinor()));
+    mknod(p, e.name(), StatLibC.S_IFCHR | 0600, 0);
     return true;
   }
 

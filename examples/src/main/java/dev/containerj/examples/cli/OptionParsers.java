@@ -186,6 +186,26 @@ final class OptionParsers {
     }
   }
 
+  /**
+   * {@code --pids-limit}: a number of tasks &gt; 0, or {@code unlimited} (also {@code -1}, as docker
+   * and podman spell it) for {@link dev.containerj.cgroups.CgroupLimits#PIDS_UNLIMITED}.
+   */
+  static long pidsLimit(String text) {
+    String t = text.trim();
+    if (t.equals("unlimited") || t.equals("-1")) {
+      return dev.containerj.cgroups.CgroupLimits.PIDS_UNLIMITED;
+    }
+    try {
+      long n = Long.parseLong(t);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the message below
+    }
+    throw new IllegalArgumentException("--pids-limit must be a number > 0, or unlimited (or -1): " + text);
+  }
+
   /** Prefixes a library parser's message with the option it came from. */
   static <T> T withOption(String option, String text, Function<String, T> parser) {
     try {

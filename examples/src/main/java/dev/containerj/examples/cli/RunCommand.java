@@ -145,8 +145,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--cpu-weight", paramLabel = "1-10000", description = "Relative CPU weight (cgroup cpu.weight; cpu.shares on v1).")
   @Nullable Long cpuWeight;
 
-  @Option(names = "--pids-limit", paramLabel = "N", description = "Most processes and threads at once (cgroup pids.max).")
-  @Nullable Long pidsLimit;
+  @Option(names = "--pids-limit", paramLabel = "N", description = "Most processes and threads at once (cgroup pids.max);"
+      + " unlimited (or -1) for no limit. Default 2048 where the host can enforce it (root, or a delegated cgroup).")
+  @Nullable String pidsLimit;
 
   @Option(names = "--cpuset-cpus", paramLabel = "LIST", description = "CPUs the container may run on, as 0-1 or 0,2.")
   @Nullable String cpusetCpus;
@@ -386,7 +387,7 @@ final class RunCommand implements Callable<Integer> {
       l.cpuWeight(cpuWeight);
       anyLimit = true;
     }
-    Long pids = pidsLimit != null ? pidsLimit : hardened ? HARDENED_PIDS : null;
+    Long pids = pidsLimit != null ? Long.valueOf(OptionParsers.pidsLimit(pidsLimit)) : hardened ? HARDENED_PIDS : null;
     if (pids != null) {
       l.pidsMax(pids);
       anyLimit = true;

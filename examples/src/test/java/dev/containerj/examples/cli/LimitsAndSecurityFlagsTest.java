@@ -41,6 +41,19 @@ class LimitsAndSecurityFlagsTest {
   }
 
   @Test
+  void pidsLimitUnlimitedLetsMoreTasksRunThanTheDefault() {
+    Assumptions.assumeTrue(ROOT, "pids limits need root or a delegated cgroup subtree");
+    String threads = "import threading\nthreading.stack_size(65536)\nev, n = threading.Event(), 0\n"
+        + "try:\n    while n < 2100:\n        threading.Thread(target=ev.wait).start(); n += 1\n"
+        + "except RuntimeError:\n    pass\nev.set()\nprint(n)";
+    Tool.Result r = Tool.run("--pids-limit", "unlimited", "python3", "-c", threads);
+    assertThat(r.out()).as(r.err()).isEqualTo("2100\n");
+    Tool.Result bad = Tool.run("--pids-limit", "0", "true");
+    assertThat(bad.code()).isEqualTo(125);
+    assertThat(bad.err()).contains("--pids-limit must be a number > 0, or unlimited (or -1): 0");
+  }
+
+  @Test
   void limitsWithoutDelegationAreAnErrorNotIgnored() {
     Assumptions.assumeFalse(ROOT, "as root every cgroup subtree is delegated");
     Tool.Result r = Tool.run("--memory", "64m", "true");

@@ -33,6 +33,17 @@ class OptionParsersTest {
   }
 
   @Test
+  void pidsLimitIsANumberOrUnlimited() {
+    assertThat(OptionParsers.pidsLimit("64")).isEqualTo(64);
+    assertThat(OptionParsers.pidsLimit("unlimited")).isEqualTo(dev.containerj.cgroups.CgroupLimits.PIDS_UNLIMITED);
+    assertThat(OptionParsers.pidsLimit("-1")).isEqualTo(dev.containerj.cgroups.CgroupLimits.PIDS_UNLIMITED);
+    assertThatThrownBy(() -> OptionParsers.pidsLimit("0"))
+        .hasMessage("--pids-limit must be a number > 0, or unlimited (or -1): 0");
+    assertThatThrownBy(() -> OptionParsers.pidsLimit("many"))
+        .hasMessage("--pids-limit must be a number > 0, or unlimited (or -1): many");
+  }
+
+  @Test
   void userIsNumericWithGidDefaultingToZero() {
     assertThat(OptionParsers.user("1000:1001")).isEqualTo(new OptionParsers.User(1000, 1001));
     assertThat(OptionParsers.user("1000")).isEqualTo(new OptionParsers.User(1000, 0));
