@@ -226,6 +226,7 @@ class BridgeAttackTest {
     Path acceptRa = conf(BRIDGE, "accept_ra");
     Path metric = conf(BRIDGE, "ra_defrtr_metric");
     boolean hasMetric = Files.exists(metric);
+    String metricBefore = hasMetric ? read(metric) : "";
     try {
       if (hasMetric) {
         write(metric, "4000000000");
@@ -240,7 +241,7 @@ class BridgeAttackTest {
       ip("-6", "route", "flush", "dev", BRIDGE, "proto", "ra");
       ip("-6", "addr", "flush", "dev", BRIDGE, "scope", "global");
       if (hasMetric) {
-        write(metric, "1024");
+        write(metric, metricBefore);
       }
     }
     assertThat(hostTook("none", 0)).doesNotContain("default").doesNotContain(p2.substring(0, p2.length() - 2));
