@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -74,7 +75,13 @@ enum op {
   OP_LINK_UP = 26,     /* str ifname: set IFF_UP (the loopback of a new network namespace) */
   OP_SETNS_PATH = 27,  /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
   OP_LCHOWN = 28,      /* u32 uid, u32 gid, str path */
-  OP_OPEN_ROOT = 29    /* str path: the directory that F_IN_ROOT paths are resolved beneath */
+  OP_OPEN_ROOT = 29,   /* str path: the directory that F_IN_ROOT paths are resolved beneath */
+  OP_IDMAP_USERNS = 30,/* str uid_map, str gid_map: a user namespace with these maps, held for OP_IDMAP_MOUNT */
+  OP_IDMAP_MOUNT = 31, /* u32 recursive, str source, str target: an idmapped clone of source on target */
+  OP_CREATE_OWNER = 32,/* u32 uid, u32 gid: owner of what OP_MKDIR/MKFILE/SYMLINK create from now on */
+  OP_CLONE_ASSEMBLE = 33, /* u64 flags, u64 join: as OP_CLONE, then an assembler runs the ops up to
+                           * OP_ASSEMBLED in the child's join namespaces, while the child skips them */
+  OP_ASSEMBLED = 34    /* the end of the assembler's ops */
 };
 
 enum op_flag {
@@ -86,12 +93,15 @@ enum op_flag {
   F_SRC_IN_ROOT = 16   /* OP_MOUNT: the source too */
 };
 
-enum status_type { ST_PID = 1, ST_ERROR = 2 };
+enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3 };
 
 static int status_fd = -1;
 static int config_fd = -1;
 static mode_t saved_umask = 022;
 static int root_fd = -1;
+static int idmap_fd = -1;             /* OP_IDMAP_USERNS's user namespace */
+static uid_t create_uid = (uid_t)-1;  /* OP_CREATE_OWNER */
+static gid_t create_gid = (gid_t)-1;
 
 /* A path of the container, resolved beneath root_fd with openat2(RESOLVE_IN_ROOT) into an O_PATH fd,
  * whose magic link name in *name stands for it in calls that take a path (mount(2) follows it).
@@ -214,6 +224,66 @@ static int do_exec(struct cur *c) {
   return err;
 }
 
+static int write_text(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  size_t len = strlen(text);
+  ssize_t n = write(fd, text, len);
+  int err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
+  close(fd);
+  return err;
+}
+
+/* A user namespace whose only use is to carry an id map for MOUNT_ATTR_IDMAP (mount_setattr(2)): a
+ * child unshares it and waits on a pipe while this process (the host's root) writes its maps and
+ * opens it; the namespace then lives on through the fd. */
+static int idmap_userns(const char *uid_map, const char *gid_map) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC)) return errno;
+  long pid = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0, 0, 0, 0);
+  if (pid == 0) {
+    char b;
+    close(p[1]);
+    (void)!read(p[0], &b, 1);
+    _exit(0);
+  }
+  int err = pid < 0 ? errno : 0;
+  close(p[0]);
+  char path[64];
+  if (!err) {
+    snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
+    err = write_text(path, uid_map);
+  }
+  if (!err) {
+    snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
+    err = write_text(path, gid_map);
+  }
+  if (!err) {
+    snprintf(path, sizeof path, "/proc/%ld/ns/user", pid);
+    if (idmap_fd >= 0) close(idmap_fd);
+    if ((idmap_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) err = errno;
+  }
+  close(p[1]);
+  if (pid > 0) while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR) {}
+  return err;
+}
+
+/* open_tree(2) clone of source, idmapped with OP_IDMAP_USERNS's namespace, moved onto target. */
+static int idmap_mount(const char *source, const char *target, uint32_t recursive) {
+  if (idmap_fd < 0) return EBADF;
+  unsigned rec = recursive ? AT_RECURSIVE : 0;
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, source, 1u /* OPEN_TREE_CLONE */ | O_CLOEXEC | rec);
+  if (fd < 0) return errno;
+  struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x00100000 /* MOUNT_ATTR_IDMAP */, 0, 0,
+                                                                (uint64_t)idmap_fd};
+  int err = syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) ? errno : 0;
+  /* MOVE_MOUNT_T_SYMLINKS: a layer is named by its short link (l/ID -> ../ID/diff), as overlayfs follows it */
+  if (!err && syscall(SYS_move_mount, fd, "", AT_FDCWD, target, 4u /* MOVE_MOUNT_F_EMPTY_PATH */ | 0x10u /* MOVE_MOUNT_T_SYMLINKS */))
+    err = errno;
+  close(fd);
+  return err;
+}
+
 /* Runs one operation; returns 0 or an errno. */
 static int run(int opcode, int opflags, struct cur *c) {
   switch (opcode) {
@@ -292,6 +362,9 @@ static int run(int opcode, int opflags, struct cur *c) {
       if (fd < 0) err = errno;
       else close(fd);
     }
+    if (!err && (create_uid != (uid_t)-1 || create_gid != (gid_t)-1)
+        && fchownat(dir, base, create_uid, create_gid, AT_SYMLINK_NOFOLLOW))
+      err = errno;
     if (dir >= 0) close(dir);
     return err;
   }
@@ -302,6 +375,19 @@ static int run(int opcode, int opflags, struct cur *c) {
   }
   case OP_CHDIR:
     return chdir(str(c)) ? errno : 0;
+  case OP_CREATE_OWNER:
+    create_uid = (uid_t)u32(c);
+    create_gid = (gid_t)u32(c);
+    return 0;
+  case OP_IDMAP_USERNS: {
+    const char *uid_map = str(c);
+    return idmap_userns(uid_map, str(c));
+  }
+  case OP_IDMAP_MOUNT: {
+    uint32_t rec = u32(c);
+    const char *src = str(c);
+    return idmap_mount(src, str(c), rec);
+  }
   case OP_PIVOT_ROOT: {
     const char *new_root = str(c);
     if (syscall(SYS_pivot_root, new_root, str(c))) return errno;
@@ -419,6 +505,7 @@ int main(int argc, char **argv) {
   if (!buf || read_full(config_fd, buf, head[1])) return 125;
 
   const char *p = buf, *end = buf + head[1];
+  int skipping = 0; /* the container process, passing over the assembler's ops */
   for (int step = 0; p < end; step++) {
     if (end - p < 8) fail(step, EINVAL);
     uint16_t opcode, flags;
@@ -432,7 +519,52 @@ int main(int argc, char **argv) {
     p += (len + 7u) & ~7u;
     if (p > end) p = end;
 
+    if (skipping) {
+      if (opcode == OP_ASSEMBLED) skipping = 0;
+      continue;
+    }
     if (flags & F_FAULT) fail(step, ECANCELED);
+    if (opcode == OP_ASSEMBLED) _exit(0); /* the assembler is done */
+    if (opcode == OP_CLONE_ASSEMBLE) {
+      /* The container process is cloned into its new namespaces but not a new mount namespace: it
+       * stays in this one, where it has no privilege, while an assembler with the host's credentials,
+       * in the child's pid, net, ipc and cgroup namespaces (so that proc, sysfs, mqueue and cgroup2
+       * show the container's), builds and pivots into the container's tree. The child then unshares
+       * its mount namespace from inside its user namespace, and that copy locks every mount
+       * (mount_namespaces(7)): the container cannot unmount a mask to see what it covers. */
+      uint64_t cflags = u64(&c), join = u64(&c);
+      long pid = syscall(SYS_clone, (unsigned long)(cflags | CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+      if (pid < 0) fail(step, errno);
+      if (pid == 0) {
+        if (root_fd >= 0) close(root_fd);
+        if (idmap_fd >= 0) close(idmap_fd);
+        root_fd = idmap_fd = -1;
+        skipping = 1;
+        continue;
+      }
+      report(ST_PID, step, 0, (int)pid);
+      static const struct { uint64_t flag; const char *name; } ns[] = {
+        {CLONE_NEWPID, "pid"}, {CLONE_NEWNET, "net"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWCGROUP, "cgroup"}};
+      for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        if (!(join & ns[i].flag)) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, ns[i].name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, (int)ns[i].flag)) fail(step, errno);
+        close(fd);
+      }
+      long g = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0); /* fork: the assembler */
+      if (g < 0) fail(step, errno);
+      if (g == 0) continue;
+      int st = 0;
+      while (waitpid((pid_t)g, &st, 0) < 0 && errno == EINTR) {}
+      if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        report(ST_ASSEMBLED, step, 0, 0);
+        _exit(0);
+      }
+      if (!WIFEXITED(st) || WEXITSTATUS(st) != 127) fail(step, ECHILD); /* died without a report */
+      _exit(127);
+    }
     if (opcode == OP_CLONE) {
       /* fork semantics (no new stack), into new namespaces; CLONE_PARENT makes the child a child of
        * the JVM, so Java waits for it directly and this process can go away. */
@@ -443,6 +575,8 @@ int main(int argc, char **argv) {
         report(ST_PID, step, 0, (int)pid);
         _exit(0);
       }
+      if (idmap_fd >= 0) close(idmap_fd);
+      idmap_fd = -1;
       continue;
     }
     int err = run(opcode, flags, &c);

@@ -41,6 +41,7 @@ import org.jspecify.annotations.Nullable;
 public final class Launcher {
   private static final int ST_PID = 1;
   private static final int ST_ERROR = 2;
+  private static final int ST_ASSEMBLED = 3;
 
   private Launcher() {}
 
@@ -122,6 +123,20 @@ public final class Launcher {
         throw new LaunchException(program.step(rec[1]), rec[2], null);
       }
       pid = rec[3];
+      if (program.assembles()) {
+        // The assembler builds the root while the child waits: the go byte must not come before it
+        // is done, or the child would lock a half-built tree.
+        rec = readRecord();
+        if (rec == null) {
+          throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+        }
+        if (rec[0] == ST_ERROR) {
+          throw new LaunchException(program.step(rec[1]), rec[2], null);
+        }
+        if (rec[0] != ST_ASSEMBLED) {
+          throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+        }
+      }
       Reaper.waitBlocking(helperPid);
       helperPid = -1;
       pidfd = Reaper.openPidfd(pid);
