@@ -90,7 +90,9 @@ enum op_flag {
   F_FAULT = 4,         /* test-only fault injection: fail this step with ECANCELED, do nothing */
   F_IN_ROOT = 8,       /* the (target) path is the container's: resolved beneath OP_OPEN_ROOT's directory,
                         * its symbolic links as the container will see them (never out of the root) */
-  F_SRC_IN_ROOT = 16   /* OP_MOUNT: the source too */
+  F_SRC_IN_ROOT = 16,  /* OP_MOUNT: the source too */
+  F_WITH_PREVIOUS = 32 /* skipped when the previous op was (its path missing, F_IGNORE_ENOENT): the
+                        * read-only flag of a bind that was not made */
 };
 
 enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3 };
@@ -506,6 +508,7 @@ int main(int argc, char **argv) {
 
   const char *p = buf, *end = buf + head[1];
   int skipping = 0; /* the container process, passing over the assembler's ops */
+  int skipped = 0;  /* the previous op found its path missing and was passed over */
   for (int step = 0; p < end; step++) {
     if (end - p < 8) fail(step, EINVAL);
     uint16_t opcode, flags;
@@ -579,9 +582,11 @@ int main(int argc, char **argv) {
       idmap_fd = -1;
       continue;
     }
+    if ((flags & F_WITH_PREVIOUS) && skipped) continue;
     int err = run(opcode, flags, &c);
     if (c.bad) fail(step, EINVAL);
-    if (err == ENOENT && (flags & F_IGNORE_ENOENT)) err = 0;
+    skipped = err == ENOENT && (flags & F_IGNORE_ENOENT);
+    if (skipped) err = 0;
     if (err == EEXIST && (flags & F_IGNORE_EEXIST)) err = 0;
     if (err) fail(step, err);
   }

@@ -226,15 +226,17 @@ class ImageOverlayRootTest {
         assertThat(List.of(superOptions.split(","))).as("overlay options of /").doesNotContain("userxattr");
       }
       // An ordinary user's container maps exactly one id: its root is the caller. Root's image
-      // containers map every id to itself, as docker run.
+      // containers map 0-65535 to the unused host range (the layers are idmapped to it).
       assertThat(out.get(1).substring("uid_map:".length()).trim().split("\\s+")).as(out.get(1))
-          .containsExactly(ROOTLESS ? new String[] {"0", Integer.toString(UID), "1"} : new String[] {"0", "0", "4294967295"});
+          .containsExactly(ROOTLESS ? new String[] {"0", Integer.toString(UID), "1"}
+              : new String[] {"0", Long.toString(ContainerStarter.ROOT_ID_BASE), Long.toString(ContainerStarter.ROOT_ID_COUNT)});
       assertThat(out.subList(2, 8)).containsExactly("from layer 1", "del: stays.txt", "opq: new.txt", "from layer 3",
           "gone.txt: absent", "write: ok");
 
       Path written = containerDir.resolve("upper/written");
       assertThat(written).as("the write, in the container's upper directory").hasContent("written");
-      assertThat(owner(written)).as("owner of %s on the host", written).isEqualTo(UID);
+      assertThat((long) owner(written)).as("owner of %s on the host", written)
+          .isEqualTo(ROOTLESS ? UID : ContainerStarter.ROOT_ID_BASE);
       for (Descriptor d : image.layers()) {
         assertThat(store.layerDirectory(d).resolve("written")).as("the write in a layer").doesNotExist();
       }

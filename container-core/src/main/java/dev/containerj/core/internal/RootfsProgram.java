@@ -344,7 +344,7 @@ public final class RootfsProgram {
   /** /etc/hosts or /etc/resolv.conf, just bound: read-only, unless a test turned that off. */
   private static void generatedFileReadOnly(HelperProgram p, String path) {
     if (!ProtectionsOff.writableGeneratedFiles) {
-      p.mountSetattr(path, MOUNT_ATTR_RDONLY, 0, false, IN_ROOT | IGNORE_ENOENT);
+      p.mountSetattr(path, MOUNT_ATTR_RDONLY, 0, false, IN_ROOT | HelperProgram.WITH_PREVIOUS);
     }
   }
 

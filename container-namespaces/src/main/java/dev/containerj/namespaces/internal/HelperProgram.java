@@ -69,6 +69,8 @@ public final class HelperProgram {
   public static final int IGNORE_ENOENT = 1;
   /** An existing path is not an error. */
   public static final int IGNORE_EEXIST = 2;
+  /** Skipped when the previous operation was (its path missing, {@link #IGNORE_ENOENT}). */
+  public static final int WITH_PREVIOUS = 32;
   static final int FAULT = 4;
 
   // mount(2) flags
