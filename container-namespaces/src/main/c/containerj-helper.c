@@ -78,7 +78,7 @@ enum op {
   OP_OPEN_ROOT = 29,   /* str path: the directory that F_IN_ROOT paths are resolved beneath */
   OP_IDMAP_USERNS = 30,/* str uid_map, str gid_map: a user namespace with these maps, held for OP_IDMAP_MOUNT */
   OP_IDMAP_MOUNT = 31, /* u32 recursive, str source, str target: an idmapped clone of source on target */
-  OP_CREATE_OWNER = 32,/* u32 uid, u32 gid: owner of what OP_MKDIR/MKFILE/SYMLINK create from now on */
+  OP_CREATE_OWNER = 32,/* u32 uid, u32 gid: the fsuid/fsgid that OP_MKDIR/MKFILE/SYMLINK create with from now on */
   OP_CLONE_ASSEMBLE = 33, /* u64 flags, u64 join: as OP_CLONE, then an assembler runs the ops up to
                            * OP_ASSEMBLED in the child's join namespaces, while the child skips them */
   OP_ASSEMBLED = 34    /* the end of the assembler's ops */
@@ -286,6 +286,24 @@ static int idmap_mount(const char *source, const char *target, uint32_t recursiv
   return err;
 }
 
+/* The filesystem ids that files are created with. Leaving fsuid 0 drops the file capabilities from
+ * the effective set (capabilities(7), "Effect of user ID changes on capabilities"): they are raised
+ * again from the permitted set, so only the owner of what is created changes. Going back to 0 restores
+ * them by itself. An idmapped root (a directory root) takes only ids of its map: the host's root is
+ * not one (EOVERFLOW), the container's root is. */
+static void create_as(uid_t uid, gid_t gid) {
+  syscall(SYS_setfsgid, gid);
+  syscall(SYS_setfsuid, uid);
+  if (uid == 0) return;
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) == 0) {
+    d[0].effective = d[0].permitted;
+    d[1].effective = d[1].permitted;
+    syscall(SYS_capset, &h, d);
+  }
+}
+
 /* Runs one operation; returns 0 or an errno. */
 static int run(int opcode, int opflags, struct cur *c) {
   switch (opcode) {
@@ -355,6 +373,8 @@ static int run(int opcode, int opflags, struct cur *c) {
     const char *path = str(c), *base = path;
     int dir = AT_FDCWD, err = 0;
     if ((opflags & F_IN_ROOT) && (dir = in_root_parent(path, &base)) < 0) return errno;
+    int as = create_uid != (uid_t)-1;
+    if (as) create_as(create_uid, create_gid);
     if (opcode == OP_MKDIR) {
       if (mkdirat(dir, base, mode)) err = errno;
     } else if (opcode == OP_SYMLINK) {
@@ -364,9 +384,7 @@ static int run(int opcode, int opflags, struct cur *c) {
       if (fd < 0) err = errno;
       else close(fd);
     }
-    if (!err && (create_uid != (uid_t)-1 || create_gid != (gid_t)-1)
-        && fchownat(dir, base, create_uid, create_gid, AT_SYMLINK_NOFOLLOW))
-      err = errno;
+    if (as) create_as(0, 0);
     if (dir >= 0) close(dir);
     return err;
   }

@@ -196,7 +196,11 @@ public final class HelperProgram {
         new Payload().u32(recursive ? 1 : 0).str(source).str(target));
   }
 
-  /** From now on, mkdir/create/symlink give what they create to these host ids (fchownat(2)). */
+  /**
+   * From now on, mkdir/create/symlink create with these host ids as fsuid/fsgid (setfsuid(2)), keeping
+   * the helper's capabilities: what they make belongs to these ids, and an idmapped mount (whose map
+   * lacks the host's root) takes the creation.
+   */
   public HelperProgram createOwner(long uid, long gid) {
     return add(OP_CREATE_OWNER, 0, "owner of created files " + uid + ":" + gid,
         new Payload().u32((int) uid).u32((int) gid));
