@@ -102,6 +102,7 @@ static int config_fd = -1;
 static mode_t saved_umask = 022;
 static int root_fd = -1;
 static int idmap_fd = -1;             /* OP_IDMAP_USERNS's user namespace */
+static pid_t idmap_pid = -1;          /* and the child that made it, to reap */
 static uid_t create_uid = (uid_t)-1;  /* OP_CREATE_OWNER */
 static gid_t create_gid = (gid_t)-1;
 
@@ -265,9 +266,14 @@ static int idmap_userns(const char *uid_map, const char *gid_map) {
     if (idmap_fd >= 0) close(idmap_fd);
     if ((idmap_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) err = errno;
   }
-  close(p[1]);
-  if (pid > 0) while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR) {}
+  close(p[1]); /* the child exits: reaped later (reap_idmap), its exit need not be waited for now */
+  if (pid > 0) idmap_pid = (pid_t)pid;
   return err;
+}
+
+static void reap_idmap(void) {
+  if (idmap_pid > 0) while (waitpid(idmap_pid, NULL, 0) < 0 && errno == EINTR) {}
+  idmap_pid = -1;
 }
 
 /* open_tree(2) clone of source, idmapped with OP_IDMAP_USERNS's namespace, moved onto target. */
@@ -545,7 +551,10 @@ int main(int argc, char **argv) {
       continue;
     }
     if (flags & F_FAULT) fail(step, ECANCELED);
-    if (opcode == OP_ASSEMBLED) _exit(0); /* the assembler is done */
+    if (opcode == OP_ASSEMBLED) { /* the assembler is done: Java may send the go byte */
+      report(ST_ASSEMBLED, step, 0, 0);
+      _exit(0);
+    }
     if (opcode == OP_CLONE_ASSEMBLE) {
       /* The container process is cloned into its new namespaces but not a new mount namespace: it
        * stays in this one, where it has no privilege, while an assembler with the host's credentials,
@@ -560,6 +569,7 @@ int main(int argc, char **argv) {
         if (root_fd >= 0) close(root_fd);
         if (idmap_fd >= 0) close(idmap_fd);
         root_fd = idmap_fd = -1;
+        idmap_pid = -1;
         skipping = 1;
         continue;
       }
@@ -576,15 +586,16 @@ int main(int argc, char **argv) {
       }
       long g = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0); /* fork: the assembler */
       if (g < 0) fail(step, errno);
-      if (g == 0) continue;
+      if (g == 0) {
+        idmap_pid = -1;
+        continue;
+      }
       int st = 0;
       while (waitpid((pid_t)g, &st, 0) < 0 && errno == EINTR) {}
-      if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        report(ST_ASSEMBLED, step, 0, 0);
-        _exit(0);
-      }
-      if (!WIFEXITED(st) || WEXITSTATUS(st) != 127) fail(step, ECHILD); /* died without a report */
-      _exit(127);
+      reap_idmap();
+      /* The assembler reported ST_ASSEMBLED or its error itself. Killed without a report (the
+       * container process died, taking its pid namespace along), it leaves Java an end-of-file. */
+      _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
     }
     if (opcode == OP_CLONE) {
       /* fork semantics (no new stack), into new namespaces; CLONE_PARENT makes the child a child of
@@ -594,10 +605,12 @@ int main(int argc, char **argv) {
       if (pid < 0) fail(step, errno);
       if (pid > 0) {
         report(ST_PID, step, 0, (int)pid);
+        reap_idmap();
         _exit(0);
       }
       if (idmap_fd >= 0) close(idmap_fd);
       idmap_fd = -1;
+      idmap_pid = -1;
       continue;
     }
     if ((flags & F_WITH_PREVIOUS) && skipped) continue;

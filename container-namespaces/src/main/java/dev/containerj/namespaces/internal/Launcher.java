@@ -123,27 +123,29 @@ public final class Launcher {
         throw new LaunchException(program.step(rec[1]), rec[2], null);
       }
       pid = rec[3];
-      if (program.assembles()) {
-        // The assembler builds the root while the child waits: the go byte must not come before it
-        // is done, or the child would lock a half-built tree.
-        rec = readRecord();
-        if (rec == null) {
-          throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
-        }
-        if (rec[0] == ST_ERROR) {
-          throw new LaunchException(program.step(rec[1]), rec[2], null);
-        }
-        if (rec[0] != ST_ASSEMBLED) {
-          throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
-        }
+      if (!program.assembles()) {
+        Reaper.waitBlocking(helperPid);
+        helperPid = -1;
       }
-      Reaper.waitBlocking(helperPid);
-      helperPid = -1;
       pidfd = Reaper.openPidfd(pid);
 
       try {
         if (req.userNamespace()) {
           writeIdMaps();
+        }
+        if (program.assembles()) {
+          // The assembler builds the root while the maps are written; the go byte must not come
+          // before it is done, or the child would lock a half-built tree.
+          rec = readRecord();
+          if (rec == null) {
+            throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+          }
+          if (rec[0] == ST_ERROR) {
+            throw new LaunchException(program.step(rec[1]), rec[2], null);
+          }
+          if (rec[0] != ST_ASSEMBLED) {
+            throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+          }
         }
         if (req.beforeGo() != null) {
           runHook("prepare container", req.beforeGo(), pid);
@@ -162,6 +164,10 @@ public final class Launcher {
         throw e;
       }
       configWrite.close();
+      if (helperPid > 0) {
+        Reaper.waitBlocking(helperPid); // it waits for the assembler, which has reported
+        helperPid = -1;
+      }
 
       rec = readRecord();
       if (rec != null) {
