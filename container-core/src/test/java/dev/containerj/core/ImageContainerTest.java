@@ -56,7 +56,7 @@ class ImageContainerTest {
 
   @Test
   void theImagesConfigGivesTheDefaults() throws Exception {
-    Run.Result r = Run.run(ContainerSpec.builder().image(image).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    Run.Result r = Run.run(img().stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).isEqualTo("hello from from the image\n");
     assertThat(r.status().code()).isZero();
   }
@@ -68,10 +68,10 @@ class ImageContainerTest {
     List<Container> cs = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {
-        cs.add(Container.start(ContainerSpec.builder().image(image)
+        cs.add(Container.start(img()
             .command("sh", "-c", "echo mine-" + i + " > /written; sleep 100").build()));
       }
-      Run.Result other = Run.run(ContainerSpec.builder().image(image).command("sh", "-c", "cat /written 2>&1; ls /bin/busybox")
+      Run.Result other = Run.run(img().command("sh", "-c", "cat /written 2>&1; ls /bin/busybox")
           .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
       assertThat(other.out()).contains("No such file").contains("/bin/busybox");
     } finally {
@@ -84,20 +84,24 @@ class ImageContainerTest {
 
   @Test
   void aReadOnlyImageRootRefusesWrites() throws Exception {
-    Run.Result r = Run.run(ContainerSpec.builder().image(image).readOnlyRootfs()
+    Run.Result r = Run.run(img().readOnlyRootfs()
         .command("sh", "-c", "touch /x 2>&1; echo done").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).contains("Read-only file system").endsWith("done\n");
   }
 
   @Test
   void aMissingMountTargetIsMadeInTheContainersOwnLayerEvenWhenTheRootIsReadOnly() throws Exception {
-    Run.Result r = Run.run(ContainerSpec.builder().image(image).readOnlyRootfs().mount(MountSpec.tmpfs("/data/cache"))
+    Run.Result r = Run.run(img().readOnlyRootfs().mount(MountSpec.tmpfs("/data/cache"))
         .command("sh", "-c", "echo x > /data/cache/f && cat /data/cache/f; touch /data/y 2>&1; true")
         .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).startsWith("x\n").contains("Read-only file system");
     try (var layers = Files.walk(ContainerStarter.layers().directory().resolve("layers"))) {
       assertThat(layers.filter(p -> p.getFileName().toString().equals("data"))).as("a layer changed").isEmpty();
     }
+  }
+
+  private static ContainerSpec.Builder img() throws Exception {
+    return ImageIds.forStore(ContainerSpec.builder().image(image), ContainerStarter.layers().directory());
   }
 
   private static int layerCount() throws Exception {
