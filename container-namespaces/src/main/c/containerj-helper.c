@@ -550,7 +550,12 @@ int main(int argc, char **argv) {
       if (opcode == OP_ASSEMBLED) skipping = 0;
       continue;
     }
-    if (flags & F_FAULT) fail(step, ECANCELED);
+    if (flags & F_FAULT) {
+      /* A fault in the wait comes after the go byte: before it, the container process's death would
+       * race with the assembler, which joins its namespaces. */
+      if (opcode == OP_WAIT) (void)run(opcode, flags, &c);
+      fail(step, ECANCELED);
+    }
     if (opcode == OP_ASSEMBLED) { /* the assembler is done: Java may send the go byte */
       report(ST_ASSEMBLED, step, 0, 0);
       _exit(0);

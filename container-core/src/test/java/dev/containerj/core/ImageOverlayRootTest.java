@@ -324,7 +324,7 @@ class ImageOverlayRootTest {
         String name = program.step(i).replaceAll("[0-9a-f]{32}", "ID");
         assertThatThrownBy(() -> Container.start(spec).close()).as("step %s", name)
             .isInstanceOfSatisfying(ContainerStartException.class, e -> {
-              assertThat(e.errno()).isEqualTo(FaultPlan.INJECTED_ERRNO);
+              assertThat(e.errno()).as("step %s: %s", name, e.getMessage()).isEqualTo(FaultPlan.INJECTED_ERRNO);
               assertThat(e.step().replaceAll("[0-9a-f]{32}", "ID")).isEqualTo(name);
               failed.add(name);
             });

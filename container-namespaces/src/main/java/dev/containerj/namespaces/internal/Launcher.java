@@ -158,7 +158,10 @@ public final class Launcher {
         // read cannot block for long.
         configWrite.close();
         int[] early = readRecord();
-        if (early != null && early[0] == ST_ERROR) {
+        // With an assembler, the helper's failure to join the child's namespaces is a consequence of
+        // the child's end (the closed config pipe ended it), not a cause.
+        boolean consequence = early != null && program.assembles() && early[1] == program.cloneIndex();
+        if (early != null && early[0] == ST_ERROR && !consequence) {
           throw new LaunchException(program.step(early[1]), early[2], null);
         }
         throw e;
