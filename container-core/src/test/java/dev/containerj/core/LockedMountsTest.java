@@ -99,6 +99,21 @@ class LockedMountsTest {
   }
 
   @Test
+  void anOrdinaryUsersUnmountsRevealOnlyWhatTheUserCanReadAnyway() throws Exception {
+    assumeTrue(!ROOT, "the bound of an ordinary user's container (a root JVM's mounts are locked: test above)");
+    // Rootless, the mounts are the container's own and not locked: with CAP_SYS_ADMIN in its user
+    // namespace it unmounts them. What shows is at most the user's own view of the host (under the
+    // private /tmp of the rootless host root lies an empty mount point, so not even the host's /tmp),
+    // while the host's sysctls and root-only files stay closed by their owners, whom the single-id
+    // map does not contain.
+    Map<String, String> r = run(unmounter(false));
+    assertThat(r).containsEntry("proc_sys", "OK").containsEntry("tmp", "OK").containsEntry("marker", "False")
+        .containsEntry("core_pattern", "EACCES");
+    assertThat(run(python("out('shadow', os_call(lambda: os.close(os.open('/etc/shadow', os.O_RDONLY))))")
+        .addCapability(Capability.CAP_SYS_ADMIN))).containsEntry("shadow", "EACCES");
+  }
+
+  @Test
   void etcHostsCannotGrowAHostFile() throws Exception {
     // Identity map as root: the container's root owns the state directory's file on the host.
     String script = """
