@@ -79,8 +79,10 @@ enum op {
   OP_IDMAP_USERNS = 30,/* str uid_map, str gid_map: a user namespace with these maps, held for OP_IDMAP_MOUNT */
   OP_IDMAP_MOUNT = 31, /* u32 recursive, str source, str target: an idmapped clone of source on target */
   OP_CREATE_OWNER = 32,/* u32 uid, u32 gid: the fsuid/fsgid that OP_MKDIR/MKFILE/SYMLINK create with from now on */
-  OP_CLONE_ASSEMBLE = 33, /* u64 flags, u64 join: as OP_CLONE, then an assembler runs the ops up to
-                           * OP_ASSEMBLED in the child's join namespaces, while the child skips them */
+  OP_CLONE_ASSEMBLE = 33, /* u64 flags, u64 join, str uid_map, str gid_map: as OP_CLONE, writes the
+                           * child's maps when given (its user namespace then serves OP_IDMAP_MOUNT),
+                           * then an assembler runs the ops up to OP_ASSEMBLED in the child's join
+                           * namespaces, while the child skips them */
   OP_ASSEMBLED = 34    /* the end of the assembler's ops */
 };
 
@@ -568,6 +570,7 @@ int main(int argc, char **argv) {
        * its mount namespace from inside its user namespace, and that copy locks every mount
        * (mount_namespaces(7)): the container cannot unmount a mask to see what it covers. */
       uint64_t cflags = u64(&c), join = u64(&c);
+      const char *uid_map = str(&c), *gid_map = str(&c);
       long pid = syscall(SYS_clone, (unsigned long)(cflags | CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
       if (pid < 0) fail(step, errno);
       if (pid == 0) {
@@ -579,6 +582,19 @@ int main(int argc, char **argv) {
         continue;
       }
       report(ST_PID, step, 0, (int)pid);
+      if (*uid_map) {
+        /* This process is the host's root: it writes the maps Java chose (user_namespaces(7)), and
+         * the child's user namespace, with its final map, carries the idmapped mounts. */
+        char path[64];
+        int err;
+        snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
+        if ((err = write_text(path, uid_map))) fail(step, err);
+        snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
+        if ((err = write_text(path, gid_map))) fail(step, err);
+        snprintf(path, sizeof path, "/proc/%ld/ns/user", pid);
+        if (idmap_fd >= 0) close(idmap_fd);
+        if ((idmap_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) fail(step, errno);
+      }
       static const struct { uint64_t flag; const char *name; } ns[] = {
         {CLONE_NEWPID, "pid"}, {CLONE_NEWNET, "net"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWCGROUP, "cgroup"}};
       for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {

@@ -113,20 +113,25 @@ public final class RootfsProgram {
     // net, ipc and cgroup namespaces.)
     boolean locked = !rootless && userns && !ProtectionsOff.unlockedMounts;
     boolean first = overlayFirst || imageFirst || dirFirst || locked;
+    // With the locked assembly, the image's overlay and an idmapped directory root are made by the
+    // assembler, with the container's own user namespace carrying the idmap; the old assembly makes
+    // them here, with a throwaway user namespace of the same map.
+    boolean imagePre = imageFirst && !locked;
+    boolean dirPre = dirFirst && !locked;
     if (first) {
       p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
       p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
-      if (idmap) {
+      if (idmap && !locked) {
         p.idmapUserns(mapText(uidMappings), mapText(gidMappings));
       }
       if (overlayFirst) {
         hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
-      } else if (imageFirst) {
+      } else if (imagePre) {
         if (idmap) {
           idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
         }
         imageOverlay(p, r, overlay);
-      } else if (dirFirst) {
+      } else if (dirPre) {
         p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
       }
     }
@@ -137,7 +142,9 @@ public final class RootfsProgram {
       helperUid = uidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.uid();
     }
     if (locked) {
-      ProgramSteps.cloneAssembling(p, spec.namespaces());
+      // The helper, the host's root, writes the maps Java chose: the assembler's idmapped mounts
+      // then use the container's own user namespace.
+      ProgramSteps.cloneAssembling(p, spec.namespaces(), mapText(uidMappings), mapText(gidMappings));
       // The assembler has the host's ids: what it creates for the container is given to the ids the
       // container's root (or payload) has on the host, as if the container had made it.
       long uid = hostId(helperUid, uidMappings);
@@ -160,7 +167,7 @@ public final class RootfsProgram {
     if (!first) {
       p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
     }
-    if (overlayFirst || imageFirst || dirFirst) {
+    if (overlayFirst || imagePre || dirPre) {
       if (!locked) {
         // Made before the clone: the new mount namespace is a copy of the helper's, root included,
         // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
@@ -168,7 +175,12 @@ public final class RootfsProgram {
         p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
       }
     } else if (overlay != null) {
+      if (idmap) {
+        idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
+      }
       imageOverlay(p, r, overlay);
+    } else if (dirFirst) {
+      p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
     } else if (hostOverlay) {
       hostOverlay(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
     } else {

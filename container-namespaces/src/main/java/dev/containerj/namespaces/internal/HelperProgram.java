@@ -105,6 +105,7 @@ public final class HelperProgram {
   private final List<Op> ops = new ArrayList<>();
   private int cloneIndex = -1;
   private boolean assembles;
+  private boolean writesIdMaps;
 
   /** The number of operations. */
   public int size() {
@@ -164,13 +165,24 @@ public final class HelperProgram {
    * stays in the helper's), then an assembler with the helper's credentials that joins the child's
    * namespaces in {@code join} (pid, net, ipc, cgroup) and runs the following operations up to
    * {@link #assembled()}; the child skips them. The helper reports the child's pid, then waits for
-   * the assembler and reports its success.
+   * the assembler and reports its success. With {@code uidMap} (uid_map(5) lines; "" = Java writes
+   * them), the helper writes the child's maps right after the clone, and the child's user namespace
+   * carries the assembler's {@link #idmapMount}s.
    */
-  public HelperProgram cloneAssemble(long flags, long join, String what) {
+  public HelperProgram cloneAssemble(long flags, long join, String what, String uidMap, String gidMap) {
     cloneIndex = ops.size();
     assembles = true;
+    writesIdMaps = !uidMap.isEmpty();
     return add(OP_CLONE_ASSEMBLE, 0, "clone(" + what + "), then assemble its root",
-        new Payload().u64(flags).u64(join));
+        new Payload().u64(flags).u64(join).str(uidMap).str(gidMap));
+  }
+
+  /**
+   * Whether the helper writes the child's id maps itself (a root JVM's {@link #cloneAssemble} with
+   * maps): Java then does not.
+   */
+  public boolean writesIdMaps() {
+    return writesIdMaps;
   }
 
   /** The end of the assembler's operations (see {@link #cloneAssemble}). */

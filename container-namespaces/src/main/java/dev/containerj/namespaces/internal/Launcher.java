@@ -130,7 +130,7 @@ public final class Launcher {
       pidfd = Reaper.openPidfd(pid);
 
       try {
-        if (req.userNamespace()) {
+        if (req.userNamespace() && !program.writesIdMaps()) {
           writeIdMaps();
         }
         if (program.assembles()) {

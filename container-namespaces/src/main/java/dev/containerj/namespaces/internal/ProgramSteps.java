@@ -53,11 +53,11 @@ public final class ProgramSteps {
    * assembler joins the child's pid, net, ipc and cgroup namespaces. The caller adds the assembly,
    * {@link HelperProgram#assembled()}, then {@link #afterClone}.
    */
-  public static void cloneAssembling(HelperProgram p, Set<Namespace> namespaces) {
+  public static void cloneAssembling(HelperProgram p, Set<Namespace> namespaces, String uidMap, String gidMap) {
     long flags = cloneFlags(namespaces) & ~(long) Constants.CLONE_NEWNS;
     long join = flags & (Constants.CLONE_NEWPID | Constants.CLONE_NEWNET | Constants.CLONE_NEWIPC
         | Constants.CLONE_NEWCGROUP);
-    p.cloneAssemble(flags, join, describe(namespaces, flags));
+    p.cloneAssemble(flags, join, describe(namespaces, flags), uidMap, gidMap);
   }
 
   /** The container process's first steps after the clone: the go-ahead, then the time namespace. */
