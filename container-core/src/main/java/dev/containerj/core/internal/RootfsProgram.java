@@ -101,8 +101,9 @@ public final class RootfsProgram {
     boolean imageFirst = overlay != null && !rootless && userns;
     // An image or directory root whose ids are not the host's own (the default range of a root JVM):
     // its files, owned by host ids, are shown to the container through idmapped mounts
-    // (mount_setattr(2) MOUNT_ATTR_IDMAP), made before the clone with a user namespace that carries
-    // the container's map. The layers are idmapped one by one, the overlay goes on top of them.
+    // (mount_setattr(2) MOUNT_ATTR_IDMAP) that the host's root makes (the assembler, see "locked"),
+    // with a user namespace that carries the container's map. The layers are idmapped one by one, the
+    // overlay goes on top of them.
     boolean idmap = !rootless && userns && !spec.rootfs().isHost() && !isIdentity(uidMappings, gidMappings);
     boolean dirFirst = idmap && overlay == null;
     // Locked mounts (root JVM with a user namespace): the whole tree is assembled in a mount namespace
@@ -149,7 +150,7 @@ public final class RootfsProgram {
       // container's root (or payload) has on the host, as if the container had made it.
       long uid = hostId(helperUid, uidMappings);
       long gid = hostId(helperGid, gidMappings);
-      if (uid != 0 || gid != 0) {
+      if (uid > 0 && gid >= 0 || uid >= 0 && gid > 0) {
         p.createOwner(uid, gid);
       }
     } else {
@@ -157,7 +158,9 @@ public final class RootfsProgram {
       containerCredentials(p, userns, helperUid, helperGid);
     }
     // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
-    String owner = !locked ? "" : ",uid=" + hostId(helperUid, uidMappings) + ",gid=" + hostId(helperGid, gidMappings);
+    long ownerUid = hostId(helperUid, uidMappings);
+    long ownerGid = hostId(helperGid, gidMappings);
+    String owner = !locked || ownerUid < 0 || ownerGid < 0 ? "" : ",uid=" + ownerUid + ",gid=" + ownerGid;
     // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
     // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
     // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
