@@ -63,7 +63,7 @@ class ImageRootIdsTest {
   private static void assumeIdmapped(Path dir, boolean overlay) {
     KernelFeatures.Feature f = KernelFeatures.idmappedMounts(dir, overlay);
     assumeTrue(f.available(), "not applicable here: " + f.unavailabilityCause()
-        + " (such a root needs IdMapping.identity(); ContainerStartTest-style refusal tested below)");
+        + " (such a root then needs IdMapping.identity(); the decision: IdmappedMountsProbeTest)");
   }
 
   private static final String IDS = "echo uid_map: $(cat /proc/self/uid_map); echo owner: $(busybox stat -c %u:%g /bin/busybox);"
@@ -118,6 +118,20 @@ class ImageRootIdsTest {
         .isEqualTo("uid_map: 0 0 4294967295\nowner: 0:0\nwrite: ok\nbound: written\n");
     Files.writeString(hostFile, "host\n");
     Files.deleteIfExists(rootfs.resolve("new-file"));
+  }
+
+  @Test
+  void aRootWhoseFilesystemCannotBeIdmappedIsRefusedBeforeAnythingIsMade() throws Exception {
+    // devtmpfs takes no idmapped mounts: the start fails naming the filesystem and the opt-out.
+    Path dev = Path.of("/dev");
+    assumeTrue(!KernelFeatures.idmappedMounts(dev, false).available(), "/dev takes idmapped mounts here");
+    List<String> before = dev.toFile().list() == null ? List.of() : List.of(dev.toFile().list());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder()
+            .rootfs(RootFs.directory(dev)).command("/bin/true").build()))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("idmapped mounts of /dev").hasMessageContaining("devtmpfs")
+        .hasMessageContaining("IdMapping.identity() (--userns host)");
+    assertThat(dev.toFile().list()).containsExactlyInAnyOrderElementsOf(before);
   }
 
   private static final String CORE_PATTERN = "busybox umount /proc/sys 2>/dev/null && echo umount: OK || echo umount: refused;"

@@ -110,6 +110,16 @@ public final class KernelFeatures {
     } catch (IOException e) {
       return Feature.no(name, "cannot find its filesystem: " + e.getMessage());
     }
+    String cause = idmappedUnavailability(fs, release(), overlayLower);
+    return cause == null ? Feature.yes(name) : Feature.no(name, cause);
+  }
+
+  /**
+   * Why a filesystem of type {@code fs} takes no idmapped mounts (as an overlay layer when {@code
+   * overlayLower}) on a kernel of release {@code {major, minor}}, or null when it does; public for
+   * unit tests.
+   */
+  public static @Nullable String idmappedUnavailability(String fs, int[] have, boolean overlayLower) {
     int[] since = switch (fs) {
       case "ext4", "xfs", "vfat", "msdos" -> new int[] {5, 12};
       case "btrfs" -> new int[] {5, 15};
@@ -119,17 +129,16 @@ public final class KernelFeatures {
       default -> null;
     };
     if (since == null) {
-      return Feature.no(name, "its filesystem " + fs + " is not known to support idmapped mounts");
+      return "its filesystem " + fs + " is not known to support idmapped mounts";
     }
     if (overlayLower && (since[0] < 5 || since[0] == 5 && since[1] < 19)) {
       since = new int[] {5, 19}; // overlayfs takes idmapped layers since 5.19
     }
-    int[] have = release();
     if (have[0] < since[0] || have[0] == since[0] && have[1] < since[1]) {
-      return Feature.no(name, "its filesystem " + fs + (overlayLower ? " under overlayfs" : "") + " takes them from Linux "
-          + since[0] + "." + since[1] + ", this kernel is " + have[0] + "." + have[1]);
+      return "its filesystem " + fs + (overlayLower ? " under overlayfs" : "") + " takes them from Linux "
+          + since[0] + "." + since[1] + ", this kernel is " + have[0] + "." + have[1];
     }
-    return Feature.yes(name);
+    return null;
   }
 
   /** The type of the filesystem mounted at the longest mount point above {@code path} (proc(5)). */
