@@ -18,8 +18,11 @@ fi
 
 # Debian packages used by the tests: gcc + static libc (the native helper), util-linux (runuser,
 # unshare), iproute2 (tests read `ip` output), busybox-static (a tiny root filesystem), umoci and
-# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks).
-packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap)
+# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks),
+# the aarch64 cross compiler (the jar carries both helpers) and qemu-user-static (runs the aarch64
+# helper's protocol test), gnupg (a throwaway key signs the release check's bundle).
+packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static gnupg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
