@@ -41,6 +41,9 @@ echo "== host suite (root, real kernel)"
 echo "== rootless lane (as nobody)"
 .ci/rootless-tests
 
+echo "== release check (two signed release builds compared, Central bundle layout, consumer project)"
+.ci/release-check
+
 if [ "${SKIP_VM_LANE:-0}" != 1 ] && [ -x .ci/vm-lane ]; then
   echo "== cgroup v2 lane (QEMU)"
   # Its default modules: those whose kernel tests depend on the kernel and the cgroup version.
