@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the Debian packages the tests use, builds with
 # the Maven wrapper, runs every module's tests as root on the real kernel, runs the rootless subset
-# again as the ordinary user `nobody`, and then the pure cgroup v2 lane in QEMU (.ci/vm-lane).
+# again as the ordinary user `nobody`, runs the release check (.ci/release-check: two signed release
+# builds compared, the Central bundle's layout, a consumer project), and then the pure cgroup v2 lane
+# in QEMU (.ci/vm-lane).
 #
 #   ./run-tests.sh            everything
 #   SKIP_VM_LANE=1 ./run-tests.sh   without the QEMU lane
