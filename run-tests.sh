@@ -33,14 +33,20 @@ fi
 
 start=$(date +%s)
 echo "== host suite (root, real kernel)"
+rm -rf ./*/target/surefire-reports target/rootless-reports
 ./mvnw -B -ntp verify
+# Every skip must be declared in the lane's list (.ci/skips/LANE.txt), and every declared one must skip.
+.ci/check-skips check host
 
 echo "== rootless lane (as nobody)"
 .ci/rootless-tests
+.ci/check-skips check rootless
 
 if [ "${SKIP_VM_LANE:-0}" != 1 ] && [ -x .ci/vm-lane ]; then
   echo "== cgroup v2 lane (QEMU)"
   # Its default modules: those whose kernel tests depend on the kernel and the cgroup version.
   .ci/vm-lane
+  .ci/check-skips check vm-rootful
+  .ci/check-skips check vm-rootless
 fi
 echo "run-tests.sh: all lanes passed in $(( $(date +%s) - start )) s"
