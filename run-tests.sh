@@ -2,6 +2,8 @@
 # The whole test suite, from a fresh clone: installs the Debian packages the tests use, builds with
 # the Maven wrapper, runs every module's tests as root on the real kernel, runs the rootless subset
 # again as the ordinary user `nobody`, and then the pure cgroup v2 lane in QEMU (.ci/vm-lane).
+# After each lane .ci/check-skips compares its skipped tests with the lane's list in .ci/skips/;
+# after the host suite PIT mutation-tests the pure-Java packages against .ci/pit-thresholds.txt.
 #
 #   ./run-tests.sh            everything
 #   SKIP_VM_LANE=1 ./run-tests.sh   without the QEMU lane
@@ -37,6 +39,13 @@ rm -rf ./*/target/surefire-reports target/rootless-reports
 ./mvnw -B -ntp verify
 # Every skip must be declared in the lane's list (.ci/skips/LANE.txt), and every declared one must skip.
 .ci/check-skips check host
+
+echo "== mutation testing (PIT) of the pure-Java packages"
+# Only the classes named by pit.targetClasses in the module poms, with the tests not tagged kernel;
+# .ci/pit-check fails when a package scores below its threshold in .ci/pit-thresholds.txt.
+./mvnw -B -ntp test-compile org.pitest:pitest-maven:mutationCoverage \
+  -pl container-namespaces,container-cgroups,container-layers,container-net -am
+.ci/pit-check
 
 echo "== rootless lane (as nobody)"
 .ci/rootless-tests

@@ -19,7 +19,6 @@ class BpfAssemblerTest {
     SeccompProfile.clearCachesForTests();
   }
 
-
   @Test
   void encodesLittleEndianSockFilters() {
     BpfAssembler asm = new BpfAssembler();

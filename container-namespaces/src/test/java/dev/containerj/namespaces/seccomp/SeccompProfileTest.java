@@ -15,7 +15,6 @@ class SeccompProfileTest {
     SeccompProfile.clearCachesForTests();
   }
 
-
   @Test
   void compiledProgramsAreCachedPerProfileAndArch() {
     SeccompProfile a = SeccompProfile.defaultProfile(SeccompCompilerTest.DOCKER_CAPS);
