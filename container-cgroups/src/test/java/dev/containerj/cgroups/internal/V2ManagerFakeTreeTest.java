@@ -73,7 +73,7 @@ class V2ManagerFakeTreeTest {
         .memorySwapMax(0).oomGroup(true)
         .cpus(1.5).cpuWeight(200)
         .pidsMax(20)
-        .ioLimit(IoDeviceLimit.builder("/dev/fakedisk").readBps(1_000_000).writeIops(100).build())
+        .ioLimit(IoDeviceLimit.builder("/dev/fakedisk").readBps(1_000_000).writeBps(2_000_000).readIops(50).writeIops(100).build())
         .ioWeight(300)
         .cpusetCpus("0").cpusetMems("0")
         .hugetlb("2MB", 4L << 20)
@@ -94,7 +94,7 @@ class V2ManagerFakeTreeTest {
       assertThat(read(dir.resolve("cpu.max"))).isEqualTo("150000 100000");
       assertThat(read(dir.resolve("cpu.weight"))).isEqualTo("200");
       assertThat(read(dir.resolve("pids.max"))).isEqualTo("20");
-      assertThat(read(dir.resolve("io.max"))).isEqualTo("254:0 rbps=1000000 wiops=100");
+      assertThat(read(dir.resolve("io.max"))).isEqualTo("254:0 rbps=1000000 wbps=2000000 riops=50 wiops=100");
       assertThat(read(dir.resolve("io.weight"))).isEqualTo("default 300");
       assertThat(read(dir.resolve("cpuset.cpus"))).isEqualTo("0");
       assertThat(read(dir.resolve("cpuset.mems"))).isEqualTo("0");
