@@ -671,10 +671,13 @@ public final class RootfsProgram {
     }
     p.mkdir(d + "/pts", 0755, IN_ROOT);
     p.mkdir(d + "/shm", 01777, IN_ROOT);
-    boolean gid5 = gidMappings.stream().anyMatch(m -> m.coversContainerId(5));
-    // devpts reads gid= in its mounter's user namespace: the assembler's is the host's.
+    // devpts reads gid= in its mounter's user namespace: the assembler's is the host's. An older
+    // devpts parses it as an int: the default range's host id of gid 5, above INT_MAX, is EINVAL
+    // there (the QEMU lane's 6.1 kernel), so that id is left out and new terminals keep their
+    // creator's group.
+    long ttyGid = !gidMappings.stream().anyMatch(m -> m.coversContainerId(5)) ? -1 : locked ? hostId(5, gidMappings) : 5;
     p.mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620" + (gid5 ? ",gid=" + (locked ? hostId(5, gidMappings) : 5) : ""), IN_ROOT);
+        "newinstance,ptmxmode=0666,mode=0620" + (ttyGid >= 0 && ttyGid <= Integer.MAX_VALUE ? ",gid=" + ttyGid : ""), IN_ROOT);
     p.mount("shm", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", IN_ROOT);
     if (spec.namespaces().contains(Namespace.IPC)) {
       p.mkdir(d + "/mqueue", 0755, IN_ROOT);
