@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the Debian packages the tests use, builds with
 # the Maven wrapper, runs every module's tests as root on the real kernel, runs the rootless subset
-# again as the ordinary user `nobody`, and then the pure cgroup v2 lane in QEMU (.ci/vm-lane).
+# again as the ordinary user `nobody`, runs the release check (.ci/release-check: two signed release
+# builds compared, the Central bundle's layout, a consumer project), and then the pure cgroup v2 lane
+# in QEMU (.ci/vm-lane). After each lane .ci/check-skips compares its skipped tests with the lane's
+# list in .ci/skips/; after the host suite PIT mutation-tests the pure-Java packages against
+# .ci/pit-thresholds.txt.
 #
 #   ./run-tests.sh            everything
 #   SKIP_VM_LANE=1 ./run-tests.sh   without the QEMU lane
@@ -18,8 +22,11 @@ fi
 
 # Debian packages used by the tests: gcc + static libc (the native helper), util-linux (runuser,
 # unshare), iproute2 (tests read `ip` output), busybox-static (a tiny root filesystem), umoci and
-# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks).
-packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap)
+# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks),
+# the aarch64 cross compiler (the jar carries both helpers) and qemu-user-static (runs the aarch64
+# helper's protocol test), gnupg (a throwaway key signs the release check's bundle).
+packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static gnupg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,14 +40,30 @@ fi
 
 start=$(date +%s)
 echo "== host suite (root, real kernel)"
+rm -rf ./*/target/surefire-reports target/rootless-reports
 ./mvnw -B -ntp verify
+# Every skip must be declared in the lane's list (.ci/skips/LANE.txt), and every declared one must skip.
+.ci/check-skips check host
+
+echo "== mutation testing (PIT) of the pure-Java packages"
+# Only the classes named by pit.targetClasses in the module poms, with the tests not tagged kernel;
+# .ci/pit-check fails when a package scores below its threshold in .ci/pit-thresholds.txt.
+./mvnw -B -ntp test-compile org.pitest:pitest-maven:mutationCoverage \
+  -pl container-namespaces,container-cgroups,container-layers,container-net -am
+.ci/pit-check
 
 echo "== rootless lane (as nobody)"
 .ci/rootless-tests
+.ci/check-skips check rootless
+
+echo "== release check (two signed release builds compared, Central bundle layout, consumer project)"
+.ci/release-check
 
 if [ "${SKIP_VM_LANE:-0}" != 1 ] && [ -x .ci/vm-lane ]; then
   echo "== cgroup v2 lane (QEMU)"
   # Its default modules: those whose kernel tests depend on the kernel and the cgroup version.
   .ci/vm-lane
+  .ci/check-skips check vm-rootful
+  .ci/check-skips check vm-rootless
 fi
 echo "run-tests.sh: all lanes passed in $(( $(date +%s) - start )) s"
