@@ -18,8 +18,11 @@ fi
 
 # Debian packages used by the tests: gcc + static libc (the native helper), util-linux (runuser,
 # unshare), iproute2 (tests read `ip` output), busybox-static (a tiny root filesystem), umoci and
-# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks).
-packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap)
+# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks),
+# docker-registry (the CNCF distribution server the pull tests run on 127.0.0.1) and apache2-utils
+# (htpasswd with bcrypt for its basic auth).
+packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap
+  docker-registry apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
