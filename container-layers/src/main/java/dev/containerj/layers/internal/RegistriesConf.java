@@ -48,8 +48,18 @@ public final class RegistriesConf {
     return AuthFiles.xdgConfigHome(env).resolve("containerj").resolve("registries.conf");
   }
 
-  /** Reads {@code file}, or the default one; a missing file is an empty configuration. */
+  /**
+   * Reads {@code file}, else the one the system property {@code containerj.registriesConf} or the
+   * environment variable {@code CONTAINERJ_REGISTRIES_CONF} names, else the default one; a missing
+   * default file is an empty configuration.
+   */
   public static RegistriesConf load(@Nullable Path file) throws IOException {
+    if (file == null) {
+      String named = System.getProperty("containerj.registriesConf", System.getenv("CONTAINERJ_REGISTRIES_CONF"));
+      if (named != null && !named.isEmpty()) {
+        file = Path.of(named);
+      }
+    }
     Path p = file != null ? file : defaultPath(System.getenv());
     if (!Files.isRegularFile(p)) {
       if (file != null) {
