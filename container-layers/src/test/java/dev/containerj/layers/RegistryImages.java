@@ -17,11 +17,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * build them too): busybox-static with {@code /bin/sh}, a file per further layer, and optionally
  * layers of random (incompressible) content.
  */
-final class RegistryImages {
+public final class RegistryImages {
   private RegistryImages() {}
 
   /** A gzip layer holding {@code files} (name, content), with the parent directories. */
-  static byte[] layer(long seed, Object... nameContent) throws IOException {
+  public static byte[] layer(long seed, Object... nameContent) throws IOException {
     ByteArrayOutputStream raw = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(raw)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -68,14 +68,14 @@ final class RegistryImages {
     return gz.toByteArray();
   }
 
-  static byte[] random(long seed, int size) {
+  public static byte[] random(long seed, int size) {
     byte[] b = new byte[size];
     new Random(seed).nextBytes(b);
     return b;
   }
 
   /** busybox + sh, then a hello file, then (if randomMiB > 0) a layer of random data. */
-  static List<byte[]> busybox(long seed, int randomMiB) throws IOException {
+  public static List<byte[]> busybox(long seed, int randomMiB) throws IOException {
     List<byte[]> layers = new ArrayList<>();
     layers.add(layer(seed, "bin/busybox", Files.readAllBytes(Path.of(Tools.require("busybox", "busybox-static"))),
         "bin/sh", "->busybox"));
@@ -87,7 +87,7 @@ final class RegistryImages {
   }
 
   /** An OCI layout with one image tagged {@code tag}. */
-  static String layout(Path dir, String tag, List<byte[]> layers) throws IOException {
+  public static String layout(Path dir, String tag, List<byte[]> layers) throws IOException {
     Files.createDirectories(dir);
     return OciBuilder.write(dir, tag, layers).toString();
   }

@@ -245,6 +245,44 @@ class RegistryPullTest {
     }
   }
 
+  /** Entry point of the child JVMs: pulls {@code args[1]} into the store {@code args[0]} with the config {@code args[2]}. */
+  public static void main(String[] args) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger fetched = new java.util.concurrent.atomic.AtomicInteger();
+    new LayerStore(Path.of(args[0])).pull(RegistryReference.parse(args[1]), PullOptions.builder()
+        .registriesConf(Path.of(args[2])).authFile(Path.of(args[0] + "-none.json")).listener(new PullListener() {
+          @Override public void layerDone(Descriptor d) {
+            fetched.incrementAndGet();
+          }
+        }).build());
+    System.out.println("fetched=" + fetched.get());
+  }
+
+  @Test
+  void twoJvmsPullingAtOnceFetchEachLayerOnce() throws Exception {
+    List<byte[]> layers = new java.util.ArrayList<>(RegistryImages.busybox(31, 4));
+    layers.add(RegistryImages.layer(31, "data/more.bin", RegistryImages.random(32, 4 << 20)));
+    registry.push(RegistryImages.layout(tmp.resolve("img"), "1", layers), "test/twojvm:1");
+    Path storeDir = tmp.resolve("store");
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    List<Process> jvms = new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      jvms.add(new ProcessBuilder(javaBin, "-cp", StoreConcurrencyTest.classPath(), RegistryPullTest.class.getName(),
+          storeDir.toString(), registry.host() + "/test/twojvm:1", conf.toString()).redirectErrorStream(true).start());
+    }
+    int total = 0;
+    for (Process p : jvms) {
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+      total += Integer.parseInt(out.replaceAll("(?s).*fetched=(\\d+).*", "$1"));
+    }
+    assertThat(total).as("layers fetched by the two JVMs together").isEqualTo(4);
+    for (byte[] l : layers) {
+      String digest = "sha256:" + dev.containerj.layers.internal.VerifyingInputStream.sha256Hex(l);
+      assertThat(registry.blobGets(digest)).as("GETs of %s", digest).isEqualTo(1);
+    }
+    assertThat(new LayerStore(storeDir).images()).hasSize(1);
+  }
+
   /** Renders an exception with its causes and stack, as a log would. */
   static String rendered(Throwable t) {
     StringWriter w = new StringWriter();

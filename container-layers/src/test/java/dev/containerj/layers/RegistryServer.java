@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * 127.0.0.1, a free port and a storage directory of its own, installed with apt-get when missing
  * (as root). Close stops it and deletes everything it stored. Images go in with skopeo.
  */
-final class RegistryServer implements AutoCloseable {
+public final class RegistryServer implements AutoCloseable {
   static final String BINARY = "/usr/bin/docker-registry";
 
   final Path dir;
@@ -91,11 +91,11 @@ final class RegistryServer implements AutoCloseable {
     return r;
   }
 
-  static RegistryServer start(Path dir) throws IOException, InterruptedException {
+  public static RegistryServer start(Path dir) throws IOException, InterruptedException {
     return start(dir, null, null, "");
   }
 
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
@@ -129,7 +129,7 @@ final class RegistryServer implements AutoCloseable {
     }
   }
 
-  String logText() {
+  public String logText() {
     try {
       return Files.isRegularFile(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
@@ -138,7 +138,7 @@ final class RegistryServer implements AutoCloseable {
   }
 
   /** How many GET requests for this blob the registry answered (its access log). */
-  int blobGets(String digest) {
+  public int blobGets(String digest) {
     Matcher m = Pattern.compile("\"GET /v2/[^ ]*/blobs/" + Pattern.quote(digest) + " ").matcher(logText());
     int n = 0;
     while (m.find()) {
@@ -154,7 +154,7 @@ final class RegistryServer implements AutoCloseable {
   }
 
   /** skopeo copy SRC docker://127.0.0.1:PORT/DEST, plus extra skopeo flags. */
-  void push(String source, String dest, String... flags) throws IOException, InterruptedException {
+  public void push(String source, String dest, String... flags) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Tools.require("skopeo", "skopeo"), "copy", "-q", "--dest-tls-verify=false"));
     cmd.addAll(List.of(flags));
     cmd.add(source);
