@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     description = "Runs Linux containers from a JVM, with no daemon.",
     subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, ImageCommand.class, NetworkCommand.class,
-        BenchCommand.class,
+        BenchCommand.class, PullCommand.class, LoginCommand.class, LogoutCommand.class,
         CommandLine.HelpCommand.class})
 public final class ContainerjCommand implements Runnable {
   @Spec
