@@ -5,7 +5,7 @@ import dev.containerj.cgroups.CgroupStats;
 import dev.containerj.core.internal.ContainerNetwork;
 import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.internal.ContainerStarter;
-import dev.containerj.core.internal.StateRecord;
+import dev.containerj.core.internal.RuntimeConfig;
 import dev.containerj.core.internal.StateStore;
 import dev.containerj.namespaces.ExitStatus;
 import dev.containerj.namespaces.NamespacedProcess;
@@ -13,8 +13,6 @@ import dev.containerj.namespaces.Signal;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -77,14 +75,19 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * Starts a container and returns once its payload has been exec'd.
+   * Starts a container in the {@linkplain ContainerRuntime#defaults() default runtime} and returns
+   * once its payload has been exec'd: a shortcut for {@code ContainerRuntime.defaults().start(spec)}.
    *
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
    * @throws UnsupportedOperationException when this host lacks what the spec needs, saying what
    */
   public static Container start(ContainerSpec spec) {
-    ContainerStarter.Started s = ContainerStarter.start(spec);
+    return ContainerRuntime.defaults().start(spec);
+  }
+
+  /** The handle of a container that {@code s} started. */
+  static Container started(ContainerStarter.Started s, ContainerSpec spec) {
     Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root());
     // The record describes live containers only: drop it as soon as the payload ends. The directory
     // (its owner file) stays while a cgroup or a writable layer is left for close() to remove, so
@@ -118,7 +121,7 @@ public final class Container implements AutoCloseable {
     try {
       return exit.get();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new ContainerException("waiting for container " + id + " failed", e.getCause());
+      throw new ContainerException("waiting for container " + id + " failed: " + e.getCause().getMessage(), e.getCause());
     }
   }
 
@@ -129,7 +132,7 @@ public final class Container implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       return Optional.empty();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new ContainerException("waiting for container " + id + " failed", e.getCause());
+      throw new ContainerException("waiting for container " + id + " failed: " + e.getCause().getMessage(), e.getCause());
     }
   }
 
@@ -266,22 +269,25 @@ public final class Container implements AutoCloseable {
     return "Container[" + id.substring(0, 12) + ", pid " + process.pid() + ", " + spec.command() + "]";
   }
 
-  /** The containers of this user recorded in the state directory, by any JVM. */
+  /**
+   * The containers of this user recorded in the default runtime's state directory, by any JVM: a
+   * shortcut for {@code ContainerRuntime.defaults().list()}.
+   */
   public static List<ContainerInfo> list() {
-    List<ContainerInfo> out = new ArrayList<>();
-    for (StateRecord r : StateStore.forCurrentUser().list()) {
-      out.add(new ContainerInfo(r.id(), r.pid(), StateStore.isSameProcess(r.pid(), r.pidStartTime()),
-          r.ownerPid(), StateStore.isSameProcess(r.ownerPid(), r.ownerStartTime()), r.detached(),
-          Instant.ofEpochMilli(r.createdMillis()), r.command()));
-    }
-    return out;
+    return ContainerRuntime.defaults().list();
   }
 
   /**
-   * Kills the containers whose owning JVM died (unless detached) and removes their state. Returns the
-   * ids it cleaned. Safe to call at any time, from any JVM of the same user.
+   * Kills the containers whose owning JVM died (unless detached) and removes their state, in the
+   * default runtime's state directory: a shortcut for {@code ContainerRuntime.defaults().reap()}.
    */
   public static List<String> reapOrphans() {
-    return StateStore.forCurrentUser().reapOrphans();
+    return ContainerRuntime.defaults().reap();
+  }
+
+  /** The handle of a running container that another JVM started (see {@link ContainerRuntime#attach}). */
+  static Container attached(String id, ContainerSpec spec, NamespacedProcess process, RuntimeConfig config) {
+    return new Container(id, spec, process, config.store(), null,
+        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null);
   }
 }

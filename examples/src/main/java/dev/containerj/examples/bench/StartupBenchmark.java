@@ -1,5 +1,6 @@
 package dev.containerj.examples.bench;
 
+import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.Images;
@@ -270,7 +271,7 @@ public final class StartupBenchmark {
       ImageRunner runner;
       if (reference != null) {
         long t0 = System.nanoTime();
-        Image image = Images.importImage(reference);
+        Image image = ContainerRuntime.defaults().images().importImage(reference);
         runner = new ImageRunner(ContainerSpec.builder().image(image).command(TRUE).build(),
             reference + " (" + image.layers().size() + " layer(s) in this user's store, imported or found in "
                 + ms(System.nanoTime() - t0) + " ms before timing)", null);

@@ -261,7 +261,7 @@ final class RunCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--image and --rootfs contradict each other");
       }
       try {
-        b.image(dev.containerj.core.Images.importImage(image));
+        b.image(dev.containerj.core.ContainerRuntime.defaults().images().importImage(image));
       } catch (java.io.IOException e) {
         throw new IllegalArgumentException("--image " + image + ": " + e.getMessage(), e);
       }
