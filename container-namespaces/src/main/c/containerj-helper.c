@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -75,7 +76,15 @@ enum op {
   OP_SETNS_PATH = 27,  /* u32 nstype, str path: open, setns, close (e.g. /proc/self/ns/time_for_children) */
   OP_LCHOWN = 28,      /* u32 uid, u32 gid, str path */
   OP_OPEN_ROOT = 29,   /* str path: the directory that F_IN_ROOT paths are resolved beneath */
-  OP_OPEN_PTY = 30     /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
+  OP_IDMAP_USERNS = 30,/* str uid_map, str gid_map: a user namespace with these maps, held for OP_IDMAP_MOUNT */
+  OP_IDMAP_MOUNT = 31, /* u32 recursive, str source, str target: an idmapped clone of source on target */
+  OP_CREATE_OWNER = 32,/* u32 uid, u32 gid: the fsuid/fsgid that OP_MKDIR/MKFILE/SYMLINK create with from now on */
+  OP_CLONE_ASSEMBLE = 33, /* u64 flags, u64 join, str uid_map, str gid_map: as OP_CLONE, writes the
+                           * child's maps when given (its user namespace then serves OP_IDMAP_MOUNT),
+                           * then an assembler runs the ops up to OP_ASSEMBLED in the child's join
+                           * namespaces, while the child skips them */
+  OP_ASSEMBLED = 34,  /* the end of the assembler's ops */
+  OP_OPEN_PTY = 35     /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
                         * controlling terminal and the fds of the mask, its master sent on sock */
 };
 
@@ -85,15 +94,21 @@ enum op_flag {
   F_FAULT = 4,         /* test-only fault injection: fail this step with ECANCELED, do nothing */
   F_IN_ROOT = 8,       /* the (target) path is the container's: resolved beneath OP_OPEN_ROOT's directory,
                         * its symbolic links as the container will see them (never out of the root) */
-  F_SRC_IN_ROOT = 16   /* OP_MOUNT: the source too */
+  F_SRC_IN_ROOT = 16,  /* OP_MOUNT: the source too */
+  F_WITH_PREVIOUS = 32 /* skipped when the previous op was (its path missing, F_IGNORE_ENOENT): the
+                        * read-only flag of a bind that was not made */
 };
 
-enum status_type { ST_PID = 1, ST_ERROR = 2 };
+enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3 };
 
 static int status_fd = -1;
 static int config_fd = -1;
 static mode_t saved_umask = 022;
 static int root_fd = -1;
+static int idmap_fd = -1;             /* OP_IDMAP_USERNS's user namespace */
+static pid_t idmap_pid = -1;          /* and the child that made it, to reap */
+static uid_t create_uid = (uid_t)-1;  /* OP_CREATE_OWNER */
+static gid_t create_gid = (gid_t)-1;
 
 /* A path of the container, resolved beneath root_fd with openat2(RESOLVE_IN_ROOT) into an O_PATH fd,
  * whose magic link name in *name stands for it in calls that take a path (mount(2) follows it).
@@ -267,6 +282,89 @@ static int do_exec(struct cur *c) {
   return err;
 }
 
+static int write_text(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  size_t len = strlen(text);
+  ssize_t n = write(fd, text, len);
+  int err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
+  close(fd);
+  return err;
+}
+
+/* A user namespace whose only use is to carry an id map for MOUNT_ATTR_IDMAP (mount_setattr(2)): a
+ * child unshares it and waits on a pipe while this process (the host's root) writes its maps and
+ * opens it; the namespace then lives on through the fd. */
+static int idmap_userns(const char *uid_map, const char *gid_map) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC)) return errno;
+  long pid = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0, 0, 0, 0);
+  if (pid == 0) {
+    char b;
+    close(p[1]);
+    (void)!read(p[0], &b, 1);
+    _exit(0);
+  }
+  int err = pid < 0 ? errno : 0;
+  close(p[0]);
+  char path[64];
+  if (!err) {
+    snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
+    err = write_text(path, uid_map);
+  }
+  if (!err) {
+    snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
+    err = write_text(path, gid_map);
+  }
+  if (!err) {
+    snprintf(path, sizeof path, "/proc/%ld/ns/user", pid);
+    if (idmap_fd >= 0) close(idmap_fd);
+    if ((idmap_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) err = errno;
+  }
+  close(p[1]); /* the child exits: reaped later (reap_idmap), its exit need not be waited for now */
+  if (pid > 0) idmap_pid = (pid_t)pid;
+  return err;
+}
+
+static void reap_idmap(void) {
+  if (idmap_pid > 0) while (waitpid(idmap_pid, NULL, 0) < 0 && errno == EINTR) {}
+  idmap_pid = -1;
+}
+
+/* open_tree(2) clone of source, idmapped with OP_IDMAP_USERNS's namespace, moved onto target. */
+static int idmap_mount(const char *source, const char *target, uint32_t recursive) {
+  if (idmap_fd < 0) return EBADF;
+  unsigned rec = recursive ? AT_RECURSIVE : 0;
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, source, 1u /* OPEN_TREE_CLONE */ | O_CLOEXEC | rec);
+  if (fd < 0) return errno;
+  struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x00100000 /* MOUNT_ATTR_IDMAP */, 0, 0,
+                                                                (uint64_t)idmap_fd};
+  int err = syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) ? errno : 0;
+  /* MOVE_MOUNT_T_SYMLINKS: a layer is named by its short link (l/ID -> ../ID/diff), as overlayfs follows it */
+  if (!err && syscall(SYS_move_mount, fd, "", AT_FDCWD, target, 4u /* MOVE_MOUNT_F_EMPTY_PATH */ | 0x10u /* MOVE_MOUNT_T_SYMLINKS */))
+    err = errno;
+  close(fd);
+  return err;
+}
+
+/* The filesystem ids that files are created with. Leaving fsuid 0 drops the file capabilities from
+ * the effective set (capabilities(7), "Effect of user ID changes on capabilities"): they are raised
+ * again from the permitted set, so only the owner of what is created changes. Going back to 0 restores
+ * them by itself. An idmapped root (a directory root) takes only ids of its map: the host's root is
+ * not one (EOVERFLOW), the container's root is. */
+static void create_as(uid_t uid, gid_t gid) {
+  syscall(SYS_setfsgid, gid);
+  syscall(SYS_setfsuid, uid);
+  if (uid == 0) return;
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) == 0) {
+    d[0].effective = d[0].permitted;
+    d[1].effective = d[1].permitted;
+    syscall(SYS_capset, &h, d);
+  }
+}
+
 /* Runs one operation; returns 0 or an errno. */
 static int run(int opcode, int opflags, struct cur *c) {
   switch (opcode) {
@@ -336,6 +434,8 @@ static int run(int opcode, int opflags, struct cur *c) {
     const char *path = str(c), *base = path;
     int dir = AT_FDCWD, err = 0;
     if ((opflags & F_IN_ROOT) && (dir = in_root_parent(path, &base)) < 0) return errno;
+    int as = create_uid != (uid_t)-1;
+    if (as) create_as(create_uid, create_gid);
     if (opcode == OP_MKDIR) {
       if (mkdirat(dir, base, mode)) err = errno;
       /* The name exists but does not resolve: a dangling symbolic link (a mount target /data ->
@@ -385,6 +485,7 @@ static int run(int opcode, int opflags, struct cur *c) {
         close(probe);
       }
     }
+    if (as) create_as(0, 0);
     if (dir >= 0) close(dir);
     return err;
   }
@@ -395,6 +496,19 @@ static int run(int opcode, int opflags, struct cur *c) {
   }
   case OP_CHDIR:
     return chdir(str(c)) ? errno : 0;
+  case OP_CREATE_OWNER:
+    create_uid = (uid_t)u32(c);
+    create_gid = (gid_t)u32(c);
+    return 0;
+  case OP_IDMAP_USERNS: {
+    const char *uid_map = str(c);
+    return idmap_userns(uid_map, str(c));
+  }
+  case OP_IDMAP_MOUNT: {
+    uint32_t rec = u32(c);
+    const char *src = str(c);
+    return idmap_mount(src, str(c), rec);
+  }
   case OP_PIVOT_ROOT: {
     const char *new_root = str(c);
     if (syscall(SYS_pivot_root, new_root, str(c))) return errno;
@@ -516,6 +630,8 @@ int main(int argc, char **argv) {
   if (!buf || read_full(config_fd, buf, head[1])) return 125;
 
   const char *p = buf, *end = buf + head[1];
+  int skipping = 0; /* the container process, passing over the assembler's ops */
+  int skipped = 0;  /* the previous op found its path missing and was passed over */
   for (int step = 0; p < end; step++) {
     if (end - p < 8) fail(step, EINVAL);
     uint16_t opcode, flags;
@@ -529,7 +645,76 @@ int main(int argc, char **argv) {
     p += (len + 7u) & ~7u;
     if (p > end) p = end;
 
-    if (flags & F_FAULT) fail(step, ECANCELED);
+    if (skipping) {
+      if (opcode == OP_ASSEMBLED) skipping = 0;
+      continue;
+    }
+    if (flags & F_FAULT) {
+      /* A fault in the wait comes after the go byte: before it, the container process's death would
+       * race with the assembler, which joins its namespaces. */
+      if (opcode == OP_WAIT) (void)run(opcode, flags, &c);
+      fail(step, ECANCELED);
+    }
+    if (opcode == OP_ASSEMBLED) { /* the assembler is done: Java may send the go byte */
+      report(ST_ASSEMBLED, step, 0, 0);
+      _exit(0);
+    }
+    if (opcode == OP_CLONE_ASSEMBLE) {
+      /* The container process is cloned into its new namespaces but not a new mount namespace: it
+       * stays in this one, where it has no privilege, while an assembler with the host's credentials,
+       * in the child's pid, net, ipc and cgroup namespaces (so that proc, sysfs, mqueue and cgroup2
+       * show the container's), builds and pivots into the container's tree. The child then unshares
+       * its mount namespace from inside its user namespace, and that copy locks every mount
+       * (mount_namespaces(7)): the container cannot unmount a mask to see what it covers. */
+      uint64_t cflags = u64(&c), join = u64(&c);
+      const char *uid_map = str(&c), *gid_map = str(&c);
+      long pid = syscall(SYS_clone, (unsigned long)(cflags | CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+      if (pid < 0) fail(step, errno);
+      if (pid == 0) {
+        if (root_fd >= 0) close(root_fd);
+        if (idmap_fd >= 0) close(idmap_fd);
+        root_fd = idmap_fd = -1;
+        idmap_pid = -1;
+        skipping = 1;
+        continue;
+      }
+      report(ST_PID, step, 0, (int)pid);
+      if (*uid_map) {
+        /* This process is the host's root: it writes the maps Java chose (user_namespaces(7)), and
+         * the child's user namespace, with its final map, carries the idmapped mounts. */
+        char path[64];
+        int err;
+        snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
+        if ((err = write_text(path, uid_map))) fail(step, err);
+        snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
+        if ((err = write_text(path, gid_map))) fail(step, err);
+        snprintf(path, sizeof path, "/proc/%ld/ns/user", pid);
+        if (idmap_fd >= 0) close(idmap_fd);
+        if ((idmap_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) fail(step, errno);
+      }
+      static const struct { uint64_t flag; const char *name; } ns[] = {
+        {CLONE_NEWPID, "pid"}, {CLONE_NEWNET, "net"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWCGROUP, "cgroup"}};
+      for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        if (!(join & ns[i].flag)) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, ns[i].name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, (int)ns[i].flag)) fail(step, errno);
+        close(fd);
+      }
+      long g = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0); /* fork: the assembler */
+      if (g < 0) fail(step, errno);
+      if (g == 0) {
+        idmap_pid = -1;
+        continue;
+      }
+      int st = 0;
+      while (waitpid((pid_t)g, &st, 0) < 0 && errno == EINTR) {}
+      reap_idmap();
+      /* The assembler reported ST_ASSEMBLED or its error itself. Killed without a report (the
+       * container process died, taking its pid namespace along), it leaves Java an end-of-file. */
+      _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+    }
     if (opcode == OP_CLONE) {
       /* fork semantics (no new stack), into new namespaces; CLONE_PARENT makes the child a child of
        * the JVM, so Java waits for it directly and this process can go away. */
@@ -538,13 +723,19 @@ int main(int argc, char **argv) {
       if (pid < 0) fail(step, errno);
       if (pid > 0) {
         report(ST_PID, step, 0, (int)pid);
+        reap_idmap();
         _exit(0);
       }
+      if (idmap_fd >= 0) close(idmap_fd);
+      idmap_fd = -1;
+      idmap_pid = -1;
       continue;
     }
+    if ((flags & F_WITH_PREVIOUS) && skipped) continue;
     int err = run(opcode, flags, &c);
     if (c.bad) fail(step, EINVAL);
-    if (err == ENOENT && (flags & F_IGNORE_ENOENT)) err = 0;
+    skipped = err == ENOENT && (flags & F_IGNORE_ENOENT);
+    if (skipped) err = 0;
     if (err == EEXIST && (flags & F_IGNORE_EEXIST)) err = 0;
     if (err) fail(step, err);
   }

@@ -113,7 +113,7 @@ class EscapeTest {
     for (Path p : new Path[] {dir, root, volume}) {
       Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     }
-    ContainerSpec.Builder b = ContainerSpec.builder().rootfs(RootFs.writableDirectory(root))
+    ContainerSpec.Builder b = ImageIds.forDirectory(ContainerSpec.builder().rootfs(RootFs.writableDirectory(root)), root)
         .command("/bin/sh", "-c", "cat /mnt/in.txt; echo; readlink /etc")
         .mount(MountSpec.bindReadOnly(volume, "/mnt")).stdout(Redirect.PIPE).stderr(Redirect.PIPE);
     Run.Result r;

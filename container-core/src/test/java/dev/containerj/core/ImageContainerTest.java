@@ -57,7 +57,7 @@ class ImageContainerTest {
 
   @Test
   void theImagesConfigGivesTheDefaults() throws Exception {
-    Run.Result r = Run.run(ContainerSpec.builder().image(image).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    Run.Result r = Run.run(img().stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).isEqualTo("hello from from the image\n");
     assertThat(r.status().code()).isZero();
   }
@@ -69,10 +69,10 @@ class ImageContainerTest {
     List<Container> cs = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {
-        cs.add(Container.start(ContainerSpec.builder().image(image)
+        cs.add(Container.start(img()
             .command("sh", "-c", "echo mine-" + i + " > /written; sleep 100").build()));
       }
-      Run.Result other = Run.run(ContainerSpec.builder().image(image).command("sh", "-c", "cat /written 2>&1; ls /bin/busybox")
+      Run.Result other = Run.run(img().command("sh", "-c", "cat /written 2>&1; ls /bin/busybox")
           .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
       assertThat(other.out()).contains("No such file").contains("/bin/busybox");
     } finally {
@@ -85,14 +85,14 @@ class ImageContainerTest {
 
   @Test
   void aReadOnlyImageRootRefusesWrites() throws Exception {
-    Run.Result r = Run.run(ContainerSpec.builder().image(image).readOnlyRootfs()
+    Run.Result r = Run.run(img().readOnlyRootfs()
         .command("sh", "-c", "touch /x 2>&1; echo done").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).contains("Read-only file system").endsWith("done\n");
   }
 
   @Test
   void aMissingMountTargetIsMadeInTheContainersOwnLayerEvenWhenTheRootIsReadOnly() throws Exception {
-    Run.Result r = Run.run(ContainerSpec.builder().image(image).readOnlyRootfs().mount(MountSpec.tmpfs("/data/cache"))
+    Run.Result r = Run.run(img().readOnlyRootfs().mount(MountSpec.tmpfs("/data/cache"))
         .command("sh", "-c", "echo x > /data/cache/f && cat /data/cache/f; touch /data/y 2>&1; true")
         .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).startsWith("x\n").contains("Read-only file system");
@@ -159,6 +159,10 @@ class ImageContainerTest {
       assertThat(ContainerStarter.layers().preparedRoots()).doesNotContain(id);
       assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
     }
+  }
+
+  private static ContainerSpec.Builder img() throws Exception {
+    return ImageIds.forStore(ContainerSpec.builder().image(image), ContainerStarter.layers().directory());
   }
 
   private static int layerCount() throws Exception {

@@ -192,7 +192,7 @@ class ImageOverlayRootTest {
         + " cat /etc/motd; echo del: $(ls -A /del); echo opq: $(ls -A /opq); cat /opq/new.txt;"
         + " test -e /del/gone.txt && echo gone.txt: present || echo gone.txt: absent;"
         + " echo written > /written && echo write: ok; echo ready; read go; echo bye";
-    ContainerSpec.Builder b = ContainerSpec.builder().image(image).command("sh", "-c", script)
+    ContainerSpec.Builder b = ImageIds.forStore(ContainerSpec.builder().image(image), store.directory()).command("sh", "-c", script)
         .stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.PIPE);
     if (!ROOTLESS) {
       b.cgroup(true); // an ordinary user gets a cgroup only in a delegated subtree (CgroupContainerTest)
@@ -226,15 +226,18 @@ class ImageOverlayRootTest {
         assertThat(List.of(superOptions.split(","))).as("overlay options of /").doesNotContain("userxattr");
       }
       // An ordinary user's container maps exactly one id: its root is the caller. Root's image
-      // containers map every id to itself, as docker run.
+      // containers map 0-65535 to the unused host range (the layers are idmapped to it).
       assertThat(out.get(1).substring("uid_map:".length()).trim().split("\\s+")).as(out.get(1))
-          .containsExactly(ROOTLESS ? new String[] {"0", Integer.toString(UID), "1"} : new String[] {"0", "0", "4294967295"});
+          .containsExactly(ROOTLESS ? new String[] {"0", Integer.toString(UID), "1"}
+              : !ImageIds.rangeWorks(store.directory()) ? new String[] {"0", "0", "4294967295"}
+              : new String[] {"0", Long.toString(ContainerStarter.ROOT_ID_BASE), Long.toString(ContainerStarter.ROOT_ID_COUNT)});
       assertThat(out.subList(2, 8)).containsExactly("from layer 1", "del: stays.txt", "opq: new.txt", "from layer 3",
           "gone.txt: absent", "write: ok");
 
       Path written = containerDir.resolve("upper/written");
       assertThat(written).as("the write, in the container's upper directory").hasContent("written");
-      assertThat(owner(written)).as("owner of %s on the host", written).isEqualTo(UID);
+      assertThat((long) owner(written)).as("owner of %s on the host", written)
+          .isEqualTo(ROOTLESS || !ImageIds.rangeWorks(store.directory()) ? UID : ContainerStarter.ROOT_ID_BASE);
       for (Descriptor d : image.layers()) {
         assertThat(store.layerDirectory(d).resolve("written")).as("the write in a layer").doesNotExist();
       }
@@ -292,7 +295,8 @@ class ImageOverlayRootTest {
   @Test
   void aFailedStartRemovesTheUpperDirectoryAgain() throws Exception {
     List<String> before = ContainerStarter.layers().preparedRoots();
-    ContainerSpec spec = ContainerSpec.builder().image(image).command("/bin/no-such-command").build();
+    ContainerSpec spec = ImageIds.forStore(ContainerSpec.builder().image(image), ContainerStarter.layers().directory())
+        .command("/bin/no-such-command").build();
     assertThatThrownBy(() -> Container.start(spec).close()).isInstanceOf(ContainerStartException.class)
         .hasMessageContaining("/bin/no-such-command").hasMessageContaining("ENOENT");
     assertThat(ContainerStarter.layers().preparedRoots()).containsExactlyInAnyOrderElementsOf(before);
@@ -300,8 +304,9 @@ class ImageOverlayRootTest {
 
   @Test
   void everyHelperStepOfAnImageStartFailsCleanly() throws Exception {
-    ContainerSpec spec = ContainerSpec.builder().image(image).command("true").hostname("faulty").build();
     LayerStore store = ContainerStarter.layers();
+    ContainerSpec spec = ImageIds.forStore(ContainerSpec.builder().image(image), store.directory()).command("true")
+        .hostname("faulty").build();
     List<IdMapping> gids = ContainerStarter.gidMappings(spec, ROOTLESS);
     String stateRoot = StateStore.forCurrentUser().root().toString();
     String probeId = "0".repeat(32);
@@ -319,7 +324,7 @@ class ImageOverlayRootTest {
         String name = program.step(i).replaceAll("[0-9a-f]{32}", "ID");
         assertThatThrownBy(() -> Container.start(spec).close()).as("step %s", name)
             .isInstanceOfSatisfying(ContainerStartException.class, e -> {
-              assertThat(e.errno()).isEqualTo(FaultPlan.INJECTED_ERRNO);
+              assertThat(e.errno()).as("step %s: %s", name, e.getMessage()).isEqualTo(FaultPlan.INJECTED_ERRNO);
               assertThat(e.step().replaceAll("[0-9a-f]{32}", "ID")).isEqualTo(name);
               failed.add(name);
             });
@@ -339,7 +344,7 @@ class ImageOverlayRootTest {
     LayerStore own = new LayerStore(tmp.resolve("store"));
     Image mine = own.importImage(ImageReference.parse("oci:" + work.resolve("layout") + ":t"));
     List<String> defaultRoots = ContainerStarter.layers().preparedRoots();
-    Run.Result r = Run.run(ContainerSpec.builder().image(own, mine).command("sh", "-c", "cat /etc/motd; ls -A /opq")
+    Run.Result r = Run.run(ImageIds.forStore(ContainerSpec.builder().image(own, mine), own.directory()).command("sh", "-c", "cat /etc/motd; ls -A /opq")
         .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).isEqualTo("from layer 1\nnew.txt\n");
     assertThat(own.preparedRoots()).as("prepared roots in the container's own store after close").isEmpty();
@@ -357,7 +362,7 @@ class ImageOverlayRootTest {
     }
     LayerStore far = new LayerStore(deep);
     Image mine = far.importImage(ImageReference.parse("oci:" + work.resolve("layout") + ":t"));
-    Run.Result r = Run.run(ContainerSpec.builder().image(far, mine).command("sh", "-c", "cat /etc/motd; ls -A /opq; "
+    Run.Result r = Run.run(ImageIds.forStore(ContainerSpec.builder().image(far, mine), far.directory()).command("sh", "-c", "cat /etc/motd; ls -A /opq; "
         + "echo w > /written && cat /written").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).isEqualTo("from layer 1\nnew.txt\nw\n");
     assertThat(far.preparedRoots()).isEmpty();

@@ -179,6 +179,16 @@ public final class ContainerStarter {
     }
     StateStore store = config.store();
     boolean rootless = config.rootless();
+    List<IdMapping> uids = uidMappings(spec, config);
+    List<IdMapping> gids = gidMappings(spec, config);
+    boolean userns = spec.namespaces().contains(Namespace.USER);
+    if (!rootless && userns && uids.stream().anyMatch(m -> m.coversContainerId(0) && m.hostId() == m.containerId())) {
+      System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
+          + " runs as the host's root (identity id map, --userns host): confined by capabilities and seccomp only");
+    }
+    if (!rootless && userns && !spec.rootfs().isHost() && !RootfsProgram.isIdentity(uids, gids)) {
+      requireIdmappedMounts(spec, store);
+    }
     Path dir = null;
     NamespacedProcess process = null;
     Cgroup cgroup = null;
@@ -205,8 +215,6 @@ public final class ContainerStarter {
         }
       }
       Cgroup cg = cgroup;
-      List<IdMapping> uids = uidMappings(spec, config);
-      List<IdMapping> gids = gidMappings(spec, config);
       String hostname = hostname(spec, id);
       dev.containerj.layers.Mount.Call overlay = null;
       if (spec.rootfs().image() != null) {
@@ -261,6 +269,28 @@ public final class ContainerStarter {
     } catch (RuntimeException | Error e) {
       abort(store, dir, id, process, cgroup, network, root, passed);
       throw e;
+    }
+  }
+
+  /**
+   * An image or directory root with the default (or any non-identity) map shows its host-owned files
+   * through idmapped mounts: fails before anything is made when its filesystem or kernel cannot.
+   */
+  private static void requireIdmappedMounts(ContainerSpec spec, StateStore store) {
+    Path dir;
+    boolean image = spec.rootfs().image() != null;
+    try {
+      dir = !image ? java.util.Objects.requireNonNull(spec.rootfs().directory())
+          : spec.rootfs().layerStore() != null ? spec.rootfs().layerStore().directory() : store.layers().directory();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    KernelFeatures.Feature f = KernelFeatures.idmappedMounts(dir, image);
+    if (!f.available()) {
+      throw new UnsupportedOperationException("the " + (image ? "image" : "directory") + " root needs "
+          + f.name() + " to map its files to the container's ids (" + ROOT_ID_BASE + "..), which is not "
+          + "available: " + f.unavailabilityCause() + "; IdMapping.identity() (--userns host) runs it with the "
+          + "host's ids instead, its root then the host's root");
     }
   }
 
@@ -375,13 +405,14 @@ public final class ContainerStarter {
   public static final long ROOT_ID_COUNT = 65536;
 
   /**
-   * The default map of a root JVM. On the host's own root filesystem (the embedded default) the
-   * container sees every host file, so its root must not be the host's: ids 0-65535 go to an unused
-   * range. On a directory root (an image) it sees only that tree and its binds, and the files there
-   * belong to the host's ids, as with {@code docker run}: every id maps to itself.
+   * The default map of a root JVM, whatever the root: ids 0-65535 go to an unused host range, so the
+   * container's root is no one on the host. With the host identity map, a container given
+   * CAP_SYS_ADMIN could reach host-global files (kernel.core_pattern once /proc/sys is gone, a
+   * cgroup v1 hierarchy's limits) as the host's root. An image's or directory root's files, owned by
+   * host ids, are shown to it through idmapped mounts.
    */
   private static IdMapping rootDefault(ContainerSpec spec, RuntimeConfig config) {
-    return spec.rootfs().isHost() ? new IdMapping(0, config.rootIdBase(), config.rootIdCount()) : IdMapping.identity();
+    return new IdMapping(0, config.rootIdBase(), config.rootIdCount());
   }
 
   /**

@@ -98,55 +98,93 @@ public final class RootfsProgram {
     // container's user namespace it would ignore them, and an opaque directory's lower entries would
     // show through. Rootless stores use user.overlay.* and userxattr instead.
     boolean overlayFirst = hostOverlay && !rootless;
-    boolean imageFirst = overlay != null && !rootless && spec.namespaces().contains(Namespace.USER);
-    if (overlayFirst || imageFirst) {
-      p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's overlay");
+    boolean userns = spec.namespaces().contains(Namespace.USER);
+    boolean imageFirst = overlay != null && !rootless && userns;
+    // An image or directory root whose ids are not the host's own (the default range of a root JVM):
+    // its files, owned by host ids, are shown to the container through idmapped mounts
+    // (mount_setattr(2) MOUNT_ATTR_IDMAP) that the host's root makes (the assembler, see "locked"),
+    // with a user namespace that carries the container's map. The layers are idmapped one by one, the
+    // overlay goes on top of them.
+    boolean idmap = !rootless && userns && !spec.rootfs().isHost() && !isIdentity(uidMappings, gidMappings);
+    boolean dirFirst = idmap && overlay == null;
+    // Locked mounts (root JVM with a user namespace): the whole tree is assembled in a mount namespace
+    // of the host's root, and the container process copies it into a namespace of its own user
+    // namespace only after the pivot. That copy locks every mount (mount_namespaces(7)): the
+    // container's root, whatever its capabilities, cannot unmount a mask or a read-only bind to see or
+    // write what it covers. (HelperProgram#cloneAssemble: an assembler does it in the child's pid,
+    // net, ipc and cgroup namespaces.)
+    boolean locked = !rootless && userns && !ProtectionsOff.unlockedMounts;
+    boolean first = overlayFirst || imageFirst || dirFirst || locked;
+    // With the locked assembly, the image's overlay and an idmapped directory root are made by the
+    // assembler, with the container's own user namespace carrying the idmap; the old assembly makes
+    // them here, with a throwaway user namespace of the same map.
+    boolean imagePre = imageFirst && !locked;
+    boolean dirPre = dirFirst && !locked;
+    if (first) {
+      p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
       p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
+      if (idmap && !locked) {
+        p.idmapUserns(mapText(uidMappings), mapText(gidMappings));
+      }
       if (overlayFirst) {
         hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
-      } else {
+      } else if (imagePre) {
+        if (idmap) {
+          idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
+        }
         imageOverlay(p, r, overlay);
+      } else if (dirPre) {
+        p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
       }
     }
-    ProgramSteps.cloneInto(p, spec.namespaces());
     long helperUid = LibC.geteuid();
     long helperGid = LibC.getegid();
-    if (spec.namespaces().contains(Namespace.USER)) {
+    if (userns) {
       helperGid = gidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.gid();
       helperUid = uidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.uid();
-      // Take the payload's ids at once: the clone kept the caller's host ids, which the default map
-      // of a root JVM does not contain (files could then not even be created: EOVERFLOW). Moving
-      // between non-root-of-the-namespace ids keeps every capability in the new namespace
-      // (capabilities(7)), so the mounts below still work.
-      // The namespace's root when the map has one (no capability is lost on the way to it), else
-      // the payload's own ids (an ordinary user's single-id map).
-      p.setresgid(helperGid);
-      p.setresuid(helperUid);
-      // A change of credentials makes the process non-dumpable, and /proc/self then belongs to the
-      // host's root, which the default map does not contain (oom_score_adj: EACCES). execve resets
-      // it anyway for the payload (prctl(2), PR_SET_DUMPABLE).
-      p.prctl(HelperProgram.PR_SET_DUMPABLE, 1, "PR_SET_DUMPABLE, 1");
     }
-    // A session and process group of its own: the payload must not share the JVM's process group,
-    // or kill(0, sig) inside would reach this JVM and its siblings (a process group ignores pid
-    // namespaces, and with the identity id mapping the container's root may signal host root).
-    p.setsid();
+    if (locked) {
+      // The helper, the host's root, writes the maps Java chose: the assembler's idmapped mounts
+      // then use the container's own user namespace.
+      ProgramSteps.cloneAssembling(p, spec.namespaces(), mapText(uidMappings), mapText(gidMappings));
+      // The assembler has the host's ids: what it creates for the container is given to the ids the
+      // container's root (or payload) has on the host, as if the container had made it.
+      long uid = hostId(helperUid, uidMappings);
+      long gid = hostId(helperGid, gidMappings);
+      if (uid > 0 && gid >= 0 || uid >= 0 && gid > 0) {
+        p.createOwner(uid, gid);
+      }
+    } else {
+      ProgramSteps.cloneInto(p, spec.namespaces());
+      containerCredentials(p, userns, helperUid, helperGid);
+    }
+    // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
+    long ownerUid = hostId(helperUid, uidMappings);
+    long ownerGid = hostId(helperGid, gidMappings);
+    String owner = !locked || ownerUid < 0 || ownerGid < 0 ? "" : ",uid=" + ownerUid + ",gid=" + ownerGid;
     // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
     // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
     // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
 
     // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
-    // refuses a shared old root. (Made so before the clone when the overlay came first.)
-    if (!overlayFirst && !imageFirst) {
+    // refuses a shared old root. (Made so before the clone when the root came first.)
+    if (!first) {
       p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
     }
-    if (overlayFirst || imageFirst) {
-      // Made before the clone: the new mount namespace is a copy of the helper's, overlay included,
-      // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
-      // (EINVAL): a bind onto itself is a mount of this namespace's own.
-      p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
+    if (overlayFirst || imagePre || dirPre) {
+      if (!locked) {
+        // Made before the clone: the new mount namespace is a copy of the helper's, root included,
+        // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
+        // (EINVAL): a bind onto itself is a mount of this namespace's own.
+        p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
+      }
     } else if (overlay != null) {
+      if (idmap) {
+        idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
+      }
       imageOverlay(p, r, overlay);
+    } else if (dirFirst) {
+      p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
     } else if (hostOverlay) {
       hostOverlay(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
     } else {
@@ -194,10 +232,10 @@ public final class RootfsProgram {
       // own the container sees the host's processes through a bind of the host's /proc.
       p.mount("/proc", "/proc", "", MS_BIND | MS_REC, "", IN_ROOT);
     }
-    dev(p, spec, gidMappings);
+    dev(p, spec, gidMappings, locked, owner);
     sys(p, spec);
     if (spec.privateTmp()) {
-      p.mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" + sizeOption(spec), IN_ROOT);
+      p.mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" + sizeOption(spec) + owner, IN_ROOT);
       if ((createTargets || overlayFirst) && !readOnly) {
         // A target reached through a link into /tmp (/data -> /tmp/data) was made in the root's own
         // /tmp, which the private one now hides: make it again in the private one.
@@ -206,17 +244,20 @@ public final class RootfsProgram {
         }
       }
     }
+    // Generated by Java into the state directory before the go byte; a root without the file skips
+    // it. Bound read-only: a writable bind would let the container fill the host's disk through the
+    // file (its root may own it: the identity map); mount_setattr keeps the locked flags.
     if (spec.network() != NetworkMode.HOST) {
-      // Generated by Java into the state directory before the go byte; a root without the file skips it.
-      // The files belong to the host's root (mode 0644): the container may read, not change them.
       p.mount(stateDir + "/" + ContainerNetwork.HOSTS, "/etc/hosts", "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
+      generatedFileReadOnly(p, "/etc/hosts");
     }
     if (spec.network() == NetworkMode.BRIDGE) {
       p.mount(stateDir + "/" + ContainerNetwork.RESOLV_CONF, "/etc/resolv.conf", "", MS_BIND, "",
           IN_ROOT | IGNORE_ENOENT);
+      generatedFileReadOnly(p, "/etc/resolv.conf");
     }
     for (MountSpec m : spec.mounts()) {
-      userMount(p, m, !spec.privileged());
+      userMount(p, m, owner, !spec.privileged());
     }
     for (String path : spec.maskedPaths()) {
       mask(p, path);
@@ -229,10 +270,18 @@ public final class RootfsProgram {
     }
 
     // pivot_root(2): new_root and put_old may be the same directory; the old root then sits on top
-    // of the new one, and a lazy unmount of "." removes it.
+    // of the new one, and a lazy unmount of "." removes it. Done by the assembler, the pivot also
+    // moves the waiting container process's root (it still has the old one) to the new root.
     p.chdir(r);
     p.pivotRoot(".", ".", r);
     p.umount(".", MNT_DETACH);
+    if (locked) {
+      p.assembled();
+      ProgramSteps.afterClone(p, spec.namespaces());
+      // The copy into the container's user namespace locks every mount (see "locked" above).
+      p.unshare(Constants.CLONE_NEWNS, "mnt, a copy of the assembled tree: its mounts locked");
+      containerCredentials(p, userns, helperUid, helperGid);
+    }
     p.chdir("/");
 
     if (spec.namespaces().contains(Namespace.UTS)) {
@@ -306,6 +355,79 @@ public final class RootfsProgram {
    */
   private static String sizeOption(ContainerSpec spec) {
     return ",size=" + spec.tmpfsSize();
+  }
+
+  /**
+   * The container process's own ids and session: the namespace's root when the map has one (no
+   * capability is lost on the way to it), else the payload's ids (an ordinary user's single-id map).
+   */
+  private static void containerCredentials(HelperProgram p, boolean userns, long uid, long gid) {
+    if (userns) {
+      // Take them at once: the clone kept the caller's host ids, which the default map of a root JVM
+      // does not contain (files could then not even be created: EOVERFLOW). Moving between
+      // non-root-of-the-namespace ids keeps every capability in the new namespace (capabilities(7)).
+      p.setresgid(gid);
+      p.setresuid(uid);
+      // A change of credentials makes the process non-dumpable, and /proc/self then belongs to the
+      // host's root, which the default map does not contain (oom_score_adj: EACCES). execve resets
+      // it anyway for the payload (prctl(2), PR_SET_DUMPABLE).
+      p.prctl(HelperProgram.PR_SET_DUMPABLE, 1, "PR_SET_DUMPABLE, 1");
+    }
+    // A session and process group of its own: the payload must not share the JVM's process group,
+    // or kill(0, sig) inside would reach this JVM and its siblings (a process group ignores pid
+    // namespaces, and with the identity id mapping the container's root may signal host root).
+    p.setsid();
+  }
+
+  /** /etc/hosts or /etc/resolv.conf, just bound: read-only, unless a test turned that off. */
+  private static void generatedFileReadOnly(HelperProgram p, String path) {
+    if (!ProtectionsOff.writableGeneratedFiles) {
+      p.mountSetattr(path, MOUNT_ATTR_RDONLY, 0, false, IN_ROOT | HelperProgram.WITH_PREVIOUS);
+    }
+  }
+
+  /** Whether every id of both maps is itself on the host (no idmapped mount is needed). */
+  static boolean isIdentity(List<IdMapping> uids, List<IdMapping> gids) {
+    for (IdMapping m : uids) {
+      if (m.containerId() != m.hostId()) {
+        return false;
+      }
+    }
+    for (IdMapping m : gids) {
+      if (m.containerId() != m.hostId()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A map as uid_map(5) lines: "inside outside count". */
+  private static String mapText(List<IdMapping> mappings) {
+    StringBuilder b = new StringBuilder();
+    for (IdMapping m : mappings) {
+      b.append(m.containerId()).append(' ').append(m.hostId()).append(' ').append(m.size()).append('\n');
+    }
+    return b.toString();
+  }
+
+  /**
+   * Each lower layer of the image's overlay idmapped onto itself (in the helper's mount namespace),
+   * so the overlay shows the layers' files, owned by the host's ids, as owned by the same ids inside
+   * the container (overlayfs takes idmapped lower layers since Linux 5.19). The upper directory is
+   * the container's own and belongs to its root on the host: a copy-up keeps the mapped owner.
+   */
+  private static void idmapLayers(HelperProgram p, dev.containerj.layers.Mount.Call overlay, long rootUid,
+      long rootGid) {
+    String data = overlay.data() == null ? "" : overlay.data();
+    for (String option : data.split(",")) {
+      if (option.startsWith("lowerdir=")) {
+        for (String layer : option.substring("lowerdir=".length()).split(":")) {
+          p.idmapMount(layer, layer, false, "layer " + layer.substring(layer.lastIndexOf('/') + 1));
+        }
+      } else if (option.startsWith("upperdir=") && rootUid >= 0 && rootGid >= 0) {
+        p.lchown(option.substring("upperdir=".length()), rootUid, rootGid, 0);
+      }
+    }
   }
 
   /** The directory (in the state directory) whose tmpfs holds the host overlays' upper and work dirs. */
@@ -535,12 +657,13 @@ public final class RootfsProgram {
 
 
   /** A minimal /dev as runc's: a tmpfs with the safe devices bound from the host, devpts, shm, mqueue. */
-  private static void dev(HelperProgram p, ContainerSpec spec, List<IdMapping> gidMappings) {
+  private static void dev(HelperProgram p, ContainerSpec spec, List<IdMapping> gidMappings, boolean locked,
+      String owner) {
     String d = "/dev";
     // nodev: a node made in /dev opens nothing; the binds below are mounts of their own (nodev is
     // per mount), from the host's /dev, and keep working.
     p.mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_STRICTATIME | (spec.privileged() ? 0 : MS_NODEV),
-        "mode=755,size=65536k", IN_ROOT);
+        "mode=755,size=65536k" + owner, IN_ROOT);
     for (String dev : DEVICES) {
       // mknod is not allowed in a user namespace: bind the host's nodes instead.
       p.mkfile(d + "/" + dev, 0666, IN_ROOT);
@@ -549,8 +672,9 @@ public final class RootfsProgram {
     p.mkdir(d + "/pts", 0755, IN_ROOT);
     p.mkdir(d + "/shm", 01777, IN_ROOT);
     boolean gid5 = gidMappings.stream().anyMatch(m -> m.coversContainerId(5));
+    // devpts reads gid= in its mounter's user namespace: the assembler's is the host's.
     p.mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620" + (gid5 ? ",gid=5" : ""), IN_ROOT);
+        "newinstance,ptmxmode=0666,mode=0620" + (gid5 ? ",gid=" + (locked ? hostId(5, gidMappings) : 5) : ""), IN_ROOT);
     p.mount("shm", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", IN_ROOT);
     if (spec.namespaces().contains(Namespace.IPC)) {
       p.mkdir(d + "/mqueue", 0755, IN_ROOT);
@@ -577,10 +701,10 @@ public final class RootfsProgram {
     }
   }
 
-  private static void userMount(HelperProgram p, MountSpec m, boolean nodev) {
+  private static void userMount(HelperProgram p, MountSpec m, String owner, boolean nodev) {
     String target = m.target();
     if (m.type() == MountSpec.Type.TMPFS) {
-      String data = "mode=1777" + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "");
+      String data = "mode=1777" + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "") + owner;
       p.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly() ? MS_RDONLY : 0), data, IN_ROOT);
       return;
     }

@@ -89,6 +89,89 @@ public final class KernelFeatures {
     return Holder.CGROUP_LAYOUT;
   }
 
+  private static final java.util.concurrent.ConcurrentHashMap<String, Feature> IDMAPPED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Whether the filesystem of {@code dir} takes idmapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP),
+   * as an overlay's lower layer when {@code overlayLower}; decided from the filesystem type and the
+   * kernel release (the versions that brought each filesystem's support), once per directory.
+   */
+  public static Feature idmappedMounts(Path dir, boolean overlayLower) {
+    return IDMAPPED.computeIfAbsent(dir + (overlayLower ? " (overlay lower)" : ""),
+        k -> probeIdmapped(dir, overlayLower));
+  }
+
+  private static Feature probeIdmapped(Path dir, boolean overlayLower) {
+    String name = "idmapped mounts of " + dir + (overlayLower ? " as overlay layers" : "");
+    String fs;
+    try {
+      fs = filesystemType(dir.toRealPath(), Files.readAllLines(Path.of("/proc/self/mountinfo")));
+    } catch (IOException e) {
+      return Feature.no(name, "cannot find its filesystem: " + e.getMessage());
+    }
+    String cause = idmappedUnavailability(fs, release(), overlayLower);
+    return cause == null ? Feature.yes(name) : Feature.no(name, cause);
+  }
+
+  /**
+   * Why a filesystem of type {@code fs} takes no idmapped mounts (as an overlay layer when {@code
+   * overlayLower}) on a kernel of release {@code {major, minor}}, or null when it does; public for
+   * unit tests.
+   */
+  public static @Nullable String idmappedUnavailability(String fs, int[] have, boolean overlayLower) {
+    int[] since = switch (fs) {
+      case "ext4", "xfs", "vfat", "msdos" -> new int[] {5, 12};
+      case "btrfs" -> new int[] {5, 15};
+      case "f2fs" -> new int[] {5, 18};
+      case "tmpfs" -> new int[] {6, 3};
+      case "erofs" -> new int[] {5, 17};
+      default -> null;
+    };
+    if (since == null) {
+      return "its filesystem " + fs + " is not known to support idmapped mounts";
+    }
+    if (overlayLower && (since[0] < 5 || since[0] == 5 && since[1] < 19)) {
+      since = new int[] {5, 19}; // overlayfs takes idmapped layers since 5.19
+    }
+    if (have[0] < since[0] || have[0] == since[0] && have[1] < since[1]) {
+      return "its filesystem " + fs + (overlayLower ? " under overlayfs" : "") + " takes them from Linux "
+          + since[0] + "." + since[1] + ", this kernel is " + have[0] + "." + have[1];
+    }
+    return null;
+  }
+
+  /** The type of the filesystem mounted at the longest mount point above {@code path} (proc(5)). */
+  public static String filesystemType(Path path, List<String> mountinfo) {
+    String best = "";
+    String type = "unknown";
+    for (String line : mountinfo) {
+      String[] f = line.split(" ");
+      int dash = java.util.Arrays.asList(f).indexOf("-");
+      if (f.length < 5 || dash < 0 || dash + 1 >= f.length) {
+        continue;
+      }
+      String point = f[4].replace("\\040", " ");
+      boolean above = point.equals("/") || path.toString().equals(point) || path.toString().startsWith(point + "/");
+      if (above && point.length() >= best.length()) {
+        best = point;
+        type = f[dash + 1];
+      }
+    }
+    return type;
+  }
+
+  /** Major and minor of the running kernel's release. */
+  private static int[] release() {
+    try {
+      String r = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+      String[] p = r.split("[.-]");
+      return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {0, 0};
+    }
+  }
+
   private static Feature probeUserNamespaces() {
     String name = "user namespaces";
     long max = readLong("/proc/sys/user/max_user_namespaces", 1);

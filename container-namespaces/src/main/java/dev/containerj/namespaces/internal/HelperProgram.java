@@ -49,7 +49,12 @@ public final class HelperProgram {
   static final int OP_SETNS_PATH = 27;
   static final int OP_LCHOWN = 28;
   static final int OP_OPEN_ROOT = 29;
-  static final int OP_OPEN_PTY = 30;
+  static final int OP_IDMAP_USERNS = 30;
+  static final int OP_IDMAP_MOUNT = 31;
+  static final int OP_CREATE_OWNER = 32;
+  static final int OP_CLONE_ASSEMBLE = 33;
+  static final int OP_ASSEMBLED = 34;
+  static final int OP_OPEN_PTY = 35;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -65,6 +70,8 @@ public final class HelperProgram {
   public static final int IGNORE_ENOENT = 1;
   /** An existing path is not an error. */
   public static final int IGNORE_EEXIST = 2;
+  /** Skipped when the previous operation was (its path missing, {@link #IGNORE_ENOENT}). */
+  public static final int WITH_PREVIOUS = 32;
   static final int FAULT = 4;
 
   // mount(2) flags
@@ -98,6 +105,8 @@ public final class HelperProgram {
 
   private final List<Op> ops = new ArrayList<>();
   private int cloneIndex = -1;
+  private boolean assembles;
+  private boolean writesIdMaps;
 
   /** The number of operations. */
   public int size() {
@@ -112,6 +121,14 @@ public final class HelperProgram {
   /** Index of the clone operation: steps before it run in the helper, after it in the container. */
   public int cloneIndex() {
     return cloneIndex;
+  }
+
+  /**
+   * Whether the clone is {@link #cloneAssemble}: the helper then reports {@code ST_ASSEMBLED} (or the
+   * assembler's error) after the pid, before Java may send the go byte.
+   */
+  public boolean assembles() {
+    return assembles;
   }
 
   /** Marks operation {@code index} to fail with ECANCELED instead of running (tests only). */
@@ -142,6 +159,64 @@ public final class HelperProgram {
   public HelperProgram clone(long flags, String what) {
     cloneIndex = ops.size();
     return add(OP_CLONE, 0, "clone(" + what + ")", new Payload().u64(flags));
+  }
+
+  /**
+   * Forks the container process into new namespaces ({@code flags}, without a mount namespace: it
+   * stays in the helper's), then an assembler with the helper's credentials that joins the child's
+   * namespaces in {@code join} (pid, net, ipc, cgroup) and runs the following operations up to
+   * {@link #assembled()}; the child skips them. The helper reports the child's pid, then waits for
+   * the assembler and reports its success. With {@code uidMap} (uid_map(5) lines; "" = Java writes
+   * them), the helper writes the child's maps right after the clone, and the child's user namespace
+   * carries the assembler's {@link #idmapMount}s.
+   */
+  public HelperProgram cloneAssemble(long flags, long join, String what, String uidMap, String gidMap) {
+    cloneIndex = ops.size();
+    assembles = true;
+    writesIdMaps = !uidMap.isEmpty();
+    return add(OP_CLONE_ASSEMBLE, 0, "clone(" + what + "), then assemble its root",
+        new Payload().u64(flags).u64(join).str(uidMap).str(gidMap));
+  }
+
+  /**
+   * Whether the helper writes the child's id maps itself (a root JVM's {@link #cloneAssemble} with
+   * maps): Java then does not.
+   */
+  public boolean writesIdMaps() {
+    return writesIdMaps;
+  }
+
+  /** The end of the assembler's operations (see {@link #cloneAssemble}). */
+  public HelperProgram assembled() {
+    return add(OP_ASSEMBLED, 0, "end of the root's assembly", new Payload());
+  }
+
+  /**
+   * A user namespace with these maps ({@code uid_map} format), held by the helper for {@link
+   * #idmapMount}: its only use is to carry the map (mount_setattr(2), MOUNT_ATTR_IDMAP).
+   */
+  public HelperProgram idmapUserns(String uidMap, String gidMap) {
+    return add(OP_IDMAP_USERNS, 0, "user namespace for idmapped mounts (uid_map " + uidMap.trim().replace('\n', ';')
+        + ")", new Payload().str(uidMap).str(gidMap));
+  }
+
+  /**
+   * An idmapped clone of {@code source} (open_tree OPEN_TREE_CLONE, mount_setattr MOUNT_ATTR_IDMAP)
+   * moved onto {@code target}; {@code what} names it in messages.
+   */
+  public HelperProgram idmapMount(String source, String target, boolean recursive, String what) {
+    return add(OP_IDMAP_MOUNT, 0, "idmapped mount of " + what + " (" + source + " -> " + target + ")",
+        new Payload().u32(recursive ? 1 : 0).str(source).str(target));
+  }
+
+  /**
+   * From now on, mkdir/create/symlink create with these host ids as fsuid/fsgid (setfsuid(2)), keeping
+   * the helper's capabilities: what they make belongs to these ids, and an idmapped mount (whose map
+   * lacks the host's root) takes the creation.
+   */
+  public HelperProgram createOwner(long uid, long gid) {
+    return add(OP_CREATE_OWNER, 0, "owner of created files " + uid + ":" + gid,
+        new Payload().u32((int) uid).u32((int) gid));
   }
 
   /** Waits for Java's go-ahead (after Java wrote the id maps and joined the cgroup). */

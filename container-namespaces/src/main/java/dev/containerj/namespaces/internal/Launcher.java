@@ -42,6 +42,7 @@ import org.jspecify.annotations.Nullable;
 public final class Launcher {
   private static final int ST_PID = 1;
   private static final int ST_ERROR = 2;
+  private static final int ST_ASSEMBLED = 3;
 
   private Launcher() {}
 
@@ -157,13 +158,29 @@ public final class Launcher {
         throw error(program, rec);
       }
       pid = rec[3];
-      Reaper.waitBlocking(helperPid);
-      helperPid = -1;
+      if (!program.assembles()) {
+        Reaper.waitBlocking(helperPid);
+        helperPid = -1;
+      }
       pidfd = Reaper.openPidfd(pid);
 
       try {
-        if (req.userNamespace()) {
+        if (req.userNamespace() && !program.writesIdMaps()) {
           writeIdMaps();
+        }
+        if (program.assembles()) {
+          // The assembler builds the root while the maps are written; the go byte must not come
+          // before it is done, or the child would lock a half-built tree.
+          rec = readRecord();
+          if (rec == null) {
+            throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+          }
+          if (rec[0] == ST_ERROR) {
+            throw new LaunchException(program.step(rec[1]), rec[2], null);
+          }
+          if (rec[0] != ST_ASSEMBLED) {
+            throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+          }
         }
         if (req.beforeGo() != null) {
           runHook("prepare container", req.beforeGo(), pid);
@@ -176,12 +193,19 @@ public final class Launcher {
         // read cannot block for long.
         configWrite.close();
         int[] early = readRecord();
-        if (early != null && early[0] == ST_ERROR) {
+        // With an assembler, the helper's failure to join the child's namespaces is a consequence of
+        // the child's end (the closed config pipe ended it), not a cause.
+        boolean consequence = early != null && program.assembles() && early[1] == program.cloneIndex();
+        if (early != null && early[0] == ST_ERROR && !consequence) {
           throw error(program, early);
         }
         throw e;
       }
       configWrite.close();
+      if (helperPid > 0) {
+        Reaper.waitBlocking(helperPid); // it waits for the assembler, which has reported
+        helperPid = -1;
+      }
 
       rec = readRecord();
       if (rec != null) {

@@ -43,15 +43,25 @@ public final class ProgramSteps {
    * unshares it, and execve moves the payload into it) followed by the wait for Java's go-ahead.
    */
   public static void cloneInto(HelperProgram p, Set<Namespace> namespaces) {
-    long flags = 0;
-    StringBuilder what = new StringBuilder();
-    for (Namespace ns : namespaces) {
-      if (ns != Namespace.TIME) {
-        flags |= flag(ns);
-        what.append(what.length() == 0 ? "" : ",").append(ns.procName());
-      }
-    }
-    p.clone(flags, what.length() == 0 ? "no new namespaces" : what.toString());
+    long flags = cloneFlags(namespaces);
+    p.clone(flags, describe(namespaces, flags));
+    afterClone(p, namespaces);
+  }
+
+  /**
+   * Adds a {@link HelperProgram#cloneAssemble} into {@code namespaces} but the mount namespace: the
+   * assembler joins the child's pid, net, ipc and cgroup namespaces. The caller adds the assembly,
+   * {@link HelperProgram#assembled()}, then {@link #afterClone}.
+   */
+  public static void cloneAssembling(HelperProgram p, Set<Namespace> namespaces, String uidMap, String gidMap) {
+    long flags = cloneFlags(namespaces) & ~(long) Constants.CLONE_NEWNS;
+    long join = flags & (Constants.CLONE_NEWPID | Constants.CLONE_NEWNET | Constants.CLONE_NEWIPC
+        | Constants.CLONE_NEWCGROUP);
+    p.cloneAssemble(flags, join, describe(namespaces, flags), uidMap, gidMap);
+  }
+
+  /** The container process's first steps after the clone: the go-ahead, then the time namespace. */
+  public static void afterClone(HelperProgram p, Set<Namespace> namespaces) {
     p.waitForGo();
     if (namespaces.contains(Namespace.TIME)) {
       p.unshare(Constants.CLONE_NEWTIME, "time");
@@ -59,6 +69,26 @@ public final class ProgramSteps {
       // not move the caller either (the cgroup v2 lane's 6.1 kernel showed it): join it explicitly.
       p.setnsPath("/proc/self/ns/time_for_children", Constants.CLONE_NEWTIME);
     }
+  }
+
+  private static long cloneFlags(Set<Namespace> namespaces) {
+    long flags = 0;
+    for (Namespace ns : namespaces) {
+      if (ns != Namespace.TIME) {
+        flags |= flag(ns);
+      }
+    }
+    return flags;
+  }
+
+  private static String describe(Set<Namespace> namespaces, long flags) {
+    StringBuilder what = new StringBuilder();
+    for (Namespace ns : namespaces) {
+      if (ns != Namespace.TIME && (flags & flag(ns)) != 0) {
+        what.append(what.length() == 0 ? "" : ",").append(ns.procName());
+      }
+    }
+    return what.length() == 0 ? "no new namespaces" : what.toString();
   }
 
   /** Group list, gid, then uid: the order in which each call is still permitted. */

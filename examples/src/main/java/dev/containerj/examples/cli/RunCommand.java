@@ -163,8 +163,9 @@ final class RunCommand implements Callable<Integer> {
   List<String> securityOpts = new ArrayList<>();
 
   @Option(names = "--userns", paramLabel = "auto|host",
-      description = "Id map of the container. auto (default): as root, on the host's / the container's ids "
-          + "are an unused host range, so its root cannot read the host's root-only files; host: every id "
+      description = "Id map of the container. auto (default): as root, the container's ids are an unused "
+          + "host range (an image's or directory's files are shown through idmapped mounts), so its root cannot "
+          + "read the host's root-only files; host: every id "
           + "is itself, so bind mounts of root-owned directories are writable (the container's root is then "
           + "the host's root, confined by capabilities and seccomp only).")
   @Nullable String userns;
@@ -333,6 +334,8 @@ final class RunCommand implements Callable<Integer> {
           }
           b.uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
               .gidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()));
+          commandSpec().commandLine().getErr().println("containerj: WARNING: --userns host: the container's "
+              + "root is the host's root, confined by capabilities and seccomp only");
           break;
         default:
           throw new IllegalArgumentException("--userns must be auto or host: " + userns);

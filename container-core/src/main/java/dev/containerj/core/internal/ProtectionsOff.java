@@ -1,0 +1,19 @@
+package dev.containerj.core.internal;
+
+/**
+ * Test-only switches that turn one protection off, so that a regression test can show, in a second
+ * run, what the protection stops (the "protection off" column of README-security.md). Never set in
+ * production; each is read once per start.
+ */
+public final class ProtectionsOff {
+  /**
+   * A root JVM assembles the container's mounts inside the container's own mount namespace, as
+   * before: its root may then unmount the masks and read-only binds and see what they cover.
+   */
+  public static volatile boolean unlockedMounts;
+
+  /** /etc/hosts and /etc/resolv.conf are writable binds of the state directory's files, as before. */
+  public static volatile boolean writableGeneratedFiles;
+
+  private ProtectionsOff() {}
+}
