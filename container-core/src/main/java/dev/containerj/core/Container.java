@@ -45,13 +45,15 @@ public final class Container implements AutoCloseable {
   private final @Nullable Cgroup cgroup;
   private final ContainerNetwork network;
   private final @Nullable PreparedRoot root;
+  private final @Nullable RuntimeConfig config;
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean stateRemoved = new AtomicBoolean();
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
-      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root) {
+      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, @Nullable RuntimeConfig config) {
     this.id = id;
+    this.config = config;
     this.network = network;
     this.root = root;
     this.spec = spec;
@@ -87,8 +89,8 @@ public final class Container implements AutoCloseable {
   }
 
   /** The handle of a container that {@code s} started. */
-  static Container started(ContainerStarter.Started s, ContainerSpec spec) {
-    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root());
+  static Container started(ContainerStarter.Started s, ContainerSpec spec, RuntimeConfig config) {
+    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root(), config);
     // The record describes live containers only: drop it as soon as the payload ends. The directory
     // (its owner file) stays while a cgroup or a writable layer is left for close() to remove, so
     // that a reaper still finds them if this JVM dies before it closes the container.
@@ -236,6 +238,33 @@ public final class Container implements AutoCloseable {
     process.resizeTerminal(columns, rows);
   }
 
+  /**
+   * Starts one more process in the running container, as {@code docker exec} does: it joins every
+   * namespace and the cgroup of the container, goes to the container's root, and gets the same
+   * seccomp filter, capabilities (or fewer), ids and no_new_privs as the first process unless
+   * {@code process} narrows them; it holds only fds 0-2, none of this JVM's. It is a child of this
+   * JVM, reaped when it ends, and dies with the container.
+   *
+   * @throws SpecValidationException when {@code process} would widen the container's confinement
+   *     (more capabilities, an unmapped uid or gid), every violation at once
+   * @throws ContainerException when the container does not run, or was {@linkplain
+   *     ContainerRuntime#attach attached} (its spec, which the process's confinement derives from, is
+   *     known only to the JVM that started it)
+   * @throws ContainerStartException naming the step that failed
+   */
+  public ExecProcess exec(ProcessSpec process) {
+    java.util.Objects.requireNonNull(process, "process");
+    if (config == null) {
+      throw new ContainerException("cannot exec in container " + id.substring(0, 12) + ": it was attached, and only "
+          + "the JVM that started it knows its spec");
+    }
+    if (closed.get() || !isRunning()) {
+      throw new ContainerException("cannot exec in container " + id.substring(0, 12) + ": it does not run");
+    }
+    return new ExecProcess(dev.containerj.core.internal.ContainerExec.exec(id, spec, config, this.process.pid(),
+        cgroup, process));
+  }
+
   /** Kills every process of the container, waits for them and removes its state. Idempotent. */
   @Override
   public void close() {
@@ -288,6 +317,6 @@ public final class Container implements AutoCloseable {
   /** The handle of a running container that another JVM started (see {@link ContainerRuntime#attach}). */
   static Container attached(String id, ContainerSpec spec, NamespacedProcess process, RuntimeConfig config) {
     return new Container(id, spec, process, config.store(), null,
-        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null);
+        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null, null);
   }
 }

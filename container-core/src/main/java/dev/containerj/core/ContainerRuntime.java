@@ -85,7 +85,7 @@ public final class ContainerRuntime {
    */
   public Container start(ContainerSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    return Container.started(ContainerStarter.start(spec, config), spec);
+    return Container.started(ContainerStarter.start(spec, config), spec, config);
   }
 
   /**

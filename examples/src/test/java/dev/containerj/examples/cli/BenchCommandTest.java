@@ -41,6 +41,10 @@ class BenchCommandTest {
     assertThat(r.out()).contains("ratio containerj / containerj --read-only:");
     assertMeasured(r.out(), IMAGE_ROW, 3);
     assertMeasured(r.out(), IMAGE_CLOSE_ROW, 3);
+    // The exec row, next to nsenter -a into the same container (util-linux is always there).
+    assertMeasured(r.out(), "containerj exec (exec->exit)", 3);
+    assertMeasured(r.out(), "nsenter -a (spawn->exit)", 3);
+    assertThat(r.out()).contains("ratio containerj exec / nsenter -a (median):");
     assertThat(r.out()).contains("containerj image: busybox-static image built from /bin/busybox",
         "ratio containerj image / containerj (median):");
     String store = r.out().lines().filter(l -> l.startsWith("containerj image: ")).findFirst().orElseThrow()
