@@ -179,6 +179,21 @@ public final class Container implements AutoCloseable {
     return Optional.ofNullable(network.address());
   }
 
+  /**
+   * The host port published to {@code containerPort} (TCP first): the one the kernel chose for a
+   * {@link dev.containerj.net.PortMapping#ephemeral} mapping, so parallel tests never collide.
+   *
+   * @throws ContainerException when no published port forwards to {@code containerPort}
+   */
+  public int mappedPort(int containerPort) {
+    int port = network.mappedPort(containerPort);
+    if (port < 0) {
+      throw new ContainerException("container " + id.substring(0, 12) + " publishes no host port to its port "
+          + containerPort + ": " + spec.ports());
+    }
+    return port;
+  }
+
   /** The container's cgroup, if it has one (for listeners such as {@code onOomKill}). */
   public Optional<Cgroup> cgroup() {
     return Optional.ofNullable(cgroup);

@@ -108,6 +108,25 @@ public final class ContainerNetwork implements AutoCloseable {
     }
   }
 
+  /**
+   * The host port that forwards to {@code containerPort} (TCP first), or -1 when none does: the
+   * one the kernel chose for an ephemeral mapping.
+   */
+  public int mappedPort(int containerPort) {
+    if (proxy == null) {
+      return -1;
+    }
+    PortMapping found = null;
+    for (PortMapping m : proxy.mappings()) {
+      boolean better = found == null
+          || (found.protocol() != PortMapping.Protocol.TCP && m.protocol() == PortMapping.Protocol.TCP);
+      if (m.containerPort() == containerPort && better) {
+        found = m;
+      }
+    }
+    return found == null ? -1 : proxy.hostPort(found);
+  }
+
   /** The container's address on its bridge, if it has one. */
   public @Nullable InetAddress address() {
     return attachment == null ? null : attachment.address().address();
