@@ -118,6 +118,39 @@ public final class ContainerRuntime {
     return Container.attached(r.id(), ContainerSpec.builder().command(r.command()).build(), process, config);
   }
 
+  /**
+   * Removes a container of this runtime's state directory: its record and directory; with
+   * {@code force} a running one is killed first (SIGKILL to its pid 1, which ends its pid namespace),
+   * as {@code docker rm -f}. Returns its full id.
+   *
+   * @throws ContainerNotFoundException when no container has that id, or the prefix is ambiguous
+   * @throws ContainerException when it runs and {@code force} is false
+   */
+  public String remove(String idOrPrefix, boolean force) {
+    Objects.requireNonNull(idOrPrefix, "idOrPrefix");
+    List<StateRecord> matches = new ArrayList<>();
+    for (StateRecord r : config.store().list()) {
+      if (!idOrPrefix.isEmpty() && r.id().startsWith(idOrPrefix)) {
+        matches.add(r);
+      }
+    }
+    if (matches.size() != 1) {
+      throw new ContainerNotFoundException(idOrPrefix, matches.isEmpty()
+          ? "no container has the id " + idOrPrefix + " in " + config.store().root()
+          : "the id prefix " + idOrPrefix + " names " + matches.size() + " containers in " + config.store().root());
+    }
+    StateRecord r = matches.get(0);
+    if (StateStore.isSameProcess(r.pid(), r.pidStartTime())) {
+      if (!force) {
+        throw new ContainerException("container " + r.id().substring(0, 12) + " is running: stop it first, or force"
+            + " its removal (containerj rm -f)");
+      }
+      AttachedProcess.open(r.pid(), r.pidStartTime()).ifPresent(AttachedProcess::close);
+    }
+    config.store().remove(r.id());
+    return r.id();
+  }
+
   /** The containers of this runtime's state directory, started by any JVM of this user. */
   public List<ContainerInfo> list() {
     List<ContainerInfo> out = new ArrayList<>();

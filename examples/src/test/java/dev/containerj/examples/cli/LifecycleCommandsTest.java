@@ -1,0 +1,83 @@
+package dev.containerj.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.core.Container;
+import dev.containerj.core.ContainerInfo;
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.Signal;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code containerj kill}, {@code stop} and {@code rm} on a running container (started here through
+ * the API; the tool attaches to it by id as it would to one of another JVM).
+ */
+@Tag("kernel")
+@Tag("rootless")
+@Timeout(60)
+class LifecycleCommandsTest {
+  @AfterEach
+  void nothingLeftBehind() {
+    assertThat(Tool.ownedByThisJvm()).as("state records of containers this JVM started").isEmpty();
+  }
+
+  @Test
+  void anUnknownIdExits125InOneLine() {
+    for (String verb : new String[] {"kill", "stop", "rm"}) {
+      Tool.Result r = Tool.execute(verb, "0000000000ff");
+      assertThat(r.code()).as(verb).isEqualTo(125);
+      assertThat(r.err().lines()).as(verb).hasSize(1).first().asString()
+          .startsWith("containerj: no ").contains("0000000000ff");
+    }
+  }
+
+  @Test
+  void killSendsTheSignalGivenByName() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder()
+        .command("sh", "-c", "trap 'exit 3' USR1; while :; do sleep 0.05; done").build())) {
+      Thread.sleep(200); // the trap is set
+      Tool.Result r = Tool.execute("kill", "-s", "USR1", c.id().substring(0, 12));
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).isEqualTo(c.id() + "\n");
+      assertThat(c.waitFor(Duration.ofSeconds(10)).orElseThrow().code()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void stopSendsTermThenKillAfterTheGracePeriod() throws Exception {
+    // A shell with a TERM handler ends on SIGTERM.
+    try (Container c = Container.start(ContainerSpec.builder()
+        .command("sh", "-c", "trap 'exit 4' TERM; while :; do sleep 0.05; done").build())) {
+      Thread.sleep(200);
+      assertThat(Tool.execute("stop", "-t", "5", c.id()).code()).isZero();
+      assertThat(c.waitFor(Duration.ofSeconds(10)).orElseThrow().code()).isEqualTo(4);
+    }
+    // sleep as pid 1 has no handler: the kernel ignores SIGTERM for it, so SIGKILL follows after 1 s.
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "60").build())) {
+      long t0 = System.nanoTime();
+      assertThat(Tool.execute("stop", "-t", "1", c.id()).code()).isZero();
+      ExitStatus s = c.waitFor(Duration.ofSeconds(10)).orElseThrow();
+      assertThat(s.killSignal()).isEqualTo(Signal.SIGKILL);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+  }
+
+  @Test
+  void rmRefusesARunningContainerAndRmForceKillsIt() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "60").build())) {
+      Tool.Result refused = Tool.execute("rm", c.id());
+      assertThat(refused.code()).isEqualTo(125);
+      assertThat(refused.err()).contains("is running").contains("rm -f");
+      assertThat(c.isRunning()).isTrue();
+      Tool.Result forced = Tool.execute("rm", "-f", c.id());
+      assertThat(forced.code()).as(forced.err()).isZero();
+      assertThat(c.waitFor(Duration.ofSeconds(10)).orElseThrow().killSignal()).isEqualTo(Signal.SIGKILL);
+      assertThat(Container.list()).extracting(ContainerInfo::id).doesNotContain(c.id());
+    }
+  }
+}
