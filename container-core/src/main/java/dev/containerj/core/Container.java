@@ -82,7 +82,7 @@ public final class Container implements AutoCloseable {
    *
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
-   * @throws UnsupportedOperationException when this host lacks what the spec needs, saying what
+   * @throws UnsupportedHostException when this host lacks what the spec needs, naming the feature and why
    */
   public static Container start(ContainerSpec spec) {
     return ContainerRuntime.defaults().start(spec);

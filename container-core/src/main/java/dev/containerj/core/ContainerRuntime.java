@@ -81,7 +81,7 @@ public final class ContainerRuntime {
    * @throws SpecValidationException never here: a {@link ContainerSpec} is valid once built
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
-   * @throws UnsupportedOperationException when this host lacks what the spec needs, saying what
+   * @throws UnsupportedHostException when this host lacks what the spec needs, naming the feature and why
    */
   public Container start(ContainerSpec spec) {
     Objects.requireNonNull(spec, "spec");

@@ -64,7 +64,7 @@ public final class HostProfile {
   /**
    * The cgroup manager of the runtime's containers.
    *
-   * @throws UnsupportedOperationException when this host has no usable cgroup hierarchy, saying why
+   * @throws UnsupportedHostException when this host has no usable cgroup hierarchy, saying why
    */
   public CgroupManager cgroups() {
     return cgroups.get();

@@ -128,7 +128,7 @@ class ImageRootIdsTest {
     List<String> before = dev.toFile().list() == null ? List.of() : List.of(dev.toFile().list());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder()
             .rootfs(RootFs.directory(dev)).command("/bin/true").build()))
-        .isInstanceOf(UnsupportedOperationException.class)
+        .isInstanceOf(dev.containerj.core.UnsupportedHostException.class)
         .hasMessageContaining("idmapped mounts of /dev").hasMessageContaining("devtmpfs")
         .hasMessageContaining("IdMapping.identity() (--userns host)");
     assertThat(dev.toFile().list()).containsExactlyInAnyOrderElementsOf(before);

@@ -7,6 +7,7 @@ import dev.containerj.core.ContainerSpec;
 import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.ContainerStartException;
+import dev.containerj.core.UnsupportedHostException;
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
@@ -98,7 +99,10 @@ public final class ContainerStarter {
     try {
       return Managers.CGROUPS;
     } catch (ExceptionInInitializerError e) {
-      throw new UnsupportedOperationException("cgroups are not usable here: " + e.getCause().getMessage(), e.getCause());
+      UnsupportedHostException u = new UnsupportedHostException("cgroups", String.valueOf(e.getCause().getMessage()),
+          "cgroups are not usable here: " + e.getCause().getMessage());
+      u.initCause(e.getCause());
+      throw u;
     }
   }
 
@@ -287,7 +291,8 @@ public final class ContainerStarter {
     }
     KernelFeatures.Feature f = KernelFeatures.idmappedMounts(dir, image);
     if (!f.available()) {
-      throw new UnsupportedOperationException("the " + (image ? "image" : "directory") + " root needs "
+      throw new UnsupportedHostException(f.name(), String.valueOf(f.unavailabilityCause()), "the "
+          + (image ? "image" : "directory") + " root needs "
           + f.name() + " to map its files to the container's ids (" + ROOT_ID_BASE + "..), which is not "
           + "available: " + f.unavailabilityCause() + "; IdMapping.identity() (--userns host) runs it with the "
           + "host's ids instead, its root then the host's root");
@@ -368,26 +373,35 @@ public final class ContainerStarter {
     }
   }
 
+  private static void require(KernelFeatures.Feature f) {
+    if (!f.available()) {
+      throw new UnsupportedHostException(f.name(), String.valueOf(f.unavailabilityCause()),
+          f.name() + " is not available: " + f.unavailabilityCause());
+    }
+  }
+
   /** Fails early, before anything is created, when the host lacks what the spec needs. */
   private static void requireHost(ContainerSpec spec) {
     NativeHelper helper = NativeHelper.get();
     if (!helper.isAvailable()) {
-      throw new UnsupportedOperationException("cannot start containers: " + helper.unavailabilityCause());
+      throw new UnsupportedHostException("the native helper", String.valueOf(helper.unavailabilityCause()),
+          "cannot start containers: " + helper.unavailabilityCause());
     }
     if (spec.namespaces().contains(Namespace.USER)) {
-      KernelFeatures.userNamespaces().require();
+      require(KernelFeatures.userNamespaces());
     }
     if (spec.namespaces().contains(Namespace.TIME)) {
-      KernelFeatures.timeNamespace().require();
+      require(KernelFeatures.timeNamespace());
     }
     // Read-only roots and binds use mount_setattr(2) (Linux 5.12), which keeps locked mount flags.
-    KernelFeatures.mountSetattr().require();
+    require(KernelFeatures.mountSetattr());
     if (!spec.namespaces().contains(Namespace.USER) && !spec.privileged()) {
       // Without a user namespace a capability this process lacks cannot be given (privileged()
       // means "all that can be had", so it takes what there is).
       java.util.Set<dev.containerj.namespaces.Capability> missing = CallerCapabilities.missing(spec.capabilities());
       if (!missing.isEmpty()) {
-        throw new UnsupportedOperationException("capabilities " + missing + " were asked for, but without a user "
+        throw new UnsupportedHostException("capabilities " + missing, "this process lacks them", "capabilities "
+            + missing + " were asked for, but without a user "
             + "namespace the container can only have those of this process, which lacks them");
       }
     }
