@@ -223,24 +223,26 @@ public final class Container implements AutoCloseable {
 
   /**
    * The payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
-   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04), else null.
+   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04); else a
+   * stream whose writes fail with an {@code IOException} saying that stdin is not piped. Never null.
    */
-  public @Nullable OutputStream stdin() {
-    return process.stdin();
+  public OutputStream stdin() {
+    return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of container " + id.substring(0, 12));
   }
 
   /**
    * The payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
    * for {@code Redirect.tty()} (what the payload writes to the terminal, stderr included when it is the
-   * terminal too; end-of-file once it and its children are gone), else null.
+   * terminal too; end-of-file once it and its children are gone); else a stream at end-of-file. Never
+   * null.
    */
-  public @Nullable InputStream stdout() {
-    return process.stdout();
+  public InputStream stdout() {
+    return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
-  /** The payload's stderr when the spec asked for {@code Redirect.PIPE}, else null. */
-  public @Nullable InputStream stderr() {
-    return process.stderr();
+  /** The payload's stderr when the spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  public InputStream stderr() {
+    return dev.containerj.core.internal.Streams.orEof(process.stderr());
   }
 
   /**

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A process started in a running container by {@link Container#exec(ProcessSpec)}. It must be
@@ -52,19 +51,19 @@ public final class ExecProcess implements AutoCloseable {
     process.signal(signal);
   }
 
-  /** Its stdin when its spec asked for {@code Redirect.PIPE}, else null. */
-  public @Nullable OutputStream stdin() {
-    return process.stdin();
+  /** Its stdin when its spec asked for {@code Redirect.PIPE}; else writes fail saying so. Never null. */
+  public OutputStream stdin() {
+    return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of exec'd process " + pid());
   }
 
-  /** Its stdout when its spec asked for {@code Redirect.PIPE}, else null. */
-  public @Nullable InputStream stdout() {
-    return process.stdout();
+  /** Its stdout when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  public InputStream stdout() {
+    return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
-  /** Its stderr when its spec asked for {@code Redirect.PIPE}, else null. */
-  public @Nullable InputStream stderr() {
-    return process.stderr();
+  /** Its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  public InputStream stderr() {
+    return dev.containerj.core.internal.Streams.orEof(process.stderr());
   }
 
   /** Kills it if it runs, reaps it and releases its streams. Idempotent. */

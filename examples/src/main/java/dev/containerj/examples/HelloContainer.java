@@ -8,7 +8,6 @@ import dev.containerj.namespaces.Redirect;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 
 /**
  * The smallest complete use of ContainerJ: start a container, capture what it prints, and read how it
@@ -55,7 +54,7 @@ public final class HelloContainer {
     // A Container must be closed: close() kills whatever is left of it and removes its state.
     try (Container container = runtime.start(spec)) {
       String output;
-      try (InputStream stdout = Objects.requireNonNull(container.stdout(), "stdout is piped")) {
+      try (InputStream stdout = container.stdout()) {
         output = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
       } catch (java.io.IOException e) {
         out.println("reading the container's stdout failed: " + e.getMessage());
