@@ -233,7 +233,7 @@ final class RunCommand implements Callable<Integer> {
       if (terminal != null) {
         terminal.drain();
       }
-      if (status.shellCode() == 137 && oomKilled(container)) {
+      if (status.oomKilled()) { // Container marks it from its cgroup's oom_kill count
         err.println("containerj: killed by the kernel's OOM killer: the container exceeded its memory limit"
             + containerSpec.limits().memoryMax().stream().mapToObj(b -> " (" + OptionParsers.formatBytes(b) + ")")
                 .findFirst().orElse(""));
@@ -426,14 +426,6 @@ final class RunCommand implements Callable<Integer> {
   /** The limits --hardened sets unless --memory or --pids-limit say otherwise. */
   static final long HARDENED_MEMORY = 512L << 20;
   static final long HARDENED_PIDS = 128;
-
-  private static boolean oomKilled(Container c) {
-    try {
-      return c.cgroup().isPresent() && c.stats().memory().oomKills().orElse(0) > 0;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
 
   private CommandSpec commandSpec() {
     if (spec == null) {
