@@ -204,7 +204,7 @@ class BridgeAttackTest {
   void aRouterAdvertisementFromAContainerChangesNothingOnTheHost() throws Exception {
     Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/sys/net/ipv6")), "no IPv6 on this host");
     assertThat(read(conf(BRIDGE, "disable_ipv6"))).isEqualTo("0");
-    String p1 = String.format("fd%02x:%04x:%04x:1::", NET, ThreadLocalRandom.current().nextInt(0x10000),
+    String p1 = String.format("fd%02x:%x:%x:1::", NET, ThreadLocalRandom.current().nextInt(0x10000),
         ThreadLocalRandom.current().nextInt(0x10000));
     String p2 = p1.replace(":1::", ":2::");
     // A neighbour that keeps the bridge up and its IPv6 ready, so that advertisements are processed

@@ -126,10 +126,11 @@ class OrphanReaperTest {
       steps.addAll(List.of("java:create cgroup", "java:join cgroup"));
     }
     steps.addAll(List.of("java:pipe2(config)", "java:pipe2(status)", "java:posix_spawn(containerj-helper)",
-        "java:write(config pipe)", "java:write(/proc/PID/uid_map)", "java:write(/proc/PID/gid_map)",
-        "java:write(go)", "java:write state record"));
+        "java:write(config pipe)", "java:write(go)", "java:write state record"));
     if (rootless) {
-      steps.add("java:write(/proc/PID/setgroups)");
+      // A root JVM's helper writes the maps itself, in its clone (helper steps below).
+      steps.addAll(List.of("java:write(/proc/PID/uid_map)", "java:write(/proc/PID/gid_map)",
+          "java:write(/proc/PID/setgroups)"));
     }
     ContainerSpec spec = killedSpec(cgroup);
     HelperProgram program = ContainerStarter.program(spec, "0".repeat(32), "/x", store.root().toString(), rootless,
