@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     description = "Runs Linux containers from a JVM, with no daemon.",
     subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, ImageCommand.class, NetworkCommand.class,
-        LifecycleCommands.Kill.class, LifecycleCommands.Stop.class, LifecycleCommands.Rm.class,
+        LifecycleCommands.Kill.class, LifecycleCommands.Stop.class, LifecycleCommands.Rm.class, LifecycleCommands.Logs.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class ContainerjCommand implements Runnable {

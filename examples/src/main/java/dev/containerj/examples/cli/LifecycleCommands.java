@@ -1,9 +1,18 @@
 package dev.containerj.examples.cli;
 
 import dev.containerj.core.Container;
+import dev.containerj.core.ContainerNotFoundException;
 import dev.containerj.core.ContainerRuntime;
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.Signal;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +30,50 @@ import picocli.CommandLine.Spec;
  */
 final class LifecycleCommands {
   private LifecycleCommands() {}
+
+  /** The directory of the detached containers' logs: {@code STATE_DIR/logs}, 0700. */
+  static Path logDirectory() throws IOException {
+    Path dir = ContainerRuntime.defaults().stateDirectory().resolve("logs");
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir.getParent());
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // another tool made it
+      }
+    }
+    return dir;
+  }
+
+  /**
+   * {@code run -d}: starts {@code spec} detached with its stdout and stderr appended to a log file of
+   * the state directory, prints its id and returns without closing it, so it outlives this tool.
+   */
+  static int runDetached(ContainerSpec spec, boolean terminalOrStdin, boolean timeout, PrintWriter out) {
+    if (terminalOrStdin || timeout) {
+      throw new IllegalArgumentException("-d contradicts " + (timeout ? "--timeout" : "-i and -t")
+          + ": a detached container outlives this tool, which then has no stdin, terminal or timer for it");
+    }
+    try {
+      Path logs = logDirectory();
+      // Named by the id once it is known: the container's fds stay on the renamed file.
+      Path starting = Files.createTempFile(logs, ".starting-", ".log");
+      Container c;
+      try {
+        c = ContainerRuntime.defaults().start(spec.toBuilder().detached(true).stdin(Redirect.DISCARD)
+            .stdout(Redirect.appendTo(starting)).stderr(Redirect.appendTo(starting)).build());
+      } catch (RuntimeException e) {
+        Files.deleteIfExists(starting);
+        throw e;
+      }
+      Files.move(starting, logs.resolve(c.id() + ".log"));
+      out.println(c.id());
+      out.flush();
+      return 0;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("run -d: " + e.getMessage(), e);
+    }
+  }
 
   private static PrintWriter out(@Nullable CommandSpec spec) {
     return spec == null ? new PrintWriter(System.out, true) : spec.commandLine().getOut();
@@ -99,6 +152,69 @@ final class LifecycleCommands {
     }
   }
 
+  /** {@code containerj logs [-f] ID}. */
+  @Command(name = "logs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+      description = "Prints the stdout and stderr of a container started with run -d; -f follows them until it ends.")
+  static final class Logs implements Callable<Integer> {
+    @Spec
+    @Nullable CommandSpec spec;
+
+    @Option(names = {"-f", "--follow"}, description = "keep printing what it writes until it ends")
+    boolean follow;
+
+    @Parameters(paramLabel = "ID", description = "the container's id or a unique prefix of it")
+    String id = "";
+
+    @Override
+    public Integer call() throws Exception {
+      Path file = logFile(id);
+      String fullId = file.getFileName().toString().replace(".log", "");
+      PrintWriter w = out(spec);
+      try (InputStream in = Files.newInputStream(file)) {
+        byte[] buf = new byte[8192];
+        while (true) {
+          int n = in.read(buf);
+          if (n > 0) {
+            w.print(new String(buf, 0, n, StandardCharsets.UTF_8));
+            w.flush();
+            continue;
+          }
+          if (!follow) {
+            break;
+          }
+          if (!running(fullId)) {
+            // It has ended: what it wrote after the last read is all there is.
+            w.print(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            break;
+          }
+          Thread.sleep(100);
+        }
+      }
+      w.flush();
+      return 0;
+    }
+
+    private static boolean running(String fullId) {
+      return ContainerRuntime.defaults().list().stream().anyMatch(c -> c.id().equals(fullId) && c.running());
+    }
+  }
+
+  /** The log file of the container {@code idOrPrefix} (started with run -d). */
+  static Path logFile(String idOrPrefix) throws IOException {
+    java.util.List<Path> matches = new java.util.ArrayList<>();
+    Path dir = logDirectory();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      files.filter(f -> !idOrPrefix.isEmpty() && f.getFileName().toString().startsWith(idOrPrefix)
+          && f.getFileName().toString().endsWith(".log")).forEach(matches::add);
+    }
+    if (matches.size() != 1) {
+      throw new ContainerNotFoundException(idOrPrefix, matches.isEmpty()
+          ? "no container started with run -d has the id " + idOrPrefix + " (its log would be in " + dir + ")"
+          : "the id prefix " + idOrPrefix + " names " + matches.size() + " containers");
+    }
+    return matches.get(0);
+  }
+
   /** {@code containerj rm [-f] ID}. */
   @Command(name = "rm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
       description = "Removes a container's state; -f kills a running one first.")
@@ -114,7 +230,13 @@ final class LifecycleCommands {
 
     @Override
     public Integer call() {
-      out(spec).println(ContainerRuntime.defaults().remove(id, force));
+      String removed = ContainerRuntime.defaults().remove(id, force);
+      try {
+        Files.deleteIfExists(logDirectory().resolve(removed + ".log"));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("rm: the log of " + removed + ": " + e.getMessage(), e);
+      }
+      out(spec).println(removed);
       out(spec).flush();
       return 0;
     }

@@ -185,6 +185,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--pipe-output", hidden = true)
   boolean pipeOutput;
 
+  @Option(names = {"-d", "--detach"}, description = "Run in the background: print the container's id and leave it "
+      + "running after this tool exits; its stdout and stderr go to a log file in the state directory (containerj logs ID).")
+  boolean detach;
+
   @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments (with --image: default from the image).")
   List<String> command = new ArrayList<>();
 
@@ -197,6 +201,9 @@ final class RunCommand implements Callable<Integer> {
     Duration limit = timeout == null ? null : OptionParsers.duration("--timeout", timeout);
     PrintWriter out = commandSpec().commandLine().getOut();
     PrintWriter err = commandSpec().commandLine().getErr();
+    if (detach) {
+      return LifecycleCommands.runDetached(containerSpec, interactive || tty, timeout != null, out);
+    }
 
     Container container = Container.start(containerSpec);
     // SIGINT or SIGTERM to this JVM: take the container down with us, and its state record.

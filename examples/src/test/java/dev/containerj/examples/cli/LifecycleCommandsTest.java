@@ -28,7 +28,7 @@ class LifecycleCommandsTest {
 
   @Test
   void anUnknownIdExits125InOneLine() {
-    for (String verb : new String[] {"kill", "stop", "rm"}) {
+    for (String verb : new String[] {"kill", "stop", "rm", "logs"}) {
       Tool.Result r = Tool.execute(verb, "0000000000ff");
       assertThat(r.code()).as(verb).isEqualTo(125);
       assertThat(r.err().lines()).as(verb).hasSize(1).first().asString()
@@ -65,6 +65,38 @@ class LifecycleCommandsTest {
       assertThat(s.killSignal()).isEqualTo(Signal.SIGKILL);
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
     }
+  }
+
+  @Test
+  void runDetachedOutlivesTheToolAndLogsFollowsItsOutput() throws Exception {
+    // A real tool process: it prints the id and exits 0 while the container runs on.
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+        System.getProperty("java.home") + "/bin/java", "-cp", System.getProperty("java.class.path")));
+    for (String property : new String[] {"java.io.tmpdir", "containerj.stateDir"}) {
+      if (System.getProperty(property) != null) {
+        cmd.add("-D" + property + "=" + System.getProperty(property));
+      }
+    }
+    cmd.addAll(java.util.List.of(ContainerjCommand.class.getName(), "run", "-d", "--",
+        "sh", "-c", "echo started; echo to-stderr >&2; sleep 1; echo done; sleep 60"));
+    Process tool = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String id = new String(tool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    assertThat(tool.waitFor()).as(id).isZero();
+    assertThat(id).matches("[0-9a-f]{32}");
+    try {
+      assertThat(Container.list()).filteredOn(c -> c.id().equals(id)).singleElement()
+          .satisfies(c -> assertThat(c.running()).as("running after the tool exited").isTrue())
+          .satisfies(c -> assertThat(c.detached()).isTrue());
+      Thread.sleep(1500);
+      Tool.Result logs = Tool.execute("logs", id.substring(0, 12));
+      assertThat(logs.code()).as(logs.err()).isZero();
+      assertThat(logs.out().lines()).containsExactlyInAnyOrder("started", "to-stderr", "done");
+    } finally {
+      Tool.Result rm = Tool.execute("rm", "-f", id);
+      assertThat(rm.code()).as(rm.err()).isZero();
+    }
+    assertThat(Tool.execute("logs", id).code()).as("the log went with rm").isEqualTo(125);
+    assertThat(Container.list()).extracting(ContainerInfo::id).doesNotContain(id);
   }
 
   @Test
