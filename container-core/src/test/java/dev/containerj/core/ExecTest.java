@@ -83,7 +83,7 @@ class ExecTest {
   @Test
   void execHasOnlyFds0To2() throws Exception {
     try (Container c = sleeper(false); var held = Files.newInputStream(Path.of("/proc/self/status"))) {
-      assertThat(run(c, ProcessSpec.builder().command("sh", "-c", "ls /proc/$$/fd"))).isEqualTo("0\n1\n2\n");
+      assertThat(run(c, ProcessSpec.builder().command("sh", "-c", "ls /proc/$$/fd; true"))).isEqualTo("0\n1\n2\n");
     }
   }
 
