@@ -46,6 +46,8 @@ public final class Container implements AutoCloseable {
   private final ContainerNetwork network;
   private final @Nullable PreparedRoot root;
   private final @Nullable RuntimeConfig config;
+  /** The cgroup directories of an attached container (its owner file's), which exec joins. */
+  private List<java.nio.file.Path> attachedCgroups = List.of();
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean stateRemoved = new AtomicBoolean();
@@ -265,8 +267,8 @@ public final class Container implements AutoCloseable {
    * @throws SpecValidationException when {@code process} would widen the container's confinement
    *     (more capabilities, an unmapped uid or gid), every violation at once
    * @throws ContainerException when the container does not run, or was {@linkplain
-   *     ContainerRuntime#attach attached} (its spec, which the process's confinement derives from, is
-   *     known only to the JVM that started it)
+   *     ContainerRuntime#attach(String) attached} without its spec (the process's confinement derives
+   *     from it; {@link ContainerRuntime#attach(String, ContainerSpec)} gives it)
    * @throws ContainerStartException naming the step that failed
    */
   public ExecProcess exec(ProcessSpec process) {
@@ -277,6 +279,10 @@ public final class Container implements AutoCloseable {
     }
     if (closed.get() || !isRunning()) {
       throw new ContainerException("cannot exec in container " + id.substring(0, 12) + ": it does not run");
+    }
+    if (cgroup == null && !attachedCgroups.isEmpty()) {
+      return new ExecProcess(dev.containerj.core.internal.ContainerExec.exec(id, spec, config, this.process.pid(),
+          attachedCgroups, process));
     }
     return new ExecProcess(dev.containerj.core.internal.ContainerExec.exec(id, spec, config, this.process.pid(),
         cgroup, process));
@@ -332,8 +338,11 @@ public final class Container implements AutoCloseable {
   }
 
   /** The handle of a running container that another JVM started (see {@link ContainerRuntime#attach}). */
-  static Container attached(String id, ContainerSpec spec, NamespacedProcess process, RuntimeConfig config) {
-    return new Container(id, spec, process, config.store(), null,
-        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null, null);
+  static Container attached(String id, ContainerSpec spec, NamespacedProcess process, RuntimeConfig config,
+      boolean specKnown) {
+    Container c = new Container(id, spec, process, config.store(), null,
+        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null, specKnown ? config : null);
+    c.attachedCgroups = config.store().cgroupDirectories(id);
+    return c;
   }
 }

@@ -100,6 +100,19 @@ public final class ContainerRuntime {
    * @throws ContainerNotFoundException when no running container has that id, or the prefix is ambiguous
    */
   public Container attach(String idOrPrefix) {
+    return attach(idOrPrefix, null);
+  }
+
+  /**
+   * A handle on a running container, as {@link #attach(String)}, given the spec it was started with
+   * (the {@code containerj} tool keeps the options of {@code run -d}): its
+   * {@link Container#exec(ProcessSpec)} then works, joining the container's namespaces and the
+   * cgroup directories its owner recorded, and confining the process as {@code spec} says. The spec
+   * is the caller's word: it can only narrow or widen what this same user could start anyway.
+   *
+   * @throws ContainerNotFoundException when no running container has that id, or the prefix is ambiguous
+   */
+  public Container attach(String idOrPrefix, @Nullable ContainerSpec spec) {
     Objects.requireNonNull(idOrPrefix, "idOrPrefix");
     List<StateRecord> matches = new ArrayList<>();
     for (StateRecord r : config.store().list()) {
@@ -115,7 +128,8 @@ public final class ContainerRuntime {
     StateRecord r = matches.get(0);
     AttachedProcess process = AttachedProcess.open(r.pid(), r.pidStartTime()).orElseThrow(() ->
         new ContainerNotFoundException(idOrPrefix, "container " + r.id() + " ended just now"));
-    return Container.attached(r.id(), ContainerSpec.builder().command(r.command()).build(), process, config);
+    return Container.attached(r.id(), spec != null ? spec : ContainerSpec.builder().command(r.command()).build(),
+        process, config, spec != null);
   }
 
   /**

@@ -53,6 +53,25 @@ public final class ContainerExec {
    */
   public static NamespacedProcess exec(String id, ContainerSpec spec, RuntimeConfig config, int pid,
       @Nullable Cgroup cgroup, ProcessSpec ps) {
+    return exec(id, spec, config, pid, cgroup == null ? null : cgroup::addProcess, ps);
+  }
+
+  /**
+   * The same, joining the cgroup directories of a container that another JVM started (as its owner
+   * file names them): the pid is written to each one's {@code cgroup.procs}.
+   */
+  public static NamespacedProcess exec(String id, ContainerSpec spec, RuntimeConfig config, int pid,
+      List<Path> cgroupDirectories, ProcessSpec ps) {
+    LaunchRequest.PidHook join = cgroupDirectories.isEmpty() ? null : helper -> {
+      for (Path dir : cgroupDirectories) {
+        Files.writeString(dir.resolve("cgroup.procs"), Integer.toString(helper));
+      }
+    };
+    return exec(id, spec, config, pid, join, ps);
+  }
+
+  private static NamespacedProcess exec(String id, ContainerSpec spec, RuntimeConfig config, int pid,
+      LaunchRequest.@Nullable PidHook join, ProcessSpec ps) {
     RootfsProgram.ProcessStages stages = stages(spec, config, ps);
     HelperProgram p = new HelperProgram();
     List<Fd> fds = new ArrayList<>();
@@ -84,7 +103,6 @@ public final class ContainerExec {
       p.chdir("/");
       String hostname = spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
       RootfsProgram.process(p, spec, config.rootless(), hostname, stages);
-      LaunchRequest.PidHook join = cgroup == null ? null : cgroup::addProcess;
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));
     } catch (LaunchException e) {

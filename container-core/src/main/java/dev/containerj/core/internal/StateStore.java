@@ -212,6 +212,12 @@ public final class StateStore {
     }
   }
 
+  /** The cgroup directories that the owner file of container {@code id} names and that exist. */
+  public List<Path> cgroupDirectories(String id) {
+    Owner o = Owner.read(dir(id));
+    return o == null ? List.of() : o.cgroups().stream().filter(Files::isDirectory).toList();
+  }
+
   /** Writes the record atomically (temp file, then rename). */
   public void write(StateRecord r) throws IOException {
     Path dir = dir(r.id());

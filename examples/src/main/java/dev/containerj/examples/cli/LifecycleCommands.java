@@ -49,7 +49,8 @@ final class LifecycleCommands {
    * {@code run -d}: starts {@code spec} detached with its stdout and stderr appended to a log file of
    * the state directory, prints its id and returns without closing it, so it outlives this tool.
    */
-  static int runDetached(ContainerSpec spec, boolean terminalOrStdin, boolean timeout, PrintWriter out) {
+  static int runDetached(ContainerSpec spec, boolean terminalOrStdin, boolean timeout, PrintWriter out,
+      java.util.List<String> runArgs) {
     if (terminalOrStdin || timeout) {
       throw new IllegalArgumentException("-d contradicts " + (timeout ? "--timeout" : "-i and -t")
           + ": a detached container outlives this tool, which then has no stdin, terminal or timer for it");
@@ -67,6 +68,8 @@ final class LifecycleCommands {
         throw e;
       }
       Files.move(starting, logs.resolve(c.id() + ".log"));
+      // The options of this run, NUL-separated: exec rebuilds the same spec from them (its confinement).
+      Files.writeString(logs.resolve(c.id() + ".run"), String.join("\0", runArgs));
       out.println(c.id());
       out.flush();
       return 0;
@@ -215,6 +218,85 @@ final class LifecycleCommands {
     return matches.get(0);
   }
 
+  /** {@code containerj exec [-i] [-e K=V] [-u UID[:GID]] [-w DIR] ID [--] CMD [ARG...]}. */
+  @Command(name = "exec", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+      description = {"Runs a command in a running container started with run -d, in all its namespaces and its "
+          + "cgroup, with its seccomp filter, capabilities and no_new_privs; exits with the command's status."})
+  static final class Exec implements Callable<Integer> {
+    @Spec
+    @Nullable CommandSpec spec;
+
+    @Option(names = {"-i", "--interactive"}, description = "Give the command this process's stdin (else /dev/null).")
+    boolean interactive;
+
+    @Option(names = {"-t", "--tty"}, description = "A terminal (not supported by exec yet).")
+    boolean tty;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Set a variable on top of the container's.")
+    java.util.List<String> env = new java.util.ArrayList<>();
+
+    @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "Run as these numeric ids.")
+    @Nullable String user;
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container.")
+    @Nullable String workdir;
+
+    /** Test hook, as run's: the command's stdout and stderr through this command's writers. */
+    @Option(names = "--pipe-output", hidden = true)
+    boolean pipeOutput;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "the container's id or a unique prefix of it")
+    String id = "";
+
+    @Parameters(index = "1..*", paramLabel = "CMD", arity = "1..*", description = "the command and its arguments")
+    java.util.List<String> command = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      if (tty) {
+        throw new IllegalArgumentException("exec -t: a terminal for exec is not supported yet");
+      }
+      Path runFile = logFile(id).resolveSibling(logFile(id).getFileName().toString().replace(".log", ".run"));
+      java.util.List<String> runArgs = new java.util.ArrayList<>(java.util.List.of(Files.readString(runFile).split("\0", -1)));
+      if (!runArgs.isEmpty() && runArgs.get(0).equals("run")) {
+        runArgs.remove(0);
+      }
+      picocli.CommandLine cl = new picocli.CommandLine(new RunCommand());
+      cl.setStopAtPositional(true);
+      cl.parseArgs(runArgs.toArray(String[]::new));
+      ContainerSpec containerSpec = ((RunCommand) cl.getCommand()).toSpec().toBuilder().detached(true).build();
+      Container c = ContainerRuntime.defaults().attach(id, containerSpec);
+      dev.containerj.core.ProcessSpec.Builder p = dev.containerj.core.ProcessSpec.builder().command(command);
+      for (String e : env) {
+        java.util.Map.Entry<String, String> kv = OptionParsers.env(e, System::getenv);
+        if (kv != null) {
+          p.env(kv.getKey(), kv.getValue());
+        }
+      }
+      if (user != null) {
+        OptionParsers.User u = OptionParsers.user(user);
+        p.uid(u.uid()).gid(u.gid());
+      }
+      if (workdir != null) {
+        p.workingDirectory(workdir);
+      }
+      Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
+      p.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD).stdout(output).stderr(output);
+      PrintWriter out = out(spec);
+      PrintWriter err = spec == null ? new PrintWriter(System.err, true) : spec.commandLine().getErr();
+      try (dev.containerj.core.ExecProcess process = c.exec(p.build())) {
+        Thread o = RunCommand.pump(process.stdout(), out, "exec-stdout");
+        Thread e = RunCommand.pump(process.stderr(), err, "exec-stderr");
+        dev.containerj.namespaces.ExitStatus status = process.waitFor();
+        o.join(5000);
+        e.join(5000);
+        out.flush();
+        err.flush();
+        return status.shellCode();
+      }
+    }
+  }
+
   /** {@code containerj rm [-f] ID}. */
   @Command(name = "rm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
       description = "Removes a container's state; -f kills a running one first.")
@@ -233,6 +315,7 @@ final class LifecycleCommands {
       String removed = ContainerRuntime.defaults().remove(id, force);
       try {
         Files.deleteIfExists(logDirectory().resolve(removed + ".log"));
+        Files.deleteIfExists(logDirectory().resolve(removed + ".run"));
       } catch (IOException e) {
         throw new java.io.UncheckedIOException("rm: the log of " + removed + ": " + e.getMessage(), e);
       }

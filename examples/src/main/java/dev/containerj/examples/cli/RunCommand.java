@@ -202,7 +202,8 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter out = commandSpec().commandLine().getOut();
     PrintWriter err = commandSpec().commandLine().getErr();
     if (detach) {
-      return LifecycleCommands.runDetached(containerSpec, interactive || tty, timeout != null, out);
+      return LifecycleCommands.runDetached(containerSpec, interactive || tty, timeout != null, out,
+          commandSpec().commandLine().getParseResult().originalArgs());
     }
 
     Container container = Container.start(containerSpec);
@@ -441,7 +442,7 @@ final class RunCommand implements Callable<Integer> {
     return spec;
   }
 
-  private static Thread pump(@Nullable InputStream in, PrintWriter to, String name) {
+  static Thread pump(@Nullable InputStream in, PrintWriter to, String name) {
     Thread t = new Thread(() -> {
       if (in == null) {
         return;

@@ -91,6 +91,19 @@ class LifecycleCommandsTest {
       Tool.Result logs = Tool.execute("logs", id.substring(0, 12));
       assertThat(logs.code()).as(logs.err()).isZero();
       assertThat(logs.out().lines()).containsExactlyInAnyOrder("started", "to-stderr", "done");
+
+      // exec into it from this JVM: its namespaces, its cgroup, its seccomp filter; the command's exit code.
+      Tool.Result exec = Tool.execute("exec", "--pipe-output", "-e", "K=V", "-w", "/tmp", id.substring(0, 12), "--",
+          "sh", "-c", "echo $K $(pwd); grep '^Seccomp:' /proc/self/status; "
+              + "[ \"$(readlink /proc/self/ns/pid)\" = \"$(readlink /proc/1/ns/pid)\" ] && echo same-pidns; "
+              + "[ \"$(cat /proc/self/cgroup)\" = \"$(cat /proc/1/cgroup)\" ] && echo same-cgroup; exit 5");
+      assertThat(exec.code()).as(exec.err()).isEqualTo(5);
+      assertThat(exec.out()).startsWith("V /tmp\nSeccomp:\t2\nsame-pidns\n");
+      if (dev.containerj.linux.internal.LibC.geteuid() == 0) {
+        // As root the container has a cgroup (its default pids limit), recorded in its owner file.
+        assertThat(exec.out()).endsWith("same-cgroup\n");
+      }
+      assertThat(Tool.execute("exec", "0000000000ff", "--", "true").code()).as("unknown id").isEqualTo(125);
     } finally {
       Tool.Result rm = Tool.execute("rm", "-f", id);
       assertThat(rm.code()).as(rm.err()).isZero();
