@@ -191,7 +191,7 @@ public final class ProcessSpec {
       return this;
     }
 
-    /** Where stdin comes from ({@link Redirect#tty()} is not supported for exec yet). */
+    /** Where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process). */
     public Builder stdin(Redirect r) {
       this.stdin = Objects.requireNonNull(r, "stdin");
       return this;
@@ -225,14 +225,6 @@ public final class ProcessSpec {
       for (String[] s : new String[][] {{"uid", String.valueOf(uid)}, {"gid", String.valueOf(gid)}}) {
         if (!s[1].equals("null") && (Long.parseLong(s[1]) < 0 || Long.parseLong(s[1]) > 4294967294L)) {
           v.add(new SpecValidationException.Violation(s[0], s[1], "must be 0-4294967294"));
-        }
-      }
-      Redirect[] streams = {stdin, stdout, stderr};
-      String[] names = {"stdin", "stdout", "stderr"};
-      for (int i = 0; i < 3; i++) {
-        if (streams[i].type() == Redirect.Type.TTY) {
-          v.add(new SpecValidationException.Violation(names[i], streams[i].toString(),
-              "a terminal is not supported for exec yet: use PIPE"));
         }
       }
       if (!v.isEmpty()) {

@@ -123,6 +123,14 @@ public final class ContainerExec {
       v.add(new SpecValidationException.Violation("capabilities", extra.toString(),
           "must be a subset of the container's capabilities " + spec.capabilities()));
     }
+    dev.containerj.namespaces.Redirect[] streams = {ps.stdin(), ps.stdout(), ps.stderr()};
+    String[] names = {"stdin", "stdout", "stderr"};
+    for (int i = 0; i < 3; i++) {
+      if (streams[i].type() == dev.containerj.namespaces.Redirect.Type.TTY) {
+        v.add(new SpecValidationException.Violation(names[i], streams[i].toString(),
+            "a terminal is not supported for exec yet: use PIPE"));
+      }
+    }
     long uid = ps.uid().orElse(spec.uid());
     long gid = ps.gid().orElse(spec.gid());
     if (spec.namespaces().contains(Namespace.USER)) {
