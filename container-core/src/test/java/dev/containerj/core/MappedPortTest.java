@@ -10,9 +10,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Ephemeral published ports: the kernel picks a free host port, {@link Container#mappedPort} tells it. */
+/**
+ * Ephemeral published ports: the kernel picks a free host port, {@link Container#mappedPort} tells it.
+ * Root only: publishing ports needs root (the proxy enters the container's network namespace).
+ */
 @Tag("kernel")
-@Tag("rootless")
 @ExtendWith(LeakCheck.class)
 class MappedPortTest {
 

@@ -256,6 +256,12 @@ final class LifecycleCommands {
       if (tty) {
         throw new IllegalArgumentException("exec -t: a terminal for exec is not supported yet");
       }
+      if (!command.isEmpty() && command.get(0).equals("--")) {
+        command.remove(0); // stop-at-positional keeps the separator after the id
+      }
+      if (command.isEmpty()) {
+        throw new IllegalArgumentException("exec needs a command after the id");
+      }
       Path runFile = logFile(id).resolveSibling(logFile(id).getFileName().toString().replace(".log", ".run"));
       java.util.List<String> runArgs = new java.util.ArrayList<>(java.util.List.of(Files.readString(runFile).split("\0", -1)));
       if (!runArgs.isEmpty() && runArgs.get(0).equals("run")) {
