@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the Debian packages the tests use, builds with
 # the Maven wrapper, runs every module's tests as root on the real kernel, runs the rootless subset
-# again as the ordinary user `nobody`, and then the pure cgroup v2 lane in QEMU (.ci/vm-lane).
+# again as the ordinary user `nobody`, runs the release check (.ci/release-check: two signed release
+# builds compared, the Central bundle's layout, a consumer project), and then the pure cgroup v2 lane
+# in QEMU (.ci/vm-lane).
 #
 #   ./run-tests.sh            everything
 #   SKIP_VM_LANE=1 ./run-tests.sh   without the QEMU lane
@@ -18,8 +20,11 @@ fi
 
 # Debian packages used by the tests: gcc + static libc (the native helper), util-linux (runuser,
 # unshare), iproute2 (tests read `ip` output), busybox-static (a tiny root filesystem), umoci and
-# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks).
-packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap)
+# skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks),
+# the aarch64 cross compiler (the jar carries both helpers) and qemu-user-static (runs the aarch64
+# helper's protocol test), gnupg (a throwaway key signs the release check's bundle).
+packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static gnupg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,6 +42,9 @@ echo "== host suite (root, real kernel)"
 
 echo "== rootless lane (as nobody)"
 .ci/rootless-tests
+
+echo "== release check (two signed release builds compared, Central bundle layout, consumer project)"
+.ci/release-check
 
 if [ "${SKIP_VM_LANE:-0}" != 1 ] && [ -x .ci/vm-lane ]; then
   echo "== cgroup v2 lane (QEMU)"

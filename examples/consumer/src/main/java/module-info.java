@@ -1,0 +1,4 @@
+/** A user's module: needs only ContainerJ's facade (the rest comes with it, transitively). */
+module dev.containerj.consumer {
+  requires dev.containerj.core;
+}
