@@ -79,10 +79,17 @@ class LifecycleCommandsTest {
     }
     cmd.addAll(java.util.List.of(ContainerjCommand.class.getName(), "run", "-d", "--",
         "sh", "-c", "echo started; echo to-stderr >&2; sleep 1; echo done; sleep 60"));
-    Process tool = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process tool = new ProcessBuilder(cmd).start();
+    java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(tool.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        return e.toString();
+      }
+    });
     String id = new String(tool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-    assertThat(tool.waitFor()).as(id).isZero();
-    assertThat(id).matches("[0-9a-f]{32}");
+    assertThat(tool.waitFor()).as("%s %s", id, err.get()).isZero();
+    assertThat(id).as("stdout is the id alone (stderr: %s)", err.get()).matches("[0-9a-f]{32}");
     try {
       assertThat(Container.list()).filteredOn(c -> c.id().equals(id)).singleElement()
           .satisfies(c -> assertThat(c.running()).as("running after the tool exited").isTrue())
