@@ -3,7 +3,9 @@
 # the Maven wrapper, runs every module's tests as root on the real kernel, runs the rootless subset
 # again as the ordinary user `nobody`, runs the release check (.ci/release-check: two signed release
 # builds compared, the Central bundle's layout, a consumer project), and then the pure cgroup v2 lane
-# in QEMU (.ci/vm-lane).
+# in QEMU (.ci/vm-lane). After each lane .ci/check-skips compares its skipped tests with the lane's
+# list in .ci/skips/; after the host suite PIT mutation-tests the pure-Java packages against
+# .ci/pit-thresholds.txt.
 #
 #   ./run-tests.sh            everything
 #   SKIP_VM_LANE=1 ./run-tests.sh   without the QEMU lane
@@ -38,10 +40,21 @@ fi
 
 start=$(date +%s)
 echo "== host suite (root, real kernel)"
+rm -rf ./*/target/surefire-reports target/rootless-reports
 ./mvnw -B -ntp verify
+# Every skip must be declared in the lane's list (.ci/skips/LANE.txt), and every declared one must skip.
+.ci/check-skips check host
+
+echo "== mutation testing (PIT) of the pure-Java packages"
+# Only the classes named by pit.targetClasses in the module poms, with the tests not tagged kernel;
+# .ci/pit-check fails when a package scores below its threshold in .ci/pit-thresholds.txt.
+./mvnw -B -ntp test-compile org.pitest:pitest-maven:mutationCoverage \
+  -pl container-namespaces,container-cgroups,container-layers,container-net -am
+.ci/pit-check
 
 echo "== rootless lane (as nobody)"
 .ci/rootless-tests
+.ci/check-skips check rootless
 
 echo "== release check (two signed release builds compared, Central bundle layout, consumer project)"
 .ci/release-check
@@ -50,5 +63,7 @@ if [ "${SKIP_VM_LANE:-0}" != 1 ] && [ -x .ci/vm-lane ]; then
   echo "== cgroup v2 lane (QEMU)"
   # Its default modules: those whose kernel tests depend on the kernel and the cgroup version.
   .ci/vm-lane
+  .ci/check-skips check vm-rootful
+  .ci/check-skips check vm-rootless
 fi
 echo "run-tests.sh: all lanes passed in $(( $(date +%s) - start )) s"

@@ -26,6 +26,8 @@ echo "boot_seconds=$BOOT_SECONDS" >"$STATUS"
 log() { local up _; read -r up _ </proc/uptime; printf 'vm-lane guest [%6.1fs]: %s\n' "$up" "$*"; }
 status() { printf '%s\n' "$*" >>"$STATUS"; }
 warn() { log "WARNING: $*"; status "warning=$*"; }
+# A resource a test left behind fails the lane unless the host says otherwise (VM_LANE_FAIL_ON_LEFTOVERS=0).
+leftover() { warn "$*"; [[ ${LANE_FAIL_ON_LEFTOVERS:-1} == 0 ]] || RESULT=1; }
 uptime_s() { local up _; read -r up _ </proc/uptime; echo "${up%.*}"; }
 
 power_off() {
@@ -139,20 +141,20 @@ check_leftovers() {
   cgroups=$(comm -13 "$before.cgroups" "$after.cgroups")
   procs=$(cat "$4/cgroup.procs" 2>/dev/null; for x in $cgroups; do cat "$x/cgroup.procs" 2>/dev/null; done)
   if [[ -n $procs ]]; then
-    warn "$label: processes left behind: $(words "$procs")"
+    leftover "$label: processes left behind: $(words "$procs")"
   fi
   if [[ -n $cgroups ]]; then
-    warn "$label: cgroups left behind: $(words "${cgroups//$CG/}")"
+    leftover "$label: cgroups left behind: $(words "${cgroups//$CG/}")"
   fi
   for x in $4 $cgroups; do [[ -e $x/cgroup.kill ]] && echo 1 >"$x/cgroup.kill" 2>/dev/null; done
   for x in $(echo "$cgroups" | sort -r); do rmdir "$x" 2>/dev/null; done
   x=$(comm -13 "$before.mounts" "$after.mounts")
-  if [[ -n $x ]]; then warn "$label: mounts left behind: $(words "$x")"; fi
+  if [[ -n $x ]]; then leftover "$label: mounts left behind: $(words "$x")"; fi
   x=$(comm -13 "$before.links" "$after.links")
-  if [[ -n $x ]]; then warn "$label: network links left behind: $(words "$x")"; fi
+  if [[ -n $x ]]; then leftover "$label: network links left behind: $(words "$x")"; fi
   for x in $x; do ip link del "$x" 2>/dev/null; done
   x=$(comm -13 "$before.netns" "$after.netns")
-  if [[ -n $x ]]; then warn "$label: network namespaces left behind: $(words "$x")"; fi
+  if [[ -n $x ]]; then leftover "$label: network namespaces left behind: $(words "$x")"; fi
 }
 
 # The kernel's warnings since the last call (the console shows only errors: loglevel=4): an

@@ -32,10 +32,10 @@ class LeafMoveKernelTest {
   @BeforeEach
   void requirePureV2() throws IOException {
     assumeTrue(LibC.geteuid() == 0, "needs root: makes a cgroup for the child JVM beside this one");
-    CgroupEnvironment env = CgroupEnvironment.detect();
-    assumeTrue(env.hierarchy() == CgroupHierarchy.UNIFIED && !env.ownUnifiedCgroup().orElse("/").equals("/"),
+    assumeTrue(HostCgroupProbe.pureV2() && !HostCgroupProbe.ownV2Cgroup().orElse("/").equals("/"),
         "not applicable: processes are moved into a leaf only on a pure cgroup v2 host from a non-root "
-            + "cgroup (the QEMU lane runs this); here the hierarchy is " + env.hierarchy());
+            + "cgroup (the QEMU lane runs this); here: pure v2 " + HostCgroupProbe.pureV2()
+            + ", own v2 cgroup " + HostCgroupProbe.ownV2Cgroup().orElse("none"));
   }
 
   @Test

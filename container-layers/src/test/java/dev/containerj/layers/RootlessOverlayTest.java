@@ -2,7 +2,6 @@ package dev.containerj.layers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.containerj.linux.internal.KernelFeatures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,10 +22,8 @@ class RootlessOverlayTest {
 
   @Test
   void userxattrOverlayInAUserNamespace() throws Exception {
-    KernelFeatures.Feature userns = KernelFeatures.userNamespaces();
-    Assumptions.assumeTrue(userns.available(), "rootless overlay not tested: " + userns.unavailabilityCause());
-    KernelFeatures.Feature overlay = KernelFeatures.overlay();
-    Assumptions.assumeTrue(overlay.available(), "rootless overlay not tested: " + overlay.unavailabilityCause());
+    String overlay = OverlayProbe.problem(true);
+    Assumptions.assumeTrue(overlay.isEmpty(), "rootless overlay not tested: " + overlay);
     Tools.require("unshare", "util-linux");
     String xattrs = Tools.userXattrProblem(tmp);
     Assumptions.assumeTrue(xattrs == null, "not applicable: a rootless store keeps whiteouts as user.overlay.* xattrs, and " + xattrs);

@@ -8,6 +8,7 @@ import dev.containerj.linux.internal.Constants;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +106,27 @@ final class V2Manager extends BaseManager {
     }
     Set<String> all = new LinkedHashSet<>(missing);
     all.addAll(optional);
+    if (holdsProcesses(dir)) {
+      // A non-root cgroup with processes takes the threaded controllers (pids, cpu, cpuset,
+      // perf_event) without EBUSY and so becomes a thread root, below which every cgroup is an
+      // invalid domain: each later enable there fails with EOPNOTSUPP (cgroup-v2.rst, "Threads").
+      // Move the processes out first, as for a domain controller's EBUSY below.
+      if (leaf.isPresent()) {
+        moveProcessesToLeaf(dir);
+      } else {
+        all.removeIf(THREADED::contains);
+        if (!Collections.disjoint(missing, THREADED)) {
+          throw new UnsupportedLimitException(String.join(",", missing), "cannot enable " + missing
+              + " in " + dir.resolve("cgroup.subtree_control") + ": the cgroup holds processes, and a"
+              + " threaded controller enabled there would make it a thread root whose children can"
+              + " take no domain controller (cgroup v2 \"no internal processes\"); use a parent without"
+              + " processes or CgroupManager.Builder.moveParentProcessesTo(leaf)");
+        }
+        if (all.isEmpty()) {
+          return;
+        }
+      }
+    }
     try {
       enable(dir, all);
     } catch (CgroupException e) {
@@ -159,6 +181,18 @@ final class V2Manager extends BaseManager {
       sb.append(sb.length() == 0 ? "" : " ").append(sign).append(c);
     }
     fs.write(dir.resolve("cgroup.subtree_control"), sb.toString());
+  }
+
+  /** The v2 controllers that may be enabled in a cgroup with processes (cgroup-v2.rst, "Threads"). */
+  private static final Set<String> THREADED = Set.of("cpu", "cpuset", "perf_event", "pids");
+
+  /** Whether {@code dir} is a non-root cgroup (the root has no cgroup.type) that holds processes. */
+  private boolean holdsProcesses(Path dir) throws IOException {
+    if (!fs.exists(dir.resolve("cgroup.type"))) {
+      return false;
+    }
+    String procs = StatsCollector.readOrNull(fs, dir.resolve("cgroup.procs"));
+    return procs != null && !procs.isBlank();
   }
 
   private void moveProcessesToLeaf(Path dir) throws IOException {

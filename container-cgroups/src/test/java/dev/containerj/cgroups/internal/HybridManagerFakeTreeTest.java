@@ -62,7 +62,7 @@ class HybridManagerFakeTreeTest {
   void limitsGoToV1FilesAndMembershipToV2() throws IOException {
     CgroupLimits limits = CgroupLimits.builder().memoryMax(64L << 20).memorySwapMax(16L << 20)
         .cpus(0.5).cpuWeight(100).pidsMax(9)
-        .ioLimit(IoDeviceLimit.builder("8:0").readBps(1000).writeIops(7).build())
+        .ioLimit(IoDeviceLimit.builder("8:0").readBps(1000).writeBps(2000).readIops(5).writeIops(7).build())
         .cpusetMems("0").build();
     try (Cgroup cg = manager().create("c", limits)) {
       assertThat(read("memory", "memory.limit_in_bytes")).isEqualTo(Long.toString(64L << 20));
@@ -73,6 +73,8 @@ class HybridManagerFakeTreeTest {
       assertThat(read("pids", "pids.max")).isEqualTo("9");
       assertThat(read("blkio", "blkio.throttle.read_bps_device")).isEqualTo("8:0 1000");
       assertThat(read("blkio", "blkio.throttle.write_iops_device")).isEqualTo("8:0 7");
+      assertThat(read("blkio", "blkio.throttle.write_bps_device")).isEqualTo("8:0 2000");
+      assertThat(read("blkio", "blkio.throttle.read_iops_device")).isEqualTo("8:0 5");
       assertThat(read("cpuset", "cpuset.cpus")).isEqualTo("0-1"); // copied from the parent
       assertThat(read("cpuset", "cpuset.mems")).isEqualTo("0");
       assertThat(cg.paths()).containsKeys("memory", "cpu", "cpuacct", "pids", "blkio", "cpuset", "unified");

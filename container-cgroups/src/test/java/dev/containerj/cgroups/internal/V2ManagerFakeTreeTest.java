@@ -73,7 +73,7 @@ class V2ManagerFakeTreeTest {
         .memorySwapMax(0).oomGroup(true)
         .cpus(1.5).cpuWeight(200)
         .pidsMax(20)
-        .ioLimit(IoDeviceLimit.builder("/dev/fakedisk").readBps(1_000_000).writeIops(100).build())
+        .ioLimit(IoDeviceLimit.builder("/dev/fakedisk").readBps(1_000_000).writeBps(2_000_000).readIops(50).writeIops(100).build())
         .ioWeight(300)
         .cpusetCpus("0").cpusetMems("0")
         .hugetlb("2MB", 4L << 20)
@@ -94,7 +94,7 @@ class V2ManagerFakeTreeTest {
       assertThat(read(dir.resolve("cpu.max"))).isEqualTo("150000 100000");
       assertThat(read(dir.resolve("cpu.weight"))).isEqualTo("200");
       assertThat(read(dir.resolve("pids.max"))).isEqualTo("20");
-      assertThat(read(dir.resolve("io.max"))).isEqualTo("254:0 rbps=1000000 wiops=100");
+      assertThat(read(dir.resolve("io.max"))).isEqualTo("254:0 rbps=1000000 wbps=2000000 riops=50 wiops=100");
       assertThat(read(dir.resolve("io.weight"))).isEqualTo("default 300");
       assertThat(read(dir.resolve("cpuset.cpus"))).isEqualTo("0");
       assertThat(read(dir.resolve("cpuset.mems"))).isEqualTo("0");
@@ -217,6 +217,49 @@ class V2ManagerFakeTreeTest {
     assertThat(read(parent.resolve("cgroup.procs"))).isEqualTo("4242");
     assertThat(read(parent.resolve("cgroup.subtree_control"))).isEmpty();
     assertThat(parent.resolve("leaf")).doesNotExist();
+  }
+
+  /**
+   * The kernel's rule the QEMU lane met: a non-root cgroup with processes takes a threaded
+   * controller (pids) without EBUSY and becomes a thread root, and every enable below it then fails
+   * with EOPNOTSUPP. The fake plays that rule; the parent's processes must go to the leaf before the
+   * first enable (without the move: "failed to write +pids to .../containerj/cgroup.subtree_control").
+   */
+  @Test
+  void aParentWithProcessesIsEmptiedBeforeAThreadedControllerMakesItAThreadRoot() throws IOException {
+    Path parent = root.resolve("runner");
+    fs.write(root.resolve("cgroup.subtree_control"), "+memory +pids");
+    fs.mkdir(parent);
+    Files.writeString(parent.resolve("cgroup.type"), "domain\n");
+    Files.writeString(parent.resolve("cgroup.procs"), "4242\n");
+    java.util.Set<Path> threadRoots = new java.util.HashSet<>();
+    FakeCgroupFs kernel = new FakeCgroupFs() {
+      @Override
+      public void write(Path file, String value) throws IOException {
+        if (file.getFileName().toString().equals("cgroup.subtree_control")) {
+          Path dir = file.getParent();
+          for (Path up = dir.getParent(); up != null; up = up.getParent()) {
+            if (threadRoots.contains(up)) {
+              throw writeError(value, file, 95); // EOPNOTSUPP: an invalid domain
+            }
+          }
+          if (Files.exists(dir.resolve("cgroup.type")) && !Files.readString(dir.resolve("cgroup.procs")).isBlank()) {
+            threadRoots.add(dir);
+          }
+        }
+        if (file.equals(parent.resolve("leaf/cgroup.procs"))) {
+          Files.writeString(parent.resolve("cgroup.procs"), "");
+        }
+        super.write(file, value);
+      }
+    };
+    V2Manager manager = new V2Manager(kernel, devices, parent, true, Optional.of("leaf"));
+    try (Cgroup cg = manager.create("containerj/c", CgroupLimits.builder().pidsMax(3).build())) {
+      assertThat(threadRoots).isEmpty();
+      assertThat(read(parent.resolve("leaf/cgroup.procs"))).isEqualTo("4242");
+      assertThat(read(parent.resolve("containerj/c/pids.max"))).isEqualTo("3");
+    }
+    assertThat(manager.moveProcessesBack()).isEqualTo("moved back to " + parent);
   }
 
   @Test

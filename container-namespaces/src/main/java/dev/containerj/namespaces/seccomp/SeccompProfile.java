@@ -320,6 +320,17 @@ public final class SeccompProfile {
     }
   }
 
+  /**
+   * Empties the caches of compiled programs and built-in profiles. For tests only: a cached result
+   * computed before a mutation testing tool (PIT) changes the compiler would hide the change.
+   */
+  static void clearCachesForTests() {
+    synchronized (ProgramCache.CACHE) {
+      ProgramCache.CACHE.clear();
+    }
+    dev.containerj.namespaces.seccomp.internal.BuiltinProfiles.clearCacheForTests();
+  }
+
   /** Compiled programs per (profile, arch), least recently used evicted beyond 64. */
   private static final class ProgramCache {
     private static final int MAX = 64;

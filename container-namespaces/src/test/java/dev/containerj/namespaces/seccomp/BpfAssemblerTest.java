@@ -9,9 +9,15 @@ import dev.containerj.namespaces.seccomp.internal.BpfAssembler;
 import dev.containerj.namespaces.seccomp.internal.BpfAssembler.Label;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class BpfAssemblerTest {
+  /** Recompile in every test: a cached program would hide a changed compiler from PIT. */
+  @BeforeEach
+  void clearSeccompCaches() {
+    SeccompProfile.clearCachesForTests();
+  }
 
   @Test
   void encodesLittleEndianSockFilters() {

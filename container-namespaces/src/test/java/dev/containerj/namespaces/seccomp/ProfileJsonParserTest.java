@@ -7,9 +7,16 @@ import dev.containerj.namespaces.seccomp.internal.KernelVersion;
 import dev.containerj.namespaces.seccomp.internal.ProfileJsonParser;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class ProfileJsonParserTest {
+  /** Recompile in every test: a cached program would hide a changed compiler from PIT. */
+  @BeforeEach
+  void clearSeccompCaches() {
+    SeccompProfile.clearCachesForTests();
+  }
+
   static final String OCI = """
       {
         "defaultAction": "SCMP_ACT_ERRNO",

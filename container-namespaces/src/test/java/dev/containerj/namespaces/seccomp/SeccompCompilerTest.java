@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,6 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * profile's reference semantics ({@link SeccompProfile#evaluate}).
  */
 class SeccompCompilerTest {
+  /** Recompile in every test: a cached program would hide a changed compiler from PIT. */
+  @BeforeEach
+  void clearSeccompCaches() {
+    SeccompProfile.clearCachesForTests();
+  }
+
   static final Set<String> DOCKER_CAPS = Set.of(
       "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
       "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",

@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SeccompProfileTest {
+  /** Recompile in every test: a cached program would hide a changed compiler from PIT. */
+  @BeforeEach
+  void clearSeccompCaches() {
+    SeccompProfile.clearCachesForTests();
+  }
 
   @Test
   void compiledProgramsAreCachedPerProfileAndArch() {

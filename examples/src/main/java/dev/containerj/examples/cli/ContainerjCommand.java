@@ -41,7 +41,14 @@ public final class ContainerjCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "missing command: run, ps, reap, bench or help");
   }
 
+  /** Held so that the level set in main stays (java.util.logging keeps loggers weakly). */
+  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("dev.containerj");
+
   public static void main(String[] args) {
+    // The tool says what matters on its own (one line per error, warnings for --privileged and
+    // --userns host); the library's informational log lines (e.g. a default it cannot apply on this
+    // host) would otherwise mix into the payload's stderr.
+    QUIET.setLevel(java.util.logging.Level.WARNING);
     System.exit(execute(args));
   }
 

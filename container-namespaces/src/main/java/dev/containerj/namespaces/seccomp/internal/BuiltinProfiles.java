@@ -121,6 +121,11 @@ public final class BuiltinProfiles {
   private static final KernelVersion PTRACE_SAFE = new KernelVersion(4, 8);
   private static final Map<List<Object>, SeccompProfile> CACHE = new ConcurrentHashMap<>();
 
+  /** Empties the cache of built profiles; for tests only (see {@code SeccompProfile.clearCachesForTests}). */
+  public static void clearCacheForTests() {
+    CACHE.clear();
+  }
+
   /** The default profile for a container that keeps {@code caps}, on a kernel {@code kernel}. */
   public static SeccompProfile dockerDefault(Set<String> caps, KernelVersion kernel) {
     return CACHE.computeIfAbsent(List.of("default", caps, kernel), k -> buildDefault(caps, kernel, false));
