@@ -10,6 +10,7 @@ module dev.containerj.layers {
   requires static org.jspecify;
   requires org.apache.commons.compress;
   requires com.fasterxml.jackson.databind;
+  requires java.net.http;
 
   exports dev.containerj.layers;
 }

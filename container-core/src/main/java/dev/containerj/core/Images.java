@@ -45,6 +45,33 @@ public final class Images {
     return store.open().importImage(ImageReference.parse(reference));
   }
 
+  /**
+   * Pulls an image from a registry ({@code alpine}, {@code host:port/name:tag},
+   * {@code name@sha256:...}, {@code docker://...}) into the layer store: layers already there are
+   * not fetched. See {@link dev.containerj.layers.LayerStore#pull}.
+   */
+  public Image pull(String reference, dev.containerj.layers.PullOptions options) throws IOException {
+    return store.open().pull(dev.containerj.layers.RegistryReference.parse(reference), options);
+  }
+
+  /**
+   * The image {@code reference} names, pulled first when it is a registry reference not in the
+   * store (or always, with {@code always}); a local transport is imported as by
+   * {@link #importImage(String)}.
+   *
+   * @param always pull even when the store has an image by that name (a tag may have moved)
+   */
+  public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options)
+      throws IOException {
+    if (!dev.containerj.layers.RegistryReference.isRegistryReference(reference)
+        || store.open().image(reference).filter(i -> !always).isPresent()) {
+      return importImage(reference);
+    }
+    String canonical = dev.containerj.layers.RegistryReference.parse(reference).toString();
+    Optional<Image> known = always ? Optional.empty() : store.open().image(canonical);
+    return known.isPresent() ? known.get() : pull(canonical, options);
+  }
+
   /** The image with this id, id prefix or reference, if imported. */
   public Optional<Image> find(String idOrReference) throws IOException {
     return store.open().image(idOrReference);

@@ -192,16 +192,17 @@ public final class LayerStore {
     return p;
   }
 
-  private void ensureLayer(ImageSource source, int index, UnpackListener listener) throws IOException {
+  /** Unpacks layer {@code index} unless present; returns whether this call unpacked it. */
+  private boolean ensureLayer(ImageSource source, int index, UnpackListener listener) throws IOException {
     Descriptor d = source.layers().get(index);
     Path fin = layerPath(d.hex());
     if (Files.isDirectory(fin)) {
       shortLink(d.hex()); // normally there; missing only if a JVM died right after the rename
-      return;
+      return false;
     }
     try (StoreLock.Held l = StoreLock.file(dir.resolve("locks").resolve(d.hex() + ".lock"))) {
       if (Files.isDirectory(fin)) {
-        return; // another JVM or thread unpacked it while we waited
+        return false; // another JVM or thread unpacked it while we waited
       }
       Path tmp = Files.createTempDirectory(dir.resolve("tmp"), d.hex().substring(0, 12) + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -244,6 +245,110 @@ public final class LayerStore {
         throw e;
       }
       shortLink(d.hex());
+      return true;
+    }
+  }
+
+  /** {@link #pull(RegistryReference, PullOptions)} of a reference in Docker's syntax, with the default options. */
+  public Image pull(String reference) throws IOException {
+    return pull(RegistryReference.parse(reference), PullOptions.defaults());
+  }
+
+  /**
+   * Pulls an image from a registry into the store: resolves the manifest (for this platform, from
+   * an index), then downloads the layers not yet in the store, {@link PullOptions#concurrency()} at
+   * a time. Each blob is verified and unpacked as it streams in (no temporary tarball); a blob
+   * whose digest or size does not match leaves no trace of itself and no image record. Several JVMs
+   * pulling the same image at once fetch each layer once: a layer is fetched under its file lock,
+   * and whoever waited finds it unpacked. The image is recorded under its manifest digest and
+   * {@code reference}; an older image recorded under the same reference (a tag that moved) is
+   * forgotten (its layers stay until {@link #gc()}).
+   *
+   * @throws RegistryException naming the registry, request and HTTP status
+   * @throws BlobVerificationException naming the blob whose content does not match
+   */
+  public Image pull(RegistryReference reference, PullOptions options) throws IOException {
+    Objects.requireNonNull(reference, "reference");
+    Objects.requireNonNull(options, "options");
+    try (StoreLock.Held held = lock.shared();
+        dev.containerj.layers.internal.RegistrySource source =
+            dev.containerj.layers.internal.RegistrySource.open(reference, options)) {
+      PullListener pl = options.listener();
+      pl.resolved(source.resolved(), source.layers());
+      int n = source.layers().size();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+          Math.max(1, Math.min(n, options.concurrency())), r -> {
+            Thread t = new Thread(r, "containerj-pull");
+            t.setDaemon(true);
+            return t;
+          });
+      try {
+        List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          int index = i;
+          jobs.add(pool.submit(() -> {
+            Descriptor d = source.layers().get(index);
+            if (ensureLayer(source, index, UnpackListener.NONE)) {
+              pl.layerDone(d);
+            } else {
+              pl.layerPresent(d);
+            }
+            return null;
+          }));
+        }
+        awaitAll(jobs);
+      } finally {
+        pool.shutdownNow();
+        try {
+          pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS); // their cleanup finishes first
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      String name = reference.toString();
+      Image image = new Image(source.id(), name, source.layers(), source.config(), Instant.now());
+      for (Image old : images()) {
+        if (old.reference().equals(name) && !old.id().equals(image.id())) {
+          Files.deleteIfExists(dir.resolve("images").resolve(hexOf(old.id()) + ".json"));
+        }
+      }
+      writeImage(image);
+      return image;
+    }
+  }
+
+  /** Waits for every job; on the first failure cancels the rest, waits for them, and throws it. */
+  private static void awaitAll(List<java.util.concurrent.Future<?>> jobs) throws IOException {
+    Throwable first = null;
+    for (java.util.concurrent.Future<?> f : jobs) {
+      try {
+        if (first != null) {
+          f.cancel(true);
+        }
+        f.get();
+      } catch (java.util.concurrent.CancellationException e) {
+        // cancelled after the first failure
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (first == null) {
+          first = e.getCause();
+          jobs.forEach(j -> j.cancel(true));
+        } else if (!(e.getCause() instanceof java.io.InterruptedIOException)) {
+          first.addSuppressed(e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        jobs.forEach(j -> j.cancel(true));
+        throw new java.io.InterruptedIOException("pull interrupted");
+      }
+    }
+    if (first instanceof IOException io) {
+      throw io;
+    }
+    if (first instanceof RuntimeException re) {
+      throw re;
+    }
+    if (first instanceof Error err) {
+      throw err;
     }
   }
 

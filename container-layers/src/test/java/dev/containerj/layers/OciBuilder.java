@@ -103,7 +103,9 @@ final class OciBuilder {
       layerDescs.addObject()
           .put("mediaType", "application/vnd.oci.image.layer.v1.tar" + (gz ? "+gzip" : ""))
           .put("digest", "sha256:" + hex).put("size", l.length);
-      diffIds.add("sha256:" + hex); // not checked by ContainerJ for OCI layouts
+      // the uncompressed tar's digest, as the image spec says (ContainerJ does not check it; umoci does)
+      diffIds.add("sha256:" + (gz ? VerifyingInputStream.sha256Hex(
+          new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(l)).readAllBytes()) : hex));
     }
     ObjectNode config = JSON.createObjectNode();
     config.put("architecture", Platform.current().architecture()).put("os", "linux");

@@ -163,13 +163,18 @@ abstract class BaseManager implements CgroupManager {
     Path top = parents.get(key);
     for (int attempt = 1; ; attempt++) {
       Path cur = top;
+      boolean initGone = false;
       try {
         for (String c : components) {
           Path next = cur.resolve(c);
           if (fs.mkdir(next)) {
             created.add(next);
             if (!v2 && fs.exists(next.resolve("cpuset.cpus"))) {
-              initCpuset(next); // also when cpuset is co-mounted with another controller
+              // also when cpuset is co-mounted with another controller; an intermediate just made
+              // may be removed by a sibling's close before it is set up (then walk again)
+              initGone = true;
+              initCpuset(next);
+              initGone = false;
             }
           } else if (next.equals(target)) {
             // Another process created it since the check above: never adopt someone else's cgroup.
@@ -185,7 +190,7 @@ abstract class BaseManager implements CgroupManager {
         }
         return;
       } catch (IOException e) {
-        if (attempt >= MAX_WALKS || cur.equals(top) || !isEnoent(e)) {
+        if (attempt >= MAX_WALKS || cur.equals(top) && !initGone || !isEnoent(e)) {
           throw e;
         }
         // cur, an intermediate directory, was removed under us by a sibling's close (it may be
@@ -194,15 +199,26 @@ abstract class BaseManager implements CgroupManager {
     }
   }
 
+  /** ENODEV: a write to a file of a cgroup that is being removed (the kernel's cgroup_kn_lock_live). */
+  private static final int ENODEV = 19;
+
   private static boolean isEnoent(IOException e) {
-    return e instanceof NoSuchFileException
-        || e instanceof CgroupException && ((CgroupException) e).errno() == Constants.ENOENT
-        || e instanceof SyscallException && ((SyscallException) e).errno() == Constants.ENOENT;
+    int errno = e instanceof CgroupException ? ((CgroupException) e).errno()
+        : e instanceof SyscallException ? ((SyscallException) e).errno() : 0;
+    return e instanceof NoSuchFileException || errno == Constants.ENOENT || errno == ENODEV;
   }
 
   /** A new v1 cpuset has empty cpus and mems and refuses tasks: copy the parent's. */
   private void initCpuset(Path dir) throws IOException {
     Path parent = dir.getParent();
+    Path balance = dir.resolve("cpuset.sched_load_balance");
+    if (fs.exists(balance)) {
+      // Off before the cpus are set: a cpuset that balances rebuilds the scheduler domains of the
+      // whole machine when its cpus are set and again when it is removed (cgroup-v1/cpusets.rst,
+      // "sched_load_balance"), a cost on every start and close. Its parent's balancing covers its
+      // cpus anyway; the flag matters only where the parent does not balance.
+      fs.write(balance, "0");
+    }
     for (String f : new String[] {"cpuset.cpus", "cpuset.mems"}) {
       String v = fs.read(parent.resolve(f)).trim();
       if (v.isEmpty() && !parents.containsValue(parent)) {

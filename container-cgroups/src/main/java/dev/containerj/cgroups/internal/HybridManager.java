@@ -30,8 +30,13 @@ final class HybridManager extends BaseManager {
       new Pair("blkio", new V1Blkio(), "io", new V2Io()),
       new Pair("cpuset", new V1Cpuset(), "cpuset", new V2Cpuset()),
       new Pair("hugetlb", new Hugetlb(".limit_in_bytes"), "hugetlb", new Hugetlb()));
-  /** v1 hierarchies every cgroup joins, for accounting even without limits. */
-  private static final List<String> ALWAYS = List.of("memory", "cpu", "cpuacct", "pids", "blkio");
+  /**
+   * v1 hierarchies every cgroup joins, for accounting even without limits. cpuset too (a copy of the
+   * parent's cpus and mems, no limit): the JDK's container support (HotSpot's CgroupSubsystemFactory)
+   * takes v1 limits only where memory, cpu, cpuacct and cpuset are all mounted for the process, and
+   * the container's view of its cgroup (container-core) shows only hierarchies it has a cgroup in.
+   */
+  private static final List<String> ALWAYS = List.of("memory", "cpu", "cpuacct", "cpuset", "pids", "blkio");
   private static final Map<String, Controller> V1_STATS = Map.of("memory", new V1Memory(), "cpu",
       new V1Cpu(), "cpuacct", new V1Cpuacct(), "pids", new V1Pids(), "blkio", new V1Blkio());
 

@@ -241,7 +241,7 @@ public final class ContainerStarter {
         Files.createDirectory(dir.resolve(RootfsProgram.HOST_UPPER));
       }
       HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
-          uids, gids, overlay);
+          uids, gids, overlay, cgroup == null ? java.util.Map.of() : cgroup.paths());
       Path stateDir = dir;
       ContainerNetwork.writeFiles(spec, network, stateDir, hostname, null);
       if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {

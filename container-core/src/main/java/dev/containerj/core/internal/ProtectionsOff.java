@@ -15,5 +15,11 @@ public final class ProtectionsOff {
   /** /etc/hosts and /etc/resolv.conf are writable binds of the state directory's files, as before. */
   public static volatile boolean writableGeneratedFiles;
 
+  /**
+   * The cgroup hierarchies of a v1 or hybrid host's /sys/fs/cgroup view are mounted writable: a
+   * container's root (with the identity map) may then raise its own limits through them.
+   */
+  public static volatile boolean writableCgroupView;
+
   private ProtectionsOff() {}
 }

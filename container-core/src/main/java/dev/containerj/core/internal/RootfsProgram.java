@@ -77,6 +77,16 @@ public final class RootfsProgram {
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
       boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
       dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay) {
+    return build(spec, stateDir, stateRoot, hostname, rootless, uidMappings, gidMappings, overlay, Map.of());
+  }
+
+  /**
+   * As above, for a container whose cgroup has the directories {@code cgroupPaths}
+   * ({@code Cgroup.paths()}; empty without a cgroup): the hierarchies it shows under /sys/fs/cgroup.
+   */
+  public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
+      boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
+      dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay, Map<String, Path> cgroupPaths) {
     HelperProgram p = new HelperProgram();
     String rootDir = stateDir + "/root";
     if (spec.network() == NetworkMode.CONTAINER) {
@@ -233,7 +243,7 @@ public final class RootfsProgram {
       p.mount("/proc", "/proc", "", MS_BIND | MS_REC, "", IN_ROOT);
     }
     dev(p, spec, gidMappings, locked, owner);
-    sys(p, spec);
+    sys(p, spec, cgroupPaths, !userns || locked, owner);
     if (spec.privateTmp()) {
       p.mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" + sizeOption(spec) + owner, IN_ROOT);
       if ((createTargets || overlayFirst) && !readOnly) {
@@ -696,10 +706,13 @@ public final class RootfsProgram {
     }
     p.mkdir(d + "/pts", 0755, IN_ROOT);
     p.mkdir(d + "/shm", 01777, IN_ROOT);
-    boolean gid5 = gidMappings.stream().anyMatch(m -> m.coversContainerId(5));
-    // devpts reads gid= in its mounter's user namespace: the assembler's is the host's.
+    // devpts reads gid= in its mounter's user namespace: the assembler's is the host's. An older
+    // devpts parses it as an int: the default range's host id of gid 5, above INT_MAX, is EINVAL
+    // there (the QEMU lane's 6.1 kernel), so that id is left out and new terminals keep their
+    // creator's group.
+    long ttyGid = !gidMappings.stream().anyMatch(m -> m.coversContainerId(5)) ? -1 : locked ? hostId(5, gidMappings) : 5;
     p.mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620" + (gid5 ? ",gid=" + (locked ? hostId(5, gidMappings) : 5) : ""), IN_ROOT);
+        "newinstance,ptmxmode=0666,mode=0620" + (ttyGid >= 0 && ttyGid <= Integer.MAX_VALUE ? ",gid=" + ttyGid : ""), IN_ROOT);
     p.mount("shm", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", IN_ROOT);
     if (spec.namespaces().contains(Namespace.IPC)) {
       p.mkdir(d + "/mqueue", 0755, IN_ROOT);
@@ -712,11 +725,21 @@ public final class RootfsProgram {
     p.symlink("pts/ptmx", d + "/ptmx", IN_ROOT);
   }
 
-  private static void sys(HelperProgram p, ContainerSpec spec) {
+  /**
+   * sysfs, and under /sys/fs/cgroup the container's own cgroup. {@code initUserns}: the mounts are
+   * made with the host's privilege (the assembler, or a root JVM without a user namespace), which a
+   * v1 hierarchy needs: the kernel refuses to mount one from inside a user namespace.
+   */
+  private static void sys(HelperProgram p, ContainerSpec spec, Map<String, Path> cgroupPaths, boolean initUserns,
+      String owner) {
     if (spec.namespaces().contains(Namespace.NET) && spec.network() != NetworkMode.HOST) {
       // sysfs may be mounted only by the owner of the network namespace (a fresh one, here).
       p.mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
-      if (spec.cgroup() && spec.namespaces().contains(Namespace.CGROUP) && HAS_CGROUP2) {
+      boolean cgroupns = spec.namespaces().contains(Namespace.CGROUP);
+      List<CgroupView.Hierarchy> v1 = cgroupns && initUserns ? CgroupView.v1(cgroupPaths) : List.of();
+      if (!v1.isEmpty()) {
+        cgroupV1(p, v1, cgroupPaths.containsKey("unified") && HAS_CGROUP2, owner);
+      } else if ((spec.cgroup() || !cgroupPaths.isEmpty()) && cgroupns && HAS_CGROUP2) {
         // cgroup_namespaces(7): the container's own cgroup is the root of what it sees.
         p.mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
       }
@@ -724,6 +747,35 @@ public final class RootfsProgram {
       p.mount("/sys", "/sys", "", MS_BIND | MS_REC, "", IN_ROOT);
       p.mountSetattr("/sys", MOUNT_ATTR_RDONLY, 0, true, IN_ROOT);
     }
+  }
+
+  /**
+   * The v1 (hybrid) layout of /sys/fs/cgroup, as Docker's: a tmpfs with one directory per hierarchy
+   * of the container's cgroup, each the hierarchy mounted read-only. Made in the container's cgroup
+   * namespace (cgroup_namespaces(7)), each mount is rooted at the container's own cgroup: its limits
+   * are at the top (memory/memory.limit_in_bytes), nothing of the host's tree or other containers
+   * shows, and /proc/self/cgroup's "/" matches mountinfo's root "/" as the JDK's container support
+   * (CgroupSubsystemFactory) and Go's runtime expect. Read-only and, assembled before the
+   * container's mount namespace, locked: no capability lets the container raise its limits here.
+   */
+  private static void cgroupV1(HelperProgram p, List<CgroupView.Hierarchy> hierarchies, boolean unified,
+      String owner) {
+    String base = "/sys/fs/cgroup";
+    p.mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k" + owner, IN_ROOT);
+    long ro = ProtectionsOff.writableCgroupView ? 0 : MS_RDONLY;
+    for (CgroupView.Hierarchy h : hierarchies) {
+      String dir = base + "/" + h.directory();
+      p.mkdir(dir, 0555, IN_ROOT);
+      p.mount("cgroup", dir, "cgroup", ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, h.options(), IN_ROOT);
+      for (String link : h.links()) {
+        p.symlink(h.directory(), base + "/" + link, IN_ROOT);
+      }
+    }
+    if (unified) {
+      p.mkdir(base + "/unified", 0555, IN_ROOT);
+      p.mount("cgroup2", base + "/unified", "cgroup2", ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
+    }
+    p.mountSetattr(base, MOUNT_ATTR_RDONLY, 0, false, IN_ROOT);
   }
 
   private static void userMount(HelperProgram p, MountSpec m, String owner, boolean nodev) {

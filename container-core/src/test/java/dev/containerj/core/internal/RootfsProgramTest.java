@@ -33,9 +33,10 @@ class RootfsProgramTest {
     int go = s.indexOf("wait for parent");
     int copy = s.indexOf("unshare(mnt, a copy of the assembled tree: its mounts locked)");
     assertThat(List.of(clone, proc, pivot, end, go, copy)).as("%s", s).doesNotContain(-1).isSorted();
-    // The assembler creates as the container's root on the host; devpts' gid is the host's id of 5.
+    // The assembler creates as the container's root on the host; devpts gets no gid=, since the
+    // host's id of 5 in the default range is above INT_MAX, which an older devpts refuses (EINVAL).
     assertThat(s).contains("owner of created files " + ContainerStarter.ROOT_ID_BASE + ":" + ContainerStarter.ROOT_ID_BASE)
-        .anySatisfy(step -> assertThat(step).startsWith("mount(devpts").contains("gid=" + (ContainerStarter.ROOT_ID_BASE + 5)));
+        .anySatisfy(step -> assertThat(step).startsWith("mount(devpts").doesNotContain("gid="));
     // The generated /etc/hosts is made read-only right after its bind.
     int hosts = s.indexOf("mount(/s/id/" + ContainerNetwork.HOSTS + " -> /etc/hosts)");
     assertThat(s.get(hosts + 1)).isEqualTo("mount_setattr(/etc/hosts)");

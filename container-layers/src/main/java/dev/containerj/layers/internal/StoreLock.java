@@ -97,7 +97,7 @@ public final class StoreLock {
       FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock l;
       try {
-        l = ch.lock();
+        l = lockWaiting(ch);
       } catch (IOException | RuntimeException e) {
         ch.close();
         throw e;
@@ -109,6 +109,38 @@ public final class StoreLock {
     } catch (IOException | RuntimeException e) {
       jvm.unlock();
       throw e;
+    }
+  }
+
+  /**
+   * {@code ch.lock()}, retried while the kernel reports EDEADLK. fcntl(2) record locks belong to the
+   * process, so when two JVMs each hold one layer's lock (in one thread) and wait for the other's
+   * (in another thread), the kernel sees a cycle between the processes and refuses with EDEADLK
+   * ("Resource deadlock avoided") although the holders are separate threads that will finish.
+   * Waiting by polling then is safe: every holder releases its lock after its own unpack.
+   */
+  private static FileLock lockWaiting(FileChannel ch) throws IOException {
+    try {
+      return ch.lock();
+    } catch (IOException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("deadlock")) {
+        throw e;
+      }
+    }
+    {
+      // Poll without blocking in the kernel, so no cycle is ever formed.
+      for (long wait = 10; ; wait = Math.min(wait * 2, 100)) {
+        FileLock l = ch.tryLock();
+        if (l != null) {
+          return l;
+        }
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted waiting for the lock " + ch);
+        }
+      }
     }
   }
 

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     description = "Runs Linux containers from a JVM, with no daemon.",
     subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, ImageCommand.class, NetworkCommand.class,
         LifecycleCommands.Kill.class, LifecycleCommands.Stop.class, LifecycleCommands.Rm.class, LifecycleCommands.Logs.class, LifecycleCommands.Exec.class,
-        BenchCommand.class,
+        BenchCommand.class, PullCommand.class, LoginCommand.class, LogoutCommand.class,
         CommandLine.HelpCommand.class})
 public final class ContainerjCommand implements Runnable {
   @Spec

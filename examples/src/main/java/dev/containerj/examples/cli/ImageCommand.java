@@ -63,11 +63,11 @@ final class ImageCommand implements Callable<Integer> {
     public Integer call() throws IOException {
       PrintWriter out = out(spec);
       List<Image> images = ContainerRuntime.defaults().images().list();
-      out.printf("%-12s  %6s  %-20s  %s%n", "ID", "LAYERS", "IMPORTED", "REFERENCE");
+      out.printf("%-12s  %6s  %-20s  %-71s  %s%n", "ID", "LAYERS", "IMPORTED", "DIGEST", "REFERENCE");
       for (Image i : images) {
         String id = i.id().startsWith("sha256:") ? i.id().substring(7) : i.id();
-        out.printf("%-12s  %6d  %-20s  %s%n", id.substring(0, Math.min(12, id.length())), i.layers().size(),
-            i.imported().truncatedTo(ChronoUnit.SECONDS), i.reference());
+        out.printf("%-12s  %6d  %-20s  %-71s  %s%n", id.substring(0, Math.min(12, id.length())), i.layers().size(),
+            i.imported().truncatedTo(ChronoUnit.SECONDS), i.id(), i.reference());
       }
       out.flush();
       return 0;

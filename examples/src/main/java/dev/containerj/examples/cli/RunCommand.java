@@ -107,9 +107,13 @@ final class RunCommand implements Callable<Integer> {
   List<String> addHosts = new ArrayList<>();
 
   @Option(names = "--image", paramLabel = "REF",
-      description = "Run on an OCI image: oci:DIR[:TAG], docker-archive:FILE, or an imported image's id. "
-          + "Imported into the layer store on first use; its config gives the default command.")
+      description = "Run on an OCI image: oci:DIR[:TAG], docker-archive:FILE, a registry reference (alpine, "
+          + "host:port/name:tag) or an imported image's id. Imported or pulled into the layer store on first use; "
+          + "its config gives the default command.")
   @Nullable String image;
+
+  @Option(names = "--pull", paramLabel = "POLICY", description = "For a registry --image: always, missing (default) or never.")
+  String pull = "missing";
 
   @Option(names = "--timeout", paramLabel = "DURATION",
       description = "Kill the container after DURATION (500ms, 10s, 2m) and exit 124, as timeout(1).")
@@ -270,7 +274,7 @@ final class RunCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--image and --rootfs contradict each other");
       }
       try {
-        b.image(dev.containerj.core.ContainerRuntime.defaults().images().importImage(image));
+        b.image(PullPolicy.image(image, pull));
       } catch (java.io.IOException e) {
         throw new IllegalArgumentException("--image " + image + ": " + e.getMessage(), e);
       }

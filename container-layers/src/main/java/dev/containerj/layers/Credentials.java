@@ -1,0 +1,39 @@
+package dev.containerj.layers;
+
+import java.util.Objects;
+
+/**
+ * A registry user name and password (or identity token). {@link #toString()} never shows the
+ * secret, so a credential in a log line or an exception message leaks nothing.
+ *
+ * @param username the user name (for an identity token, {@code <token>} as Docker writes it)
+ * @param secret the password or token
+ */
+public record Credentials(String username, String secret) {
+  public Credentials {
+    Objects.requireNonNull(username, "username");
+    Objects.requireNonNull(secret, "secret");
+    if (username.indexOf(':') >= 0) {
+      throw new IllegalArgumentException("username must not contain ':' (basic auth separates it from the password there): "
+          + username);
+    }
+  }
+
+  /**
+   * Parses {@code USER:PASSWORD}, as {@code --creds} takes it; the password may contain ':'.
+   *
+   * @throws IllegalArgumentException without the secret in the message
+   */
+  public static Credentials parse(String userColonSecret) {
+    int c = userColonSecret.indexOf(':');
+    if (c <= 0) {
+      throw new IllegalArgumentException("credentials must be USER:PASSWORD (the value is not shown)");
+    }
+    return new Credentials(userColonSecret.substring(0, c), userColonSecret.substring(c + 1));
+  }
+
+  @Override
+  public String toString() {
+    return "Credentials[username=" + username + ", secret=<redacted>]";
+  }
+}

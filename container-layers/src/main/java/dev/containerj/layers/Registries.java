@@ -1,0 +1,46 @@
+package dev.containerj.layers;
+
+import dev.containerj.layers.internal.AuthFiles;
+import dev.containerj.layers.internal.RegistryClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Logging in to registries: credentials checked against the registry, then kept in Podman's auth
+ * file (containers-auth.json(5): {@code ${XDG_RUNTIME_DIR}/containers/auth.json}, mode 0600), which
+ * {@code podman}, {@code skopeo} and {@link LayerStore#pull} read.
+ */
+public final class Registries {
+  private Registries() {}
+
+  /** The auth file login writes: {@link PullOptions#authFile()}, else Podman's default. */
+  public static Path authFile(PullOptions options) {
+    return options.authFile() != null ? options.authFile() : AuthFiles.podmanAuthFile(System.getenv());
+  }
+
+  /**
+   * Checks {@code credentials} against {@code registry} ({@code GET /v2/}, through its challenge)
+   * and stores them; returns the auth file written.
+   *
+   * @throws RegistryException when the registry refuses them (the message never holds the secret)
+   */
+  public static Path login(String registry, Credentials credentials, PullOptions options) throws IOException {
+    Objects.requireNonNull(credentials, "credentials");
+    String host = RegistryReference.parse(registry + "/x:latest").registry();
+    dev.containerj.layers.internal.RegistriesConf conf =
+        dev.containerj.layers.internal.RegistriesConf.load(options.registriesConf());
+    var entry = conf.find(host);
+    boolean insecure = Boolean.FALSE.equals(options.tlsVerify()) || (entry != null && entry.insecure());
+    RegistryClient.connect(host, "x", insecure, options.toBuilder().credentials(credentials).build()).checkLogin();
+    Path file = authFile(options);
+    AuthFiles.store(file, host, credentials);
+    return file;
+  }
+
+  /** Removes the stored credentials of {@code registry}; returns whether there were any. */
+  public static boolean logout(String registry, PullOptions options) throws IOException {
+    String host = RegistryReference.parse(registry + "/x:latest").registry();
+    return AuthFiles.remove(authFile(options), host);
+  }
+}
