@@ -24,6 +24,13 @@ public final class Managers {
     if (env.hierarchy() == CgroupHierarchy.UNIFIED) {
       CgroupEnvironment.Mount m = env.unifiedMount().orElseThrow();
       Path dir = parent.map(m::directory).orElseGet(() -> env.ownUnifiedDirectory().orElseThrow());
+      if (parent.isEmpty() && leaf.isPresent() && dir.getFileName() != null
+          && dir.getFileName().toString().equals(leaf.get()) && dir.getParent() != null) {
+        // This process sits in a leaf that an earlier manager (this JVM's parent JVM, say) moved
+        // its cgroup's processes into: the cgroups belong next to the leaf, not below it, or every
+        // generation of JVMs would move everyone one leaf deeper.
+        dir = dir.getParent();
+      }
       return new V2Manager(fs, devices, dir, enableControllers, leaf);
     }
     Map<String, Path> parents = new LinkedHashMap<>();
