@@ -1,5 +1,5 @@
 /*
- * containerj-helper: the only native code of ContainerJ (DESIGN.md, "no Java between fork and exec").
+ * containerj-helper: the only native code of ContainerJ (docs/design.md, "No Java between fork and exec").
  *
  * It is dumb on purpose. Java decides every namespace, mount, id, capability, rlimit and filter, and
  * sends them as a list of operations over a pipe; this program performs them in order and reports the

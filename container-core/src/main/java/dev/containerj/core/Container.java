@@ -5,7 +5,7 @@ import dev.containerj.cgroups.CgroupStats;
 import dev.containerj.core.internal.ContainerNetwork;
 import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.internal.ContainerStarter;
-import dev.containerj.core.internal.StateRecord;
+import dev.containerj.core.internal.RuntimeConfig;
 import dev.containerj.core.internal.StateStore;
 import dev.containerj.namespaces.ExitStatus;
 import dev.containerj.namespaces.NamespacedProcess;
@@ -13,8 +13,6 @@ import dev.containerj.namespaces.Signal;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -47,13 +45,17 @@ public final class Container implements AutoCloseable {
   private final @Nullable Cgroup cgroup;
   private final ContainerNetwork network;
   private final @Nullable PreparedRoot root;
+  private final @Nullable RuntimeConfig config;
+  /** The cgroup directories of an attached container (its owner file's), which exec joins. */
+  private List<java.nio.file.Path> attachedCgroups = List.of();
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean stateRemoved = new AtomicBoolean();
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
-      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root) {
+      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, @Nullable RuntimeConfig config) {
     this.id = id;
+    this.config = config;
     this.network = network;
     this.root = root;
     this.spec = spec;
@@ -77,15 +79,20 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * Starts a container and returns once its payload has been exec'd.
+   * Starts a container in the {@linkplain ContainerRuntime#defaults() default runtime} and returns
+   * once its payload has been exec'd: a shortcut for {@code ContainerRuntime.defaults().start(spec)}.
    *
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
-   * @throws UnsupportedOperationException when this host lacks what the spec needs, saying what
+   * @throws UnsupportedHostException when this host lacks what the spec needs, naming the feature and why
    */
   public static Container start(ContainerSpec spec) {
-    ContainerStarter.Started s = ContainerStarter.start(spec);
-    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root());
+    return ContainerRuntime.defaults().start(spec);
+  }
+
+  /** The handle of a container that {@code s} started. */
+  static Container started(ContainerStarter.Started s, ContainerSpec spec, RuntimeConfig config) {
+    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root(), config);
     // The record describes live containers only: drop it as soon as the payload ends. The directory
     // (its owner file) stays while a cgroup or a writable layer is left for close() to remove, so
     // that a reaper still finds them if this JVM dies before it closes the container.
@@ -118,7 +125,7 @@ public final class Container implements AutoCloseable {
     try {
       return exit.get();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new ContainerException("waiting for container " + id + " failed", e.getCause());
+      throw new ContainerException("waiting for container " + id + " failed: " + e.getCause().getMessage(), e.getCause());
     }
   }
 
@@ -129,7 +136,7 @@ public final class Container implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       return Optional.empty();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new ContainerException("waiting for container " + id + " failed", e.getCause());
+      throw new ContainerException("waiting for container " + id + " failed: " + e.getCause().getMessage(), e.getCause());
     }
   }
 
@@ -174,6 +181,21 @@ public final class Container implements AutoCloseable {
     return Optional.ofNullable(network.address());
   }
 
+  /**
+   * The host port published to {@code containerPort} (TCP first): the one the kernel chose for a
+   * {@link dev.containerj.net.PortMapping#ephemeral} mapping, so parallel tests never collide.
+   *
+   * @throws ContainerException when no published port forwards to {@code containerPort}
+   */
+  public int mappedPort(int containerPort) {
+    int port = network.mappedPort(containerPort);
+    if (port < 0) {
+      throw new ContainerException("container " + id.substring(0, 12) + " publishes no host port to its port "
+          + containerPort + ": " + spec.ports());
+    }
+    return port;
+  }
+
   /** The container's cgroup, if it has one (for listeners such as {@code onOomKill}). */
   public Optional<Cgroup> cgroup() {
     return Optional.ofNullable(cgroup);
@@ -203,24 +225,26 @@ public final class Container implements AutoCloseable {
 
   /**
    * The payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
-   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04), else null.
+   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04); else a
+   * stream whose writes fail with an {@code IOException} saying that stdin is not piped. Never null.
    */
-  public @Nullable OutputStream stdin() {
-    return process.stdin();
+  public OutputStream stdin() {
+    return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of container " + id.substring(0, 12));
   }
 
   /**
    * The payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
    * for {@code Redirect.tty()} (what the payload writes to the terminal, stderr included when it is the
-   * terminal too; end-of-file once it and its children are gone), else null.
+   * terminal too; end-of-file once it and its children are gone); else a stream at end-of-file. Never
+   * null.
    */
-  public @Nullable InputStream stdout() {
-    return process.stdout();
+  public InputStream stdout() {
+    return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
-  /** The payload's stderr when the spec asked for {@code Redirect.PIPE}, else null. */
-  public @Nullable InputStream stderr() {
-    return process.stderr();
+  /** The payload's stderr when the spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  public InputStream stderr() {
+    return dev.containerj.core.internal.Streams.orEof(process.stderr());
   }
 
   /**
@@ -231,6 +255,37 @@ public final class Container implements AutoCloseable {
    */
   public void resizeTerminal(int columns, int rows) {
     process.resizeTerminal(columns, rows);
+  }
+
+  /**
+   * Starts one more process in the running container, as {@code docker exec} does: it joins every
+   * namespace and the cgroup of the container, goes to the container's root, and gets the same
+   * seccomp filter, capabilities (or fewer), ids and no_new_privs as the first process unless
+   * {@code process} narrows them; it holds only fds 0-2, none of this JVM's. It is a child of this
+   * JVM, reaped when it ends, and dies with the container.
+   *
+   * @throws SpecValidationException when {@code process} would widen the container's confinement
+   *     (more capabilities, an unmapped uid or gid), every violation at once
+   * @throws ContainerException when the container does not run, or was {@linkplain
+   *     ContainerRuntime#attach(String) attached} without its spec (the process's confinement derives
+   *     from it; {@link ContainerRuntime#attach(String, ContainerSpec)} gives it)
+   * @throws ContainerStartException naming the step that failed
+   */
+  public ExecProcess exec(ProcessSpec process) {
+    java.util.Objects.requireNonNull(process, "process");
+    if (config == null) {
+      throw new ContainerException("cannot exec in container " + id.substring(0, 12) + ": it was attached, and only "
+          + "the JVM that started it knows its spec");
+    }
+    if (closed.get() || !isRunning()) {
+      throw new ContainerException("cannot exec in container " + id.substring(0, 12) + ": it does not run");
+    }
+    if (cgroup == null && !attachedCgroups.isEmpty()) {
+      return new ExecProcess(dev.containerj.core.internal.ContainerExec.exec(id, spec, config, this.process.pid(),
+          attachedCgroups, process));
+    }
+    return new ExecProcess(dev.containerj.core.internal.ContainerExec.exec(id, spec, config, this.process.pid(),
+        cgroup, process));
   }
 
   /** Kills every process of the container, waits for them and removes its state. Idempotent. */
@@ -266,22 +321,28 @@ public final class Container implements AutoCloseable {
     return "Container[" + id.substring(0, 12) + ", pid " + process.pid() + ", " + spec.command() + "]";
   }
 
-  /** The containers of this user recorded in the state directory, by any JVM. */
+  /**
+   * The containers of this user recorded in the default runtime's state directory, by any JVM: a
+   * shortcut for {@code ContainerRuntime.defaults().list()}.
+   */
   public static List<ContainerInfo> list() {
-    List<ContainerInfo> out = new ArrayList<>();
-    for (StateRecord r : StateStore.forCurrentUser().list()) {
-      out.add(new ContainerInfo(r.id(), r.pid(), StateStore.isSameProcess(r.pid(), r.pidStartTime()),
-          r.ownerPid(), StateStore.isSameProcess(r.ownerPid(), r.ownerStartTime()), r.detached(),
-          Instant.ofEpochMilli(r.createdMillis()), r.command()));
-    }
-    return out;
+    return ContainerRuntime.defaults().list();
   }
 
   /**
-   * Kills the containers whose owning JVM died (unless detached) and removes their state. Returns the
-   * ids it cleaned. Safe to call at any time, from any JVM of the same user.
+   * Kills the containers whose owning JVM died (unless detached) and removes their state, in the
+   * default runtime's state directory: a shortcut for {@code ContainerRuntime.defaults().reap()}.
    */
   public static List<String> reapOrphans() {
-    return StateStore.forCurrentUser().reapOrphans();
+    return ContainerRuntime.defaults().reap();
+  }
+
+  /** The handle of a running container that another JVM started (see {@link ContainerRuntime#attach}). */
+  static Container attached(String id, ContainerSpec spec, NamespacedProcess process, RuntimeConfig config,
+      boolean specKnown) {
+    Container c = new Container(id, spec, process, config.store(), null,
+        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null, specKnown ? config : null);
+    c.attachedCgroups = config.store().cgroupDirectories(id);
+    return c;
   }
 }

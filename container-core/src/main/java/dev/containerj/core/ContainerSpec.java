@@ -156,6 +156,18 @@ public final class ContainerSpec {
   }
 
   /** The payload's argv; {@code command().get(0)} is looked up in PATH when it has no slash. */
+  /**
+   * The container's first process as one {@link ProcessSpec}: argv, environment, working directory,
+   * ids, groups, capabilities, no_new_privs and stdio of this spec (as runc's config holds one process).
+   */
+  public ProcessSpec process() {
+    ProcessSpec.Builder p = ProcessSpec.builder().command(command).workingDirectory(workingDirectory())
+        .uid(uid()).gid(gid()).groups(supplementaryGroups()).capabilities(capabilities())
+        .noNewPrivileges(noNewPrivileges()).stdin(stdin()).stdout(stdout()).stderr(stderr());
+    environment().forEach(p::env);
+    return p.build();
+  }
+
   public List<String> command() {
     return command;
   }
@@ -449,6 +461,24 @@ public final class ContainerSpec {
     public Builder env(String name, String value) {
       environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
+    }
+
+    /**
+     * Sets the container's first process from {@code process}: its argv and environment, and what it
+     * sets of working directory, ids, groups and capabilities; its stdio; no_new_privs only if it sets
+     * it (a process cannot turn the default off).
+     */
+    public Builder process(ProcessSpec process) {
+      command(process.command());
+      environment(process.environment());
+      process.workingDirectory().ifPresent(this::workingDirectory);
+      user(process.uid().orElse(uid), process.gid().orElse(gid));
+      process.groups().ifPresent(this::supplementaryGroups);
+      process.capabilities().ifPresent(this::capabilities);
+      if (process.noNewPrivileges()) {
+        noNewPrivileges(true);
+      }
+      return stdin(process.stdin()).stdout(process.stdout()).stderr(process.stderr());
     }
 
     /** Replaces the whole environment. */

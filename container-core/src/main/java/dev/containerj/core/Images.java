@@ -1,6 +1,7 @@
 package dev.containerj.core;
 
-import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.core.internal.StateStore;
+import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.Image;
 import dev.containerj.layers.ImageReference;
 import java.io.IOException;
@@ -8,30 +9,40 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The images of this user's layer store ({@code /var/lib/containerj} as root, else
- * {@code $XDG_DATA_HOME/containerj}, by default {@code $HOME/.local/share/containerj}; the system
- * property {@code containerj.layerStore} overrides both): import once, start many containers from
- * them. A store that cannot be opened makes each method throw an {@code IOException} naming it.
+ * The images of a {@link ContainerRuntime}'s layer store ({@link ContainerRuntime#images()}; by
+ * default {@code /var/lib/containerj} as root, else {@code $XDG_DATA_HOME/containerj}, by default
+ * {@code $HOME/.local/share/containerj}): import once, start many containers from them. A store that
+ * cannot be opened makes each method throw an {@code IOException} naming it.
  *
  * <pre>{@code
- * Image busybox = Images.importImage("oci:/srv/images/busybox:latest");
- * try (Container c = Container.start(ContainerSpec.builder().image(busybox).build())) { ... }
+ * ContainerRuntime runtime = ContainerRuntime.defaults();
+ * Image busybox = runtime.images().importImage("oci:/srv/images/busybox:latest");
+ * try (Container c = runtime.start(ContainerSpec.builder().image(busybox).build())) { ... }
  * }</pre>
  */
 public final class Images {
-  private Images() {}
+  private final StateStore.LayerStoreSource store;
+
+  Images(StateStore.LayerStoreSource store) {
+    this.store = store;
+  }
+
+  /** The layer store itself (its directory, prepared roots, layers). */
+  public LayerStore store() throws IOException {
+    return store.open();
+  }
 
   /**
    * Imports an image given in skopeo's transport syntax ({@code oci:DIR[:TAG]},
    * {@code docker-archive:FILE}), verifying every blob, unpacking each layer once; an image already
    * in the store is returned as it is.
    */
-  public static Image importImage(String reference) throws IOException {
-    Optional<Image> known = ContainerStarter.layers().image(reference);
+  public Image importImage(String reference) throws IOException {
+    Optional<Image> known = store.open().image(reference);
     if (known.isPresent()) {
       return known.get();
     }
-    return ContainerStarter.layers().importImage(ImageReference.parse(reference));
+    return store.open().importImage(ImageReference.parse(reference));
   }
 
   /**
@@ -39,8 +50,8 @@ public final class Images {
    * {@code name@sha256:...}, {@code docker://...}) into the layer store: layers already there are
    * not fetched. See {@link dev.containerj.layers.LayerStore#pull}.
    */
-  public static Image pull(String reference, dev.containerj.layers.PullOptions options) throws IOException {
-    return ContainerStarter.layers().pull(dev.containerj.layers.RegistryReference.parse(reference), options);
+  public Image pull(String reference, dev.containerj.layers.PullOptions options) throws IOException {
+    return store.open().pull(dev.containerj.layers.RegistryReference.parse(reference), options);
   }
 
   /**
@@ -50,34 +61,34 @@ public final class Images {
    *
    * @param always pull even when the store has an image by that name (a tag may have moved)
    */
-  public static Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options)
+  public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options)
       throws IOException {
     if (!dev.containerj.layers.RegistryReference.isRegistryReference(reference)
-        || ContainerStarter.layers().image(reference).filter(i -> !always).isPresent()) {
+        || store.open().image(reference).filter(i -> !always).isPresent()) {
       return importImage(reference);
     }
     String canonical = dev.containerj.layers.RegistryReference.parse(reference).toString();
-    Optional<Image> known = always ? Optional.empty() : ContainerStarter.layers().image(canonical);
+    Optional<Image> known = always ? Optional.empty() : store.open().image(canonical);
     return known.isPresent() ? known.get() : pull(canonical, options);
   }
 
   /** The image with this id, id prefix or reference, if imported. */
-  public static Optional<Image> find(String idOrReference) throws IOException {
-    return ContainerStarter.layers().image(idOrReference);
+  public Optional<Image> find(String idOrReference) throws IOException {
+    return store.open().image(idOrReference);
   }
 
   /** Every imported image. */
-  public static List<Image> list() throws IOException {
-    return ContainerStarter.layers().images();
+  public List<Image> list() throws IOException {
+    return store.open().images();
   }
 
   /** Removes an image (its layers stay until {@link #gc()}); false if there was none. */
-  public static boolean remove(String id) throws IOException {
-    return ContainerStarter.layers().removeImage(id);
+  public boolean remove(String id) throws IOException {
+    return store.open().removeImage(id);
   }
 
   /** Deletes the layers no image uses; returns their digests. */
-  public static List<String> gc() throws IOException {
-    return ContainerStarter.layers().gc();
+  public List<String> gc() throws IOException {
+    return store.open().gc();
   }
 }

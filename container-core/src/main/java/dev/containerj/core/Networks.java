@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * Named bridge networks for {@link NetworkMode#BRIDGE}: a host bridge plus an address pool, kept in
- * the state directory so that every JVM of this user sees the same leases. {@code containerj0}
+ * the state directory of a {@link ContainerRuntime} ({@link ContainerRuntime#networks()}) so that
+ * every JVM of this user that uses the same state directory sees the same leases. {@code containerj0}
  * (10.88.0.0/16) is created on first use; others are created here. Needs root.
  *
  * <p>A bridge network's containers reach the host's services: the gateway is an address of the
@@ -24,7 +25,11 @@ import java.util.stream.Stream;
  * {@linkplain #createInternal internal} network does not.
  */
 public final class Networks {
-  private Networks() {}
+  private final Path networksDir;
+
+  Networks(Path networksDir) {
+    this.networksDir = networksDir;
+  }
 
   /**
    * One network.
@@ -42,7 +47,7 @@ public final class Networks {
    *
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
    */
-  public static Info create(String name, String subnet) throws IOException {
+  public Info create(String name, String subnet) throws IOException {
     return create(name, subnet, false);
   }
 
@@ -55,20 +60,20 @@ public final class Networks {
    *
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
    */
-  public static Info createInternal(String name, String subnet) throws IOException {
+  public Info createInternal(String name, String subnet) throws IOException {
     return create(name, subnet, true);
   }
 
-  private static Info create(String name, String subnet, boolean internal) throws IOException {
+  private Info create(String name, String subnet, boolean internal) throws IOException {
     if (!name.matches("[A-Za-z0-9_.-]{1,15}")) {
       throw new IllegalArgumentException("network name must be 1-15 letters, digits, '_', '.' or '-' (it names the bridge): " + name);
     }
     IpPrefix prefix = IpPrefix.parse(subnet);
-    Path dir = ContainerNetwork.networksDir().resolve(name);
+    Path dir = networksDir.resolve(name);
     if (Files.exists(dir.resolve("subnet"))) {
       throw new IllegalArgumentException("network " + name + " exists already");
     }
-    Files.createDirectories(ContainerNetwork.networksDir());
+    Files.createDirectories(networksDir);
     NetworkNamespace ns = null;
     try {
       BridgeNetwork.Builder b = BridgeNetwork.builder().bridgeName(name).subnet(prefix.toString()).ipamDirectory(dir);
@@ -102,9 +107,9 @@ public final class Networks {
   }
 
   /** Every network recorded in the state directory. */
-  public static List<Info> list() throws IOException {
+  public List<Info> list() throws IOException {
     List<Info> out = new ArrayList<>();
-    Path root = ContainerNetwork.networksDir();
+    Path root = networksDir;
     if (!Files.isDirectory(root)) {
       return out;
     }
@@ -123,12 +128,12 @@ public final class Networks {
    * Removes a network: its bridge and its record. Refuses while a live container holds an address
    * in it (leases of dead owners are reclaimed first).
    */
-  public static void remove(String name) throws IOException {
-    Path dir = ContainerNetwork.networksDir().resolve(name);
+  public void remove(String name) throws IOException {
+    Path dir = networksDir.resolve(name);
     if (!Files.exists(dir.resolve("subnet"))) {
       throw new IllegalArgumentException("network " + name + " does not exist");
     }
-    boolean internal = ContainerNetwork.isInternal(name);
+    boolean internal = ContainerNetwork.isInternal(networksDir, name);
     try (BridgeNetwork net = BridgeNetwork.builder().bridgeName(name)
         .subnet(Files.readString(dir.resolve("subnet")).trim()).ipamDirectory(dir).build()) {
       Ipam ipam = net.ipam();
@@ -141,7 +146,7 @@ public final class Networks {
         net.removeBridge();
       }
     }
-    ContainerNetwork.forget(name);
+    ContainerNetwork.forget(networksDir, name);
     if (internal) {
       // The bridge goes with its namespace (deleting the namespace's last reference destroys it).
       try {
@@ -153,8 +158,8 @@ public final class Networks {
     deleteTree(dir);
   }
 
-  private static Info info(String name) throws IOException {
-    Path dir = ContainerNetwork.networksDir().resolve(name);
+  private Info info(String name) throws IOException {
+    Path dir = networksDir.resolve(name);
     String subnet = Files.readString(dir.resolve("subnet")).trim();
     int leases = 0;
     Path leaseDir = dir.resolve("leases");
@@ -163,7 +168,7 @@ public final class Networks {
         leases = (int) s.count();
       }
     }
-    boolean bridge = ContainerNetwork.isInternal(name)
+    boolean bridge = ContainerNetwork.isInternal(networksDir, name)
         ? Files.exists(NetworkNamespace.RUN_DIR.resolve(ContainerNetwork.internalNamespace(name)))
         : Files.exists(Path.of("/sys/class/net", name));
     return new Info(name, subnet, leases, bridge);

@@ -29,7 +29,7 @@ public final class RootFs {
   }
 
   /**
-   * An image imported into this user's layer store ({@code Images.importImage}): an overlay of its
+   * An image imported into this user's layer store ({@code ContainerRuntime.images().importImage}): an overlay of its
    * layers plus a writable layer of the container's own, removed on close.
    */
   public static RootFs image(Image image) {

@@ -120,13 +120,13 @@ class BridgeAttackTest {
   static void network() throws Exception {
     Assumptions.assumeTrue(ROOT, "bridges need CAP_NET_ADMIN on the host (rootless: NET_RAW is checked in "
         + "EscapeTest.rawSocketNeedsNetRaw)");
-    Networks.create(BRIDGE, SUBNET);
+    ContainerRuntime.defaults().networks().create(BRIDGE, SUBNET);
   }
 
   @AfterAll
   static void removeNetwork() throws Exception {
     if (ROOT) {
-      Networks.remove(BRIDGE);
+      ContainerRuntime.defaults().networks().remove(BRIDGE);
       assertThat(Path.of("/sys/class/net", BRIDGE)).doesNotExist();
     }
   }
@@ -342,7 +342,7 @@ class BridgeAttackTest {
   void anInternalNetworkReachesNoHostService() throws Exception {
     String name = "cjin" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
     String prefix = "10.217." + NET + ".";
-    Networks.Info info = Networks.createInternal(name, prefix + "0/24");
+    Networks.Info info = ContainerRuntime.defaults().networks().createInternal(name, prefix + "0/24");
     try {
       assertThat(info.bridgeExists()).isTrue();
       assertThat(Path.of("/sys/class/net", name)).as("no bridge among the host's links").doesNotExist();
@@ -402,10 +402,10 @@ class BridgeAttackTest {
             .isInstanceOf(ContainerStartException.class).hasMessageContaining("internal network " + name);
       }
     } finally {
-      Networks.remove(name);
+      ContainerRuntime.defaults().networks().remove(name);
     }
     assertThat(Path.of("/run/netns", "containerj-" + name)).doesNotExist();
-    assertThat(Networks.list()).noneMatch(n -> n.name().equals(name));
+    assertThat(ContainerRuntime.defaults().networks().list()).noneMatch(n -> n.name().equals(name));
   }
 
   /** The victim's lines (mac, gw, now) and the attacker's output (one line). */

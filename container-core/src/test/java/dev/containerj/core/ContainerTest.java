@@ -349,7 +349,8 @@ class ContainerTest {
     try (Container c = Container.start(ContainerSpec.builder().command("sh", "-c", "echo to-file; echo gone >&2")
         .stdout(Redirect.file(out)).stderr(Redirect.DISCARD).build())) {
       assertThat(c.waitFor().code()).isZero();
-      assertThat(c.stdout()).isNull();
+      assertThat(c.stdout().read()).as("a stream that is not piped reads EOF").isEqualTo(-1);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.stdin().write(1)).isInstanceOf(java.io.IOException.class).hasMessageContaining("not piped");
     }
     assertThat(Files.readString(out)).isEqualTo("to-file\n");
   }

@@ -151,7 +151,7 @@ class DeviceAndPidsDefaultsTest {
     mknod(nodes.resolve("vcs"), "c", 7, 0);
     mknod(nodes.resolve("disk"), "b", 254, 0);
     sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    Image image = Images.importImage("oci:" + layout + ":t");
+    Image image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
     try {
       // Every node with the image's numbers, anywhere in the store (whiteouts are 0/0).
       List<String> found = deviceNodes(ContainerStarter.layers().directory());
@@ -162,8 +162,8 @@ class DeviceAndPidsDefaultsTest {
               + " ls /nodes | wc -l").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
       assertThat(r.out()).as(r.err()).isEqualTo("kvm denied\nmem denied\nvcs denied\ndisk denied\n0\n");
     } finally {
-      Images.remove(image.id());
-      Images.gc();
+      ContainerRuntime.defaults().images().remove(image.id());
+      ContainerRuntime.defaults().images().gc();
     }
   }
 

@@ -52,7 +52,7 @@ class ImageContainerTest {
     sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
     sh(work, "umoci", "config", "--image", layout + ":t", "--config.env", "GREETING=hello",
         "--config.cmd", "sh", "--config.cmd", "-c", "--config.cmd", "echo $GREETING from $(cat /etc/motd)");
-    image = Images.importImage("oci:" + layout + ":t");
+    image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
   }
 
   @Test
@@ -122,7 +122,7 @@ class ImageContainerTest {
     Files.createDirectories(bundle.resolve("rootfs/run"));
     Files.createSymbolicLink(Files.createDirectories(bundle.resolve("rootfs/etc")).resolve("hosts"), Path.of("/run/hosts"));
     sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    Image dangling = Images.importImage("oci:" + layout + ":t");
+    Image dangling = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
     boolean hostHad = Files.exists(Path.of("/run/hosts"));
     Run.Result r = Run.run(ContainerSpec.builder().image(dangling).hostname("dangle")
         .command("sh", "-c", "readlink /etc/hosts; cat /etc/hosts").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());

@@ -136,7 +136,7 @@ class ImageOverlayRootTest {
     sh(work, "umoci", "raw", "add-layer", "--image", img, "l3.tar");
     sh(work, "umoci", "config", "--image", img, "--config.cmd", "sh");
 
-    image = Images.importImage("oci:" + img);
+    image = ContainerRuntime.defaults().images().importImage("oci:" + img);
   }
 
   @AfterAll
@@ -144,8 +144,8 @@ class ImageOverlayRootTest {
     if (image == null) {
       return;
     }
-    Images.remove(image.id());
-    Images.gc(); // only layers that no image uses: other classes' images in the store stay
+    ContainerRuntime.defaults().images().remove(image.id());
+    ContainerRuntime.defaults().images().gc(); // only layers that no image uses: other classes' images in the store stay
     for (Descriptor d : image.layers()) {
       assertThat(ContainerStarter.layers().hasLayer(d.digest())).as("layer %s after gc", d.digest()).isFalse();
     }

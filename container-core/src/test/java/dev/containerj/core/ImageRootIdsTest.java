@@ -55,7 +55,7 @@ class ImageRootIdsTest {
     Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
     Files.createDirectories(bundle.resolve("rootfs/etc"));
     sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    image = Images.importImage("oci:" + layout + ":t");
+    image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
     rootfs = bundle.resolve("rootfs");
     hostFile = Files.writeString(work.resolve("host-root-file"), "host\n"); // the host's root's, 0644
   }
@@ -128,7 +128,7 @@ class ImageRootIdsTest {
     List<String> before = dev.toFile().list() == null ? List.of() : List.of(dev.toFile().list());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder()
             .rootfs(RootFs.directory(dev)).command("/bin/true").build()))
-        .isInstanceOf(UnsupportedOperationException.class)
+        .isInstanceOf(dev.containerj.core.UnsupportedHostException.class)
         .hasMessageContaining("idmapped mounts of /dev").hasMessageContaining("devtmpfs")
         .hasMessageContaining("IdMapping.identity() (--userns host)");
     assertThat(dev.toFile().list()).containsExactlyInAnyOrderElementsOf(before);

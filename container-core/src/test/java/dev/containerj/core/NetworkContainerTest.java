@@ -58,14 +58,14 @@ class NetworkContainerTest {
   @BeforeAll
   static void network() throws Exception {
     if (ROOT) {
-      Networks.create(BRIDGE, SUBNET);
+      ContainerRuntime.defaults().networks().create(BRIDGE, SUBNET);
     }
   }
 
   @AfterAll
   static void removeNetwork() throws Exception {
     if (ROOT) {
-      Networks.remove(BRIDGE);
+      ContainerRuntime.defaults().networks().remove(BRIDGE);
       assertThat(Path.of("/sys/class/net", BRIDGE)).doesNotExist();
     }
   }
@@ -164,7 +164,7 @@ class NetworkContainerTest {
       assertThatThrownBy(() -> Container.start(spec)).isInstanceOf(ContainerStartException.class)
           .hasMessageContaining(Integer.toString(taken.getLocalPort()));
     }
-    assertThat(Networks.list()).filteredOn(n -> n.name().equals(BRIDGE)).singleElement()
+    assertThat(ContainerRuntime.defaults().networks().list()).filteredOn(n -> n.name().equals(BRIDGE)).singleElement()
         .satisfies(n -> assertThat(n.leases()).isZero());
   }
 
@@ -189,7 +189,7 @@ class NetworkContainerTest {
         c.waitFor();
       }
     }
-    assertThat(Networks.list()).filteredOn(n -> n.name().equals(BRIDGE)).singleElement()
+    assertThat(ContainerRuntime.defaults().networks().list()).filteredOn(n -> n.name().equals(BRIDGE)).singleElement()
         .satisfies(n -> assertThat(n.leases()).isZero());
     Process ip = new ProcessBuilder("ip", "-br", "link").start();
     String links = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -211,7 +211,7 @@ class NetworkContainerTest {
     String outside = "192.0.2.77";
     assertThatThrownBy(() -> Container.start(ContainerSpec.builder().command("true").bridge(BRIDGE).ipAddress(outside).build()))
         .isInstanceOf(ContainerStartException.class).hasMessageContaining(outside);
-    assertThatThrownBy(() -> Networks.create("cjtover", SUBNET)).hasMessageContaining("overlap");
+    assertThatThrownBy(() -> ContainerRuntime.defaults().networks().create("cjtover", SUBNET)).hasMessageContaining("overlap");
     assertThat(Path.of("/sys/class/net/cjtover")).doesNotExist();
   }
 

@@ -49,7 +49,7 @@ class OrphanReaperTest {
     if (args.length == 3 && args[0].equals("image")) {
       // An image container whose start kills this JVM at Java step args[2].
       FaultPlan.install(FaultPlan.javaStep(args[2]).killingTheJvm());
-      try (Container c = Container.start(ContainerSpec.builder().image(Images.importImage(args[1]))
+      try (Container c = Container.start(ContainerSpec.builder().image(ContainerRuntime.defaults().images().importImage(args[1]))
           .command("cat").build())) {
         System.out.println("started " + c.id());
       }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * DESIGN.md's secure-by-default list, one test per default: each asserts what the kernel shows in a
+ * The secure-by-default list of docs/design.md, one test per default: each asserts what the kernel shows in a
  * container with no security options, then relaxes that one default explicitly in the spec and
  * asserts that the kernel then shows something else, so that each test fails if its default goes
  * missing. Defaults tested elsewhere are named in {@code container-core/README-security.md}.

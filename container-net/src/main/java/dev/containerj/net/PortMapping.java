@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param protocol TCP or UDP
  * @param hostAddress the host address to listen on (127.0.0.1 by default)
- * @param hostPort the host port, 1..65535
+ * @param hostPort the host port, 1..65535, or 0 for a free port that the kernel picks when the port is
+ *     bound ({@link #ephemeral}; {@link PortProxy#hostPort} tells which)
  * @param containerPort the port inside, 1..65535
  */
 public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPort, int containerPort) {
@@ -31,8 +32,23 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
   public PortMapping {
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(hostAddress, "hostAddress");
-    checkPort("hostPort", hostPort);
+    if (hostPort != 0) {
+      checkPort("hostPort", hostPort);
+    }
     checkPort("containerPort", containerPort);
+  }
+
+  /**
+   * TCP from a free port of 127.0.0.1, chosen by the kernel when it is bound, to {@code containerPort}:
+   * parallel tests never collide on a host port. {@code Container.mappedPort(containerPort)} gives it.
+   */
+  public static PortMapping ephemeral(int containerPort) {
+    return new PortMapping(Protocol.TCP, loopback(), 0, containerPort);
+  }
+
+  /** Whether the host port is chosen by the kernel ({@link #ephemeral}). */
+  public boolean isEphemeral() {
+    return hostPort == 0;
   }
 
   /** TCP from 127.0.0.1:hostPort to containerPort. */

@@ -70,6 +70,20 @@ public final class PortProxy implements AutoCloseable {
   }
 
   /** The published mappings. */
+  /**
+   * The host port that {@code mapping} listens on: its own, or the one the kernel chose for an
+   * {@linkplain PortMapping#ephemeral ephemeral} mapping.
+   *
+   * @throws IllegalArgumentException when {@code mapping} is not one of this proxy's
+   */
+  public int hostPort(PortMapping mapping) {
+    InetSocketAddress a = bound.get(mapping);
+    if (a == null) {
+      throw new IllegalArgumentException("not published by this proxy: " + mapping);
+    }
+    return a.getPort();
+  }
+
   public List<PortMapping> mappings() {
     return mappings;
   }
@@ -107,7 +121,10 @@ public final class PortProxy implements AutoCloseable {
         be.initCause(e);
         throw be;
       }
-      bound.put(m, at);
+      // The address the kernel gave: its port is the one it chose for an ephemeral mapping.
+      bound.put(m, (InetSocketAddress) (m.protocol() == PortMapping.Protocol.TCP
+          ? ((ServerSocketChannel) listeners.get(listeners.size() - 1)).getLocalAddress()
+          : ((DatagramChannel) listeners.get(listeners.size() - 1)).getLocalAddress()));
     }
   }
 
@@ -304,7 +321,7 @@ public final class PortProxy implements AutoCloseable {
       Objects.requireNonNull(mapping, "mapping");
       for (PortMapping m : mappings) {
         if (m.protocol() == mapping.protocol() && m.hostPort() == mapping.hostPort()
-            && (m.hostAddress().equals(mapping.hostAddress()) || m.hostAddress().isAnyLocalAddress()
+            && (!mapping.isEphemeral() || m.equals(mapping)) && (m.hostAddress().equals(mapping.hostAddress()) || m.hostAddress().isAnyLocalAddress()
                 || mapping.hostAddress().isAnyLocalAddress())) {
           throw new IllegalArgumentException("port " + mapping.hostPort() + "/" + mapping.protocol().label()
               + " is published twice: " + m + " and " + mapping);

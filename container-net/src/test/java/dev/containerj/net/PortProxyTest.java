@@ -191,8 +191,24 @@ class PortProxyTest {
   }
 
   @Test
+  void ephemeralMappingsGetDistinctPortsFromTheKernelAndForward() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 2, LOOPBACK)) {
+      PortMapping a = PortMapping.ephemeral(server.getLocalPort());
+      PortMapping b = new PortMapping(PortMapping.Protocol.TCP, LOOPBACK, 0, 1);
+      try (PortProxy p = PortProxy.builder().publish(a).publish(b).target(LOOPBACK).start()) {
+        assertThat(p.hostPort(a)).isPositive().isNotEqualTo(p.hostPort(b));
+        Thread echo = echoOnce(server);
+        assertThat(roundTrip(p.hostPort(a), "ping".getBytes())).isEqualTo("ping".getBytes());
+        echo.join();
+      }
+      assertThatThrownBy(() -> PortProxy.builder().publish(a).publish(a)).hasMessageContaining("published twice");
+    }
+  }
+
+  @Test
   void invalidPortsAndSpecsAreRejected() {
     assertThatThrownBy(() -> PortMapping.tcp(70000, 80)).hasMessage("hostPort must be 1..65535: 70000");
+    assertThat(PortMapping.tcp(0, 80).isEphemeral()).as("0: a port the kernel picks").isTrue();
     assertThatThrownBy(() -> PortMapping.parse("8080:0")).hasMessage("containerPort must be 1..65535: 0");
     assertThatThrownBy(() -> PortMapping.parse("80x:80")).hasMessage("hostPort must be a number 1..65535: 80x");
     assertThatThrownBy(() -> PortMapping.parse("8080:80/sctp")).hasMessage("port protocol must be tcp or udp: 8080:80/sctp");

@@ -1,13 +1,13 @@
 package dev.containerj.examples;
 
 import dev.containerj.core.Container;
+import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.namespaces.ExitStatus;
 import dev.containerj.namespaces.Redirect;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 
 /**
  * The smallest complete use of ContainerJ: start a container, capture what it prints, and read how it
@@ -48,10 +48,13 @@ public final class HelloContainer {
         .stdout(Redirect.PIPE)
         .build();
 
+    // The runtime of this user's default state directory and layer store; a program that needs its
+    // own places builds one with ContainerRuntime.builder().
+    ContainerRuntime runtime = ContainerRuntime.defaults();
     // A Container must be closed: close() kills whatever is left of it and removes its state.
-    try (Container container = Container.start(spec)) {
+    try (Container container = runtime.start(spec)) {
       String output;
-      try (InputStream stdout = Objects.requireNonNull(container.stdout(), "stdout is piped")) {
+      try (InputStream stdout = container.stdout()) {
         output = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
       } catch (java.io.IOException e) {
         out.println("reading the container's stdout failed: " + e.getMessage());

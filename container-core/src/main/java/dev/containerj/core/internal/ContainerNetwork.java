@@ -34,12 +34,23 @@ public final class ContainerNetwork implements AutoCloseable {
   /** The marker file of an internal network in its directory. */
   public static final String INTERNAL_MARKER = "internal";
 
+  private final Path networksDir;
+  private final String bridgeName;
   private @Nullable BridgeAttachment attachment;
   private @Nullable PortProxy proxy;
   private @Nullable NetworkNamespace namespace;
 
+  /**
+   * The network side of a container whose runtime keeps its networks' leases in {@code networksDir}
+   * and that joins {@code bridgeName} if it is in bridge mode.
+   */
+  public ContainerNetwork(Path networksDir, String bridgeName) {
+    this.networksDir = networksDir;
+    this.bridgeName = bridgeName;
+  }
+
   /** Writes the files that do not depend on an address (before the launch). */
-  static void writeFiles(ContainerSpec spec, Path stateDir, String hostname, @Nullable InetAddress address)
+  static void writeFiles(ContainerSpec spec, ContainerNetwork network, Path stateDir, String hostname, @Nullable InetAddress address)
       throws IOException {
     if (spec.network() == NetworkMode.HOST) {
       return;
@@ -52,9 +63,9 @@ public final class ContainerNetwork implements AutoCloseable {
       hosts.entry(e.getValue(), e.getKey());
     }
     hosts.build().writeTo(stateDir.resolve(HOSTS));
-    if (spec.network() == NetworkMode.BRIDGE && !spec.ports().isEmpty() && isInternal(spec.bridge())) {
+    if (spec.network() == NetworkMode.BRIDGE && !spec.ports().isEmpty() && isInternal(network.networksDir, network.bridgeName)) {
       // Checked here, before the launch: the host has no route into an internal network.
-      throw new IOException("ports cannot be published from internal network " + spec.bridge()
+      throw new IOException("ports cannot be published from internal network " + network.bridgeName
           + " (the host has no route into it): " + spec.ports());
     }
     if (spec.network() == NetworkMode.BRIDGE) {
@@ -76,8 +87,8 @@ public final class ContainerNetwork implements AutoCloseable {
     if (spec.network() == NetworkMode.BRIDGE) {
       namespace = NetworkNamespace.openPid(pid);
       InetAddress requested = spec.ipAddress() == null ? null : dev.containerj.net.IpPrefix.parseAddress(spec.ipAddress());
-      attachment = bridge(spec.bridge()).connect(namespace, id, pid, requested);
-      writeFiles(spec, stateDir, hostname, attachment.address().address());
+      attachment = bridge(networksDir, bridgeName).connect(namespace, id, pid, requested);
+      writeFiles(spec, this, stateDir, hostname, attachment.address().address());
     }
     if (!spec.ports().isEmpty()) {
       PortProxy.Builder b = PortProxy.builder();
@@ -97,15 +108,35 @@ public final class ContainerNetwork implements AutoCloseable {
     }
   }
 
+  /**
+   * The host port that forwards to {@code containerPort} (TCP first), or -1 when none does: the
+   * one the kernel chose for an ephemeral mapping.
+   */
+  public int mappedPort(int containerPort) {
+    if (proxy == null) {
+      return -1;
+    }
+    PortMapping found = null;
+    for (PortMapping m : proxy.mappings()) {
+      boolean better = found == null
+          || (found.protocol() != PortMapping.Protocol.TCP && m.protocol() == PortMapping.Protocol.TCP);
+      if (m.containerPort() == containerPort && better) {
+        found = m;
+      }
+    }
+    return found == null ? -1 : proxy.hostPort(found);
+  }
+
   /** The container's address on its bridge, if it has one. */
   public @Nullable InetAddress address() {
     return attachment == null ? null : attachment.address().address();
   }
 
-  /** The bridge network of this name, shared by the JVM. */
-  public static BridgeNetwork bridge(String name) {
-    return BRIDGES.computeIfAbsent(name, n -> {
-      Path dir = networksDir().resolve(n);
+  /** The bridge network of this name whose leases are kept in {@code networksDir}, shared by the JVM. */
+  public static BridgeNetwork bridge(Path networksDir, String name) {
+    return BRIDGES.computeIfAbsent(networksDir.resolve(name).toString(), key -> {
+      String n = name;
+      Path dir = networksDir.resolve(n);
       String subnet = DEFAULT_SUBNET;
       Path subnetFile = dir.resolve("subnet");
       if (Files.exists(subnetFile)) {
@@ -132,8 +163,8 @@ public final class ContainerNetwork implements AutoCloseable {
   }
 
   /** Whether the network of this name is internal (its bridge in a namespace of its own). */
-  public static boolean isInternal(String name) {
-    return Files.exists(networksDir().resolve(name).resolve(INTERNAL_MARKER));
+  public static boolean isInternal(Path networksDir, String name) {
+    return Files.exists(networksDir.resolve(name).resolve(INTERNAL_MARKER));
   }
 
   /**
@@ -153,8 +184,8 @@ public final class ContainerNetwork implements AutoCloseable {
   }
 
   /** Drops the cached network of this name (after it was removed). */
-  public static void forget(String name) {
-    BridgeNetwork n = BRIDGES.remove(name);
+  public static void forget(Path networksDir, String name) {
+    BridgeNetwork n = BRIDGES.remove(networksDir.resolve(name).toString());
     if (n != null) {
       n.close();
     }
@@ -164,7 +195,7 @@ public final class ContainerNetwork implements AutoCloseable {
     }
   }
 
-  /** Where the networks' IPAM directories live: {@code STATE_ROOT/networks/NAME}. */
+  /** Where the default runtime's networks' IPAM directories live: {@code STATE_ROOT/networks/NAME}. */
   public static Path networksDir() {
     return StateStore.forCurrentUser().root().resolve("networks");
   }

@@ -7,6 +7,7 @@ import dev.containerj.core.ContainerSpec;
 import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.ContainerStartException;
+import dev.containerj.core.UnsupportedHostException;
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
@@ -98,7 +99,10 @@ public final class ContainerStarter {
     try {
       return Managers.CGROUPS;
     } catch (ExceptionInInitializerError e) {
-      throw new UnsupportedOperationException("cgroups are not usable here: " + e.getCause().getMessage(), e.getCause());
+      UnsupportedHostException u = new UnsupportedHostException("cgroups", String.valueOf(e.getCause().getMessage()),
+          "cgroups are not usable here: " + e.getCause().getMessage());
+      u.initCause(e.getCause());
+      throw u;
     }
   }
 
@@ -107,11 +111,11 @@ public final class ContainerStarter {
    * before it is made so that a reaper finds it even when this JVM dies half-way; empty when this
    * JVM has no usable cgroup manager (the cgroup step then fails and says why).
    */
-  private static List<Path> cgroupDirectories(String id) {
+  private static List<Path> cgroupDirectories(RuntimeConfig config, String id) {
     try {
       List<Path> dirs = new ArrayList<>();
-      for (Path parent : new java.util.LinkedHashSet<>(cgroups().parentPaths().values())) {
-        dirs.add(parent.resolve(cgroupName(id)));
+      for (Path parent : new java.util.LinkedHashSet<>(config.cgroups().get().parentPaths().values())) {
+        dirs.add(parent.resolve(cgroupName(config, id)));
       }
       return dirs;
     } catch (RuntimeException e) {
@@ -138,12 +142,32 @@ public final class ContainerStarter {
     }
   }
 
+  /** The cgroup, below this JVM's own, that holds the containers' cgroups by default. */
+  public static final String DEFAULT_CGROUP_PARENT = "containerj";
+
   /** The cgroup of container {@code id}, relative to this JVM's own cgroup. */
   public static String cgroupName(String id) {
-    return "containerj/" + id;
+    return DEFAULT_CGROUP_PARENT + "/" + id;
   }
 
+  private static String cgroupName(RuntimeConfig config, String id) {
+    return config.store().cgroupParent() + "/" + id;
+  }
+
+  /** The runtime of the system properties and this user's default places (the default runtime's). */
+  public static RuntimeConfig defaultConfig() {
+    return new RuntimeConfig(StateStore.forCurrentUser(), LibC.geteuid(), LibC.getegid(), ContainerStarter::cgroups,
+        ROOT_ID_BASE, ROOT_ID_COUNT, dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE,
+        Boolean.parseBoolean(System.getProperty("containerj.reapOnStart", "true")));
+  }
+
+  /** Starts {@code spec} in the default runtime. */
   public static Started start(ContainerSpec spec) {
+    return start(spec, defaultConfig());
+  }
+
+  /** Starts {@code spec} with the state directory, stores and ids of {@code config}. */
+  public static Started start(ContainerSpec spec, RuntimeConfig config) {
     String id = newId();
     requireHost(spec);
     try {
@@ -157,38 +181,40 @@ public final class ContainerStarter {
           + " is privileged: it has every capability, no seccomp filter, no masked or read-only /proc paths,"
           + " no device policy and no nodev on its mounts");
     }
-    StateStore store = StateStore.forCurrentUser();
-    boolean rootless = LibC.geteuid() != 0;
-    List<IdMapping> uids = uidMappings(spec, rootless);
-    List<IdMapping> gids = gidMappings(spec, rootless);
+    StateStore store = config.store();
+    boolean rootless = config.rootless();
+    List<IdMapping> uids = uidMappings(spec, config);
+    List<IdMapping> gids = gidMappings(spec, config);
     boolean userns = spec.namespaces().contains(Namespace.USER);
     if (!rootless && userns && uids.stream().anyMatch(m -> m.coversContainerId(0) && m.hostId() == m.containerId())) {
       System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
           + " runs as the host's root (identity id map, --userns host): confined by capabilities and seccomp only");
     }
     if (!rootless && userns && !spec.rootfs().isHost() && !RootfsProgram.isIdentity(uids, gids)) {
-      requireIdmappedMounts(spec);
+      requireIdmappedMounts(spec, store);
     }
     Path dir = null;
     NamespacedProcess process = null;
     Cgroup cgroup = null;
-    ContainerNetwork network = new ContainerNetwork();
+    ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));
     List<Fd> passed = new ArrayList<>();
     PreparedRoot root = null;
     try {
       FaultPlan.check("create state directory");
       CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
       boolean withCgroup = spec.cgroup() || !limits.isEmpty();
-      dir = store.create(id, withCgroup ? cgroupDirectories(id) : List.of());
-      OrphanSweep.once(store);
+      dir = store.create(id, withCgroup ? cgroupDirectories(config, id) : List.of());
+      if (config.reapOnStart()) {
+        OrphanSweep.once(store);
+      }
       if (withCgroup) {
         FaultPlan.check("create cgroup");
         try {
           // Only defaults (no limits, no cgroup asked for): the cheapest cgroup that enforces them.
-          cgroup = spec.cgroup() ? cgroups().create(cgroupName(id), limits)
-              : cgroups().createForLimits(cgroupName(id), limits);
+          cgroup = spec.cgroup() ? config.cgroups().get().create(cgroupName(config, id), limits)
+              : config.cgroups().get().createForLimits(cgroupName(config, id), limits);
         } catch (IOException | RuntimeException e) {
-          throw new LaunchException("create cgroup " + cgroupName(id) + (CgroupDefaults.addedDevicePolicy(spec, limits)
+          throw new LaunchException("create cgroup " + cgroupName(config, id) + (CgroupDefaults.addedDevicePolicy(spec, limits)
               ? " with the default device policy (ContainerSpec.Builder.privileged() runs without it)" : ""), e);
         }
       }
@@ -197,7 +223,7 @@ public final class ContainerStarter {
       dev.containerj.layers.Mount.Call overlay = null;
       if (spec.rootfs().image() != null) {
         FaultPlan.check("prepare image root");
-        LayerStore images = spec.rootfs().layerStore() != null ? spec.rootfs().layerStore() : layers();
+        LayerStore images = spec.rootfs().layerStore() != null ? spec.rootfs().layerStore() : store.layers();
         root = images.prepareRoot(spec.rootfs().image(), id, rootless);
         // The helper program gives the layers relative to the store when the options are too long.
         String data = String.valueOf(root.overlay().calls().get(0).data());
@@ -217,7 +243,7 @@ public final class ContainerStarter {
       HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
           uids, gids, overlay, cgroup == null ? java.util.Map.of() : cgroup.paths());
       Path stateDir = dir;
-      ContainerNetwork.writeFiles(spec, stateDir, hostname, null);
+      ContainerNetwork.writeFiles(spec, network, stateDir, hostname, null);
       if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
         passed.add(openNetns(store, spec.networkContainer()));
       }
@@ -225,7 +251,8 @@ public final class ContainerStarter {
       // is born inside: there is no moment without limits.
       LaunchRequest.PidHook join = cg == null ? null : pid -> cg.addProcess(pid);
       boolean networked = spec.network() == dev.containerj.core.NetworkMode.BRIDGE || !spec.ports().isEmpty();
-      LaunchRequest.PidHook connect = !networked ? null : pid -> network.connect(spec, id, pid, stateDir, hostname);
+      ContainerNetwork net = network;
+      LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
       process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
@@ -234,7 +261,7 @@ public final class ContainerStarter {
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
           StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0),
-          cgroup == null ? "" : cgroupName(id)));
+          cgroup == null ? "" : cgroupName(config, id)));
       return new Started(id, process, store, cgroup, network, root);
     } catch (LaunchException e) {
       abort(store, dir, id, process, cgroup, network, root, passed);
@@ -253,18 +280,19 @@ public final class ContainerStarter {
    * An image or directory root with the default (or any non-identity) map shows its host-owned files
    * through idmapped mounts: fails before anything is made when its filesystem or kernel cannot.
    */
-  private static void requireIdmappedMounts(ContainerSpec spec) {
+  private static void requireIdmappedMounts(ContainerSpec spec, StateStore store) {
     Path dir;
     boolean image = spec.rootfs().image() != null;
     try {
       dir = !image ? java.util.Objects.requireNonNull(spec.rootfs().directory())
-          : spec.rootfs().layerStore() != null ? spec.rootfs().layerStore().directory() : layers().directory();
+          : spec.rootfs().layerStore() != null ? spec.rootfs().layerStore().directory() : store.layers().directory();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     KernelFeatures.Feature f = KernelFeatures.idmappedMounts(dir, image);
     if (!f.available()) {
-      throw new UnsupportedOperationException("the " + (image ? "image" : "directory") + " root needs "
+      throw new UnsupportedHostException(f.name(), String.valueOf(f.unavailabilityCause()), "the "
+          + (image ? "image" : "directory") + " root needs "
           + f.name() + " to map its files to the container's ids (" + ROOT_ID_BASE + "..), which is not "
           + "available: " + f.unavailabilityCause() + "; IdMapping.identity() (--userns host) runs it with the "
           + "host's ids instead, its root then the host's root");
@@ -345,26 +373,35 @@ public final class ContainerStarter {
     }
   }
 
+  private static void require(KernelFeatures.Feature f) {
+    if (!f.available()) {
+      throw new UnsupportedHostException(f.name(), String.valueOf(f.unavailabilityCause()),
+          f.name() + " is not available: " + f.unavailabilityCause());
+    }
+  }
+
   /** Fails early, before anything is created, when the host lacks what the spec needs. */
   private static void requireHost(ContainerSpec spec) {
     NativeHelper helper = NativeHelper.get();
     if (!helper.isAvailable()) {
-      throw new UnsupportedOperationException("cannot start containers: " + helper.unavailabilityCause());
+      throw new UnsupportedHostException("the native helper", String.valueOf(helper.unavailabilityCause()),
+          "cannot start containers: " + helper.unavailabilityCause());
     }
     if (spec.namespaces().contains(Namespace.USER)) {
-      KernelFeatures.userNamespaces().require();
+      require(KernelFeatures.userNamespaces());
     }
     if (spec.namespaces().contains(Namespace.TIME)) {
-      KernelFeatures.timeNamespace().require();
+      require(KernelFeatures.timeNamespace());
     }
     // Read-only roots and binds use mount_setattr(2) (Linux 5.12), which keeps locked mount flags.
-    KernelFeatures.mountSetattr().require();
+    require(KernelFeatures.mountSetattr());
     if (!spec.namespaces().contains(Namespace.USER) && !spec.privileged()) {
       // Without a user namespace a capability this process lacks cannot be given (privileged()
       // means "all that can be had", so it takes what there is).
       java.util.Set<dev.containerj.namespaces.Capability> missing = CallerCapabilities.missing(spec.capabilities());
       if (!missing.isEmpty()) {
-        throw new UnsupportedOperationException("capabilities " + missing + " were asked for, but without a user "
+        throw new UnsupportedHostException("capabilities " + missing, "this process lacks them", "capabilities "
+            + missing + " were asked for, but without a user "
             + "namespace the container can only have those of this process, which lacks them");
       }
     }
@@ -388,25 +425,45 @@ public final class ContainerStarter {
    * cgroup v1 hierarchy's limits) as the host's root. An image's or directory root's files, owned by
    * host ids, are shown to it through idmapped mounts.
    */
-  private static IdMapping rootDefault(ContainerSpec spec) {
-    return new IdMapping(0, ROOT_ID_BASE, ROOT_ID_COUNT);
+  private static IdMapping rootDefault(ContainerSpec spec, RuntimeConfig config) {
+    return new IdMapping(0, config.rootIdBase(), config.rootIdCount());
+  }
+
+  /**
+   * The bridge that {@code spec} joins: its own, or the runtime's default bridge when it names the
+   * built-in default ({@code containerj0}).
+   */
+  static String bridgeOf(ContainerSpec spec, RuntimeConfig config) {
+    return spec.bridge().equals(dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE) ? config.defaultBridge() : spec.bridge();
   }
 
   /**
    * Default: as root, {@link #rootDefault}; rootless, the payload's uid maps to the caller's own.
    */
   public static List<IdMapping> uidMappings(ContainerSpec spec, boolean rootless) {
-    if (!spec.uidMappings().isEmpty()) {
-      return spec.uidMappings();
-    }
-    return rootless ? List.of(IdMapping.single(spec.uid(), LibC.geteuid())) : List.of(rootDefault(spec));
+    RuntimeConfig d = defaultConfig();
+    return uidMappings(spec, new RuntimeConfig(d.store(), rootless ? LibC.geteuid() : 0, d.egid(), d.cgroups(),
+        d.rootIdBase(), d.rootIdCount(), d.defaultBridge(), d.reapOnStart()));
   }
 
   public static List<IdMapping> gidMappings(ContainerSpec spec, boolean rootless) {
+    RuntimeConfig d = defaultConfig();
+    return gidMappings(spec, new RuntimeConfig(d.store(), rootless ? LibC.geteuid() : 0, d.egid(), d.cgroups(),
+        d.rootIdBase(), d.rootIdCount(), d.defaultBridge(), d.reapOnStart()));
+  }
+
+  static List<IdMapping> uidMappings(ContainerSpec spec, RuntimeConfig config) {
+    if (!spec.uidMappings().isEmpty()) {
+      return spec.uidMappings();
+    }
+    return config.rootless() ? List.of(IdMapping.single(spec.uid(), config.euid())) : List.of(rootDefault(spec, config));
+  }
+
+  static List<IdMapping> gidMappings(ContainerSpec spec, RuntimeConfig config) {
     if (!spec.gidMappings().isEmpty()) {
       return spec.gidMappings();
     }
-    return rootless ? List.of(IdMapping.single(spec.gid(), LibC.getegid())) : List.of(rootDefault(spec));
+    return config.rootless() ? List.of(IdMapping.single(spec.gid(), config.egid())) : List.of(rootDefault(spec, config));
   }
 
   private static String newId() {

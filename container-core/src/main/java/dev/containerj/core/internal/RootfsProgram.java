@@ -303,32 +303,56 @@ public final class RootfsProgram {
     if (spec.oomScoreAdj() != null) {
       p.writeFile("/proc/self/oom_score_adj", spec.oomScoreAdj().toString(), 0);
     }
-    p.chdir(spec.workingDirectory());
+    process(p, spec, rootless, hostname, ProcessStages.of(spec));
+    return p;
+  }
+
+  /**
+   * What the credential and exec stages give one process of a container: its first process (from the
+   * spec) or an exec'd one ({@code Container.exec}), which may narrow the capabilities.
+   */
+  record ProcessStages(java.util.List<String> command, Map<String, String> environment, String workingDirectory,
+      long uid, long gid, java.util.List<Long> groups, java.util.Set<Capability> capabilities,
+      boolean noNewPrivileges, boolean dieWithParent, boolean terminal) {
+    static ProcessStages of(ContainerSpec spec) {
+      return new ProcessStages(spec.command(), spec.environment(), spec.workingDirectory(), spec.uid(), spec.gid(),
+          spec.supplementaryGroups(), spec.capabilities(), spec.noNewPrivileges(), !spec.detached(), true);
+    }
+  }
+
+  /**
+   * The last stages of a container process, in the container's namespaces and root: working
+   * directory, rlimits, bounding set, seccomp, ids, capabilities, no_new_privs, parent-death signal,
+   * terminal, fds, execve. Shared by the first process and {@code Container.exec}, so an exec'd
+   * process is confined exactly as the first one (or narrower, never wider).
+   */
+  static void process(HelperProgram p, ContainerSpec spec, boolean rootless, String hostname, ProcessStages proc) {
+    p.chdir(proc.workingDirectory());
     for (Rlimit l : spec.rlimits()) {
       p.setrlimit(l.resource().number(), l.resource().name().toLowerCase(Locale.ROOT), l.soft(), l.hard());
     }
     // capabilities(7): dropping from the bounding set needs CAP_SETPCAP, which we still have now.
     // A uid 0 payload gets exactly the bounding set at execve; any other uid gets no capabilities.
     for (int cap = 0; cap <= LAST_CAP; cap++) {
-      if (!containsCap(spec, cap)) {
+      if (!containsCap(proc.capabilities(), cap)) {
         p.prctl(HelperProgram.PR_CAPBSET_DROP, cap, "PR_CAPBSET_DROP, " + capName(cap));
       }
     }
-    long[] groups = spec.supplementaryGroups().stream().mapToLong(Long::longValue).toArray();
+    long[] groups = proc.groups().stream().mapToLong(Long::longValue).toArray();
     // setgroups(2) is denied in a user namespace whose gid_map an ordinary user wrote.
     boolean setGroups = !rootless || !spec.gidMappings().isEmpty() || !spec.namespaces().contains(Namespace.USER);
     SeccompProgram filter = Seccomp.program(spec);
-    if (filter != null && !spec.noNewPrivileges()) {
+    if (filter != null && !proc.noNewPrivileges()) {
       // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which a non-root uid loses
       // at setresuid: install it first (seccomp(2)); the profile must then allow the calls below.
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
     }
-    ProgramSteps.credentials(p, spec.uid(), spec.gid(), groups, setGroups);
+    ProgramSteps.credentials(p, proc.uid(), proc.gid(), groups, setGroups);
     // The sets, computed here rather than left to execve's rules: root keeps exactly the allowed
     // capabilities (effective = permitted = bounding), any other uid none; inheritable and ambient
     // stay empty (CVE-2022-24769).
     long keep = 0;
-    for (Capability c : spec.capabilities()) {
+    for (Capability c : proc.capabilities()) {
       keep |= 1L << c.number();
     }
     keep &= LAST_CAP >= 63 ? -1L : (1L << (LAST_CAP + 1)) - 1; // capset(2) rejects unknown bits
@@ -337,26 +361,27 @@ public final class RootfsProgram {
       // (capset(2) refuses more); the start checks that nothing explicitly asked for is missing.
       keep &= CallerCapabilities.permitted();
     }
-    long sets = spec.uid() == 0 ? keep : 0;
+    long sets = proc.uid() == 0 ? keep : 0;
     p.capset(sets, sets, 0);
-    if (spec.noNewPrivileges()) {
+    if (proc.noNewPrivileges()) {
       p.prctl(HelperProgram.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
     }
-    if (!spec.detached()) {
+    if (proc.dieWithParent()) {
       // After the credential changes: they clear the parent-death signal (prctl(2)).
       p.prctl(HelperProgram.PR_SET_PDEATHSIG, Constants.SIGKILL, "PR_SET_PDEATHSIG, SIGKILL");
     }
-    ContainerStarter.terminal(p, spec); // Redirect.tty()
+    if (proc.terminal()) {
+      ContainerStarter.terminal(p, spec); // Redirect.tty()
+    }
     p.closeFrom(3);
-    if (filter != null && spec.noNewPrivileges()) {
+    if (filter != null && proc.noNewPrivileges()) {
       // Last before execve, so the filter judges only the payload (and execve itself).
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
     }
-    Map<String, String> env = new LinkedHashMap<>(spec.environment());
+    Map<String, String> env = new LinkedHashMap<>(proc.environment());
     env.putIfAbsent("PATH", ProgramSteps.DEFAULT_PATH);
     env.putIfAbsent("HOSTNAME", hostname);
-    p.exec(ProgramSteps.candidates(spec.command().get(0), env), spec.command(), env);
-    return p;
+    p.exec(ProgramSteps.candidates(proc.command().get(0), env), proc.command(), env);
   }
 
   /**
@@ -781,8 +806,8 @@ public final class RootfsProgram {
     }
   }
 
-  private static boolean containsCap(ContainerSpec spec, int number) {
-    for (Capability c : spec.capabilities()) {
+  private static boolean containsCap(java.util.Set<Capability> capabilities, int number) {
+    for (Capability c : capabilities) {
       if (c.number() == number) {
         return true;
       }

@@ -280,7 +280,9 @@ public final class SpecValidator {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 0; i < s.ports().size(); i++) {
       var m = s.ports().get(i);
-      if (!seen.add(m.protocol() + " " + m.hostAddress().getHostAddress() + ":" + m.hostPort())) {
+      String key = m.protocol() + " " + m.hostAddress().getHostAddress() + ":" + m.hostPort()
+          + (m.isEphemeral() ? " -> " + m.containerPort() : ""); // ephemeral ports never collide
+      if (!seen.add(key)) {
         v.add(new Violation("ports[" + i + "]", m.toString(), "publishes a host port twice"));
       }
     }

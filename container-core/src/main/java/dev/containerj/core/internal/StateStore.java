@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Where: {@code /run/containerj} as root; {@code $XDG_RUNTIME_DIR/containerj} for an ordinary
  * user; without XDG_RUNTIME_DIR {@code /tmp/containerj-UID}. Mode 0711 (others may pass through, for
  * the container's own mounts, but not list), records 0600, and checked to belong to the caller so
- * that another user cannot plant it. Overridable with the system property
- * {@code containerj.stateDir} (tests).
+ * that another user cannot plant it. {@code ContainerRuntime.Builder.stateDirectory} chooses another
+ * (the system property {@code containerj.stateDir} still moves the default runtime's, for child JVMs of tests).
  *
  * <p>A record holds the container's pid and the pid's start time (so a recycled pid is never taken
  * for the container), and the same for its owning JVM.
@@ -44,10 +44,40 @@ public final class StateStore {
   private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE =
       PosixFilePermissions.fromString("rwx--x--x");
 
-  private final Path root;
+  /** Opens a layer store, or says why it cannot. */
+  @FunctionalInterface
+  public interface LayerStoreSource {
+    dev.containerj.layers.LayerStore open() throws IOException;
+  }
 
+  private final Path root;
+  private final String cgroupParent;
+  private final LayerStoreSource layers;
+
+  /** A store at {@code root} whose containers' cgroups are named {@code containerj/ID}, images in this user's store. */
   public StateStore(Path root) {
+    this(root, ContainerStarter.DEFAULT_CGROUP_PARENT, ContainerStarter::layers);
+  }
+
+  /**
+   * A store at {@code root} whose containers' cgroups are {@code cgroupParent/ID} below the JVM's
+   * cgroup, and whose image containers' writable layers live in {@code layers} (what the reaper
+   * removes of a dead owner's containers).
+   */
+  public StateStore(Path root, String cgroupParent, LayerStoreSource layers) {
     this.root = root;
+    this.cgroupParent = cgroupParent;
+    this.layers = layers;
+  }
+
+  /** The name of the cgroup, below the JVM's own, that holds this store's containers' cgroups. */
+  public String cgroupParent() {
+    return cgroupParent;
+  }
+
+  /** The layer store of this store's image containers. */
+  public dev.containerj.layers.LayerStore layers() throws IOException {
+    return layers.open();
   }
 
   /** The store of this user, at its default place. */
@@ -180,6 +210,12 @@ public final class StateStore {
         return null;
       }
     }
+  }
+
+  /** The cgroup directories that the owner file of container {@code id} names and that exist. */
+  public List<Path> cgroupDirectories(String id) {
+    Owner o = Owner.read(dir(id));
+    return o == null ? List.of() : o.cgroups().stream().filter(Files::isDirectory).toList();
   }
 
   /** Writes the record atomically (temp file, then rename). */
@@ -316,15 +352,15 @@ public final class StateStore {
         continue;
       }
       if (owner != null) {
-        // Only what a start of this store names so: <parent>/containerj/<id>.
+        // Only what a start of this store names so: <parent>/<cgroupParent>/<id>.
         OrphanCgroups.remove(owner.cgroups().stream().filter(c -> c.getFileName().toString().equals(name)
-            && c.getParent() != null && c.getParent().getFileName().toString().equals("containerj")).toList());
+            && c.getParent() != null && c.getParent().getFileName().toString().equals(cgroupParent)).toList());
       }
       removeTree(d);
       // An image container's upper and work directories in this user's layer store (a store of the
       // caller's choice is not recorded: its owner removes what it keeps).
       try {
-        dev.containerj.layers.LayerStore layers = ContainerStarter.layers();
+        dev.containerj.layers.LayerStore layers = this.layers.open();
         if (layers.preparedRoots().contains(name)) {
           layers.removeRoot(name);
         }

@@ -1,5 +1,6 @@
 package dev.containerj.examples.bench;
 
+import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.Images;
@@ -69,6 +70,8 @@ public final class StartupBenchmark {
   static final String READ_ONLY = "containerj --read-only (start->exit)";
   static final String IMAGE = "containerj image (start->exit)";
   static final String IMAGE_CLOSE = "containerj image (start->exit+close)";
+  static final String EXEC = "containerj exec (exec->exit)";
+  static final String NSENTER = "nsenter -a (spawn->exit)";
   static final String BWRAP = "bwrap --unshare-all";
   static final String PROCESS_BUILDER = "ProcessBuilder /bin/true";
 
@@ -143,6 +146,25 @@ public final class StartupBenchmark {
     long[] imgClose = new long[n];
     long[] bw = new long[n];
     long[] pb = new long[n];
+    long[] ex = new long[n];
+    long[] ns = new long[n];
+    // One running container for the exec rows: the same one for containerj exec and nsenter -a.
+    Container target = Container.start(ContainerSpec.builder().command("sleep", "infinity").build());
+    @Nullable Path nsenter = onPath("nsenter");
+    List<String> nsenterCommand = nsenter == null ? List.of()
+        : List.of(nsenter.toString(), "-a", "-t", Integer.toString(target.pid()), TRUE);
+    if (nsenter == null) {
+      skipped.add("nsenter: not installed (util-linux); its row is skipped");
+    } else {
+      try {
+        processBuilder(nsenterCommand);
+      } catch (IllegalStateException e) {
+        skipped.add("nsenter: " + e.getMessage() + "; its row is skipped");
+        nsenter = null;
+      }
+    }
+    dev.containerj.core.ProcessSpec execTrue = dev.containerj.core.ProcessSpec.builder().command(TRUE)
+        .stdout(dev.containerj.namespaces.Redirect.INHERIT).stderr(dev.containerj.namespaces.Redirect.INHERIT).build();
     long[] pair = new long[2];
     long[] imagePair = new long[2];
     long[] roPair = new long[2];
@@ -155,7 +177,11 @@ public final class StartupBenchmark {
       }
       long tBwrap = bwrap == null ? 0 : processBuilder(bwrapCommand(bwrap));
       long tPb = processBuilder(List.of(TRUE));
+      long tExec = exec(target, execTrue);
+      long tNs = nsenter == null ? 0 : processBuilder(nsenterCommand);
       if (i >= 0) {
+        ex[i] = tExec;
+        ns[i] = tNs;
         cj[i] = pair[0];
         cjClose[i] = pair[1];
         ro[i] = roPair[0];
@@ -166,6 +192,7 @@ public final class StartupBenchmark {
       }
     }
 
+    target.close();
     List<Row> rows = new ArrayList<>();
     rows.add(new Row(CONTAINERJ, Stats.of(cj)));
     rows.add(new Row(CONTAINERJ_CLOSE, Stats.of(cjClose)));
@@ -178,6 +205,10 @@ public final class StartupBenchmark {
       rows.add(new Row(BWRAP, Stats.of(bw)));
     }
     rows.add(new Row(PROCESS_BUILDER, Stats.of(pb)));
+    rows.add(new Row(EXEC, Stats.of(ex)));
+    if (nsenter != null) {
+      rows.add(new Row(NSENTER, Stats.of(ns)));
+    }
     Result result = new Result(rows, skipped);
     print(result, out);
     return result;
@@ -222,6 +253,12 @@ public final class StartupBenchmark {
     if (ro != null && cj != null) {
       out.printf("ratio containerj / containerj --read-only:     %5.2fx  cost of the writable overlay of the host root%n",
           ratio(cj, ro));
+    }
+    Row exec = result.row(EXEC);
+    Row nsenter = result.row(NSENTER);
+    if (exec != null && nsenter != null) {
+      out.printf("ratio containerj exec / nsenter -a (median):  %5.2fx  into the same container; target <= 1x%n",
+          ratio(exec, nsenter));
     }
     for (String s : result.skipped()) {
       out.println("skipped " + s);
@@ -270,7 +307,7 @@ public final class StartupBenchmark {
       ImageRunner runner;
       if (reference != null) {
         long t0 = System.nanoTime();
-        Image image = Images.importImage(reference);
+        Image image = ContainerRuntime.defaults().images().importImage(reference);
         runner = new ImageRunner(ContainerSpec.builder().image(image).command(TRUE).build(),
             reference + " (" + image.layers().size() + " layer(s) in this user's store, imported or found in "
                 + ms(System.nanoTime() - t0) + " ms before timing)", null);
@@ -367,6 +404,18 @@ public final class StartupBenchmark {
       }
     } finally {
       c.close();
+    }
+  }
+
+  private static long exec(Container c, dev.containerj.core.ProcessSpec spec) throws InterruptedException {
+    long t0 = System.nanoTime();
+    try (dev.containerj.core.ExecProcess p = c.exec(spec)) {
+      ExitStatus status = p.waitFor();
+      long t = System.nanoTime() - t0;
+      if (!status.success()) {
+        throw new IllegalStateException("containerj exec: " + TRUE + " " + status);
+      }
+      return t;
     }
   }
 

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     description = "Runs Linux containers from a JVM, with no daemon.",
     subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, ImageCommand.class, NetworkCommand.class,
+        LifecycleCommands.Kill.class, LifecycleCommands.Stop.class, LifecycleCommands.Rm.class, LifecycleCommands.Logs.class, LifecycleCommands.Exec.class,
         BenchCommand.class, PullCommand.class, LoginCommand.class, LogoutCommand.class,
         CommandLine.HelpCommand.class})
 public final class ContainerjCommand implements Runnable {
@@ -61,6 +62,7 @@ public final class ContainerjCommand implements Runnable {
     CommandLine cl = new CommandLine(new ContainerjCommand());
     // docker-like: everything after the command's name belongs to the command.
     cl.getSubcommands().get("run").setStopAtPositional(true);
+    cl.getSubcommands().get("exec").setStopAtPositional(true);
     cl.setParameterExceptionHandler(ContainerjCommand::onBadArguments);
     cl.setExecutionExceptionHandler(ContainerjCommand::onError);
     return cl;

@@ -1,5 +1,6 @@
 package dev.containerj.examples.cli;
 
+import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.Images;
 import dev.containerj.layers.Image;
 import java.io.IOException;
@@ -44,7 +45,7 @@ final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      Image image = Images.importImage(reference);
+      Image image = ContainerRuntime.defaults().images().importImage(reference);
       PrintWriter out = out(spec);
       out.println(image.id());
       out.flush();
@@ -61,7 +62,7 @@ final class ImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       PrintWriter out = out(spec);
-      List<Image> images = Images.list();
+      List<Image> images = ContainerRuntime.defaults().images().list();
       out.printf("%-12s  %6s  %-20s  %-71s  %s%n", "ID", "LAYERS", "IMPORTED", "DIGEST", "REFERENCE");
       for (Image i : images) {
         String id = i.id().startsWith("sha256:") ? i.id().substring(7) : i.id();
@@ -84,8 +85,8 @@ final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      Image image = Images.find(id).orElseThrow(() -> new IllegalArgumentException("no image " + id));
-      Images.remove(image.id());
+      Image image = ContainerRuntime.defaults().images().find(id).orElseThrow(() -> new IllegalArgumentException("no image " + id));
+      ContainerRuntime.defaults().images().remove(image.id());
       out(spec).println("removed " + image.id());
       out(spec).flush();
       return 0;
@@ -100,7 +101,7 @@ final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      List<String> gone = Images.gc();
+      List<String> gone = ContainerRuntime.defaults().images().gc();
       PrintWriter out = out(spec);
       gone.forEach(d -> out.println("deleted " + d));
       out.println(gone.size() + " layer(s) deleted");

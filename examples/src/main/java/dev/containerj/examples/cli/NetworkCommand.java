@@ -1,5 +1,6 @@
 package dev.containerj.examples.cli;
 
+import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.Networks;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,7 +38,7 @@ final class NetworkCommand implements Callable<Integer> {
     public Integer call() throws IOException {
       PrintWriter out = ImageCommand.out(spec);
       out.printf("%-15s  %-18s  %6s  %s%n", "NAME", "SUBNET", "LEASES", "BRIDGE");
-      for (Networks.Info n : Networks.list()) {
+      for (Networks.Info n : ContainerRuntime.defaults().networks().list()) {
         out.printf("%-15s  %-18s  %6d  %s%n", n.name(), n.subnet(), n.leases(), n.bridgeExists() ? "up" : "absent");
       }
       out.flush();
@@ -63,7 +64,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      Networks.Info n = internal ? Networks.createInternal(name, subnet) : Networks.create(name, subnet);
+      Networks.Info n = internal ? ContainerRuntime.defaults().networks().createInternal(name, subnet) : ContainerRuntime.defaults().networks().create(name, subnet);
       ImageCommand.out(spec).println(n.name() + " " + n.subnet());
       ImageCommand.out(spec).flush();
       return 0;
@@ -81,7 +82,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      Networks.remove(name);
+      ContainerRuntime.defaults().networks().remove(name);
       ImageCommand.out(spec).println("removed " + name);
       ImageCommand.out(spec).flush();
       return 0;

@@ -57,7 +57,7 @@ final class PullCommand implements Callable<Integer> {
     if (!quiet) {
       b.listener(new Progress(out, System.console() != null));
     }
-    Image image = Images.pull(reference, b.build());
+    Image image = dev.containerj.core.ContainerRuntime.defaults().images().pull(reference, b.build());
     if (!quiet) {
       out.println();
     }

@@ -13,16 +13,16 @@ final class PullPolicy {
   static Image image(String reference, String policy) throws IOException {
     switch (policy) {
       case "always":
-        return Images.pullIfMissing(reference, true, PullOptions.defaults());
+        return dev.containerj.core.ContainerRuntime.defaults().images().pullIfMissing(reference, true, PullOptions.defaults());
       case "missing":
-        return Images.pullIfMissing(reference, false, PullOptions.defaults());
+        return dev.containerj.core.ContainerRuntime.defaults().images().pullIfMissing(reference, false, PullOptions.defaults());
       case "never":
-        if (RegistryReference.isRegistryReference(reference) && Images.find(reference).isEmpty()) {
+        if (RegistryReference.isRegistryReference(reference) && dev.containerj.core.ContainerRuntime.defaults().images().find(reference).isEmpty()) {
           String canonical = RegistryReference.parse(reference).toString();
-          return Images.find(canonical).orElseThrow(() -> new IllegalArgumentException("--pull never: image "
+          return dev.containerj.core.ContainerRuntime.defaults().images().find(canonical).orElseThrow(() -> new IllegalArgumentException("--pull never: image "
               + canonical + " is not in the layer store (containerj pull " + reference + ")"));
         }
-        return Images.importImage(reference);
+        return dev.containerj.core.ContainerRuntime.defaults().images().importImage(reference);
       default:
         throw new IllegalArgumentException("--pull must be always, missing or never: " + policy);
     }

@@ -189,6 +189,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--pipe-output", hidden = true)
   boolean pipeOutput;
 
+  @Option(names = {"-d", "--detach"}, description = "Run in the background: print the container's id and leave it "
+      + "running after this tool exits; its stdout and stderr go to a log file in the state directory (containerj logs ID).")
+  boolean detach;
+
   @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments (with --image: default from the image).")
   List<String> command = new ArrayList<>();
 
@@ -201,6 +205,10 @@ final class RunCommand implements Callable<Integer> {
     Duration limit = timeout == null ? null : OptionParsers.duration("--timeout", timeout);
     PrintWriter out = commandSpec().commandLine().getOut();
     PrintWriter err = commandSpec().commandLine().getErr();
+    if (detach) {
+      return LifecycleCommands.runDetached(containerSpec, interactive || tty, timeout != null, out,
+          commandSpec().commandLine().getParseResult().originalArgs());
+    }
 
     Container container = Container.start(containerSpec);
     // SIGINT or SIGTERM to this JVM: take the container down with us, and its state record.
@@ -237,7 +245,7 @@ final class RunCommand implements Callable<Integer> {
       if (terminal != null) {
         terminal.drain();
       }
-      if (status.shellCode() == 137 && oomKilled(container)) {
+      if (status.oomKilled()) { // Container marks it from its cgroup's oom_kill count
         err.println("containerj: killed by the kernel's OOM killer: the container exceeded its memory limit"
             + containerSpec.limits().memoryMax().stream().mapToObj(b -> " (" + OptionParsers.formatBytes(b) + ")")
                 .findFirst().orElse(""));
@@ -431,14 +439,6 @@ final class RunCommand implements Callable<Integer> {
   static final long HARDENED_MEMORY = 512L << 20;
   static final long HARDENED_PIDS = 128;
 
-  private static boolean oomKilled(Container c) {
-    try {
-      return c.cgroup().isPresent() && c.stats().memory().oomKills().orElse(0) > 0;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
   private CommandSpec commandSpec() {
     if (spec == null) {
       throw new IllegalStateException("run must be called through picocli");
@@ -446,7 +446,7 @@ final class RunCommand implements Callable<Integer> {
     return spec;
   }
 
-  private static Thread pump(@Nullable InputStream in, PrintWriter to, String name) {
+  static Thread pump(@Nullable InputStream in, PrintWriter to, String name) {
     Thread t = new Thread(() -> {
       if (in == null) {
         return;

@@ -2,6 +2,7 @@ package dev.containerj.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.Images;
 import dev.containerj.examples.bench.BusyboxImage;
 import dev.containerj.layers.Image;
@@ -40,6 +41,10 @@ class BenchCommandTest {
     assertThat(r.out()).contains("ratio containerj / containerj --read-only:");
     assertMeasured(r.out(), IMAGE_ROW, 3);
     assertMeasured(r.out(), IMAGE_CLOSE_ROW, 3);
+    // The exec row, next to nsenter -a into the same container (util-linux is always there).
+    assertMeasured(r.out(), "containerj exec (exec->exit)", 3);
+    assertMeasured(r.out(), "nsenter -a (spawn->exit)", 3);
+    assertThat(r.out()).contains("ratio containerj exec / nsenter -a (median):");
     assertThat(r.out()).contains("containerj image: busybox-static image built from /bin/busybox",
         "ratio containerj image / containerj (median):");
     String store = r.out().lines().filter(l -> l.startsWith("containerj image: ")).findFirst().orElseThrow()
@@ -52,20 +57,20 @@ class BenchCommandTest {
   @Test
   void measuresAnImageGivenByReference(@TempDir Path tmp) throws Exception {
     String ref = BusyboxImage.write(Path.of("/bin/busybox"), tmp.resolve("layout"));
-    Optional<Image> before = Images.find(ref);
+    Optional<Image> before = ContainerRuntime.defaults().images().find(ref);
     try {
       Tool.Result r = Tool.execute("bench", "-n", "3", "--warmup", "0", "--image", ref);
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.out()).contains("containerj image: " + ref + " (1 layer(s) in this user's store");
       assertMeasured(r.out(), IMAGE_ROW, 3);
       assertMeasured(r.out(), IMAGE_CLOSE_ROW, 3);
-      assertThat(Images.find(ref)).as("the image, imported into this user's store").isPresent();
+      assertThat(ContainerRuntime.defaults().images().find(ref)).as("the image, imported into this user's store").isPresent();
     } finally {
       if (before.isEmpty()) {
-        Optional<Image> imported = Images.find(ref);
+        Optional<Image> imported = ContainerRuntime.defaults().images().find(ref);
         if (imported.isPresent()) {
-          Images.remove(imported.get().id());
-          Images.gc();
+          ContainerRuntime.defaults().images().remove(imported.get().id());
+          ContainerRuntime.defaults().images().gc();
         }
       }
     }

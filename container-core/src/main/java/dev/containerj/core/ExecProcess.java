@@ -1,0 +1,79 @@
+package dev.containerj.core;
+
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.NamespacedProcess;
+import dev.containerj.namespaces.Signal;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A process started in a running container by {@link Container#exec(ProcessSpec)}. It must be
+ * closed: {@link #close()} kills it if it still runs, reaps it and releases its streams. It ends
+ * with its container too (the container's pid namespace dies with its pid 1).
+ */
+public final class ExecProcess implements AutoCloseable {
+  private final NamespacedProcess process;
+
+  ExecProcess(NamespacedProcess process) {
+    this.process = process;
+  }
+
+  /** Its pid as seen from this JVM. */
+  public int pid() {
+    return process.pid();
+  }
+
+  /** Blocks until it has ended and been reaped; returns how. */
+  public ExitStatus waitFor() throws InterruptedException {
+    return process.waitFor();
+  }
+
+  /** Waits at most {@code timeout}; empty if it still runs then. */
+  public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout);
+  }
+
+  /** Completes when it has ended and been reaped. */
+  public CompletableFuture<ExitStatus> onExit() {
+    return process.onExit();
+  }
+
+  /** Whether it still runs. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Sends it a signal (nothing once it has been reaped). */
+  public void signal(Signal signal) {
+    process.signal(signal);
+  }
+
+  /** Its stdin when its spec asked for {@code Redirect.PIPE}; else writes fail saying so. Never null. */
+  public OutputStream stdin() {
+    return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of exec'd process " + pid());
+  }
+
+  /** Its stdout when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  public InputStream stdout() {
+    return dev.containerj.core.internal.Streams.orEof(process.stdout());
+  }
+
+  /** Its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  public InputStream stderr() {
+    return dev.containerj.core.internal.Streams.orEof(process.stderr());
+  }
+
+  /** Kills it if it runs, reaps it and releases its streams. Idempotent. */
+  @Override
+  public void close() {
+    process.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ExecProcess[pid " + process.pid() + "]";
+  }
+}

@@ -1,0 +1,158 @@
+package dev.containerj.core.internal;
+
+import com.sun.jna.LastErrorException;
+import dev.containerj.cgroups.Cgroup;
+import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.ContainerStartException;
+import dev.containerj.core.ProcessSpec;
+import dev.containerj.core.SpecValidationException;
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.linux.internal.Fd;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.Capability;
+import dev.containerj.namespaces.LaunchException;
+import dev.containerj.namespaces.Namespace;
+import dev.containerj.namespaces.NamespacedProcess;
+import dev.containerj.namespaces.internal.HelperProgram;
+import dev.containerj.namespaces.internal.LaunchRequest;
+import dev.containerj.namespaces.internal.Launcher;
+import dev.containerj.namespaces.internal.ProgramSteps;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One more process in a running container (the {@code runc exec} of this library): the helper
+ * joins the container's cgroup before it reads its program, then every namespace of the container's
+ * pid 1 that differs from this JVM's (the user namespace first: it grants the capabilities that
+ * joining the others needs, see setns(2)), forks so that the process is inside the pid namespace,
+ * and runs the same process stages as the first process ({@link RootfsProgram#process}): bounding
+ * set, seccomp filter, ids, capabilities, no_new_privs, fds 0-2 only. Joining the mount namespace
+ * sets the root and working directory to that namespace's root, the container's pivoted root
+ * (setns(2)); the process then goes to {@code /} and its working directory.
+ */
+public final class ContainerExec {
+  private ContainerExec() {}
+
+  /** The namespaces in the order they are joined: the user namespace first. */
+  private static final List<Namespace> ORDER = List.of(Namespace.USER, Namespace.MOUNT, Namespace.PID,
+      Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP, Namespace.TIME);
+
+  /**
+   * Starts {@code ps} in the container {@code id} whose pid 1 is {@code pid}.
+   *
+   * @throws SpecValidationException when {@code ps} would widen what the container has
+   * @throws ContainerStartException naming the step that failed
+   */
+  public static NamespacedProcess exec(String id, ContainerSpec spec, RuntimeConfig config, int pid,
+      @Nullable Cgroup cgroup, ProcessSpec ps) {
+    return exec(id, spec, config, pid, cgroup == null ? null : cgroup::addProcess, ps);
+  }
+
+  /**
+   * The same, joining the cgroup directories of a container that another JVM started (as its owner
+   * file names them): the pid is written to each one's {@code cgroup.procs}.
+   */
+  public static NamespacedProcess exec(String id, ContainerSpec spec, RuntimeConfig config, int pid,
+      List<Path> cgroupDirectories, ProcessSpec ps) {
+    LaunchRequest.PidHook join = cgroupDirectories.isEmpty() ? null : helper -> {
+      for (Path dir : cgroupDirectories) {
+        Files.writeString(dir.resolve("cgroup.procs"), Integer.toString(helper));
+      }
+    };
+    return exec(id, spec, config, pid, join, ps);
+  }
+
+  private static NamespacedProcess exec(String id, ContainerSpec spec, RuntimeConfig config, int pid,
+      LaunchRequest.@Nullable PidHook join, ProcessSpec ps) {
+    RootfsProgram.ProcessStages stages = stages(spec, config, ps);
+    HelperProgram p = new HelperProgram();
+    List<Fd> fds = new ArrayList<>();
+    List<Integer> pass = new ArrayList<>();
+    try {
+      for (Namespace ns : ORDER) {
+        Path theirs = Path.of("/proc/" + pid + "/ns/" + ns.procName());
+        Path ours = Path.of("/proc/self/ns/" + ns.procName());
+        try {
+          if (!Files.exists(theirs) || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(ours))) {
+            continue; // shared with this JVM (the host's network, say), or not in this kernel
+          }
+        } catch (IOException e) {
+          throw new LaunchException("readlink(" + theirs + ")", e);
+        }
+        int fd;
+        try {
+          fd = LibC.open(theirs.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+          throw new LaunchException("open(" + theirs + ")", e.getErrorCode(), null);
+        }
+        fds.add(new Fd(fd));
+        pass.add(fd);
+        p.setns(3 + pass.size() - 1, ProgramSteps.flag(ns), ns.procName() + " of container " + id.substring(0, 12));
+      }
+      // A child, so that it is inside the pid namespace that setns(2) gave to the helper's children.
+      ProgramSteps.cloneInto(p, EnumSet.noneOf(Namespace.class));
+      p.setsid(); // never in the JVM's process group: kill(0) inside must not reach it
+      p.chdir("/");
+      String hostname = spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
+      RootfsProgram.process(p, spec, config.rootless(), hostname, stages);
+      return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
+          pass, join, null));
+    } catch (LaunchException e) {
+      throw new ContainerStartException(id, "exec " + ps.command().get(0) + ": " + e.step(), e.errno(), e);
+    } finally {
+      fds.forEach(Fd::close);
+    }
+  }
+
+  /** The process stages of {@code ps}: the container's values where it sets none; never wider. */
+  static RootfsProgram.ProcessStages stages(ContainerSpec spec, RuntimeConfig config, ProcessSpec ps) {
+    List<SpecValidationException.Violation> v = new ArrayList<>();
+    Set<Capability> caps = ps.capabilities().orElse(spec.capabilities());
+    if (!spec.capabilities().containsAll(caps)) {
+      Set<Capability> extra = EnumSet.noneOf(Capability.class);
+      extra.addAll(caps);
+      extra.removeAll(spec.capabilities());
+      v.add(new SpecValidationException.Violation("capabilities", extra.toString(),
+          "must be a subset of the container's capabilities " + spec.capabilities()));
+    }
+    dev.containerj.namespaces.Redirect[] streams = {ps.stdin(), ps.stdout(), ps.stderr()};
+    String[] names = {"stdin", "stdout", "stderr"};
+    for (int i = 0; i < 3; i++) {
+      if (streams[i].type() == dev.containerj.namespaces.Redirect.Type.TTY) {
+        v.add(new SpecValidationException.Violation(names[i], streams[i].toString(),
+            "a terminal is not supported for exec yet: use PIPE"));
+      }
+    }
+    long uid = ps.uid().orElse(spec.uid());
+    long gid = ps.gid().orElse(spec.gid());
+    if (spec.namespaces().contains(Namespace.USER)) {
+      // setresuid(2) to an id outside the user namespace's map fails with a bare EINVAL.
+      List<dev.containerj.namespaces.IdMapping> uids = ContainerStarter.uidMappings(spec, config);
+      List<dev.containerj.namespaces.IdMapping> gids = ContainerStarter.gidMappings(spec, config);
+      if (uids.stream().noneMatch(m -> m.coversContainerId(uid))) {
+        v.add(new SpecValidationException.Violation("uid", Long.toString(uid), "must be mapped by the container's "
+            + "uid map " + uids));
+      }
+      if (gids.stream().noneMatch(m -> m.coversContainerId(gid))) {
+        v.add(new SpecValidationException.Violation("gid", Long.toString(gid), "must be mapped by the container's "
+            + "gid map " + gids));
+      }
+    }
+    if (!v.isEmpty()) {
+      throw new SpecValidationException(v);
+    }
+    Map<String, String> env = new LinkedHashMap<>(spec.environment());
+    env.putAll(ps.environment());
+    return new RootfsProgram.ProcessStages(ps.command(), env, ps.workingDirectory().orElse(spec.workingDirectory()),
+        uid, gid, ps.groups().orElse(spec.supplementaryGroups()), caps,
+        spec.noNewPrivileges() || ps.noNewPrivileges(), !spec.detached(), false);
+  }
+}
