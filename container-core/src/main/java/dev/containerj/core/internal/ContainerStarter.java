@@ -28,6 +28,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -345,7 +346,26 @@ public final class ContainerStarter {
   /** The helper program of {@code spec}, as the start builds it (tests inspect and fault it). */
   public static HelperProgram program(ContainerSpec spec, String id, String stateDir, String stateRoot,
       boolean rootless, List<IdMapping> gids) {
-    return RootfsProgram.build(spec, stateDir, stateRoot, hostname(spec, id), rootless, uidMappings(spec, rootless), gids);
+    return RootfsProgram.build(spec, stateDir, stateRoot, hostname(spec, id), rootless, uidMappings(spec, rootless), gids,
+        null, plannedCgroupPaths(spec, rootless));
+  }
+
+  /**
+   * The cgroup directories a start of {@code spec} would have (their hierarchies decide the
+   * container's view of /sys/fs/cgroup, so the tests' programs must have them too): a throwaway
+   * cgroup made and removed the way a start makes it. Tests only; empty when no cgroup is made.
+   */
+  private static Map<String, Path> plannedCgroupPaths(ContainerSpec spec, boolean rootless) {
+    CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
+    if (!spec.cgroup() && limits.isEmpty()) {
+      return Map.of();
+    }
+    String name = cgroupName("planned-" + Long.toHexString(System.nanoTime()));
+    try (Cgroup cg = spec.cgroup() ? cgroups().create(name, limits) : cgroups().createForLimits(name, limits)) {
+      return Map.copyOf(cg.paths());
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("the cgroup a start of this spec would make: " + e.getMessage(), e);
+    }
   }
 
   private static String hostname(ContainerSpec spec, String id) {
