@@ -355,7 +355,7 @@ public final class ContainerStarter {
    * container's view of /sys/fs/cgroup, so the tests' programs must have them too): a throwaway
    * cgroup made and removed the way a start makes it. Tests only; empty when no cgroup is made.
    */
-  private static Map<String, Path> plannedCgroupPaths(ContainerSpec spec, boolean rootless) {
+  public static Map<String, Path> plannedCgroupPaths(ContainerSpec spec, boolean rootless) {
     CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
     if (!spec.cgroup() && limits.isEmpty()) {
       return Map.of();
