@@ -262,6 +262,28 @@ class V2ManagerFakeTreeTest {
     assertThat(manager.moveProcessesBack()).isEqualTo("moved back to " + parent);
   }
 
+  /** Without a leaf, a threaded controller is not enabled in a parent with processes: refused, naming why. */
+  @Test
+  void withoutALeafAThreadedControllerInAParentWithProcessesIsRefused() throws IOException {
+    Path parent = root.resolve("busy");
+    fs.write(root.resolve("cgroup.subtree_control"), "+memory +pids");
+    fs.mkdir(parent);
+    Files.writeString(parent.resolve("cgroup.type"), "domain\n");
+    Files.writeString(parent.resolve("cgroup.procs"), "4242\n");
+    V2Manager strict = new V2Manager(fs, devices, parent, true, Optional.empty());
+    assertThatThrownBy(() -> strict.create("containerj/c", CgroupLimits.builder().pidsMax(3).build()))
+        .isInstanceOf(UnsupportedLimitException.class)
+        .hasMessageContaining("cannot enable [pids] in " + parent.resolve("cgroup.subtree_control"))
+        .hasMessageContaining("thread root")
+        .hasMessageContaining("moveParentProcessesTo");
+    assertThat(read(parent.resolve("cgroup.subtree_control"))).isEmpty();
+    assertThat(parent.resolve("containerj")).doesNotExist();
+    // Accounting alone (no limit asks for pids) is left out there instead, and the cgroup is made.
+    try (Cgroup cg = strict.create("plain", CgroupLimits.none())) {
+      assertThat(read(parent.resolve("cgroup.subtree_control"))).doesNotContain("pids");
+    }
+  }
+
   @Test
   void processesFreezeKillAndRemove() throws IOException {
     Cgroup cg = manager().create("ops", CgroupLimits.none());
