@@ -7,6 +7,7 @@ import dev.containerj.layers.PreparedRoot;
 import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.RuntimeConfig;
 import dev.containerj.core.internal.StateStore;
+import dev.containerj.core.internal.Undo;
 import dev.containerj.namespaces.ExitStatus;
 import dev.containerj.namespaces.NamespacedProcess;
 import dev.containerj.namespaces.Signal;
@@ -46,6 +47,8 @@ public final class Container implements AutoCloseable {
   private final ContainerNetwork network;
   private final @Nullable PreparedRoot root;
   private final @Nullable RuntimeConfig config;
+  /** What the start acquired, undone last-first by close() as a failed start would have. */
+  private final Undo undo;
   /** The cgroup directories of an attached container (its owner file's), which exec joins. */
   private List<java.nio.file.Path> attachedCgroups = List.of();
   private final CompletableFuture<ExitStatus> exit;
@@ -53,8 +56,10 @@ public final class Container implements AutoCloseable {
   private final AtomicBoolean stateRemoved = new AtomicBoolean();
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
-      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, @Nullable RuntimeConfig config) {
+      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, @Nullable RuntimeConfig config,
+      Undo undo) {
     this.id = id;
+    this.undo = undo;
     this.config = config;
     this.network = network;
     this.root = root;
@@ -92,7 +97,8 @@ public final class Container implements AutoCloseable {
 
   /** The handle of a container that {@code s} started. */
   static Container started(ContainerStarter.Started s, ContainerSpec spec, RuntimeConfig config) {
-    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root(), config);
+    Container c = new Container(s.id(), spec, s.process(), s.store(), s.cgroup(), s.network(), s.root(), config,
+        s.undo());
     // The record describes live containers only: drop it as soon as the payload ends. The directory
     // (its owner file) stays while a cgroup or a writable layer is left for close() to remove, so
     // that a reaper still finds them if this JVM dies before it closes the container.
@@ -294,14 +300,7 @@ public final class Container implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    network.close(); // published ports first: nothing new may reach a dying container
-    if (cgroup != null) {
-      cgroup.close(); // cgroup.kill (or freeze + kill): every process, wherever it hides
-    }
-    process.close();
-    if (root != null) {
-      root.close(); // the container's writable layer goes; the image's layers stay in the store
-    }
+    undo.close(); // the start's own undo list: the payload, its network, root, cgroup, state directory
     removeState();
   }
 
@@ -340,8 +339,10 @@ public final class Container implements AutoCloseable {
   /** The handle of a running container that another JVM started (see {@link ContainerRuntime#attach}). */
   static Container attached(String id, ContainerSpec spec, NamespacedProcess process, RuntimeConfig config,
       boolean specKnown) {
+    Undo undo = new Undo();
+    undo.push("payload", process::close);
     Container c = new Container(id, spec, process, config.store(), null,
-        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null, specKnown ? config : null);
+        new ContainerNetwork(config.networksDir(), config.defaultBridge()), null, specKnown ? config : null, undo);
     c.attachedCgroups = config.store().cgroupDirectories(id);
     return c;
   }

@@ -263,8 +263,9 @@ class EscapeTest {
         ContainerSpec spec = python("out('cwd', os.getcwd())").workingDirectory(dir).build();
         assertThatThrownBy(() -> Run.run(spec)).as(dir)
             .isInstanceOfSatisfying(ContainerStartException.class, e -> {
-              assertThat(e.step()).isEqualTo("chdir(" + dir + ")");
-              assertThat(e.error()).isIn(Errno.ENOENT, Errno.ENOTDIR);
+              assertThat(e.call()).isEqualTo("chdir(" + dir + ")");
+              assertThat(e.step()).isEqualTo(ContainerStartException.Step.ROOTFS);
+              assertThat(e.error().orElseThrow()).isIn(Errno.ENOENT, Errno.ENOTDIR);
             });
       }
       // /proc/self/cwd and /proc/self/root of the payload are the container's root.

@@ -324,8 +324,8 @@ class ImageOverlayRootTest {
         String name = program.step(i).replaceAll("[0-9a-f]{32}", "ID");
         assertThatThrownBy(() -> Container.start(spec).close()).as("step %s", name)
             .isInstanceOfSatisfying(ContainerStartException.class, e -> {
-              assertThat(e.errno()).as("step %s: %s", name, e.getMessage()).isEqualTo(FaultPlan.INJECTED_ERRNO);
-              assertThat(e.step().replaceAll("[0-9a-f]{32}", "ID")).isEqualTo(name);
+              assertThat(e.errno()).as("step %s: %s", name, e.getMessage()).hasValue(FaultPlan.INJECTED_ERRNO);
+              assertThat(e.call().replaceAll("[0-9a-f]{32}", "ID")).isEqualTo(name);
               failed.add(name);
             });
         assertThat(store.preparedRoots()).as("prepared roots after a fault at %s", name)

@@ -35,7 +35,8 @@ class StartFailureTest {
     ContainerSpec spec = ContainerSpec.builder().command("no-such-program-here").build();
     assertThatThrownBy(() -> Container.start(spec))
         .isInstanceOfSatisfying(ContainerStartException.class, e -> {
-          assertThat(e.step()).isEqualTo("execve(no-such-program-here)");
+          assertThat(e.call()).isEqualTo("execve(no-such-program-here)");
+          assertThat(e.step()).isEqualTo(ContainerStartException.Step.EXEC);
           assertThat(e.commandNotFound()).isTrue();
         })
         .hasMessageEndingWith(": execve(no-such-program-here) failed: ENOENT (No such file or directory)");
@@ -66,6 +67,7 @@ class StartFailureTest {
     String rootPattern = java.util.regex.Pattern.quote(StateStore.forCurrentUser().root().toString()) + "/[0-9a-f]{32}";
     int fdsBefore = openFds();
     List<String> failed = new ArrayList<>();
+    java.util.Set<ContainerStartException.Step> steps = java.util.EnumSet.noneOf(ContainerStartException.Step.class);
     for (int i = 0; i < program.size(); i++) {
       FaultPlan.install(FaultPlan.helperStep(i));
       int step = i;
@@ -73,13 +75,21 @@ class StartFailureTest {
       assertThatThrownBy(() -> Container.start(spec))
           .as("step %d: %s", step, program.step(step))
           .isInstanceOfSatisfying(ContainerStartException.class, e -> {
-            assertThat(e.errno()).isEqualTo(FaultPlan.INJECTED_ERRNO);
-            assertThat(e.step().replaceAll(rootPattern, "/x")).isEqualTo(name);
-            failed.add(e.step());
+            assertThat(e.errno()).hasValue(FaultPlan.INJECTED_ERRNO);
+            assertThat(e.call().replaceAll(rootPattern, "/x")).isEqualTo(name);
+            failed.add(e.call());
+            steps.add(e.step());
+            if (name.startsWith("execve(")) {
+              assertThat(e.step()).isEqualTo(ContainerStartException.Step.EXEC);
+            }
           });
     }
     FaultPlan.install(null);
     assertThat(failed).hasSize(program.size());
+    // Each part of the helper's program is named by its own typed step.
+    assertThat(steps).contains(ContainerStartException.Step.NAMESPACES, ContainerStartException.Step.ROOTFS,
+        ContainerStartException.Step.CREDENTIALS, ContainerStartException.Step.SECCOMP,
+        ContainerStartException.Step.EXEC);
     assertThat(openFds()).isEqualTo(fdsBefore);
   }
 
@@ -103,8 +113,13 @@ class StartFailureTest {
           .map(java.util.regex.Pattern::quote).collect(java.util.stream.Collectors.joining("[1-9][0-9]*"));
       assertThatThrownBy(() -> Container.start(spec))
           .as(step)
-          .isInstanceOfSatisfying(ContainerStartException.class,
-              e -> assertThat(e.getMessage()).containsPattern(stepPattern).contains("failed: ECANCELED"));
+          .isInstanceOfSatisfying(ContainerStartException.class, e -> {
+            assertThat(e.getMessage()).containsPattern(stepPattern).contains("failed: ECANCELED");
+            assertThat(e.step()).as(step).isEqualTo(step.equals("create state directory")
+                ? ContainerStartException.Step.STATE_DIRECTORY : step.equals("write state record")
+                ? ContainerStartException.Step.STATE_RECORD : step.contains("/proc/PID/")
+                ? ContainerStartException.Step.ID_MAPS : ContainerStartException.Step.HELPER);
+          });
     }
     FaultPlan.install(null);
     assertThat(openFds()).isEqualTo(fdsBefore);

@@ -200,7 +200,7 @@ class TerminalTest {
       FaultPlan.install(plan);
       try {
         assertThatThrownBy(() -> Container.start(spec)).as("%s", plan).isInstanceOfSatisfying(
-            ContainerStartException.class, x -> assertThat(x.errno()).isEqualTo(FaultPlan.INJECTED_ERRNO));
+            ContainerStartException.class, x -> assertThat(x.errno()).hasValue(FaultPlan.INJECTED_ERRNO));
       } finally {
         FaultPlan.install(null);
       }

@@ -21,6 +21,16 @@ public class LaunchException extends IOException {
     this.errno = errno;
   }
 
+  /**
+   * A failure that no system call reported (a helper that ended without a report, a truncated
+   * record): {@link #errno()} is then 0, never an errno the kernel did not give.
+   */
+  public LaunchException(String step, String detail) {
+    super(step + " failed: " + detail);
+    this.step = step;
+    this.errno = 0;
+  }
+
   public LaunchException(String step, Throwable cause) {
     super(step + " failed: " + cause.getMessage(), cause);
     this.step = step;
@@ -32,7 +42,7 @@ public class LaunchException extends IOException {
     return step;
   }
 
-  /** The errno of the failure, or 0 if it was not a system call. */
+  /** The errno that the kernel reported, or 0 where none did (a Java-side failure, a helper that died). */
   public int errno() {
     return errno;
   }

@@ -106,7 +106,7 @@ public final class ContainerExec {
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));
     } catch (LaunchException e) {
-      throw new ContainerStartException(id, "exec " + ps.command().get(0) + ": " + e.step(), e.errno(), e);
+      throw StartFailure.of(id, ContainerStartException.Step.HELPER, e);
     } finally {
       fds.forEach(Fd::close);
     }

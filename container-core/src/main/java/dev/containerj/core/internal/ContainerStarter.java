@@ -43,7 +43,7 @@ public final class ContainerStarter {
 
   /** What a successful start hands to the Container. */
   public record Started(String id, NamespacedProcess process, StateStore store, @Nullable Cgroup cgroup,
-      ContainerNetwork network, @Nullable PreparedRoot root) {}
+      ContainerNetwork network, @Nullable PreparedRoot root, Undo undo) {}
 
   private static final Object LAYERS_LOCK = new Object();
   private static volatile @Nullable LayerStore layers;
@@ -175,7 +175,7 @@ public final class ContainerStarter {
       // Before anything is made: a directory or O_PATH descriptor as stdio is refused (Redirect).
       Stdio.check(spec.stdin(), spec.stdout(), spec.stderr());
     } catch (LaunchException e) {
-      throw new ContainerStartException(id, e.step(), e.errno(), e);
+      throw StartFailure.of(id, ContainerStartException.Step.STDIO, e);
     }
     if (spec.privileged()) {
       System.getLogger("dev.containerj").log(System.Logger.Level.WARNING, "container " + id.substring(0, 12)
@@ -194,21 +194,22 @@ public final class ContainerStarter {
     if (!rootless && userns && !spec.rootfs().isHost() && !RootfsProgram.isIdentity(uids, gids)) {
       requireIdmappedMounts(spec, store);
     }
-    Path dir = null;
-    NamespacedProcess process = null;
-    Cgroup cgroup = null;
-    ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));
-    List<Fd> passed = new ArrayList<>();
-    PreparedRoot root = null;
+    // Each resource registers its undo as it is acquired; a failure here and Container.close() run
+    // the same list, last acquired first.
+    Undo undo = new Undo();
+    ContainerStartException.Step step = ContainerStartException.Step.STATE_DIRECTORY;
     try {
       FaultPlan.check("create state directory");
       CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
       boolean withCgroup = spec.cgroup() || !limits.isEmpty();
-      dir = store.create(id, withCgroup ? cgroupDirectories(config, id) : List.of());
+      Path dir = store.create(id, withCgroup ? cgroupDirectories(config, id) : List.of());
+      undo.push("state directory " + dir, () -> store.remove(id));
       if (config.reapOnStart()) {
         OrphanSweep.once(store);
       }
+      Cgroup cgroup = null;
       if (withCgroup) {
+        step = ContainerStartException.Step.CGROUP;
         FaultPlan.check("create cgroup");
         try {
           // Only defaults (no limits, no cgroup asked for): the cheapest cgroup that enforces them.
@@ -218,14 +219,18 @@ public final class ContainerStarter {
           throw new LaunchException("create cgroup " + cgroupName(config, id) + (CgroupDefaults.addedDevicePolicy(spec, limits)
               ? " with the default device policy (ContainerSpec.Builder.privileged() runs without it)" : ""), e);
         }
+        undo.push("cgroup " + cgroupName(config, id), cgroup::close); // kills what is left in it, removes it
       }
       Cgroup cg = cgroup;
       String hostname = hostname(spec, id);
       dev.containerj.layers.Mount.Call overlay = null;
+      PreparedRoot root = null;
       if (spec.rootfs().image() != null) {
+        step = ContainerStartException.Step.IMAGE_ROOT;
         FaultPlan.check("prepare image root");
         LayerStore images = spec.rootfs().layerStore() != null ? spec.rootfs().layerStore() : store.layers();
         root = images.prepareRoot(spec.rootfs().image(), id, rootless);
+        undo.push("image root", root::close); // the writable layer; the image's layers stay in the store
         // The helper program gives the layers relative to the store when the options are too long.
         String data = String.valueOf(root.overlay().calls().get(0).data());
         String[] relative = RootfsProgram.fitsInAPage(data) ? null : RootfsProgram.relativeOverlayData(data);
@@ -238,15 +243,22 @@ public final class ContainerStarter {
         }
         overlay = root.overlay().calls().get(0);
       }
+      step = ContainerStartException.Step.ROOTFS;
       if (spec.rootfs().isHost() && spec.rootfs().writable()) {
         Files.createDirectory(dir.resolve(RootfsProgram.HOST_UPPER));
       }
       HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
           uids, gids, overlay, cgroup == null ? java.util.Map.of() : cgroup.paths());
+      step = ContainerStartException.Step.NETWORK;
       Path stateDir = dir;
+      ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));
+      undo.push("network", network::close); // published ports, veth, lease (connected during the launch)
       ContainerNetwork.writeFiles(spec, network, stateDir, hostname, null);
+      List<Fd> passed = new ArrayList<>();
       if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
-        passed.add(openNetns(store, spec.networkContainer()));
+        Fd netns = openNetns(store, spec.networkContainer());
+        undo.push("the shared network namespace's fd", netns::close);
+        passed.add(netns);
       }
       // The helper joins the cgroup before it reads its program, so the container process it forks
       // is born inside: there is no moment without limits.
@@ -256,23 +268,36 @@ public final class ContainerStarter {
       LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
-      process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
+      step = ContainerStartException.Step.HELPER; // the launch: classified by the helper's failed step
+      NamespacedProcess process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
           uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect));
+      undo.push("payload", () -> {
+        if (cg != null) {
+          try {
+            cg.killAll(); // cgroup.kill: every process, wherever it hides (pid 1's death ends only its pid namespace)
+          } catch (IOException | RuntimeException e) {
+            // the cgroup's own undo kills again before it removes it
+          }
+        }
+        process.close(); // SIGKILL to pid 1, then reaped
+      });
       passed.forEach(Fd::close);
+      step = ContainerStartException.Step.STATE_RECORD;
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
           StateStore.selfStartTime(), spec.detached(), System.currentTimeMillis(), spec.command().get(0),
           cgroup == null ? "" : cgroupName(config, id)));
-      return new Started(id, process, store, cgroup, network, root);
+      return new Started(id, process, store, cgroup, network, root, undo);
     } catch (LaunchException e) {
-      abort(store, dir, id, process, cgroup, network, root, passed);
-      throw new ContainerStartException(id, e.step(), e.errno(), e);
+      undo.close();
+      throw StartFailure.of(id, step, e);
     } catch (IOException e) {
-      abort(store, dir, id, process, cgroup, network, root, passed);
-      String step = dir == null ? "create state directory " + store.dir(id) : "prepare container " + id.substring(0, 12);
-      throw new ContainerStartException(id, step, 0, new IOException(step + " failed: " + e.getMessage(), e));
+      undo.close();
+      String call = step == ContainerStartException.Step.STATE_DIRECTORY ? "create state directory " + store.dir(id)
+          : "prepare container " + id.substring(0, 12);
+      throw StartFailure.of(id, step, new LaunchException(call, e));
     } catch (RuntimeException | Error e) {
-      abort(store, dir, id, process, cgroup, network, root, passed);
+      undo.close();
       throw e;
     }
   }
@@ -297,25 +322,6 @@ public final class ContainerStarter {
           + f.name() + " to map its files to the container's ids (" + ROOT_ID_BASE + "..), which is not "
           + "available: " + f.unavailabilityCause() + "; IdMapping.identity() (--userns host) runs it with the "
           + "host's ids instead, its root then the host's root");
-    }
-  }
-
-  /** Undoes a start, last made first: the processes die before their network, cgroup and root go. */
-  private static void abort(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,
-      @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, List<Fd> passed) {
-    passed.forEach(Fd::close);
-    if (cgroup != null) {
-      cgroup.close(); // kills every process in it
-    }
-    if (process != null) {
-      process.close();
-    }
-    network.close();
-    if (root != null) {
-      root.close();
-    }
-    if (dir != null) {
-      store.remove(id);
     }
   }
 

@@ -152,7 +152,7 @@ public final class Launcher {
 
       int[] rec = readRecord();
       if (rec == null) {
-        throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+        throw new LaunchException("native helper", "it exited without reporting (killed?)");
       }
       if (rec[0] == ST_ERROR) {
         throw error(program, rec);
@@ -173,13 +173,13 @@ public final class Launcher {
           // before it is done, or the child would lock a half-built tree.
           rec = readRecord();
           if (rec == null) {
-            throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+            throw new LaunchException("native helper", "it exited without reporting (killed?)");
           }
           if (rec[0] == ST_ERROR) {
             throw new LaunchException(program.step(rec[1]), rec[2], null);
           }
           if (rec[0] != ST_ASSEMBLED) {
-            throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+            throw new LaunchException("native helper", "unexpected status record " + rec[0]);
           }
         }
         if (req.beforeGo() != null) {
@@ -212,7 +212,7 @@ public final class Launcher {
         if (rec[0] == ST_ERROR) {
           throw error(program, rec);
         }
-        throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+        throw new LaunchException("native helper", "unexpected status record " + rec[0]);
       }
       statusRead.close();
       if (ptySocket != null) {
@@ -225,7 +225,7 @@ public final class Launcher {
         }
         ptySocket.close();
         if (master < 0) {
-          throw new LaunchException("recvmsg(pty master)", Constants.EINVAL,
+          throw new LaunchException("recvmsg(pty master)",
               "the program sent no terminal (Redirect.tty() needs a container: ContainerSpec)");
         }
         ptyMaster = own(master);
@@ -412,7 +412,7 @@ public final class Launcher {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
           p.destroyForcibly();
-          throw new LaunchException(String.join(" ", cmd), Constants.EPERM, out.isEmpty() ? "exit " + p.exitValue() : out);
+          throw new LaunchException(String.join(" ", cmd), out.isEmpty() ? "exit " + p.exitValue() : out);
         }
       } catch (IOException e) {
         throw new LaunchException(String.join(" ", cmd), e);
@@ -443,7 +443,7 @@ public final class Launcher {
           if (got == 0) {
             return null;
           }
-          throw new LaunchException("read(status pipe)", Constants.EINVAL, "truncated record");
+          throw new LaunchException("read(status pipe)", "truncated record");
         }
         got += (int) n;
       }
@@ -515,7 +515,7 @@ public final class Launcher {
     try (Fd f = new Fd(fd)) {
       long n = LibC.write(f.get(), b, b.length);
       if (n != b.length) {
-        throw new LaunchException("write(" + path + ")", Constants.EINVAL, "short write");
+        throw new LaunchException("write(" + path + ")", "short write");
       }
     } catch (LastErrorException e) {
       throw new LaunchException("write(" + path + ")", e.getErrorCode(), "content: " + content.trim().replace('\n', ','));

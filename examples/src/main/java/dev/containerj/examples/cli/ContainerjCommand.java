@@ -108,8 +108,8 @@ public final class ContainerjCommand implements Runnable {
     if (m == null || m.isBlank()) {
       return e.getClass().getName();
     }
-    if (e instanceof ContainerStartException s && s.step().startsWith("mount(")
-        && s.errno() == Errno.ENOENT.number()) {
+    if (e instanceof ContainerStartException s && s.call().startsWith("mount(")
+        && s.error().equals(java.util.Optional.of(Errno.ENOENT))) {
       // The library creates missing mount targets only in the writable host root.
       return m + " (the mount target must already exist in this root filesystem)";
     }
