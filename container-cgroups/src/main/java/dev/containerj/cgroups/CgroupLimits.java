@@ -40,7 +40,7 @@ public final class CgroupLimits {
   private static final CgroupLimits NONE = builder().build();
   private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
   private static final Pattern PAGE_SIZE = Pattern.compile("\\d+(KB|MB|GB)");
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE = Pattern.compile("(\\d+)([kmg]?)b?", Pattern.CASE_INSENSITIVE);
 
   // memory: memory.max / limit_in_bytes, bytes
   private final OptionalLong memoryMax;
@@ -253,35 +253,36 @@ public final class CgroupLimits {
 
   /**
    * Parses a size as Docker's flags take it: {@code "64m"}, {@code "1g"}, {@code "512k"}, {@code
-   * "100"} (bytes), case-insensitive, binary units.
+   * "100"} (bytes). The one size rule of the library and the {@code containerj} tool: a positive
+   * decimal number of bytes, optionally followed by {@code k}, {@code m} or {@code g} (binary units,
+   * any case) and a {@code b}. Refused: 0 (a limit of nothing; "unlimited" is said by leaving the
+   * limit out), {@code t} and larger units, blanks, fractions, and sizes beyond 63 bits.
    *
-   * @throws IllegalArgumentException naming the text when it is not a size
+   * @throws IllegalArgumentException naming the text and the rule when it is not a size
    */
   public static long parseBytes(String text) {
-    Matcher m = SIZE.matcher(text.trim());
+    Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("not a size (expected as 64m, 1g, 512k, 100): \"" + text + "\"");
+      throw new IllegalArgumentException("not a size (a number of bytes > 0 with optional k, m or g, as 64m, 1g, "
+          + "512k, 100): \"" + text + "\"");
     }
-    long n = Long.parseLong(m.group(1));
-    int shift;
-    switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "k":
-        shift = 10;
-        break;
-      case "m":
-        shift = 20;
-        break;
-      case "g":
-        shift = 30;
-        break;
-      case "t":
-        shift = 40;
-        break;
-      default:
-        shift = 0;
+    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      default -> 0;
+    };
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      n = -1; // more digits than a long holds
     }
-    if (shift > 0 && n > (Long.MAX_VALUE >> shift)) {
-      throw new IllegalArgumentException("size too large: \"" + text + "\"");
+    if (n == 0) {
+      throw new IllegalArgumentException("not a size (a number of bytes > 0): \"" + text + "\"");
+    }
+    if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+      throw new IllegalArgumentException("size too large (at most 2^63-1 bytes): \"" + text + "\"");
     }
     return n << shift;
   }

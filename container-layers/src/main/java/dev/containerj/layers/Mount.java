@@ -4,10 +4,10 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.containerj.layers.internal.NewMountApi;
-import dev.containerj.layers.internal.UnistdLibC;
 import dev.containerj.linux.SyscallException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.LibC;
+import dev.containerj.linux.internal.MountOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -187,9 +187,8 @@ public final class Mount {
 
   /** Whether every call's option string fits in the one page that mount(2) copies. */
   public boolean fitsInOnePage() {
-    long page = pageSize();
     for (Call c : calls) {
-      if (c.data() != null && c.data().getBytes(StandardCharsets.UTF_8).length >= page) {
+      if (c.data() != null && !MountOptions.fitsInOnePage(c.data())) {
         return false;
       }
     }
@@ -263,7 +262,7 @@ public final class Mount {
         data.append(',').append(f);
       }
       Call call = new Call("overlay", target().toString(), "overlay", flags(), data.toString());
-      if (data.length() >= pageSize()) {
+      if (!MountOptions.fitsInOnePage(data.toString())) {
         throw new SyscallException("mount", describe(call), Constants.EINVAL, lowerDirs.size()
             + " lower layers do not fit in the page that mount(2) copies even as /proc/self/fd paths, and"
             + " this kernel has no fsconfig lowerdir+ (Linux 6.8)");
@@ -348,11 +347,6 @@ public final class Mount {
     } catch (LastErrorException ignored) {
       // EINVAL: not a mount point (any more); nothing to undo.
     }
-  }
-
-  static long pageSize() {
-    long p = UnistdLibC.sysconf(UnistdLibC._SC_PAGESIZE);
-    return p > 0 ? p : 4096;
   }
 
   @Override

@@ -541,12 +541,9 @@ public final class RootfsProgram {
     p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), data, 0);
   }
 
-  /** What mount(2) copies of an option string. */
-  public static final int PAGE = 4096;
-
-  /** Whether mount(2) takes {@code data} whole (with its terminating NUL). */
+  /** Whether mount(2) takes {@code data} whole (with its terminating NUL): the one-page rule. */
   public static boolean fitsInAPage(String data) {
-    return data.length() < PAGE / 3 || data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < PAGE;
+    return dev.containerj.linux.internal.MountOptions.fitsInOnePage(data);
   }
 
   /**

@@ -22,8 +22,6 @@ public final class UnistdLibC {
   /** Sets a file's size; growing it leaves a hole (how a sparse file gets its trailing hole). */
   public static native int ftruncate(int fd, long length) throws LastErrorException;
 
-  public static native long sysconf(int name);
-
   /**
    * faccessat(2) declared without {@code LastErrorException}: it returns -1 instead of throwing, a
    * cheap existence probe on the unpack path where most names do not exist yet.
@@ -31,6 +29,4 @@ public final class UnistdLibC {
   public static native int faccessat(int dirfd, String pathname, int mode, int flags);
 
   public static final int F_OK = 0;
-
-  public static final int _SC_PAGESIZE = 30;
 }

@@ -43,6 +43,11 @@ public final class LibC {
 
   public static native int getegid();
 
+  /** sysconf(3): {@code _SC_PAGESIZE} for the page size. */
+  public static native long sysconf(int name);
+
+  public static final int _SC_PAGESIZE = 30;
+
   public static native long syscall(long number, long a1, long a2, long a3, long a4, long a5)
       throws LastErrorException;
 

@@ -23,7 +23,6 @@ import org.jspecify.annotations.Nullable;
 final class OptionParsers {
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)?");
   private static final Pattern USER = Pattern.compile("(\\d+)(?::(\\d+))?");
-  private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgKMG]?)[bB]?");
 
   private OptionParsers() {}
 
@@ -109,27 +108,9 @@ final class OptionParsers {
     return new MountSpec(MountSpec.Type.TMPFS, null, target, readOnly, size);
   }
 
-  /** A byte count with an optional binary suffix: {@code 65536}, {@code 64k}, {@code 64m}, {@code 1g}. */
+  /** A byte count with an optional binary suffix, by the library's one rule ({@code CgroupLimits.parseBytes}). */
   static long size(String what, String text) {
-    Matcher m = SIZE.matcher(text);
-    if (!m.matches()) {
-      throw new IllegalArgumentException(what + " must be a number of bytes with optional k, m or g: " + text);
-    }
-    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "k" -> 10;
-      case "m" -> 20;
-      case "g" -> 30;
-      default -> 0;
-    };
-    try {
-      long n = Long.parseLong(m.group(1));
-      if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
-        throw new IllegalArgumentException(what + " must be > 0 and fit in 64 bits: " + text);
-      }
-      return n << shift;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(what + " must fit in 64 bits: " + text, e);
-    }
+    return withOption(what, text, dev.containerj.cgroups.CgroupLimits::parseBytes);
   }
 
   /** {@code none}, {@code loopback} or {@code host}, in any case. */
@@ -237,8 +218,11 @@ final class OptionParsers {
     return (read ? b.readBps(rate) : b.writeBps(rate)).build();
   }
 
-  /** Docker's --security-opt values that ContainerJ knows. */
-  static void securityOpt(String text, dev.containerj.core.ContainerSpec.Builder b) {
+  /**
+   * Docker's --security-opt values that ContainerJ knows; {@code capabilities} are the payload's (a
+   * Docker seccomp profile allows some calls only with some capabilities).
+   */
+  static void securityOpt(String text, dev.containerj.core.ContainerSpec.Builder b, Set<Capability> capabilities) {
     if (text.equals("seccomp=unconfined") || text.equals("seccomp:unconfined")) {
       b.seccomp(dev.containerj.namespaces.seccomp.SeccompProfile.unconfined());
     } else if (text.startsWith("seccomp=") || text.startsWith("seccomp:")) {
@@ -252,7 +236,7 @@ final class OptionParsers {
       try {
         // A Docker profile has "syscalls" with "names"; the OCI form is the same shape under linux.seccomp.
         b.seccomp(json.contains("\"archMap\"") || json.contains("\"includes\"")
-            ? dev.containerj.namespaces.seccomp.SeccompProfile.fromDockerJson(json, capabilityNames(b))
+            ? dev.containerj.namespaces.seccomp.SeccompProfile.fromDockerJson(json, capabilityNames(capabilities))
             : dev.containerj.namespaces.seccomp.SeccompProfile.fromOciJson(json));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--security-opt seccomp=" + file + ": " + e.getMessage(), e);
@@ -266,9 +250,9 @@ final class OptionParsers {
     }
   }
 
-  private static java.util.Set<String> capabilityNames(dev.containerj.core.ContainerSpec.Builder b) {
+  private static java.util.Set<String> capabilityNames(Set<Capability> capabilities) {
     java.util.Set<String> names = new java.util.TreeSet<>();
-    for (dev.containerj.namespaces.Capability c : b.build().capabilities()) {
+    for (Capability c : capabilities) {
       names.add(c.name());
     }
     return names;
@@ -276,7 +260,7 @@ final class OptionParsers {
 
   /** {@code 64m} for 67108864, as the flags are written. */
   static String formatBytes(long bytes) {
-    String[] units = {"", "k", "m", "g", "t"};
+    String[] units = {"", "k", "m", "g"}; // what parseBytes takes back
     int u = 0;
     long v = bytes;
     while (u < units.length - 1 && v % 1024 == 0 && v >= 1024) {

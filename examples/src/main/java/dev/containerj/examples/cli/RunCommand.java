@@ -330,18 +330,22 @@ final class RunCommand implements Callable<Integer> {
       commandSpec().commandLine().getErr().println("containerj: WARNING: --privileged: every capability, "
           + "no seccomp filter, no masked or read-only /proc paths");
     }
+    // The payload's capabilities as these options make them (a Docker seccomp profile depends on them).
+    java.util.Set<Capability> caps = privileged ? java.util.EnumSet.allOf(Capability.class)
+        : hardened ? java.util.Set.of() : Capability.DEFAULT_SET;
     if (!capAdd.isEmpty() || !capDrop.isEmpty()) {
-      b.capabilities(OptionParsers.capabilities(hardened ? java.util.Set.of() : Capability.DEFAULT_SET, capAdd, capDrop));
+      caps = OptionParsers.capabilities(hardened ? java.util.Set.of() : Capability.DEFAULT_SET, capAdd, capDrop);
+      b.capabilities(caps);
     }
     for (String opt : securityOpts) {
-      OptionParsers.securityOpt(opt, b);
+      OptionParsers.securityOpt(opt, b, caps);
     }
     if (userns != null) {
       switch (userns) {
         case "auto":
           break;
         case "host":
-          if (dev.containerj.linux.internal.LibC.geteuid() != 0) {
+          if (dev.containerj.core.ContainerRuntime.defaults().host().rootless()) {
             break; // an ordinary user's container already is the user itself
           }
           b.uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
@@ -372,11 +376,13 @@ final class RunCommand implements Callable<Integer> {
       }
       b.addHost(h.substring(0, colon), h.substring(colon + 1));
     }
-    CgroupLimits.Builder l = CgroupLimits.builder();
-    boolean anyLimit = false;
+    // --hardened starts from the library's hardened limits (one set of numbers), which the options
+    // below may change.
+    CgroupLimits.Builder l = hardened ? ContainerSpec.Builder.HARDENED_LIMITS.toBuilder() : CgroupLimits.builder();
+    boolean anyLimit = hardened;
     Long memoryMax = memory == null ? null : OptionParsers.withOption("--memory", memory, CgroupLimits::parseBytes);
     if (memoryMax == null && hardened) {
-      memoryMax = HARDENED_MEMORY;
+      memoryMax = ContainerSpec.Builder.HARDENED_LIMITS.memoryMax().orElseThrow();
     }
     if (memoryMax != null) {
       l.memoryMax(memoryMax);
@@ -402,7 +408,7 @@ final class RunCommand implements Callable<Integer> {
       l.cpuWeight(cpuWeight);
       anyLimit = true;
     }
-    Long pids = pidsLimit != null ? Long.valueOf(OptionParsers.pidsLimit(pidsLimit)) : hardened ? HARDENED_PIDS : null;
+    Long pids = pidsLimit != null ? Long.valueOf(OptionParsers.pidsLimit(pidsLimit)) : null;
     if (pids != null) {
       l.pidsMax(pids);
       anyLimit = true;
@@ -435,9 +441,6 @@ final class RunCommand implements Callable<Integer> {
     return b.build();
   }
 
-  /** The limits --hardened sets unless --memory or --pids-limit say otherwise. */
-  static final long HARDENED_MEMORY = 512L << 20;
-  static final long HARDENED_PIDS = 128;
 
   private CommandSpec commandSpec() {
     if (spec == null) {

@@ -86,7 +86,7 @@ class LimitsAndSecurityFlagsTest {
         "grep -E '^(CapEff|Seccomp):' /proc/self/status; cat /sys/class/net/lo/flags; python3 -c \"$0\"", probe);
     assertThat(r.outLines()).as(r.err()).startsWith("CapEff:\t0000000000000000", "Seccomp:\t2", "0x8");
     assertThat(r.outLines()).as(r.err()).contains("netlink Operation not permitted");
-    // --hardened's pids.max is 128 (RunCommand.HARDENED_PIDS): python3 itself and the sh are two
+    // --hardened's pids.max is 128 (ContainerSpec.Builder.HARDENED_LIMITS): python3 itself and the sh are two
     // tasks of the 128, and the 300 threads the script tries stop below it.
     assertThat(r.outLines()).as(r.err()).anySatisfy(l -> assertThat(l).matches("threads (1[01][0-9]|12[0-7])"));
 
