@@ -312,7 +312,7 @@ class ImageOverlayRootTest {
     HelperProgram program;
     try (PreparedRoot probe = store.prepareRoot(image, probeId, ROOTLESS)) {
       program = RootfsProgram.build(spec, stateRoot + "/" + probeId, stateRoot, "faulty", ROOTLESS,
-          ContainerStarter.uidMappings(spec, ROOTLESS), gids, probe.overlay().calls().get(0),
+          ContainerStarter.uidMappings(spec, ROOTLESS), gids, probe.overlay(),
           ContainerStarter.plannedCgroupPaths(spec, ROOTLESS));
     }
     List<String> rootsBefore = store.preparedRoots();

@@ -3,6 +3,7 @@ package dev.containerj.layers;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import dev.containerj.layers.internal.MountFlags;
 import dev.containerj.layers.internal.NewMountApi;
 import dev.containerj.linux.SyscallException;
 import dev.containerj.linux.internal.Constants;
@@ -12,9 +13,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,15 +48,10 @@ public final class Mount {
   public enum Type { BIND, TMPFS, PROC, SYSFS, OVERLAY }
 
   /** Mount propagation (mount_namespaces(7)); applied recursively when the bind is recursive. */
-  public enum Propagation {
-    PRIVATE(1L << 18), SLAVE(1L << 19), SHARED(1L << 20), UNBINDABLE(1L << 17);
+  public enum Propagation { PRIVATE, SLAVE, SHARED, UNBINDABLE }
 
-    final long flag;
-
-    Propagation(long flag) {
-      this.flag = flag;
-    }
-  }
+  /** A per-mount option (mount(8)'s {@code ro}, {@code nosuid}, {@code nodev}, {@code noexec}). */
+  public enum Option { READ_ONLY, NOSUID, NODEV, NOEXEC }
 
   /**
    * One raw mount(2) call.
@@ -63,33 +62,32 @@ public final class Mount {
    * @param flags the {@code MS_*} flags
    * @param data the filesystem options, or null
    */
-  public record Call(String source, String target, String fstype, long flags, @Nullable String data) {
-    public Call {
+  record Call(String source, String target, String fstype, long flags, @Nullable String data) {
+    Call {
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(target, "target");
       Objects.requireNonNull(fstype, "fstype");
     }
   }
 
-  // mount(2) flags (include/uapi/linux/mount.h)
-  public static final long MS_RDONLY = 1;
-  public static final long MS_NOSUID = 2;
-  public static final long MS_NODEV = 4;
-  public static final long MS_NOEXEC = 8;
-  public static final long MS_REMOUNT = 32;
-  public static final long MS_BIND = 4096;
-  public static final long MS_REC = 16384;
+  // mount(2) flags: the numbers of container-linux's Constants, never part of this API.
+  private static final long MS_RDONLY = Constants.MS_RDONLY;
+  private static final long MS_REMOUNT = Constants.MS_REMOUNT;
+  private static final long MS_BIND = Constants.MS_BIND;
+  private static final long MS_REC = Constants.MS_REC;
 
   private final Type type;
+  private final Set<Option> options;
   private final List<Call> calls;
   private final List<Path> lowerDirs;
   private final @Nullable Path upperDir;
   private final @Nullable Path workDir;
   private final List<String> overlayFlags;
 
-  private Mount(Type type, List<Call> calls, List<Path> lowerDirs, @Nullable Path upperDir,
+  private Mount(Type type, Set<Option> options, List<Call> calls, List<Path> lowerDirs, @Nullable Path upperDir,
       @Nullable Path workDir, List<String> overlayFlags) {
     this.type = type;
+    this.options = options.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(options));
     this.calls = List.copyOf(calls);
     this.lowerDirs = List.copyOf(lowerDirs);
     this.upperDir = upperDir;
@@ -112,8 +110,9 @@ public final class Mount {
    * pid namespace, and needs a fully visible /proc somewhere in the mount namespace.
    */
   public static Mount proc(Path target) {
-    return new Mount(Type.PROC, List.of(new Call("proc", target.toString(), "proc",
-        MS_NOSUID | MS_NODEV | MS_NOEXEC, null)), List.of(), null, null, List.of());
+    Set<Option> o = EnumSet.of(Option.NOSUID, Option.NODEV, Option.NOEXEC);
+    return new Mount(Type.PROC, o, List.of(new Call("proc", target.toString(), "proc", MountFlags.of(o), null)),
+        List.of(), null, null, List.of());
   }
 
   /**
@@ -121,8 +120,9 @@ public final class Mount {
    * allows it only together with a network namespace owned by that user namespace.
    */
   public static Mount sysfs(Path target) {
-    return new Mount(Type.SYSFS, List.of(new Call("sysfs", target.toString(), "sysfs",
-        MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null)), List.of(), null, null, List.of());
+    Set<Option> o = EnumSet.allOf(Option.class);
+    return new Mount(Type.SYSFS, o, List.of(new Call("sysfs", target.toString(), "sysfs", MountFlags.of(o), null)),
+        List.of(), null, null, List.of());
   }
 
   /** An overlayfs at {@code target}. */
@@ -136,7 +136,7 @@ public final class Mount {
   }
 
   /** The mount(2) calls, in the order they must be made. */
-  public List<Call> calls() {
+  List<Call> calls() {
     return calls;
   }
 
@@ -155,9 +155,9 @@ public final class Mount {
     return calls.get(0).fstype();
   }
 
-  /** The first call's {@code MS_*} flags. */
-  public long flags() {
-    return calls.get(0).flags();
+  /** The mount's options ({@link Option#READ_ONLY} for a read-only bind, ...). */
+  public Set<Option> options() {
+    return options;
   }
 
   /** The first call's option string, or null. */
@@ -261,7 +261,7 @@ public final class Mount {
       for (String f : overlayFlags) {
         data.append(',').append(f);
       }
-      Call call = new Call("overlay", target().toString(), "overlay", flags(), data.toString());
+      Call call = new Call("overlay", target().toString(), "overlay", MountFlags.of(options), data.toString());
       if (!MountOptions.fitsInOnePage(data.toString())) {
         throw new SyscallException("mount", describe(call), Constants.EINVAL, lowerDirs.size()
             + " lower layers do not fit in the page that mount(2) copies even as /proc/self/fd paths, and"
@@ -298,11 +298,7 @@ public final class Mount {
       strings.add(Map.entry("upperdir", upperDir.toString()));
       strings.add(Map.entry("workdir", workDir.toString()));
     }
-    long f = flags();
-    int attrs = ((f & MS_RDONLY) != 0 ? NewMountApi.MOUNT_ATTR_RDONLY : 0)
-        | ((f & MS_NOSUID) != 0 ? NewMountApi.MOUNT_ATTR_NOSUID : 0)
-        | ((f & MS_NODEV) != 0 ? NewMountApi.MOUNT_ATTR_NODEV : 0)
-        | ((f & MS_NOEXEC) != 0 ? NewMountApi.MOUNT_ATTR_NOEXEC : 0);
+    int attrs = MountFlags.attributes(options);
     NewMountApi.mount("overlay", "overlay", strings, overlayFlags, attrs, target().toString(),
         describe(calls.get(0)));
   }
@@ -397,9 +393,10 @@ public final class Mount {
         calls.add(new Call("", t, "", MS_REMOUNT | MS_BIND | MS_RDONLY, null));
       }
       if (propagation != null) {
-        calls.add(new Call("", t, "", propagation.flag | (recursive ? MS_REC : 0), null));
+        calls.add(new Call("", t, "", MountFlags.of(propagation) | (recursive ? MS_REC : 0), null));
       }
-      return new Mount(Type.BIND, calls, List.of(), null, null, List.of());
+      return new Mount(Type.BIND, readOnly ? EnumSet.of(Option.READ_ONLY) : Set.of(), calls, List.of(), null, null,
+          List.of());
     }
   }
 
@@ -408,7 +405,7 @@ public final class Mount {
     private final Path target;
     private long sizeBytes;
     private int mode = 01777;
-    private long flags = MS_NOSUID | MS_NODEV;
+    private Set<Option> options = EnumSet.of(Option.NOSUID, Option.NODEV);
 
     TmpfsBuilder(Path target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -432,15 +429,17 @@ public final class Mount {
       return this;
     }
 
-    /** The {@code MS_*} flags; default {@code MS_NOSUID | MS_NODEV}. */
-    public TmpfsBuilder flags(long flags) {
-      this.flags = flags;
+    /** The mount's options; default {@link Option#NOSUID} and {@link Option#NODEV}. */
+    public TmpfsBuilder options(Set<Option> options) {
+      this.options = EnumSet.noneOf(Option.class);
+      this.options.addAll(options);
       return this;
     }
 
     public Mount build() {
       String data = "mode=0" + Integer.toOctalString(mode) + (sizeBytes > 0 ? ",size=" + sizeBytes : "");
-      return new Mount(Type.TMPFS, List.of(new Call("tmpfs", target.toString(), "tmpfs", flags, data)),
+      return new Mount(Type.TMPFS, options, List.of(new Call("tmpfs", target.toString(), "tmpfs",
+          MountFlags.of(options), data)),
           List.of(), null, null, List.of());
     }
   }
@@ -453,7 +452,7 @@ public final class Mount {
     private @Nullable Path workDir;
     private boolean userXattr;
     private boolean volatileUpper;
-    private long flags;
+    private Set<Option> options = EnumSet.noneOf(Option.class);
 
     OverlayBuilder(Path target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -494,9 +493,10 @@ public final class Mount {
       return this;
     }
 
-    /** The {@code MS_*} flags of the mount; default none. */
-    public OverlayBuilder flags(long flags) {
-      this.flags = flags;
+    /** The mount's options; default none. */
+    public OverlayBuilder options(Set<Option> options) {
+      this.options = EnumSet.noneOf(Option.class);
+      this.options.addAll(options);
       return this;
     }
 
@@ -525,8 +525,8 @@ public final class Mount {
       for (String f : flagOptions) {
         data.append(',').append(f);
       }
-      Call call = new Call("overlay", target.toString(), "overlay", flags, data.toString());
-      return new Mount(Type.OVERLAY, List.of(call), lowerDirs, upperDir, workDir, flagOptions);
+      Call call = new Call("overlay", target.toString(), "overlay", MountFlags.of(options), data.toString());
+      return new Mount(Type.OVERLAY, options, List.of(call), lowerDirs, upperDir, workDir, flagOptions);
     }
 
     /** overlayfs splits options at ',' and lower layers at ':'; a ':' may be escaped, a ',' not. */

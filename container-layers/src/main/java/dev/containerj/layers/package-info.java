@@ -3,11 +3,11 @@
  * own, without container-core.
  *
  * <h2>Mounts</h2>
- * {@link dev.containerj.layers.Mount} is data: the ordered mount(2) calls ({@link
- * dev.containerj.layers.Mount.Call}: source, target, fstype, flags as a long, data) that perform a
- * bind, tmpfs, proc, sysfs or overlay mount. {@code mount()} performs them in the JVM's mount
+ * {@link dev.containerj.layers.Mount} is data: a bind, tmpfs, proc, sysfs or overlay mount with typed
+ * options ({@link dev.containerj.layers.Mount.Option}, {@link dev.containerj.layers.Mount.Propagation});
+ * the kernel's {@code MS_*} numbers stay internal. {@code mount()} performs it in the JVM's mount
  * namespace and returns a {@link dev.containerj.layers.MountPoint} that detaches on close; a
- * container launcher instead ships the calls to its native helper, which makes them inside the
+ * container launcher instead ships its source, type, options and data to its native helper, which makes them inside the
  * container's user and mount namespaces (the only way to mount a rootless overlay). An overlay whose
  * option string does not fit in the page mount(2) copies is mounted with the new mount API
  * (fsopen/fsconfig with one {@code lowerdir+} per layer, Linux 6.8); the layer store also keeps the

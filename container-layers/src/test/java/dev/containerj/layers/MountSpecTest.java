@@ -3,6 +3,7 @@ package dev.containerj.layers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.containerj.linux.internal.Constants;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,10 +15,10 @@ class MountSpecTest {
     Mount m = Mount.bind(Path.of("/src"), Path.of("/dst")).readOnly(true)
         .propagation(Mount.Propagation.SLAVE).build();
     assertThat(m.calls()).containsExactly(
-        new Mount.Call("/src", "/dst", "", Mount.MS_BIND | Mount.MS_REC, null),
-        new Mount.Call("", "/dst", "", Mount.MS_REMOUNT | Mount.MS_BIND | Mount.MS_RDONLY, null),
-        new Mount.Call("", "/dst", "", (1L << 19) | Mount.MS_REC, null));
-    assertThat(Mount.bind(Path.of("/a"), Path.of("/b")).recursive(false).build().flags()).isEqualTo(Mount.MS_BIND);
+        new Mount.Call("/src", "/dst", "", Constants.MS_BIND | Constants.MS_REC, null),
+        new Mount.Call("", "/dst", "", Constants.MS_REMOUNT | Constants.MS_BIND | Constants.MS_RDONLY, null),
+        new Mount.Call("", "/dst", "", (1L << 19) | Constants.MS_REC, null));
+    assertThat(Mount.bind(Path.of("/a"), Path.of("/b")).recursive(false).build().calls().get(0).flags()).isEqualTo(Constants.MS_BIND);
   }
 
   @Test
@@ -74,5 +75,17 @@ class MountSpecTest {
     assertThat(c.command()).containsExactly("/bin/sh", "-c", "x");
     assertThatThrownBy(() -> ImageConfig.builder().env(List.of("NOEQUALS")))
         .hasMessage("env entries must be NAME=value: NOEQUALS");
+  }
+
+  @Test
+  void optionsAreTypedAndBecomeTheKernelsFlags() {
+    Mount t = Mount.tmpfs(Path.of("/t")).build();
+    assertThat(t.options()).containsExactlyInAnyOrder(Mount.Option.NOSUID, Mount.Option.NODEV);
+    assertThat(t.calls().get(0).flags()).isEqualTo(Constants.MS_NOSUID | Constants.MS_NODEV);
+    Mount ro = Mount.tmpfs(Path.of("/t")).options(java.util.Set.of(Mount.Option.READ_ONLY, Mount.Option.NOEXEC)).build();
+    assertThat(ro.calls().get(0).flags()).isEqualTo(Constants.MS_RDONLY | Constants.MS_NOEXEC);
+    assertThat(Mount.sysfs(Path.of("/s")).options()).containsExactlyInAnyOrder(Mount.Option.values());
+    assertThat(Mount.bind(Path.of("/a"), Path.of("/b")).readOnly(true).build().options())
+        .containsExactly(Mount.Option.READ_ONLY);
   }
 }

@@ -44,9 +44,9 @@ public final class NetworkNamespace implements AutoCloseable {
   /** Where {@code ip netns} keeps named namespaces. */
   public static final Path RUN_DIR = Path.of("/run/netns");
 
-  private static final long MS_BIND = 4096;
-  private static final long MS_REC = 16384;
-  private static final long MS_SHARED = 1L << 20;
+  private static final long MS_BIND = dev.containerj.linux.internal.Constants.MS_BIND;
+  private static final long MS_REC = dev.containerj.linux.internal.Constants.MS_REC;
+  private static final long MS_SHARED = dev.containerj.linux.internal.Constants.MS_SHARED;
 
   /** Code run inside a namespace. */
   @FunctionalInterface

@@ -223,7 +223,7 @@ public final class ContainerStarter {
       }
       Cgroup cg = cgroup;
       String hostname = hostname(spec, id);
-      dev.containerj.layers.Mount.Call overlay = null;
+      dev.containerj.layers.Mount overlay = null;
       PreparedRoot root = null;
       if (spec.rootfs().image() != null) {
         step = ContainerStartException.Step.IMAGE_ROOT;
@@ -232,7 +232,7 @@ public final class ContainerStarter {
         root = images.prepareRoot(spec.rootfs().image(), id, rootless);
         undo.push("image root", root::close); // the writable layer; the image's layers stay in the store
         // The helper program gives the layers relative to the store when the options are too long.
-        String data = String.valueOf(root.overlay().calls().get(0).data());
+        String data = String.valueOf(root.overlay().data());
         String[] relative = RootfsProgram.fitsInAPage(data) ? null : RootfsProgram.relativeOverlayData(data);
         if (relative == null ? !RootfsProgram.fitsInAPage(data) : !RootfsProgram.fitsInAPage(relative[1])) {
           int bytes = (relative == null ? data : relative[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -241,7 +241,7 @@ public final class ContainerStarter {
               + spec.rootfs().image().layers().size() + " layers in " + images.directory() + ") take " + bytes
               + " bytes even with paths relative to the store, more than the one page that mount(2) copies");
         }
-        overlay = root.overlay().calls().get(0);
+        overlay = root.overlay();
       }
       step = ContainerStartException.Step.ROOTFS;
       if (spec.rootfs().isHost() && spec.rootfs().writable()) {

@@ -76,7 +76,7 @@ public final class RootfsProgram {
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
       boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
-      dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay) {
+      dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay) {
     return build(spec, stateDir, stateRoot, hostname, rootless, uidMappings, gidMappings, overlay, Map.of());
   }
 
@@ -86,7 +86,7 @@ public final class RootfsProgram {
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
       boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
-      dev.containerj.layers.Mount.@org.jspecify.annotations.Nullable Call overlay, Map<String, Path> cgroupPaths) {
+      dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay, Map<String, Path> cgroupPaths) {
     HelperProgram p = new HelperProgram();
     String rootDir = stateDir + "/root";
     if (spec.network() == NetworkMode.CONTAINER) {
@@ -451,7 +451,7 @@ public final class RootfsProgram {
    * the container (overlayfs takes idmapped lower layers since Linux 5.19). The upper directory is
    * the container's own and belongs to its root on the host: a copy-up keeps the mapped owner.
    */
-  private static void idmapLayers(HelperProgram p, dev.containerj.layers.Mount.Call overlay, long rootUid,
+  private static void idmapLayers(HelperProgram p, dev.containerj.layers.Mount overlay, long rootUid,
       long rootGid) {
     String data = overlay.data() == null ? "" : overlay.data();
     for (String option : data.split(",")) {
@@ -531,14 +531,14 @@ public final class RootfsProgram {
    * first (as docker's overlay2 does with its short links). The working directory is the root's
    * before the pivot anyway.
    */
-  private static void imageOverlay(HelperProgram p, String r, dev.containerj.layers.Mount.Call overlay) {
+  private static void imageOverlay(HelperProgram p, String r, dev.containerj.layers.Mount overlay) {
     String data = overlay.data() == null ? "" : overlay.data();
     String[] relative = fitsInAPage(data) ? null : relativeOverlayData(data);
     if (relative != null) {
       p.chdir(relative[0]);
       data = relative[1];
     }
-    p.mount(overlay.source(), r, overlay.fstype(), overlay.flags(), data, 0);
+    p.mount(overlay.source(), r, overlay.fstype(), dev.containerj.layers.internal.MountFlags.of(overlay.options()), data, 0);
   }
 
   /** Whether mount(2) takes {@code data} whole (with its terminating NUL): the one-page rule. */

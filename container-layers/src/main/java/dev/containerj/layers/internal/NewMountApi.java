@@ -35,11 +35,6 @@ public final class NewMountApi {
   static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
   static final int AT_FDCWD = -100;
 
-  public static final int MOUNT_ATTR_RDONLY = 0x1;
-  public static final int MOUNT_ATTR_NOSUID = 0x2;
-  public static final int MOUNT_ATTR_NODEV = 0x4;
-  public static final int MOUNT_ATTR_NOEXEC = 0x8;
-
   /** Whether fsopen(2) exists (and is not blocked). */
   public static boolean available() {
     return Holder.AVAILABLE;

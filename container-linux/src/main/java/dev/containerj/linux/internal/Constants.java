@@ -88,4 +88,26 @@ public final class Constants {
 
   // umount2(2)
   public static final int MNT_DETACH = 2;
+
+  // mount(2) flags (include/uapi/linux/mount.h): the one copy. The public API speaks in typed
+  // options (Mount.Option, Mount.Propagation, MountSpec); these numbers stay in the low layer.
+  public static final long MS_RDONLY = 1;
+  public static final long MS_NOSUID = 2;
+  public static final long MS_NODEV = 4;
+  public static final long MS_NOEXEC = 8;
+  public static final long MS_REMOUNT = 32;
+  public static final long MS_BIND = 4096;
+  public static final long MS_REC = 16384;
+  public static final long MS_UNBINDABLE = 1L << 17;
+  public static final long MS_PRIVATE = 1L << 18;
+  public static final long MS_SLAVE = 1L << 19;
+  public static final long MS_SHARED = 1L << 20;
+  public static final long MS_STRICTATIME = 1L << 24;
+
+  // mount_setattr(2) attributes (include/uapi/linux/mount.h)
+  public static final int MOUNT_ATTR_RDONLY = 0x1;
+  public static final int MOUNT_ATTR_NOSUID = 0x2;
+  public static final int MOUNT_ATTR_NODEV = 0x4;
+  public static final int MOUNT_ATTR_NOEXEC = 0x8;
+  public static final int AT_RECURSIVE = 0x8000;
 }

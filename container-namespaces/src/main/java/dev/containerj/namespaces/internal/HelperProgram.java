@@ -1,5 +1,6 @@
 package dev.containerj.namespaces.internal;
 
+import dev.containerj.linux.internal.Constants;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -74,25 +75,24 @@ public final class HelperProgram {
   public static final int WITH_PREVIOUS = 32;
   static final int FAULT = 4;
 
-  // mount(2) flags
-  public static final long MS_RDONLY = 1;
-  public static final long MS_NOSUID = 2;
-  public static final long MS_NODEV = 4;
-  public static final long MS_NOEXEC = 8;
-  public static final long MS_REMOUNT = 32;
-  public static final long MS_BIND = 4096;
-  public static final long MS_REC = 16384;
-  public static final long MS_PRIVATE = 1 << 18;
-  public static final long MS_SLAVE = 1 << 19;
-  public static final long MS_STRICTATIME = 1 << 24;
-  // mount_setattr(2)
-  public static final long MOUNT_ATTR_RDONLY = 0x1;
-  public static final long MOUNT_ATTR_NOSUID = 0x2;
-  public static final long MOUNT_ATTR_NODEV = 0x4;
-  public static final long MOUNT_ATTR_NOEXEC = 0x8;
-  public static final int AT_RECURSIVE = 0x8000;
-  // umount2(2)
-  public static final int MNT_DETACH = 2;
+  // mount(2) flags, mount_setattr(2) attributes, umount2(2) flags: the numbers live once, in
+  // container-linux's Constants; these names are kept for the programs' builders.
+  public static final long MS_RDONLY = Constants.MS_RDONLY;
+  public static final long MS_NOSUID = Constants.MS_NOSUID;
+  public static final long MS_NODEV = Constants.MS_NODEV;
+  public static final long MS_NOEXEC = Constants.MS_NOEXEC;
+  public static final long MS_REMOUNT = Constants.MS_REMOUNT;
+  public static final long MS_BIND = Constants.MS_BIND;
+  public static final long MS_REC = Constants.MS_REC;
+  public static final long MS_PRIVATE = Constants.MS_PRIVATE;
+  public static final long MS_SLAVE = Constants.MS_SLAVE;
+  public static final long MS_STRICTATIME = Constants.MS_STRICTATIME;
+  public static final long MOUNT_ATTR_RDONLY = Constants.MOUNT_ATTR_RDONLY;
+  public static final long MOUNT_ATTR_NOSUID = Constants.MOUNT_ATTR_NOSUID;
+  public static final long MOUNT_ATTR_NODEV = Constants.MOUNT_ATTR_NODEV;
+  public static final long MOUNT_ATTR_NOEXEC = Constants.MOUNT_ATTR_NOEXEC;
+  public static final int AT_RECURSIVE = Constants.AT_RECURSIVE;
+  public static final int MNT_DETACH = Constants.MNT_DETACH;
   // prctl(2)
   public static final int PR_SET_PDEATHSIG = 1;
   public static final int PR_SET_DUMPABLE = 4;
