@@ -1,7 +1,6 @@
 package dev.containerj.core.internal;
 
 import dev.containerj.cgroups.CgroupEnvironment;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +31,10 @@ final class CgroupView {
   /**
    * The hierarchies of a cgroup whose directories are {@code cgroupPaths} (as
    * {@code Cgroup.paths()}: controller to directory, plus "unified"), in a stable order; empty on a
-   * pure v2 host or for a cgroup without v1 directories.
+   * pure v2 host or for a cgroup without v1 directories. {@code mounts}: the host's v1 hierarchies by
+   * controller ({@link PlanHost#cgroupV1Mounts()}).
    */
-  static List<Hierarchy> v1(Map<String, Path> cgroupPaths) {
-    Map<String, CgroupEnvironment.Mount> mounts = HostMounts.V1;
+  static List<Hierarchy> v1(Map<String, Path> cgroupPaths, Map<String, CgroupEnvironment.Mount> mounts) {
     Map<Path, TreeSet<String>> byMount = new TreeMap<>();
     for (Map.Entry<String, CgroupEnvironment.Mount> e : mounts.entrySet()) {
       byMount.computeIfAbsent(e.getValue().mountPoint(), k -> new TreeSet<>()).add(e.getKey());
@@ -59,18 +58,5 @@ final class CgroupView {
       view.putIfAbsent(directory, new Hierarchy(directory, String.join(",", controllers), List.copyOf(links)));
     }
     return List.copyOf(view.values());
-  }
-
-  /** The host's v1 mounts, read once per JVM: they change only when the host's cgroup setup does. */
-  private static final class HostMounts {
-    static final Map<String, CgroupEnvironment.Mount> V1 = read();
-
-    private static Map<String, CgroupEnvironment.Mount> read() {
-      try {
-        return CgroupEnvironment.detect().v1Mounts();
-      } catch (IOException e) {
-        return Map.of(); // no cgroup mounted: no cgroup either, nothing to show
-      }
-    }
   }
 }

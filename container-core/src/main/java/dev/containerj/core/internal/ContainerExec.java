@@ -102,7 +102,8 @@ public final class ContainerExec {
       p.setsid(); // never in the JVM's process group: kill(0) inside must not reach it
       p.chdir("/");
       String hostname = spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
-      RootfsProgram.process(p, spec, config.rootless(), hostname, stages);
+      RootfsProgram.process(new ProgramPlan(p), PlanHost.of(config.euid(), config.egid()), spec, config.rootless(),
+          hostname, stages);
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));
     } catch (LaunchException e) {

@@ -247,8 +247,10 @@ public final class ContainerStarter {
       if (spec.rootfs().isHost() && spec.rootfs().writable()) {
         Files.createDirectory(dir.resolve(RootfsProgram.HOST_UPPER));
       }
-      HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
-          uids, gids, overlay, cgroup == null ? java.util.Map.of() : cgroup.paths());
+      // The planner gets the runtime's ids (its host profile), not this process's.
+      HelperProgram program = RootfsProgram.plan(PlanHost.of(config.euid(), config.egid()), spec,
+          RootfsProgram.ProcessStages.of(spec), dir.toString(), store.root().toString(), hostname, rootless, uids, gids,
+          overlay, cgroup == null ? java.util.Map.of() : cgroup.paths()).program();
       step = ContainerStartException.Step.NETWORK;
       Path stateDir = dir;
       ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));

@@ -49,9 +49,9 @@ final class HostRoot {
    */
   record Entry(String name, Kind kind, String linkTarget, int mode, long uid, long gid, long mountFlags) {}
 
-  private static final long MS_NOSUID = 2;
-  private static final long MS_NODEV = 4;
-  private static final long MS_NOEXEC = 8;
+  private static final long MS_NOSUID = dev.containerj.linux.internal.Constants.MS_NOSUID;
+  private static final long MS_NODEV = dev.containerj.linux.internal.Constants.MS_NODEV;
+  private static final long MS_NOEXEC = dev.containerj.linux.internal.Constants.MS_NOEXEC;
 
   /**
    * The host root at one moment.

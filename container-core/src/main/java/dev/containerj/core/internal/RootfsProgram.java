@@ -28,7 +28,6 @@ import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.internal.HelperProgram;
 import dev.containerj.namespaces.internal.ProgramSteps;
 import dev.containerj.namespaces.seccomp.SeccompProgram;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,8 +36,10 @@ import java.util.Map;
 
 /**
  * Translates a {@link ContainerSpec} into the native helper's program: every mount, the pivot_root,
- * credentials, capabilities and the exec, in the order the kernel requires. Pure Java, no kernel
- * calls, so its output can be inspected in unit tests.
+ * credentials, capabilities and the exec, in the order the kernel requires. A pure planner: what
+ * it knows of the host comes in a {@link PlanHost} (no euid, mountinfo or capability is read here),
+ * and it is made of named stages ({@link ProgramPlan.Stage}: root, dev, network files, mounts, masks,
+ * pivot, credentials, seccomp, exec) whose operations golden tests check on made-up hosts.
  *
  * <p>The root is assembled at {@code rootDir} (an empty directory in the container's state
  * directory) inside the container's own mount namespace, so nothing of it is visible on the host and
@@ -46,12 +47,6 @@ import java.util.Map;
  */
 public final class RootfsProgram {
   private static final String[] DEVICES = {"null", "zero", "full", "random", "urandom", "tty"};
-  private static final int LAST_CAP = readLastCap();
-  private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> MASK_IS_DIRECTORY =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private static final boolean HAS_CGROUP2 =
-      dev.containerj.linux.internal.KernelFeatures.cgroupLayout() == dev.containerj.linux.internal.KernelFeatures.CgroupLayout.UNIFIED
-          || dev.containerj.linux.internal.KernelFeatures.cgroupLayout() == dev.containerj.linux.internal.KernelFeatures.CgroupLayout.HYBRID;
 
   private RootfsProgram() {}
 
@@ -83,228 +78,324 @@ public final class RootfsProgram {
   /**
    * As above, for a container whose cgroup has the directories {@code cgroupPaths}
    * ({@code Cgroup.paths()}; empty without a cgroup): the hierarchies it shows under /sys/fs/cgroup.
+   * This process's host ({@link PlanHost#of}); a start gives the runtime's through {@link #plan}.
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
       boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
       dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay, Map<String, Path> cgroupPaths) {
-    HelperProgram p = new HelperProgram();
-    String rootDir = stateDir + "/root";
-    if (spec.network() == NetworkMode.CONTAINER) {
-      // Java passes the other container's /proc/PID/ns/net as fd 3; joined before the clone, it is
-      // the network namespace the container is born in.
-      p.setns(3, Constants.CLONE_NEWNET, "net of container " + spec.networkContainer());
+    return plan(PlanHost.of(LibC.geteuid(), LibC.getegid()), spec, ProcessStages.of(spec), stateDir, stateRoot,
+        hostname, rootless, uidMappings, gidMappings, overlay, cgroupPaths).program();
+  }
+
+  /**
+   * The planner: {@code (host, container spec, first process) -> helper program}, made of named
+   * stages ({@link ProgramPlan.Stage}). It reads nothing of the host but what {@code host} says, so
+   * golden tests run it on made-up hosts.
+   */
+  public static ProgramPlan plan(PlanHost host, ContainerSpec spec, ProcessStages proc, String stateDir,
+      String stateRoot, String hostname, boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
+      dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay, Map<String, Path> cgroupPaths) {
+    Planner planner = new Planner(host, spec, stateDir, stateRoot, rootless, uidMappings, gidMappings, overlay,
+        cgroupPaths);
+    planner.root();
+    planner.plan.mark(ProgramPlan.Stage.ROOT);
+    planner.dev();
+    planner.plan.mark(ProgramPlan.Stage.DEV);
+    planner.networkFiles();
+    planner.plan.mark(ProgramPlan.Stage.NETWORK_FILES);
+    planner.mounts();
+    planner.plan.mark(ProgramPlan.Stage.MOUNTS);
+    planner.masks();
+    planner.plan.mark(ProgramPlan.Stage.MASKS);
+    planner.pivot(hostname);
+    planner.plan.mark(ProgramPlan.Stage.PIVOT);
+    process(planner.plan, host, spec, rootless, hostname, proc);
+    return planner.plan;
+  }
+
+  /** One planning: the spec's choices worked out once, then used by each stage. */
+  private static final class Planner {
+    final PlanHost host;
+    final ContainerSpec spec;
+    final ProgramPlan plan;
+    final HelperProgram p;
+    final String stateDir;
+    final String stateRoot;
+    final boolean rootless;
+    final List<IdMapping> uidMappings;
+    final List<IdMapping> gidMappings;
+    final dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay;
+    final Map<String, Path> cgroupPaths;
+    final String r;
+    final boolean readOnly;
+    final boolean hostOverlay;
+    final boolean overlayFirst;
+    final boolean userns;
+    final boolean imageFirst;
+    final boolean idmap;
+    final boolean dirFirst;
+    final boolean locked;
+    final boolean first;
+    final boolean imagePre;
+    final boolean dirPre;
+    long helperUid;
+    long helperGid;
+    String owner = "";
+    boolean createTargets;
+
+    Planner(PlanHost host, ContainerSpec spec, String stateDir, String stateRoot, boolean rootless,
+        List<IdMapping> uidMappings, List<IdMapping> gidMappings,
+        dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay, Map<String, Path> cgroupPaths) {
+      this.host = host;
+      this.spec = spec;
+      this.p = new HelperProgram();
+      this.plan = new ProgramPlan(p);
+      this.stateDir = stateDir;
+      this.stateRoot = stateRoot;
+      this.rootless = rootless;
+      this.uidMappings = uidMappings;
+      this.gidMappings = gidMappings;
+      this.overlay = overlay;
+      this.cgroupPaths = cgroupPaths;
+      this.r = stateDir + "/root";
+      this.readOnly = !spec.rootfs().writable();
+      this.hostOverlay = spec.rootfs().isHost() && !readOnly;
+      // A root JVM mounts its overlay before the user namespace exists, as the host's root, in a
+      // private mount namespace of the helper's own that the clone copies (the helper's copy goes when
+      // it exits). For the host root: one overlay of "/" then does (no locked submounts yet), and
+      // overlayfs copies files up with the credentials of whoever mounted it, so a file the container
+      // may change is copied up even when its directories belong to ids the container's map lacks
+      // (which fails in a user namespace: EOVERFLOW); rootless, the overlays are made inside (see
+      // hostOverlay). For an image: overlayfs reads trusted.overlay.* (the opaque directories of root's
+      // layer store) only with its mounter's privilege in the initial user namespace; mounted inside the
+      // container's user namespace it would ignore them, and an opaque directory's lower entries would
+      // show through. Rootless stores use user.overlay.* and userxattr instead.
+      this.overlayFirst = hostOverlay && !rootless;
+      this.userns = spec.namespaces().contains(Namespace.USER);
+      this.imageFirst = overlay != null && !rootless && userns;
+      // An image or directory root whose ids are not the host's own (the default range of a root JVM):
+      // its files, owned by host ids, are shown to the container through idmapped mounts
+      // (mount_setattr(2) MOUNT_ATTR_IDMAP) that the host's root makes (the assembler, see "locked"),
+      // with a user namespace that carries the container's map. The layers are idmapped one by one, the
+      // overlay goes on top of them.
+      this.idmap = !rootless && userns && !spec.rootfs().isHost() && !isIdentity(uidMappings, gidMappings);
+      this.dirFirst = idmap && overlay == null;
+      // Locked mounts (root JVM with a user namespace): the whole tree is assembled in a mount namespace
+      // of the host's root, and the container process copies it into a namespace of its own user
+      // namespace only after the pivot. That copy locks every mount (mount_namespaces(7)): the
+      // container's root, whatever its capabilities, cannot unmount a mask or a read-only bind to see or
+      // write what it covers. (HelperProgram#cloneAssemble: an assembler does it in the child's pid,
+      // net, ipc and cgroup namespaces.)
+      this.locked = !rootless && userns && !ProtectionsOff.unlockedMounts;
+      this.first = overlayFirst || imageFirst || dirFirst || locked;
+      // With the locked assembly, the image's overlay and an idmapped directory root are made by the
+      // assembler, with the container's own user namespace carrying the idmap; the old assembly makes
+      // them here, with a throwaway user namespace of the same map.
+      this.imagePre = imageFirst && !locked;
+      this.dirPre = dirFirst && !locked;
     }
-    String r = rootDir;
-    boolean readOnly = !spec.rootfs().writable();
-    boolean hostOverlay = spec.rootfs().isHost() && !readOnly;
-    // A root JVM mounts its overlay before the user namespace exists, as the host's root, in a
-    // private mount namespace of the helper's own that the clone copies (the helper's copy goes when
-    // it exits). For the host root: one overlay of "/" then does (no locked submounts yet), and
-    // overlayfs copies files up with the credentials of whoever mounted it, so a file the container
-    // may change is copied up even when its directories belong to ids the container's map lacks
-    // (which fails in a user namespace: EOVERFLOW); rootless, the overlays are made inside (see
-    // hostOverlay). For an image: overlayfs reads trusted.overlay.* (the opaque directories of root's
-    // layer store) only with its mounter's privilege in the initial user namespace; mounted inside the
-    // container's user namespace it would ignore them, and an opaque directory's lower entries would
-    // show through. Rootless stores use user.overlay.* and userxattr instead.
-    boolean overlayFirst = hostOverlay && !rootless;
-    boolean userns = spec.namespaces().contains(Namespace.USER);
-    boolean imageFirst = overlay != null && !rootless && userns;
-    // An image or directory root whose ids are not the host's own (the default range of a root JVM):
-    // its files, owned by host ids, are shown to the container through idmapped mounts
-    // (mount_setattr(2) MOUNT_ATTR_IDMAP) that the host's root makes (the assembler, see "locked"),
-    // with a user namespace that carries the container's map. The layers are idmapped one by one, the
-    // overlay goes on top of them.
-    boolean idmap = !rootless && userns && !spec.rootfs().isHost() && !isIdentity(uidMappings, gidMappings);
-    boolean dirFirst = idmap && overlay == null;
-    // Locked mounts (root JVM with a user namespace): the whole tree is assembled in a mount namespace
-    // of the host's root, and the container process copies it into a namespace of its own user
-    // namespace only after the pivot. That copy locks every mount (mount_namespaces(7)): the
-    // container's root, whatever its capabilities, cannot unmount a mask or a read-only bind to see or
-    // write what it covers. (HelperProgram#cloneAssemble: an assembler does it in the child's pid,
-    // net, ipc and cgroup namespaces.)
-    boolean locked = !rootless && userns && !ProtectionsOff.unlockedMounts;
-    boolean first = overlayFirst || imageFirst || dirFirst || locked;
-    // With the locked assembly, the image's overlay and an idmapped directory root are made by the
-    // assembler, with the container's own user namespace carrying the idmap; the old assembly makes
-    // them here, with a throwaway user namespace of the same map.
-    boolean imagePre = imageFirst && !locked;
-    boolean dirPre = dirFirst && !locked;
-    if (first) {
-      p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
-      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
-      if (idmap && !locked) {
-        p.idmapUserns(mapText(uidMappings), mapText(gidMappings));
+
+    /** Stage ROOT: the namespaces, and the root filesystem at {@code r}, read-only and nodev as asked. */
+    void root() {
+      if (spec.network() == NetworkMode.CONTAINER) {
+        // Java passes the other container's /proc/PID/ns/net as fd 3; joined before the clone, it is
+        // the network namespace the container is born in.
+        p.setns(3, Constants.CLONE_NEWNET, "net of container " + spec.networkContainer());
       }
-      if (overlayFirst) {
-        hostOverlayFirst(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
-      } else if (imagePre) {
+      if (first) {
+        p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
+        p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
+        if (idmap && !locked) {
+          p.idmapUserns(mapText(uidMappings), mapText(gidMappings));
+        }
+        if (overlayFirst) {
+          hostOverlayFirst(p, host, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
+        } else if (imagePre) {
+          if (idmap) {
+            idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
+          }
+          imageOverlay(p, r, overlay);
+        } else if (dirPre) {
+          p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
+        }
+      }
+      helperUid = host.euid();
+      helperGid = host.egid();
+      if (userns) {
+        helperGid = gidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.gid();
+        helperUid = uidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.uid();
+      }
+      if (locked) {
+        // The helper, the host's root, writes the maps Java chose: the assembler's idmapped mounts
+        // then use the container's own user namespace.
+        ProgramSteps.cloneAssembling(p, spec.namespaces(), mapText(uidMappings), mapText(gidMappings));
+        // The assembler has the host's ids: what it creates for the container is given to the ids the
+        // container's root (or payload) has on the host, as if the container had made it.
+        long uid = hostId(helperUid, uidMappings);
+        long gid = hostId(helperGid, gidMappings);
+        if (uid > 0 && gid >= 0 || uid >= 0 && gid > 0) {
+          p.createOwner(uid, gid);
+        }
+      } else {
+        ProgramSteps.cloneInto(p, spec.namespaces());
+        containerCredentials(p, userns, helperUid, helperGid);
+      }
+      // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
+      long ownerUid = hostId(helperUid, uidMappings);
+      long ownerGid = hostId(helperGid, gidMappings);
+      owner = !locked || ownerUid < 0 || ownerGid < 0 ? "" : ",uid=" + ownerUid + ",gid=" + ownerGid;
+      // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
+      // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
+      // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
+
+      // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
+      // refuses a shared old root. (Made so before the clone when the root came first.)
+      if (!first) {
+        p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
+      }
+      if (overlayFirst || imagePre || dirPre) {
+        if (!locked) {
+          // Made before the clone: the new mount namespace is a copy of the helper's, root included,
+          // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
+          // (EINVAL): a bind onto itself is a mount of this namespace's own.
+          p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
+        }
+      } else if (overlay != null) {
         if (idmap) {
           idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
         }
         imageOverlay(p, r, overlay);
-      } else if (dirPre) {
+      } else if (dirFirst) {
         p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
+      } else if (hostOverlay) {
+        hostOverlay(p, host, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
+      } else {
+        String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
+        p.mount(source, r, "", MS_BIND | MS_REC, "", 0);
       }
-    }
-    long helperUid = LibC.geteuid();
-    long helperGid = LibC.getegid();
-    if (userns) {
-      helperGid = gidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.gid();
-      helperUid = uidMappings.stream().anyMatch(m -> m.coversContainerId(0)) ? 0 : spec.uid();
-    }
-    if (locked) {
-      // The helper, the host's root, writes the maps Java chose: the assembler's idmapped mounts
-      // then use the container's own user namespace.
-      ProgramSteps.cloneAssembling(p, spec.namespaces(), mapText(uidMappings), mapText(gidMappings));
-      // The assembler has the host's ids: what it creates for the container is given to the ids the
-      // container's root (or payload) has on the host, as if the container had made it.
-      long uid = hostId(helperUid, uidMappings);
-      long gid = hostId(helperGid, gidMappings);
-      if (uid > 0 && gid >= 0 || uid >= 0 && gid > 0) {
-        p.createOwner(uid, gid);
+      // From here on the container's paths are resolved beneath its root (openat2 RESOLVE_IN_ROOT): a
+      // directory root or an image may hold symbolic links such as /etc -> /root/.ssh, which followed
+      // before the pivot would lead the mkdir and the mounts below to the host's own files.
+      p.openRoot(r);
+      if ((!readOnly && !hostOverlay) || overlay != null) {
+        // Mount points a root may lack (an image's upper layer takes them even when read-only later).
+        for (String dir : new String[] {"/proc", "/dev", "/sys", "/tmp", "/etc"}) {
+          p.mkdir(dir, 0755, IN_ROOT | IGNORE_EEXIST);
+        }
+        for (String file : new String[] {"/etc/hosts", "/etc/resolv.conf"}) {
+          p.mkfile(file, 0644, IN_ROOT | IGNORE_EEXIST | IGNORE_ENOENT);
+        }
       }
-    } else {
-      ProgramSteps.cloneInto(p, spec.namespaces());
-      containerCredentials(p, userns, helperUid, helperGid);
-    }
-    // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
-    long ownerUid = hostId(helperUid, uidMappings);
-    long ownerGid = hostId(helperGid, gidMappings);
-    String owner = !locked || ownerUid < 0 || ownerGid < 0 ? "" : ",uid=" + ownerUid + ",gid=" + ownerGid;
-    // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
-    // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
-    // user's volumes under /tmp, ...) are resolved on the host, not under the container's new mounts.
-
-    // mount_namespaces(7): nothing we mount may propagate back to the host, and pivot_root(2)
-    // refuses a shared old root. (Made so before the clone when the root came first.)
-    if (!first) {
-      p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0);
-    }
-    if (overlayFirst || imagePre || dirPre) {
-      if (!locked) {
-        // Made before the clone: the new mount namespace is a copy of the helper's, root included,
-        // but a copy into a user namespace locks it, and pivot_root(2) refuses to move a locked mount
-        // (EINVAL): a bind onto itself is a mount of this namespace's own.
-        p.mount(r, r, "", MS_BIND | MS_REC, "", 0);
-      }
-    } else if (overlay != null) {
-      if (idmap) {
-        idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
-      }
-      imageOverlay(p, r, overlay);
-    } else if (dirFirst) {
-      p.idmapMount(String.valueOf(spec.rootfs().directory()), r, true, "the root directory");
-    } else if (hostOverlay) {
-      hostOverlay(p, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings, helperUid, helperGid);
-    } else {
-      String source = spec.rootfs().isHost() ? "/" : String.valueOf(spec.rootfs().directory());
-      p.mount(source, r, "", MS_BIND | MS_REC, "", 0);
-    }
-    // From here on the container's paths are resolved beneath its root (openat2 RESOLVE_IN_ROOT): a
-    // directory root or an image may hold symbolic links such as /etc -> /root/.ssh, which followed
-    // before the pivot would lead the mkdir and the mounts below to the host's own files.
-    p.openRoot(r);
-    if ((!readOnly && !hostOverlay) || overlay != null) {
-      // Mount points a root may lack (an image's upper layer takes them even when read-only later).
-      for (String dir : new String[] {"/proc", "/dev", "/sys", "/tmp", "/etc"}) {
-        p.mkdir(dir, 0755, IN_ROOT | IGNORE_EEXIST);
-      }
-      for (String file : new String[] {"/etc/hosts", "/etc/resolv.conf"}) {
-        p.mkfile(file, 0644, IN_ROOT | IGNORE_EEXIST | IGNORE_ENOENT);
-      }
-    }
-    // Missing mount targets are created, as docker creates them, where that writes to no host file:
-    // in an image's upper layer (before it is made read-only), in the writable host root's overlay
-    // (made as root before the clone), and in a directory root given as writable.
-    boolean createTargets = overlay != null || (hostOverlay && !overlayFirst)
-        || (!spec.rootfs().isHost() && spec.rootfs().writable());
-    if (createTargets) {
-      for (MountSpec m : spec.mounts()) {
-        createTarget(p, m);
-      }
-    }
-    if (readOnly) {
-      // Recursive: with the host root, every submount (/boot, /home, ...) becomes read-only too.
-      p.mountSetattr(r, MOUNT_ATTR_RDONLY, 0, true, 0);
-    }
-    if (!spec.privileged()) {
-      // Device nodes in the root (an image's, a directory's, the host's) open nothing: the root and
-      // every mount below it so far are nodev (mount_setattr(2)). The nodes ContainerJ binds into
-      // /dev below are mounts of their own, made after this, and keep working.
-      p.mountSetattr(r, MOUNT_ATTR_NODEV, 0, true, 0);
-    }
-
-    if (spec.namespaces().contains(Namespace.PID)) {
-      p.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
-    } else {
-      // A new procfs needs privilege over the pid namespace it shows; without a pid namespace of its
-      // own the container sees the host's processes through a bind of the host's /proc.
-      p.mount("/proc", "/proc", "", MS_BIND | MS_REC, "", IN_ROOT);
-    }
-    dev(p, spec, gidMappings, locked, owner);
-    sys(p, spec, cgroupPaths, !userns || locked, owner);
-    if (spec.privateTmp()) {
-      p.mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" + sizeOption(spec) + owner, IN_ROOT);
-      if ((createTargets || overlayFirst) && !readOnly) {
-        // A target reached through a link into /tmp (/data -> /tmp/data) was made in the root's own
-        // /tmp, which the private one now hides: make it again in the private one.
+      // Missing mount targets are created, as docker creates them, where that writes to no host file:
+      // in an image's upper layer (before it is made read-only), in the writable host root's overlay
+      // (made as root before the clone), and in a directory root given as writable.
+      createTargets = overlay != null || (hostOverlay && !overlayFirst)
+          || (!spec.rootfs().isHost() && spec.rootfs().writable());
+      if (createTargets) {
         for (MountSpec m : spec.mounts()) {
-          createTarget(p, m);
+          createTarget(p, host, m);
+        }
+      }
+      if (readOnly) {
+        // Recursive: with the host root, every submount (/boot, /home, ...) becomes read-only too.
+        p.mountSetattr(r, MOUNT_ATTR_RDONLY, 0, true, 0);
+      }
+      if (!spec.privileged()) {
+        // Device nodes in the root (an image's, a directory's, the host's) open nothing: the root and
+        // every mount below it so far are nodev (mount_setattr(2)). The nodes ContainerJ binds into
+        // /dev below are mounts of their own, made after this, and keep working.
+        p.mountSetattr(r, MOUNT_ATTR_NODEV, 0, true, 0);
+      }
+    }
+
+    /** Stage DEV: /proc, a minimal /dev, /sys with the container's cgroup view, the private /tmp. */
+    void dev() {
+      if (spec.namespaces().contains(Namespace.PID)) {
+        p.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
+      } else {
+        // A new procfs needs privilege over the pid namespace it shows; without a pid namespace of its
+        // own the container sees the host's processes through a bind of the host's /proc.
+        p.mount("/proc", "/proc", "", MS_BIND | MS_REC, "", IN_ROOT);
+      }
+      RootfsProgram.dev(p, spec, gidMappings, locked, owner);
+      sys(p, host, spec, cgroupPaths, !userns || locked, owner);
+      if (spec.privateTmp()) {
+        p.mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" + sizeOption(spec) + owner, IN_ROOT);
+        if ((createTargets || overlayFirst) && !readOnly) {
+          // A target reached through a link into /tmp (/data -> /tmp/data) was made in the root's own
+          // /tmp, which the private one now hides: make it again in the private one.
+          for (MountSpec m : spec.mounts()) {
+            createTarget(p, host, m);
+          }
         }
       }
     }
-    // Generated by Java into the state directory before the go byte; a root without the file skips
-    // it. Bound read-only: a writable bind would let the container fill the host's disk through the
-    // file (its root may own it: the identity map); mount_setattr keeps the locked flags.
-    if (spec.network() != NetworkMode.HOST) {
-      p.mount(stateDir + "/" + ContainerNetwork.HOSTS, "/etc/hosts", "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
-      generatedFileReadOnly(p, "/etc/hosts");
-    }
-    if (spec.network() == NetworkMode.BRIDGE) {
-      p.mount(stateDir + "/" + ContainerNetwork.RESOLV_CONF, "/etc/resolv.conf", "", MS_BIND, "",
-          IN_ROOT | IGNORE_ENOENT);
-      generatedFileReadOnly(p, "/etc/resolv.conf");
-    }
-    for (MountSpec m : spec.mounts()) {
-      userMount(p, m, owner, !spec.privileged());
-    }
-    for (String path : spec.maskedPaths()) {
-      mask(p, path);
-    }
-    // The container must not see the state of other containers (its own lives there too).
-    p.mount("tmpfs", stateRoot, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT | IGNORE_ENOENT);
-    for (String path : spec.readonlyPaths()) {
-      p.mount(path, path, "", MS_BIND | MS_REC, "", SRC_IN_ROOT | IN_ROOT | IGNORE_ENOENT);
-      p.mountSetattr(path, MOUNT_ATTR_RDONLY, 0, true, IN_ROOT | IGNORE_ENOENT);
+
+    /**
+     * Stage NETWORK_FILES: /etc/hosts and resolv.conf, generated by Java into the state directory
+     * before the go byte; a root without the file skips it. Bound read-only: a writable bind would let
+     * the container fill the host's disk through the file (its root may own it: the identity map);
+     * mount_setattr keeps the locked flags.
+     */
+    void networkFiles() {
+      if (spec.network() != NetworkMode.HOST) {
+        p.mount(stateDir + "/" + ContainerNetwork.HOSTS, "/etc/hosts", "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
+        generatedFileReadOnly(p, "/etc/hosts");
+      }
+      if (spec.network() == NetworkMode.BRIDGE) {
+        p.mount(stateDir + "/" + ContainerNetwork.RESOLV_CONF, "/etc/resolv.conf", "", MS_BIND, "",
+            IN_ROOT | IGNORE_ENOENT);
+        generatedFileReadOnly(p, "/etc/resolv.conf");
+      }
     }
 
-    // pivot_root(2): new_root and put_old may be the same directory; the old root then sits on top
-    // of the new one, and a lazy unmount of "." removes it. Done by the assembler, the pivot also
-    // moves the waiting container process's root (it still has the old one) to the new root.
-    p.chdir(r);
-    p.pivotRoot(".", ".", r);
-    p.umount(".", MNT_DETACH);
-    if (locked) {
-      p.assembled();
-      ProgramSteps.afterClone(p, spec.namespaces());
-      // The copy into the container's user namespace locks every mount (see "locked" above).
-      p.unshare(Constants.CLONE_NEWNS, "mnt, a copy of the assembled tree: its mounts locked");
-      containerCredentials(p, userns, helperUid, helperGid);
+    /** Stage MOUNTS: the user's binds and tmpfs mounts. */
+    void mounts() {
+      for (MountSpec m : spec.mounts()) {
+        userMount(p, m, owner, !spec.privileged());
+      }
     }
-    p.chdir("/");
 
-    if (spec.namespaces().contains(Namespace.UTS)) {
-      p.sethostname(hostname);
+    /** Stage MASKS: masked paths, the state directory hidden, read-only paths. */
+    void masks() {
+      for (String path : spec.maskedPaths()) {
+        mask(p, host, path);
+      }
+      // The container must not see the state of other containers (its own lives there too).
+      p.mount("tmpfs", stateRoot, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT | IGNORE_ENOENT);
+      for (String path : spec.readonlyPaths()) {
+        p.mount(path, path, "", MS_BIND | MS_REC, "", SRC_IN_ROOT | IN_ROOT | IGNORE_ENOENT);
+        p.mountSetattr(path, MOUNT_ATTR_RDONLY, 0, true, IN_ROOT | IGNORE_ENOENT);
+      }
     }
-    if (spec.network() == NetworkMode.LOOPBACK && spec.namespaces().contains(Namespace.NET)) {
-      p.linkUp("lo");
+
+    /** Stage PIVOT: into the new root; the locked copy of the tree; hostname, loopback, oom_score_adj. */
+    void pivot(String hostname) {
+      // pivot_root(2): new_root and put_old may be the same directory; the old root then sits on top
+      // of the new one, and a lazy unmount of "." removes it. Done by the assembler, the pivot also
+      // moves the waiting container process's root (it still has the old one) to the new root.
+      p.chdir(r);
+      p.pivotRoot(".", ".", r);
+      p.umount(".", MNT_DETACH);
+      if (locked) {
+        p.assembled();
+        ProgramSteps.afterClone(p, spec.namespaces());
+        // The copy into the container's user namespace locks every mount (see "locked" above).
+        p.unshare(Constants.CLONE_NEWNS, "mnt, a copy of the assembled tree: its mounts locked");
+        containerCredentials(p, userns, helperUid, helperGid);
+      }
+      p.chdir("/");
+
+      if (spec.namespaces().contains(Namespace.UTS)) {
+        p.sethostname(hostname);
+      }
+      if (spec.network() == NetworkMode.LOOPBACK && spec.namespaces().contains(Namespace.NET)) {
+        p.linkUp("lo");
+      }
+      if (spec.oomScoreAdj() != null) {
+        p.writeFile("/proc/self/oom_score_adj", spec.oomScoreAdj().toString(), 0);
+      }
     }
-    if (spec.oomScoreAdj() != null) {
-      p.writeFile("/proc/self/oom_score_adj", spec.oomScoreAdj().toString(), 0);
-    }
-    process(p, spec, rootless, hostname, ProcessStages.of(spec));
-    return p;
   }
 
   /**
@@ -327,13 +418,32 @@ public final class RootfsProgram {
    * process is confined exactly as the first one (or narrower, never wider).
    */
   static void process(HelperProgram p, ContainerSpec spec, boolean rootless, String hostname, ProcessStages proc) {
+    process(new ProgramPlan(p), PlanHost.of(LibC.geteuid(), LibC.getegid()), spec, rootless, hostname, proc);
+  }
+
+  /** As above, on {@code host}, labelling the operations with their stages. */
+  static void process(ProgramPlan plan, PlanHost host, ContainerSpec spec, boolean rootless, String hostname,
+      ProcessStages proc) {
+    SeccompProgram filter = Seccomp.program(spec);
+    credentials(plan, host, spec, rootless, proc, filter);
+    exec(plan, spec, hostname, proc, filter);
+  }
+
+  /**
+   * Stage CREDENTIALS (and SECCOMP when the filter must come before the ids change): working
+   * directory, rlimits, bounding set, ids, capabilities, no_new_privs, parent-death signal, terminal.
+   */
+  private static void credentials(ProgramPlan plan, PlanHost host, ContainerSpec spec, boolean rootless,
+      ProcessStages proc, @org.jspecify.annotations.Nullable SeccompProgram filter) {
+    HelperProgram p = plan.program();
     p.chdir(proc.workingDirectory());
     for (Rlimit l : spec.rlimits()) {
       p.setrlimit(l.resource().number(), l.resource().name().toLowerCase(Locale.ROOT), l.soft(), l.hard());
     }
     // capabilities(7): dropping from the bounding set needs CAP_SETPCAP, which we still have now.
     // A uid 0 payload gets exactly the bounding set at execve; any other uid gets no capabilities.
-    for (int cap = 0; cap <= LAST_CAP; cap++) {
+    int lastCap = host.lastCap();
+    for (int cap = 0; cap <= lastCap; cap++) {
       if (!containsCap(proc.capabilities(), cap)) {
         p.prctl(HelperProgram.PR_CAPBSET_DROP, cap, "PR_CAPBSET_DROP, " + capName(cap));
       }
@@ -341,11 +451,12 @@ public final class RootfsProgram {
     long[] groups = proc.groups().stream().mapToLong(Long::longValue).toArray();
     // setgroups(2) is denied in a user namespace whose gid_map an ordinary user wrote.
     boolean setGroups = !rootless || !spec.gidMappings().isEmpty() || !spec.namespaces().contains(Namespace.USER);
-    SeccompProgram filter = Seccomp.program(spec);
+    plan.mark(ProgramPlan.Stage.CREDENTIALS);
     if (filter != null && !proc.noNewPrivileges()) {
       // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which a non-root uid loses
       // at setresuid: install it first (seccomp(2)); the profile must then allow the calls below.
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
+      plan.mark(ProgramPlan.Stage.SECCOMP);
     }
     ProgramSteps.credentials(p, proc.uid(), proc.gid(), groups, setGroups);
     // The sets, computed here rather than left to execve's rules: root keeps exactly the allowed
@@ -355,11 +466,11 @@ public final class RootfsProgram {
     for (Capability c : proc.capabilities()) {
       keep |= 1L << c.number();
     }
-    keep &= LAST_CAP >= 63 ? -1L : (1L << (LAST_CAP + 1)) - 1; // capset(2) rejects unknown bits
+    keep &= lastCap >= 63 ? -1L : (1L << (lastCap + 1)) - 1; // capset(2) rejects unknown bits
     if (!spec.namespaces().contains(Namespace.USER)) {
       // Without a user namespace the container can only keep what this process has itself
       // (capset(2) refuses more); the start checks that nothing explicitly asked for is missing.
-      keep &= CallerCapabilities.permitted();
+      keep &= host.permittedCapabilities();
     }
     long sets = proc.uid() == 0 ? keep : 0;
     p.capset(sets, sets, 0);
@@ -373,15 +484,29 @@ public final class RootfsProgram {
     if (proc.terminal()) {
       ContainerStarter.terminal(p, spec); // Redirect.tty()
     }
+    plan.mark(ProgramPlan.Stage.CREDENTIALS);
+  }
+
+  /**
+   * Stage EXEC (and SECCOMP when the filter comes last): the fds the payload keeps, then execve.
+   * The last operations of every container process: a step that must run just before the payload
+   * (a wait for a start signal, an init) belongs here.
+   */
+  private static void exec(ProgramPlan plan, ContainerSpec spec, String hostname, ProcessStages proc,
+      @org.jspecify.annotations.Nullable SeccompProgram filter) {
+    HelperProgram p = plan.program();
     p.closeFrom(3);
+    plan.mark(ProgramPlan.Stage.EXEC);
     if (filter != null && proc.noNewPrivileges()) {
       // Last before execve, so the filter judges only the payload (and execve itself).
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
+      plan.mark(ProgramPlan.Stage.SECCOMP);
     }
     Map<String, String> env = new LinkedHashMap<>(proc.environment());
     env.putIfAbsent("PATH", ProgramSteps.DEFAULT_PATH);
     env.putIfAbsent("HOSTNAME", hostname);
     p.exec(ProgramSteps.candidates(proc.command().get(0), env), proc.command(), env);
+    plan.mark(ProgramPlan.Stage.EXEC);
   }
 
   /**
@@ -474,9 +599,9 @@ public final class RootfsProgram {
    * mounts bound read-only on top (an overlay does not show them), the user's mount targets created.
    * The upper directory belongs to the container's root, so {@code /} takes new entries.
    */
-  private static void hostOverlayFirst(HelperProgram p, String r, String rw, ContainerSpec spec, List<IdMapping> uids,
-      List<IdMapping> gids) {
-    HostRoot.Snapshot host = HostRoot.snapshot();
+  private static void hostOverlayFirst(HelperProgram p, PlanHost planHost, String r, String rw, ContainerSpec spec,
+      List<IdMapping> uids, List<IdMapping> gids) {
+    HostRoot.Snapshot host = planHost.hostRoot().get();
     p.mount("tmpfs", rw, "tmpfs", spec.privileged() ? 0 : MS_NODEV, "mode=0755" + sizeOption(spec), 0);
     p.mkdir(rw + "/u", 0755, 0);
     p.mkdir(rw + "/w", 0700, 0);
@@ -521,7 +646,7 @@ public final class RootfsProgram {
     }
     for (MountSpec m : spec.mounts()) {
       // As the host's root, as docker does: the container's own permissions do not matter here.
-      createTarget(p, m);
+      createTarget(p, planHost, m);
     }
   }
 
@@ -607,14 +732,14 @@ public final class RootfsProgram {
    * links, read-only binds of what cannot be overlaid, and empty mount points for /proc, /dev, /sys.
    * See {@link HostRoot} for why not one overlay over {@code /}.
    */
-  private static void hostOverlay(HelperProgram p, String r, String rw, ContainerSpec spec, List<IdMapping> uids,
-      List<IdMapping> gids, long helperUid, long helperGid) {
+  private static void hostOverlay(HelperProgram p, PlanHost host, String r, String rw, ContainerSpec spec,
+      List<IdMapping> uids, List<IdMapping> gids, long helperUid, long helperGid) {
     boolean userns = spec.namespaces().contains(Namespace.USER);
     p.mount("tmpfs", r, "tmpfs", 0, "mode=0755" + sizeOption(spec), 0);
     p.mount("tmpfs", rw, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700" + sizeOption(spec), 0);
     p.mkdir(rw + "/u", 0700, 0);
     p.mkdir(rw + "/w", 0700, 0);
-    for (HostRoot.Entry e : HostRoot.snapshot().entries()) {
+    for (HostRoot.Entry e : host.hostRoot().get().entries()) {
       String target = r + "/" + e.name();
       String lower = "/" + e.name();
       switch (e.kind()) {
@@ -673,13 +798,13 @@ public final class RootfsProgram {
    * Resolved in the root, so the host root's absolute symbolic links lead where they will lead the
    * container, not to the host's tree, which is still "/" before the pivot.
    */
-  private static void createTarget(HelperProgram p, MountSpec m) {
+  private static void createTarget(HelperProgram p, PlanHost host, MountSpec m) {
     StringBuilder path = new StringBuilder();
     String[] parts = m.target().substring(1).split("/");
     for (int i = 0; i < parts.length; i++) {
       path.append('/').append(parts[i]);
       boolean last = i == parts.length - 1;
-      if (last && m.type() == MountSpec.Type.BIND && m.source() != null && !Files.isDirectory(m.source())) {
+      if (last && m.type() == MountSpec.Type.BIND && m.source() != null && !host.isDirectory().test(m.source().toString())) {
         p.mkfile(path.toString(), 0600, IN_ROOT | IGNORE_EEXIST);
       } else {
         p.mkdir(path.toString(), 0755, IN_ROOT | IGNORE_EEXIST);
@@ -727,16 +852,16 @@ public final class RootfsProgram {
    * made with the host's privilege (the assembler, or a root JVM without a user namespace), which a
    * v1 hierarchy needs: the kernel refuses to mount one from inside a user namespace.
    */
-  private static void sys(HelperProgram p, ContainerSpec spec, Map<String, Path> cgroupPaths, boolean initUserns,
-      String owner) {
+  private static void sys(HelperProgram p, PlanHost host, ContainerSpec spec, Map<String, Path> cgroupPaths,
+      boolean initUserns, String owner) {
     if (spec.namespaces().contains(Namespace.NET) && spec.network() != NetworkMode.HOST) {
       // sysfs may be mounted only by the owner of the network namespace (a fresh one, here).
       p.mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
       boolean cgroupns = spec.namespaces().contains(Namespace.CGROUP);
-      List<CgroupView.Hierarchy> v1 = cgroupns && initUserns ? CgroupView.v1(cgroupPaths) : List.of();
+      List<CgroupView.Hierarchy> v1 = cgroupns && initUserns ? CgroupView.v1(cgroupPaths, host.cgroupV1Mounts()) : List.of();
       if (!v1.isEmpty()) {
-        cgroupV1(p, v1, cgroupPaths.containsKey("unified") && HAS_CGROUP2, owner);
-      } else if ((spec.cgroup() || !cgroupPaths.isEmpty()) && cgroupns && HAS_CGROUP2) {
+        cgroupV1(p, v1, cgroupPaths.containsKey("unified") && host.cgroup2(), owner);
+      } else if ((spec.cgroup() || !cgroupPaths.isEmpty()) && cgroupns && host.cgroup2()) {
         // cgroup_namespaces(7): the container's own cgroup is the root of what it sees.
         p.mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
       }
@@ -794,9 +919,8 @@ public final class RootfsProgram {
 
 
   /** A masked file gets /dev/null bound over it, a masked directory an empty read-only tmpfs. */
-  private static void mask(HelperProgram p, String path) {
-    // /proc and /sys show the same kinds of entries in every container: look each up once per JVM.
-    if (MASK_IS_DIRECTORY.computeIfAbsent(path, k -> Files.isDirectory(Path.of(k)))) {
+  private static void mask(HelperProgram p, PlanHost host, String path) {
+    if (host.isDirectory().test(path)) {
       p.mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT | IGNORE_ENOENT);
     } else {
       p.mount("/dev/null", path, "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
@@ -821,8 +945,4 @@ public final class RootfsProgram {
     return "cap " + number;
   }
 
-  private static int readLastCap() {
-    return (int) dev.containerj.linux.internal.ProcFiles.readLong("/proc/sys/kernel/cap_last_cap",
-        Capability.values().length - 1);
-  }
 }
