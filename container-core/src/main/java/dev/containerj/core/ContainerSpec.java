@@ -6,7 +6,7 @@ import dev.containerj.layers.Image;
 import dev.containerj.layers.ImageConfig;
 import dev.containerj.layers.LayerStore;
 import dev.containerj.namespaces.Capability;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.seccomp.SeccompProfile;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.core.internal.ProtectionsOff;
 import dev.containerj.namespaces.Capability;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Redirect;
 import java.io.IOException;
 import java.nio.file.Files;

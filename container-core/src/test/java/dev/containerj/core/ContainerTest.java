@@ -44,8 +44,8 @@ class ContainerTest {
         .hasMessageContaining("outside the container's id map (container ids 0-65535")
         .hasMessageContaining("uidMappings").hasMessageContaining("--userns host");
     Run.Result r = Run.run(Run.sh("id -u").user(65536, 0)
-        .uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
-        .gidMappings(List.of(dev.containerj.namespaces.IdMapping.identity())).build());
+        .uidMappings(List.of(dev.containerj.linux.IdMapping.identity()))
+        .gidMappings(List.of(dev.containerj.linux.IdMapping.identity())).build());
     assertThat(r.out()).as(r.err()).isEqualTo("65536\n");
   }
 
@@ -421,8 +421,8 @@ class ContainerTest {
     if (UID == 0) {
       // Protection off (the identity map: the container's root is the host's root): both succeed.
       Run.Result off = Run.run(Run.sh("cat /etc/shadow > /dev/null 2>&1 && echo readable || echo denied; ls /root > /dev/null 2>&1 && echo listed || echo denied")
-          .uidMappings(java.util.List.of(dev.containerj.namespaces.IdMapping.identity()))
-          .gidMappings(java.util.List.of(dev.containerj.namespaces.IdMapping.identity())).build());
+          .uidMappings(java.util.List.of(dev.containerj.linux.IdMapping.identity()))
+          .gidMappings(java.util.List.of(dev.containerj.linux.IdMapping.identity())).build());
       assertThat(off.out()).isEqualTo("readable\nlisted\n");
     }
   }

@@ -15,7 +15,7 @@ import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.namespaces.Capability;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.internal.HelperProgram;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.containerj.linux.internal.LibC;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.containerj.core;
 
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.LibC;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -14,7 +14,7 @@ import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.PreparedRoot;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.namespaces.ExitStatus;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.internal.FaultPlan;
 import dev.containerj.namespaces.internal.HelperProgram;

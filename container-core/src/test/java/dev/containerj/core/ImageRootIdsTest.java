@@ -10,7 +10,7 @@ import dev.containerj.layers.Image;
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.namespaces.Capability;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.containerj.core.internal.ProtectionsOff;
 import dev.containerj.namespaces.Capability;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

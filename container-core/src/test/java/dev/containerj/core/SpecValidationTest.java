@@ -3,7 +3,7 @@ package dev.containerj.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import java.nio.file.Path;
 import java.util.EnumSet;

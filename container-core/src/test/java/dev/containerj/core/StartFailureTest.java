@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.StateStore;
 import dev.containerj.linux.internal.LibC;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.internal.FaultPlan;
 import dev.containerj.namespaces.internal.HelperProgram;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.IdMapping;
 import dev.containerj.layers.internal.ImageSource;
 import dev.containerj.layers.internal.TarExtractor;
 import dev.containerj.layers.internal.VerifyingInputStream;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
@@ -42,7 +44,7 @@ public final class LayerUnpacker {
 
   private final WhiteoutMode whiteoutMode;
   private final boolean rootless;
-  private final IdMapping idMapping;
+  private final List<IdMapping> idMapping;
   private final boolean failOnDevices;
   private final UnpackListener listener;
 
@@ -50,7 +52,7 @@ public final class LayerUnpacker {
     this.whiteoutMode = b.whiteoutMode;
     this.rootless = b.rootless;
     this.idMapping = b.idMapping != null ? b.idMapping
-        : rootless ? IdMapping.single(LibC.geteuid()) : IdMapping.identity();
+        : List.of(rootless ? IdMapping.single(0, LibC.geteuid()) : IdMapping.identity());
     this.failOnDevices = b.failOnDevices;
     this.listener = b.listener;
   }
@@ -77,7 +79,8 @@ public final class LayerUnpacker {
     return rootless;
   }
 
-  public IdMapping idMapping() {
+  /** How image owners map to host owners (uid and gid alike), one {@code uid_map} line each. */
+  public List<IdMapping> idMapping() {
     return idMapping;
   }
 
@@ -153,7 +156,7 @@ public final class LayerUnpacker {
   public static final class Builder {
     private WhiteoutMode whiteoutMode = WhiteoutMode.OVERLAY;
     private boolean rootless = LibC.geteuid() != 0;
-    private @Nullable IdMapping idMapping;
+    private @Nullable List<IdMapping> idMapping;
     private boolean failOnDevices;
     private UnpackListener listener = UnpackListener.NONE;
 
@@ -172,11 +175,11 @@ public final class LayerUnpacker {
     }
 
     /**
-     * How image owners map to host owners. Default: identity as root, container root to the caller
-     * when rootless.
+     * How image owners map to host owners (uid and gid alike; an id in no line is unmapped). Default:
+     * identity as root, container root to the caller when rootless.
      */
-    public Builder idMapping(IdMapping idMapping) {
-      this.idMapping = Objects.requireNonNull(idMapping, "idMapping");
+    public Builder idMapping(List<IdMapping> idMapping) {
+      this.idMapping = List.copyOf(Objects.requireNonNull(idMapping, "idMapping"));
       return this;
     }
 

@@ -54,7 +54,7 @@
  * A root store's overlay must be mounted from the initial user namespace: inside another one
  * overlayfs cannot read {@code trusted.*} and would show an opaque directory's lower entries.
  * The same unpacker can instead flatten layers into one directory. Rootless, owners go through an
- * {@link dev.containerj.layers.IdMapping} when the kernel allows the chown and otherwise stay the
+ * {@link dev.containerj.linux.IdMapping} when the kernel allows the chown and otherwise stay the
  * caller's; device nodes are skipped with a warning (or refused); xattrs outside {@code user.*} are
  * skipped; overlay xattrs in a tar are never applied.
  *

@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.IdMapping;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,10 +60,15 @@ class MountSpecTest {
 
   @Test
   void idMappingAndPlatform() {
-    IdMapping m = new IdMapping(List.of(new IdMapping.Range(0, 1000, 1), new IdMapping.Range(1, 100000, 65536)));
-    assertThat(m.toHost(0)).isEqualTo(1000);
-    assertThat(m.toHost(1000)).isEqualTo(100999);
-    assertThat(m.toHost(70000)).isEqualTo(-1);
+    List<IdMapping> m = List.of(new IdMapping(0, 1000, 1), new IdMapping(1, 100000, 65536));
+    assertThat(IdMapping.toHost(m, 0)).isEqualTo(1000);
+    assertThat(IdMapping.toHost(m, 1000)).isEqualTo(100999);
+    assertThat(IdMapping.toHost(m, 70000)).isEqualTo(-1);
+    assertThat(IdMapping.toContainer(m, 100999)).isEqualTo(1000);
+    assertThat(IdMapping.toContainer(m, 5)).isEqualTo(-1);
+    assertThat(IdMapping.toMapText(m)).isEqualTo("0 1000 1\n1 100000 65536\n");
+    assertThat(IdMapping.isIdentity(m)).isFalse();
+    assertThat(IdMapping.isIdentity(List.of(IdMapping.identity()))).isTrue();
     assertThat(new Platform("linux", "arm64", null).matches(new Platform("linux", "arm64", "v8"))).isTrue();
     assertThat(new Platform("linux", "arm64", "v7").matches(new Platform("linux", "arm64", "v8"))).isFalse();
   }

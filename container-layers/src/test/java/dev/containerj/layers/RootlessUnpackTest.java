@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.IdMapping;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.containerj.linux.internal.LibC;
@@ -144,7 +145,7 @@ class RootlessUnpackTest {
   void rootShiftsOwnersThroughTheMapping() throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "shifting owners to other uids needs root (CAP_CHOWN)");
     LayerUnpacker.builder().rootless(false)
-        .idMapping(new IdMapping(List.of(new IdMapping.Range(0, 100000, 65536)))).build()
+        .idMapping(List.of(new IdMapping(0, 100000, 65536))).build()
         .unpack(new ByteArrayInputStream(layer()), tmp, "l");
     assertThat(Tools.describe(tmp.resolve("owned"))).contains("owner=101000:101000").contains("mode=4750")
         .contains("user.note=hi");

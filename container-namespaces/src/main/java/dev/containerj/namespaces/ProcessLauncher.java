@@ -1,5 +1,6 @@
 package dev.containerj.namespaces;
 
+import dev.containerj.linux.IdMapping;
 import com.sun.jna.LastErrorException;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;

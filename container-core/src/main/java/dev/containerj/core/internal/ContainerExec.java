@@ -136,8 +136,8 @@ public final class ContainerExec {
     long gid = ps.gid().orElse(spec.gid());
     if (spec.namespaces().contains(Namespace.USER)) {
       // setresuid(2) to an id outside the user namespace's map fails with a bare EINVAL.
-      List<dev.containerj.namespaces.IdMapping> uids = ContainerStarter.uidMappings(spec, config);
-      List<dev.containerj.namespaces.IdMapping> gids = ContainerStarter.gidMappings(spec, config);
+      List<dev.containerj.linux.IdMapping> uids = ContainerStarter.uidMappings(spec, config);
+      List<dev.containerj.linux.IdMapping> gids = ContainerStarter.gidMappings(spec, config);
       if (uids.stream().noneMatch(m -> m.coversContainerId(uid))) {
         v.add(new SpecValidationException.Violation("uid", Long.toString(uid), "must be mapped by the container's "
             + "uid map " + uids));

@@ -11,7 +11,7 @@ import dev.containerj.core.UnsupportedHostException;
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.LaunchException;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.NamespacedProcess;

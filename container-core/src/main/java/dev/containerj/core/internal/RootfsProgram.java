@@ -23,7 +23,7 @@ import dev.containerj.core.Rlimit;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.namespaces.Capability;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.internal.HelperProgram;
 import dev.containerj.namespaces.internal.ProgramSteps;
@@ -206,13 +206,13 @@ public final class RootfsProgram {
         p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
         p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
         if (idmap && !locked) {
-          p.idmapUserns(mapText(uidMappings), mapText(gidMappings));
+          p.idmapUserns(IdMapping.toMapText(uidMappings), IdMapping.toMapText(gidMappings));
         }
         if (overlayFirst) {
           hostOverlayFirst(p, host, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
         } else if (imagePre) {
           if (idmap) {
-            idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
+            idmapLayers(p, overlay, IdMapping.toHost(uidMappings, 0), IdMapping.toHost(gidMappings, 0));
           }
           imageOverlay(p, r, overlay);
         } else if (dirPre) {
@@ -228,11 +228,11 @@ public final class RootfsProgram {
       if (locked) {
         // The helper, the host's root, writes the maps Java chose: the assembler's idmapped mounts
         // then use the container's own user namespace.
-        ProgramSteps.cloneAssembling(p, spec.namespaces(), mapText(uidMappings), mapText(gidMappings));
+        ProgramSteps.cloneAssembling(p, spec.namespaces(), IdMapping.toMapText(uidMappings), IdMapping.toMapText(gidMappings));
         // The assembler has the host's ids: what it creates for the container is given to the ids the
         // container's root (or payload) has on the host, as if the container had made it.
-        long uid = hostId(helperUid, uidMappings);
-        long gid = hostId(helperGid, gidMappings);
+        long uid = IdMapping.toHost(uidMappings, helperUid);
+        long gid = IdMapping.toHost(gidMappings, helperGid);
         if (uid > 0 && gid >= 0 || uid >= 0 && gid > 0) {
           p.createOwner(uid, gid);
         }
@@ -241,8 +241,8 @@ public final class RootfsProgram {
         containerCredentials(p, userns, helperUid, helperGid);
       }
       // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
-      long ownerUid = hostId(helperUid, uidMappings);
-      long ownerGid = hostId(helperGid, gidMappings);
+      long ownerUid = IdMapping.toHost(uidMappings, helperUid);
+      long ownerGid = IdMapping.toHost(gidMappings, helperGid);
       owner = !locked || ownerUid < 0 || ownerGid < 0 ? "" : ",uid=" + ownerUid + ",gid=" + ownerGid;
       // Even the host root is bind-mounted and pivoted into, rather than remounted in place: until the
       // pivot the host's own tree stays visible at "/", so the sources of the binds (/dev/null, the
@@ -262,7 +262,7 @@ public final class RootfsProgram {
         }
       } else if (overlay != null) {
         if (idmap) {
-          idmapLayers(p, overlay, hostId(0, uidMappings), hostId(0, gidMappings));
+          idmapLayers(p, overlay, IdMapping.toHost(uidMappings, 0), IdMapping.toHost(gidMappings, 0));
         }
         imageOverlay(p, r, overlay);
       } else if (dirFirst) {
@@ -548,27 +548,9 @@ public final class RootfsProgram {
 
   /** Whether every id of both maps is itself on the host (no idmapped mount is needed). */
   static boolean isIdentity(List<IdMapping> uids, List<IdMapping> gids) {
-    for (IdMapping m : uids) {
-      if (m.containerId() != m.hostId()) {
-        return false;
-      }
-    }
-    for (IdMapping m : gids) {
-      if (m.containerId() != m.hostId()) {
-        return false;
-      }
-    }
-    return true;
+    return IdMapping.isIdentity(uids) && IdMapping.isIdentity(gids);
   }
 
-  /** A map as uid_map(5) lines: "inside outside count". */
-  private static String mapText(List<IdMapping> mappings) {
-    StringBuilder b = new StringBuilder();
-    for (IdMapping m : mappings) {
-      b.append(m.containerId()).append(' ').append(m.hostId()).append(' ').append(m.size()).append('\n');
-    }
-    return b.toString();
-  }
 
   /**
    * Each lower layer of the image's overlay idmapped onto itself (in the helper's mount namespace),
@@ -606,8 +588,8 @@ public final class RootfsProgram {
     p.mkdir(rw + "/u", 0755, 0);
     p.mkdir(rw + "/w", 0700, 0);
     if (spec.namespaces().contains(Namespace.USER)) {
-      long uid = hostId(0, uids);
-      long gid = hostId(0, gids);
+      long uid = IdMapping.toHost(uids, 0);
+      long gid = IdMapping.toHost(gids, 0);
       if (uid >= 0 && gid >= 0) {
         p.lchown(rw + "/u", uid, gid, 0);
       }
@@ -716,16 +698,6 @@ public final class RootfsProgram {
     return new String[] {common.substring(0, common.length() - 1), out.toString()};
   }
 
-  /** The host id of container id {@code id}, or -1 when the map lacks it. */
-  private static long hostId(long id, List<IdMapping> mappings) {
-    for (IdMapping m : mappings) {
-      if (m.coversContainerId(id)) {
-        return m.hostId() + (id - m.containerId());
-      }
-    }
-    return -1;
-  }
-
   /**
    * The writable host root of a rootless container, made inside its user namespace: a tmpfs as {@code /}, and in it the host's top-level entries: an overlay
    * per directory (its writes go to a second tmpfs, gone with the mount namespace), the same symbolic
@@ -782,16 +754,9 @@ public final class RootfsProgram {
    * directory then keeps the helper's ids, usually the container's root).
    */
   private static long containerId(long hostId, List<IdMapping> mappings, boolean userns) {
-    if (!userns) {
-      return hostId;
-    }
-    for (IdMapping m : mappings) {
-      if (hostId >= m.hostId() && hostId - m.hostId() < m.size()) {
-        return m.containerId() + (hostId - m.hostId());
-      }
-    }
-    return -1;
+    return userns ? IdMapping.toContainer(mappings, hostId) : hostId;
   }
+
 
   /**
    * mkdir -p of a user mount's target (and an empty file for a bind of a file), in a writable root.
@@ -832,7 +797,7 @@ public final class RootfsProgram {
     // devpts parses it as an int: the default range's host id of gid 5, above INT_MAX, is EINVAL
     // there (the QEMU lane's 6.1 kernel), so that id is left out and new terminals keep their
     // creator's group.
-    long ttyGid = !gidMappings.stream().anyMatch(m -> m.coversContainerId(5)) ? -1 : locked ? hostId(5, gidMappings) : 5;
+    long ttyGid = !gidMappings.stream().anyMatch(m -> m.coversContainerId(5)) ? -1 : locked ? IdMapping.toHost(gidMappings, 5) : 5;
     p.mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
         "newinstance,ptmxmode=0666,mode=0620" + (ttyGid >= 0 && ttyGid <= Integer.MAX_VALUE ? ",gid=" + ttyGid : ""), IN_ROOT);
     p.mount("shm", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", IN_ROOT);

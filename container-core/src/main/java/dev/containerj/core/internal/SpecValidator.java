@@ -4,7 +4,7 @@ import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
 import dev.containerj.core.NetworkMode;
 import dev.containerj.core.SpecValidationException.Violation;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
 import dev.containerj.core.NetworkMode;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

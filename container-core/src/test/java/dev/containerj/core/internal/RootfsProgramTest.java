@@ -3,7 +3,7 @@ package dev.containerj.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.containerj.core.ContainerSpec;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.internal.HelperProgram;
 import java.util.ArrayList;
 import java.util.List;

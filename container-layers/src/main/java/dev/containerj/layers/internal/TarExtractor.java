@@ -2,7 +2,7 @@ package dev.containerj.layers.internal;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.containerj.layers.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.layers.UnpackException;
 import dev.containerj.layers.UnpackListener;
 import dev.containerj.layers.internal.TarReader.Entry;
@@ -70,7 +70,7 @@ public final class TarExtractor {
   private final Whiteouts whiteouts;
   private final boolean privileged;
   private final String overlayXattrPrefix;
-  private final IdMapping mapping;
+  private final java.util.List<IdMapping> mapping;
   private final boolean failOnDevices;
   private final UnpackListener listener;
   private final String layer;
@@ -134,7 +134,7 @@ public final class TarExtractor {
    * @param overlayXattrPrefix {@code trusted.overlay.} or {@code user.overlay.}
    */
   public TarExtractor(Path root, Whiteouts whiteouts, boolean privileged, String overlayXattrPrefix,
-      IdMapping mapping, boolean failOnDevices, UnpackListener listener, String layer) {
+      java.util.List<IdMapping> mapping, boolean failOnDevices, UnpackListener listener, String layer) {
     this.root = root.toAbsolutePath();
     this.rootStr = this.root.toString().equals("/") ? "" : this.root.toString();
     this.whiteouts = whiteouts;
@@ -714,8 +714,8 @@ public final class TarExtractor {
    * already, so no chown is needed.
    */
   private boolean hostOwner(long uid, long gid) {
-    long hu = mapping.toHost(uid);
-    long hg = mapping.toHost(gid);
+    long hu = IdMapping.toHost(mapping, uid);
+    long hg = IdMapping.toHost(mapping, gid);
     if (hu < 0 || hg < 0) {
       unmappedOwners++;
       hu = hu < 0 ? myUid : hu;

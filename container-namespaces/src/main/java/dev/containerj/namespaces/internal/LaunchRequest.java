@@ -1,6 +1,6 @@
 package dev.containerj.namespaces.internal;
 
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Redirect;
 import java.io.IOException;
 import java.util.List;

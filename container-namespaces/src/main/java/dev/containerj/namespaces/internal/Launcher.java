@@ -5,7 +5,7 @@ import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.linux.internal.TtyLibC;
-import dev.containerj.namespaces.IdMapping;
+import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.LaunchException;
 import dev.containerj.namespaces.Redirect;
 import java.io.FileInputStream;
@@ -485,12 +485,9 @@ public final class Launcher {
   }
 
   static String mapText(List<IdMapping> maps) {
-    StringBuilder s = new StringBuilder();
-    for (IdMapping m : maps) {
-      s.append(m.toMapLine());
-    }
-    return s.toString();
+    return IdMapping.toMapText(maps);
   }
+
 
   private static int[] pipe(String step) throws LaunchException {
     FaultPlan.check(step);

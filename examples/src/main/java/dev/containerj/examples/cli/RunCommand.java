@@ -348,8 +348,8 @@ final class RunCommand implements Callable<Integer> {
           if (dev.containerj.core.ContainerRuntime.defaults().host().rootless()) {
             break; // an ordinary user's container already is the user itself
           }
-          b.uidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()))
-              .gidMappings(List.of(dev.containerj.namespaces.IdMapping.identity()));
+          b.uidMappings(List.of(dev.containerj.linux.IdMapping.identity()))
+              .gidMappings(List.of(dev.containerj.linux.IdMapping.identity()));
           commandSpec().commandLine().getErr().println("containerj: WARNING: --userns host: the container's "
               + "root is the host's root, confined by capabilities and seccomp only");
           break;

@@ -1,8 +1,13 @@
-package dev.containerj.namespaces;
+package dev.containerj.linux;
+
+import java.util.List;
 
 /**
  * One line of {@code /proc/PID/uid_map} or {@code gid_map} (user_namespaces(7)): ids {@code
- * containerId .. containerId+size-1} inside the namespace are {@code hostId ..} outside.
+ * containerId .. containerId+size-1} inside the namespace are {@code hostId ..} outside. The one id
+ * mapping of the library: user namespaces (container-namespaces), the owners of unpacked layers
+ * (container-layers) and containers (container-core) all take a {@code List<IdMapping>}, and the
+ * static methods here are the only place where a map is applied.
  *
  * @param containerId first id inside the user namespace
  * @param hostId first id in the parent user namespace
@@ -43,5 +48,44 @@ public record IdMapping(long containerId, long hostId, long size) {
   /** The line as the kernel reads it: {@code "0 1000 1\n"}. */
   public String toMapLine() {
     return containerId + " " + hostId + " " + size + "\n";
+  }
+
+  /** The host id of {@code containerId} under {@code mappings}, or -1 when no line maps it. */
+  public static long toHost(List<IdMapping> mappings, long containerId) {
+    for (IdMapping m : mappings) {
+      if (m.coversContainerId(containerId)) {
+        return m.hostId() + (containerId - m.containerId());
+      }
+    }
+    return -1;
+  }
+
+  /** The id inside of host id {@code hostId} under {@code mappings}, or -1 when no line maps it. */
+  public static long toContainer(List<IdMapping> mappings, long hostId) {
+    for (IdMapping m : mappings) {
+      if (hostId >= m.hostId() && hostId - m.hostId() < m.size()) {
+        return m.containerId() + (hostId - m.hostId());
+      }
+    }
+    return -1;
+  }
+
+  /** Whether every line maps each id to itself (the host's ids; no idmapped mount is needed). */
+  public static boolean isIdentity(List<IdMapping> mappings) {
+    for (IdMapping m : mappings) {
+      if (m.containerId() != m.hostId()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code mappings} as the kernel reads them ({@link #toMapLine()} each). */
+  public static String toMapText(List<IdMapping> mappings) {
+    StringBuilder b = new StringBuilder();
+    for (IdMapping m : mappings) {
+      b.append(m.toMapLine());
+    }
+    return b.toString();
   }
 }
