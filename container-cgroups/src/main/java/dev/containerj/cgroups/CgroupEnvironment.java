@@ -158,7 +158,7 @@ public final class CgroupEnvironment {
   /** The directory of the calling process's own cgroup for v1 {@code controller}, if mounted. */
   public Optional<Path> ownV1Directory(String controller) {
     Mount m = v1.get(controller);
-    return m == null ? Optional.empty() : Optional.of(m.directory(ownV1.get(controller)));
+    return m == null ? Optional.empty() : Optional.of(m.directory(ownV1.getOrDefault(controller, "/")));
   }
 
   @Override

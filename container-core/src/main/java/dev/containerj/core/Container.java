@@ -131,7 +131,7 @@ public final class Container implements AutoCloseable {
     try {
       return exit.get();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new ContainerException("waiting for container " + id + " failed: " + e.getCause().getMessage(), e.getCause());
+      throw new ContainerException("waiting for container " + id + " failed: " + causeOf(e).getMessage(), causeOf(e));
     }
   }
 
@@ -142,8 +142,12 @@ public final class Container implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       return Optional.empty();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new ContainerException("waiting for container " + id + " failed: " + e.getCause().getMessage(), e.getCause());
+      throw new ContainerException("waiting for container " + id + " failed: " + causeOf(e).getMessage(), causeOf(e));
     }
+  }
+
+  private static Throwable causeOf(java.util.concurrent.ExecutionException e) {
+    return e.getCause() != null ? e.getCause() : e;
   }
 
   /** Completes when the payload has ended. */

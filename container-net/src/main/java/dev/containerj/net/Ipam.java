@@ -341,7 +341,7 @@ public final class Ipam {
   }
 
   @FunctionalInterface
-  private interface IoSupplier<T> {
+  private interface IoSupplier<T extends @Nullable Object> {
     T get() throws IOException;
   }
 
@@ -354,7 +354,7 @@ public final class Ipam {
     return withLock(directory, directory.resolve("lock"), action);
   }
 
-  private static <T> T withLock(Path key, Path lockFile, IoSupplier<T> action) throws IOException {
+  private static <T extends @Nullable Object> T withLock(Path key, Path lockFile, IoSupplier<T> action) throws IOException {
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(key, d -> new ReentrantLock());
     jvmLock.lock();
     try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -18,7 +18,7 @@ final class Ipv6Conf {
    */
   static void write(String ifname, String key, int value) throws IOException {
     Path file = Path.of("/proc/sys/net/ipv6/conf", ifname, key);
-    if (!Files.isDirectory(file.getParent().getParent())) {
+    if (!Files.isDirectory(Path.of("/proc/sys/net/ipv6/conf"))) {
       return; // no IPv6 in this namespace: no router advertisement can reach the interface
     }
     // One write(2) of the whole value: sysctl files take a value only from offset 0.

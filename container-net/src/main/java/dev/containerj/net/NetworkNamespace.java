@@ -317,7 +317,7 @@ public final class NetworkNamespace implements AutoCloseable {
   public void run(NetnsRunnable task) throws IOException {
     call(() -> {
       task.run();
-      return null;
+      return Boolean.TRUE; // no result: call() takes non-null results (the package is @NullMarked)
     });
   }
 

@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -100,7 +101,7 @@ abstract class BaseManager implements CgroupManager {
       keys.add(m.key());
     }
     for (String key : keys) {
-      checkDelegated(parents.get(key));
+      checkDelegated(parent(key));
     }
   }
 
@@ -160,7 +161,7 @@ abstract class BaseManager implements CgroupManager {
   private void makePath(String key, Path target, List<String> components, Plan plan, List<Path> created)
       throws IOException {
     boolean v2 = key.equals(Member.UNIFIED);
-    Path top = parents.get(key);
+    Path top = parent(key);
     for (int attempt = 1; ; attempt++) {
       Path cur = top;
       boolean initGone = false;
@@ -199,6 +200,11 @@ abstract class BaseManager implements CgroupManager {
     }
   }
 
+  /** The parent directory of hierarchy {@code key} (every key of a plan has one). */
+  private Path parent(String key) {
+    return Objects.requireNonNull(parents.get(key), () -> "no parent cgroup in hierarchy " + key);
+  }
+
   /** ENODEV: a write to a file of a cgroup that is being removed (the kernel's cgroup_kn_lock_live). */
   private static final int ENODEV = 19;
 
@@ -210,7 +216,7 @@ abstract class BaseManager implements CgroupManager {
 
   /** A new v1 cpuset has empty cpus and mems and refuses tasks: copy the parent's. */
   private void initCpuset(Path dir) throws IOException {
-    Path parent = dir.getParent();
+    Path parent = Objects.requireNonNull(dir.getParent(), "a cgroup below its hierarchy's root");
     Path balance = dir.resolve("cpuset.sched_load_balance");
     if (fs.exists(balance)) {
       // Off before the cpus are set: a cpuset that balances rebuilds the scheduler domains of the

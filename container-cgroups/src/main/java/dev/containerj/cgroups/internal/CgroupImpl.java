@@ -311,7 +311,7 @@ final class CgroupImpl implements Cgroup {
   public CgroupStats stats() throws IOException {
     StatsCollector s = new StatsCollector();
     for (Member m : manager.statsMembers(dirs)) {
-      m.controller().stats(dirs.get(m.key()), fs, s);
+      m.controller().stats(java.util.Objects.requireNonNull(dirs.get(m.key()), m.key()), fs, s);
     }
     Path v2 = dirs.get(Member.UNIFIED);
     if (v2 != null) {

@@ -1,5 +1,6 @@
 package dev.containerj.cgroups.internal;
 
+import org.jspecify.annotations.Nullable;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.containerj.cgroups.Subscription;
@@ -27,7 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class EventLoop {
   private static final int EVENT_HEADER = 16; // struct inotify_event: wd, mask, cookie, len
 
-  private static volatile EventLoop instance;
+  private static volatile @Nullable EventLoop instance;
 
   private final Fd inotify;
   private final Fd wake;

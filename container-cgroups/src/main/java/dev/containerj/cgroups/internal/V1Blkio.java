@@ -37,7 +37,7 @@ final class V1Blkio implements Controller {
     }
   }
 
-  private static String weightFile(Path dir, CgroupFs fs) {
+  private static @org.jspecify.annotations.Nullable String weightFile(Path dir, CgroupFs fs) {
     if (fs.exists(dir.resolve("blkio.weight"))) {
       return "blkio.weight";
     }

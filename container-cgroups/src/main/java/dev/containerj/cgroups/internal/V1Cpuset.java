@@ -24,7 +24,7 @@ final class V1Cpuset implements Controller {
 
   @Override
   public void apply(CgroupLimits l, Path dir, CgroupFs fs, DeviceResolver devices) throws IOException {
-    Path parent = dir.getParent();
+    Path parent = java.util.Objects.requireNonNull(dir.getParent(), "a cgroup below its hierarchy's root");
     String cpus = l.cpusetCpus().isPresent() ? l.cpusetCpus().get() : fs.read(parent.resolve("cpuset.cpus")).trim();
     String mems = l.cpusetMems().isPresent() ? l.cpusetMems().get() : fs.read(parent.resolve("cpuset.mems")).trim();
     Writes.limit(fs, dir, "cpuset.cpus", cpus, "cpusetCpus");

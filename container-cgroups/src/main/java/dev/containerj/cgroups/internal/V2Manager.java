@@ -45,7 +45,7 @@ final class V2Manager extends BaseManager {
   }
 
   private Path parent() {
-    return parents.get(Member.UNIFIED);
+    return java.util.Objects.requireNonNull(parents.get(Member.UNIFIED), "the unified parent");
   }
 
   @Override
@@ -273,7 +273,7 @@ final class V2Manager extends BaseManager {
 
   @Override
   List<Member> statsMembers(Map<String, Path> dirs) {
-    Path dir = dirs.get(Member.UNIFIED);
+    Path dir = java.util.Objects.requireNonNull(dirs.get(Member.UNIFIED), "the unified directory");
     Set<String> here = words(StatsCollector.readOrNull(fs, dir.resolve("cgroup.controllers")));
     List<Member> out = new ArrayList<>();
     for (Controller c : CONTROLLERS) {
@@ -286,6 +286,7 @@ final class V2Manager extends BaseManager {
 
   @Override
   BaseManager childManager(Map<String, Path> dirs) {
-    return new V2Manager(fs, devices, dirs.get(Member.UNIFIED), true, Optional.empty());
+    return new V2Manager(fs, devices, java.util.Objects.requireNonNull(dirs.get(Member.UNIFIED), "the unified directory"),
+        true, Optional.empty());
   }
 }

@@ -46,7 +46,7 @@ final class CgroupView {
         continue;
       }
       String directory = m.mountPoint().getFileName().toString();
-      TreeSet<String> controllers = byMount.get(m.mountPoint());
+      TreeSet<String> controllers = byMount.getOrDefault(m.mountPoint(), new TreeSet<>());
       List<String> links = new ArrayList<>();
       if (controllers.size() > 1) {
         for (String c : controllers) {

@@ -155,7 +155,7 @@ public final class ContainerNetwork implements AutoCloseable {
           b.hostNamespace(INTERNAL.computeIfAbsent(n, ContainerNetwork::openInternalNamespace)).noGateway();
         } catch (java.io.UncheckedIOException e) {
           throw new IllegalStateException("internal network " + n + " has no namespace " + internalNamespace(n)
-              + " (remove the network and create it again): " + e.getCause().getMessage(), e.getCause());
+              + " (remove the network and create it again): " + e.getMessage(), e);
         }
       }
       return b.build();

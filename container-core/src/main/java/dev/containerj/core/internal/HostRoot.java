@@ -88,6 +88,15 @@ final class HostRoot {
 
   private HostRoot() {}
 
+  /** A {@code unix:} attribute that readAttributes(2) was asked for (always present). */
+  private static int attribute(Map<String, Object> attributes, String name) {
+    Object v = attributes.get(name);
+    if (!(v instanceof Integer)) {
+      throw new IllegalStateException("no unix:" + name + " attribute: " + attributes);
+    }
+    return (Integer) v;
+  }
+
   /** The host root now (the listing is reused while / and the mount table are unchanged). */
   static Snapshot snapshot() {
     try {
@@ -125,10 +134,13 @@ final class HostRoot {
       } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
         continue; // hidden below another mount, or gone
       }
-      int mode = (Integer) a.get("mode");
+      if (m == null) {
+        continue; // not in the mount table it came from
+      }
+      int mode = attribute(a, "mode");
       boolean overlay = (mode & 0170000) == 0040000 && OVERLAYABLE.contains(m.fstype()) && overlayOptionSafe(p);
-      top.add(new TopMount(p, m.flags(), overlay, mode & 07777, ((Integer) a.get("uid")) & 0xffffffffL,
-          ((Integer) a.get("gid")) & 0xffffffffL, outermost(points.keySet(), p)));
+      top.add(new TopMount(p, m.flags(), overlay, mode & 07777, attribute(a, "uid") & 0xffffffffL,
+          attribute(a, "gid") & 0xffffffffL, outermost(points.keySet(), p)));
     }
     return List.copyOf(top);
   }
@@ -196,9 +208,9 @@ final class HostRoot {
       for (Path p : dir) {
         String name = p.getFileName().toString();
         Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) a.get("mode");
-        long uid = ((Integer) a.get("uid")) & 0xffffffffL;
-        long gid = ((Integer) a.get("gid")) & 0xffffffffL;
+        int mode = attribute(a, "mode");
+        long uid = attribute(a, "uid") & 0xffffffffL;
+        long gid = attribute(a, "gid") & 0xffffffffL;
         int type = mode & 0170000;
         Kind kind;
         String target = "";
@@ -210,7 +222,8 @@ final class HostRoot {
         } else if (name.equals("proc") || name.equals("dev") || name.equals("sys")) {
           kind = Kind.MOUNT_POINT;
         } else if (hasMountsBelow.getOrDefault(name, false) || !overlayOptionSafe(name)
-            || (mountPoints.containsKey("/" + name) && !OVERLAYABLE.contains(mountPoints.get("/" + name).fstype()))) {
+            || (mountPoints.containsKey("/" + name)
+                && !OVERLAYABLE.contains(java.util.Objects.requireNonNull(mountPoints.get("/" + name)).fstype()))) {
           kind = Kind.BIND;
         } else {
           kind = Kind.OVERLAY;

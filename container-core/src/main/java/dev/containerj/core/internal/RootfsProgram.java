@@ -210,7 +210,7 @@ public final class RootfsProgram {
         }
         if (overlayFirst) {
           hostOverlayFirst(p, host, r, stateDir + "/" + HOST_UPPER, spec, uidMappings, gidMappings);
-        } else if (imagePre) {
+        } else if (imagePre && overlay != null) { // imagePre: an image root, so there is an overlay
           if (idmap) {
             idmapLayers(p, overlay, IdMapping.toHost(uidMappings, 0), IdMapping.toHost(gidMappings, 0));
           }

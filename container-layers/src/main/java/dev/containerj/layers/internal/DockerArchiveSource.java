@@ -1,5 +1,6 @@
 package dev.containerj.layers.internal;
 
+import org.jspecify.annotations.Nullable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.containerj.layers.BlobVerificationException;
 import dev.containerj.layers.Descriptor;
@@ -98,7 +99,7 @@ final class DockerArchiveSource implements ImageSource {
   }
 
   /** {@code abc...64.json}, {@code blobs/sha256/abc...}, {@code abc.../layer.tar}: the hex digest in a name. */
-  private static String hexOfName(String name) {
+  private static @Nullable String hexOfName(String name) {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9a-f]{64})").matcher(name);
     return m.find() ? m.group(1) : null;
   }
@@ -111,7 +112,7 @@ final class DockerArchiveSource implements ImageSource {
     return e;
   }
 
-  private JsonNode json(TarArchiveEntry e, String name, String hex, long limit) throws IOException {
+  private JsonNode json(TarArchiveEntry e, String name, @Nullable String hex, long limit) throws IOException {
     try (InputStream in = tar.getInputStream(e)) {
       if (hex == null) {
         if (e.getSize() > limit) {

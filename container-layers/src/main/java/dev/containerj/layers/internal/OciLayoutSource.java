@@ -63,7 +63,7 @@ final class OciLayoutSource implements ImageSource {
       only = m;
       count++;
     }
-    if (tag == null && count == 1) {
+    if (tag == null && count == 1 && only != null) {
       return only;
     }
     throw new NoSuchFileException(dir.toString(), null, tag == null

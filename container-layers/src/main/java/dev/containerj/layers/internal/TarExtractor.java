@@ -103,7 +103,7 @@ public final class TarExtractor {
   private static final String DEFAULT_ACL = "system.posix_acl_default";
   /** Directories stay writable and searchable until {@link #finish()} gives them their mode. */
   private static final int DIR_CREATE_MODE = 0755;
-  private Fd rootFd;
+  private @Nullable Fd rootFd;
   /** Open directory descriptors by relative path, least recently used first. */
   private final LinkedHashMap<String, Fd> dirFds = new LinkedHashMap<>(DIR_FDS * 2, 0.75f, true) {
     private static final long serialVersionUID = 1L;
@@ -154,6 +154,11 @@ public final class TarExtractor {
     return entries;
   }
 
+  /** The root's descriptor, open while {@link #extract} runs. */
+  private Fd rootFd() {
+    return java.util.Objects.requireNonNull(rootFd, "the root is open only during extract()");
+  }
+
   /** Reads a whole (decompressed) tar stream into the root. */
   public void extract(InputStream tarStream) throws IOException {
     rootFd = DirFds.openRoot(root.toString());
@@ -189,7 +194,7 @@ public final class TarExtractor {
       return fd.get();
     }
     try {
-      fd = DirFds.open(rootFd, rel);
+      fd = DirFds.open(rootFd(), rel);
     } catch (LastErrorException x) {
       throw new UnpackException(entry, "directory '" + rel + "' cannot be opened inside the layer root: "
           + Errno.describe(x.getErrorCode()));
@@ -254,7 +259,7 @@ public final class TarExtractor {
       }
       At a;
       try {
-        a = d.rel.isEmpty() ? new At(rootFd.get(), ".", "") : at(d.entry, d.rel);
+        a = d.rel.isEmpty() ? new At(rootFd().get(), ".", "") : at(d.entry, d.rel);
       } catch (UnpackException x) {
         continue; // a component is no longer a directory
       }
@@ -476,7 +481,7 @@ public final class TarExtractor {
   private void whiteout(String name, String parentRel, String base) throws IOException {
     if (base.equals(OPAQUE)) {
       if (whiteouts == Whiteouts.OVERLAY) {
-        At dir = parentRel.isEmpty() ? new At(rootFd.get(), ".", "") : at(name, parentRel);
+        At dir = parentRel.isEmpty() ? new At(rootFd().get(), ".", "") : at(name, parentRel);
         setXattr(dir, name, overlayXattrPrefix + "opaque", "y".getBytes(StandardCharsets.UTF_8), true);
       } else {
         clearLower(parentRel);
@@ -554,7 +559,7 @@ public final class TarExtractor {
     }
     String targetParent = parentRel;
     At p = at(name, rel);
-    try (Fd from = DirFds.open(rootFd, targetParent)) {
+    try (Fd from = DirFds.open(rootFd(), targetParent)) {
       // linkat without AT_SYMLINK_FOLLOW links a symlink itself, never what it points to
       FcntlLibC.linkat(from.get(), target.get(target.size() - 1), p.dirFd(), p.name(), 0);
     } catch (LastErrorException x) {

@@ -1,5 +1,6 @@
 package dev.containerj.layers.internal;
 
+import org.jspecify.annotations.Nullable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
@@ -14,8 +15,8 @@ public final class Zstd {
   private Zstd() {}
 
   private static final class Holder {
-    static final MethodHandle CONSTRUCTOR;
-    static final String CAUSE;
+    static final @Nullable MethodHandle CONSTRUCTOR;
+    static final @Nullable String CAUSE;
 
     static {
       MethodHandle c = null;
@@ -33,12 +34,13 @@ public final class Zstd {
 
   /** A decompressing stream over {@code in}. */
   public static InputStream open(InputStream in) throws IOException {
-    if (Holder.CONSTRUCTOR == null) {
+    MethodHandle constructor = Holder.CONSTRUCTOR;
+    if (constructor == null) {
       throw new IOException("a zstd-compressed layer needs io.airlift:aircompressor on the class path: "
           + Holder.CAUSE);
     }
     try {
-      return (InputStream) Holder.CONSTRUCTOR.invoke(in);
+      return (InputStream) constructor.invoke(in);
     } catch (IOException | RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {

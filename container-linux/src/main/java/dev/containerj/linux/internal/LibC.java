@@ -5,6 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The libc functions ContainerJ calls, mirrored from their C prototypes with their C names.
@@ -98,7 +99,8 @@ public final class LibC {
   // <sys/epoll.h>
   public static native int epoll_create1(int flags) throws LastErrorException;
 
-  public static native int epoll_ctl(int epfd, int op, int fd, Pointer event) throws LastErrorException;
+  /** {@code event} may be null for EPOLL_CTL_DEL (epoll_ctl(2)). */
+  public static native int epoll_ctl(int epfd, int op, int fd, @Nullable Pointer event) throws LastErrorException;
 
   public static native int epoll_wait(int epfd, Pointer events, int maxevents, int timeout)
       throws LastErrorException;
@@ -108,7 +110,7 @@ public final class LibC {
 
   // <sys/mount.h>
   public static native int mount(String source, String target, String filesystemtype, long mountflags,
-      Pointer data) throws LastErrorException;
+      @Nullable Pointer data) throws LastErrorException;
 
   public static native int umount2(String target, int flags) throws LastErrorException;
 

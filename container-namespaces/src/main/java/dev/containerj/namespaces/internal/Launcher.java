@@ -429,7 +429,7 @@ public final class Launcher {
         long n;
         try {
           byte[] chunk = got == 0 ? buf : new byte[buf.length - got];
-          n = LibC.read(statusRead.get(), chunk, chunk.length);
+          n = LibC.read(java.util.Objects.requireNonNull(statusRead, "statusRead").get(), chunk, chunk.length);
           if (n > 0 && got > 0) {
             System.arraycopy(chunk, 0, buf, got, (int) n);
           }

@@ -62,7 +62,7 @@ public final class Spawner {
       if (c instanceof LaunchException le) {
         throw le;
       }
-      throw new LaunchException("posix_spawn(containerj-helper)", c);
+      throw new LaunchException("posix_spawn(containerj-helper)", c != null ? c : e);
     }
   }
 

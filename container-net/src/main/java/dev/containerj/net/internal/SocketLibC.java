@@ -1,5 +1,6 @@
 package dev.containerj.net.internal;
 
+import org.jspecify.annotations.Nullable;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
@@ -29,6 +30,6 @@ public final class SocketLibC {
   public static native long sendto(int sockfd, ByteBuffer buf, long len, int flags, byte[] destAddr,
       int addrlen) throws LastErrorException;
 
-  public static native long recvfrom(int sockfd, ByteBuffer buf, long len, int flags, byte[] srcAddr,
-      int[] addrlen) throws LastErrorException;
+  public static native long recvfrom(int sockfd, ByteBuffer buf, long len, int flags, byte @Nullable [] srcAddr,
+      int @Nullable [] addrlen) throws LastErrorException;
 }

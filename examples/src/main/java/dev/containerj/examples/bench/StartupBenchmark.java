@@ -333,7 +333,7 @@ public final class StartupBenchmark {
         }
       }
       try {
-        containerj(runner.spec, new long[2]);
+        containerj(java.util.Objects.requireNonNull(runner.spec, "both branches above give a spec"), new long[2]);
       } catch (RuntimeException e) {
         runner.close();
         skipped.add("containerj image: " + TRUE + " does not run in " + (reference != null ? reference : "the busybox image")

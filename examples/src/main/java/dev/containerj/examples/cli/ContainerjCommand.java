@@ -61,8 +61,9 @@ public final class ContainerjCommand implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new ContainerjCommand());
     // docker-like: everything after the command's name belongs to the command.
-    cl.getSubcommands().get("run").setStopAtPositional(true);
-    cl.getSubcommands().get("exec").setStopAtPositional(true);
+    for (String name : new String[] {"run", "exec"}) {
+      java.util.Objects.requireNonNull(cl.getSubcommands().get(name), name).setStopAtPositional(true);
+    }
     cl.setParameterExceptionHandler(ContainerjCommand::onBadArguments);
     cl.setExecutionExceptionHandler(ContainerjCommand::onError);
     return cl;
