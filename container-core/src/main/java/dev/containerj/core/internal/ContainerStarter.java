@@ -276,7 +276,9 @@ public final class ContainerStarter {
       undo.push("payload", () -> {
         if (cg != null) {
           try {
-            cg.killAll(); // cgroup.kill: every process, wherever it hides (pid 1's death ends only its pid namespace)
+            if (cg.isPopulated()) {
+              cg.killAll(); // cgroup.kill: every process, wherever it hides (pid 1's death ends only its pid namespace)
+            }
           } catch (IOException | RuntimeException e) {
             // the cgroup's own undo kills again before it removes it
           }
