@@ -14,30 +14,26 @@ public final class MountFlags {
 
   /** The {@code MS_*} flags of {@code options}. */
   public static long of(Set<Mount.Option> options) {
-    long f = 0;
-    for (Mount.Option o : options) {
-      f |= switch (o) {
-        case READ_ONLY -> Constants.MS_RDONLY;
-        case NOSUID -> Constants.MS_NOSUID;
-        case NODEV -> Constants.MS_NODEV;
-        case NOEXEC -> Constants.MS_NOEXEC;
-      };
-    }
-    return f;
+    return bits(options, false);
   }
 
   /** The {@code MOUNT_ATTR_*} attributes of {@code options}, for fsmount(2) and mount_setattr(2). */
   public static int attributes(Set<Mount.Option> options) {
-    int a = 0;
+    return (int) bits(options, true);
+  }
+
+  /** The one table: each option's mount(2) flag and mount_setattr(2) attribute. */
+  private static long bits(Set<Mount.Option> options, boolean attributes) {
+    long f = 0;
     for (Mount.Option o : options) {
-      a |= switch (o) {
-        case READ_ONLY -> Constants.MOUNT_ATTR_RDONLY;
-        case NOSUID -> Constants.MOUNT_ATTR_NOSUID;
-        case NODEV -> Constants.MOUNT_ATTR_NODEV;
-        case NOEXEC -> Constants.MOUNT_ATTR_NOEXEC;
+      f |= switch (o) {
+        case READ_ONLY -> attributes ? Constants.MOUNT_ATTR_RDONLY : Constants.MS_RDONLY;
+        case NOSUID -> attributes ? Constants.MOUNT_ATTR_NOSUID : Constants.MS_NOSUID;
+        case NODEV -> attributes ? Constants.MOUNT_ATTR_NODEV : Constants.MS_NODEV;
+        case NOEXEC -> attributes ? Constants.MOUNT_ATTR_NOEXEC : Constants.MS_NOEXEC;
       };
     }
-    return a;
+    return f;
   }
 
   /** The propagation flag ({@code MS_PRIVATE}, ...) of {@code p}. */
