@@ -88,19 +88,34 @@ class RootfsPlannerGoldenTest {
     }
   }
 
-  /** A spec that takes every stage: a writable host root, a bind, a tmpfs, limits, a bridge. */
-  private static ContainerSpec spec() {
-    return ContainerSpec.builder().command("sh", "-c", "true").hostname("golden")
+  /** The roots a spec may have, each planned differently by the root stage. */
+  enum Root { HOST_WRITABLE, IMAGE }
+
+  /** A spec that takes every stage: a bind, a tmpfs, limits, a bridge, the given root. */
+  private static ContainerSpec spec(Root root) {
+    ContainerSpec.Builder b = ContainerSpec.builder().command("sh", "-c", "true").hostname("golden")
         .mount(MountSpec.bindReadOnly(Path.of("/etc/ssl"), "/data")).mount(MountSpec.tmpfs("/scratch"))
-        .network(NetworkMode.BRIDGE).limits(CgroupLimits.builder().memoryMax(64L << 20).build()).build();
+        .network(NetworkMode.BRIDGE).limits(CgroupLimits.builder().memoryMax(64L << 20).build());
+    if (root == Root.IMAGE) {
+      // Only the planner's view of an image root: a directory stands in for it (the overlay is given).
+      b.rootfs(dev.containerj.core.RootFs.writableDirectory(Path.of("/usr")));
+    }
+    return b.build();
   }
 
-  private static String render(FakeHost host) {
+  /** The prepared overlay of an image root with two layers (data only: no store, no kernel). */
+  private static dev.containerj.layers.Mount overlay(FakeHost host) {
+    return dev.containerj.layers.Mount.overlay(Path.of(DIR + "/root"))
+        .lowerDirs(List.of(Path.of("/var/lib/containerj/layers/b"), Path.of("/var/lib/containerj/layers/a")))
+        .upper(Path.of(DIR + "/upper"), Path.of(DIR + "/work")).userXattr(host.euid != 0).build();
+  }
+
+  private static String render(FakeHost host, Root root) {
     PlanHost profile = host.profile();
-    ContainerSpec spec = spec();
+    ContainerSpec spec = spec(root);
     ProgramPlan plan = RootfsProgram.plan(profile, spec, RootfsProgram.ProcessStages.of(spec), DIR, STATE, "golden",
-        profile.rootless(), host.uids(), host.uids(), null, host.cgroupPaths());
-    StringBuilder out = new StringBuilder("# the planner's program on the made-up host " + host
+        profile.rootless(), host.uids(), host.uids(), root == Root.IMAGE ? overlay(host) : null, host.cgroupPaths());
+    StringBuilder out = new StringBuilder("# the planner's program on the made-up host " + host + ", root " + root
         + " (RootfsPlannerGoldenTest)\n");
     for (ProgramPlan.Stage stage : ProgramPlan.Stage.values()) {
       out.append("\n## ").append(stage).append('\n');
@@ -114,8 +129,15 @@ class RootfsPlannerGoldenTest {
   @ParameterizedTest
   @EnumSource(FakeHost.class)
   void eachStagePlansTheCommittedOperations(FakeHost host) throws IOException {
-    String rendered = render(host);
-    Path file = GOLDEN.resolve(host.name().toLowerCase(java.util.Locale.ROOT) + ".txt");
+    for (Root root : Root.values()) {
+      compare(host, root);
+    }
+  }
+
+  private static void compare(FakeHost host, Root root) throws IOException {
+    String rendered = render(host, root);
+    Path file = GOLDEN.resolve((host + (root == Root.HOST_WRITABLE ? "" : "-" + root)).toLowerCase(java.util.Locale.ROOT)
+        + ".txt");
     if (Boolean.getBoolean("golden.update")) {
       Files.createDirectories(GOLDEN);
       Files.writeString(file, rendered);
