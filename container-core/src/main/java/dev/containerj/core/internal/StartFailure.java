@@ -44,7 +44,9 @@ public final class StartFailure {
         || call.startsWith("newgidmap")) {
       return Step.ID_MAPS;
     }
-    if (call.startsWith("setns(") || call.startsWith("unshare(") || call.startsWith("clone(")) {
+    if (call.startsWith("setns(") || call.startsWith("unshare(") || call.startsWith("clone(")
+        || (call.startsWith("readlink(/proc/") || call.startsWith("open(/proc/")) && call.contains("/ns/")) {
+      // (an exec opens the running container's namespaces before it joins them)
       return Step.NAMESPACES;
     }
     if (call.startsWith("setresuid(") || call.startsWith("setresgid(") || call.startsWith("setgroups(")

@@ -45,11 +45,11 @@ class StartFailureUnitTest {
         "newgidmap 42 0 1000 1", "mount(proc -> /x/proc)", "mount_setattr(/x)", "pivot_root(/x)", "chdir(/)",
         "idmapped mount of the root (/a -> /b)", "user namespace for idmapped mounts (uid_map 0 1 1)",
         "setresuid(0)", "capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp(default profile)", "execve(sh)",
-        "join cgroup", "prepare container", "posix_spawn(containerj-helper)", "write(go)"));
+        "join cgroup", "prepare container", "posix_spawn(containerj-helper)", "write(go)", "open(/proc/42/ns/pid)"));
     List<Step> steps = calls.stream().map(StartFailure::ofHelperStep).toList();
     assertThat(steps).containsExactly(Step.NAMESPACES, Step.NAMESPACES, Step.NAMESPACES, Step.ID_MAPS,
         Step.ID_MAPS, Step.ID_MAPS, Step.ROOTFS, Step.ROOTFS, Step.ROOTFS, Step.ROOTFS, Step.ROOTFS, Step.ROOTFS,
         Step.CREDENTIALS, Step.CREDENTIALS, Step.CREDENTIALS, Step.SECCOMP, Step.EXEC, Step.CGROUP, Step.NETWORK,
-        Step.HELPER, Step.HELPER);
+        Step.HELPER, Step.HELPER, Step.NAMESPACES);
   }
 }
