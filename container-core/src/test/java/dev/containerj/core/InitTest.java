@@ -1,0 +1,103 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.Redirect;
+import dev.containerj.namespaces.Signal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@link ProcessSpec#init()} ({@code --init}): an init as pid 1 forwards signals to the payload and
+ * reaps zombies. Each test runs the same container without the init too (the protection off), where
+ * the kernel's shield of a pid-namespace init and a pid 1 that never waits show.
+ */
+@Tag("kernel")
+@Tag("rootless")
+@ExtendWith(LeakCheck.class)
+class InitTest {
+
+  @Test
+  void killTermOneFromInsideEndsTheContainerWith143OnlyWithInit() throws Exception {
+    // Without an init the shell is pid 1 with no SIGTERM handler: the kernel drops the signal
+    // (pid_namespaces(7)), as in docker run without --init.
+    Run.Result without = Run.run(Run.sh("kill -TERM 1; echo alive").build());
+    assertThat(without.status().code()).as("stderr %s", without.err()).isZero();
+    assertThat(without.out()).isEqualTo("alive\n");
+
+    Run.Result with = Run.run(Run.sh("kill -TERM 1; sleep 5; echo alive").init(true).build());
+    assertThat(with.status().exited()).as("status %s", with.status()).isTrue();
+    assertThat(with.status().code()).as("stderr %s", with.err()).isEqualTo(143);
+    assertThat(with.out()).isEmpty();
+  }
+
+  @Test
+  void theInitIsPid1AndThePayloadItsChild() throws Exception {
+    Run.Result r = Run.run(Run.sh("echo $$; cat /proc/1/status | grep -E '^(PPid|NoNewPrivs|Seccomp):'")
+        .init(true).build());
+    assertThat(r.status().code()).as("stderr %s", r.err()).isZero();
+    // pid 2, and pid 1 is confined as the payload is (no_new_privs and the seccomp filter were set before the fork)
+    assertThat(r.out()).startsWith("2\n").contains("NoNewPrivs:\t1").contains("Seccomp:\t2");
+  }
+
+  @Test
+  void zombiesOfOrphansAreReapedOnlyWithInit() throws Exception {
+    assertThat(zombiesAfterOrphans(false)).as("sleep as pid 1 never waits").isEqualTo(3);
+    assertThat(zombiesAfterOrphans(true)).as("the init reaps").isZero();
+  }
+
+  /** Three orphans that exit at once (re-parented to pid 1), then pid 1 or its child is {@code sleep}. */
+  private static int zombiesAfterOrphans(boolean init) throws Exception {
+    ContainerSpec spec = ContainerSpec.builder().init(init)
+        .command("sh", "-c", "(true &); (true &); (true &); exec sleep 60").build();
+    try (Container c = Container.start(spec)) {
+      int zombies = -1;
+      for (int i = 0; i < 50; i++) {
+        Thread.sleep(100);
+        try (ExecProcess p = c.exec(ProcessSpec.builder().command("sh", "-c",
+            "grep -h '^State:' /proc/[0-9]*/status | grep -c Z; true").build())) {
+          zombies = Integer.parseInt(new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8).trim());
+          p.waitFor();
+        }
+        if (zombies == (init ? 0 : 3) && i >= 3) {
+          break; // settled (the orphans have had time to exit)
+        }
+      }
+      return zombies;
+    }
+  }
+
+  @Test
+  void signalsSentByContainerSignalReachThePayloadOnlyWithInit() throws Exception {
+    // Without an init `sleep` is pid 1 with no handler: the kernel ignores SIGTERM from the host too.
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "60").build())) {
+      Thread.sleep(200);
+      c.signal(Signal.SIGTERM);
+      assertThat(c.waitFor(Duration.ofMillis(700))).as("pid 1 without a handler").isEmpty();
+    }
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "60").init(true).build())) {
+      Thread.sleep(200);
+      c.signal(Signal.SIGTERM);
+      Optional<ExitStatus> s = c.waitFor(Duration.ofSeconds(10));
+      assertThat(s).as("the init forwards SIGTERM to sleep").isPresent();
+      assertThat(s.get().code()).isEqualTo(143);
+    }
+  }
+
+  @Test
+  void aHandlerInThePayloadSeesTheForwardedSignal() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder().init(true).stdout(Redirect.PIPE)
+        .command("sh", "-c", "trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.05; done").build())) {
+      byte[] ready = c.stdout().readNBytes(6);
+      assertThat(new String(ready, StandardCharsets.UTF_8)).isEqualTo("ready\n");
+      c.signal(Signal.SIGUSR1);
+      assertThat(c.waitFor(Duration.ofSeconds(10))).hasValueSatisfying(s -> assertThat(s.code()).isEqualTo(7));
+      assertThat(new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("got USR1\n");
+    }
+  }
+}
