@@ -123,6 +123,7 @@ public final class ContainerSpec {
     return s;
   }
 
+  /** A builder with the secure defaults; {@link Builder#command} is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -156,6 +157,7 @@ public final class ContainerSpec {
     return process.workingDirectory().orElse("/");
   }
 
+  /** The root filesystem. Default {@link RootFs#host()}. */
   public RootFs rootfs() {
     return rootfs;
   }
@@ -216,6 +218,7 @@ public final class ContainerSpec {
     return uidMappings;
   }
 
+  /** gid_map lines; empty means the default (see {@link Builder#gidMappings}). */
   public List<IdMapping> gidMappings() {
     return gidMappings;
   }
@@ -252,10 +255,20 @@ public final class ContainerSpec {
     return privileged;
   }
 
+  /** Paths made unreadable in the container. Default {@link #DEFAULT_MASKED_PATHS}. */
   public List<String> maskedPaths() {
     return maskedPaths;
   }
 
+  /** The confinement as one value (capabilities, seccomp, no_new_privs, masked and read-only paths, privileged). */
+  public Security security() {
+    Security s = Security.defaults().withCapabilities(capabilities()).withSeccomp(seccomp)
+        .withNoNewPrivileges(noNewPrivileges()).withMaskedPaths(maskedPaths).withReadonlyPaths(readonlyPaths);
+    return privileged ? Security.privileged().withCapabilities(s.capabilities()).withSeccomp(seccomp)
+        .withNoNewPrivileges(s.noNewPrivileges()).withMaskedPaths(maskedPaths).withReadonlyPaths(readonlyPaths) : s;
+  }
+
+  /** Paths made read-only in the container. Default {@link #DEFAULT_READONLY_PATHS}. */
   public List<String> readonlyPaths() {
     return readonlyPaths;
   }
@@ -459,6 +472,7 @@ public final class ContainerSpec {
       return this;
     }
 
+    /** The root filesystem. */
     public Builder rootfs(RootFs rootfs) {
       this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
       return this;
@@ -506,8 +520,8 @@ public final class ContainerSpec {
           long uid = Long.parseLong(ug[0]);
           process.uid(uid).gid(ug.length > 1 ? Long.parseLong(ug[1]) : uid);
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("image " + image.reference() + " runs as user '" + user
-              + "'; only numeric UID[:GID] is supported: set user(uid, gid) after image()", e);
+          throw SpecValidationException.of("user", user, "of image " + image.reference()
+              + " must be numeric UID[:GID] (only those are supported): set user(uid, gid) after image()");
         }
       }
       return this;
@@ -519,6 +533,7 @@ public final class ContainerSpec {
       return this;
     }
 
+    /** The hostname (needs the UTS namespace); null: the first 12 characters of the id. */
     public Builder hostname(@Nullable String hostname) {
       this.hostname = hostname;
       return this;
@@ -542,6 +557,7 @@ public final class ContainerSpec {
       return this;
     }
 
+    /** Whether /tmp is a private tmpfs (default true). */
     public Builder privateTmp(boolean privateTmp) {
       this.privateTmp = privateTmp;
       return this;
@@ -640,11 +656,22 @@ public final class ContainerSpec {
      * trusted payloads; the start logs a warning naming what is off.
      */
     public Builder privileged() {
-      this.privileged = true;
-      process.capabilities(EnumSet.allOf(Capability.class));
-      this.seccomp = SeccompProfile.unconfined();
-      this.maskedPaths = List.of();
-      this.readonlyPaths = List.of();
+      return security(Security.privileged());
+    }
+
+    /**
+     * Sets the whole confinement at once (capabilities, seccomp profile, no_new_privs, masked and
+     * read-only paths, privileged mode), replacing what was set before: a preset such as {@link
+     * Security#hardened()} means the same wherever it is called.
+     */
+    public Builder security(Security security) {
+      Objects.requireNonNull(security, "security");
+      this.privileged = security.privilegedMode();
+      process.capabilities(security.capabilities());
+      process.noNewPrivileges(security.noNewPrivileges());
+      this.seccomp = security.seccomp();
+      this.maskedPaths = security.maskedPaths();
+      this.readonlyPaths = security.readonlyPaths();
       return this;
     }
 
@@ -670,22 +697,19 @@ public final class ContainerSpec {
       if (limits.isEmpty()) {
         limits = HARDENED_LIMITS;
       }
-      this.privileged = false;
-      process.capabilities(EnumSet.noneOf(Capability.class));
-      this.seccomp = SeccompProfile.hardened();
-      process.noNewPrivileges(true);
+      security(Security.hardened());
       this.network = NetworkMode.NONE;
       this.rootfs = rootfs.readOnly();
-      this.maskedPaths = DEFAULT_MASKED_PATHS;
-      this.readonlyPaths = DEFAULT_READONLY_PATHS;
       return this;
     }
 
+    /** Replaces the masked paths (see {@link Security#withMaskedPaths}). */
     public Builder maskedPaths(List<String> paths) {
       this.maskedPaths = List.copyOf(paths);
       return this;
     }
 
+    /** Replaces the read-only paths (see {@link Security#withReadonlyPaths}). */
     public Builder readonlyPaths(List<String> paths) {
       this.readonlyPaths = List.copyOf(paths);
       return this;
@@ -761,7 +785,11 @@ public final class ContainerSpec {
 
     /** Publishes a port in Docker's {@code -p} syntax: {@code [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}. */
     public Builder publish(String spec) {
-      return publish(PortMapping.parse(spec));
+      try {
+        return publish(PortMapping.parse(spec));
+      } catch (IllegalArgumentException e) {
+        throw SpecValidationException.of("ports", spec, "must be [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]: " + e.getMessage());
+      }
     }
 
     /** Joins the network namespace of a running container, by id or unique id prefix. */
