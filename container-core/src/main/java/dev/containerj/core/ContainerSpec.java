@@ -482,6 +482,8 @@ public final class ContainerSpec {
      * The root filesystem is this imported image, and its config gives the defaults: the command
      * (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
      * the working directory and a numeric User. Call it before setting what should override them.
+     *
+     * @throws SpecValidationException when the image's user is not numeric
      */
     public Builder image(Image image) {
       return image(RootFs.image(image), image);
@@ -814,6 +816,8 @@ public final class ContainerSpec {
     /**
      * Checks every rule (see {@link SpecValidationException}) and builds the spec. Reads the host
      * filesystem (does the rootfs exist?) but creates nothing.
+     *
+     * @throws SpecValidationException listing every field that breaks its rule, the first process's included
      */
     public ContainerSpec build() {
       ContainerSpec spec = new ContainerSpec(this);

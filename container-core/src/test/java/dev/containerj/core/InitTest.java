@@ -90,6 +90,16 @@ class InitTest {
   }
 
   @Test
+  void anExecdProcessCannotAskForAnInitOrItsOwnRlimits() throws Exception {
+    try (Container c = Container.start(ContainerSpec.builder().command("sleep", "60").build())) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.exec(ProcessSpec.builder().command("true").init(true)
+          .rlimit(new Rlimit(Rlimit.Resource.NOFILE, 10, 10)).build()))
+          .isInstanceOfSatisfying(SpecValidationException.class, e -> assertThat(e.violations())
+              .extracting(SpecValidationException.Violation::field).containsExactly("init", "rlimits"));
+    }
+  }
+
+  @Test
   void aHandlerInThePayloadSeesTheForwardedSignal() throws Exception {
     try (Container c = Container.start(ContainerSpec.builder().init(true).stdout(Redirect.PIPE)
         .command("sh", "-c", "trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.05; done").build())) {

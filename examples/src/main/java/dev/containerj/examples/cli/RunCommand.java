@@ -279,7 +279,7 @@ final class RunCommand implements Callable<Integer> {
       }
       try {
         b.image(PullPolicy.image(image, pull));
-      } catch (java.io.IOException e) {
+      } catch (dev.containerj.core.ContainerException e) {
         throw new IllegalArgumentException("--image " + image + ": " + e.getMessage(), e);
       }
     } else if (command.isEmpty()) {
