@@ -613,7 +613,8 @@ public final class ContainerSpec {
 
     /** Adds one capability to the set (the default set when none was given). */
     public Builder addCapability(Capability cap) {
-      Set<Capability> caps = EnumSet.copyOf(capabilitySet());
+      Set<Capability> caps = EnumSet.noneOf(Capability.class);
+      caps.addAll(capabilitySet());
       caps.add(cap);
       return capabilities(caps);
     }

@@ -23,10 +23,13 @@ class ExecTerminalTest {
   @Test
   void execGetsAPtyOfTheContainersDevpts() throws Exception {
     try (Container c = Container.start(ContainerSpec.builder().command("sleep", "60").build())) {
-      String devpts = exec(c, ProcessSpec.builder().command("sh", "-c", "stat -f -c %i /dev/pts").build()).trim();
+      // st_dev names a devpts instance: the container's own, not the host's.
+      String devpts = exec(c, ProcessSpec.builder().command("stat", "-c", "%d", "/dev/pts").build()).trim();
+      assertThat(devpts).isNotEqualTo(String.valueOf(java.nio.file.Files.getAttribute(java.nio.file.Path.of("/dev/pts"),
+          "unix:dev")));
       Redirect tty = Redirect.tty(100, 30);
       try (ExecProcess p = c.exec(ProcessSpec.builder().stdin(tty).stdout(tty).stderr(tty).command("sh", "-c",
-          "tty; readlink /proc/self/fd/2; stty size; stat -f -c %i /dev/pts; read line; echo \"got $line\"; stty size")
+          "tty; readlink /proc/self/fd/2; stty size; stat -L -c %d $(tty); read line; echo \"got $line\"; stty size")
           .build())) {
         InputStream out = p.stdout();
         String head = readUntil(out, "\n", 4);

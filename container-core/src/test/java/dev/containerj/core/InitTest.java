@@ -38,11 +38,12 @@ class InitTest {
 
   @Test
   void theInitIsPid1AndThePayloadItsChild() throws Exception {
-    Run.Result r = Run.run(Run.sh("echo $$; cat /proc/1/status | grep -E '^(PPid|NoNewPrivs|Seccomp):'")
-        .init(true).build());
+    Run.Result r = Run.run(Run.sh("[ $$ -ne 1 ] && echo not-pid-1; grep '^PPid:' /proc/$$/status; "
+        + "grep -E '^(NoNewPrivs|Seccomp):' /proc/1/status").init(true).build());
     assertThat(r.status().code()).as("stderr %s", r.err()).isZero();
-    // pid 2, and pid 1 is confined as the payload is (no_new_privs and the seccomp filter were set before the fork)
-    assertThat(r.out()).startsWith("2\n").contains("NoNewPrivs:\t1").contains("Seccomp:\t2");
+    // A child of pid 1, which is confined as the payload is (no_new_privs and the seccomp filter
+    // were set before the fork).
+    assertThat(r.out()).isEqualTo("not-pid-1\nPPid:\t1\nNoNewPrivs:\t1\nSeccomp:\t2\n");
   }
 
   @Test
@@ -51,10 +52,13 @@ class InitTest {
     assertThat(zombiesAfterOrphans(true)).as("the init reaps").isZero();
   }
 
-  /** Three orphans that exit at once (re-parented to pid 1), then pid 1 or its child is {@code sleep}. */
+  /**
+   * Three orphans (re-parented to pid 1) that exit once the shell has become {@code sleep}, which
+   * never waits: pid 1 itself without an init, the init's child with one.
+   */
   private static int zombiesAfterOrphans(boolean init) throws Exception {
     ContainerSpec spec = ContainerSpec.builder().init(init)
-        .command("sh", "-c", "(true &); (true &); (true &); exec sleep 60").build();
+        .command("sh", "-c", "(sleep 0.3 &); (sleep 0.3 &); (sleep 0.3 &); exec sleep 60").build();
     try (Container c = Container.start(spec)) {
       int zombies = -1;
       for (int i = 0; i < 50; i++) {
@@ -64,7 +68,7 @@ class InitTest {
           zombies = Integer.parseInt(new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8).trim());
           p.waitFor();
         }
-        if (zombies == (init ? 0 : 3) && i >= 3) {
+        if (zombies == (init ? 0 : 3) && i >= 8) {
           break; // settled (the orphans have had time to exit)
         }
       }
