@@ -111,7 +111,7 @@ class SpecValidationTest {
         ContainerSpec.builder().command(List.of()).hostname("-x").user(-5, -6).workingDirectory("rel")
             .mount(MountSpec.tmpfs("relative")).build());
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
-        .containsExactly("command", "workingDirectory", "hostname", "uid", "gid", "mounts[0].target");
+        .containsExactly("command", "workingDirectory", "uid", "gid", "hostname", "mounts[0].target");
     assertThat(e.getMessage()).startsWith("invalid container spec, 6 violations: command must not be empty: []; ");
   }
 
