@@ -25,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  * no_new_privs on); for an exec'd process the container's values (its environment below this one's
  * variables, its working directory, ids, groups, capabilities and no_new_privs). An exec'd process
  * may narrow the container's confinement, never widen it (checked by {@link Container#exec}, every
- * violation at once).
+ * violation at once). As a {@link dev.containerj.namespaces.ProcessConfig} it also describes a process
+ * for {@code ProcessLauncher.builder().process(spec)}, which launches it in bare namespaces without a
+ * container (only argv, environment, working directory and stdio apply there).
  *
  * <pre>{@code
  * try (ExecProcess p = container.exec(ProcessSpec.builder().command("cat", "/etc/hostname")
@@ -35,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  */
-public final class ProcessSpec {
+public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfig {
   private final List<String> command;
   private final Map<String, String> environment;
   private final @Nullable String workingDirectory;
