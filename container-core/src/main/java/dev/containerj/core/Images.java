@@ -4,7 +4,6 @@ import dev.containerj.core.internal.StateStore;
 import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.Image;
 import dev.containerj.layers.ImageReference;
-import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,7 +30,7 @@ public final class Images {
 
   /** The layer store itself (its directory, prepared roots, layers). */
   public LayerStore store() {
-    return io("opening the layer store", () -> store.open());
+    return Unchecked.call("layerStore", "", () -> store.open());
   }
 
   /**
@@ -41,7 +40,7 @@ public final class Images {
    */
   public Image importImage(String reference) {
     ImageReference parsed = parse("reference", reference, ImageReference::parse);
-    return io("importing " + reference, () -> {
+    return Unchecked.call("reference", reference, () -> {
       Optional<Image> known = store.open().image(reference);
       return known.isPresent() ? known.get() : store.open().importImage(parsed);
     });
@@ -55,7 +54,7 @@ public final class Images {
   public Image pull(String reference, dev.containerj.layers.PullOptions options) {
     dev.containerj.layers.RegistryReference parsed =
         parse("reference", reference, dev.containerj.layers.RegistryReference::parse);
-    return io("pulling " + reference, () -> store.open().pull(parsed, options));
+    return Unchecked.call("reference", reference, () -> store.open().pull(parsed, options));
   }
 
   /**
@@ -67,47 +66,32 @@ public final class Images {
    */
   public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options) {
     if (!dev.containerj.layers.RegistryReference.isRegistryReference(reference)
-        || io("looking up " + reference, () -> store.open().image(reference)).filter(i -> !always).isPresent()) {
+        || Unchecked.call("reference", reference, () -> store.open().image(reference)).filter(i -> !always).isPresent()) {
       return importImage(reference);
     }
     String canonical = parse("reference", reference, dev.containerj.layers.RegistryReference::parse).toString();
-    Optional<Image> known = always ? Optional.empty() : io("looking up " + canonical, () -> store.open().image(canonical));
+    Optional<Image> known = always ? Optional.empty() : Unchecked.call("reference", canonical, () -> store.open().image(canonical));
     return known.isPresent() ? known.get() : pull(canonical, options);
   }
 
   /** The image with this id, id prefix or reference, if imported. */
   public Optional<Image> find(String idOrReference) {
-    return io("looking up " + idOrReference, () -> store.open().image(idOrReference));
+    return Unchecked.call("reference", idOrReference, () -> store.open().image(idOrReference));
   }
 
   /** Every imported image. */
   public List<Image> list() {
-    return io("listing the images", () -> store.open().images());
+    return Unchecked.call("layerStore", "", () -> store.open().images());
   }
 
   /** Removes an image (its layers stay until {@link #gc()}); false if there was none. */
   public boolean remove(String id) {
-    return io("removing image " + id, () -> store.open().removeImage(id));
+    return Unchecked.call("id", id, () -> store.open().removeImage(id));
   }
 
   /** Deletes the layers no image uses; returns their digests. */
   public List<String> gc() {
-    return io("collecting unused layers", () -> store.open().gc());
-  }
-
-  /** A store call that may fail with an I/O error. */
-  private interface IoCall<T> {
-    T call() throws IOException;
-  }
-
-  /** Runs {@code call}, its {@code IOException} as the facade's unchecked {@link ContainerException}. */
-  private static <T> T io(String what, IoCall<T> call) {
-    try {
-      return call.call();
-    } catch (IOException e) {
-      // The store's messages name the image, the path or the registry already.
-      throw new ContainerException(e.getMessage() != null ? e.getMessage() : what + " failed: " + e, e);
-    }
+    return Unchecked.call("layerStore", "", () -> store.open().gc());
   }
 
   /** Parses {@code text}, a wrong form as a {@link SpecValidationException} naming the field and the rule. */

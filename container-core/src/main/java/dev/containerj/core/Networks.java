@@ -49,7 +49,7 @@ public final class Networks {
    * @throws ContainerException when it exists already, or creating it failed
    */
   public Info create(String name, String subnet) {
-    return io("subnet", subnet, () -> create(name, subnet, false));
+    return Unchecked.call("subnet", subnet, () -> create(name, subnet, false));
   }
 
   /**
@@ -63,28 +63,7 @@ public final class Networks {
    * @throws ContainerException when it exists already, or creating it failed
    */
   public Info createInternal(String name, String subnet) {
-    return io("subnet", subnet, () -> create(name, subnet, true));
-  }
-
-  /** A call that may fail with an I/O error. */
-  private interface IoCall<T> {
-    T call() throws IOException;
-  }
-
-  /**
-   * Runs {@code call} with the facade's exceptions: an I/O error as a {@link ContainerException}, a
-   * value the lower layer refuses (a subnet's form, an overlap) as a {@link SpecValidationException}.
-   */
-  private static <T> T io(String field, String value, IoCall<T> call) {
-    try {
-      return call.call();
-    } catch (IOException e) {
-      throw new ContainerException(e.getMessage() != null ? e.getMessage() : e.toString(), e);
-    } catch (ContainerException e) {
-      throw e;
-    } catch (IllegalArgumentException e) {
-      throw SpecValidationException.of(field, value, e.getMessage() == null ? "is refused" : e.getMessage());
-    }
+    return Unchecked.call("subnet", subnet, () -> create(name, subnet, true));
   }
 
   private Info create(String name, String subnet, boolean internal) throws IOException {
@@ -135,7 +114,7 @@ public final class Networks {
    * @throws ContainerException when the state directory cannot be read
    */
   public List<Info> list() {
-    return io("networks", networksDir.toString(), this::recorded);
+    return Unchecked.call("networks", networksDir.toString(), this::recorded);
   }
 
   private List<Info> recorded() throws IOException {
@@ -162,7 +141,7 @@ public final class Networks {
    * @throws ContainerException when it does not exist, is in use, or removing it failed
    */
   public void remove(String name) {
-    io("network", name, () -> {
+    Unchecked.call("network", name, () -> {
       removeRecorded(name);
       return null;
     });
