@@ -37,6 +37,20 @@ class InitTest {
   }
 
   @Test
+  void theInitWorksUnderTheHardenedPresetAndOnATerminal() throws Exception {
+    // The init runs under the payload's seccomp filter: the hardened profile must let it fork, wait
+    // and forward; on a terminal the payload gets the foreground (tcsetpgrp) and still ends with 143.
+    Run.Result hardened = Run.run(Run.sh("kill -TERM 1; sleep 5; echo alive").init(true)
+        .security(Security.hardened()).build());
+    assertThat(hardened.status().code()).as("stderr %s", hardened.err()).isEqualTo(143);
+    Redirect tty = Redirect.tty();
+    try (Container c = Container.start(ContainerSpec.builder().init(true).stdin(tty).stdout(tty).stderr(tty)
+        .command("sh", "-c", "ps -o pid,pgid,tpgid,comm 2>/dev/null | head -0; kill -TERM 1; sleep 5; echo alive").build())) {
+      assertThat(c.waitFor(Duration.ofSeconds(10))).hasValueSatisfying(s -> assertThat(s.code()).isEqualTo(143));
+    }
+  }
+
+  @Test
   void theInitIsPid1AndThePayloadItsChild() throws Exception {
     Run.Result r = Run.run(Run.sh("[ $$ -ne 1 ] && echo not-pid-1; grep '^PPid:' /proc/$$/status; "
         + "grep -E '^(NoNewPrivs|Seccomp):' /proc/1/status").init(true).build());
