@@ -45,7 +45,7 @@ class InitTest {
     assertThat(hardened.status().code()).as("stderr %s", hardened.err()).isEqualTo(143);
     Redirect tty = Redirect.tty();
     try (Container c = Container.start(ContainerSpec.builder().init(true).stdin(tty).stdout(tty).stderr(tty)
-        .command("sh", "-c", "ps -o pid,pgid,tpgid,comm 2>/dev/null | head -0; kill -TERM 1; sleep 5; echo alive").build())) {
+        .command("sh", "-c", "kill -TERM 1; sleep 5; echo alive").build())) {
       assertThat(c.waitFor(Duration.ofSeconds(10))).hasValueSatisfying(s -> assertThat(s.code()).isEqualTo(143));
     }
   }
