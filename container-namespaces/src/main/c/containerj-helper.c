@@ -84,8 +84,10 @@ enum op {
                            * then an assembler runs the ops up to OP_ASSEMBLED in the child's join
                            * namespaces, while the child skips them */
   OP_ASSEMBLED = 34,  /* the end of the assembler's ops */
-  OP_OPEN_PTY = 35     /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
+  OP_OPEN_PTY = 35,    /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
                         * controlling terminal and the fds of the mask, its master sent on sock */
+  OP_INIT = 50,        /* nothing: this process stays as pid 1 (--init), the child goes on (init_fork) */
+  OP_DUP2 = 51         /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
 };
 
 enum op_flag {
@@ -263,6 +265,57 @@ static void check_stdio(void) {
     if (fl < 0) continue; /* not open: the payload gets none */
     if (fl & O_PATH) { report(ST_ERROR, -2 - fd, EBADF, 0); _exit(127); }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) { report(ST_ERROR, -2 - fd, EISDIR, 0); _exit(127); }
+  }
+}
+
+/* --init, tini's job: this process forks; the child goes on to execve the payload, and this one
+ * stays as the container's pid 1. The kernel delivers to a pid-namespace init only the signals it
+ * handles or blocks (pid_namespaces(7), signal(7)), so every asynchronous signal is blocked before
+ * the fork (none is lost in between) and taken with sigwaitinfo(2): each is forwarded to the child,
+ * SIGCHLD reaps every zombie (orphans are re-parented to pid 1), and the child's end ends the init
+ * with its status, 128 + N for signal N as a shell reports it. The child gets its own process group
+ * and, on a terminal, the foreground, so ^C reaches it once (from the terminal, not also through
+ * the init). Placed after the credential and seccomp ops: the init is confined as the payload. */
+static int init_fork(void) {
+  static const int sync_sigs[] = {SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
+  sigset_t all, old;
+  sigfillset(&all);
+  for (size_t i = 0; i < sizeof sync_sigs / sizeof sync_sigs[0]; i++) sigdelset(&all, sync_sigs[i]);
+  if (sigprocmask(SIG_SETMASK, &all, &old)) return errno;
+  pid_t child = fork();
+  if (child < 0) {
+    int err = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return err;
+  }
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    setpgid(0, 0);
+    if (isatty(0)) {
+      signal(SIGTTOU, SIG_IGN); /* tcsetpgrp(3) from a background group would stop us */
+      tcsetpgrp(0, getpid());
+      signal(SIGTTOU, SIG_DFL);
+    }
+    return 0;
+  }
+  /* The init holds no fd: Java's end-of-file on the status pipe must mean the payload's execve, and
+   * the payload's stdio must end when the payload and its children end. */
+  close_from(0, 0);
+  close(status_fd);
+  close(config_fd);
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&all, &si);
+    if (sig < 0) continue; /* EINTR */
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    int st;
+    pid_t w;
+    while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (w == child) _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
   }
 }
 
@@ -602,6 +655,12 @@ static int run(int opcode, int opflags, struct cur *c) {
   }
   case OP_OPEN_PTY:
     return open_pty(c);
+  case OP_INIT:
+    return init_fork();
+  case OP_DUP2: {
+    uint32_t from = u32(c), to = u32(c);
+    return dup2((int)from, (int)to) < 0 ? errno : 0;
+  }
   case OP_EXEC:
     umask(saved_umask); /* the payload gets the caller's umask back */
     return do_exec(c);

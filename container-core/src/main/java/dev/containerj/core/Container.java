@@ -122,6 +122,7 @@ public final class Container implements AutoCloseable {
     return process.pid();
   }
 
+  /** The spec it was started from (or attached with). */
   public ContainerSpec spec() {
     return spec;
   }
@@ -158,7 +159,8 @@ public final class Container implements AutoCloseable {
   /**
    * The container's resource usage (memory, cpu, pids, io, pressure) from its cgroup.
    *
-   * @throws IllegalStateException if the container has no cgroup ({@link ContainerSpec#cgroup()})
+   * @throws ContainerException if the container has no cgroup ({@link ContainerSpec#cgroup()}), or
+   *     reading its files failed
    */
   public CgroupStats stats() {
     try {
@@ -168,7 +170,11 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** Freezes every process of the container (cgroup freezer); returns once they are frozen. */
+  /**
+   * Freezes every process of the container (cgroup freezer); returns once they are frozen.
+   *
+   * @throws ContainerException if the container has no cgroup, or the freeze failed
+   */
   public void pause() {
     try {
       requireCgroup("pause").freeze();
@@ -177,7 +183,11 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** Thaws a paused container. */
+  /**
+   * Thaws a paused container.
+   *
+   * @throws ContainerException if the container has no cgroup, or the thaw failed
+   */
   public void resume() {
     try {
       requireCgroup("resume").thaw();
@@ -206,19 +216,100 @@ public final class Container implements AutoCloseable {
     return port;
   }
 
-  /** The container's cgroup, if it has one (for listeners such as {@code onOomKill}). */
+  /**
+   * Whether the container is paused ({@link #pause()}).
+   *
+   * @throws ContainerException if the container has no cgroup, or reading its state failed
+   */
+  public boolean isPaused() {
+    try {
+      return requireCgroup("isPaused").isFrozen();
+    } catch (java.io.IOException e) {
+      throw new ContainerException("reading the freezer state of container " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * How many times the kernel's OOM killer has killed a process of this container (its cgroup's
+   * {@code memory.events oom_kill}). {@link ExitStatus#oomKilled()} already says whether pid 1 died of it.
+   *
+   * @throws ContainerException if the container has no cgroup or no memory controller, or reading failed
+   */
+  public long oomKillCount() {
+    try {
+      return requireCgroup("oomKillCount").oomKillCount();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw wrap("reading the OOM kill count of", e);
+    }
+  }
+
+  /**
+   * Calls {@code listener} once per OOM kill in the container, with the new {@link #oomKillCount()},
+   * until the returned subscription is closed (or the container is).
+   *
+   * @throws ContainerException if the container has no cgroup or no memory controller, or the watch failed
+   */
+  public dev.containerj.cgroups.Subscription onOomKill(java.util.function.LongConsumer listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    try {
+      return requireCgroup("onOomKill").onOomKill(listener);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw wrap("watching OOM kills of", e);
+    }
+  }
+
+  /**
+   * Calls {@code listener} once, when the last process of the container has gone (its cgroup's
+   * {@code populated} turns 0), until the returned subscription is closed.
+   *
+   * @throws ContainerException if the container has no cgroup, or the watch failed
+   */
+  public dev.containerj.cgroups.Subscription onEmpty(Runnable listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    try {
+      return requireCgroup("onEmpty").onEmpty(listener);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw wrap("watching the end of", e);
+    }
+  }
+
+  private ContainerException wrap(String what, Exception e) {
+    return e instanceof ContainerException c ? c
+        : new ContainerException(what + " container " + id.substring(0, 12) + " failed: " + e.getMessage(), e);
+  }
+
+  /**
+   * The container's cgroup, if it has one.
+   *
+   * @deprecated a live {@code Cgroup} lets its holder close, remove or re-limit the container's cgroup
+   *     behind the container's back; use {@link #stats()}, {@link #pause()}, {@link #resume()},
+   *     {@link #isPaused()}, {@link #oomKillCount()}, {@link #onOomKill} and {@link #onEmpty} instead.
+   *     To be removed in the next release.
+   */
+  @Deprecated(since = "0.1.0", forRemoval = true)
   public Optional<Cgroup> cgroup() {
     return Optional.ofNullable(cgroup);
   }
 
+  /** The container's cgroup directories by hierarchy (tests in this package look at its files). */
+  java.util.Map<String, java.nio.file.Path> cgroupDirectories() {
+    return cgroup == null ? java.util.Map.of() : cgroup.paths();
+  }
+
+  /** The live cgroup, for tests in this package only. */
+  @Nullable Cgroup cgroupForTests() {
+    return cgroup;
+  }
+
   private Cgroup requireCgroup(String what) {
     if (cgroup == null) {
-      throw new IllegalStateException(what + " needs a cgroup, and container " + id.substring(0, 12)
+      throw new ContainerException(what + " needs a cgroup, and container " + id.substring(0, 12)
           + " has none: give it limits or ContainerSpec.Builder.cgroup(true)");
     }
     return cgroup;
   }
 
+  /** Whether its pid 1 still runs. */
   public boolean isRunning() {
     return process.isAlive();
   }
@@ -261,10 +352,14 @@ public final class Container implements AutoCloseable {
    * Sets the window size of the container's terminal ({@code Redirect.tty()}); its processes get
    * SIGWINCH. The {@code containerj} tool calls it at start and on its own SIGWINCH.
    *
-   * @throws IllegalStateException when the container has no terminal
+   * @throws ContainerException when the container has no terminal
    */
   public void resizeTerminal(int columns, int rows) {
-    process.resizeTerminal(columns, rows);
+    try {
+      process.resizeTerminal(columns, rows);
+    } catch (IllegalStateException e) {
+      throw new ContainerException("container " + id.substring(0, 12) + ": " + e.getMessage(), e);
+    }
   }
 
   /**

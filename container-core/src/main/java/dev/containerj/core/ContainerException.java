@@ -4,10 +4,12 @@ package dev.containerj.core;
 public class ContainerException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with this message. */
   public ContainerException(String message) {
     super(message);
   }
 
+  /** An exception with this message and cause. */
   public ContainerException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -82,10 +82,18 @@ public final class ContainerRuntime {
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
    * @throws UnsupportedHostException when this host lacks what the spec needs, naming the feature and why
+   * @throws ContainerException for any other failure (a named network that does not exist, an
+   *     unreadable state file, ...), with the lower layer's exception as its cause
    */
   public Container start(ContainerSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    return Container.started(ContainerStarter.start(spec, config), spec, config);
+    try {
+      return Container.started(ContainerStarter.start(spec, config), spec, config);
+    } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException
+        | java.io.UncheckedIOException e) {
+      // The lower modules' own exceptions: the facade speaks ContainerException only (docs/design.md).
+      throw new ContainerException(e.getMessage() != null ? e.getMessage() : e.toString(), e);
+    }
   }
 
   /**

@@ -61,14 +61,9 @@ public final class ContainerSpec {
   public static final List<String> DEFAULT_READONLY_PATHS = List.of(
       "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
-  private final List<String> command;
-  private final Map<String, String> environment;
-  private final String workingDirectory;
+  private final ProcessSpec process;
   private final RootFs rootfs;
   private final @Nullable String hostname;
-  private final long uid;
-  private final long gid;
-  private final List<Long> supplementaryGroups;
   private final List<MountSpec> mounts;
   private final boolean privateTmp;
   private final long tmpfsSize;
@@ -76,17 +71,11 @@ public final class ContainerSpec {
   private final Set<Namespace> namespaces;
   private final List<IdMapping> uidMappings;
   private final List<IdMapping> gidMappings;
-  private final Set<Capability> capabilities;
-  private final boolean noNewPrivileges;
   private final @Nullable SeccompProfile seccomp;
   private final @Nullable Integer oomScoreAdj;
   private final boolean privileged;
   private final List<String> maskedPaths;
   private final List<String> readonlyPaths;
-  private final List<Rlimit> rlimits;
-  private final Redirect stdin;
-  private final Redirect stdout;
-  private final Redirect stderr;
   private final boolean detached;
   private final CgroupLimits limits;
   private final boolean cgroupRequested;
@@ -98,14 +87,9 @@ public final class ContainerSpec {
   private final Map<String, String> extraHosts;
 
   private ContainerSpec(Builder b) {
-    this.command = List.copyOf(b.command);
-    this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
-    this.workingDirectory = b.workingDirectory;
+    this.process = b.process.buildUnchecked();
     this.rootfs = b.rootfs;
     this.hostname = b.hostname;
-    this.uid = b.uid;
-    this.gid = b.gid;
-    this.supplementaryGroups = List.copyOf(b.supplementaryGroups);
     this.mounts = List.copyOf(b.mounts);
     this.privateTmp = b.privateTmp;
     this.tmpfsSize = b.tmpfsSize;
@@ -114,18 +98,11 @@ public final class ContainerSpec {
         ? defaultNamespaces(b.network) : EnumSet.copyOf(b.namespaces));
     this.uidMappings = List.copyOf(b.uidMappings);
     this.gidMappings = List.copyOf(b.gidMappings);
-    this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty()
-        ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
-    this.noNewPrivileges = b.noNewPrivileges;
     this.seccomp = b.seccomp;
     this.oomScoreAdj = b.oomScoreAdj;
     this.privileged = b.privileged;
     this.maskedPaths = List.copyOf(b.maskedPaths);
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
-    this.rlimits = List.copyOf(b.rlimits);
-    this.stdin = b.stdin;
-    this.stdout = b.stdout;
-    this.stderr = b.stderr;
     this.detached = b.detached;
     this.limits = b.limits;
     this.cgroupRequested = b.cgroup;
@@ -146,6 +123,7 @@ public final class ContainerSpec {
     return s;
   }
 
+  /** A builder with the secure defaults; {@link Builder#command} is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -155,33 +133,31 @@ public final class ContainerSpec {
     return new Builder(this);
   }
 
-  /** The payload's argv; {@code command().get(0)} is looked up in PATH when it has no slash. */
   /**
-   * The container's first process as one {@link ProcessSpec}: argv, environment, working directory,
-   * ids, groups, capabilities, no_new_privs and stdio of this spec (as runc's config holds one process).
+   * The container's first process (as runc's config holds one process): argv, environment, working
+   * directory, ids, groups, capabilities, rlimits, no_new_privs, stdio and init. What it leaves unset
+   * takes this class's defaults, which the accessors below resolve ({@link #uid()}, ...).
    */
   public ProcessSpec process() {
-    ProcessSpec.Builder p = ProcessSpec.builder().command(command).workingDirectory(workingDirectory())
-        .uid(uid()).gid(gid()).groups(supplementaryGroups()).capabilities(capabilities())
-        .noNewPrivileges(noNewPrivileges()).stdin(stdin()).stdout(stdout()).stderr(stderr());
-    environment().forEach(p::env);
-    return p.build();
+    return process;
   }
 
+  /** The payload's argv; {@code command().get(0)} is looked up in PATH when it has no slash. */
   public List<String> command() {
-    return command;
+    return process.command();
   }
 
   /** The payload's whole environment (it starts clean; PATH is added when absent). */
   public Map<String, String> environment() {
-    return environment;
+    return process.environment();
   }
 
   /** The working directory inside the container. Default {@code /}. */
   public String workingDirectory() {
-    return workingDirectory;
+    return process.workingDirectory().orElse("/");
   }
 
+  /** The root filesystem. Default {@link RootFs#host()}. */
   public RootFs rootfs() {
     return rootfs;
   }
@@ -193,16 +169,17 @@ public final class ContainerSpec {
 
   /** The payload's uid inside the container. Default 0. */
   public long uid() {
-    return uid;
+    return process.uid().orElse(0L);
   }
 
   /** The payload's gid inside the container. Default 0. */
   public long gid() {
-    return gid;
+    return process.gid().orElse(0L);
   }
 
+  /** The payload's supplementary groups inside the container. Default none. */
   public List<Long> supplementaryGroups() {
-    return supplementaryGroups;
+    return process.groups().orElse(List.of());
   }
 
   /** Extra bind and tmpfs mounts, in order. */
@@ -241,18 +218,19 @@ public final class ContainerSpec {
     return uidMappings;
   }
 
+  /** gid_map lines; empty means the default (see {@link Builder#gidMappings}). */
   public List<IdMapping> gidMappings() {
     return gidMappings;
   }
 
   /** The capabilities the payload may have (its bounding set). Default {@link Capability#DEFAULT_SET}. */
   public Set<Capability> capabilities() {
-    return capabilities;
+    return process.capabilities().orElse(Capability.DEFAULT_SET);
   }
 
   /** Whether PR_SET_NO_NEW_PRIVS is set, so setuid binaries gain nothing. Default true. */
   public boolean noNewPrivileges() {
-    return noNewPrivileges;
+    return process.noNewPrivilegesSetting().orElse(true);
   }
 
   /**
@@ -277,31 +255,42 @@ public final class ContainerSpec {
     return privileged;
   }
 
+  /** Paths made unreadable in the container. Default {@link #DEFAULT_MASKED_PATHS}. */
   public List<String> maskedPaths() {
     return maskedPaths;
   }
 
+  /** The confinement as one value (capabilities, seccomp, no_new_privs, masked and read-only paths, privileged). */
+  public Security security() {
+    Security s = Security.defaults().withCapabilities(capabilities()).withSeccomp(seccomp)
+        .withNoNewPrivileges(noNewPrivileges()).withMaskedPaths(maskedPaths).withReadonlyPaths(readonlyPaths);
+    return privileged ? Security.privileged().withCapabilities(s.capabilities()).withSeccomp(seccomp)
+        .withNoNewPrivileges(s.noNewPrivileges()).withMaskedPaths(maskedPaths).withReadonlyPaths(readonlyPaths) : s;
+  }
+
+  /** Paths made read-only in the container. Default {@link #DEFAULT_READONLY_PATHS}. */
   public List<String> readonlyPaths() {
     return readonlyPaths;
   }
 
+  /** The payload's resource limits (setrlimit(2)), in order. */
   public List<Rlimit> rlimits() {
-    return rlimits;
+    return process.rlimits();
   }
 
   /** Where stdin comes from. Default {@link Redirect#DISCARD} (/dev/null). */
   public Redirect stdin() {
-    return stdin;
+    return process.stdin();
   }
 
   /** Where stdout goes. Default {@link Redirect#INHERIT}. */
   public Redirect stdout() {
-    return stdout;
+    return process.stdout();
   }
 
   /** Where stderr goes. Default {@link Redirect#INHERIT}. */
   public Redirect stderr() {
-    return stderr;
+    return process.stderr();
   }
 
   /** Whether the container outlives this JVM. Default false: it dies with the JVM. */
@@ -361,8 +350,8 @@ public final class ContainerSpec {
 
   @Override
   public String toString() {
-    return "ContainerSpec{command=" + command + ", rootfs=" + rootfs + ", network=" + network
-        + ", namespaces=" + namespaces + ", uid=" + uid + ", gid=" + gid + ", mounts=" + mounts
+    return "ContainerSpec{command=" + command() + ", rootfs=" + rootfs + ", network=" + network
+        + ", namespaces=" + namespaces + ", uid=" + uid() + ", gid=" + gid() + ", mounts=" + mounts
         + (limits.isEmpty() ? "" : ", limits=" + limits) + "}";
   }
 
@@ -371,14 +360,10 @@ public final class ContainerSpec {
    * violations in one {@link SpecValidationException}.
    */
   public static final class Builder {
-    private List<String> command = List.of();
-    private final Map<String, String> environment = new LinkedHashMap<>();
-    private String workingDirectory = "/";
+    /** The first process; what it leaves unset takes the defaults of ContainerSpec's accessors. */
+    private ProcessSpec.Builder process = firstProcessDefaults(ProcessSpec.builder());
     private RootFs rootfs = RootFs.host();
     private @Nullable String hostname;
-    private long uid;
-    private long gid;
-    private List<Long> supplementaryGroups = List.of();
     private final List<MountSpec> mounts = new ArrayList<>();
     private boolean privateTmp = true;
     private long tmpfsSize = DEFAULT_TMPFS_SIZE;
@@ -386,17 +371,11 @@ public final class ContainerSpec {
     private @Nullable Set<Namespace> namespaces;
     private List<IdMapping> uidMappings = List.of();
     private List<IdMapping> gidMappings = List.of();
-    private Set<Capability> capabilities = EnumSet.copyOf(Capability.DEFAULT_SET);
-    private boolean noNewPrivileges = true;
     private @Nullable SeccompProfile seccomp;
     private @Nullable Integer oomScoreAdj;
     private boolean privileged;
     private List<String> maskedPaths = DEFAULT_MASKED_PATHS;
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
-    private final List<Rlimit> rlimits = new ArrayList<>();
-    private Redirect stdin = Redirect.DISCARD;
-    private Redirect stdout = Redirect.INHERIT;
-    private Redirect stderr = Redirect.INHERIT;
     private boolean detached;
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
@@ -409,15 +388,15 @@ public final class ContainerSpec {
 
     private Builder() {}
 
+    /** A first process inherits stdout and stderr (an exec'd one pipes them) and has no_new_privs on. */
+    private static ProcessSpec.Builder firstProcessDefaults(ProcessSpec.Builder b) {
+      return b.stdout(Redirect.INHERIT).stderr(Redirect.INHERIT).noNewPrivileges(true);
+    }
+
     private Builder(ContainerSpec s) {
-      command = s.command;
-      environment.putAll(s.environment);
-      workingDirectory = s.workingDirectory;
+      process = s.process.toBuilder();
       rootfs = s.rootfs;
       hostname = s.hostname;
-      uid = s.uid;
-      gid = s.gid;
-      supplementaryGroups = s.supplementaryGroups;
       mounts.addAll(s.mounts);
       privateTmp = s.privateTmp;
       tmpfsSize = s.tmpfsSize;
@@ -425,17 +404,11 @@ public final class ContainerSpec {
       namespaces = EnumSet.copyOf(s.namespaces);
       uidMappings = s.uidMappings;
       gidMappings = s.gidMappings;
-      capabilities = s.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(s.capabilities);
-      noNewPrivileges = s.noNewPrivileges;
       seccomp = s.seccomp;
       oomScoreAdj = s.oomScoreAdj;
       privileged = s.privileged;
       maskedPaths = s.maskedPaths;
       readonlyPaths = s.readonlyPaths;
-      rlimits.addAll(s.rlimits);
-      stdin = s.stdin;
-      stdout = s.stdout;
-      stderr = s.stderr;
       detached = s.detached;
       limits = s.limits;
       cgroup = s.cgroupRequested;
@@ -447,52 +420,59 @@ public final class ContainerSpec {
       extraHosts.putAll(s.extraHosts);
     }
 
-    /** The payload's argv. Required. */
+    /** The payload's argv. Required. A delegate of {@link ProcessSpec.Builder#command(String...)}. */
     public Builder command(String... argv) {
       return command(List.of(argv));
     }
 
+    /** The payload's argv. Required. A delegate of {@link ProcessSpec.Builder#command(List)}. */
     public Builder command(List<String> argv) {
-      this.command = List.copyOf(argv);
+      process.command(argv);
       return this;
     }
 
     /** Sets one environment variable (the environment starts empty). */
     public Builder env(String name, String value) {
-      environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      process.env(name, value);
       return this;
     }
 
     /**
-     * Sets the container's first process from {@code process}: its argv and environment, and what it
-     * sets of working directory, ids, groups and capabilities; its stdio; no_new_privs only if it sets
-     * it (a process cannot turn the default off).
+     * Makes {@code process} the container's first process, replacing every process setting made so
+     * far (argv, environment, working directory, ids, groups, capabilities, rlimits, no_new_privs,
+     * stdio, init); what it leaves unset takes the defaults of {@link ContainerSpec}. Its stdio is its
+     * own: a {@link ProcessSpec} pipes stdout and stderr unless told otherwise.
      */
     public Builder process(ProcessSpec process) {
-      command(process.command());
-      environment(process.environment());
-      process.workingDirectory().ifPresent(this::workingDirectory);
-      user(process.uid().orElse(uid), process.gid().orElse(gid));
-      process.groups().ifPresent(this::supplementaryGroups);
-      process.capabilities().ifPresent(this::capabilities);
-      if (process.noNewPrivileges()) {
-        noNewPrivileges(true);
-      }
-      return stdin(process.stdin()).stdout(process.stdout()).stderr(process.stderr());
+      this.process = Objects.requireNonNull(process, "process").toBuilder();
+      return this;
     }
 
     /** Replaces the whole environment. */
     public Builder environment(Map<String, String> env) {
-      environment.clear();
-      environment.putAll(env);
+      process.environment(env);
       return this;
     }
 
+    /** The payload's working directory inside the container (absolute). Default {@code /}. */
     public Builder workingDirectory(String dir) {
-      this.workingDirectory = Objects.requireNonNull(dir, "dir");
+      process.workingDirectory(dir);
       return this;
     }
 
+    /** Runs a minimal init as pid 1 above the payload ({@link ProcessSpec#init()}, {@code --init}). */
+    public Builder init(boolean init) {
+      process.init(init);
+      return this;
+    }
+
+    /** Sends the payload's stderr where its stdout goes ({@link ProcessSpec#redirectErrorStream()}). */
+    public Builder redirectErrorStream(boolean redirect) {
+      process.redirectErrorStream(redirect);
+      return this;
+    }
+
+    /** The root filesystem. */
     public Builder rootfs(RootFs rootfs) {
       this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
       return this;
@@ -502,6 +482,8 @@ public final class ContainerSpec {
      * The root filesystem is this imported image, and its config gives the defaults: the command
      * (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
      * the working directory and a numeric User. Call it before setting what should override them.
+     *
+     * @throws SpecValidationException when the image's user is not numeric
      */
     public Builder image(Image image) {
       return image(RootFs.image(image), image);
@@ -518,8 +500,8 @@ public final class ContainerSpec {
     private Builder image(RootFs root, Image image) {
       this.rootfs = root;
       ImageConfig c = image.config();
-      if (command.isEmpty() && !c.command().isEmpty()) {
-        command = List.copyOf(c.command());
+      if (process.command.isEmpty() && !c.command().isEmpty()) {
+        process.command(c.command());
       }
       Map<String, String> merged = new LinkedHashMap<>();
       for (String kv : c.env()) {
@@ -528,21 +510,20 @@ public final class ContainerSpec {
           merged.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
       }
-      merged.putAll(environment);
-      environment.clear();
-      environment.putAll(merged);
+      merged.putAll(process.environment);
+      process.environment(merged);
       if (!c.workingDir().isEmpty()) {
-        workingDirectory = c.workingDir();
+        process.workingDirectory(c.workingDir());
       }
       String user = c.user();
       if (!user.isEmpty()) {
         String[] ug = user.split(":", 2);
         try {
-          uid = Long.parseLong(ug[0]);
-          gid = ug.length > 1 ? Long.parseLong(ug[1]) : uid;
+          long uid = Long.parseLong(ug[0]);
+          process.uid(uid).gid(ug.length > 1 ? Long.parseLong(ug[1]) : uid);
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("image " + image.reference() + " runs as user '" + user
-              + "'; only numeric UID[:GID] is supported: set user(uid, gid) after image()", e);
+          throw SpecValidationException.of("user", user, "of image " + image.reference()
+              + " must be numeric UID[:GID] (only those are supported): set user(uid, gid) after image()");
         }
       }
       return this;
@@ -554,6 +535,7 @@ public final class ContainerSpec {
       return this;
     }
 
+    /** The hostname (needs the UTS namespace); null: the first 12 characters of the id. */
     public Builder hostname(@Nullable String hostname) {
       this.hostname = hostname;
       return this;
@@ -561,13 +543,13 @@ public final class ContainerSpec {
 
     /** The payload's uid and gid inside the container. */
     public Builder user(long uid, long gid) {
-      this.uid = uid;
-      this.gid = gid;
+      process.uid(uid).gid(gid);
       return this;
     }
 
+    /** The payload's supplementary groups inside the container. */
     public Builder supplementaryGroups(List<Long> groups) {
-      this.supplementaryGroups = List.copyOf(groups);
+      process.groups(groups);
       return this;
     }
 
@@ -577,6 +559,7 @@ public final class ContainerSpec {
       return this;
     }
 
+    /** Whether /tmp is a private tmpfs (default true). */
     public Builder privateTmp(boolean privateTmp) {
       this.privateTmp = privateTmp;
       return this;
@@ -624,22 +607,33 @@ public final class ContainerSpec {
 
     /** Replaces the capability set. */
     public Builder capabilities(Set<Capability> caps) {
-      this.capabilities = caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
+      process.capabilities(caps);
       return this;
     }
 
+    /** Adds one capability to the set (the default set when none was given). */
     public Builder addCapability(Capability cap) {
-      capabilities.add(cap);
-      return this;
+      Set<Capability> caps = EnumSet.noneOf(Capability.class);
+      caps.addAll(capabilitySet());
+      caps.add(cap);
+      return capabilities(caps);
     }
 
+    /** Removes one capability from the set (the default set when none was given). */
     public Builder dropCapability(Capability cap) {
-      capabilities.remove(cap);
-      return this;
+      Set<Capability> caps = EnumSet.noneOf(Capability.class);
+      caps.addAll(capabilitySet());
+      caps.remove(cap);
+      return capabilities(caps);
     }
 
+    private Set<Capability> capabilitySet() {
+      return process.capabilities == null ? Capability.DEFAULT_SET : process.capabilities;
+    }
+
+    /** Sets or clears no_new_privs for the payload. Default on. */
     public Builder noNewPrivileges(boolean on) {
-      this.noNewPrivileges = on;
+      process.noNewPrivileges(on);
       return this;
     }
 
@@ -665,11 +659,22 @@ public final class ContainerSpec {
      * trusted payloads; the start logs a warning naming what is off.
      */
     public Builder privileged() {
-      this.privileged = true;
-      this.capabilities = EnumSet.allOf(Capability.class);
-      this.seccomp = SeccompProfile.unconfined();
-      this.maskedPaths = List.of();
-      this.readonlyPaths = List.of();
+      return security(Security.privileged());
+    }
+
+    /**
+     * Sets the whole confinement at once (capabilities, seccomp profile, no_new_privs, masked and
+     * read-only paths, privileged mode), replacing what was set before: a preset such as {@link
+     * Security#hardened()} means the same wherever it is called.
+     */
+    public Builder security(Security security) {
+      Objects.requireNonNull(security, "security");
+      this.privileged = security.privilegedMode();
+      process.capabilities(security.capabilities());
+      process.noNewPrivileges(security.noNewPrivileges());
+      this.seccomp = security.seccomp();
+      this.maskedPaths = security.maskedPaths();
+      this.readonlyPaths = security.readonlyPaths();
       return this;
     }
 
@@ -695,44 +700,45 @@ public final class ContainerSpec {
       if (limits.isEmpty()) {
         limits = HARDENED_LIMITS;
       }
-      this.privileged = false;
-      this.capabilities = EnumSet.noneOf(Capability.class);
-      this.seccomp = SeccompProfile.hardened();
-      this.noNewPrivileges = true;
+      security(Security.hardened());
       this.network = NetworkMode.NONE;
       this.rootfs = rootfs.readOnly();
-      this.maskedPaths = DEFAULT_MASKED_PATHS;
-      this.readonlyPaths = DEFAULT_READONLY_PATHS;
       return this;
     }
 
+    /** Replaces the masked paths (see {@link Security#withMaskedPaths}). */
     public Builder maskedPaths(List<String> paths) {
       this.maskedPaths = List.copyOf(paths);
       return this;
     }
 
+    /** Replaces the read-only paths (see {@link Security#withReadonlyPaths}). */
     public Builder readonlyPaths(List<String> paths) {
       this.readonlyPaths = List.copyOf(paths);
       return this;
     }
 
+    /** Adds a resource limit of the payload. */
     public Builder rlimit(Rlimit limit) {
-      rlimits.add(Objects.requireNonNull(limit, "limit"));
+      process.rlimit(limit);
       return this;
     }
 
+    /** Where the payload's stdin comes from. */
     public Builder stdin(Redirect r) {
-      this.stdin = Objects.requireNonNull(r, "stdin");
+      process.stdin(r);
       return this;
     }
 
+    /** Where the payload's stdout goes. */
     public Builder stdout(Redirect r) {
-      this.stdout = Objects.requireNonNull(r, "stdout");
+      process.stdout(r);
       return this;
     }
 
+    /** Where the payload's stderr goes. */
     public Builder stderr(Redirect r) {
-      this.stderr = Objects.requireNonNull(r, "stderr");
+      process.stderr(r);
       return this;
     }
 
@@ -782,7 +788,11 @@ public final class ContainerSpec {
 
     /** Publishes a port in Docker's {@code -p} syntax: {@code [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}. */
     public Builder publish(String spec) {
-      return publish(PortMapping.parse(spec));
+      try {
+        return publish(PortMapping.parse(spec));
+      } catch (IllegalArgumentException e) {
+        throw SpecValidationException.of("ports", spec, "must be [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]: " + e.getMessage());
+      }
     }
 
     /** Joins the network namespace of a running container, by id or unique id prefix. */
@@ -807,6 +817,8 @@ public final class ContainerSpec {
     /**
      * Checks every rule (see {@link SpecValidationException}) and builds the spec. Reads the host
      * filesystem (does the rootfs exist?) but creates nothing.
+     *
+     * @throws SpecValidationException listing every field that breaks its rule, the first process's included
      */
     public ContainerSpec build() {
       ContainerSpec spec = new ContainerSpec(this);

@@ -51,12 +51,18 @@ public final class ExecProcess implements AutoCloseable {
     process.signal(signal);
   }
 
-  /** Its stdin when its spec asked for {@code Redirect.PIPE}; else writes fail saying so. Never null. */
+  /**
+   * Its stdin when its spec asked for {@code Redirect.PIPE}, or the master of its terminal for {@code
+   * Redirect.tty()}; else writes fail saying so. Never null.
+   */
   public OutputStream stdin() {
     return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of exec'd process " + pid());
   }
 
-  /** Its stdout when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  /**
+   * Its stdout when its spec asked for {@code Redirect.PIPE}, or the master of its terminal for {@code
+   * Redirect.tty()}; else a stream at end-of-file. Never null.
+   */
   public InputStream stdout() {
     return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
@@ -64,6 +70,20 @@ public final class ExecProcess implements AutoCloseable {
   /** Its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
   public InputStream stderr() {
     return dev.containerj.core.internal.Streams.orEof(process.stderr());
+  }
+
+  /**
+   * Sets the window size of its terminal ({@code Redirect.tty()} in its spec); its processes get
+   * SIGWINCH.
+   *
+   * @throws ContainerException when it has no terminal
+   */
+  public void resizeTerminal(int columns, int rows) {
+    try {
+      process.resizeTerminal(columns, rows);
+    } catch (IllegalStateException e) {
+      throw new ContainerException(e.getMessage(), e);
+    }
   }
 
   /** Kills it if it runs, reaps it and releases its streams. Idempotent. */

@@ -37,11 +37,11 @@ public final class HostProfile {
    * A profile given by the caller (tests): the ids that the runtime's id maps use, and the manager
    * that creates its containers' cgroups.
    *
-   * @throws IllegalArgumentException for a negative id
+   * @throws SpecValidationException for a negative id
    */
   public static HostProfile of(int euid, int egid, Supplier<CgroupManager> cgroups) {
     if (euid < 0 || egid < 0) {
-      throw new IllegalArgumentException("euid and egid must be >= 0: euid=" + euid + ", egid=" + egid);
+      throw SpecValidationException.of("euid/egid", euid + "/" + egid, "must be >= 0");
     }
     return new HostProfile(euid, egid, Objects.requireNonNull(cgroups, "cgroups"));
   }

@@ -4,15 +4,16 @@ import dev.containerj.core.internal.StateStore;
 import dev.containerj.layers.LayerStore;
 import dev.containerj.layers.Image;
 import dev.containerj.layers.ImageReference;
-import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The images of a {@link ContainerRuntime}'s layer store ({@link ContainerRuntime#images()}; by
  * default {@code /var/lib/containerj} as root, else {@code $XDG_DATA_HOME/containerj}, by default
- * {@code $HOME/.local/share/containerj}): import once, start many containers from them. A store that
- * cannot be opened makes each method throw an {@code IOException} naming it.
+ * {@code $HOME/.local/share/containerj}): import once, start many containers from them. Every method
+ * throws a {@link ContainerException} naming the store, the image and the cause (an I/O error, a
+ * store that cannot be opened, a registry's refusal) and a {@link SpecValidationException} for a
+ * reference of the wrong form.
  *
  * <pre>{@code
  * ContainerRuntime runtime = ContainerRuntime.defaults();
@@ -28,8 +29,8 @@ public final class Images {
   }
 
   /** The layer store itself (its directory, prepared roots, layers). */
-  public LayerStore store() throws IOException {
-    return store.open();
+  public LayerStore store() {
+    return Unchecked.call("layerStore", "", () -> store.open());
   }
 
   /**
@@ -37,12 +38,12 @@ public final class Images {
    * {@code docker-archive:FILE}), verifying every blob, unpacking each layer once; an image already
    * in the store is returned as it is.
    */
-  public Image importImage(String reference) throws IOException {
-    Optional<Image> known = store.open().image(reference);
-    if (known.isPresent()) {
-      return known.get();
-    }
-    return store.open().importImage(ImageReference.parse(reference));
+  public Image importImage(String reference) {
+    ImageReference parsed = parse("reference", reference, ImageReference::parse);
+    return Unchecked.call("reference", reference, () -> {
+      Optional<Image> known = store.open().image(reference);
+      return known.isPresent() ? known.get() : store.open().importImage(parsed);
+    });
   }
 
   /**
@@ -50,8 +51,10 @@ public final class Images {
    * {@code name@sha256:...}, {@code docker://...}) into the layer store: layers already there are
    * not fetched. See {@link dev.containerj.layers.LayerStore#pull}.
    */
-  public Image pull(String reference, dev.containerj.layers.PullOptions options) throws IOException {
-    return store.open().pull(dev.containerj.layers.RegistryReference.parse(reference), options);
+  public Image pull(String reference, dev.containerj.layers.PullOptions options) {
+    dev.containerj.layers.RegistryReference parsed =
+        parse("reference", reference, dev.containerj.layers.RegistryReference::parse);
+    return Unchecked.call("reference", reference, () -> store.open().pull(parsed, options));
   }
 
   /**
@@ -61,34 +64,42 @@ public final class Images {
    *
    * @param always pull even when the store has an image by that name (a tag may have moved)
    */
-  public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options)
-      throws IOException {
+  public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options) {
     if (!dev.containerj.layers.RegistryReference.isRegistryReference(reference)
-        || store.open().image(reference).filter(i -> !always).isPresent()) {
+        || Unchecked.call("reference", reference, () -> store.open().image(reference)).filter(i -> !always).isPresent()) {
       return importImage(reference);
     }
-    String canonical = dev.containerj.layers.RegistryReference.parse(reference).toString();
-    Optional<Image> known = always ? Optional.empty() : store.open().image(canonical);
+    String canonical = parse("reference", reference, dev.containerj.layers.RegistryReference::parse).toString();
+    Optional<Image> known = always ? Optional.empty() : Unchecked.call("reference", canonical, () -> store.open().image(canonical));
     return known.isPresent() ? known.get() : pull(canonical, options);
   }
 
   /** The image with this id, id prefix or reference, if imported. */
-  public Optional<Image> find(String idOrReference) throws IOException {
-    return store.open().image(idOrReference);
+  public Optional<Image> find(String idOrReference) {
+    return Unchecked.call("reference", idOrReference, () -> store.open().image(idOrReference));
   }
 
   /** Every imported image. */
-  public List<Image> list() throws IOException {
-    return store.open().images();
+  public List<Image> list() {
+    return Unchecked.call("layerStore", "", () -> store.open().images());
   }
 
   /** Removes an image (its layers stay until {@link #gc()}); false if there was none. */
-  public boolean remove(String id) throws IOException {
-    return store.open().removeImage(id);
+  public boolean remove(String id) {
+    return Unchecked.call("id", id, () -> store.open().removeImage(id));
   }
 
   /** Deletes the layers no image uses; returns their digests. */
-  public List<String> gc() throws IOException {
-    return store.open().gc();
+  public List<String> gc() {
+    return Unchecked.call("layerStore", "", () -> store.open().gc());
+  }
+
+  /** Parses {@code text}, a wrong form as a {@link SpecValidationException} naming the field and the rule. */
+  private static <T> T parse(String field, String text, java.util.function.Function<String, T> parser) {
+    try {
+      return parser.apply(text);
+    } catch (IllegalArgumentException e) {
+      throw SpecValidationException.of(field, text, "must be a valid image reference: " + e.getMessage());
+    }
   }
 }

@@ -20,6 +20,7 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
     TMPFS
   }
 
+  /** A mount; the factory methods ({@link #bind}, {@link #tmpfs}, ...) are the usual way. */
   public MountSpec {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(target, "target");
@@ -48,19 +49,19 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
   /**
    * Parses Docker's {@code -v HOST:CONTAINER[:ro|rw]} syntax.
    *
-   * @throws IllegalArgumentException naming the value when it has the wrong form
+   * @throws SpecValidationException naming the value when it has the wrong form
    */
   public static MountSpec parseVolume(String spec) {
     String[] parts = spec.split(":", -1);
     if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-      throw new IllegalArgumentException("volume must be HOST:CONTAINER[:ro|rw]: " + spec);
+      throw SpecValidationException.of("volume", spec, "must be HOST:CONTAINER[:ro|rw]");
     }
     boolean ro = false;
     if (parts.length == 3) {
       if (parts[2].equals("ro")) {
         ro = true;
       } else if (!parts[2].equals("rw")) {
-        throw new IllegalArgumentException("volume option must be ro or rw: " + spec);
+        throw SpecValidationException.of("volume", spec, "option must be ro or rw");
       }
     }
     return new MountSpec(Type.BIND, Path.of(parts[0]), parts[1], ro, 0);

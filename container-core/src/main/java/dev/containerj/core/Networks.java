@@ -45,10 +45,11 @@ public final class Networks {
    * Creates a network: checks the subnet against the host's routes and every other network (no
    * overlap), records it, and creates the bridge with its gateway address.
    *
-   * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
+   * @throws SpecValidationException for a bad name or subnet (or one that overlaps), naming it and the rule
+   * @throws ContainerException when it exists already, or creating it failed
    */
-  public Info create(String name, String subnet) throws IOException {
-    return create(name, subnet, false);
+  public Info create(String name, String subnet) {
+    return Unchecked.call("subnet", subnet, () -> create(name, subnet, false));
   }
 
   /**
@@ -58,20 +59,21 @@ public final class Networks {
    * no host service is reachable from them, whatever address it listens on, without any firewall
    * rule. Ports cannot be published from it. Removed with {@link #remove}, namespace included.
    *
-   * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
+   * @throws SpecValidationException for a bad name or subnet (or one that overlaps), naming it and the rule
+   * @throws ContainerException when it exists already, or creating it failed
    */
-  public Info createInternal(String name, String subnet) throws IOException {
-    return create(name, subnet, true);
+  public Info createInternal(String name, String subnet) {
+    return Unchecked.call("subnet", subnet, () -> create(name, subnet, true));
   }
 
   private Info create(String name, String subnet, boolean internal) throws IOException {
     if (!name.matches("[A-Za-z0-9_.-]{1,15}")) {
-      throw new IllegalArgumentException("network name must be 1-15 letters, digits, '_', '.' or '-' (it names the bridge): " + name);
+      throw SpecValidationException.of("network name", name, "must be 1-15 letters, digits, '_', '.' or '-' (it names the bridge)");
     }
     IpPrefix prefix = IpPrefix.parse(subnet);
     Path dir = networksDir.resolve(name);
     if (Files.exists(dir.resolve("subnet"))) {
-      throw new IllegalArgumentException("network " + name + " exists already");
+      throw new ContainerException("network " + name + " exists already");
     }
     Files.createDirectories(networksDir);
     NetworkNamespace ns = null;
@@ -106,8 +108,16 @@ public final class Networks {
     return info(name);
   }
 
-  /** Every network recorded in the state directory. */
-  public List<Info> list() throws IOException {
+  /**
+   * Every network recorded in the state directory.
+   *
+   * @throws ContainerException when the state directory cannot be read
+   */
+  public List<Info> list() {
+    return Unchecked.call("networks", networksDir.toString(), this::recorded);
+  }
+
+  private List<Info> recorded() throws IOException {
     List<Info> out = new ArrayList<>();
     Path root = networksDir;
     if (!Files.isDirectory(root)) {
@@ -127,11 +137,20 @@ public final class Networks {
   /**
    * Removes a network: its bridge and its record. Refuses while a live container holds an address
    * in it (leases of dead owners are reclaimed first).
+   *
+   * @throws ContainerException when it does not exist, is in use, or removing it failed
    */
-  public void remove(String name) throws IOException {
+  public void remove(String name) {
+    Unchecked.call("network", name, () -> {
+      removeRecorded(name);
+      return null;
+    });
+  }
+
+  private void removeRecorded(String name) throws IOException {
     Path dir = networksDir.resolve(name);
     if (!Files.exists(dir.resolve("subnet"))) {
-      throw new IllegalArgumentException("network " + name + " does not exist");
+      throw new ContainerException("network " + name + " does not exist");
     }
     boolean internal = ContainerNetwork.isInternal(networksDir, name);
     try (BridgeNetwork net = BridgeNetwork.builder().bridgeName(name)
@@ -140,7 +159,7 @@ public final class Networks {
       ipam.reclaimDead();
       int held = ipam.leases().size();
       if (held > 0) {
-        throw new IllegalStateException("network " + name + " is in use: " + held + " container(s) hold addresses in it");
+        throw new ContainerException("network " + name + " is in use: " + held + " container(s) hold addresses in it");
       }
       if (!internal) {
         net.removeBridge();

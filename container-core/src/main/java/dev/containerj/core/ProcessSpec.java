@@ -1,8 +1,10 @@
 package dev.containerj.core;
 
+import dev.containerj.core.internal.SpecValidator;
 import dev.containerj.namespaces.Capability;
 import dev.containerj.namespaces.Redirect;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,12 +15,19 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One more process for a running container ({@link Container#exec(ProcessSpec)}), as runc separates
- * a process from the container's config: its argv, environment, working directory, ids,
- * capabilities, no_new_privs and stdio. What it does not set comes from the container's spec (its
- * environment, working directory, uid, gid, groups, capabilities and no_new_privs); it may narrow the
- * container's confinement, never widen it (checked by {@link Container#exec}, every violation at
- * once).
+ * One process of a container, as runc separates a process from the container's config: its argv,
+ * environment, working directory, ids, capabilities, rlimits, no_new_privs, stdio and whether an
+ * init runs as pid 1 above it. A {@link ContainerSpec} holds its first process as one ({@link
+ * ContainerSpec#process()}), and {@link Container#exec(ProcessSpec)} starts more.
+ *
+ * <p>What it does not set comes from the container: for the first process the defaults of {@link
+ * ContainerSpec} (uid and gid 0, working directory {@code /}, {@link Capability#DEFAULT_SET},
+ * no_new_privs on); for an exec'd process the container's values (its environment below this one's
+ * variables, its working directory, ids, groups, capabilities and no_new_privs). An exec'd process
+ * may narrow the container's confinement, never widen it (checked by {@link Container#exec}, every
+ * violation at once). As a {@link dev.containerj.namespaces.ProcessConfig} it also describes a process
+ * for {@code ProcessLauncher.builder().process(spec)}, which launches it in bare namespaces without a
+ * container (only argv, environment, working directory and stdio apply there).
  *
  * <pre>{@code
  * try (ExecProcess p = container.exec(ProcessSpec.builder().command("cat", "/etc/hostname")
@@ -28,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  */
-public final class ProcessSpec {
+public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfig {
   private final List<String> command;
   private final Map<String, String> environment;
   private final @Nullable String workingDirectory;
@@ -36,28 +45,40 @@ public final class ProcessSpec {
   private final @Nullable Long gid;
   private final @Nullable List<Long> groups;
   private final @Nullable Set<Capability> capabilities;
-  private final boolean noNewPrivileges;
+  private final @Nullable Boolean noNewPrivileges;
+  private final List<Rlimit> rlimits;
   private final Redirect stdin;
   private final Redirect stdout;
   private final Redirect stderr;
+  private final boolean redirectErrorStream;
+  private final boolean init;
 
   private ProcessSpec(Builder b) {
     this.command = List.copyOf(b.command);
-    this.environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+    this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
     this.workingDirectory = b.workingDirectory;
     this.uid = b.uid;
     this.gid = b.gid;
     this.groups = b.groups == null ? null : List.copyOf(b.groups);
-    this.capabilities = b.capabilities == null ? null : java.util.Collections.unmodifiableSet(EnumSet.copyOf(b.capabilities));
+    this.capabilities = b.capabilities == null ? null : Collections.unmodifiableSet(
+        b.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
     this.noNewPrivileges = b.noNewPrivileges;
+    this.rlimits = List.copyOf(b.rlimits);
     this.stdin = b.stdin;
     this.stdout = b.stdout;
     this.stderr = b.stderr;
+    this.redirectErrorStream = b.redirectErrorStream;
+    this.init = b.init;
   }
 
-  /** A builder; {@link Builder#command} is required. */
+  /** A builder; {@link Builder#command} is required. Stdio defaults to {@link Redirect#PIPE} for stdout and stderr. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** A builder holding this spec's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /** The argv; the first element is looked up in the container's PATH when it has no slash. */
@@ -65,77 +86,149 @@ public final class ProcessSpec {
     return command;
   }
 
-  /** Variables set on top of the container's environment. */
+  /**
+   * The variables: the whole environment of a container's first process (it starts clean; PATH is
+   * added when absent), or those set on top of the container's environment for an exec'd process.
+   */
   public Map<String, String> environment() {
     return environment;
   }
 
-  /** The working directory inside the container; empty: the container's. */
+  /** The working directory inside the container; empty: the container's ({@code /} for the first process). */
   public Optional<String> workingDirectory() {
     return Optional.ofNullable(workingDirectory);
   }
 
-  /** The uid inside the container; empty: the container's. */
+  /** The uid inside the container; empty: the container's (0 for the first process). */
   public Optional<Long> uid() {
     return Optional.ofNullable(uid);
   }
 
-  /** The gid inside the container; empty: the container's. */
+  /** The gid inside the container; empty: the container's (0 for the first process). */
   public Optional<Long> gid() {
     return Optional.ofNullable(gid);
   }
 
-  /** The supplementary groups; empty: the container's. */
+  /** The supplementary groups; empty: the container's (none for the first process). */
   public Optional<List<Long>> groups() {
     return Optional.ofNullable(groups);
   }
 
-  /** The capabilities, a subset of the container's; empty: the container's. */
+  /**
+   * The capabilities; empty: the container's ({@link Capability#DEFAULT_SET} for the first process).
+   * An exec'd process's must be a subset of the container's.
+   */
   public Optional<Set<Capability>> capabilities() {
     return Optional.ofNullable(capabilities);
   }
 
-  /** Whether no_new_privs is set even if the container runs without it. */
+  /**
+   * Whether this spec turns no_new_privs on. Unset, a container's first process has it on (the
+   * secure default) and an exec'd one has the container's; {@link Builder#noNewPrivileges(boolean)
+   * noNewPrivileges(false)} turns it off for a first process, and means "the container's" for an
+   * exec'd one, which can never drop what its container has.
+   */
   public boolean noNewPrivileges() {
-    return noNewPrivileges;
+    return Boolean.TRUE.equals(noNewPrivileges);
   }
 
-  /** Where stdin comes from (default {@link Redirect#DISCARD}). */
+  /** Whether no_new_privs was set explicitly, either way; empty: the default (see {@link #noNewPrivileges()}). */
+  public Optional<Boolean> noNewPrivilegesSetting() {
+    return Optional.ofNullable(noNewPrivileges);
+  }
+
+  /** The resource limits set before execve (setrlimit(2)), in order. */
+  public List<Rlimit> rlimits() {
+    return rlimits;
+  }
+
+  /** Where stdin comes from (default {@link Redirect#DISCARD}: /dev/null). */
   public Redirect stdin() {
     return stdin;
   }
 
-  /** Where stdout goes (default {@link Redirect#PIPE}). */
+  /** Where stdout goes. */
   public Redirect stdout() {
     return stdout;
   }
 
-  /** Where stderr goes (default {@link Redirect#PIPE}). */
+  /**
+   * Where stderr goes; {@link Redirect#DISCARD} while {@link #redirectErrorStream()} is set (fd 2 is
+   * then made a copy of fd 1 just before execve, so nothing is written to the placeholder).
+   */
   public Redirect stderr() {
-    return stderr;
+    return redirectErrorStream ? Redirect.DISCARD : stderr;
+  }
+
+  /**
+   * Whether fd 2 is a duplicate of fd 1 (as {@link ProcessBuilder#redirectErrorStream(boolean)}): the
+   * two outputs interleave in one stream, in the order they were written, and the stderr stream of
+   * the handle is at end-of-file.
+   */
+  public boolean redirectErrorStream() {
+    return redirectErrorStream;
+  }
+
+  /**
+   * Whether a minimal init runs as the container's pid 1 above this process (as {@code docker run
+   * --init}, tini's job): it forwards every signal it gets to this process, reaps the zombies that
+   * orphans leave, and exits with this process's status ({@code 128 + N} when a signal N killed it).
+   * Without it this process is pid 1, which the kernel shields from every signal it has no handler
+   * for (pid_namespaces(7)), and orphans stay zombies unless it reaps them. Only for a container's
+   * first process.
+   */
+  public boolean init() {
+    return init;
   }
 
   @Override
   public String toString() {
     return "ProcessSpec{command=" + command + (uid == null ? "" : ", uid=" + uid)
-        + (workingDirectory == null ? "" : ", workingDirectory=" + workingDirectory) + "}";
+        + (workingDirectory == null ? "" : ", workingDirectory=" + workingDirectory)
+        + (init ? ", init" : "") + "}";
   }
 
-  /** Builder of a {@link ProcessSpec}. */
+  /** Builder of a {@link ProcessSpec}. Setters replace what they set; {@link #env} adds one variable. */
   public static final class Builder {
-    private List<String> command = List.of();
-    private final Map<String, String> environment = new LinkedHashMap<>();
-    private @Nullable String workingDirectory;
-    private @Nullable Long uid;
-    private @Nullable Long gid;
-    private @Nullable List<Long> groups;
-    private @Nullable Set<Capability> capabilities;
-    private boolean noNewPrivileges;
-    private Redirect stdin = Redirect.DISCARD;
-    private Redirect stdout = Redirect.PIPE;
-    private Redirect stderr = Redirect.PIPE;
+    List<String> command = List.of();
+    final Map<String, String> environment = new LinkedHashMap<>();
+    @Nullable String workingDirectory;
+    @Nullable Long uid;
+    @Nullable Long gid;
+    @Nullable List<Long> groups;
+    @Nullable Set<Capability> capabilities;
+    @Nullable Boolean noNewPrivileges;
+    final List<Rlimit> rlimits = new ArrayList<>();
+    Redirect stdin = Redirect.DISCARD;
+    Redirect stdout = Redirect.PIPE;
+    Redirect stderr = Redirect.PIPE;
+    boolean redirectErrorStream;
+    boolean init;
 
     private Builder() {}
+
+    private Builder(ProcessSpec s) {
+      command = s.command;
+      environment.putAll(s.environment);
+      workingDirectory = s.workingDirectory;
+      uid = s.uid;
+      gid = s.gid;
+      groups = s.groups;
+      capabilities = s.capabilities == null ? null : copy(s.capabilities);
+      noNewPrivileges = s.noNewPrivileges;
+      rlimits.addAll(s.rlimits);
+      stdin = s.stdin;
+      stdout = s.stdout;
+      stderr = s.stderr;
+      redirectErrorStream = s.redirectErrorStream;
+      init = s.init;
+    }
+
+    private static Set<Capability> copy(Set<Capability> caps) {
+      Set<Capability> c = EnumSet.noneOf(Capability.class);
+      c.addAll(caps);
+      return c;
+    }
 
     /** The argv (required, not empty). */
     public Builder command(String... argv) {
@@ -144,13 +237,20 @@ public final class ProcessSpec {
 
     /** The argv (required, not empty). */
     public Builder command(List<String> argv) {
-      this.command = new ArrayList<>(Objects.requireNonNull(argv, "argv"));
+      this.command = List.copyOf(Objects.requireNonNull(argv, "argv"));
       return this;
     }
 
-    /** Sets one variable on top of the container's environment. */
+    /** Sets one variable. */
     public Builder env(String name, String value) {
       environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Replaces every variable. */
+    public Builder environment(Map<String, String> env) {
+      environment.clear();
+      environment.putAll(env);
       return this;
     }
 
@@ -174,24 +274,29 @@ public final class ProcessSpec {
 
     /** The supplementary groups inside the container. */
     public Builder groups(List<Long> groups) {
-      this.groups = new ArrayList<>(Objects.requireNonNull(groups, "groups"));
+      this.groups = List.copyOf(Objects.requireNonNull(groups, "groups"));
       return this;
     }
 
-    /** The capabilities: a subset of the container's. */
+    /** The capabilities (an exec'd process's: a subset of the container's). */
     public Builder capabilities(Set<Capability> capabilities) {
-      this.capabilities = EnumSet.noneOf(Capability.class);
-      this.capabilities.addAll(Objects.requireNonNull(capabilities, "capabilities"));
+      this.capabilities = copy(Objects.requireNonNull(capabilities, "capabilities"));
       return this;
     }
 
-    /** Sets no_new_privs for this process even if the container runs without it. */
+    /** Sets or clears no_new_privs (see {@link ProcessSpec#noNewPrivileges()}). */
     public Builder noNewPrivileges(boolean set) {
       this.noNewPrivileges = set;
       return this;
     }
 
-    /** Where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process). */
+    /** Adds a resource limit. */
+    public Builder rlimit(Rlimit limit) {
+      rlimits.add(Objects.requireNonNull(limit, "limit"));
+      return this;
+    }
+
+    /** Where stdin comes from. */
     public Builder stdin(Redirect r) {
       this.stdin = Objects.requireNonNull(r, "stdin");
       return this;
@@ -203,10 +308,27 @@ public final class ProcessSpec {
       return this;
     }
 
-    /** Where stderr goes. */
+    /** Where stderr goes (ignored while {@link #redirectErrorStream(boolean)} is set). */
     public Builder stderr(Redirect r) {
       this.stderr = Objects.requireNonNull(r, "stderr");
       return this;
+    }
+
+    /** Sends stderr where stdout goes, as {@link ProcessBuilder#redirectErrorStream(boolean)}. */
+    public Builder redirectErrorStream(boolean redirect) {
+      this.redirectErrorStream = redirect;
+      return this;
+    }
+
+    /** Runs a minimal init as pid 1 above this process (see {@link ProcessSpec#init()}). */
+    public Builder init(boolean init) {
+      this.init = init;
+      return this;
+    }
+
+    /** The spec without checks: a ContainerSpec checks its first process with its own rules. */
+    ProcessSpec buildUnchecked() {
+      return new ProcessSpec(this);
     }
 
     /**
@@ -215,22 +337,12 @@ public final class ProcessSpec {
      * @throws SpecValidationException listing every field that breaks its rule
      */
     public ProcessSpec build() {
-      List<SpecValidationException.Violation> v = new ArrayList<>();
-      if (command.isEmpty() || command.get(0).isEmpty()) {
-        v.add(new SpecValidationException.Violation("command", command.toString(), "must name a program"));
-      }
-      if (workingDirectory != null && !workingDirectory.startsWith("/")) {
-        v.add(new SpecValidationException.Violation("workingDirectory", workingDirectory, "must be absolute"));
-      }
-      for (String[] s : new String[][] {{"uid", String.valueOf(uid)}, {"gid", String.valueOf(gid)}}) {
-        if (!s[1].equals("null") && (Long.parseLong(s[1]) < 0 || Long.parseLong(s[1]) > 4294967294L)) {
-          v.add(new SpecValidationException.Violation(s[0], s[1], "must be 0-4294967294"));
-        }
-      }
+      ProcessSpec spec = new ProcessSpec(this);
+      List<SpecValidationException.Violation> v = SpecValidator.validate(spec);
       if (!v.isEmpty()) {
         throw new SpecValidationException(v);
       }
-      return new ProcessSpec(this);
+      return spec;
     }
   }
 }

@@ -24,19 +24,26 @@ public record Rlimit(Resource resource, long soft, long hard) {
       this.number = number;
     }
 
+    /** The resource number of setrlimit(2). */
     public int number() {
       return number;
     }
   }
 
+  /**
+   * A limit.
+   *
+   * @throws SpecValidationException when a value is negative (other than {@link #UNLIMITED}) or the
+   *     soft limit exceeds the hard one
+   */
   public Rlimit {
     if (soft < UNLIMITED || hard < UNLIMITED) {
-      throw new IllegalArgumentException("rlimit " + resource.name().toLowerCase(Locale.ROOT)
-          + " must be >= 0 or unlimited: " + soft + ":" + hard);
+      throw SpecValidationException.of("rlimit " + resource.name().toLowerCase(Locale.ROOT), soft + ":" + hard,
+          "must be >= 0 or unlimited");
     }
     if (hard != UNLIMITED && (soft == UNLIMITED || soft > hard)) {
-      throw new IllegalArgumentException("rlimit " + resource.name().toLowerCase(Locale.ROOT)
-          + " soft limit must not exceed the hard limit: " + soft + ":" + hard);
+      throw SpecValidationException.of("rlimit " + resource.name().toLowerCase(Locale.ROOT), soft + ":" + hard,
+          "soft limit must not exceed the hard limit");
     }
   }
 
@@ -44,24 +51,24 @@ public record Rlimit(Resource resource, long soft, long hard) {
   public static Rlimit parse(String text) {
     int eq = text.indexOf('=');
     if (eq <= 0) {
-      throw new IllegalArgumentException("ulimit must be NAME=SOFT[:HARD]: " + text);
+      throw SpecValidationException.of("ulimit", text, "must be NAME=SOFT[:HARD]");
     }
     Resource r;
     try {
       r = Resource.valueOf(text.substring(0, eq).trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown ulimit name (see setrlimit(2)): " + text, e);
+      throw SpecValidationException.of("ulimit", text, "must name a limit of setrlimit(2)");
     }
     String[] v = text.substring(eq + 1).split(":", -1);
     if (v.length > 2) {
-      throw new IllegalArgumentException("ulimit must be NAME=SOFT[:HARD]: " + text);
+      throw SpecValidationException.of("ulimit", text, "must be NAME=SOFT[:HARD]");
     }
     try {
       long soft = parseValue(v[0]);
       long hard = v.length == 2 ? parseValue(v[1]) : soft;
       return new Rlimit(r, soft, hard);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("ulimit values must be numbers or 'unlimited': " + text, e);
+      throw SpecValidationException.of("ulimit", text, "values must be numbers or 'unlimited'");
     }
   }
 

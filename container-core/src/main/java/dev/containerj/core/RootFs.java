@@ -96,6 +96,7 @@ public final class RootFs {
     return directory;
   }
 
+  /** Whether the container can write to its root. */
   public boolean writable() {
     return writable;
   }

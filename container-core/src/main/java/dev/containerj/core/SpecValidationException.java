@@ -4,11 +4,13 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A {@link ContainerSpec} breaks one or more rules. All violations are reported at once, each naming
- * the field, the value and the rule: {@code "hostname must be 1-63 letters, digits or '-' (RFC 1123):
- * -bad-"}. Thrown before any kernel resource is touched.
+ * A {@link ContainerSpec}, a {@link ProcessSpec} or a value parsed for one (a volume, an rlimit, a
+ * port) breaks one or more rules. All violations are reported at once, each naming the field, the
+ * value and the rule: {@code "hostname must be 1-63 letters, digits or '-' (RFC 1123): -bad-"}.
+ * Thrown before any kernel resource is touched. A {@link ContainerException}, like every exception of
+ * this library's facade.
  */
-public class SpecValidationException extends IllegalArgumentException {
+public class SpecValidationException extends ContainerException {
   private static final long serialVersionUID = 1L;
 
   /**
@@ -27,11 +29,18 @@ public class SpecValidationException extends IllegalArgumentException {
 
   private final List<Violation> violations;
 
+  /** One violation. */
+  static SpecValidationException of(String field, String value, String rule) {
+    return new SpecValidationException(List.of(new Violation(field, value, rule)));
+  }
+
+  /** Every violation, at least one. */
   public SpecValidationException(List<Violation> violations) {
     super(message(violations));
     this.violations = List.copyOf(violations);
   }
 
+  /** The broken rules, in the order they were checked. */
   public List<Violation> violations() {
     return violations;
   }

@@ -41,7 +41,7 @@ class CgroupContainerTest {
     List<Path> dirs = new ArrayList<>();
     Run.Result r;
     try (Container c = Container.start(over)) {
-      c.cgroup().orElseThrow().paths().values().forEach(dirs::add);
+      c.cgroupDirectories().values().forEach(dirs::add);
       ExitStatus s = c.waitFor();
       r = new Run.Result("", "", s, c.id());
     }
@@ -66,6 +66,35 @@ class CgroupContainerTest {
       assertThat(s.oomKilled()).isTrue();
       assertThat(s.shellCode()).isEqualTo(137);
       assertThat(c.stats().memory().oomKills().orElse(-1)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void oomKillsPauseAndResumeThroughTheContainerItself() throws Exception {
+    requireRoot();
+    // Two children die of OOM; pid 1 (sh) stays, so the listener and the count are the container's.
+    ContainerSpec spec = ContainerSpec.builder().command("sh", "-c", "read go; for i in 1 2; do python3 -c "
+        + "\"b = b'x' * (256 << 20)\"; done; exec sleep 60").stdin(dev.containerj.namespaces.Redirect.PIPE)
+        .limits(CgroupLimits.builder().memoryMax(64L << 20).memorySwapMax(0).build()).build();
+    try (Container c = Container.start(spec)) {
+      java.util.concurrent.LinkedBlockingQueue<Long> kills = new java.util.concurrent.LinkedBlockingQueue<>();
+      try (dev.containerj.cgroups.Subscription sub = c.onOomKill(kills::add)) {
+        c.stdin().write("go\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        c.stdin().flush();
+        long last = 0;
+        while (last < 2) {
+          Long n = kills.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+          assertThat(n).as("an OOM kill event (count so far %d)", last).isNotNull();
+          last = n;
+        }
+      }
+      assertThat(c.oomKillCount()).isGreaterThanOrEqualTo(2);
+      assertThat(c.isPaused()).isFalse();
+      c.pause();
+      assertThat(c.isPaused()).isTrue();
+      c.resume();
+      assertThat(c.isPaused()).isFalse();
+      assertThat(c.isRunning()).isTrue();
     }
   }
 
@@ -166,8 +195,8 @@ class CgroupContainerTest {
     try (Container c = Container.start(ContainerSpec.builder().command("true").build())) {
       // As root (device policy) and in a delegated subtree (default pids limit) every container
       // has a cgroup: only rootless without delegation is left without one.
-      Assumptions.assumeTrue(c.cgroup().isEmpty(), "this container has a cgroup for its defaults");
-      assertThatThrownBy(c::pause).isInstanceOf(IllegalStateException.class)
+      Assumptions.assumeTrue((c.cgroupForTests() == null), "this container has a cgroup for its defaults");
+      assertThatThrownBy(c::pause).isInstanceOf(ContainerException.class)
           .hasMessageContaining("has none: give it limits or ContainerSpec.Builder.cgroup(true)");
     }
   }
@@ -201,7 +230,7 @@ class CgroupContainerTest {
     } finally {
       first.close(); // made containerj/, but the second container still lives in it
     }
-    Path parent = second.cgroup().orElseThrow().paths().values().iterator().next().getParent();
+    Path parent = second.cgroupDirectories().values().iterator().next().getParent();
     assertThat(parent).exists();
     second.close();
     assertThat(parent).as("containerj/ after the last container").doesNotExist();

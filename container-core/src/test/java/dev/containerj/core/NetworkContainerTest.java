@@ -202,7 +202,7 @@ class NetworkContainerTest {
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").bridge("a-name-longer-than-15").build())
         .hasMessageContaining("bridge must be 1-15 letters");
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").publish("70000:80").build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("70000");
+        .isInstanceOf(SpecValidationException.class).hasMessageContaining("70000");
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(NetworkMode.NONE).publish("8080:80").build())
         .hasMessageContaining("ports need NetworkMode.LOOPBACK or BRIDGE");
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").ipAddress("10.0.0.5").build())

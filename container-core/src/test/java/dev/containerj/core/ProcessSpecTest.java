@@ -45,6 +45,20 @@ class ProcessSpecTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("kernel")
+  void theSameValueDescribesAProcessForTheBareLauncher() throws Exception {
+    ProcessSpec spec = ProcessSpec.builder().command("sh", "-c", "echo $A; pwd; hostname").env("A", "1")
+        .workingDirectory("/tmp").build();
+    try (dev.containerj.namespaces.NamespacedProcess p = dev.containerj.namespaces.ProcessLauncher.builder()
+        .process(spec).namespaces(java.util.EnumSet.of(dev.containerj.namespaces.Namespace.USER,
+            dev.containerj.namespaces.Namespace.UTS)).hostname("bare").build().start()) {
+      String out = new String(p.stdout().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor().code()).isZero();
+      assertThat(out).isEqualTo("1\n/tmp\nbare\n");
+    }
+  }
+
+  @Test
   void everyViolationAtOnce() {
     assertThatThrownBy(() -> ProcessSpec.builder().workingDirectory("rel").uid(-1).build())
         .isInstanceOf(SpecValidationException.class)

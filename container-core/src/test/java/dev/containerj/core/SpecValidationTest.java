@@ -111,7 +111,7 @@ class SpecValidationTest {
         ContainerSpec.builder().command(List.of()).hostname("-x").user(-5, -6).workingDirectory("rel")
             .mount(MountSpec.tmpfs("relative")).build());
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
-        .containsExactly("command", "workingDirectory", "hostname", "uid", "gid", "mounts[0].target");
+        .containsExactly("command", "workingDirectory", "uid", "gid", "hostname", "mounts[0].target");
     assertThat(e.getMessage()).startsWith("invalid container spec, 6 violations: command must not be empty: []; ");
   }
 
@@ -130,15 +130,15 @@ class SpecValidationTest {
   @Test
   void volumeSyntax() {
     assertThat(MountSpec.parseVolume("/a:/b:ro")).isEqualTo(MountSpec.bindReadOnly(Path.of("/a"), "/b"));
-    assertThatThrownBy(() -> MountSpec.parseVolume("/a")).hasMessage("volume must be HOST:CONTAINER[:ro|rw]: /a");
-    assertThatThrownBy(() -> MountSpec.parseVolume("/a:/b:rx")).hasMessage("volume option must be ro or rw: /a:/b:rx");
+    assertThatThrownBy(() -> MountSpec.parseVolume("/a")).hasMessage("invalid container spec: volume must be HOST:CONTAINER[:ro|rw]: /a");
+    assertThatThrownBy(() -> MountSpec.parseVolume("/a:/b:rx")).hasMessage("invalid container spec: volume option must be ro or rw: /a:/b:rx");
   }
 
   @Test
   void ulimitSyntax() {
     assertThat(Rlimit.parse("nofile=1024:2048")).isEqualTo(new Rlimit(Rlimit.Resource.NOFILE, 1024, 2048));
-    assertThatThrownBy(() -> Rlimit.parse("nofile=10:5")).hasMessage("rlimit nofile soft limit must not exceed the hard limit: 10:5");
-    assertThatThrownBy(() -> Rlimit.parse("bogus=1")).hasMessage("unknown ulimit name (see setrlimit(2)): bogus=1");
+    assertThatThrownBy(() -> Rlimit.parse("nofile=10:5")).hasMessage("invalid container spec: rlimit nofile soft limit must not exceed the hard limit: 10:5");
+    assertThatThrownBy(() -> Rlimit.parse("bogus=1")).hasMessage("invalid container spec: ulimit must name a limit of setrlimit(2): bogus=1");
   }
 
   @Test

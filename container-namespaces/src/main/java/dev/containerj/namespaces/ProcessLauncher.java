@@ -155,6 +155,18 @@ public final class ProcessLauncher {
 
     private Builder() {}
 
+    /**
+     * Sets the argv, the environment (replacing what was set), the working directory when it has one
+     * and the stdio from {@code process}: the same value a container's process is described by.
+     */
+    public Builder process(ProcessConfig process) {
+      command(process.command());
+      environment.clear();
+      process.environment().forEach(this::env);
+      process.workingDirectory().ifPresent(d -> workingDirectory(Path.of(d)));
+      return stdin(process.stdin()).stdout(process.stdout()).stderr(process.stderr());
+    }
+
     public Builder command(String... argv) {
       return command(List.of(argv));
     }

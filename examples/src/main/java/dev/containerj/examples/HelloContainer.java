@@ -3,8 +3,9 @@ package dev.containerj.examples;
 import dev.containerj.core.Container;
 import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.ContainerSpec;
+import dev.containerj.core.ProcessSpec;
+import dev.containerj.core.Security;
 import dev.containerj.namespaces.ExitStatus;
-import dev.containerj.namespaces.Redirect;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,12 +41,18 @@ public final class HelloContainer {
    * @return 0 when the container behaved as expected, 1 otherwise
    */
   public static int run(PrintStream out) throws InterruptedException {
-    ContainerSpec spec = ContainerSpec.builder()
+    // The first process: a ProcessSpec pipes stdout and stderr, so they become InputStreams of the
+    // Container; redirectErrorStream puts both in stdout, in order. Unread pipes fill up and block
+    // the payload, so read it (here: to the end) before waiting.
+    ProcessSpec process = ProcessSpec.builder()
         .command("sh", "-c", "echo hello from $(hostname); exit " + PAYLOAD_EXIT_CODE)
+        .redirectErrorStream(true)
+        .build();
+    ContainerSpec spec = ContainerSpec.builder()
+        .process(process)
         .hostname(HOSTNAME)
-        // PIPE: the payload's stdout becomes an InputStream of the Container. Unread pipes fill up
-        // and block the payload, so read it (here: to the end) before waiting.
-        .stdout(Redirect.PIPE)
+        // Presets are values: the secure defaults, spelled out (Security.hardened() for untrusted code).
+        .security(Security.defaults())
         .build();
 
     // The runtime of this user's default state directory and layer store; a program that needs its

@@ -102,6 +102,12 @@ public final class ContainerExec {
       p.setsid(); // never in the JVM's process group: kill(0) inside must not reach it
       p.chdir("/");
       String hostname = spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
+      // Redirect.tty(): a pty of the container's own devpts (its /dev/ptmx, reached through the joined
+      // mount namespace), as the first process's; the socket for its master follows the passed fds.
+      stages = new RootfsProgram.ProcessStages(stages.command(), stages.environment(), stages.workingDirectory(),
+          stages.uid(), stages.gid(), stages.groups(), stages.capabilities(), stages.noNewPrivileges(),
+          stages.dieWithParent(), false, stages.redirectErrorStream(), false, new RootfsProgram.ProcessStages.ExecTerminal(
+              new dev.containerj.namespaces.Redirect[] {ps.stdin(), ps.stdout(), ps.stderr()}, pass.size()));
       RootfsProgram.process(new ProgramPlan(p), PlanHost.of(config.euid(), config.egid()), spec, config.rootless(),
           hostname, stages);
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
@@ -124,13 +130,12 @@ public final class ContainerExec {
       v.add(new SpecValidationException.Violation("capabilities", extra.toString(),
           "must be a subset of the container's capabilities " + spec.capabilities()));
     }
-    dev.containerj.namespaces.Redirect[] streams = {ps.stdin(), ps.stdout(), ps.stderr()};
-    String[] names = {"stdin", "stdout", "stderr"};
-    for (int i = 0; i < 3; i++) {
-      if (streams[i].type() == dev.containerj.namespaces.Redirect.Type.TTY) {
-        v.add(new SpecValidationException.Violation(names[i], streams[i].toString(),
-            "a terminal is not supported for exec yet: use PIPE"));
-      }
+    if (ps.init()) {
+      v.add(new SpecValidationException.Violation("init", "true", "is only for a container's first process (pid 1)"));
+    }
+    if (!ps.rlimits().isEmpty()) {
+      v.add(new SpecValidationException.Violation("rlimits", ps.rlimits().toString(),
+          "must be empty for an exec'd process: it gets the container's " + spec.rlimits()));
     }
     long uid = ps.uid().orElse(spec.uid());
     long gid = ps.gid().orElse(spec.gid());
@@ -154,6 +159,7 @@ public final class ContainerExec {
     env.putAll(ps.environment());
     return new RootfsProgram.ProcessStages(ps.command(), env, ps.workingDirectory().orElse(spec.workingDirectory()),
         uid, gid, ps.groups().orElse(spec.supplementaryGroups()), caps,
-        spec.noNewPrivileges() || ps.noNewPrivileges(), !spec.detached(), false);
+        spec.noNewPrivileges() || ps.noNewPrivileges(), !spec.detached(), false, ps.redirectErrorStream(), false,
+        null);
   }
 }

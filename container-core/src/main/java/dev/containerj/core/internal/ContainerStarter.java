@@ -336,7 +336,12 @@ public final class ContainerStarter {
    * launcher places after the passed fds (the other container's netns is the only one).
    */
   static void terminal(HelperProgram p, ContainerSpec spec) {
-    dev.containerj.namespaces.Redirect[] streams = {spec.stdin(), spec.stdout(), spec.stderr()};
+    terminal(p, new dev.containerj.namespaces.Redirect[] {spec.stdin(), spec.stdout(), spec.stderr()},
+        spec.network() == dev.containerj.core.NetworkMode.CONTAINER ? 1 : 0);
+  }
+
+  /** The same for any process's stdio ({@code Container.exec} too), {@code passed} fds placed at 3. */
+  static void terminal(HelperProgram p, dev.containerj.namespaces.Redirect[] streams, int passed) {
     int mask = 0;
     int columns = 0;
     int rows = 0;
@@ -348,7 +353,6 @@ public final class ContainerStarter {
       }
     }
     if (mask != 0) {
-      int passed = spec.network() == dev.containerj.core.NetworkMode.CONTAINER ? 1 : 0;
       p.openPty(Launcher.ptySocketFd(passed), mask, columns, rows);
     }
   }

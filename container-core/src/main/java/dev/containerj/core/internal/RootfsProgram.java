@@ -404,10 +404,15 @@ public final class RootfsProgram {
    */
   record ProcessStages(java.util.List<String> command, Map<String, String> environment, String workingDirectory,
       long uid, long gid, java.util.List<Long> groups, java.util.Set<Capability> capabilities,
-      boolean noNewPrivileges, boolean dieWithParent, boolean terminal) {
+      boolean noNewPrivileges, boolean dieWithParent, boolean terminal, boolean redirectErrorStream, boolean init,
+      @org.jspecify.annotations.Nullable ExecTerminal execTerminal) {
+    /** An exec'd process's stdio that may ask for a terminal, and how many fds its launch passes at 3. */
+    record ExecTerminal(dev.containerj.namespaces.Redirect[] streams, int passed) {}
+
     static ProcessStages of(ContainerSpec spec) {
       return new ProcessStages(spec.command(), spec.environment(), spec.workingDirectory(), spec.uid(), spec.gid(),
-          spec.supplementaryGroups(), spec.capabilities(), spec.noNewPrivileges(), !spec.detached(), true);
+          spec.supplementaryGroups(), spec.capabilities(), spec.noNewPrivileges(), !spec.detached(), true,
+          spec.process().redirectErrorStream(), spec.process().init(), null);
     }
   }
 
@@ -483,6 +488,11 @@ public final class RootfsProgram {
     }
     if (proc.terminal()) {
       ContainerStarter.terminal(p, spec); // Redirect.tty()
+    } else if (proc.execTerminal() != null) {
+      ContainerStarter.terminal(p, proc.execTerminal().streams(), proc.execTerminal().passed());
+    }
+    if (proc.redirectErrorStream()) {
+      p.dup2(1, 2); // after the terminal: fd 1 may be its slave
     }
     plan.mark(ProgramPlan.Stage.CREDENTIALS);
   }
@@ -501,6 +511,9 @@ public final class RootfsProgram {
       // Last before execve, so the filter judges only the payload (and execve itself).
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
       plan.mark(ProgramPlan.Stage.SECCOMP);
+    }
+    if (proc.init()) {
+      p.init(); // after every credential and the filter: the init is confined as the payload
     }
     Map<String, String> env = new LinkedHashMap<>(proc.environment());
     env.putIfAbsent("PATH", ProgramSteps.DEFAULT_PATH);

@@ -3,6 +3,7 @@ package dev.containerj.core.internal;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
 import dev.containerj.core.NetworkMode;
+import dev.containerj.core.ProcessSpec;
 import dev.containerj.core.SpecValidationException.Violation;
 import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
@@ -30,9 +31,7 @@ public final class SpecValidator {
   private interface Check extends BiConsumer<ContainerSpec, List<Violation>> {}
 
   private static final List<Check> CHECKS = List.of(
-      SpecValidator::command,
-      SpecValidator::environment,
-      SpecValidator::workingDirectory,
+      (s, v) -> v.addAll(validate(s.process())),
       SpecValidator::rootfs,
       SpecValidator::hostname,
       SpecValidator::ids,
@@ -43,6 +42,26 @@ public final class SpecValidator {
       SpecValidator::network,
       SpecValidator::rootless);
 
+  /** The rules of one process (a container's first or an exec'd one), on what it sets. */
+  private static final List<BiConsumer<ProcessSpec, List<Violation>>> PROCESS_CHECKS = List.of(
+      SpecValidator::command,
+      SpecValidator::environment,
+      SpecValidator::workingDirectory,
+      SpecValidator::processIds);
+
+  /**
+   * Every violation of {@code process}'s own rules (argv, environment, working directory, id ranges);
+   * empty when it is valid. What it does not set is not checked here: a container's defaults are
+   * valid, and an exec'd process inherits the container's values.
+   */
+  public static List<Violation> validate(ProcessSpec process) {
+    List<Violation> out = new ArrayList<>();
+    for (BiConsumer<ProcessSpec, List<Violation>> c : PROCESS_CHECKS) {
+      c.accept(process, out);
+    }
+    return out;
+  }
+
   /** Every violation of {@code spec}; empty when it is valid. */
   public static List<Violation> validate(ContainerSpec spec) {
     List<Violation> out = new ArrayList<>();
@@ -52,7 +71,7 @@ public final class SpecValidator {
     return out;
   }
 
-  private static void command(ContainerSpec s, List<Violation> v) {
+  private static void command(ProcessSpec s, List<Violation> v) {
     if (s.command().isEmpty()) {
       v.add(new Violation("command", "[]", "must not be empty"));
       return;
@@ -67,7 +86,7 @@ public final class SpecValidator {
     }
   }
 
-  private static void environment(ContainerSpec s, List<Violation> v) {
+  private static void environment(ProcessSpec s, List<Violation> v) {
     for (Map.Entry<String, String> e : s.environment().entrySet()) {
       String k = e.getKey();
       if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
@@ -79,9 +98,25 @@ public final class SpecValidator {
     }
   }
 
-  private static void workingDirectory(ContainerSpec s, List<Violation> v) {
-    if (!s.workingDirectory().startsWith("/")) {
-      v.add(new Violation("workingDirectory", s.workingDirectory(), "must be an absolute path"));
+  private static void workingDirectory(ProcessSpec s, List<Violation> v) {
+    s.workingDirectory().filter(d -> !d.startsWith("/"))
+        .ifPresent(d -> v.add(new Violation("workingDirectory", d, "must be an absolute path")));
+  }
+
+  private static void processIds(ProcessSpec s, List<Violation> v) {
+    s.uid().filter(id -> id < 0 || id > MAX_ID)
+        .ifPresent(id -> v.add(new Violation("uid", Long.toString(id), "must be in [0, 4294967294]")));
+    s.gid().filter(id -> id < 0 || id > MAX_ID)
+        .ifPresent(id -> v.add(new Violation("gid", Long.toString(id), "must be in [0, 4294967294]")));
+    List<Long> groups = s.groups().orElse(List.of());
+    for (int i = 0; i < groups.size(); i++) {
+      long g = groups.get(i);
+      if (g < 0 || g > MAX_ID) {
+        v.add(new Violation("supplementaryGroups[" + i + "]", Long.toString(g), "must be in [0, 4294967294]"));
+      }
+    }
+    if (groups.size() > 256) {
+      v.add(new Violation("supplementaryGroups", Integer.toString(groups.size()), "must have at most 256 entries"));
     }
   }
 
@@ -130,21 +165,6 @@ public final class SpecValidator {
   }
 
   private static void ids(ContainerSpec s, List<Violation> v) {
-    if (s.uid() < 0 || s.uid() > MAX_ID) {
-      v.add(new Violation("uid", Long.toString(s.uid()), "must be in [0, 4294967294]"));
-    }
-    if (s.gid() < 0 || s.gid() > MAX_ID) {
-      v.add(new Violation("gid", Long.toString(s.gid()), "must be in [0, 4294967294]"));
-    }
-    for (int i = 0; i < s.supplementaryGroups().size(); i++) {
-      long g = s.supplementaryGroups().get(i);
-      if (g < 0 || g > MAX_ID) {
-        v.add(new Violation("supplementaryGroups[" + i + "]", Long.toString(g), "must be in [0, 4294967294]"));
-      }
-    }
-    if (s.supplementaryGroups().size() > 256) {
-      v.add(new Violation("supplementaryGroups", Integer.toString(s.supplementaryGroups().size()), "must have at most 256 entries"));
-    }
     if (!s.uidMappings().isEmpty() && s.uidMappings().stream().noneMatch(m -> m.coversContainerId(s.uid()))) {
       v.add(new Violation("uid", Long.toString(s.uid()), "must be mapped by uidMappings " + s.uidMappings()));
     }

@@ -56,6 +56,8 @@ public final class HelperProgram {
   static final int OP_CLONE_ASSEMBLE = 33;
   static final int OP_ASSEMBLED = 34;
   static final int OP_OPEN_PTY = 35;
+  static final int OP_INIT = 50;
+  static final int OP_DUP2 = 51;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -351,6 +353,21 @@ public final class HelperProgram {
   public HelperProgram openPty(int socketFd, int fdMask, int columns, int rows) {
     return add(OP_OPEN_PTY, 0, "open the container's terminal (/dev/ptmx)",
         new Payload().u32(socketFd).u32(fdMask).u32(columns).u32(rows));
+  }
+
+  /**
+   * The init of {@code --init}: the helper forks, stays as the parent (the container's pid 1),
+   * forwards every signal it gets to the child and reaps every zombie, and exits with the child's
+   * status (128 + N when signal N killed it); the child goes on with the next ops. Placed after the
+   * credential and seccomp stages, so the init is confined as the payload is.
+   */
+  public HelperProgram init() {
+    return add(OP_INIT, 0, "fork the init (pid 1 forwards signals and reaps)", new Payload());
+  }
+
+  /** dup2(2) of {@code from} onto {@code to} (stderr onto stdout for {@code redirectErrorStream}). */
+  public HelperProgram dup2(int from, int to) {
+    return add(OP_DUP2, 0, "dup2(" + from + ", " + to + ")", new Payload().u32(from).u32(to));
   }
 
   /** Marks every fd from {@code first} on close-on-exec, so only 0..first-1 reach the payload. */

@@ -229,7 +229,8 @@ final class LifecycleCommands {
     @Option(names = {"-i", "--interactive"}, description = "Give the command this process's stdin (else /dev/null).")
     boolean interactive;
 
-    @Option(names = {"-t", "--tty"}, description = "A terminal (not supported by exec yet).")
+    @Option(names = {"-t", "--tty"}, description = "Give the command a terminal of its own (a pty of the container's "
+        + "/dev/pts) showing on this one; with -i this terminal is in raw mode until the command ends.")
     boolean tty;
 
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Set a variable on top of the container's.")
@@ -253,9 +254,6 @@ final class LifecycleCommands {
 
     @Override
     public Integer call() throws Exception {
-      if (tty) {
-        throw new IllegalArgumentException("exec -t: a terminal for exec is not supported yet");
-      }
       if (!command.isEmpty() && command.get(0).equals("--")) {
         command.remove(0); // stop-at-positional keeps the separator after the id
       }
@@ -286,16 +284,55 @@ final class LifecycleCommands {
       if (workdir != null) {
         p.workingDirectory(workdir);
       }
-      Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
-      p.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD).stdout(output).stderr(output);
+      if (tty) {
+        // As run -t: fds 0-2 are the slave of a pty of the container's devpts (stdin fed only with -i).
+        int[] size = TerminalRelay.callerSize();
+        Redirect terminal = size == null ? Redirect.tty() : Redirect.tty(size[0], size[1]);
+        p.stdin(terminal).stdout(terminal).stderr(terminal);
+      } else {
+        Redirect output = pipeOutput ? Redirect.PIPE : Redirect.INHERIT;
+        p.stdin(interactive ? Redirect.INHERIT : Redirect.DISCARD).stdout(output).stderr(output);
+      }
       PrintWriter out = out(spec);
       PrintWriter err = spec == null ? new PrintWriter(System.err, true) : spec.commandLine().getErr();
       try (dev.containerj.core.ExecProcess process = c.exec(p.build())) {
-        Thread o = RunCommand.pump(process.stdout(), out, "exec-stdout");
-        Thread e = RunCommand.pump(process.stderr(), err, "exec-stderr");
+        TerminalRelay relay = null;
+        Thread o;
+        Thread e;
+        if (tty && !pipeOutput) {
+          relay = TerminalRelay.start(process.stdin(), process.stdout(), process::resizeTerminal, interactive,
+              System.in, System.out);
+          o = e = null;
+        } else if (tty) {
+          o = RunCommand.pump(process.stdout(), out, "exec-tty");
+          e = null;
+          if (interactive) {
+            Thread in = new Thread(() -> {
+              try {
+                System.in.transferTo(process.stdin());
+                process.stdin().close();
+              } catch (IOException gone) {
+                // the command ended
+              }
+            }, "exec-tty-in");
+            in.setDaemon(true);
+            in.start();
+          }
+        } else {
+          o = RunCommand.pump(process.stdout(), out, "exec-stdout");
+          e = RunCommand.pump(process.stderr(), err, "exec-stderr");
+        }
         dev.containerj.namespaces.ExitStatus status = process.waitFor();
-        o.join(5000);
-        e.join(5000);
+        if (relay != null) {
+          relay.drain();
+          relay.close();
+        }
+        if (o != null) {
+          o.join(5000);
+        }
+        if (e != null) {
+          e.join(5000);
+        }
         out.flush();
         err.flush();
         return status.shellCode();

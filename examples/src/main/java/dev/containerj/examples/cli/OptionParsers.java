@@ -191,6 +191,10 @@ final class OptionParsers {
   static <T> T withOption(String option, String text, Function<String, T> parser) {
     try {
       return parser.apply(text);
+    } catch (dev.containerj.core.SpecValidationException e) {
+      // The option names the spec, so the message names just the broken rules.
+      throw new IllegalArgumentException(option + ": " + e.violations().stream().map(Object::toString)
+          .collect(java.util.stream.Collectors.joining("; ")), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
     }

@@ -4,13 +4,12 @@ import dev.containerj.core.Images;
 import dev.containerj.layers.Image;
 import dev.containerj.layers.PullOptions;
 import dev.containerj.layers.RegistryReference;
-import java.io.IOException;
 
 /** {@code run --pull always|missing|never}: how {@code --image} finds its image. */
 final class PullPolicy {
   private PullPolicy() {}
 
-  static Image image(String reference, String policy) throws IOException {
+  static Image image(String reference, String policy) {
     switch (policy) {
       case "always":
         return dev.containerj.core.ContainerRuntime.defaults().images().pullIfMissing(reference, true, PullOptions.defaults());

@@ -127,6 +127,10 @@ final class RunCommand implements Callable<Integer> {
       + "showing on this one; with -i this terminal is in raw mode until the container ends.")
   boolean tty;
 
+  @Option(names = "--init", description = "Run a minimal init as pid 1 that forwards signals to the command and "
+      + "reaps zombies (as docker run --init); without it the command is pid 1 and ignores signals it has no handler for.")
+  boolean init;
+
   @Option(names = "--ulimit", paramLabel = "NAME=SOFT[:HARD]", description = "Set a resource limit, as nofile=1024:2048 (setrlimit(2)).")
   List<String> ulimits = new ArrayList<>();
 
@@ -275,7 +279,7 @@ final class RunCommand implements Callable<Integer> {
       }
       try {
         b.image(PullPolicy.image(image, pull));
-      } catch (java.io.IOException e) {
+      } catch (dev.containerj.core.ContainerException e) {
         throw new IllegalArgumentException("--image " + image + ": " + e.getMessage(), e);
       }
     } else if (command.isEmpty()) {
@@ -428,6 +432,7 @@ final class RunCommand implements Callable<Integer> {
     if (anyLimit) {
       b.limits(l.build());
     }
+    b.init(init);
     if (tty) {
       // docker run -t: fds 0-2 are the pty's slave (stdin too, fed only with -i), sized as ours.
       int[] size = TerminalRelay.callerSize();

@@ -38,6 +38,20 @@ final class TerminalRelay implements AutoCloseable {
    * the copies: the container's terminal to {@code out}, and with {@code interactive} {@code in} to it.
    */
   static TerminalRelay start(Container c, boolean interactive, InputStream in, OutputStream out) {
+    return start(c.stdin(), c.stdout(), c::resizeTerminal, interactive, in, out);
+  }
+
+  /** What a terminal's size change is passed to: a container's or an exec'd process's terminal. */
+  interface Resizer {
+    void resize(int columns, int rows);
+  }
+
+  /**
+   * As {@link #start(Container, boolean, InputStream, OutputStream)}, for any terminal's master (a
+   * container's first process or an exec'd one, {@code containerj exec -t}).
+   */
+  static TerminalRelay start(OutputStream master, InputStream masterOut, Resizer resizer, boolean interactive,
+      InputStream in, OutputStream out) {
     Memory saved = null;
     if (interactive && TtyLibC.isatty(0) == 1) {
       Memory termios = new Memory(TtyLibC.TERMIOS_SIZE);
@@ -52,10 +66,10 @@ final class TerminalRelay implements AutoCloseable {
       }
     }
     TerminalRelay relay = new TerminalRelay(saved);
-    relay.onWindowChange(c);
-    relay.output = copy(c.stdout(), out, "containerj-tty-out");
+    relay.onWindowChange(resizer);
+    relay.output = copy(masterOut, out, "containerj-tty-out");
     if (interactive) {
-      copy(in, c.stdin(), "containerj-tty-in"); // blocks in a read of our stdin: daemon, never joined
+      copy(in, master, "containerj-tty-in"); // blocks in a read of our stdin: daemon, never joined
     }
     return relay;
   }
@@ -69,15 +83,15 @@ final class TerminalRelay implements AutoCloseable {
     }
   }
 
-  private void onWindowChange(Container c) {
+  private void onWindowChange(Resizer c) {
     try {
       // SIGWINCH is not one the JVM uses; sun.misc.Signal is the JDK's way to catch it.
       sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), s -> {
         int[] size = callerSize();
         if (size != null) {
           try {
-            c.resizeTerminal(size[0], size[1]);
-          } catch (IllegalStateException gone) {
+            c.resize(size[0], size[1]);
+          } catch (IllegalStateException | dev.containerj.core.ContainerException gone) {
             // the container ended
           }
         }

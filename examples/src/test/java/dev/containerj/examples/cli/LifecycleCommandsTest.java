@@ -111,6 +111,13 @@ class LifecycleCommandsTest {
         assertThat(exec.out()).endsWith("same-cgroup\n");
       }
       assertThat(Tool.execute("exec", "0000000000ff", "--", "true").code()).as("unknown id").isEqualTo(125);
+      // exec -t: a terminal of the container's devpts, stderr on it too; without -t none.
+      Tool.Result tty = Tool.execute("exec", "-t", "--pipe-output", id.substring(0, 12), "--",
+          "sh", "-c", "tty; readlink /proc/self/fd/2; exit 4");
+      assertThat(tty.code()).as(tty.err()).isEqualTo(4);
+      assertThat(tty.out()).matches("(/dev/pts/\\d+)\r?\n\\1\r?\n");
+      assertThat(Tool.execute("exec", "--pipe-output", id.substring(0, 12), "--", "sh", "-c", "tty; true").out())
+          .isEqualTo("not a tty\n");
     } finally {
       Tool.Result rm = Tool.execute("rm", "-f", id);
       assertThat(rm.code()).as(rm.err()).isZero();

@@ -39,6 +39,17 @@ class RunCommandTest {
   }
 
   @Test
+  void initForwardsTermToThePayloadAndWithoutItPid1IgnoresIt() {
+    Tool.Result with = Tool.run("--init", "sh", "-c", "kill -TERM 1; sleep 5; echo alive");
+    assertThat(with.code()).as(with.err()).isEqualTo(143);
+    assertThat(with.out()).isEmpty();
+    // Off: the shell is pid 1 and has no handler, so the kernel drops the signal.
+    Tool.Result without = Tool.run("sh", "-c", "kill -TERM 1; echo alive");
+    assertThat(without.code()).as(without.err()).isZero();
+    assertThat(without.out()).isEqualTo("alive\n");
+  }
+
+  @Test
   void exitCodeIsThePayloads() {
     assertThat(Tool.run("true").code()).isZero();
     assertThat(Tool.run("sh", "-c", "exit 3").code()).isEqualTo(3);
