@@ -59,10 +59,12 @@ public final class ContainerjCommand implements Runnable {
     // host) would otherwise mix into the payload's stderr.
     if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
       // The one answer that needs no command model: picocli's would cost ten times the JVM's start.
-      for (String line : new VersionProvider().getVersion()) {
+      // A return, not System.exit: Runtime.exit looks up a System.Logger (JDK 17.0.9+), more
+      // classes to load; no other thread runs yet.
+      for (String line : VersionText.lines()) {
         System.out.println(line);
       }
-      System.exit(0);
+      return;
     }
     quietLibraryLogs();
     System.exit(execute(args));
