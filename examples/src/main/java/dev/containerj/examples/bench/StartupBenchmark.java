@@ -381,13 +381,14 @@ public final class StartupBenchmark {
     }
   }
 
-  private static void delete(Path dir) {
+  /** Deletes the temporary tree {@code dir}; a failure is reported on stderr, not thrown. */
+  static void delete(Path dir) {
     try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     } catch (IOException | java.io.UncheckedIOException e) {
-      System.err.println("containerj bench: could not delete the temporary image store " + dir + ": " + e);
+      System.err.println("containerj bench: could not delete the temporary directory " + dir + ": " + e);
     }
   }
 
@@ -420,8 +421,14 @@ public final class StartupBenchmark {
   }
 
   private static long processBuilder(List<String> command) throws IOException, InterruptedException {
+    return processBuilder(command, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT);
+  }
+
+  /** The wall time of {@code command}, which must exit 0, with its stdout and stderr so redirected. */
+  static long processBuilder(List<String> command, ProcessBuilder.Redirect stdout, ProcessBuilder.Redirect stderr)
+      throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+        .redirectOutput(stdout).redirectError(stderr);
     long t0 = System.nanoTime();
     int code = pb.start().waitFor();
     long t = System.nanoTime() - t0;
@@ -466,7 +473,8 @@ public final class StartupBenchmark {
     return null;
   }
 
-  private static String euid() {
+  /** The effective uid of this process, from /proc/self/status, or "?". */
+  static String euid() {
     try {
       return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
           .map(l -> l.split("\\s+")[2]).findFirst().orElse("?");

@@ -1,8 +1,10 @@
 package dev.containerj.examples.cli;
 
+import dev.containerj.examples.bench.ColdStartBenchmark;
 import dev.containerj.examples.bench.StartupBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -17,7 +19,9 @@ import picocli.CommandLine.Spec;
         "(its overlay mounted at each start), in 'bwrap --unshare-all' and through ProcessBuilder, from",
         "this one JVM, and prints median, p90, p99, min and the ratios. The image is --image REF, else",
         "one built from /bin/busybox (busybox-static) into a temporary layer store, deleted afterwards.",
-        "A row that cannot be measured (no bwrap, no static busybox) is skipped and the output says why."})
+        "A row that cannot be measured (no bwrap, no static busybox) is skipped and the output says why.",
+        "Then the cold rows: whole commands in new processes, containerj through its launcher against",
+        "'runc run' of a busybox bundle and 'java -version'."})
 final class BenchCommand implements Callable<Integer> {
   @Spec
   @Nullable CommandSpec spec;
@@ -34,10 +38,23 @@ final class BenchCommand implements Callable<Integer> {
           + " Default: a busybox image built at the start in a temporary store.")
   @Nullable String image;
 
+  @Option(names = "--cold", paramLabel = "N",
+      description = "Measured iterations of the cold-start rows: containerj run and --version through the"
+          + " launcher, runc run of a busybox bundle, java -version; 0 leaves them out (default: ${DEFAULT-VALUE}).")
+  int cold = 20;
+
+  @Option(names = "--launcher", paramLabel = "PATH",
+      description = "The containerj launcher of the cold rows (default: bin/containerj next to the running jar).")
+  @Nullable Path launcher;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec == null ? new PrintWriter(System.out, true) : spec.commandLine().getOut();
     StartupBenchmark.run(n, warmup, image, out);
+    if (cold > 0) {
+      // Two unmeasured runs: the first may record the launcher's cache.
+      ColdStartBenchmark.run(cold, 2, launcher, out);
+    }
     return 0;
   }
 }

@@ -22,12 +22,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "containerj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     usageHelpAutoWidth = true,
-    description = "Runs Linux containers from a JVM, with no daemon.",
-    subcommands = {RunCommand.class, PsCommand.class, ReapCommand.class, ImageCommand.class, NetworkCommand.class,
-        LifecycleCommands.Kill.class, LifecycleCommands.Stop.class, LifecycleCommands.Rm.class, LifecycleCommands.Logs.class, LifecycleCommands.Exec.class,
-        BenchCommand.class, PullCommand.class, LoginCommand.class, LogoutCommand.class,
-        CommandLine.HelpCommand.class})
+    description = "Runs Linux containers from a JVM, with no daemon.")
 public final class ContainerjCommand implements Runnable {
+  /**
+   * The subcommands, added by {@link #commandLine(String...)} rather than listed in the annotation:
+   * picocli builds the reflective model of every listed command up front (about a third of a cold
+   * start), so a command line that names one command gets only that one.
+   */
+  private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(RunCommand.class, PsCommand.class,
+      ReapCommand.class, ImageCommand.class, NetworkCommand.class,
+      LifecycleCommands.Kill.class, LifecycleCommands.Stop.class, LifecycleCommands.Rm.class, LifecycleCommands.Logs.class, LifecycleCommands.Exec.class,
+      BenchCommand.class, PullCommand.class, LoginCommand.class, LogoutCommand.class);
+
   @Spec
   CommandSpec spec = CommandSpec.create();
 
@@ -41,32 +47,85 @@ public final class ContainerjCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "missing command: run, ps, reap, bench or help");
   }
 
-  /** Held so that the level set in main stays (java.util.logging keeps loggers weakly). */
-  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("dev.containerj");
+  /**
+   * Held so that the level set in main stays (java.util.logging keeps loggers weakly); set on the
+   * way to a command only, {@code --version} does without the logging classes.
+   */
+  private static java.util.logging.@org.jspecify.annotations.Nullable Logger quiet;
 
   public static void main(String[] args) {
     // The tool says what matters on its own (one line per error, warnings for --privileged and
     // --userns host); the library's informational log lines (e.g. a default it cannot apply on this
     // host) would otherwise mix into the payload's stderr.
-    QUIET.setLevel(java.util.logging.Level.WARNING);
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // The one answer that needs no command model: picocli's would cost ten times the JVM's start.
+      // A return, not System.exit: Runtime.exit looks up a System.Logger (JDK 17.0.9+), more
+      // classes to load; no other thread runs yet.
+      for (String line : VersionText.lines()) {
+        System.out.println(line);
+      }
+      return;
+    }
+    quietLibraryLogs();
     System.exit(execute(args));
+  }
+
+  /** Sets the level that keeps the library's informational lines off the payload's stderr. */
+  static void quietLibraryLogs() {
+    quiet = java.util.logging.Logger.getLogger("dev.containerj");
+    quiet.setLevel(java.util.logging.Level.WARNING);
   }
 
   /** Runs the tool with {@code args} and returns its exit status (System.out and System.err). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
   /** The tool's command line, with its error handling; set its out and err writers to capture output. */
   public static CommandLine commandLine() {
+    return commandLine(new String[0]);
+  }
+
+  /**
+   * The tool's command line for {@code args}: with only the subcommand they name when they name one
+   * (the others' models are never built), else with all of them (help, a typo, no command).
+   */
+  static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new ContainerjCommand());
+    Class<?> named = namedSubcommand(args);
+    for (Class<?> c : SUBCOMMANDS) {
+      if (named == null || c == named) {
+        cl.addSubcommand(c);
+      }
+    }
+    cl.addSubcommand(CommandLine.HelpCommand.class);
     // docker-like: everything after the command's name belongs to the command.
     for (String name : new String[] {"run", "exec"}) {
-      java.util.Objects.requireNonNull(cl.getSubcommands().get(name), name).setStopAtPositional(true);
+      CommandLine sub = cl.getSubcommands().get(name);
+      if (sub != null) {
+        sub.setStopAtPositional(true);
+      }
     }
     cl.setParameterExceptionHandler(ContainerjCommand::onBadArguments);
     cl.setExecutionExceptionHandler(ContainerjCommand::onError);
     return cl;
+  }
+
+  /** The subcommand class that the first non-option argument names, or null. */
+  private static @org.jspecify.annotations.Nullable Class<?> namedSubcommand(String... args) {
+    for (String a : args) {
+      if (a.startsWith("-")) {
+        continue; // the root's options (--debug) take no value
+      }
+      for (Class<?> c : SUBCOMMANDS) {
+        Command command = c.getAnnotation(Command.class);
+        if (command.name().equals(a) || java.util.Arrays.asList(command.aliases()).contains(a)) {
+          return c;
+        }
+      }
+      return null;
+    }
+    return null;
   }
 
   private static int onBadArguments(ParameterException e, String[] args) {

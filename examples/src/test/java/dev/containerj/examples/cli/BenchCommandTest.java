@@ -28,7 +28,7 @@ class BenchCommandTest {
 
   @Test
   void printsATableWithEveryRunner() {
-    Tool.Result r = Tool.execute("bench", "-n", "3", "--warmup", "1");
+    Tool.Result r = Tool.execute("bench", "-n", "3", "--warmup", "1", "--cold", "0");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("containerj (start->exit) ", "containerj (start->exit+close) ",
         "ProcessBuilder /bin/true ", "ratio containerj / ProcessBuilder (median):", "median", "p99");
@@ -93,6 +93,18 @@ class BenchCommandTest {
   }
 
   /** The table row {@code name} has {@code n} samples and a median above zero. */
+  @Test
+  void coldRowsMeasureRuncAndSayWhyALauncherRowIsMissing() {
+    // From the test's class directories there is no jar, hence no launcher next to it.
+    Tool.Result r = Tool.execute("bench", "-n", "1", "--warmup", "0", "--cold", "2");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("containerj bench, cold starts")
+        .contains("skipped containerj launcher: not found next to the running jar");
+    // runc and busybox-static are installed by run-tests.sh: runc's own default bundle must run.
+    assertMeasured(r.out(), "runc run (busybox bundle)", 2);
+    assertThat(r.out()).doesNotContain("skipped runc");
+  }
+
   private static void assertMeasured(String out, String name, int n) {
     List<String> rows = out.lines().filter(l -> l.startsWith(name + " ")).toList();
     assertThat(rows).as("row %s in%n%s", name, out).hasSize(1);
