@@ -89,6 +89,26 @@ public final class ContainerRuntime {
   }
 
   /**
+   * A pool of {@code size} containers of {@code template} made in advance, each waiting before its
+   * payload; {@link ContainerPool#start(ProcessSpec)} runs one. Waiting containers are removed after
+   * a minute without a start (see {@link #pool(ContainerSpec, int, java.time.Duration)}).
+   *
+   * @throws SpecValidationException when the size is not 1..{@value ContainerPool#MAX_SIZE} or the
+   *     template is detached
+   */
+  public ContainerPool pool(ContainerSpec template, int size) {
+    return pool(template, size, java.time.Duration.ofMinutes(1));
+  }
+
+  /**
+   * As {@link #pool(ContainerSpec, int)}, removing the waiting containers after {@code idleTimeout}
+   * without a start (the next start refills).
+   */
+  public ContainerPool pool(ContainerSpec template, int size, java.time.Duration idleTimeout) {
+    return ContainerPool.open(template, config, size, idleTimeout);
+  }
+
+  /**
    * A handle on a running container of this runtime's state directory, started by any JVM of this
    * user (typically a {@linkplain ContainerSpec#detached() detached} one): signals reach its pid 1
    * through a pidfd, and {@link Container#close()} kills it and removes its state. It has no

@@ -169,6 +169,14 @@ public final class ContainerStarter {
 
   /** Starts {@code spec} with the state directory, stores and ids of {@code config}. */
   public static Started start(ContainerSpec spec, RuntimeConfig config) {
+    return start(spec, config, null);
+  }
+
+  /**
+   * As above; with {@code pooled}, the container is made up to its payload's steps and waits there
+   * ({@link PooledStart}).
+   */
+  static Started start(ContainerSpec spec, RuntimeConfig config, @Nullable PooledStart pooled) {
     String id = newId();
     requireHost(spec);
     try {
@@ -243,6 +251,9 @@ public final class ContainerStarter {
       }
       HelperProgram program = RootfsProgram.build(spec, dir.toString(), store.root().toString(), hostname, rootless,
           uids, gids, overlay, cgroup == null ? java.util.Map.of() : cgroup.paths());
+      if (pooled != null) {
+        program = pooled.program(program, hostname);
+      }
       Path stateDir = dir;
       ContainerNetwork.writeFiles(spec, network, stateDir, hostname, null);
       if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
@@ -256,8 +267,9 @@ public final class ContainerStarter {
       LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
-      process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
-          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect));
+      LaunchRequest request = new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
+          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect);
+      process = pooled == null ? Launcher.launch(request) : pooled.launch(request);
       passed.forEach(Fd::close);
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
@@ -301,7 +313,7 @@ public final class ContainerStarter {
   }
 
   /** Undoes a start, last made first: the processes die before their network, cgroup and root go. */
-  private static void abort(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,
+  static void abort(StateStore store, @Nullable Path dir, String id, @Nullable NamespacedProcess process,
       @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, List<Fd> passed) {
     passed.forEach(Fd::close);
     if (cgroup != null) {
@@ -368,7 +380,7 @@ public final class ContainerStarter {
     }
   }
 
-  private static String hostname(ContainerSpec spec, String id) {
+  static String hostname(ContainerSpec spec, String id) {
     return spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
   }
 
