@@ -51,6 +51,8 @@ public final class Container implements AutoCloseable {
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean stateRemoved = new AtomicBoolean();
+  /** Whether close() leaves the removal of what is left to the teardown lane (the runtime's choice). */
+  boolean backgroundTeardown;
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
       @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, @Nullable RuntimeConfig config) {
@@ -294,6 +296,34 @@ public final class Container implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    if (backgroundTeardown && killAll()) {
+      // Every process is dead: nothing of the container runs or can be reached. The removal of its
+      // veth, network namespace, cgroup, writable layer and state goes off the caller's path.
+      dev.containerj.core.internal.TeardownLane.submit(this::removeRemains);
+      return;
+    }
+    removeRemains();
+  }
+
+  /**
+   * Kills every process of the container and waits for them, without removing anything: false when
+   * that could not be done (the full close then runs inline).
+   */
+  private boolean killAll() {
+    network.closePorts(); // nothing new may reach a dying container
+    if (cgroup != null) {
+      try {
+        cgroup.killAll(Duration.ofSeconds(10)); // cgroup.kill (or freeze + kill): wherever they hide
+      } catch (java.io.IOException | RuntimeException e) {
+        return false;
+      }
+    }
+    process.close(); // pid 1's end takes its pid namespace with it (pid_namespaces(7))
+    return true;
+  }
+
+  /** The removal of everything the start made, processes first. */
+  private void removeRemains() {
     network.close(); // published ports first: nothing new may reach a dying container
     if (cgroup != null) {
       cgroup.close(); // cgroup.kill (or freeze + kill): every process, wherever it hides

@@ -57,6 +57,7 @@ public final class ContainerPool implements AutoCloseable {
   private long lastStart = System.nanoTime();
   private boolean closed;
   private @Nullable RuntimeException lastFailure;
+  private boolean backgroundTeardown;
 
   private ContainerPool(ContainerSpec template, RuntimeConfig config, int size, Duration idleTimeout) {
     this.template = template;
@@ -70,7 +71,8 @@ public final class ContainerPool implements AutoCloseable {
   /** The largest pool size, so that a typo cannot fork thousands of waiting containers. */
   public static final int MAX_SIZE = 1024;
 
-  static ContainerPool open(ContainerSpec template, RuntimeConfig config, int size, Duration idleTimeout) {
+  static ContainerPool open(ContainerSpec template, RuntimeConfig config, int size, Duration idleTimeout,
+      boolean backgroundTeardown) {
     Objects.requireNonNull(template, "template");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     List<SpecValidationException.Violation> v = new ArrayList<>();
@@ -88,6 +90,7 @@ public final class ContainerPool implements AutoCloseable {
       throw new SpecValidationException(v);
     }
     ContainerPool pool = new ContainerPool(template, config, size, idleTimeout);
+    pool.backgroundTeardown = backgroundTeardown;
     OPEN.add(pool);
     pool.refiller.start();
     return pool;
@@ -108,7 +111,9 @@ public final class ContainerPool implements AutoCloseable {
     PooledStart.validate(template, config, process);
     PooledStart.Prepared p = take();
     ContainerStarter.Started s = p.exec(process);
-    return Container.started(s, specOf(process), config);
+    Container c = Container.started(s, specOf(process), config);
+    c.backgroundTeardown = backgroundTeardown;
+    return c;
   }
 
   /** The spec that the container's handle reports: the template with the payload's values. */
