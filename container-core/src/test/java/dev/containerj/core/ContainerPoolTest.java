@@ -68,7 +68,7 @@ class ContainerPoolTest {
   void twoPayloadsOfOnePoolSeeNothingOfEachOther() throws Exception {
     try (ContainerPool pool = ContainerRuntime.defaults().pool(TEMPLATE, 2);
          Container a = pool.start(ProcessSpec.builder().command("sh", "-c",
-             "echo a > /tmp/mark && echo a > /mark && echo ready && exec sleep 1000").build())) {
+             "echo mark-of-a > /tmp/mark && echo mark-of-a > /mark && echo ready && exec sleep 1000").build())) {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(a.stdout(), StandardCharsets.UTF_8))) {
         assertThat(r.readLine()).isEqualTo("ready");
         try (Container b = pool.start(ProcessSpec.builder().command("sh", "-c",
@@ -76,7 +76,7 @@ class ContainerPoolTest {
             .build())) {
           String out = output(b);
           String[] lines = out.split("\n");
-          assertThat(out).doesNotContain("a\n");
+          assertThat(out).doesNotContain("mark-of-a");
           assertThat(Integer.parseInt(lines[0])).as("processes B sees: its sh and ls").isLessThanOrEqualTo(3);
           assertThat(lines[1]).isEqualTo(b.id().substring(0, 12)).isNotEqualTo(a.id().substring(0, 12));
           assertThat(lines[2].trim()).isEqualTo("lo");
@@ -187,22 +187,15 @@ class ContainerPoolTest {
   /** A pool's JVM killed by SIGKILL: its waiting containers die with it, and a reap removes their state. */
   @Test
   void waitingContainersDieWithTheirJvmAndAreReaped() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-Dcontainerj.reapOnStart=false",
-        "-cp", SecureDefaultsTest.childClassPath(), "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(),
-        ContainerPoolTest.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String line;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
-      line = r.readLine();
-    }
-    assertThat(line).isNotBlank();
+    Process[] jvm = new Process[1];
+    String line = childJvmLine(ContainerPoolTest.class, jvm);
     String[] entries = line.trim().split(" ");
     assertThat(entries).hasSize(3);
-    jvm.destroyForcibly();
-    assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    jvm[0].destroyForcibly();
+    assertThat(jvm[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
     for (String e : entries) {
       int pid = Integer.parseInt(e.split(":")[1]);
-      waitFor(() -> !Files.exists(Path.of("/proc/" + pid)) || zombie(pid));
+      waitFor(() -> gone(pid));
     }
     List<String> reaped = ContainerRuntime.defaults().reap();
     for (String e : entries) {
@@ -212,12 +205,27 @@ class ContainerPoolTest {
     }
   }
 
-  private static boolean zombie(int pid) {
+  /** Whether {@code pid} has ended (gone, or a zombie its parent did not reap yet). */
+  static boolean gone(int pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
     } catch (java.io.IOException e) {
       return true;
+    }
+  }
+
+  /** Runs {@code main} in a child JVM of this state directory and returns the first line it prints. */
+  static String childJvmLine(Class<?> main, Process[] started) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-Dcontainerj.reapOnStart=false",
+        "-cp", SecureDefaultsTest.childClassPath(), "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(),
+        main.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    started[0] = jvm;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+      String line = r.readLine();
+      assertThat(line).as("the child JVM's line").isNotBlank();
+      return line;
     }
   }
 }

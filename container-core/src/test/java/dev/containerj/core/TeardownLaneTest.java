@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.containerj.core.internal.StateStore;
 import dev.containerj.core.internal.TeardownLane;
 import dev.containerj.linux.internal.LibC;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +62,7 @@ class TeardownLaneTest {
     List<Path> cgroupDirs = c.cgroup().map(cg -> List.copyOf(cg.paths().values())).orElse(List.of());
     c.close();
     for (int pid : pids) {
-      assertThat(!Files.exists(Path.of("/proc/" + pid)) || zombie(pid)).as("pid %d dead at close()", pid).isTrue();
+      assertThat(ContainerPoolTest.gone(pid)).as("pid %d dead at close()", pid).isTrue();
     }
     // Still queued: the remains exist, but nothing of the container runs.
     assertThat(StateStore.forCurrentUser().dir(c.id())).exists();
@@ -96,16 +93,9 @@ class TeardownLaneTest {
 
   @Test
   void whatAKilledJvmLeftOnTheLaneIsReaped() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-Dcontainerj.reapOnStart=false",
-        "-cp", SecureDefaultsTest.childClassPath(), "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(),
-        TeardownLaneTest.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String line;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
-      line = r.readLine();
-    }
-    assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(line).isNotBlank();
+    Process[] jvm = new Process[1];
+    String line = ContainerPoolTest.childJvmLine(TeardownLaneTest.class, jvm);
+    assertThat(jvm[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
     String[] f = line.trim().split(" ");
     String id = f[0];
     assertThat(StateStore.forCurrentUser().dir(id)).as("left queued by the killed JVM").exists();
@@ -116,12 +106,4 @@ class TeardownLaneTest {
     }
   }
 
-  private static boolean zombie(int pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (java.io.IOException e) {
-      return true;
-    }
-  }
 }
