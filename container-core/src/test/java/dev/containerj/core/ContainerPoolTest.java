@@ -151,7 +151,8 @@ class ContainerPoolTest {
     try (ContainerPool pool = ContainerRuntime.defaults().pool(TEMPLATE, 2, Duration.ofMillis(1500))) {
       waitFor(() -> pool.ready() == 2);
       waitFor(() -> pool.ready() == 0);
-      assertThat(ContainerRuntime.defaults().list()).noneMatch(i -> i.ownerPid() == LibC.getpid());
+      // Taken out of the pool, then removed (killed, state gone) by the refill thread.
+      waitFor(() -> ContainerRuntime.defaults().list().stream().noneMatch(i -> i.ownerPid() == LibC.getpid()));
       try (Container c = pool.start(ProcessSpec.builder().command("true").build())) {
         c.waitFor();
       }
