@@ -97,7 +97,6 @@ public final class ManyContainersBenchmark {
     limits(out);
     ContainerRuntime runtime = ContainerRuntime.defaults();
     ContainerSpec spec = ContainerSpec.builder().command(StartupBenchmark.TRUE).build();
-    // The default spec's stdio would be this process's: the payload's output goes nowhere here.
     ProcessSpec payload = ProcessSpec.builder().command(StartupBenchmark.TRUE).stdout(Redirect.DISCARD)
         .stderr(Redirect.DISCARD).build();
     try (Container c = runtime.start(spec)) {
