@@ -64,8 +64,11 @@ class TeardownLaneTest {
     for (int pid : pids) {
       assertThat(ContainerPoolTest.gone(pid)).as("pid %d dead at close()", pid).isTrue();
     }
-    // Still queued: the remains exist, but nothing of the container runs.
-    assertThat(StateStore.forCurrentUser().dir(c.id())).exists();
+    if (!cgroupDirs.isEmpty()) {
+      // Still queued: the remains exist, but nothing of the container runs. (Without a cgroup, as
+      // rootless here, the payload's end already removed its directory: nothing is left to queue.)
+      assertThat(StateStore.forCurrentUser().dir(c.id())).exists();
+    }
     hold.countDown();
     assertThat(runtime.awaitTeardown(Duration.ofSeconds(30))).isTrue();
     assertThat(StateStore.forCurrentUser().dir(c.id())).doesNotExist();
@@ -98,6 +101,11 @@ class TeardownLaneTest {
     assertThat(jvm[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
     String[] f = line.trim().split(" ");
     String id = f[0];
+    if (f.length == 1) {
+      // No cgroup (rootless here): the payload's end removed the directory before the close.
+      assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
+      return;
+    }
     assertThat(StateStore.forCurrentUser().dir(id)).as("left queued by the killed JVM").exists();
     assertThat(ContainerRuntime.defaults().reap()).contains(id);
     assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
