@@ -87,7 +87,10 @@ enum op {
   OP_OPEN_PTY = 35,    /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
                         * controlling terminal and the fds of the mask, its master sent on sock */
   OP_INIT = 50,        /* nothing: this process stays as pid 1 (--init), the child goes on (init_fork) */
-  OP_DUP2 = 51         /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
+  OP_DUP2 = 51,        /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
+  OP_AWAIT_EXEC = 45   /* u32 sock: a pooled container, built, reports ST_READY and blocks until Java sends
+                        * the rest of its program (magic, length, ops) with three fds (SCM_RIGHTS) that
+                        * become 0-2; sock is closed, and those ops run next, their steps numbered on */
 };
 
 enum op_flag {
@@ -101,7 +104,7 @@ enum op_flag {
                         * read-only flag of a bind that was not made */
 };
 
-enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3 };
+enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3, ST_READY = 4 };
 
 static int status_fd = -1;
 static int config_fd = -1;
@@ -317,6 +320,30 @@ static int init_fork(void) {
       if (w == child) _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     }
   }
+}
+
+/* OP_AWAIT_EXEC: the header of the rest of the program and exactly three descriptors, close-on-exec
+ * (unix(7): SCM_RIGHTS rides on the first byte of the data). -1 when Java closed the socket (the pool
+ * discards this sandbox) or sent anything else. */
+static int recv_exec(int sock, uint32_t head[2], int fds[3]) {
+  struct iovec iov = {head, 2 * sizeof(uint32_t)};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(3 * sizeof(int))]; } u;
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  memset(&u, 0, sizeof u);
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = u.buf;
+  m.msg_controllen = sizeof u.buf;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+  } while (n < 0 && errno == EINTR);
+  struct cmsghdr *cm = n == (ssize_t)iov.iov_len ? CMSG_FIRSTHDR(&m) : NULL;
+  if (!cm || (m.msg_flags & MSG_CTRUNC) || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS
+      || cm->cmsg_len != CMSG_LEN(3 * sizeof(int))) return -1;
+  memcpy(fds, CMSG_DATA(cm), 3 * sizeof(int));
+  return 0;
 }
 
 static int do_exec(struct cur *c) {
@@ -788,6 +815,31 @@ int main(int argc, char **argv) {
       if (idmap_fd >= 0) close(idmap_fd);
       idmap_fd = -1;
       idmap_pid = -1;
+      continue;
+    }
+    if (opcode == OP_AWAIT_EXEC) {
+      /* Everything up to here is the sandbox; what comes is the payload's: its ids, capabilities,
+       * seccomp filter, stdio and execve. Nothing of it exists before Java hands this one out. */
+      int sock = (int)u32(&c), fds[3];
+      uint32_t h[2];
+      if (c.bad) fail(step, EINVAL);
+      report(ST_READY, step, 0, 0);
+      if (recv_exec(sock, h, fds)) _exit(126); /* discarded: leave quietly */
+      if (h[0] != MAGIC || h[1] > MAX_CONFIG) fail(step, EINVAL);
+      char *tail = malloc(h[1] ? h[1] : 1);
+      if (!tail || read_full(sock, tail, h[1])) _exit(126);
+      close(sock);
+      for (int i = 0; i < 3; i++) {
+        if (dup2(fds[i], i) < 0) fail(step, errno);
+      }
+      for (int i = 0; i < 3; i++) {
+        if (fds[i] > 2) close(fds[i]);
+      }
+      check_stdio(); /* the payload's stdio, as at the helper's start */
+      free(buf);
+      buf = tail;
+      p = tail;
+      end = tail + h[1];
       continue;
     }
     if ((flags & F_WITH_PREVIOUS) && skipped) continue;

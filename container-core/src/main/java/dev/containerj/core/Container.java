@@ -54,6 +54,8 @@ public final class Container implements AutoCloseable {
   private final CompletableFuture<ExitStatus> exit;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean stateRemoved = new AtomicBoolean();
+  /** Whether close() leaves the removal of what is left to the teardown lane (the runtime's choice). */
+  boolean backgroundTeardown;
 
   private Container(String id, ContainerSpec spec, NamespacedProcess process, StateStore store,
       @Nullable Cgroup cgroup, ContainerNetwork network, @Nullable PreparedRoot root, @Nullable RuntimeConfig config,
@@ -399,7 +401,36 @@ public final class Container implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    undo.close(); // the start's own undo list: the payload, its network, root, cgroup, state directory
+    if (backgroundTeardown && killAll()) {
+      // Every process is dead: nothing of the container runs or can be reached. The removal of its
+      // veth, network namespace, cgroup, writable layer and state goes off the caller's path.
+      dev.containerj.core.internal.TeardownLane.submit(this::removeRemains);
+      return;
+    }
+    removeRemains();
+  }
+
+  /**
+   * Kills every process of the container and waits for them, without removing anything: false when
+   * that could not be done (the full close then runs inline).
+   */
+  private boolean killAll() {
+    network.closePorts(); // nothing new may reach a dying container
+    if (cgroup != null) {
+      try {
+        cgroup.killAll(Duration.ofSeconds(10)); // cgroup.kill (or freeze + kill): wherever they hide
+      } catch (java.io.IOException | RuntimeException e) {
+        return false;
+      }
+    }
+    process.close(); // pid 1's end takes its pid namespace with it (pid_namespaces(7))
+    return true;
+  }
+
+  /** The removal of everything the start made: the start's own undo list (the payload, its network,
+   * root, cgroup), then the state directory. */
+  private void removeRemains() {
+    undo.close();
     removeState();
   }
 

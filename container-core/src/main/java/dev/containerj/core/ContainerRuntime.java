@@ -43,6 +43,8 @@ public final class ContainerRuntime {
   private final RuntimeConfig config;
   private final Images images;
   private final Networks networks;
+  /** Whether its containers' close() leaves the removal of their remains to the teardown lane. */
+  private boolean backgroundTeardown;
 
   private ContainerRuntime(HostProfile host, RuntimeConfig config) {
     this.host = host;
@@ -88,12 +90,43 @@ public final class ContainerRuntime {
   public Container start(ContainerSpec spec) {
     Objects.requireNonNull(spec, "spec");
     try {
-      return Container.started(ContainerStarter.start(spec, config), spec, config);
+      Container c = Container.started(ContainerStarter.start(spec, config), spec, config);
+      c.backgroundTeardown = backgroundTeardown;
+      return c;
     } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException
         | java.io.UncheckedIOException e) {
       // The lower modules' own exceptions: the facade speaks ContainerException only (docs/design.md).
       throw new ContainerException(e.getMessage() != null ? e.getMessage() : e.toString(), e);
     }
+  }
+
+  /**
+   * Waits until the removals that the closes of this JVM's containers left to the background (see
+   * {@link Builder#backgroundTeardown(boolean)}) have run, at most {@code timeout}; true when none
+   * is left. The JVM also drains them at an orderly exit.
+   */
+  public boolean awaitTeardown(java.time.Duration timeout) {
+    return dev.containerj.core.internal.TeardownLane.drain(timeout);
+  }
+
+  /**
+   * A pool of {@code size} containers of {@code template} made in advance, each waiting before its
+   * payload; {@link ContainerPool#start(ProcessSpec)} runs one. Waiting containers are removed after
+   * a minute without a start (see {@link #pool(ContainerSpec, int, java.time.Duration)}).
+   *
+   * @throws SpecValidationException when the size is not 1..{@value ContainerPool#MAX_SIZE} or the
+   *     template is detached
+   */
+  public ContainerPool pool(ContainerSpec template, int size) {
+    return pool(template, size, java.time.Duration.ofMinutes(1));
+  }
+
+  /**
+   * As {@link #pool(ContainerSpec, int)}, removing the waiting containers after {@code idleTimeout}
+   * without a start (the next start refills).
+   */
+  public ContainerPool pool(ContainerSpec template, int size, java.time.Duration idleTimeout) {
+    return ContainerPool.open(template, config, size, idleTimeout, backgroundTeardown);
   }
 
   /**
@@ -229,8 +262,22 @@ public final class ContainerRuntime {
     private String defaultBridge = dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE;
     private @Nullable HostProfile host;
     private boolean reapOnStart = true;
+    private boolean backgroundTeardown;
 
     private Builder() {}
+
+    /**
+     * Whether {@link Container#close()} returns as soon as every process of the container is dead
+     * (default false: it also removes everything the start made). With true, the removal of its veth
+     * and network namespace, cgroup directories, writable layer and state directory runs on one
+     * background thread of this JVM, bounded (a full queue makes close() remove inline), drained by
+     * {@link ContainerRuntime#awaitTeardown} and at the JVM's exit; what a killed JVM left queued
+     * stays recorded in the state directory for {@link ContainerRuntime#reap()}.
+     */
+    public Builder backgroundTeardown(boolean background) {
+      this.backgroundTeardown = background;
+      return this;
+    }
 
     /**
      * The directory of the runtime's container records, mount points and network leases (default
@@ -336,8 +383,10 @@ public final class ContainerRuntime {
       StateStore store = stateDirectory == null && layerStore == null && layerStoreDirectory == null
           && cgroupParent.equals(ContainerStarter.DEFAULT_CGROUP_PARENT) ? d.store()
           : new StateStore(stateDirectory != null ? stateDirectory : d.store().root(), cgroupParent, layers);
-      return new ContainerRuntime(h, new RuntimeConfig(store, h.euid(), h.egid(), h::cgroups, rootIdBase,
-          rootIdCount, defaultBridge, reapOnStart));
+      ContainerRuntime runtime = new ContainerRuntime(h, new RuntimeConfig(store, h.euid(), h.egid(), h::cgroups,
+          rootIdBase, rootIdCount, defaultBridge, reapOnStart));
+      runtime.backgroundTeardown = backgroundTeardown;
+      return runtime;
     }
 
     private StateStore.LayerStoreSource layerSource(HostProfile h) {

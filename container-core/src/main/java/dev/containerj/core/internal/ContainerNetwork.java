@@ -200,6 +200,14 @@ public final class ContainerNetwork implements AutoCloseable {
     return StateStore.forCurrentUser().root().resolve("networks");
   }
 
+  /** Stops the published ports' proxy (nothing new may reach a dying container); close() does the rest. */
+  public void closePorts() {
+    if (proxy != null) {
+      proxy.close();
+      proxy = null;
+    }
+  }
+
   @Override
   public void close() {
     if (proxy != null) {

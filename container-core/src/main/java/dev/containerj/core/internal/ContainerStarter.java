@@ -169,6 +169,14 @@ public final class ContainerStarter {
 
   /** Starts {@code spec} with the state directory, stores and ids of {@code config}. */
   public static Started start(ContainerSpec spec, RuntimeConfig config) {
+    return start(spec, config, null);
+  }
+
+  /**
+   * As above; with {@code pooled}, the container is made up to its payload's steps and waits there
+   * ({@link PooledStart}).
+   */
+  static Started start(ContainerSpec spec, RuntimeConfig config, @Nullable PooledStart pooled) {
     String id = newId();
     requireHost(spec);
     try {
@@ -251,6 +259,9 @@ public final class ContainerStarter {
       HelperProgram program = RootfsProgram.plan(PlanHost.of(config.euid(), config.egid()), spec,
           RootfsProgram.ProcessStages.of(spec), dir.toString(), store.root().toString(), hostname, rootless, uids, gids,
           overlay, cgroup == null ? java.util.Map.of() : cgroup.paths()).program();
+      if (pooled != null) {
+        program = pooled.program(program, hostname);
+      }
       step = ContainerStartException.Step.NETWORK;
       Path stateDir = dir;
       ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));
@@ -271,8 +282,9 @@ public final class ContainerStarter {
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
       step = ContainerStartException.Step.HELPER; // the launch: classified by the helper's failed step
-      NamespacedProcess process = Launcher.launch(new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
-          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect));
+      LaunchRequest request = new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
+          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect);
+      NamespacedProcess process = pooled == null ? Launcher.launch(request) : pooled.launch(request);
       undo.push("payload", () -> {
         if (cg != null) {
           try {
@@ -382,7 +394,7 @@ public final class ContainerStarter {
     }
   }
 
-  private static String hostname(ContainerSpec spec, String id) {
+  static String hostname(ContainerSpec spec, String id) {
     return spec.hostname() != null ? spec.hostname() : id.substring(0, 12);
   }
 

@@ -21,5 +21,12 @@ public final class ProtectionsOff {
    */
   public static volatile boolean writableCgroupView;
 
+  /**
+   * A pooled container's payload gets only its execve, none of its own stages: it then runs with
+   * what the waiting sandbox holds (the namespace root's full capabilities, no seccomp filter, no
+   * no_new_privs, the helper's status pipe), which the payload's stages exist to take away.
+   */
+  public static volatile boolean pooledPayloadStages;
+
   private ProtectionsOff() {}
 }

@@ -74,6 +74,8 @@ public final class TtyLibC {
 
   public static native long recvmsg(int sockfd, Pointer msg, int flags) throws LastErrorException;
 
+  public static native long sendmsg(int sockfd, Pointer msg, int flags) throws LastErrorException;
+
   public static native int statx(int dirfd, String pathname, int flags, int mask, Pointer statxbuf)
       throws LastErrorException;
 
@@ -159,5 +161,35 @@ public final class TtyLibC {
       return -1;
     }
     return control.getInt(16);
+  }
+
+  /**
+   * Sends {@code data} with the descriptors {@code fds} attached (SCM_RIGHTS, unix(7)) on
+   * {@code sock}, in one sendmsg(2); returns the bytes sent (a stream socket may take fewer: the
+   * caller writes the rest, the descriptors ride on the first byte).
+   */
+  public static long sendFds(int sock, byte[] data, int[] fds) throws LastErrorException {
+    Memory buf = new Memory(Math.max(1, data.length));
+    buf.write(0, data, 0, data.length);
+    Memory iov = new Memory(16); // struct iovec: void *base, size_t len
+    iov.setPointer(0, buf);
+    iov.setLong(8, data.length);
+    int len = 16 + 4 * fds.length; // CMSG_LEN: 16-byte header + the ints
+    int space = (len + 7) & ~7; // CMSG_SPACE: aligned to 8
+    Memory control = new Memory(space);
+    control.clear();
+    control.setLong(0, len); // cmsg_len
+    control.setInt(8, SOL_SOCKET);
+    control.setInt(12, SCM_RIGHTS);
+    for (int i = 0; i < fds.length; i++) {
+      control.setInt(16 + 4L * i, fds[i]);
+    }
+    Memory msg = new Memory(56); // struct msghdr
+    msg.clear();
+    msg.setPointer(16, iov); // msg_iov
+    msg.setLong(24, 1); // msg_iovlen
+    msg.setPointer(32, control); // msg_control
+    msg.setLong(40, space); // msg_controllen
+    return sendmsg(sock, msg, 0x4000); // MSG_NOSIGNAL: a dead peer is EPIPE, not a signal
   }
 }

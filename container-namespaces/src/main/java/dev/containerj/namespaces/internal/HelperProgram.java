@@ -58,6 +58,7 @@ public final class HelperProgram {
   static final int OP_OPEN_PTY = 35;
   static final int OP_INIT = 50;
   static final int OP_DUP2 = 51;
+  static final int OP_AWAIT_EXEC = 45;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -385,6 +386,29 @@ public final class HelperProgram {
     argv.forEach(p::str);
     env.forEach((k, v) -> p.str(k + "=" + v));
     return add(OP_EXEC, 0, "execve(" + argv.get(0) + ")", p);
+  }
+
+  /**
+   * A pooled container's last step before its payload: the helper reports that the sandbox is ready
+   * and blocks on {@code socketFd} until Java sends the rest of the program (its {@link #encode()}d
+   * form) with the payload's stdin, stdout and stderr (SCM_RIGHTS), which become fds 0-2. The socket
+   * is closed then; the ops received run next, their step indexes following this one's, so
+   * {@link #append} of the same ops to this program names their failures.
+   */
+  public HelperProgram awaitExec(int socketFd) {
+    return add(OP_AWAIT_EXEC, 0, "wait for the payload (pooled container)", new Payload().u32(socketFd));
+  }
+
+  /** Drops every op from {@code size} on (a pooled container's program ends where its payload's begins). */
+  public HelperProgram truncate(int size) {
+    ops.subList(size, ops.size()).clear();
+    return this;
+  }
+
+  /** Appends the ops of {@code rest}, for their step names (see {@link #awaitExec}). */
+  public HelperProgram append(HelperProgram rest) {
+    ops.addAll(rest.ops);
+    return this;
   }
 
   /** The wire format: magic, length, then every operation 8-byte aligned. */

@@ -43,6 +43,7 @@ public final class Launcher {
   private static final int ST_PID = 1;
   private static final int ST_ERROR = 2;
   private static final int ST_ASSEMBLED = 3;
+  private static final int ST_READY = 4;
 
   private Launcher() {}
 
@@ -53,6 +54,145 @@ public final class Launcher {
     } catch (LaunchException | RuntimeException | Error e) {
       s.abort();
       throw e;
+    }
+  }
+
+  /**
+   * Starts a process up to the helper's {@link HelperProgram#awaitExec} step, which the program must
+   * end with, naming the socket at fd {@link #awaitSocketFd awaitSocketFd(req.passFds().size())}:
+   * the launcher places one end of a new socket pair there. Returns once the helper reported that it
+   * waits there; the process is watched from then on (its exit completes {@link Prepared#onExit()}).
+   */
+  public static Prepared prepare(LaunchRequest req) throws LaunchException {
+    int[] sv = new int[2];
+    try {
+      TtyLibC.socketpair(TtyLibC.AF_UNIX, SOCK_STREAM | Constants.O_CLOEXEC, 0, sv);
+    } catch (LastErrorException e) {
+      throw new LaunchException("socketpair(pooled container)", e.getErrorCode(), null);
+    }
+    Fd control = new Fd(sv[0]);
+    Start s;
+    try (Fd childEnd = new Fd(sv[1])) {
+      List<Integer> pass = new ArrayList<>(req.passFds());
+      pass.add(childEnd.get());
+      s = new Start(new LaunchRequest(req.program(), req.userNamespace(), req.uidMappings(), req.gidMappings(),
+          req.stdin(), req.stdout(), req.stderr(), pass, req.afterSpawn(), req.beforeGo()));
+      try {
+        s.toExec();
+        int[] rec = s.readRecord();
+        if (rec == null) {
+          throw new LaunchException("native helper", Constants.EPERM, "it exited without reporting (killed?)");
+        }
+        if (rec[0] == ST_ERROR) {
+          throw error(req.program(), rec);
+        }
+        if (rec[0] != ST_READY) {
+          throw new LaunchException("native helper", Constants.EINVAL, "unexpected status record " + rec[0]);
+        }
+        s.watched = Reaper.watch(s.pid, s.pidfd);
+      } catch (LaunchException | RuntimeException | Error e) {
+        control.close();
+        s.abort();
+        throw e;
+      }
+    }
+    return new Prepared(s, control);
+  }
+
+  private static final int SOCK_STREAM = 1;
+
+  /** The fd at which a prepared program's {@link HelperProgram#awaitExec} finds its socket. */
+  public static int awaitSocketFd(int passedFds) {
+    return 3 + passedFds;
+  }
+
+  /**
+   * A process that {@link #prepare} left waiting before its payload's last steps: its namespaces,
+   * root and cgroup exist, its credentials, capabilities, seccomp filter, stdio and execve do not.
+   * {@link #exec} runs them once; {@link #close()} kills it instead. Thread-safe.
+   */
+  public static final class Prepared implements AutoCloseable {
+    private final Start start;
+    private final Fd control;
+    private final java.util.concurrent.atomic.AtomicBoolean used = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private Prepared(Start start, Fd control) {
+      this.start = start;
+      this.control = control;
+    }
+
+    /** The waiting process's pid (the container's pid 1 once it execs). */
+    public int pid() {
+      return start.pid;
+    }
+
+    /** Completes when the process has ended (discarded, killed, or its payload's end). */
+    public CompletableFuture<dev.containerj.namespaces.ExitStatus> onExit() {
+      return java.util.Objects.requireNonNull(start.watched).copy();
+    }
+
+    /**
+     * Sends the payload's steps ({@code tail}, ending in execve) and its stdio, and returns once the
+     * execve succeeded, as {@link Launcher#launch} does; {@code program} is the prepared program, to
+     * which {@code tail} is appended for the step names. Used once: a second call fails. On failure the
+     * process is killed.
+     */
+    public LaunchedProcess exec(HelperProgram program, HelperProgram tail, Redirect stdin, Redirect stdout,
+        Redirect stderr) throws LaunchException {
+      if (!used.compareAndSet(false, true)) {
+        throw new LaunchException("exec(pooled container)", Constants.EINVAL, "it was used already");
+      }
+      try {
+        Stdio.check(stdin, stdout, stderr);
+        List<Spawner.FileAction> actions = new ArrayList<>();
+        start.stdio(0, stdin, true, actions);
+        start.stdio(1, stdout, false, actions);
+        start.stdio(2, stderr, false, actions);
+        int[] fds = {0, 1, 2}; // INHERIT of a file or pipe: this JVM's own, as a spawn would pass it
+        for (Spawner.FileAction a : actions) {
+          if (a.sourceFd() >= 0) {
+            fds[a.targetFd()] = a.sourceFd();
+          } else {
+            try {
+              Fd opened = start.own(LibC.open(a.path(), a.oflag() | Constants.O_CLOEXEC, a.mode()));
+              start.closeAlways.add(opened);
+              fds[a.targetFd()] = opened.get();
+            } catch (LastErrorException e) {
+              throw new LaunchException("open(" + a.path() + ")", e.getErrorCode(), null);
+            }
+          }
+        }
+        byte[] bytes = tail.encode();
+        long sent;
+        try {
+          sent = TtyLibC.sendFds(control.get(), java.util.Arrays.copyOf(bytes, 8), fds);
+        } catch (LastErrorException e) {
+          throw new LaunchException("sendmsg(pooled container)", e.getErrorCode(), null);
+        }
+        if (sent != 8) {
+          throw new LaunchException("sendmsg(pooled container)", Constants.EINVAL, "short write");
+        }
+        writeAll(control, java.util.Arrays.copyOfRange(bytes, 8, bytes.length), "write(pooled container)");
+        control.close();
+        start.closeAlways.forEach(Fd::close); // the payload's ends are its own now
+        LaunchedProcess p = start.finish(program.append(tail));
+        closed.set(true); // the handle owns the process now
+        return p;
+      } catch (LaunchException | RuntimeException | Error e) {
+        close();
+        throw e;
+      }
+    }
+
+    /** Kills the process unless {@link #exec} handed it out, and releases its descriptors. Idempotent. */
+    @Override
+    public void close() {
+      used.set(true);
+      if (closed.compareAndSet(false, true)) {
+        control.close();
+        start.abort();
+      }
     }
   }
 
@@ -71,12 +211,19 @@ public final class Launcher {
     private int helperPid = -1;
     private int pid = -1;
     private int pidfd = -1;
+    private @Nullable CompletableFuture<dev.containerj.namespaces.ExitStatus> watched;
 
     Start(LaunchRequest req) {
       this.req = req;
     }
 
     LaunchedProcess run() throws LaunchException {
+      toExec();
+      return finish(req.program());
+    }
+
+    /** Spawn, program, id maps, go byte: up to the container's last steps. */
+    void toExec() throws LaunchException {
       HelperProgram program = req.program();
       String helperPath = NativeHelper.get().path();
 
@@ -206,8 +353,11 @@ public final class Launcher {
         Reaper.waitBlocking(helperPid); // it waits for the assembler, which has reported
         helperPid = -1;
       }
+    }
 
-      rec = readRecord();
+    /** Waits for the execve (end-of-file on the status pipe) and hands out the process. */
+    LaunchedProcess finish(HelperProgram program) throws LaunchException {
+      int[] rec = readRecord();
       if (rec != null) {
         if (rec[0] == ST_ERROR) {
           throw error(program, rec);
@@ -238,7 +388,7 @@ public final class Launcher {
           stderrStream = PtyStreams.input(ptyMaster);
         }
       }
-      CompletableFuture<dev.containerj.namespaces.ExitStatus> exit = Reaper.watch(pid, pidfd);
+      CompletableFuture<dev.containerj.namespaces.ExitStatus> exit = watched != null ? watched : Reaper.watch(pid, pidfd);
       if (!relays.isEmpty()) {
         // The payload's last output may still be in a relay when it ends: its status is reported once
         // the relays have copied all of it (end-of-file), or after a second when something outside
@@ -268,11 +418,21 @@ public final class Launcher {
       }
       if (pid > 0) {
         try {
-          LibC.kill(pid, Constants.SIGKILL);
+          if (watched != null && pidfd >= 0) {
+            // reaped by the reaper at any time: only the pidfd is safe from the pid's reuse
+            LibC.syscall(dev.containerj.linux.internal.Arch.SYS_PIDFD_SEND_SIGNAL, pidfd, Constants.SIGKILL, 0, 0, 0);
+          } else {
+            LibC.kill(pid, Constants.SIGKILL);
+          }
         } catch (LastErrorException ignored) {
           // already gone
         }
-        Reaper.waitBlocking(pid);
+        if (watched != null) {
+          watched.join(); // the reaper waits for it; its pidfd stays open until then
+        } else {
+          Reaper.waitBlocking(pid);
+        }
+        pid = -1;
       }
       if (helperPid > 0) {
         try {

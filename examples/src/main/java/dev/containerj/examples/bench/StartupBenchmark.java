@@ -2,6 +2,7 @@ package dev.containerj.examples.bench;
 
 import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.Container;
+import dev.containerj.core.ContainerPool;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.Images;
 import dev.containerj.layers.Image;
@@ -67,6 +68,11 @@ public final class StartupBenchmark {
 
   static final String CONTAINERJ = "containerj (start->exit)";
   static final String CONTAINERJ_CLOSE = "containerj (start->exit+close)";
+  static final String POOLED = "containerj pooled (start->exit)";
+  static final String POOLED_CLOSE = "containerj pooled (start->exit+close)";
+  static final String IMAGE_BG_CLOSE = "containerj image, bg teardown (+close)";
+  static final String BRIDGE_CLOSE = "containerj bridge (start->exit+close)";
+  static final String BRIDGE_BG_CLOSE = "containerj bridge, bg teardown (+close)";
   static final String READ_ONLY = "containerj --read-only (start->exit)";
   static final String IMAGE = "containerj image (start->exit)";
   static final String IMAGE_CLOSE = "containerj image (start->exit+close)";
@@ -146,6 +152,11 @@ public final class StartupBenchmark {
     long[] imgClose = new long[n];
     long[] bw = new long[n];
     long[] pb = new long[n];
+    long[] pooled = new long[n];
+    long[] imgBg = new long[n];
+    long[] br = new long[n];
+    long[] brBg = new long[n];
+    long[] pooledClose = new long[n];
     long[] ex = new long[n];
     long[] ns = new long[n];
     // One running container for the exec rows: the same one for containerj exec and nsenter -a.
@@ -168,12 +179,36 @@ public final class StartupBenchmark {
     long[] pair = new long[2];
     long[] imagePair = new long[2];
     long[] roPair = new long[2];
+    long[] poolPair = new long[2];
+    long[] imgBgPair = new long[2];
+    long[] brPair = new long[2];
+    long[] brBgPair = new long[2];
+    // close() returns once the processes are dead; veth, cgroup, layer and state go in the background.
+    ContainerRuntime background = ContainerRuntime.builder().backgroundTeardown(true).build();
+    ContainerSpec bridge = spec.toBuilder().network(dev.containerj.core.NetworkMode.BRIDGE).build();
+    boolean bridged = true;
+    try {
+      timed(() -> Container.start(bridge), brPair);
+    } catch (RuntimeException e) {
+      skipped.add("containerj bridge: " + e.getMessage() + "; its rows are skipped");
+      bridged = false;
+    }
     ContainerSpec imageSpec = image.spec();
+    // The default spec, made in advance up to the payload; its refill runs while the other runners do.
+    ContainerPool pool = ContainerRuntime.defaults().pool(spec, 4);
+    dev.containerj.core.ProcessSpec pooledTrue = dev.containerj.core.ProcessSpec.builder().command(TRUE)
+        .stdout(dev.containerj.namespaces.Redirect.INHERIT).stderr(dev.containerj.namespaces.Redirect.INHERIT).build();
     for (int i = -warmup; i < n; i++) {
       containerj(spec, pair);
+      timed(() -> pool.start(pooledTrue), poolPair);
       containerj(readOnly, roPair);
       if (imageSpec != null) {
         containerj(imageSpec, imagePair);
+        timed(() -> background.start(imageSpec), imgBgPair);
+      }
+      if (bridged) {
+        timed(() -> Container.start(bridge), brPair);
+        timed(() -> background.start(bridge), brBgPair);
       }
       long tBwrap = bwrap == null ? 0 : processBuilder(bwrapCommand(bwrap));
       long tPb = processBuilder(List.of(TRUE));
@@ -184,6 +219,11 @@ public final class StartupBenchmark {
         ns[i] = tNs;
         cj[i] = pair[0];
         cjClose[i] = pair[1];
+        pooled[i] = poolPair[0];
+        imgBg[i] = imgBgPair[1];
+        br[i] = brPair[1];
+        brBg[i] = brBgPair[1];
+        pooledClose[i] = poolPair[1];
         ro[i] = roPair[0];
         img[i] = imagePair[0];
         imgClose[i] = imagePair[1];
@@ -193,14 +233,23 @@ public final class StartupBenchmark {
     }
 
     target.close();
+    pool.close();
     List<Row> rows = new ArrayList<>();
     rows.add(new Row(CONTAINERJ, Stats.of(cj)));
     rows.add(new Row(CONTAINERJ_CLOSE, Stats.of(cjClose)));
+    rows.add(new Row(POOLED, Stats.of(pooled)));
+    rows.add(new Row(POOLED_CLOSE, Stats.of(pooledClose)));
     rows.add(new Row(READ_ONLY, Stats.of(ro)));
     if (imageSpec != null) {
       rows.add(new Row(IMAGE, Stats.of(img)));
       rows.add(new Row(IMAGE_CLOSE, Stats.of(imgClose)));
+      rows.add(new Row(IMAGE_BG_CLOSE, Stats.of(imgBg)));
     }
+    if (bridged) {
+      rows.add(new Row(BRIDGE_CLOSE, Stats.of(br)));
+      rows.add(new Row(BRIDGE_BG_CLOSE, Stats.of(brBg)));
+    }
+    background.awaitTeardown(java.time.Duration.ofMinutes(1));
     if (bwrap != null) {
       rows.add(new Row(BWRAP, Stats.of(bw)));
     }
@@ -241,9 +290,25 @@ public final class StartupBenchmark {
             ratio(cj, bwrap), ratio(cjClose, bwrap));
       }
       if (pb != null) {
-        out.printf("ratio containerj / ProcessBuilder (median):   %5.2fx  (with close: %5.2fx)  target <= 3x%n",
+        out.printf("ratio containerj / ProcessBuilder (median):   %5.2fx  (with close: %5.2fx)  target <= 2.5x%n",
             ratio(cj, pb), ratio(cjClose, pb));
       }
+    }
+    Row pooled = result.row(POOLED);
+    Row pooledClose = result.row(POOLED_CLOSE);
+    if (pooled != null && pooledClose != null && pb != null) {
+      out.printf("ratio containerj pooled / ProcessBuilder:     %5.2fx  (with close: %5.2fx)  target <= 1.2x%n",
+          ratio(pooled, pb), ratio(pooledClose, pb));
+    }
+    Row imgBg = result.row(IMAGE_BG_CLOSE);
+    if (img != null && imgBg != null) {
+      out.printf("ratio image, bg teardown (+close) / image:  %5.2fx  target <= 1.15x%n", ratio(imgBg, img));
+    }
+    Row br = result.row(BRIDGE_CLOSE);
+    Row brBg = result.row(BRIDGE_BG_CLOSE);
+    if (br != null && brBg != null && cj != null) {
+      out.printf("ratio bridge (+close) / containerj:          %5.2fx  (bg teardown: %5.2fx)  target <= 1.5x%n",
+          ratio(br, cj), ratio(brBg, cj));
     }
     Row ro = result.row(READ_ONLY);
     if (ro != null && bwrap != null) {
@@ -393,8 +458,13 @@ public final class StartupBenchmark {
   }
 
   private static void containerj(ContainerSpec spec, long[] times) throws InterruptedException {
+    timed(() -> Container.start(spec), times);
+  }
+
+  /** Start -> exit in {@code times[0]}, with close in {@code times[1]}, of the container {@code start} gives. */
+  private static void timed(java.util.function.Supplier<Container> start, long[] times) throws InterruptedException {
     long t0 = System.nanoTime();
-    Container c = Container.start(spec);
+    Container c = start.get();
     try {
       ExitStatus status = c.waitFor();
       times[0] = System.nanoTime() - t0;

@@ -2,7 +2,6 @@ package dev.containerj.examples.cli;
 
 import dev.containerj.examples.bench.ColdStartBenchmark;
 import dev.containerj.examples.bench.StartupBenchmark;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -46,10 +45,27 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--launcher", paramLabel = "PATH",
       description = "The containerj launcher of the cold rows (default: bin/containerj next to the running jar).")
   @Nullable Path launcher;
+  @Option(names = "--idle", paramLabel = "N",
+      description = "Instead: N idle containers (sleep) at once; prints the JVM's threads, fds and retained heap"
+          + " per container and the time to close them all.")
+  int idle;
+
+  @Option(names = "--throughput", paramLabel = "N",
+      description = "Instead: N start->exit->close of /bin/true from 8 threads, default and pooled, in"
+          + " containers per second, with what the host shows before and after compared.")
+  int throughput;
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
+  public Integer call() throws Exception {
     PrintWriter out = spec == null ? new PrintWriter(System.out, true) : spec.commandLine().getOut();
+    if (idle > 0) {
+      dev.containerj.examples.bench.ManyContainersBenchmark.idle(idle, out);
+      return 0;
+    }
+    if (throughput > 0) {
+      dev.containerj.examples.bench.ManyContainersBenchmark.throughput(throughput, out);
+      return 0;
+    }
     StartupBenchmark.run(n, warmup, image, out);
     if (cold > 0) {
       // Two unmeasured runs: the first may record the launcher's cache.

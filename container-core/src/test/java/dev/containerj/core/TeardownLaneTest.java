@@ -1,0 +1,117 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.core.internal.StateStore;
+import dev.containerj.core.internal.TeardownLane;
+import dev.containerj.linux.internal.LibC;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code ContainerRuntime.Builder.backgroundTeardown(true)}: close() returns once every process of
+ * the container is dead; its remains go on the teardown lane, and what a killed JVM left queued is
+ * the reaper's.
+ */
+@Tag("kernel")
+@Tag("rootless")
+@ExtendWith(LeakCheck.class)
+class TeardownLaneTest {
+  private static ContainerSpec sleeper() {
+    ContainerSpec.Builder b = ContainerSpec.builder().command("sh", "-c", "sleep 1000 & exec sleep 1000");
+    return (LibC.geteuid() == 0 ? b.limits(dev.containerj.cgroups.CgroupLimits.builder().pidsMax(64).build()) : b).build();
+  }
+
+  private static List<Integer> pidsOf(Container c) throws Exception {
+    List<Integer> pids = new ArrayList<>();
+    pids.add(c.pid());
+    // The payload's background child: a child of pid 1 in the host's view.
+    Path children = Path.of("/proc/" + c.pid() + "/task/" + c.pid() + "/children");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Files.readString(children).isBlank() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    for (String p : Files.readString(children).trim().split(" ")) {
+      pids.add(Integer.parseInt(p));
+    }
+    return pids;
+  }
+
+  @Test
+  void closeReturnsWithEveryProcessDeadAndTheLaneRemovesTheRest() throws Exception {
+    ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();
+    CountDownLatch hold = new CountDownLatch(1);
+    TeardownLane.submit(() -> {
+      try {
+        hold.await(30, TimeUnit.SECONDS); // the lane is busy: the close's removal must wait for it
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Container c = runtime.start(sleeper());
+    List<Integer> pids = pidsOf(c);
+    assertThat(pids).hasSize(2);
+    List<Path> cgroupDirs = c.cgroup().map(cg -> List.copyOf(cg.paths().values())).orElse(List.of());
+    c.close();
+    for (int pid : pids) {
+      assertThat(ContainerPoolTest.gone(pid)).as("pid %d dead at close()", pid).isTrue();
+    }
+    if (!cgroupDirs.isEmpty()) {
+      // Still queued: the remains exist, but nothing of the container runs. (Without a cgroup, as
+      // rootless here, the payload's end already removed its directory: nothing is left to queue.)
+      assertThat(StateStore.forCurrentUser().dir(c.id())).exists();
+    }
+    hold.countDown();
+    assertThat(runtime.awaitTeardown(Duration.ofSeconds(30))).isTrue();
+    assertThat(StateStore.forCurrentUser().dir(c.id())).doesNotExist();
+    assertThat(cgroupDirs).allSatisfy(d -> assertThat(d).doesNotExist());
+  }
+
+  /** Run in a child JVM: block the lane, close a container, print its id, die by SIGKILL. */
+  public static void main(String[] args) throws Exception {
+    ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();
+    TeardownLane.submit(() -> {
+      try {
+        Thread.sleep(600_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Container c = runtime.start(sleeper());
+    String dirs = String.join(" ", c.cgroup().map(cg -> cg.paths().values().stream().map(Path::toString).toList())
+        .orElse(List.of()));
+    c.close();
+    System.out.println(c.id() + " " + dirs);
+    System.out.flush();
+    LibC.kill(LibC.getpid(), 9);
+  }
+
+  @Test
+  void whatAKilledJvmLeftOnTheLaneIsReaped() throws Exception {
+    Process[] jvm = new Process[1];
+    String line = ContainerPoolTest.childJvmLine(TeardownLaneTest.class, jvm);
+    assertThat(jvm[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String[] f = line.trim().split(" ");
+    String id = f[0];
+    if (f.length > 1) {
+      // With a cgroup, the directory waits for close(), whose removal the killed JVM left queued.
+      assertThat(StateStore.forCurrentUser().dir(id)).as("left queued by the killed JVM").exists();
+    }
+    if (Files.exists(StateStore.forCurrentUser().dir(id))) {
+      assertThat(ContainerRuntime.defaults().reap()).contains(id);
+    }
+    assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
+    for (int i = 1; i < f.length; i++) {
+      assertThat(Path.of(f[i])).doesNotExist();
+    }
+  }
+
+}
