@@ -266,6 +266,10 @@ public final class OciConfigReader {
       } else {
         rootPath = path;
         Path dir = bundle.resolve(path).normalize();
+        if (isHostRoot(dir)) {
+          bad("root.path", path, "must not be the host's / (" + dir + " leads there): the container "
+              + "would write the host's files; RootFs.host() gives the host root under an overlay");
+        }
         b.rootfs(ro ? RootFs.directory(dir) : RootFs.writableDirectory(dir));
       }
     }
@@ -519,6 +523,24 @@ public final class OciConfigReader {
     } else {
       bad(m.at("type"), type, "must be bind or tmpfs, or a kernel filesystem at its standard place "
           + "(ContainerJ mounts those itself)");
+    }
+  }
+
+  /**
+   * Test-only: accept a root.path that leads to the host's {@code /}, so that a test can show what
+   * the refusal stops. Never set in production.
+   */
+  static volatile boolean hostRootAllowedForTests;
+
+  /** Whether {@code dir}, its symbolic links followed, is the host's {@code /} (same device and inode). */
+  private static boolean isHostRoot(Path dir) {
+    if (hostRootAllowedForTests) {
+      return false;
+    }
+    try {
+      return Files.isSameFile(dir, Path.of("/"));
+    } catch (IOException e) {
+      return false; // a missing root is reported by ContainerSpec's validation
     }
   }
 

@@ -142,7 +142,7 @@ public final class OciConfigWriter {
     ObjectNode o = p.putObject("capabilities");
     for (String set : List.of("bounding", "effective", "permitted")) {
       ArrayNode a = o.putArray(set);
-      caps.forEach(cap -> a.add(cap.name()));
+      caps.stream().map(Capability::name).sorted().forEach(a::add); // as runc: by name
     }
   }
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.IVersionProvider;
  * {@code containerj --version}: the project version (from a resource the build fills in, so it is
  * right in the fat jar and on a plain class path alike), the JVM and the kernel.
  */
-final class VersionProvider implements IVersionProvider {
+public final class VersionProvider implements IVersionProvider {
   @Override
   public String[] getVersion() {
     return new String[] {
@@ -20,7 +20,7 @@ final class VersionProvider implements IVersionProvider {
   }
 
   /** The project version, as {@code 0.1.0-SNAPSHOT}. */
-  static String version() {
+  public static String version() {
     try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
       if (in != null) {
         Properties p = new Properties();
