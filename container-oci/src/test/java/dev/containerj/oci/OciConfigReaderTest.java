@@ -100,6 +100,42 @@ class OciConfigReaderTest {
     assertThat(out.at("/linux/namespaces")).isEqualTo(in.at("/linux/namespaces"));
   }
 
+  /**
+   * The config Podman 4.3.1 gave its runtime for {@code podman run --rm --network none --cgroups=disabled
+   * --rootfs DIR -- /bin/sh -c 'echo hi'} (captured by a wrapper runtime): what ContainerJ cannot honour is
+   * refused, each by its path, and nothing else.
+   */
+  @Test
+  void podmansConfigIsRefusedOnlyWhereContainerjCannotHonourIt() throws IOException {
+    ObjectNode c = (ObjectNode) JSON.readTree(resource("podman-4.3.1-config.json"));
+    c.with("root").put("path", "rootfs");
+    SpecValidationException e = refused(c.toString());
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly(
+        "process.user.umask", // 0022: ContainerJ passes its own umask on
+        "mounts[1].options", // /dev noexec: ContainerJ's /dev is not noexec
+        "mounts[8].options", "mounts[8].options", // nosuid, noexec on a bind: ContainerJ binds add nodev only
+        "linux.sysctl"); // net.ipv4.ping_group_range: no sysctl in ContainerSpec
+    assertThat(e.violations().get(0).value()).isEqualTo("18");
+    // with those four set as ContainerJ can, the rest (seccomp, capabilities, binds, annotations) is read
+    ((ObjectNode) c.with("process").with("user")).remove("umask");
+    ((com.fasterxml.jackson.databind.node.ArrayNode) c.withArray("mounts").get(1).get("options")).removeAll()
+        .add("nosuid").add("strictatime").add("mode=755").add("size=65536k");
+    ((com.fasterxml.jackson.databind.node.ArrayNode) c.withArray("mounts").get(8).get("options")).removeAll()
+        .add("bind").add("rprivate").add("nodev");
+    ((ObjectNode) c.with("linux")).remove("sysctl");
+    for (var m : c.withArray("mounts")) {
+      if (m.path("type").asText().equals("bind")) {
+        ((ObjectNode) m).put("source", "rootfs"); // the captured sources were podman's temporary files
+      }
+    }
+    OciConfig config = OciConfigReader.parse(c.toString(), bundle);
+    assertThat(config.container().seccomp().isUnconfined()).isFalse();
+    assertThat(config.annotations()).isNotEmpty();
+    assertThat(config.container().command()).endsWith("/bin/sh", "-c", "echo hi");
+    assertThat(OciConfigReader.parse(OciConfigWriter.write(config), bundle).container().toString())
+        .isEqualTo(config.container().toString());
+  }
+
   @Test
   void theDefaultConfigIsContainerjsSecureOne() throws IOException {
     OciConfig c = parse(OciConfigWriter.defaultConfig());
