@@ -45,6 +45,8 @@ public final class RuntimeMain {
   private final RuntimeArgs args;
   private final Path root;
   private final PrintStream out;
+  /** The library's id of the container {@code run} started (its record in ROOT/ID/lib). */
+  private String libraryId = "";
 
   private RuntimeMain(RuntimeArgs args, PrintStream out) {
     this.args = args;
@@ -127,7 +129,8 @@ public final class RuntimeMain {
       case "list" -> list();
       case "kill" -> kill();
       case "delete" -> delete();
-      case "create", "start", "exec", "ps", "pause", "resume", "update", "checkpoint", "restore", "events" ->
+      case "exec" -> exec();
+      case "create", "start", "ps", "pause", "resume", "update", "checkpoint", "restore", "events" ->
           throw new UnsupportedOperationException(args.command + " is not implemented yet by containerj-runtime");
       case "" -> throw new IllegalArgumentException("no command given (spec, run, state, kill, delete, list, features)");
       default -> throw new IllegalArgumentException("unknown command: " + args.command);
@@ -214,6 +217,7 @@ public final class RuntimeMain {
     try {
       ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
       try (Container c = runtime.start(config.container())) {
+        libraryId = c.id();
         writeState(id, "running", c.pid(), bundle, config);
         String pidFile = args.flags.get("pid-file");
         if (pidFile != null) {
@@ -242,6 +246,7 @@ public final class RuntimeMain {
   private void writeState(String id, String status, int pid, Path bundle, OciConfig config) throws IOException {
     ObjectNode s = stateJson(id, status, pid, bundle, config);
     s.put("startTime", startTime(pid));
+    s.put("containerjId", libraryId);
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
     Files.writeString(tmp, s.toString());
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -331,7 +336,66 @@ public final class RuntimeMain {
       s.put("status", "stopped");
     }
     s.remove("startTime");
+    s.remove("containerjId");
     return s;
+  }
+
+  /**
+   * {@code exec [--process FILE] [--detach] [--pid-file F] ID [-- CMD...]}: one more process in the
+   * running container, confined as the bundle's config says; {@code --process} is a runtime-spec
+   * {@code process} object, read by the same reader as the config (it takes the config's place).
+   */
+  private int exec() throws Exception {
+    String id = args.id();
+    if (args.flags.containsKey("console-socket") || args.flag("tty")) {
+      throw new UnsupportedOperationException("exec --tty/--console-socket is not implemented yet by containerj-runtime");
+    }
+    Path f = stateFile(id);
+    ObjectNode s = readState(id);
+    if (!s.path("status").asText().equals("running")) {
+      throw new IllegalStateException("container " + id + " is not running");
+    }
+    String libId = JSON.readTree(Files.readString(f)).path("containerjId").asText();
+    Path bundle = Path.of(s.path("bundle").asText());
+    ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    String processFile = args.flags.get("process");
+    if (processFile != null) {
+      config.set("process", JSON.readTree(Files.readString(Path.of(processFile))));
+    } else {
+      List<String> cmd = args.positional.subList(1, args.positional.size());
+      if (cmd.isEmpty()) {
+        throw new IllegalArgumentException("exec needs --process FILE or a command after the id");
+      }
+      ArrayNode argv = config.with("process").putArray("args");
+      cmd.forEach(argv::add);
+      config.with("process").put("terminal", false);
+    }
+    OciConfig oci = OciConfigReader.parse(config.toString(), bundle);
+    if (oci.terminal()) {
+      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
+    }
+    ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib"))
+        .reapOnStart(false).build();
+    Container c = runtime.attach(libId, oci.container());
+    var process = dev.containerj.core.ProcessSpec.builder().command(oci.process().command());
+    oci.process().environment().forEach(process::env);
+    oci.process().workingDirectory().ifPresent(process::workingDirectory);
+    oci.process().uid().ifPresent(process::uid);
+    oci.process().gid().ifPresent(process::gid);
+    oci.process().groups().ifPresent(process::groups);
+    oci.process().capabilities().ifPresent(process::capabilities);
+    process.noNewPrivileges(oci.process().noNewPrivileges());
+    var redirect = dev.containerj.namespaces.Redirect.INHERIT;
+    process.stdin(redirect).stdout(redirect).stderr(redirect);
+    var p = c.exec(process.build());
+    String pidFile = args.flags.get("pid-file");
+    if (pidFile != null) {
+      Files.writeString(Path.of(pidFile), Integer.toString(p.pid()));
+    }
+    if (args.flag("detach")) {
+      return 0;
+    }
+    return p.waitFor().shellCode();
   }
 
   /** {@code state ID}: the runtime-spec state JSON. */

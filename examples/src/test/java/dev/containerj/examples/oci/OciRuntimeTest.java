@@ -170,6 +170,24 @@ class OciRuntimeTest {
   }
 
   @Test
+  void execRunsInTheRunningContainer() throws Exception {
+    config("/bin/sleep", "600");
+    Process run = background("run", "--bundle", bundle.toString(), "six");
+    int pid = awaitRunning("six").path("pid").asInt();
+    Result r = call("exec", "six", "--", "/bin/sh", "-c", "echo in $(hostname); cat /proc/1/comm; exit 4");
+    assertThat(r.out()).isEqualTo("in containerj\nsleep\n");
+    assertThat(r.code()).isEqualTo(4);
+    Path process = tmp.resolve("process.json");
+    Files.writeString(process, "{\"args\":[\"/bin/echo\",\"from file\"],\"cwd\":\"/tmp\",\"env\":[\"A=1\"]}");
+    Result f = call("exec", "--process", process.toString(), "six");
+    assertThat(f.out()).isEqualTo("from file\n");
+    assertThat(f.code()).isZero();
+    assertThat(call("kill", "six", "9").code()).isZero();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.exists(Path.of("/proc", Integer.toString(pid)))).isFalse();
+  }
+
+  @Test
   void deleteForceKillsARunningContainer() throws Exception {
     config("/bin/sleep", "600");
     Process run = background("run", "--bundle", bundle.toString(), "three");
