@@ -34,9 +34,9 @@ import java.util.stream.Stream;
  *
  * <p>Done: the global flags ({@code --root}, {@code --log}, {@code --log-format text|json},
  * {@code --systemd-cgroup} refused, {@code --version}), {@code spec}, {@code features}, {@code run}
- * in the foreground with its state record, pid file and poststart/poststop hooks, {@code state},
- * {@code list}, {@code kill} and {@code delete}. Not yet: {@code create}/{@code start} as two steps
- * (the process waiting between them), {@code exec}, {@code ps}, {@code pause}, {@code resume},
+ * in the foreground with its state record, pid file and poststart/poststop hooks, {@code exec},
+ * {@code state}, {@code list}, {@code kill} and {@code delete}. Not yet: {@code create}/{@code start}
+ * as two steps (the process waiting between them), {@code exec --tty}, {@code ps}, {@code pause}, {@code resume},
  * {@code update}, {@code --console-socket}; they fail with a message that says so.
  */
 public final class RuntimeMain {
