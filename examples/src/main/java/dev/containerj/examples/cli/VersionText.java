@@ -13,7 +13,7 @@ import java.util.Properties;
  * class). No string concatenation by {@code +} either: its first use bootstraps
  * {@code StringConcatFactory}, milliseconds of a cold JVM.
  */
-final class VersionText {
+public final class VersionText {
   private VersionText() {}
 
   /** The lines of {@code --version}. */
@@ -24,8 +24,8 @@ final class VersionText {
     return new String[] {"containerj ".concat(version()), jvm.toString()};
   }
 
-  /** The project version, as {@code 0.1.0-SNAPSHOT}. */
-  static String version() {
+  /** The project version, as {@code 0.1.0-SNAPSHOT}: the build's resource, else the manifest. */
+  public static String version() {
     try (InputStream in = VersionText.class.getResourceAsStream("version.properties")) {
       if (in != null) {
         Properties p = new Properties();

@@ -1,0 +1,476 @@
+package dev.containerj.examples.oci;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.containerj.core.Container;
+import dev.containerj.core.ContainerRuntime;
+import dev.containerj.examples.cli.VersionText;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.Capability;
+import dev.containerj.namespaces.ExitStatus;
+import dev.containerj.namespaces.Signal;
+import dev.containerj.oci.OciConfig;
+import dev.containerj.oci.OciConfigReader;
+import dev.containerj.oci.OciConfigWriter;
+import dev.containerj.oci.OciHook;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code containerj-runtime}: ContainerJ with runc's command line, for clients that drive an OCI
+ * runtime (Podman's {@code --runtime}, containerd's {@code --runc-binary}).
+ *
+ * <p>Done: the global flags ({@code --root}, {@code --log}, {@code --log-format text|json},
+ * {@code --systemd-cgroup} refused, {@code --version}), {@code spec}, {@code features}, {@code run}
+ * in the foreground with its state record, pid file and poststart/poststop hooks, {@code exec},
+ * {@code state}, {@code list}, {@code kill} and {@code delete}. Not yet: {@code create}/{@code start}
+ * as two steps (the process waiting between them), {@code exec --tty}, {@code ps}, {@code pause}, {@code resume},
+ * {@code update}, {@code --console-socket}; they fail with a message that says so.
+ */
+public final class RuntimeMain {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RuntimeArgs args;
+  private final Path root;
+  private final PrintStream out;
+  /** The library's id of the container {@code run} started (its record in ROOT/ID/lib). */
+  private String libraryId = "";
+
+  private RuntimeMain(RuntimeArgs args, PrintStream out) {
+    this.args = args;
+    this.out = out;
+    String r = args.globals.get("root");
+    this.root = r != null ? Path.of(r).toAbsolutePath() : defaultRoot();
+  }
+
+  /** runc's {@code /run/runc} for root; {@code $XDG_RUNTIME_DIR/containerj-runtime} for another user. */
+  private static Path defaultRoot() {
+    String xdg = System.getenv("XDG_RUNTIME_DIR");
+    boolean rootUser = "root".equals(System.getProperty("user.name"));
+    return !rootUser && xdg != null ? Path.of(xdg, "containerj-runtime") : Path.of("/run/containerj-runtime");
+  }
+
+  /** Runs one command and exits with its status. */
+  public static void main(String[] argv) {
+    System.exit(run(argv, System.out));
+  }
+
+  /** Runs one command; returns the exit status (the payload's for {@code run}). */
+  static int run(String[] argv, PrintStream out) {
+    RuntimeArgs a;
+    try {
+      a = RuntimeArgs.parse(argv);
+    } catch (IllegalArgumentException e) {
+      return fail(null, e.getMessage());
+    }
+    try {
+      return new RuntimeMain(a, out).dispatch();
+    } catch (Exception e) {
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+      return fail(a, msg);
+    }
+  }
+
+  /**
+   * Reports an error on stderr and, with {@code --log}, in the log file: as runc, a JSON line
+   * {@code {"level":"error","msg":...,"time":...}} with {@code --log-format json} (containerd's shim
+   * reads the last one as the reason of a failed call), else a text line.
+   */
+  private static int fail(RuntimeArgs a, String msg) {
+    System.err.println("containerj-runtime: " + msg);
+    if (a != null && a.globals.get("log") != null) {
+      String line;
+      if ("json".equals(a.globals.get("log-format"))) {
+        ObjectNode o = JSON.createObjectNode().put("level", "error").put("msg", msg).put("time", Instant.now().toString());
+        line = o.toString();
+      } else {
+        line = "time=\"" + Instant.now() + "\" level=error msg=\"" + msg.replace("\"", "\\\"") + "\"";
+      }
+      try {
+        Files.writeString(Path.of(a.globals.get("log")), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } catch (IOException ignored) {
+        // stderr has it already
+      }
+    }
+    return 1;
+  }
+
+  private int dispatch() throws Exception {
+    String format = args.globals.getOrDefault("log-format", "text");
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new IllegalArgumentException("--log-format must be text or json: " + format);
+    }
+    if (args.globals.containsKey("systemd-cgroup") && !"false".equals(args.globals.get("systemd-cgroup"))) {
+      throw new IllegalArgumentException("--systemd-cgroup is not supported: ContainerJ manages cgroupfs "
+          + "directly below its own cgroup and has no systemd driver (use cgroupfs, e.g. podman --cgroup-manager cgroupfs)");
+    }
+    if (args.globals.containsKey("version") || args.command.equals("--version")) {
+      out.println("containerj-runtime version " + VersionText.version());
+      out.println("spec: " + OciConfig.SPEC_VERSION);
+      return 0;
+    }
+    return switch (args.command) {
+      case "spec" -> spec();
+      case "features" -> features();
+      case "run" -> runForeground();
+      case "state" -> state();
+      case "list" -> list();
+      case "kill" -> kill();
+      case "delete" -> delete();
+      case "exec" -> exec();
+      case "create", "start", "ps", "pause", "resume", "update", "checkpoint", "restore", "events" ->
+          throw new UnsupportedOperationException(args.command + " is not implemented yet by containerj-runtime");
+      case "" -> throw new IllegalArgumentException("no command given (spec, run, state, kill, delete, list, features)");
+      default -> throw new IllegalArgumentException("unknown command: " + args.command);
+    };
+  }
+
+  /** {@code spec [--bundle DIR]}: writes a default config.json, refusing to overwrite one, as runc. */
+  private int spec() throws IOException {
+    Path bundle = Path.of(args.flags.getOrDefault("bundle", "."));
+    Path file = bundle.resolve("config.json");
+    if (Files.exists(file)) {
+      throw new FileAlreadyExistsException(file + " exists: remove it first");
+    }
+    Files.writeString(file, OciConfigWriter.defaultConfig());
+    return 0;
+  }
+
+  /** The runtime-spec features document (features.md). */
+  private int features() {
+    ObjectNode f = JSON.createObjectNode();
+    f.put("ociVersionMin", "1.0.0").put("ociVersionMax", OciConfig.SPEC_VERSION);
+    ArrayNode hooks = f.putArray("hooks");
+    hooks.add("poststart").add("poststop");
+    ArrayNode opts = f.putArray("mountOptions");
+    for (String o : List.of("bind", "rbind", "ro", "rw", "nodev", "nosuid", "noexec", "private", "rprivate",
+        "size", "mode")) {
+      opts.add(o);
+    }
+    ObjectNode linux = f.putObject("linux");
+    ArrayNode ns = linux.putArray("namespaces");
+    for (String n : List.of("cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time")) {
+      ns.add(n);
+    }
+    ArrayNode caps = linux.putArray("capabilities");
+    for (Capability c : Capability.values()) {
+      caps.add(c.name());
+    }
+    linux.putObject("cgroup").put("v1", true).put("v2", true).put("systemd", false).put("systemdUser", false);
+    linux.putObject("seccomp").put("enabled", true);
+    linux.putObject("apparmor").put("enabled", false);
+    linux.putObject("selinux").put("enabled", false);
+    out.println(f.toPrettyString());
+    return 0;
+  }
+
+  private Path stateFile(String id) {
+    return root.resolve(id).resolve("state.json");
+  }
+
+  /**
+   * {@code run [--bundle DIR] [--pid-file F] ID}: starts the container, records its state, waits
+   * for it and removes everything, returning its exit status (128+N for signal N, as a shell).
+   */
+  private int runForeground() throws Exception {
+    String id = args.id();
+    if (args.flag("detach")) {
+      throw new UnsupportedOperationException("run --detach is not implemented yet by containerj-runtime");
+    }
+    if (args.flags.containsKey("console-socket")) {
+      throw new UnsupportedOperationException("--console-socket is not implemented yet by containerj-runtime");
+    }
+    Path bundle = Path.of(args.flags.getOrDefault("bundle", ".")).toAbsolutePath().normalize();
+    OciConfig config = OciConfigReader.read(bundle);
+    if (config.terminal()) {
+      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
+    }
+    if (config.cgroupsPath() != null) {
+      // ContainerJ creates cgroups only below its own (containerj/<id> under this process's cgroup):
+      // a client's path from the hierarchy root (/default/ID, /libpod_parent/...) is refused rather
+      // than ignored.
+      throw new IllegalArgumentException("linux.cgroupsPath " + config.cgroupsPath() + " is not supported: "
+          + "ContainerJ puts each container's cgroup below the runtime's own cgroup; remove cgroupsPath");
+    }
+    if (!config.hooks().prestart().isEmpty() || !config.hooks().createRuntime().isEmpty()) {
+      throw new UnsupportedOperationException("hooks.prestart/createRuntime need create/start, not implemented yet");
+    }
+    Files.createDirectories(root);
+    Path dir = root.resolve(id);
+    try {
+      Files.createDirectory(dir);
+    } catch (FileAlreadyExistsException e) {
+      throw new IllegalStateException("container " + id + " already exists (" + dir + ")", e);
+    }
+    try {
+      ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
+      try (Container c = runtime.start(config.container())) {
+        libraryId = c.id();
+        writeState(id, "running", c.pid(), bundle, config);
+        String pidFile = args.flags.get("pid-file");
+        if (pidFile != null) {
+          Files.writeString(Path.of(pidFile), Integer.toString(c.pid()));
+        }
+        forwardSignals(c);
+        runHooks(config.hooks().poststart(), id, "running", c.pid(), bundle, config, false);
+        ExitStatus status = c.waitFor();
+        writeState(id, "stopped", c.pid(), bundle, config);
+        runHooks(config.hooks().poststop(), id, "stopped", c.pid(), bundle, config, false);
+        return status.shellCode();
+      }
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  @SuppressWarnings("removal")
+  private static void forwardSignals(Container c) {
+    // runc run passes the signals it gets on to the container's process.
+    for (String name : List.of("TERM", "INT", "HUP", "USR1", "USR2")) {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), s -> c.signal(Signal.parse(name)));
+    }
+  }
+
+  private void writeState(String id, String status, int pid, Path bundle, OciConfig config) throws IOException {
+    ObjectNode s = stateJson(id, status, pid, bundle, config);
+    s.put("startTime", startTime(pid));
+    s.put("containerjId", libraryId);
+    Path tmp = stateFile(id).resolveSibling("state.json.tmp");
+    Files.writeString(tmp, s.toString());
+    Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The runtime-spec state (runtime.md, "State"). */
+  private static ObjectNode stateJson(String id, String status, int pid, Path bundle, OciConfig config) {
+    ObjectNode s = JSON.createObjectNode();
+    s.put("ociVersion", OciConfig.SPEC_VERSION).put("id", id).put("status", status).put("pid", pid)
+        .put("bundle", bundle.toString());
+    ObjectNode a = s.putObject("annotations");
+    config.annotations().forEach(a::put);
+    return s;
+  }
+
+  /** Field 22 of /proc/PID/stat (proc(5)): with the pid, it names one process, not a reused pid. */
+  private static String startTime(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return f[19];
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /**
+   * Runs hooks in order with the state on stdin (runtime-spec config.md, "POSIX-platform Hooks"), as
+   * the caller, never inside the container. A failure fails the step when {@code fatal}, else it is
+   * logged (poststart, poststop).
+   */
+  private void runHooks(List<OciHook> hooks, String id, String status, int pid, Path bundle, OciConfig config,
+      boolean fatal) throws IOException, InterruptedException {
+    byte[] state = stateJson(id, status, pid, bundle, config).toString().getBytes(StandardCharsets.UTF_8);
+    for (OciHook h : hooks) {
+      // The spec runs execv(path, args): ProcessBuilder executes argv[0], so the path takes the
+      // place of args[0] (the hook sees its path as argv[0]).
+      List<String> argv = new ArrayList<>(h.argv());
+      argv.set(0, h.path());
+      ProcessBuilder pb = new ProcessBuilder(argv);
+      pb.environment().clear();
+      for (String e : h.env()) {
+        int eq = e.indexOf('=');
+        if (eq > 0) {
+          pb.environment().put(e.substring(0, eq), e.substring(eq + 1));
+        }
+      }
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+      String problem = null;
+      try {
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+          in.write(state);
+        } catch (IOException ignored) {
+          // the hook need not read its stdin
+        }
+        boolean done = h.timeoutSeconds() == null ? p.waitFor() >= Integer.MIN_VALUE
+            : p.waitFor(h.timeoutSeconds(), TimeUnit.SECONDS);
+        if (!done) {
+          p.destroyForcibly();
+          problem = "hook " + h.path() + " timed out after " + h.timeoutSeconds() + "s";
+        } else if (p.exitValue() != 0) {
+          problem = "hook " + h.path() + " exited with " + p.exitValue();
+        }
+      } catch (IOException e) {
+        problem = "hook " + h.path() + " could not run: " + e.getMessage();
+      }
+      if (problem != null) {
+        if (fatal) {
+          throw new IllegalStateException(problem);
+        }
+        fail(args, problem);
+      }
+    }
+  }
+
+  private ObjectNode readState(String id) throws IOException {
+    Path f = stateFile(id);
+    if (!Files.exists(f)) {
+      throw new IllegalArgumentException("container " + id + " does not exist");
+    }
+    ObjectNode s = (ObjectNode) JSON.readTree(Files.readString(f));
+    int pid = s.path("pid").asInt();
+    String recorded = s.path("startTime").asText();
+    // A payload that has ended is stopped, whatever the record still says.
+    if (!s.path("status").asText().equals("stopped") && (pid <= 0 || !startTime(pid).equals(recorded))) {
+      s.put("status", "stopped");
+    }
+    s.remove("startTime");
+    s.remove("containerjId");
+    return s;
+  }
+
+  /**
+   * {@code exec [--process FILE] [--detach] [--pid-file F] ID [-- CMD...]}: one more process in the
+   * running container, confined as the bundle's config says; {@code --process} is a runtime-spec
+   * {@code process} object, read by the same reader as the config (it takes the config's place).
+   */
+  private int exec() throws Exception {
+    String id = args.id();
+    if (args.flags.containsKey("console-socket") || args.flag("tty")) {
+      throw new UnsupportedOperationException("exec --tty/--console-socket is not implemented yet by containerj-runtime");
+    }
+    Path f = stateFile(id);
+    ObjectNode s = readState(id);
+    if (!s.path("status").asText().equals("running")) {
+      throw new IllegalStateException("container " + id + " is not running");
+    }
+    String libId = JSON.readTree(Files.readString(f)).path("containerjId").asText();
+    Path bundle = Path.of(s.path("bundle").asText());
+    ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    String processFile = args.flags.get("process");
+    if (processFile != null) {
+      config.set("process", JSON.readTree(Files.readString(Path.of(processFile))));
+    } else {
+      List<String> cmd = args.positional.subList(1, args.positional.size());
+      if (cmd.isEmpty()) {
+        throw new IllegalArgumentException("exec needs --process FILE or a command after the id");
+      }
+      ArrayNode argv = config.with("process").putArray("args");
+      cmd.forEach(argv::add);
+      config.with("process").put("terminal", false);
+    }
+    OciConfig oci = OciConfigReader.parse(config.toString(), bundle);
+    if (oci.terminal()) {
+      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
+    }
+    ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib"))
+        .reapOnStart(false).build();
+    Container c = runtime.attach(libId, oci.container());
+    var process = dev.containerj.core.ProcessSpec.builder().command(oci.process().command());
+    oci.process().environment().forEach(process::env);
+    oci.process().workingDirectory().ifPresent(process::workingDirectory);
+    oci.process().uid().ifPresent(process::uid);
+    oci.process().gid().ifPresent(process::gid);
+    oci.process().groups().ifPresent(process::groups);
+    oci.process().capabilities().ifPresent(process::capabilities);
+    process.noNewPrivileges(oci.process().noNewPrivileges());
+    var redirect = dev.containerj.namespaces.Redirect.INHERIT;
+    process.stdin(redirect).stdout(redirect).stderr(redirect);
+    var p = c.exec(process.build());
+    String pidFile = args.flags.get("pid-file");
+    if (pidFile != null) {
+      Files.writeString(Path.of(pidFile), Integer.toString(p.pid()));
+    }
+    if (args.flag("detach")) {
+      return 0;
+    }
+    return p.waitFor().shellCode();
+  }
+
+  /** {@code state ID}: the runtime-spec state JSON. */
+  private int state() throws IOException {
+    out.println(readState(args.id()).toPrettyString());
+    return 0;
+  }
+
+  /** {@code list [--format json]}. */
+  private int list() throws IOException {
+    List<ObjectNode> states = new ArrayList<>();
+    if (Files.isDirectory(root)) {
+      try (Stream<Path> dirs = Files.list(root)) {
+        for (Path d : dirs.sorted().toList()) {
+          if (Files.exists(d.resolve("state.json"))) {
+            states.add(readState(d.getFileName().toString()));
+          }
+        }
+      }
+    }
+    if ("json".equals(args.flags.get("format"))) {
+      ArrayNode a = JSON.createArrayNode();
+      states.forEach(a::add);
+      out.println(a);
+    } else {
+      out.printf("%-20s %-8s %-10s %s%n", "ID", "PID", "STATUS", "BUNDLE");
+      for (ObjectNode s : states) {
+        out.printf("%-20s %-8d %-10s %s%n", s.path("id").asText(), s.path("pid").asInt(), s.path("status").asText(),
+            s.path("bundle").asText());
+      }
+    }
+    return 0;
+  }
+
+  /** {@code kill [--all] ID [SIGNAL]}: SIGTERM by default, as runc. */
+  private int kill() throws IOException {
+    String id = args.id();
+    ObjectNode s = readState(id);
+    Signal sig = args.positional.size() > 1 ? Signal.parse(args.positional.get(1)) : Signal.SIGTERM;
+    if (s.path("status").asText().equals("stopped")) {
+      throw new IllegalStateException("container " + id + " is not running");
+    }
+    // The payload is pid 1 of its pid namespace: when it dies the kernel kills the rest (--all too).
+    LibC.kill(s.path("pid").asInt(), sig.number());
+    return 0;
+  }
+
+  /** {@code delete [--force] ID}. */
+  private int delete() throws Exception {
+    String id = args.id();
+    ObjectNode s = readState(id);
+    if (!s.path("status").asText().equals("stopped")) {
+      if (!args.flag("force")) {
+        throw new IllegalStateException("container " + id + " is " + s.path("status").asText()
+            + ": stop it or use --force");
+      }
+      int pid = s.path("pid").asInt();
+      LibC.kill(pid, Signal.SIGKILL.number());
+      // the run process that owns it removes its directory when the payload is gone
+      for (int i = 0; i < 500 && Files.exists(root.resolve(id)); i++) {
+        Thread.sleep(10);
+      }
+    }
+    deleteTree(root.resolve(id));
+    return 0;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

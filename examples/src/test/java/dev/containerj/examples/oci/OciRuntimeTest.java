@@ -1,0 +1,246 @@
+package dev.containerj.examples.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.containerj.oci.OciConfigWriter;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Lifecycle conformance of {@code containerj-runtime}, written from the runtime spec (runtime.md,
+ * "Lifecycle", "State", "Operations"), each call in its own JVM as a client runs it
+ * ({@code java -cp <test class path> RuntimeMain}, which is what the launcher runs): a busybox
+ * bundle run with its output and exit status, its pid file, the state while it runs and after,
+ * kill and delete in each state, an id used twice, the poststart and poststop hooks in order with
+ * the state on stdin, and errors as JSON log lines.
+ */
+@Tag("kernel")
+@Timeout(180)
+class OciRuntimeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path tmp;
+  private Path root;
+  private Path bundle;
+  private final List<Process> started = new ArrayList<>();
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeEach
+  void bundle() throws IOException {
+    root = tmp.resolve("root");
+    bundle = tmp.resolve("bundle");
+    Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
+    for (String d : List.of("proc", "dev", "sys", "tmp", "etc", "bin")) {
+      Files.createDirectories(rootfs.resolve(d));
+    }
+    assertThat(Path.of("/bin/busybox")).as("needs busybox-static at /bin/busybox").exists();
+    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+    for (String tool : List.of("sh", "sleep", "cat", "echo", "hostname")) {
+      Files.createSymbolicLink(rootfs.resolve("bin").resolve(tool), Path.of("busybox"));
+    }
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Process p : started) {
+      if (p.isAlive()) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    if (Files.isDirectory(root)) {
+      try (var s = Files.list(root)) {
+        assertThat(s.toList()).as("state left under --root").isEmpty();
+      }
+    }
+  }
+
+  private void config(String... args) throws IOException {
+    config(null, args);
+  }
+
+  private void config(ObjectNode hooks, String... args) throws IOException {
+    ObjectNode c = (ObjectNode) JSON.readTree(OciConfigWriter.defaultConfig());
+    c.with("process").put("terminal", false);
+    ArrayNode a = c.with("process").putArray("args");
+    for (String s : args) {
+      a.add(s);
+    }
+    c.putObject("annotations").put("org.example.key", "value");
+    if (hooks != null) {
+      c.set("hooks", hooks);
+    }
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+  }
+
+  private ProcessBuilder runtime(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), RuntimeMain.class.getName(), "--root", root.toString(),
+        "--log", tmp.resolve("log.json").toString(), "--log-format", "json"));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd);
+  }
+
+  private Result call(String... args) throws Exception {
+    File out = tmp.resolve("out").toFile();
+    File err = tmp.resolve("err").toFile();
+    Process p = runtime(args).redirectOutput(out).redirectError(err).start();
+    started.add(p);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
+  }
+
+  private Process background(String... args) throws IOException {
+    Process p = runtime(args).redirectOutput(tmp.resolve("bg-out").toFile()).redirectError(tmp.resolve("bg-err").toFile()).start();
+    started.add(p);
+    return p;
+  }
+
+  private JsonNode awaitRunning(String id) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      Result r = call("state", id);
+      if (r.code() == 0) {
+        JsonNode s = JSON.readTree(r.out());
+        if (s.path("status").asText().equals("running")) {
+          return s;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("container " + id + " never ran: " + Files.readString(tmp.resolve("bg-err")));
+  }
+
+  @Test
+  void runPassesStdioReturnsTheExitStatusWritesThePidFileAndLeavesNothing() throws Exception {
+    config("/bin/sh", "-c", "echo out from $(hostname); echo err >&2; exit 3");
+    Path pidFile = tmp.resolve("pid");
+    Result r = call("run", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "one");
+    assertThat(r.out()).isEqualTo("out from containerj\n");
+    assertThat(r.err()).isEqualTo("err\n");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(Files.readString(pidFile)).matches("[1-9][0-9]*");
+    assertThat(call("state", "one").code()).as("run removes the container when its process ends").isEqualTo(1);
+  }
+
+  @Test
+  void stateKillAndDeleteFollowTheLifecycle() throws Exception {
+    config("/bin/sleep", "600");
+    Process run = background("run", "--bundle", bundle.toString(), "two");
+    JsonNode s = awaitRunning("two");
+    assertThat(s.path("ociVersion").asText()).isEqualTo("1.2.0");
+    assertThat(s.path("id").asText()).isEqualTo("two");
+    assertThat(s.path("bundle").asText()).isEqualTo(bundle.toString());
+    assertThat(s.path("annotations").path("org.example.key").asText()).isEqualTo("value");
+    int pid = s.path("pid").asInt();
+    assertThat(Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"))).startsWith("/bin/sleep");
+
+    // an id names one container
+    Result again = call("run", "--bundle", bundle.toString(), "two");
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).contains("container two already exists");
+    // a running container is not deleted without --force
+    Result delete = call("delete", "two");
+    assertThat(delete.code()).isEqualTo(1);
+    assertThat(delete.err()).contains("is running");
+    assertThat(call("list", "--format", "json").out()).contains("\"id\":\"two\"");
+
+    assertThat(call("kill", "two", "KILL").code()).isZero();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as("128 + SIGKILL").isEqualTo(137);
+    assertThat(Files.exists(Path.of("/proc", Integer.toString(pid)))).isFalse();
+    Result gone = call("kill", "two", "KILL");
+    assertThat(gone.code()).isEqualTo(1);
+    assertThat(gone.err()).contains("container two does not exist");
+  }
+
+  @Test
+  void execRunsInTheRunningContainer() throws Exception {
+    config("/bin/sleep", "600");
+    Process run = background("run", "--bundle", bundle.toString(), "six");
+    int pid = awaitRunning("six").path("pid").asInt();
+    Result r = call("exec", "six", "--", "/bin/sh", "-c", "echo in $(hostname); cat /proc/1/comm; exit 4");
+    assertThat(r.out()).isEqualTo("in containerj\nsleep\n");
+    assertThat(r.code()).isEqualTo(4);
+    Path process = tmp.resolve("process.json");
+    Files.writeString(process, "{\"args\":[\"/bin/echo\",\"from file\"],\"cwd\":\"/tmp\",\"env\":[\"A=1\"]}");
+    Result f = call("exec", "--process", process.toString(), "six");
+    assertThat(f.out()).isEqualTo("from file\n");
+    assertThat(f.code()).isZero();
+    assertThat(call("kill", "six", "9").code()).isZero();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.exists(Path.of("/proc", Integer.toString(pid)))).isFalse();
+  }
+
+  @Test
+  void deleteForceKillsARunningContainer() throws Exception {
+    config("/bin/sleep", "600");
+    Process run = background("run", "--bundle", bundle.toString(), "three");
+    int pid = awaitRunning("three").path("pid").asInt();
+    assertThat(call("delete", "--force", "three").code()).isZero();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.exists(Path.of("/proc", Integer.toString(pid)))).isFalse();
+    assertThat(call("state", "three").code()).isEqualTo(1);
+  }
+
+  @Test
+  void poststartThenPoststopRunOnTheHostWithTheStateOnStdin() throws Exception {
+    Path log = tmp.resolve("hooks.log");
+    ObjectNode hooks = JSON.createObjectNode();
+    for (String name : List.of("poststart", "poststop")) {
+      hooks.putArray(name).addObject().put("path", "/bin/sh").putArray("args").add("sh").add("-c")
+          .add("read state; echo \"" + name + " $state\" >> " + log);
+    }
+    config(hooks, "/bin/sh", "-c", "sleep 1");
+    assertThat(call("run", "--bundle", bundle.toString(), "four").code()).isZero();
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("poststart {").contains("\"id\":\"four\"").contains("\"status\":\"running\"");
+    assertThat(lines.get(1)).startsWith("poststop {").contains("\"status\":\"stopped\"");
+  }
+
+  @Test
+  void errorsAreJsonLogLinesNamingTheReason() throws Exception {
+    config("/bin/true");
+    ObjectNode c = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    c.with("linux").putObject("sysctl").put("net.ipv4.ip_forward", "1");
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+    Result r = call("run", "--bundle", bundle.toString(), "five");
+    assertThat(r.code()).isEqualTo(1);
+    Result sd = call("--systemd-cgroup", "state", "five");
+    assertThat(sd.code()).isEqualTo(1);
+    List<String> lines = Files.readAllLines(tmp.resolve("log.json"));
+    assertThat(lines).hasSize(2);
+    JsonNode first = JSON.readTree(lines.get(0));
+    assertThat(first.path("level").asText()).isEqualTo("error");
+    assertThat(first.path("msg").asText()).contains("linux.sysctl").contains("not supported");
+    assertThat(JSON.readTree(lines.get(1)).path("msg").asText()).contains("--systemd-cgroup is not supported");
+  }
+
+  @Test
+  void specFeaturesAndVersion() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("spec"));
+    assertThat(call("spec", "--bundle", dir.toString()).code()).isZero();
+    assertThat(Files.readString(dir.resolve("config.json"))).isEqualTo(OciConfigWriter.defaultConfig());
+    assertThat(call("spec", "--bundle", dir.toString()).code()).as("an existing config is kept").isEqualTo(1);
+    JsonNode f = JSON.readTree(call("features").out());
+    assertThat(f.path("ociVersionMax").asText()).isEqualTo("1.2.0");
+    assertThat(f.path("linux").path("cgroup").path("systemd").asBoolean()).isFalse();
+    assertThat(call("--version").out()).startsWith("containerj-runtime version ").contains("spec: 1.2.0");
+  }
+}
