@@ -68,6 +68,20 @@ public final class PooledStart {
    */
   public static void validate(ContainerSpec template, RuntimeConfig config, ProcessSpec process) {
     ContainerExec.stages(template, config, process);
+    // The waiting sandbox receives three plain fds: it has no terminal step (the pty of Redirect.tty()
+    // is opened inside the container before the credentials, which the pooled sandbox has passed).
+    dev.containerj.namespaces.Redirect[] streams = {process.stdin(), process.stdout(), process.stderr()};
+    String[] names = {"stdin", "stdout", "stderr"};
+    List<dev.containerj.core.SpecValidationException.Violation> v = new java.util.ArrayList<>();
+    for (int i = 0; i < streams.length; i++) {
+      if (streams[i].type() == dev.containerj.namespaces.Redirect.Type.TTY) {
+        v.add(new dev.containerj.core.SpecValidationException.Violation(names[i], streams[i].toString(),
+            "a terminal is not supported for a pooled start: use PIPE, INHERIT, DISCARD or a file"));
+      }
+    }
+    if (!v.isEmpty()) {
+      throw new dev.containerj.core.SpecValidationException(v);
+    }
   }
 
   /** The start's program cut before the payload's stages, ending in the wait for them. */
