@@ -310,7 +310,11 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** A host directory bound writable at {@code /scratch} (default: a private tmpfs there). */
+    /**
+     * A host directory bound writable at {@code /scratch} (default: a private tmpfs there). The
+     * plugin's user must be able to write it: not this JVM's user, but an id of the container's
+     * mapping (for a root JVM an unused range), so give it mode 1777 or chown it to that id.
+     */
     public Builder scratch(Path dir) {
       if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         throw new IllegalArgumentException("scratch: " + dir + " is not a directory");

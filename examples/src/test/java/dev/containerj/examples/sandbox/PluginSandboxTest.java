@@ -67,6 +67,8 @@ class PluginSandboxTest {
 
   @Test
   void onlyScratchIsWritable(@TempDir Path scratch) throws Exception {
+    // the container's user is not this JVM's (an unused id range for root): the directory lets it in
+    Files.setPosixFilePermissions(scratch, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
     Exchange on = PluginSandboxExample.exchange(sandbox().scratch(scratch).build(),
         List.of("write /planted", "write /usr/planted", "write /plugin/planted", "write /tmp/planted",
             "write /proc/planted", "write /scratch/ok"));
