@@ -21,7 +21,8 @@ class ReadmeSnippetsTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "../container-junit5/src/test/java/dev/containerj/junit5/HttpdExampleTest.java",
-      "src/main/java/dev/containerj/examples/sandbox/PluginSandboxExample.java"})
+      "src/main/java/dev/containerj/examples/sandbox/PluginSandboxExample.java",
+      "src/test/java/dev/containerj/examples/hermetic/HermeticActionTest.java"})
   void theReadmeQuotesTheCodeThatRuns(String source) throws Exception {
     String readme = Files.readString(Path.of("../README.md"));
     Matcher m = BLOCK.matcher(Files.readString(Path.of(source)));

@@ -38,9 +38,11 @@ class HermeticActionTest {
         + "ls " + dir.getParent() + " > parent.txt; "
         + "ls / > root.txt; "
         + "echo x > " + in + "/f1.txt 2> /dev/null && echo wrote-input > wrote.txt; true";
+    // README: hermetic-action
     try (HermeticAction a = HermeticAction.prepare(inputs, out, List.of("/bin/sh", "-c", script))) {
       assertThat(a.run(ContainerRuntime.defaults()).code()).isZero();
     }
+    // README: end
     assertThat(out.resolve("result.txt")).hasContent("input 0\ninput 999");
     assertThat(out.resolve("count.txt")).hasContent("1000"); // the undeclared file is absent
     assertThat(Files.readString(out.resolve("seen.txt"))).as("undeclared host paths seen").isEmpty();
