@@ -47,17 +47,26 @@ final class TarCopy {
           String rel = hostPath.relativize(p).toString();
           String name = rel.isEmpty() ? split[1] : split[1] + "/" + rel;
           TarArchiveEntry e;
+          // Entries built by hand, not from a File: that would add pax headers (creation time)
+          // that busybox's and GNU tar warn about on stderr.
+          boolean file = Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
           if (Files.isSymbolicLink(p)) {
             e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
             e.setLinkName(Files.readSymbolicLink(p).toString());
+          } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            e = new TarArchiveEntry(name + "/");
+          } else if (file) {
+            e = new TarArchiveEntry(name);
+            e.setSize(Files.size(p));
           } else {
-            e = new TarArchiveEntry(p.toFile(), name);
+            continue; // sockets, fifos, devices: not copied
           }
+          e.setModTime(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS));
           e.setUserId(uid);
           e.setGroupId(gid);
           e.setMode((e.isDirectory() ? 0040000 : e.isSymbolicLink() ? 0120000 : 0100000) | mode(p));
           out.putArchiveEntry(e);
-          if (e.isFile()) {
+          if (file) {
             Files.copy(p, out);
           }
           out.closeArchiveEntry();
