@@ -7,4 +7,5 @@ module dev.containerj.core {
   requires static org.jspecify;
 
   exports dev.containerj.core;
+  exports dev.containerj.core.sandbox;
 }

@@ -29,7 +29,7 @@ class ApiDumpTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"container-linux", "container-namespaces", "container-cgroups", "container-layers",
-      "container-net", "container-core", "container-oci"})
+      "container-net", "container-core", "container-oci", "container-junit5"})
   void publicApiMatchesTheCommittedDump(String module) throws IOException {
     Path classes = Path.of("..", module, "target", "classes");
     assertThat(classes.resolve("module-info.class")).as("%s is built (run with -am)", module).exists();
