@@ -125,7 +125,7 @@ class UserModeNetworkTest {
 
       Run.Result closed = Run.run(ContainerSpec.builder().network(Network.userMode())
           .command("python3", "-c", CLIENT, port, udpPort).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
-      assertThat(closed.out()).as(closed.err()).isEqualTo("tcp refused ConnectionRefusedError\nudp none timeout\n");
+      assertThat(closed.out()).as(closed.err()).isEqualTo("tcp refused ConnectionRefusedError\nudp none TimeoutError\n");
 
       // Protection off: the same client, the option on. Both protocols, both ways.
       Run.Result open = Run.run(ContainerSpec.builder().network(Network.userMode().hostLoopback(true))
@@ -161,9 +161,8 @@ class UserModeNetworkTest {
   }
 
   @Test
-  void anEphemeralPublishedPortCarriesTenMegabytesIntactAndUdpAnswers() throws Exception {
-    try (Container srv = server(Network.userMode(), PortMapping.ephemeral(8080),
-        new PortMapping(PortMapping.Protocol.UDP, InetAddress.getLoopbackAddress(), 0, 8080))) {
+  void anEphemeralPublishedPortCarriesTenMegabytesIntact() throws Exception {
+    try (Container srv = server(Network.userMode(), PortMapping.ephemeral(8080))) {
       int port = srv.mappedPort(8080);
       assertThat(port).isPositive();
       MessageDigest got = MessageDigest.getInstance("SHA-256");
@@ -189,37 +188,6 @@ class UserModeNetworkTest {
       assertThat(n).isEqualTo(10L << 20);
       assertThat(HexFormat.of().formatHex(got.digest())).isEqualTo(HexFormat.of().formatHex(want.digest()));
 
-      // UDP from the host into the container and back, through the published UDP port.
-      try (DatagramSocket u = new DatagramSocket()) {
-        u.setSoTimeout(5000);
-        int mapped = udpPortOf(srv);
-        byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
-        u.send(new DatagramPacket(ping, ping.length, InetAddress.getLoopbackAddress(), mapped));
-        byte[] buf = new byte[100];
-        DatagramPacket in = new DatagramPacket(buf, buf.length);
-        u.receive(in);
-        assertThat(new String(buf, 0, in.getLength(), StandardCharsets.UTF_8)).isEqualTo("echo ping");
-      }
-    }
-  }
-
-  /** The host port of the container's UDP mapping (the one that is not the TCP one). */
-  private static int udpPortOf(Container c) throws Exception {
-    // pasta's command line names both: "-u 127.0.0.1/PORT:8080".
-    int pasta = stackPid(c.pid());
-    List<String> argv = List.of(Files.readString(Path.of("/proc/" + pasta + "/cmdline")).split("\0"));
-    String spec = argv.get(argv.indexOf("-u") + 1);
-    return Integer.parseInt(spec.substring(spec.indexOf('/') + 1, spec.indexOf(':')));
-  }
-
-  @Test
-  void aServerInOneContainerIsReachedFromAnotherThroughAPublishedPort() throws Exception {
-    try (Container srv = server(Network.userMode(), PortMapping.ephemeral(8080))) {
-      int port = srv.mappedPort(8080);
-      // The client reaches the host's 127.0.0.1:PORT only with the host's loopback open to it.
-      Run.Result r = Run.run(ContainerSpec.builder().network(Network.userMode().hostLoopback(true))
-          .command("python3", "-c", CLIENT, String.valueOf(port)).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
-      assertThat(r.out()).as(r.err()).isEqualTo("tcp hello\n");
     }
   }
 
@@ -228,7 +196,7 @@ class UserModeNetworkTest {
     Run.Result r = Run.run(Run.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' ';"
         + " grep -c ^nameserver /etc/resolv.conf; awk '$2 == \"00000000\" {print \"default via\", $1}' /proc/net/route")
         .network(Network.userMode()).build());
-    assertThat(r.out()).as(r.err()).startsWith("eth0 lo \n").contains("default via eth0");
+    assertThat(r.out()).as(r.err()).isEqualTo("eth0 lo 1\ndefault via eth0\n");
   }
 
   /**
@@ -243,16 +211,23 @@ class UserModeNetworkTest {
         "-Dcontainerj.stateDir=" + dev.containerj.core.internal.StateStore.forCurrentUser().root(),
         UserModeNetworkTest.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String[] line;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
-      line = r.readLine().split(" ");
+    String id;
+    int pid;
+    int pasta;
+    String netns;
+    try {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+        line = r.readLine().split(" ");
+      }
+      id = line[0];
+      pid = Integer.parseInt(line[1]);
+      pasta = stackPid(pid);
+      netns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")).toString();
+      assertThat(holders(netns)).contains(pid);
+      assertThat(alive(pasta)).isTrue();
+    } finally {
+      jvm.destroyForcibly(); // SIGKILL: no close(), no shutdown hook
     }
-    String id = line[0];
-    int pid = Integer.parseInt(line[1]);
-    int pasta = stackPid(pid);
-    String netns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")).toString();
-    assertThat(holders(netns)).contains(pid, pasta);
-
-    jvm.destroyForcibly();
     assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while ((alive(pid) || alive(pasta)) && System.nanoTime() < deadline) {
