@@ -55,7 +55,10 @@ final class UserModeNetwork implements AutoCloseable {
    */
   static int unprivilegedPortStart() {
     try {
-      return Integer.parseInt(Files.readString(UNPRIVILEGED_PORT_START).trim());
+      // Not Files.readString: on JDK 17 it trusts the size procfs reports and returned "1" of "1024".
+      try (java.io.InputStream in = Files.newInputStream(UNPRIVILEGED_PORT_START)) {
+        return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
+      }
     } catch (IOException | NumberFormatException e) {
       return 1024;
     }
