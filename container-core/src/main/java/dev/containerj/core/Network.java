@@ -59,6 +59,14 @@ public sealed interface Network
     return new UserMode(Stack.AUTO, false);
   }
 
+  /**
+   * The stack that {@link Stack#AUTO} picks on this host (pasta first, then slirp4netns, looked up
+   * on the PATH), or empty when neither is installed: the probe the rootless default uses.
+   */
+  static java.util.Optional<Stack> installedStack() {
+    return dev.containerj.core.internal.UserModeNetwork.installed();
+  }
+
   /** {@link #loopback()}. */
   final class Loopback implements Network {
     private static final Loopback INSTANCE = new Loopback();

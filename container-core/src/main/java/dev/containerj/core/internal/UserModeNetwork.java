@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * with a failed start, and with the JVM even when the JVM is killed, so it never outlives the
  * container and never keeps its network namespace alive.
  */
-final class UserModeNetwork implements AutoCloseable {
+public final class UserModeNetwork implements AutoCloseable {
   /** Where the kernel keeps the lowest port an ordinary user may bind (ip-sysctl.rst). */
   private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
@@ -108,9 +108,10 @@ final class UserModeNetwork implements AutoCloseable {
     return dev.containerj.net.ResolvConf.fromHost(Path.of("/etc/resolv.conf"));
   }
 
-  /** Whether some user-mode stack is installed (the rootless default of the CLI). */
-  static boolean available() {
-    return onPath(PASTA) != null || onPath(SLIRP4NETNS) != null;
+  /** The stack {@link Network.Stack#AUTO} resolves to here, or empty when none is installed. */
+  public static java.util.Optional<Network.Stack> installed() {
+    return onPath(PASTA) != null ? java.util.Optional.of(Network.Stack.PASTA)
+        : onPath(SLIRP4NETNS) != null ? java.util.Optional.of(Network.Stack.SLIRP4NETNS) : java.util.Optional.empty();
   }
 
   /**
