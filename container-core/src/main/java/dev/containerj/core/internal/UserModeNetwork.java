@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class UserModeNetwork implements AutoCloseable {
   /** Where the kernel keeps the lowest port an ordinary user may bind (ip-sysctl.rst). */
-  private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+  private static final String UNPRIVILEGED_PORT_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
   static final String PASTA = "pasta";
   static final String SLIRP4NETNS = "slirp4netns";
@@ -54,14 +54,8 @@ public final class UserModeNetwork implements AutoCloseable {
    * net.ipv4.ip_unprivileged_port_start} (1024 when it cannot be read, the kernel's default).
    */
   static int unprivilegedPortStart() {
-    try {
-      // Not Files.readString: on JDK 17 it trusts the size procfs reports and returned "1" of "1024".
-      try (java.io.InputStream in = Files.newInputStream(UNPRIVILEGED_PORT_START)) {
-        return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
-      }
-    } catch (IOException | NumberFormatException e) {
-      return 1024;
-    }
+    // ProcFiles, not Files.readString: JDK 17's read of a sysctl file returned "1" of "1024".
+    return (int) dev.containerj.linux.internal.ProcFiles.readLong(UNPRIVILEGED_PORT_START, 1024);
   }
 
   /** The executable of this name on the PATH, or null. */
