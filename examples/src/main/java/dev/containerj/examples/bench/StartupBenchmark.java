@@ -69,7 +69,7 @@ public final class StartupBenchmark {
   static final String CONTAINERJ_CLOSE = "containerj (start->exit+close)";
   static final String READ_ONLY = "containerj --read-only (start->exit)";
   /** The default spec with the user-mode network (pasta/slirp4netns), against the loopback-only row. */
-  static final String USER_MODE = "containerj --network user (start->exit)";
+  static final String USER_MODE = "containerj user-mode net (start->exit)";
   static final String IMAGE = "containerj image (start->exit)";
   static final String IMAGE_CLOSE = "containerj image (start->exit+close)";
   static final String EXEC = "containerj exec (exec->exit)";
