@@ -84,6 +84,7 @@ public final class ContainerSpec {
   private final List<String> dns;
   private final List<PortMapping> ports;
   private final @Nullable String networkContainer;
+  private final Network.@Nullable UserMode userMode;
   private final Map<String, String> extraHosts;
 
   private ContainerSpec(Builder b) {
@@ -111,6 +112,7 @@ public final class ContainerSpec {
     this.dns = List.copyOf(b.dns);
     this.ports = List.copyOf(b.ports);
     this.networkContainer = b.networkContainer;
+    this.userMode = b.network == NetworkMode.USER_MODE ? b.userMode : null;
     this.extraHosts = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraHosts));
   }
 
@@ -343,6 +345,11 @@ public final class ContainerSpec {
     return networkContainer;
   }
 
+  /** The options of {@link NetworkMode#USER_MODE}, or null in any other mode. */
+  public Network.@Nullable UserMode userMode() {
+    return userMode;
+  }
+
   /** Extra /etc/hosts entries, name to address (as {@code --add-host}). */
   public Map<String, String> extraHosts() {
     return extraHosts;
@@ -384,6 +391,7 @@ public final class ContainerSpec {
     private List<String> dns = List.of();
     private final List<PortMapping> ports = new ArrayList<>();
     private @Nullable String networkContainer;
+    private Network.UserMode userMode = Network.userMode();
     private final Map<String, String> extraHosts = new LinkedHashMap<>();
 
     private Builder() {}
@@ -417,6 +425,7 @@ public final class ContainerSpec {
       dns = s.dns;
       ports.addAll(s.ports);
       networkContainer = s.networkContainer;
+      userMode = s.userMode == null ? Network.userMode() : s.userMode;
       extraHosts.putAll(s.extraHosts);
     }
 
@@ -577,6 +586,25 @@ public final class ContainerSpec {
     /** The network; {@link NetworkMode#HOST} also drops the network namespace from the default set. */
     public Builder network(NetworkMode network) {
       this.network = Objects.requireNonNull(network, "network");
+      return this;
+    }
+
+    /**
+     * The network, with its options: {@code network(Network.userMode().hostLoopback(true))},
+     * {@code network(Network.bridge("net1").address(ip))}. {@link Network#host()} and {@link
+     * Network#sharedWith} also drop the network namespace from the default set.
+     */
+    public Builder network(Network network) {
+      Objects.requireNonNull(network, "network");
+      if (network instanceof Network.Bridge b) {
+        bridge(b.name());
+        ipAddress(b.address());
+      } else if (network instanceof Network.SharedWith w) {
+        networkOf(w.containerId());
+      } else if (network instanceof Network.UserMode u) {
+        this.userMode = u;
+      }
+      this.network = network.mode();
       return this;
     }
 

@@ -16,5 +16,11 @@ public enum NetworkMode {
   /** The network namespace of another running container, as a pod shares one. */
   CONTAINER,
   /** The host's network namespace: no isolation; must be asked for explicitly. */
-  HOST
+  HOST,
+  /**
+   * A new network namespace whose tap device a user-mode stack (pasta or slirp4netns) serves: the
+   * outside is reached through the caller's own sockets, so it needs no privilege. Chosen with
+   * {@link Network#userMode()}, which carries its options.
+   */
+  USER_MODE
 }

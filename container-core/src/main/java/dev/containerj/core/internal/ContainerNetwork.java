@@ -39,6 +39,7 @@ public final class ContainerNetwork implements AutoCloseable {
   private @Nullable BridgeAttachment attachment;
   private @Nullable PortProxy proxy;
   private @Nullable NetworkNamespace namespace;
+  private @Nullable UserModeNetwork userMode;
 
   /**
    * The network side of a container whose runtime keeps its networks' leases in {@code networksDir}
@@ -68,10 +69,10 @@ public final class ContainerNetwork implements AutoCloseable {
       throw new IOException("ports cannot be published from internal network " + network.bridgeName
           + " (the host has no route into it): " + spec.ports());
     }
-    if (spec.network() == NetworkMode.BRIDGE) {
-      ResolvConf resolv = spec.dns().isEmpty()
-          ? ResolvConf.fromHost(Path.of("/etc/resolv.conf"))
-          : dnsServers(spec);
+    if (spec.network() == NetworkMode.BRIDGE || spec.network() == NetworkMode.USER_MODE) {
+      ResolvConf resolv = !spec.dns().isEmpty() ? dnsServers(spec)
+          : spec.network() == NetworkMode.USER_MODE ? UserModeNetwork.resolvConf(java.util.Objects.requireNonNull(spec.userMode()))
+          : ResolvConf.fromHost(Path.of("/etc/resolv.conf"));
       Files.writeString(stateDir.resolve(RESOLV_CONF), resolv.render());
     }
   }
@@ -89,6 +90,12 @@ public final class ContainerNetwork implements AutoCloseable {
       InetAddress requested = spec.ipAddress() == null ? null : dev.containerj.net.IpPrefix.parseAddress(spec.ipAddress());
       attachment = bridge(networksDir, bridgeName).connect(namespace, id, pid, requested);
       writeFiles(spec, this, stateDir, hostname, attachment.address().address());
+    }
+    if (spec.network() == NetworkMode.USER_MODE) {
+      // The stack forwards the published ports itself (pasta splices local connections straight
+      // into the namespace, faster than a proxy here, and reachable rootless).
+      userMode = UserModeNetwork.start(java.util.Objects.requireNonNull(spec.userMode()), spec.ports(), pid, stateDir);
+      return;
     }
     if (!spec.ports().isEmpty()) {
       PortProxy.Builder b = PortProxy.builder();
@@ -113,18 +120,18 @@ public final class ContainerNetwork implements AutoCloseable {
    * one the kernel chose for an ephemeral mapping.
    */
   public int mappedPort(int containerPort) {
-    if (proxy == null) {
+    if (proxy == null && userMode == null) {
       return -1;
     }
     PortMapping found = null;
-    for (PortMapping m : proxy.mappings()) {
+    for (PortMapping m : proxy != null ? proxy.mappings() : userMode.mappings()) {
       boolean better = found == null
           || (found.protocol() != PortMapping.Protocol.TCP && m.protocol() == PortMapping.Protocol.TCP);
       if (m.containerPort() == containerPort && better) {
         found = m;
       }
     }
-    return found == null ? -1 : proxy.hostPort(found);
+    return found == null ? -1 : proxy != null ? proxy.hostPort(found) : userMode.hostPort(found);
   }
 
   /** The container's address on its bridge, if it has one. */
@@ -208,8 +215,17 @@ public final class ContainerNetwork implements AutoCloseable {
     }
   }
 
+  /** The pid of the user-mode stack serving the container, or -1. */
+  public int userModePid() {
+    return userMode == null ? -1 : userMode.pid();
+  }
+
   @Override
   public void close() {
+    if (userMode != null) {
+      userMode.close();
+      userMode = null;
+    }
     if (proxy != null) {
       proxy.close();
       proxy = null;

@@ -276,7 +276,8 @@ public final class ContainerStarter {
       // The helper joins the cgroup before it reads its program, so the container process it forks
       // is born inside: there is no moment without limits.
       LaunchRequest.PidHook join = cg == null ? null : pid -> cg.addProcess(pid);
-      boolean networked = spec.network() == dev.containerj.core.NetworkMode.BRIDGE || !spec.ports().isEmpty();
+      boolean networked = spec.network() == dev.containerj.core.NetworkMode.BRIDGE
+          || spec.network() == dev.containerj.core.NetworkMode.USER_MODE || !spec.ports().isEmpty();
       ContainerNetwork net = network;
       LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
       List<Integer> fds = new ArrayList<>();

@@ -342,7 +342,7 @@ public final class RootfsProgram {
         p.mount(stateDir + "/" + ContainerNetwork.HOSTS, "/etc/hosts", "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
         generatedFileReadOnly(p, "/etc/hosts");
       }
-      if (spec.network() == NetworkMode.BRIDGE) {
+      if (spec.network() == NetworkMode.BRIDGE || spec.network() == NetworkMode.USER_MODE) {
         p.mount(stateDir + "/" + ContainerNetwork.RESOLV_CONF, "/etc/resolv.conf", "", MS_BIND, "",
             IN_ROOT | IGNORE_ENOENT);
         generatedFileReadOnly(p, "/etc/resolv.conf");

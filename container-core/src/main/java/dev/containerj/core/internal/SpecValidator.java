@@ -290,12 +290,12 @@ public final class SpecValidator {
         v.add(new Violation("dns[" + i + "]", s.dns().get(i), "must be an IPv4 or IPv6 address"));
       }
     }
-    if (!s.dns().isEmpty() && s.network() != NetworkMode.BRIDGE) {
-      v.add(new Violation("dns", s.dns().toString(), "needs NetworkMode.BRIDGE (no other mode reaches a name server)"));
+    if (!s.dns().isEmpty() && s.network() != NetworkMode.BRIDGE && s.network() != NetworkMode.USER_MODE) {
+      v.add(new Violation("dns", s.dns().toString(), "needs NetworkMode.BRIDGE or USER_MODE (no other mode reaches a name server)"));
     }
     if (!s.ports().isEmpty() && (s.network() == NetworkMode.NONE || s.network() == NetworkMode.HOST
         || s.network() == NetworkMode.CONTAINER)) {
-      v.add(new Violation("ports", s.ports().toString(), "need NetworkMode.LOOPBACK or BRIDGE (published into the container's own network namespace)"));
+      v.add(new Violation("ports", s.ports().toString(), "need NetworkMode.LOOPBACK, BRIDGE or USER_MODE (published into the container's own network namespace)"));
     }
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 0; i < s.ports().size(); i++) {
@@ -337,10 +337,20 @@ public final class SpecValidator {
       v.add(new Violation("namespaces", s.namespaces().toString(), "must contain USER when not running as root"));
     }
     if (s.network() == NetworkMode.BRIDGE) {
-      v.add(new Violation("network", "BRIDGE", "needs CAP_NET_ADMIN on the host (run as root); an ordinary user has LOOPBACK and NONE"));
+      v.add(new Violation("network", "BRIDGE", "needs CAP_NET_ADMIN on the host (run as root); an ordinary user has USER_MODE, LOOPBACK and NONE"));
     }
-    if (!s.ports().isEmpty()) {
-      v.add(new Violation("ports", s.ports().toString(), "need root: the proxy enters the container's network namespace"));
+    if (!s.ports().isEmpty() && s.network() != NetworkMode.USER_MODE) {
+      v.add(new Violation("ports", s.ports().toString(), "need root, or NetworkMode.USER_MODE (Network.userMode()) whose stack forwards them"));
+    }
+    if (s.network() == NetworkMode.USER_MODE) {
+      int unprivileged = UserModeNetwork.unprivilegedPortStart();
+      for (int i = 0; i < s.ports().size(); i++) {
+        var m = s.ports().get(i);
+        if (!m.isEphemeral() && m.hostPort() < unprivileged) {
+          v.add(new Violation("ports[" + i + "]", m.toString(), "host port " + m.hostPort() + " is below "
+              + "net.ipv4.ip_unprivileged_port_start (" + unprivileged + "): an ordinary user cannot bind it"));
+        }
+      }
     }
     if (!s.supplementaryGroups().isEmpty() && s.gidMappings().isEmpty()) {
       v.add(new Violation("supplementaryGroups", s.supplementaryGroups().toString(),

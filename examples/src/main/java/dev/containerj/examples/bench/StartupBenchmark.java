@@ -74,6 +74,8 @@ public final class StartupBenchmark {
   static final String BRIDGE_CLOSE = "containerj bridge (start->exit+close)";
   static final String BRIDGE_BG_CLOSE = "containerj bridge, bg teardown (+close)";
   static final String READ_ONLY = "containerj --read-only (start->exit)";
+  /** The default spec with the user-mode network (pasta/slirp4netns), against the loopback-only row. */
+  static final String USER_MODE = "containerj user-mode net (start->exit)";
   static final String IMAGE = "containerj image (start->exit)";
   static final String IMAGE_CLOSE = "containerj image (start->exit+close)";
   static final String EXEC = "containerj exec (exec->exit)";
@@ -159,6 +161,14 @@ public final class StartupBenchmark {
     long[] pooledClose = new long[n];
     long[] ex = new long[n];
     long[] ns = new long[n];
+    long[] um = new long[n];
+    long[] umPair = new long[2];
+    ContainerSpec userMode = null;
+    if (dev.containerj.core.Network.installedStack().isPresent()) {
+      userMode = spec.toBuilder().network(dev.containerj.core.Network.userMode()).build();
+    } else {
+      skipped.add("user-mode network: neither pasta (Debian: passt) nor slirp4netns is installed; its row is skipped");
+    }
     // One running container for the exec rows: the same one for containerj exec and nsenter -a.
     Container target = Container.start(ContainerSpec.builder().command("sleep", "infinity").build());
     @Nullable Path nsenter = onPath("nsenter");
@@ -202,6 +212,9 @@ public final class StartupBenchmark {
       containerj(spec, pair);
       timed(() -> pool.start(pooledTrue), poolPair);
       containerj(readOnly, roPair);
+      if (userMode != null) {
+        containerj(userMode, umPair);
+      }
       if (imageSpec != null) {
         containerj(imageSpec, imagePair);
         timed(() -> background.start(imageSpec), imgBgPair);
@@ -225,6 +238,7 @@ public final class StartupBenchmark {
         brBg[i] = brBgPair[1];
         pooledClose[i] = poolPair[1];
         ro[i] = roPair[0];
+        um[i] = umPair[0];
         img[i] = imagePair[0];
         imgClose[i] = imagePair[1];
         bw[i] = tBwrap;
@@ -240,6 +254,9 @@ public final class StartupBenchmark {
     rows.add(new Row(POOLED, Stats.of(pooled)));
     rows.add(new Row(POOLED_CLOSE, Stats.of(pooledClose)));
     rows.add(new Row(READ_ONLY, Stats.of(ro)));
+    if (userMode != null) {
+      rows.add(new Row(USER_MODE, Stats.of(um)));
+    }
     if (imageSpec != null) {
       rows.add(new Row(IMAGE, Stats.of(img)));
       rows.add(new Row(IMAGE_CLOSE, Stats.of(imgClose)));

@@ -121,13 +121,44 @@ final class OptionParsers {
       case "host" -> NetworkMode.HOST;
       case "bridge" -> NetworkMode.BRIDGE;
       default -> throw new IllegalArgumentException(
-          "--network must be none, loopback, bridge, bridge:NAME, container:ID or host: " + text);
+          "--network must be none, loopback, bridge, bridge:NAME, container:ID, host, pasta, slirp4netns or user: " + text);
     };
+  }
+
+  /**
+   * The user-mode network of {@code --network pasta|slirp4netns|user[:allow_host_loopback=true]}
+   * (Podman's option name), or null when {@code text} names another mode.
+   */
+  static dev.containerj.core.Network.@org.jspecify.annotations.Nullable UserMode userMode(String text) {
+    int colon = text.indexOf(':');
+    String name = (colon < 0 ? text : text.substring(0, colon)).toLowerCase(Locale.ROOT);
+    dev.containerj.core.Network.Stack stack = switch (name) {
+      case "pasta" -> dev.containerj.core.Network.Stack.PASTA;
+      case "slirp4netns" -> dev.containerj.core.Network.Stack.SLIRP4NETNS;
+      case "user" -> dev.containerj.core.Network.Stack.AUTO;
+      default -> null;
+    };
+    if (stack == null) {
+      return null;
+    }
+    dev.containerj.core.Network.UserMode n = dev.containerj.core.Network.userMode().stack(stack);
+    if (colon >= 0) {
+      String option = text.substring(colon + 1);
+      if (option.equals("allow_host_loopback=true")) {
+        n = n.hostLoopback(true);
+      } else if (!option.equals("allow_host_loopback=false")) {
+        throw new IllegalArgumentException("--network " + name + " takes only allow_host_loopback=true|false: " + text);
+      }
+    }
+    return n;
   }
 
   /** Applies --network, which may also name a bridge or a container. */
   static void network(String text, dev.containerj.core.ContainerSpec.Builder b) {
-    if (text.startsWith("container:") && text.length() > 10) {
+    dev.containerj.core.Network.UserMode user = userMode(text);
+    if (user != null) {
+      b.network(user);
+    } else if (text.startsWith("container:") && text.length() > 10) {
       b.networkOf(text.substring(10));
     } else if (text.startsWith("bridge:") && text.length() > 7) {
       b.bridge(text.substring(7));

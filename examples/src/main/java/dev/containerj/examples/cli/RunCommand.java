@@ -90,7 +90,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--network", paramLabel = "MODE",
       description = "none (no interface up), loopback (lo up, the default), bridge (eth0 on containerj0), "
-          + "bridge:NAME, container:ID (share another container's network) or host (no isolation).")
+          + "bridge:NAME, container:ID (share another container's network), host (no isolation), or a user-mode "
+          + "network: pasta, slirp4netns or user (the first installed), each with :allow_host_loopback=true to reach "
+          + "the host's 127.0.0.1. As an ordinary user the default is user when pasta or slirp4netns is installed.")
   @Nullable String network;
 
   @Option(names = {"-p", "--publish"}, paramLabel = "[ADDR:]HOSTPORT:CTRPORT[/tcp|udp]",
@@ -363,6 +365,15 @@ final class RunCommand implements Callable<Integer> {
     }
     if (network != null) {
       OptionParsers.network(network, b);
+    } else if (dev.containerj.linux.internal.LibC.geteuid() != 0) {
+      // An ordinary user's container reaches the network (and publishes ports) only through a
+      // user-mode stack: the default when one is installed, as in Podman.
+      if (dev.containerj.core.Network.installedStack().isPresent()) {
+        b.network(dev.containerj.core.Network.userMode());
+      } else {
+        commandSpec().commandLine().getErr().println("containerj: neither pasta (Debian: passt) nor slirp4netns is "
+            + "installed: the container has only loopback");
+      }
     }
     for (String p : publish) {
       b.publish(OptionParsers.withOption("--publish", p, dev.containerj.net.PortMapping::parse));

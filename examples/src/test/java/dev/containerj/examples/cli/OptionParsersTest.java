@@ -83,7 +83,13 @@ class OptionParsersTest {
     assertThat(OptionParsers.network("host")).isEqualTo(NetworkMode.HOST);
     assertThat(OptionParsers.network("bridge")).isEqualTo(NetworkMode.BRIDGE);
     assertThatThrownBy(() -> OptionParsers.network("overlay"))
-        .hasMessage("--network must be none, loopback, bridge, bridge:NAME, container:ID or host: overlay");
+        .hasMessage("--network must be none, loopback, bridge, bridge:NAME, container:ID, host, pasta, slirp4netns or user: overlay");
+    assertThat(OptionParsers.userMode("pasta")).isEqualTo(dev.containerj.core.Network.userMode().stack(dev.containerj.core.Network.Stack.PASTA));
+    assertThat(OptionParsers.userMode("slirp4netns:allow_host_loopback=true")).isEqualTo(dev.containerj.core.Network.userMode()
+        .stack(dev.containerj.core.Network.Stack.SLIRP4NETNS).hostLoopback(true));
+    assertThat(OptionParsers.userMode("bridge")).isNull();
+    assertThatThrownBy(() -> OptionParsers.userMode("pasta:-T,auto"))
+        .hasMessage("--network pasta takes only allow_host_loopback=true|false: pasta:-T,auto");
   }
 
   @Test
