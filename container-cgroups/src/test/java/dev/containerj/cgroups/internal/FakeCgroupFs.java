@@ -30,6 +30,13 @@ class FakeCgroupFs extends RealCgroupFs {
 
   final List<String> writes = new ArrayList<>();
   final Map<Path, Integer> failures = new HashMap<>();
+  /** Files that access(W_OK) reports as not writable (the tests run as root, for whom all are). */
+  final Set<Path> notWritable = new java.util.HashSet<>();
+
+  @Override
+  public boolean writable(Path path) {
+    return !notWritable.contains(path) && super.writable(path);
+  }
 
   /** A v2 root at {@code root} offering {@code controllers}. */
   static Path v2Root(Path root, String controllers) throws IOException {
