@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -340,5 +341,58 @@ class CgroupImplFakeTreeTest {
         .hasMessageContaining("pids is not enabled in " + unified.resolve("cgroup.subtree_control"));
     assertThat(parents.get("memory").resolve("c")).doesNotExist();
     assertThat(unified.resolve("c")).doesNotExist();
+  }
+
+  @Test
+  void removeRetriesAnEbusyRmdirAWhileThenGivesUp() throws IOException {
+    V2Manager m = v2();
+    Cgroup cg = m.create("c", CgroupLimits.none());
+    Files.createDirectories(root.resolve("c/nested/deeper")); // made inside by someone else: removed too
+    fs.busy.put(root.resolve("c"), 3);
+    cg.remove();
+    assertThat(root.resolve("c")).doesNotExist();
+    assertThat(fs.busy).containsEntry(root.resolve("c"), 0);
+    Cgroup stuck = m.create("d", CgroupLimits.none());
+    fs.busy.put(root.resolve("d"), 1000);
+    assertThatThrownBy(stuck::remove).isInstanceOfSatisfying(CgroupException.class,
+        e -> assertThat(e.errno()).isEqualTo(CgroupLibC.EBUSY));
+    assertThat(fs.busy.get(root.resolve("d"))).as("51 attempts, 10 ms apart").isEqualTo(1000 - 51);
+    fs.busy.clear();
+    stuck.remove();
+    assertThat(root.resolve("d")).doesNotExist();
+  }
+
+  @Test
+  void aLimitWriteThatFindsNoFileSaysWhyAndOtherErrorsPassThrough() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("w"));
+    Files.writeString(dir.resolve("cgroup.controllers"), "cpu io\n");
+    Files.writeString(dir.resolve("pids.max"), "");
+    fs.failures.put(dir.resolve("pids.max"), dev.containerj.linux.internal.Constants.ENOENT);
+    assertThatThrownBy(() -> Writes.limit(fs, dir, "pids.max", "5", "pidsMax"))
+        .isInstanceOf(UnsupportedLimitException.class).hasMessageStartingWith("pidsMax cannot be enforced: ")
+        .hasMessageContaining("pids.max does not exist").hasMessageContaining("cgroup.controllers: cpu io)");
+    fs.failures.put(dir.resolve("pids.max"), 22);
+    assertThatThrownBy(() -> Writes.limit(fs, dir, "pids.max", "5", "pidsMax"))
+        .isExactlyInstanceOf(CgroupException.class).hasMessageContaining("EINVAL");
+    Path gone = tmp.resolve("gone");
+    fs.failures.put(gone.resolve("pids.max"), dev.containerj.linux.internal.Constants.ENOENT);
+    assertThatThrownBy(() -> Writes.limit(fs, gone, "pids.max", "5", "pidsMax"))
+        .isExactlyInstanceOf(CgroupException.class).hasMessageContaining("was removed while its limits were written");
+    fs.failures.clear();
+    Writes.limit(fs, dir, "pids.max", "5", "pidsMax");
+    assertThat(read(dir.resolve("pids.max"))).isEqualTo("5");
+  }
+
+  @Test
+  void controllersAreNamedAsTheKernelsHierarchiesAndHugePageSizesConvert() {
+    assertThat(List.of(new V1Memory(), new V1Cpu(), new V1Cpuacct(), new V1Pids(), new V1Blkio(), new V1Cpuset(),
+        new V1Devices())).extracting(Controller::name)
+        .containsExactly("memory", "cpu", "cpuacct", "pids", "blkio", "cpuset", "devices");
+    assertThat(List.of(new V2Devices(), new V2Pids(), new V2Io())).extracting(Controller::name)
+        .containsExactly("devices", "pids", "io");
+    assertThat(new V1Cpuacct().wanted(CgroupLimits.builder().cpus(1).build())).as("accounting only").isFalse();
+    assertThat(Hugetlb.kilobytes("2MB")).isEqualTo(2048);
+    assertThat(Hugetlb.kilobytes("1GB")).isEqualTo(1L << 20);
+    assertThat(Hugetlb.kilobytes("64KB")).isEqualTo(64);
   }
 }

@@ -30,6 +30,8 @@ class FakeCgroupFs extends RealCgroupFs {
 
   final List<String> writes = new ArrayList<>();
   final Map<Path, Integer> failures = new HashMap<>();
+  /** Directories whose next N rmdir calls fail with EBUSY (as v1 does right after the last task left). */
+  final Map<Path, Integer> busy = new HashMap<>();
   /** Files that access(W_OK) reports as not writable (the tests run as root, for whom all are). */
   final Set<Path> notWritable = new java.util.HashSet<>();
 
@@ -175,6 +177,11 @@ class FakeCgroupFs extends RealCgroupFs {
   public boolean rmdir(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return false;
+    }
+    int left = busy.getOrDefault(dir, 0);
+    if (left > 0) {
+      busy.put(dir, left - 1);
+      throw new CgroupException("rmdir(" + dir + ") failed: EBUSY", CgroupLibC.EBUSY);
     }
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
