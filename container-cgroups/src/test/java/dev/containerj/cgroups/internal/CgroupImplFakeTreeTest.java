@@ -395,4 +395,36 @@ class CgroupImplFakeTreeTest {
     assertThat(Hugetlb.kilobytes("1GB")).isEqualTo(1L << 20);
     assertThat(Hugetlb.kilobytes("64KB")).isEqualTo(64);
   }
+
+  @Test
+  void aWalkWhoseIntermediateASiblingRemovedStartsAgainButOnlyThen() throws IOException {
+    int enoent = dev.containerj.linux.internal.Constants.ENOENT;
+    V2Manager m = v2();
+    CgroupLimits pids = CgroupLimits.builder().pidsMax(8).build();
+    // x removed under the walk (its mkdir of x/c finds no parent): the walk starts again from the top
+    fs.mkdirFailures.put(root.resolve("x/c"), new java.util.ArrayDeque<>(List.of(enoent, enoent)));
+    try (Cgroup cg = m.create("x/c", pids)) {
+      assertThat(read(root.resolve("x/c/pids.max"))).isEqualTo("8");
+      assertThat(fs.mkdirFailures.get(root.resolve("x/c"))).isEmpty();
+    }
+    // ENOENT below the manager's own parent: that parent itself is gone, no walk can help
+    fs.mkdirFailures.put(root.resolve("d"), new java.util.ArrayDeque<>(List.of(enoent)));
+    assertThatThrownBy(() -> m.create("d", pids)).isInstanceOfSatisfying(CgroupException.class,
+        e -> assertThat(e.errno()).isEqualTo(enoent));
+    // another errno is no race: no second walk
+    fs.mkdirFailures.put(root.resolve("y/c"), new java.util.ArrayDeque<>(List.of(22, 22)));
+    assertThatThrownBy(() -> m.create("y/c", pids)).isInstanceOfSatisfying(CgroupException.class,
+        e -> assertThat(e.errno()).isEqualTo(22));
+    assertThat(fs.mkdirFailures.get(root.resolve("y/c"))).as("tried once").hasSize(1);
+    // a parent that keeps vanishing: a bounded number of walks, then the error
+    java.util.ArrayDeque<Integer> always = new java.util.ArrayDeque<>();
+    for (int i = 0; i < 1000; i++) {
+      always.add(enoent);
+    }
+    fs.mkdirFailures.put(root.resolve("z/c"), always);
+    assertThatThrownBy(() -> m.create("z/c", pids)).isInstanceOf(CgroupException.class);
+    assertThat(1000 - always.size()).as("walks").isEqualTo(BaseManager.MAX_WALKS);
+    assertThat(root.resolve("d")).doesNotExist();
+    assertThat(root.resolve("y")).as("what the failed create made is removed").doesNotExist();
+  }
 }

@@ -30,6 +30,8 @@ class FakeCgroupFs extends RealCgroupFs {
 
   final List<String> writes = new ArrayList<>();
   final Map<Path, Integer> failures = new HashMap<>();
+  /** Directories whose next mkdir calls fail, one errno each (a sibling's close removing the parent: ENOENT). */
+  final Map<Path, java.util.Deque<Integer>> mkdirFailures = new HashMap<>();
   /** Directories whose next N rmdir calls fail with EBUSY (as v1 does right after the last task left). */
   final Map<Path, Integer> busy = new HashMap<>();
   /** Files that access(W_OK) reports as not writable (the tests run as root, for whom all are). */
@@ -141,6 +143,10 @@ class FakeCgroupFs extends RealCgroupFs {
 
   @Override
   public boolean mkdir(Path dir) throws IOException {
+    java.util.Deque<Integer> errnos = mkdirFailures.get(dir);
+    if (errnos != null && !errnos.isEmpty()) {
+      throw new CgroupException("mkdir(" + dir + ") failed: errno " + errnos.peek(), errnos.poll());
+    }
     if (!super.mkdir(dir)) {
       return false;
     }
