@@ -85,7 +85,12 @@ class DeviceAndPidsDefaultsTest {
         .stderr(Redirect.PIPE), root);
     Run.Result on = Run.run(b.build());
     assertThat(on.out()).as(on.err()).isEqualTo("/nodes/null denied\n/mnt/null denied\n");
-    // Protection off: privileged() drops nodev, and the same nodes open.
+    // Protection off: privileged() drops nodev, and the same nodes open; unless the host's own
+    // filesystem under them is mounted nodev (the QEMU lane's /tmp), which the host's root finds by
+    // opening the node itself.
+    if (!hostCanOpen(root.resolve("nodes/null"))) {
+      return;
+    }
     Run.Result off = Run.run(b.privileged().build());
     assertThat(off.out()).as(off.err()).isEqualTo("/nodes/null opened\n/mnt/null opened\n");
   }
@@ -168,6 +173,14 @@ class DeviceAndPidsDefaultsTest {
     } finally {
       ContainerRuntime.defaults().images().remove(image.id());
       ContainerRuntime.defaults().images().gc();
+    }
+  }
+
+  private static boolean hostCanOpen(Path node) {
+    try (var in = Files.newInputStream(node)) {
+      return true;
+    } catch (java.io.IOException nodev) {
+      return false;
     }
   }
 
