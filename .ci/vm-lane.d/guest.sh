@@ -195,6 +195,8 @@ run_module() {
     --details="$LANE_DETAILS" --details-theme=ascii --exclude-engine=junit-vintage
     --class-path "$cp" --scan-class-path "$LANE_ROOT/$m/target/test-classes"
     --include-tag "$tags" --reports-dir "$reports")
+  # A module with a class list (.ci/vm-lane.d/classes/) runs only those classes.
+  [[ -s /lane/classes/$m ]] && java+=(--include-classname "$(cat "/lane/classes/$m")")
   local env=(env -i PATH="$PATH" LANG=C.UTF-8 HOME="$home" USER="$user" LOGNAME="$user"
     CONTAINERJ_LANE="$LANE_NAME")
   [[ -n $LANE_SCRATCH ]] && env+=(CONTAINERJ_LANE_SCRATCH_DEVICE="$LANE_SCRATCH")

@@ -45,39 +45,31 @@ class CgroupViewTest {
 
   private static Path probeDir;
 
-  /** Prints what the JVM sized itself to, and with "alloc" allocates 1 GiB in 1 MiB pieces it drops. */
-  private static final String PROBE = """
-      public class Probe {
-        public static void main(String[] args) {
-          Runtime rt = Runtime.getRuntime();
-          System.out.println("cpus=" + rt.availableProcessors());
-          System.out.println("maxMemory=" + rt.maxMemory());
-          if (args.length > 0) {
-            long sum = 0;
-            for (int i = 0; i < 1024; i++) {
-              byte[] b = new byte[1 << 20];
-              b[i] = 1;
-              sum += b.length;
-            }
-            System.out.println("allocated=" + sum);
-          }
-        }
-      }
-      """;
+  /** The probe's class file, as Maven compiled it, alone below this directory. */
+  private static final String PROBE = CgroupViewProbe.class.getName().replace('.', '/') + ".class";
 
   @BeforeAll
   static void probe() throws IOException {
     probeDir = Files.createTempDirectory("cj-cgview-");
-    Files.writeString(probeDir.resolve("Probe.java"), PROBE);
-    probeDir.toFile().setReadable(true, false);
-    probeDir.resolve("Probe.java").toFile().setReadable(true, false);
-    probeDir.toFile().setExecutable(true, false);
+    Path target = probeDir.resolve(PROBE);
+    Files.createDirectories(target.getParent());
+    try (java.io.InputStream in = CgroupViewProbe.class.getResourceAsStream("/" + PROBE)) {
+      Files.copy(java.util.Objects.requireNonNull(in, PROBE), target);
+    }
+    // readable for the container's user (nobody in the rootless lane)
+    for (Path p = target; p.startsWith(probeDir); p = p.getParent()) {
+      p.toFile().setReadable(true, false);
+      p.toFile().setExecutable(Files.isDirectory(p), false);
+    }
   }
 
   @AfterAll
   static void removeProbe() throws IOException {
-    Files.deleteIfExists(probeDir.resolve("Probe.java"));
-    Files.deleteIfExists(probeDir);
+    Path p = probeDir.resolve(PROBE);
+    while (p.startsWith(probeDir)) {
+      Files.deleteIfExists(p);
+      p = p.getParent();
+    }
   }
 
   private static String read(String path) {
@@ -100,6 +92,11 @@ class CgroupViewTest {
     String own = read("/proc/self/cgroup").lines().filter(l -> l.startsWith("0::")).findFirst().orElse("0::/")
         .substring(3);
     Path dir = Path.of("/sys/fs/cgroup" + own);
+    // The containers' cgroups go below the cgroup this JVM was started in: the leaf the runtime moves
+    // a JVM into on cgroup v2 (containerj-jvm, HostProfile) shows only the controllers enabled so far.
+    if (dir.getFileName() != null && dir.getFileName().toString().equals("containerj-jvm")) {
+      dir = dir.getParent();
+    }
     String controllers = read(dir.resolve("cgroup.controllers").toString());
     assumeTrue(Files.isWritable(dir) && controllers.contains("memory") && controllers.contains("cpu")
         && controllers.contains("pids"), "not applicable: this user's cgroup " + dir + " is not a delegated subtree "
@@ -107,8 +104,10 @@ class CgroupViewTest {
   }
 
   private static ContainerSpec.Builder java(String javaHome, String... args) {
+    // C1 only: the JIT's work is what half a CPU under emulation (the QEMU lane) pays for most, and
+    // the JDK's container detection and heap ergonomics do not depend on the compiler.
     List<String> cmd = new java.util.ArrayList<>(List.of(javaHome + "/bin/java", "-XX:+PrintFlagsFinal",
-        "/probe/Probe.java"));
+        "-XX:TieredStopAtLevel=1", "-cp", "/probe", CgroupViewProbe.class.getName()));
     cmd.addAll(List.of(args));
     return ContainerSpec.builder().command(cmd).stdout(Redirect.PIPE).stderr(Redirect.PIPE)
         .mount(MountSpec.bindReadOnly(probeDir, "/probe"))

@@ -2,6 +2,7 @@ package dev.containerj.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.core.internal.StateRecord;
 import dev.containerj.core.internal.StateStore;
 import dev.containerj.linux.internal.LibC;
@@ -11,20 +12,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Asserts after a test class that it left nothing behind: no state record or directory of this JVM,
- * no new mount in the host's mount table, no child process still running.
+ * no new mount in the host's mount table, no child process still running, no new container cgroup
+ * under the runtime's cgroup parent.
  */
 final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
   private List<String> mountsBefore = List.of();
+  private Set<String> cgroupsBefore = Set.of();
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     mountsBefore = mounts();
+    cgroupsBefore = containerCgroups();
   }
 
   @Override
@@ -51,6 +57,43 @@ final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
     }
     assertThat(mounts()).as("host mount table").containsExactlyInAnyOrderElementsOf(mountsBefore);
     assertThat(liveChildren(self)).as("child processes still alive").isEmpty();
+    Set<String> newCgroups = new TreeSet<>(containerCgroups());
+    newCgroups.removeAll(cgroupsBefore);
+    assertThat(newCgroups).as("container cgroups left under the runtime's cgroup parent").isEmpty();
+  }
+
+  /**
+   * The default runtime's container cgroups, {@code <this JVM's cgroup>/containerj/<id>} in every
+   * hierarchy, and that {@code containerj} directory itself (the last container's close removes it).
+   * A container's close removes its cgroup (rmdir in each hierarchy): one that is still there after
+   * the class is a leak, even when empty (an empty cgroup still costs the kernel memory and counts
+   * against cgroup.max.descendants). Cgroups of another JVM that starts containers at the same time
+   * would show too; the test lock keeps such runs apart. Empty when this host gives the JVM no cgroup
+   * manager (nothing can be left then).
+   */
+  static Set<String> containerCgroups() throws IOException {
+    java.util.Collection<Path> parents;
+    try {
+      parents = new java.util.LinkedHashSet<>(ContainerStarter.cgroups().parentPaths().values());
+    } catch (RuntimeException noCgroups) {
+      return Set.of();
+    }
+    Set<String> out = new TreeSet<>();
+    for (Path parent : parents) {
+      Path dir = parent.resolve(ContainerStarter.DEFAULT_CGROUP_PARENT);
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      out.add(dir.toString());
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+        for (Path c : ds) {
+          out.add(c.toString());
+        }
+      } catch (java.nio.file.NoSuchFileException gone) {
+        // the last container of another JVM just removed it
+      }
+    }
+    return out;
   }
 
   private static boolean isRecent(Path d) throws IOException {

@@ -178,7 +178,10 @@ public final class PullOptions {
       return this;
     }
 
-    /** Default 5 (backoff 0.25 s doubling, or as {@code Retry-After} says, at most 30 s a wait). */
+    /**
+     * Default 5 (backoff 0.25 s doubling, or as {@code Retry-After} says; a {@code Retry-After} over
+     * 30 s fails the pull at once, naming it).
+     */
     public Builder retries(int retries) {
       if (retries < 0 || retries > 20) {
         throw new IllegalArgumentException("retries must be 0..20: " + retries);

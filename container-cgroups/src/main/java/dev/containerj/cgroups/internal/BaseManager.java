@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  */
 abstract class BaseManager implements CgroupManager {
   /** Walks down to a new cgroup: one, and one more each time a sibling's close removed a directory. */
-  private static final int MAX_WALKS = 100;
+  static final int MAX_WALKS = 100;
 
   final CgroupHierarchy hierarchy;
   final CgroupFs fs;

@@ -30,6 +30,17 @@ class FakeCgroupFs extends RealCgroupFs {
 
   final List<String> writes = new ArrayList<>();
   final Map<Path, Integer> failures = new HashMap<>();
+  /** Directories whose next mkdir calls fail, one errno each (a sibling's close removing the parent: ENOENT). */
+  final Map<Path, java.util.Deque<Integer>> mkdirFailures = new HashMap<>();
+  /** Directories whose next N rmdir calls fail with EBUSY (as v1 does right after the last task left). */
+  final Map<Path, Integer> busy = new HashMap<>();
+  /** Files that access(W_OK) reports as not writable (the tests run as root, for whom all are). */
+  final Set<Path> notWritable = new java.util.HashSet<>();
+
+  @Override
+  public boolean writable(Path path) {
+    return !notWritable.contains(path) && super.writable(path);
+  }
 
   /** A v2 root at {@code root} offering {@code controllers}. */
   static Path v2Root(Path root, String controllers) throws IOException {
@@ -132,6 +143,10 @@ class FakeCgroupFs extends RealCgroupFs {
 
   @Override
   public boolean mkdir(Path dir) throws IOException {
+    java.util.Deque<Integer> errnos = mkdirFailures.get(dir);
+    if (errnos != null && !errnos.isEmpty()) {
+      throw new CgroupException("mkdir(" + dir + ") failed: errno " + errnos.peek(), errnos.poll());
+    }
     if (!super.mkdir(dir)) {
       return false;
     }
@@ -168,6 +183,11 @@ class FakeCgroupFs extends RealCgroupFs {
   public boolean rmdir(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return false;
+    }
+    int left = busy.getOrDefault(dir, 0);
+    if (left > 0) {
+      busy.put(dir, left - 1);
+      throw new CgroupException("rmdir(" + dir + ") failed: EBUSY", CgroupLibC.EBUSY);
     }
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {

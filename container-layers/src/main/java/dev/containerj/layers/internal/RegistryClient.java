@@ -49,7 +49,8 @@ import org.jspecify.annotations.Nullable;
  * (Docker's token spec), anonymously or with the credentials as basic auth, scoped to
  * {@code repository:NAME:pull}. Retries: 429 and 5xx answers and failed connections are retried
  * up to {@link PullOptions#retries()} times, waiting as {@code Retry-After} says (RFC 9110 10.2.3)
- * or 0.25 s doubling. Redirects (blob storage on another host) are followed by hand, without the
+ * or 0.25 s doubling; a {@code Retry-After} over 30 s fails the pull at once with the registry's
+ * answer (a pull that sleeps for hours looks hung). Redirects (blob storage on another host) are followed by hand, without the
  * registry's Authorization header, which another host must not see.
  *
  * <p>HTTP/1.1 only: each layer download gets a connection of its own, so a slow unpack holds back
@@ -296,9 +297,15 @@ public final class RegistryClient {
       }
       if ((s == 429 || s >= 500) && attempt < options.retries()) {
         attempt++;
-        Duration wait = retryAfter(r).orElse(backoff(attempt));
+        java.util.Optional<Duration> asked = retryAfter(r);
         r.body().close();
-        pause(wait, what);
+        if (asked.isPresent() && asked.get().compareTo(MAX_RETRY_AFTER) > 0) {
+          // Waiting hours in a pull looks like a hang: report what the registry asked for instead.
+          throw new RegistryException(what + ": HTTP " + s + " from " + host + ", and its Retry-After asks for "
+              + asked.get().toSeconds() + " s, more than the " + MAX_RETRY_AFTER.toSeconds()
+              + " s a pull waits: try again later", s, null);
+        }
+        pause(asked.orElse(backoff(attempt)), what);
         continue;
       }
       return r;
@@ -313,7 +320,10 @@ public final class RegistryClient {
     return Duration.ofMillis(Math.min(250L << Math.min(attempt - 1, 6), 8000));
   }
 
-  /** {@code Retry-After}: delta-seconds or an HTTP-date; at most 30 s (a longer wait is a failure to report). */
+  /** The longest {@code Retry-After} a pull waits; a longer one fails the pull at once, saying so. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(30);
+
+  /** {@code Retry-After}: delta-seconds or an HTTP-date (RFC 9110 10.2.3), never negative; empty if absent or unparsable. */
   static java.util.Optional<Duration> retryAfter(HttpResponse<?> r) {
     return r.headers().firstValue("Retry-After").flatMap(v -> {
       Duration d;
@@ -329,7 +339,7 @@ public final class RegistryClient {
       if (d.isNegative()) {
         d = Duration.ZERO;
       }
-      return java.util.Optional.of(d.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : d);
+      return java.util.Optional.of(d);
     });
   }
 

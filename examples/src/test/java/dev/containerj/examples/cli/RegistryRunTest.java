@@ -3,14 +3,8 @@ package dev.containerj.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.containerj.linux.internal.LibC;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,17 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class RegistryRunTest {
   private static void sh(Path dir, String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
+    LocalRegistry.sh(dir, cmd);
   }
 
   @Test
   void runPullsTheImageFromTheRegistryWhenMissing(@TempDir Path work) throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "the image is built with umoci, which keeps owners: root only");
-    if (!Files.isExecutable(Path.of("/usr/bin/docker-registry"))) {
-      sh(work, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "docker-registry");
-    }
     Path layout = work.resolve("layout");
     Path bundle = work.resolve("bundle");
     sh(work, "umoci", "init", "--layout", layout.toString());
@@ -50,22 +39,11 @@ class RegistryRunTest {
     sh(work, "umoci", "config", "--image", layout + ":1", "--config.cmd", "sh", "--config.cmd", "-c",
         "--config.cmd", "cat /etc/motd");
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    Path storage = Files.createDirectories(work.resolve("storage"));
-    Path config = Files.writeString(work.resolve("config.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
-        + storage + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n");
-    Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
-        .redirectErrorStream(true).redirectOutput(work.resolve("registry.log").toFile()).start();
     String conf = System.getProperty("containerj.registriesConf");
-    try {
-      awaitPort(registry, port);
-      String ref = "127.0.0.1:" + port + "/test/busybox:1";
-      sh(work, "skopeo", "copy", "-q", "--dest-tls-verify=false", "oci:" + layout + ":1", "docker://" + ref);
-      System.setProperty("containerj.registriesConf", Files.writeString(work.resolve("registries.conf"),
-          "[[registry]]\nlocation = \"127.0.0.1:" + port + "\"\ninsecure = true\n").toString());
+    try (LocalRegistry registry = LocalRegistry.start(work)) {
+      String ref = registry.host() + "/test/busybox:1";
+      registry.push(work, "oci:" + layout + ":1", "test/busybox:1");
+      System.setProperty("containerj.registriesConf", registry.insecureConf(work).toString());
 
       Tool.Result never = Tool.run("--image", ref, "--pull", "never");
       assertThat(never.code()).isEqualTo(125);
@@ -93,23 +71,6 @@ class RegistryRunTest {
       } else {
         System.setProperty("containerj.registriesConf", conf);
       }
-      registry.destroyForcibly();
-      registry.waitFor(10, TimeUnit.SECONDS);
     }
-  }
-
-  private static void awaitPort(Process p, int port) throws IOException, InterruptedException {
-    for (int i = 0; i < 400; i++) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException notYet) {
-        if (!p.isAlive()) {
-          throw new IOException("docker-registry exited " + p.exitValue());
-        }
-        Thread.sleep(50);
-      }
-    }
-    throw new IOException("docker-registry did not listen on " + port);
   }
 }
