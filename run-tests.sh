@@ -28,9 +28,11 @@ fi
 # the aarch64 cross compiler (the jar carries both helpers) and qemu-user-static (runs the aarch64
 # helper's protocol test), gnupg (a throwaway key signs the release check's bundle), docker-registry
 # (the CNCF distribution server the pull tests run on 127.0.0.1) and apache2-utils (htpasswd with
-# bcrypt for its basic auth), runc (the reference of the bench's cold-start rows).
+# bcrypt for its basic auth), runc (the reference of the bench's cold-start rows), passt and
+# slirp4netns (the rootless user-mode network), podman, conmon and containerd (OCI runtime clients).
 packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static gnupg docker-registry apache2-utils runc)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static gnupg docker-registry apache2-utils runc
+  passt slirp4netns podman conmon containerd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
