@@ -204,7 +204,7 @@ class NetworkContainerTest {
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").publish("70000:80").build())
         .isInstanceOf(SpecValidationException.class).hasMessageContaining("70000");
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(NetworkMode.NONE).publish("8080:80").build())
-        .hasMessageContaining("ports need NetworkMode.LOOPBACK or BRIDGE");
+        .hasMessageContaining("ports need NetworkMode.LOOPBACK, BRIDGE or USER_MODE");
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").ipAddress("10.0.0.5").build())
         .hasMessageContaining("ipAddress needs NetworkMode.BRIDGE");
     requireRoot();
