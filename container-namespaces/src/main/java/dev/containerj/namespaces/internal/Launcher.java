@@ -234,6 +234,11 @@ public final class Launcher {
       int configTarget = ptySocketFd(nPass) + (tty ? 1 : 0);
       int statusTarget = configTarget + 1;
       int firstClosed = statusTarget + 1;
+      if (firstClosed > NativeHelper.get().fd()) {
+        // a dup2 onto the memfd's number would exec something else than the helper
+        throw new LaunchException("passFds", nPass + " passed fds would reach fd " + (firstClosed - 1)
+            + ", at or above the helper's fd " + NativeHelper.get().fd() + "; pass fewer fds");
+      }
 
       Stdio.check(req.stdin(), req.stdout(), req.stderr());
       List<Spawner.FileAction> actions = new ArrayList<>();
