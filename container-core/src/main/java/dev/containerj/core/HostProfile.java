@@ -25,18 +25,21 @@ public final class HostProfile {
   }
 
   /**
-   * This process's profile: its effective ids, and the JVM's cgroup manager, discovered when the
+   * {@return this process's profile: its effective ids, and the JVM's cgroup manager, discovered when the
    * first container that needs a cgroup starts (on a pure cgroup v2 host that discovery moves this
-   * JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do).
+   * JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do)}
    */
   public static HostProfile detect() {
     return new HostProfile(LibC.geteuid(), LibC.getegid(), ContainerStarter::cgroups);
   }
 
   /**
-   * A profile given by the caller (tests): the ids that the runtime's id maps use, and the manager
-   * that creates its containers' cgroups.
+   * {@return a profile given by the caller (tests): the ids that the runtime's id maps use, and the manager
+   * that creates its containers' cgroups}
    *
+   * @param euid the effective uid the runtime acts as
+   * @param egid the effective gid the runtime acts as
+   * @param cgroups makes the cgroup manager, called on first need
    * @throws IllegalArgumentException for a negative id
    */
   public static HostProfile of(int euid, int egid, Supplier<CgroupManager> cgroups) {
@@ -46,23 +49,25 @@ public final class HostProfile {
     return new HostProfile(euid, egid, Objects.requireNonNull(cgroups, "cgroups"));
   }
 
-  /** The effective uid of the runtime's process. */
+  /** {@return the effective uid of the runtime's process} */
   public int euid() {
     return euid;
   }
 
-  /** The effective gid of the runtime's process. */
+  /** {@return the effective gid of the runtime's process} */
   public int egid() {
     return egid;
   }
 
-  /** Whether the runtime runs as an ordinary user (its containers then need a user namespace). */
+  /**
+   * {@return whether the runtime runs as an ordinary user (its containers then need a user namespace)}
+   */
   public boolean rootless() {
     return euid != 0;
   }
 
   /**
-   * The cgroup manager of the runtime's containers.
+   * {@return the cgroup manager of the runtime's containers}
    *
    * @throws UnsupportedHostException when this host has no usable cgroup hierarchy, saying why
    */

@@ -45,7 +45,11 @@ public final class Networks {
    * Creates a network: checks the subnet against the host's routes and every other network (no
    * overlap), records it, and creates the bridge with its gateway address.
    *
+   * @param name the network's name, which also names its bridge
+   * @param subnet the subnet, a network address as {@code 10.89.0.0/24}
+   * @return the new network
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
+   * @throws IOException when the state directory or the lease directory cannot be read or written, or the kernel refuses a network request
    */
   public Info create(String name, String subnet) throws IOException {
     return create(name, subnet, false);
@@ -58,7 +62,11 @@ public final class Networks {
    * no host service is reachable from them, whatever address it listens on, without any firewall
    * rule. Ports cannot be published from it. Removed with {@link #remove}, namespace included.
    *
+   * @param name the network's name, which also names its bridge and namespace
+   * @param subnet the subnet, a network address as {@code 10.89.0.0/24}
+   * @return the new network
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
+   * @throws IOException when the state directory or the lease directory cannot be read or written, or the kernel refuses a network request
    */
   public Info createInternal(String name, String subnet) throws IOException {
     return create(name, subnet, true);
@@ -106,7 +114,11 @@ public final class Networks {
     return info(name);
   }
 
-  /** Every network recorded in the state directory. */
+  /**
+   * {@return every network recorded in the state directory}
+   *
+   * @throws IOException when the state directory cannot be read
+   */
   public List<Info> list() throws IOException {
     List<Info> out = new ArrayList<>();
     Path root = networksDir;
@@ -127,6 +139,9 @@ public final class Networks {
   /**
    * Removes a network: its bridge and its record. Refuses while a live container holds an address
    * in it (leases of dead owners are reclaimed first).
+   *
+   * @param name the network's name
+   * @throws IOException when the state directory or the lease directory cannot be read or written, or the kernel refuses a network request
    */
   public void remove(String name) throws IOException {
     Path dir = networksDir.resolve(name);

@@ -55,62 +55,64 @@ public final class ProcessSpec {
     this.stderr = b.stderr;
   }
 
-  /** A builder; {@link Builder#command} is required. */
+  /** {@return a builder; {@link Builder#command} is required} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The argv; the first element is looked up in the container's PATH when it has no slash. */
+  /**
+   * {@return the argv; the first element is looked up in the container's PATH when it has no slash}
+   */
   public List<String> command() {
     return command;
   }
 
-  /** Variables set on top of the container's environment. */
+  /** {@return the variables set on top of the container's environment} */
   public Map<String, String> environment() {
     return environment;
   }
 
-  /** The working directory inside the container; empty: the container's. */
+  /** {@return the working directory inside the container; empty: the container's} */
   public Optional<String> workingDirectory() {
     return Optional.ofNullable(workingDirectory);
   }
 
-  /** The uid inside the container; empty: the container's. */
+  /** {@return the uid inside the container; empty: the container's} */
   public Optional<Long> uid() {
     return Optional.ofNullable(uid);
   }
 
-  /** The gid inside the container; empty: the container's. */
+  /** {@return the gid inside the container; empty: the container's} */
   public Optional<Long> gid() {
     return Optional.ofNullable(gid);
   }
 
-  /** The supplementary groups; empty: the container's. */
+  /** {@return the supplementary groups; empty: the container's} */
   public Optional<List<Long>> groups() {
     return Optional.ofNullable(groups);
   }
 
-  /** The capabilities, a subset of the container's; empty: the container's. */
+  /** {@return the capabilities, a subset of the container's; empty: the container's} */
   public Optional<Set<Capability>> capabilities() {
     return Optional.ofNullable(capabilities);
   }
 
-  /** Whether no_new_privs is set even if the container runs without it. */
+  /** {@return whether no_new_privs is set even if the container runs without it} */
   public boolean noNewPrivileges() {
     return noNewPrivileges;
   }
 
-  /** Where stdin comes from (default {@link Redirect#DISCARD}). */
+  /** {@return where stdin comes from (default {@link Redirect#DISCARD})} */
   public Redirect stdin() {
     return stdin;
   }
 
-  /** Where stdout goes (default {@link Redirect#PIPE}). */
+  /** {@return where stdout goes (default {@link Redirect#PIPE})} */
   public Redirect stdout() {
     return stdout;
   }
 
-  /** Where stderr goes (default {@link Redirect#PIPE}). */
+  /** {@return where stderr goes (default {@link Redirect#PIPE})} */
   public Redirect stderr() {
     return stderr;
   }
@@ -137,80 +139,141 @@ public final class ProcessSpec {
 
     private Builder() {}
 
-    /** The argv (required, not empty). */
+    /**
+     * The argv (required, not empty).
+     *
+     * @param argv the argv (required, not empty)
+     * @return this builder
+     */
     public Builder command(String... argv) {
       return command(List.of(argv));
     }
 
-    /** The argv (required, not empty). */
+    /**
+     * The argv (required, not empty).
+     *
+     * @param argv the argv (required, not empty)
+     * @return this builder
+     */
     public Builder command(List<String> argv) {
       this.command = new ArrayList<>(Objects.requireNonNull(argv, "argv"));
       return this;
     }
 
-    /** Sets one variable on top of the container's environment. */
+    /**
+     * Sets one variable on top of the container's environment.
+     *
+     * @param name the variable's name
+     * @param value its value
+     * @return this builder
+     */
     public Builder env(String name, String value) {
       environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
-    /** The working directory inside the container (absolute). */
+    /**
+     * The working directory inside the container (absolute).
+     *
+     * @param dir the working directory inside the container (absolute)
+     * @return this builder
+     */
     public Builder workingDirectory(String dir) {
       this.workingDirectory = Objects.requireNonNull(dir, "dir");
       return this;
     }
 
-    /** The uid inside the container. */
+    /**
+     * The uid inside the container.
+     *
+     * @param uid the uid inside the container
+     * @return this builder
+     */
     public Builder uid(long uid) {
       this.uid = uid;
       return this;
     }
 
-    /** The gid inside the container. */
+    /**
+     * The gid inside the container.
+     *
+     * @param gid the gid inside the container
+     * @return this builder
+     */
     public Builder gid(long gid) {
       this.gid = gid;
       return this;
     }
 
-    /** The supplementary groups inside the container. */
+    /**
+     * The supplementary groups inside the container.
+     *
+     * @param groups the supplementary groups inside the container
+     * @return this builder
+     */
     public Builder groups(List<Long> groups) {
       this.groups = new ArrayList<>(Objects.requireNonNull(groups, "groups"));
       return this;
     }
 
-    /** The capabilities: a subset of the container's. */
+    /**
+     * The capabilities: a subset of the container's.
+     *
+     * @param capabilities the capabilities: a subset of the container's
+     * @return this builder
+     */
     public Builder capabilities(Set<Capability> capabilities) {
       this.capabilities = EnumSet.noneOf(Capability.class);
       this.capabilities.addAll(Objects.requireNonNull(capabilities, "capabilities"));
       return this;
     }
 
-    /** Sets no_new_privs for this process even if the container runs without it. */
+    /**
+     * Sets no_new_privs for this process even if the container runs without it.
+     *
+     * @param set true to set it; false leaves the container's setting
+     * @return this builder
+     */
     public Builder noNewPrivileges(boolean set) {
       this.noNewPrivileges = set;
       return this;
     }
 
-    /** Where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process). */
+    /**
+     * Where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process).
+     *
+     * @param r where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process)
+     * @return this builder
+     */
     public Builder stdin(Redirect r) {
       this.stdin = Objects.requireNonNull(r, "stdin");
       return this;
     }
 
-    /** Where stdout goes. */
+    /**
+     * Where stdout goes.
+     *
+     * @param r where stdout goes
+     * @return this builder
+     */
     public Builder stdout(Redirect r) {
       this.stdout = Objects.requireNonNull(r, "stdout");
       return this;
     }
 
-    /** Where stderr goes. */
+    /**
+     * Where stderr goes.
+     *
+     * @param r where stderr goes
+     * @return this builder
+     */
     public Builder stderr(Redirect r) {
       this.stderr = Objects.requireNonNull(r, "stderr");
       return this;
     }
 
     /**
-     * The spec.
+     * {@return the spec}
      *
      * @throws SpecValidationException listing every field that breaks its rule
      */

@@ -25,13 +25,20 @@ public class SpecValidationException extends IllegalArgumentException {
     }
   }
 
+  /** Every broken rule. */
   private final List<Violation> violations;
 
+  /**
+   * A rejection of a spec.
+   *
+   * @param violations every broken rule; the message lists them all
+   */
   public SpecValidationException(List<Violation> violations) {
     super(message(violations));
     this.violations = List.copyOf(violations);
   }
 
+  /** {@return every broken rule, not just the first} */
   public List<Violation> violations() {
     return violations;
   }
