@@ -27,16 +27,16 @@ public interface Cgroup extends AutoCloseable {
   CgroupHierarchy hierarchy();
 
   /**
-   * {@return the cgroup v2 directory, when a v2 hierarchy is mounted (pure v2 and hybrid hosts)} Open it with
-   * O_DIRECTORY for {@code clone3(CLONE_INTO_CGROUP)} (Linux 5.7), or write a pid to its {@code
-   * cgroup.procs}.
+   * {@return the cgroup v2 directory, when a v2 hierarchy is mounted (pure v2 and hybrid hosts)}
+   * Open it with O_DIRECTORY for {@code clone3(CLONE_INTO_CGROUP)} (Linux 5.7), or write a pid to
+   * its {@code cgroup.procs}.
    */
   Optional<Path> unifiedPath();
 
   /**
-   * {@return every directory of this cgroup: v1 controller name (as {@code "memory"}, {@code "cpu"}) to its
-   * directory, plus {@code "unified"} for the v2 directory} A process is in this cgroup when it is
-   * in each of them; {@link #addProcess(long)} writes them all.
+   * {@return every directory of this cgroup: v1 controller name (as {@code "memory"}, {@code
+   * "cpu"}) to its directory, plus {@code "unified"} for the v2 directory} A process is in this
+   * cgroup when it is in each of them; {@link #addProcess(long)} writes them all.
    */
   Map<String, Path> paths();
 
@@ -49,7 +49,8 @@ public interface Cgroup extends AutoCloseable {
    * before anything is written.
    *
    * @param limits the fields to change; unset fields keep their current value
-   * @throws IOException when a control file cannot be written (a {@link CgroupException} names the file)
+   * @throws IOException when a control file cannot be written (a {@link CgroupException} names the
+   *     file)
    */
   void update(CgroupLimits limits) throws IOException;
 
@@ -57,7 +58,8 @@ public interface Cgroup extends AutoCloseable {
    * Moves process {@code pid} (all its threads) into this cgroup, in every hierarchy.
    *
    * @param pid a process id in the caller's pid namespace
-   * @throws IOException when a cgroup.procs write fails, for instance because the process has exited (ESRCH)
+   * @throws IOException when a cgroup.procs write fails, for instance because the process has
+   *     exited (ESRCH)
    */
   void addProcess(long pid) throws IOException;
 
@@ -135,9 +137,9 @@ public interface Cgroup extends AutoCloseable {
   CgroupStats stats() throws IOException;
 
   /**
-   * {@return how many processes of this cgroup the OOM killer has killed so far: v2 memory.events {@code
-   * oom_kill}, v1 memory.oom_control {@code oom_kill} (Linux 4.13)} Compare before and after a run
-   * to learn whether the payload died of OOM.
+   * {@return how many processes of this cgroup the OOM killer has killed so far: v2 memory.events
+   * {@code oom_kill}, v1 memory.oom_control {@code oom_kill} (Linux 4.13)} Compare before and after
+   * a run to learn whether the payload died of OOM.
    *
    * @throws UnsupportedLimitException when no memory controller is bound to this cgroup
    */
@@ -160,7 +162,8 @@ public interface Cgroup extends AutoCloseable {
    *
    * @param listener called on the shared listener thread each time the cgroup empties
    * @return the subscription; close it to stop the calls
-   * @throws IOException when the inotify watch on cgroup.events cannot be set up, or no v2 hierarchy is mounted
+   * @throws IOException when the inotify watch on cgroup.events cannot be set up, or no v2
+   *     hierarchy is mounted
    */
   Subscription onEmpty(Runnable listener) throws IOException;
 

@@ -64,7 +64,8 @@ public final class CgroupEnvironment {
    * Reads this process's /proc/self/mountinfo and /proc/self/cgroup.
    *
    * @return the layout of the calling process's cgroup hierarchies
-   * @throws IOException when either file cannot be read, or no cgroup hierarchy is mounted ({@link CgroupException})
+   * @throws IOException when either file cannot be read, or no cgroup hierarchy is mounted ({@link
+   *     CgroupException})
    */
   public static CgroupEnvironment detect() throws IOException {
     return parse(Files.readString(Path.of("/proc/self/mountinfo")),
@@ -170,7 +171,8 @@ public final class CgroupEnvironment {
   }
 
   /**
-   * {@return the directory of the calling process's own cgroup for v1 {@code controller}, if mounted}
+   * {@return the directory of the calling process's own cgroup for v1 {@code controller}, if
+   * mounted}
    *
    * @param controller a v1 controller name, as {@code "memory"}
    */

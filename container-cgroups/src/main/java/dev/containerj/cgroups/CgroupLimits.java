@@ -113,7 +113,8 @@ public final class CgroupLimits {
   }
 
   /**
-   * {@return hard memory limit in bytes (v2 memory.max, v1 memory.limit_in_bytes); over it, OOM kill}
+   * {@return hard memory limit in bytes (v2 memory.max, v1 memory.limit_in_bytes); over it, OOM
+   * kill}
    */
   public OptionalLong memoryMax() {
     return memoryMax;
@@ -135,8 +136,8 @@ public final class CgroupLimits {
   }
 
   /**
-   * {@return swap limit in bytes, swap only (v2 memory.swap.max); 0 forbids swap} On v1 it needs {@link
-   * #memoryMax()} and is written as memory.memsw.limit_in_bytes = memoryMax + memorySwapMax.
+   * {@return swap limit in bytes, swap only (v2 memory.swap.max); 0 forbids swap} On v1 it needs
+   * {@link #memoryMax()} and is written as memory.memsw.limit_in_bytes = memoryMax + memorySwapMax.
    */
   public OptionalLong memorySwapMax() {
     return memorySwapMax;
@@ -165,8 +166,8 @@ public final class CgroupLimits {
   }
 
   /**
-   * {@return the quota actually written, in microseconds: {@link #cpuQuotaMicros()}, else {@code cpus *
-   * period} rounded, else empty (unlimited)}
+   * {@return the quota actually written, in microseconds: {@link #cpuQuotaMicros()}, else {@code
+   * cpus * period} rounded, else empty (unlimited)}
    */
   public OptionalLong effectiveCpuQuotaMicros() {
     if (cpuQuotaMicros.isPresent()) {
@@ -179,7 +180,8 @@ public final class CgroupLimits {
   }
 
   /**
-   * {@return the period actually written: {@link #cpuPeriodMicros()} or {@link #DEFAULT_CPU_PERIOD_MICROS}}
+   * {@return the period actually written: {@link #cpuPeriodMicros()} or {@link
+   * #DEFAULT_CPU_PERIOD_MICROS}}
    */
   public long effectiveCpuPeriodMicros() {
     return cpuPeriodMicros.orElse(DEFAULT_CPU_PERIOD_MICROS);
@@ -198,10 +200,10 @@ public final class CgroupLimits {
   }
 
   /**
-   * {@return the device policy, if any: every device node is denied (open, read, write and mknod) but those
-   * the rules allow} Enforced by the kernel: the v1 devices controller, or on cgroup v2 a {@code
-   * BPF_PROG_TYPE_CGROUP_DEVICE} program attached to the cgroup (which needs CAP_SYS_ADMIN or
-   * CAP_BPF). Empty: no policy (the parent's applies).
+   * {@return the device policy, if any: every device node is denied (open, read, write and mknod)
+   * but those the rules allow} Enforced by the kernel: the v1 devices controller, or on cgroup v2 a
+   * {@code BPF_PROG_TYPE_CGROUP_DEVICE} program attached to the cgroup (which needs CAP_SYS_ADMIN
+   * or CAP_BPF). Empty: no policy (the parent's applies).
    */
   public Optional<List<DeviceRule>> deviceAllowList() {
     return deviceAllowList;
@@ -471,7 +473,8 @@ public final class CgroupLimits {
     /**
      * CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link #cpus(double)}.
      *
-     * @param micros CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link #cpus(double)}
+     * @param micros CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link
+     *     #cpus(double)}
      * @return this builder
      */
     public Builder cpuQuotaMicros(long micros) {
@@ -493,7 +496,8 @@ public final class CgroupLimits {
     /**
      * CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU count).
      *
-     * @param cpus CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU count)
+     * @param cpus CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU
+     *     count)
      * @return this builder
      */
     public Builder cpus(double cpus) {
@@ -515,7 +519,8 @@ public final class CgroupLimits {
     /**
      * Maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no limit".
      *
-     * @param max maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no limit"
+     * @param max maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no
+     *     limit"
      * @return this builder
      */
     public Builder pidsMax(long max) {

@@ -28,9 +28,11 @@ import org.jspecify.annotations.Nullable;
  */
 public interface CgroupManager {
   /**
-   * {@return a manager whose parent is the calling process's own cgroup (read from /proc/self/cgroup)}
+   * {@return a manager whose parent is the calling process's own cgroup (read from
+   * /proc/self/cgroup)}
    *
-   * @throws IOException when /proc/self/mountinfo or /proc/self/cgroup cannot be read, or no hierarchy is mounted
+   * @throws IOException when /proc/self/mountinfo or /proc/self/cgroup cannot be read, or no
+   *     hierarchy is mounted
    */
   static CgroupManager forCurrentProcess() throws IOException {
     return builder().build();
@@ -164,7 +166,8 @@ public interface CgroupManager {
      * leaf's processes go back to the parent and the leaf is removed. Otherwise (a detached
      * container's cgroup, say) everything stays, and a later JVM reuses the leaf.
      *
-     * @param leafName on cgroup v2, before enabling controllers in a parent that holds processes (which the kernel
+     * @param leafName on cgroup v2, before enabling controllers in a parent that holds processes
+     *     (which the kernel
 refuses: "no internal processes"), moves those processes, this JVM included, into the child
 {@code leafName} of the parent, as systemd and container engines do
      * @return this builder
@@ -177,7 +180,8 @@ refuses: "no internal processes"), moves those processes, this JVM included, int
     /**
      * {@return the manager for the environment's hierarchy version}
      *
-     * @throws IOException when the environment must be detected and cannot be, or the parent's directories cannot be prepared
+     * @throws IOException when the environment must be detected and cannot be, or the parent's
+     *     directories cannot be prepared
      */
     public CgroupManager build() throws IOException {
       CgroupEnvironment env = environment != null ? environment : CgroupEnvironment.detect();

@@ -59,10 +59,10 @@ public record DeviceRule(char type, long major, long minor, String access) {
   }
 
   /**
-   * {@return the allow-list a container gets by default: only the nodes ContainerJ binds into its /dev (null
-   * 1:3, zero 1:5, full 1:7, random 1:8, urandom 1:9, tty 5:0, ptmx 5:2 and the ptys of its devpts,
-   * 136:*), read and write, no mknod} runc's default list is the same set plus mknod of any node,
-   * which a container here cannot use (its /dev and image layers are nodev).
+   * {@return the allow-list a container gets by default: only the nodes ContainerJ binds into its
+   * /dev (null 1:3, zero 1:5, full 1:7, random 1:8, urandom 1:9, tty 5:0, ptmx 5:2 and the ptys of
+   * its devpts, 136:*), read and write, no mknod} runc's default list is the same set plus mknod of
+   * any node, which a container here cannot use (its /dev and image layers are nodev).
    */
   public static List<DeviceRule> containerDefaults() {
     return DEFAULTS;

@@ -34,7 +34,8 @@ public final class PressureTrigger {
   }
 
   /**
-   * Fires when at least one task stalled on {@code resource} for {@code stall} within {@code window}.
+   * Fires when at least one task stalled on {@code resource} for {@code stall} within {@code
+   * window}.
    *
    * @param resource the resource whose pressure file gets the trigger
    * @param stall the stall time that fires it, within each window
@@ -46,7 +47,8 @@ public final class PressureTrigger {
   }
 
   /**
-   * Fires when all non-idle tasks stalled on {@code resource} together for {@code stall} within {@code window}.
+   * Fires when all non-idle tasks stalled on {@code resource} together for {@code stall} within
+   * {@code window}.
    *
    * @param resource the resource whose pressure file gets the trigger
    * @param stall the stall time that fires it, within each window
@@ -78,7 +80,8 @@ public final class PressureTrigger {
   }
 
   /**
-   * {@return the line written to the pressure file, as {@code "some 150000 1000000"} (microseconds)}
+   * {@return the line written to the pressure file, as {@code "some 150000 1000000"}
+   * (microseconds)}
    */
   public String triggerLine() {
     return (full ? "full " : "some ") + stall.toNanos() / 1000 + " " + window.toNanos() / 1000;

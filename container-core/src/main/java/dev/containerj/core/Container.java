@@ -133,7 +133,8 @@ public final class Container implements AutoCloseable {
    * Blocks until the payload (pid 1) has ended.
    *
    * @return how the payload ended
-   * @throws InterruptedException when this thread is interrupted while waiting; the container keeps running
+   * @throws InterruptedException when this thread is interrupted while waiting; the container keeps
+   *     running
    * @throws ContainerException when waiting fails, or for an attached container, whose exit status
    *     only its parent learns, when it has ended
    */
@@ -150,7 +151,8 @@ public final class Container implements AutoCloseable {
    *
    * @param timeout the longest wait
    * @return how the payload ended, or empty when it still runs
-   * @throws InterruptedException when this thread is interrupted while waiting; the container keeps running
+   * @throws InterruptedException when this thread is interrupted while waiting; the container keeps
+   *     running
    * @throws ContainerException when waiting fails, or for an attached container, whose exit status
    *     only its parent learns, when it has ended
    */
@@ -214,8 +216,9 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * {@return the host port published to {@code containerPort} (TCP first): the one the kernel chose for a
-   * {@link dev.containerj.net.PortMapping#ephemeral} mapping, so parallel tests never collide}
+   * {@return the host port published to {@code containerPort} (TCP first): the one the kernel chose
+   * for a {@link dev.containerj.net.PortMapping#ephemeral} mapping, so parallel tests never
+   * collide}
    *
    * @param containerPort the port inside the container
    * @throws ContainerException when no published port forwards to {@code containerPort}
@@ -248,7 +251,8 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * Sends a signal to the payload (pid 1 in the container; it ignores signals it has no handler for).
+   * Sends a signal to the payload (pid 1 in the container; it ignores signals it has no handler
+   * for).
    *
    * @param signal the signal to send
    */
@@ -262,26 +266,28 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * {@return the payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
-   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04); else a
-   * stream whose writes fail with an {@code IOException} saying that stdin is not piped} Never null.
+   * {@return the payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of
+   * its terminal for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D,
+   * 0x04); else a stream whose writes fail with an {@code IOException} saying that stdin is not
+   * piped} Never null.
    */
   public OutputStream stdin() {
     return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of container " + id.substring(0, 12));
   }
 
   /**
-   * {@return the payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
-   * for {@code Redirect.tty()} (what the payload writes to the terminal, stderr included when it is the
-   * terminal too; end-of-file once it and its children are gone); else a stream at end-of-file} Never
-   * null.
+   * {@return the payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of
+   * its terminal for {@code Redirect.tty()} (what the payload writes to the terminal, stderr
+   * included when it is the terminal too; end-of-file once it and its children are gone); else a
+   * stream at end-of-file} Never null.
    */
   public InputStream stdout() {
     return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
   /**
-   * {@return the payload's stderr when the spec asked for {@code Redirect.PIPE}; else a stream at end-of-file} Never null.
+   * {@return the payload's stderr when the spec asked for {@code Redirect.PIPE}; else a stream at
+   * end-of-file} Never null.
    */
   public InputStream stderr() {
     return dev.containerj.core.internal.Streams.orEof(process.stderr());
@@ -359,8 +365,8 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * {@return the containers of this user recorded in the default runtime's state directory, by any JVM: a
-   * shortcut for {@code ContainerRuntime.defaults().list()}}
+   * {@return the containers of this user recorded in the default runtime's state directory, by any
+   * JVM: a shortcut for {@code ContainerRuntime.defaults().list()}}
    */
   public static List<ContainerInfo> list() {
     return ContainerRuntime.defaults().list();

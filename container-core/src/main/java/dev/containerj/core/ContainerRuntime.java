@@ -61,10 +61,10 @@ public final class ContainerRuntime {
   }
 
   /**
-   * {@return the runtime of this user's default state directory and layer store: today's behaviour, shared
-   * by the whole JVM} The system properties {@code containerj.stateDir} and
-   * {@code containerj.layerStore} still move its directories (for child JVMs of tests); a program
-   * should build its own runtime instead.
+   * {@return the runtime of this user's default state directory and layer store: today's behaviour,
+   * shared by the whole JVM} The system properties {@code containerj.stateDir} and {@code
+   * containerj.layerStore} still move its directories (for child JVMs of tests); a program should
+   * build its own runtime instead.
    */
   public static ContainerRuntime defaults() {
     return Default.RUNTIME;
@@ -91,11 +91,11 @@ public final class ContainerRuntime {
   }
 
   /**
-   * {@return a handle on a running container of this runtime's state directory, started by any JVM of this
-   * user (typically a {@linkplain ContainerSpec#detached() detached} one): signals reach its pid 1
-   * through a pidfd, and {@link Container#close()} kills it and removes its state} It has no
-   * streams, no cgroup handle, and its exit status is not known here (the kernel reports it to its
-   * parent only): its {@link Container#waitFor()} returns when it has ended by throwing a
+   * {@return a handle on a running container of this runtime's state directory, started by any JVM
+   * of this user (typically a {@linkplain ContainerSpec#detached() detached} one): signals reach
+   * its pid 1 through a pidfd, and {@link Container#close()} kills it and removes its state} It has
+   * no streams, no cgroup handle, and its exit status is not known here (the kernel reports it to
+   * its parent only): its {@link Container#waitFor()} returns when it has ended by throwing a
    * {@link ContainerException} that says so; {@link Container#onExit()} completes then.
    *
    * @param idOrPrefix the container's id, or a prefix of it that names one container only
@@ -106,11 +106,11 @@ public final class ContainerRuntime {
   }
 
   /**
-   * {@return a handle on a running container, as {@link #attach(String)}, given the spec it was started with
-   * (the {@code containerj} tool keeps the options of {@code run -d}): its
-   * {@link Container#exec(ProcessSpec)} then works, joining the container's namespaces and the
-   * cgroup directories its owner recorded, and confining the process as {@code spec} says} The spec
-   * is the caller's word: it can only narrow or widen what this same user could start anyway.
+   * {@return a handle on a running container, as {@link #attach(String)}, given the spec it was
+   * started with (the {@code containerj} tool keeps the options of {@code run -d}): its {@link
+   * Container#exec(ProcessSpec)} then works, joining the container's namespaces and the cgroup
+   * directories its owner recorded, and confining the process as {@code spec} says} The spec is the
+   * caller's word: it can only narrow or widen what this same user could start anyway.
    *
    * @param idOrPrefix a container id or a unique prefix of one
    * @param spec the spec it was started with, or null for a handle that cannot exec
@@ -238,7 +238,8 @@ public final class ContainerRuntime {
      * {@code /run/containerj} as root, else {@code $XDG_RUNTIME_DIR/containerj}). It is made 0711
      * and must belong to this user.
      *
-     * @param dir the directory of the runtime's container records, mount points and network leases (default
+     * @param dir the directory of the runtime's container records, mount points and network leases
+     *     (default
 {@code /run/containerj} as root, else {@code $XDG_RUNTIME_DIR/containerj})
      * @return this builder
      */
@@ -250,7 +251,8 @@ public final class ContainerRuntime {
     /**
      * The directory of the runtime's layer store, opened on first use (default: this user's store).
      *
-     * @param dir the directory of the runtime's layer store, opened on first use (default: this user's store)
+     * @param dir the directory of the runtime's layer store, opened on first use (default: this
+     *     user's store)
      * @return this builder
      */
     public Builder layerStore(Path dir) {
@@ -275,7 +277,8 @@ public final class ContainerRuntime {
      * The name of the cgroup, below this JVM's own, that holds the containers' cgroups (default
      * {@code containerj}): 1-64 letters, digits, '_', '.' or '-'.
      *
-     * @param name the name of the cgroup, below this JVM's own, that holds the containers' cgroups (default
+     * @param name the name of the cgroup, below this JVM's own, that holds the containers' cgroups
+     *     (default
 {@code containerj}): 1-64 letters, digits, '_', '.' or '-'
      * @return this builder
      */
@@ -303,7 +306,8 @@ public final class ContainerRuntime {
      * The bridge of specs in bridge mode that name no bridge of their own (those whose
      * {@link ContainerSpec#bridge()} is the built-in {@code containerj0}).
      *
-     * @param bridgeName the bridge of specs in bridge mode that name no bridge of their own (those whose
+     * @param bridgeName the bridge of specs in bridge mode that name no bridge of their own (those
+     *     whose
 {@link ContainerSpec#bridge()} is the built-in {@code containerj0})
      * @return this builder
      */
@@ -327,7 +331,8 @@ public final class ContainerRuntime {
      * Whether the runtime's first start removes, in the background, what dead JVMs left in its state
      * directory (default true; {@link ContainerRuntime#reap()} does it on demand).
      *
-     * @param reap whether the runtime's first start removes, in the background, what dead JVMs left in its state
+     * @param reap whether the runtime's first start removes, in the background, what dead JVMs left
+     *     in its state
 directory (default true; {@link ContainerRuntime#reap()} does it on demand)
      * @return this builder
      */

@@ -162,8 +162,9 @@ public final class ContainerSpec {
 
   /** The payload's argv; {@code command().get(0)} is looked up in PATH when it has no slash. */
   /**
-   * {@return the container's first process as one {@link ProcessSpec}: argv, environment, working directory,
-   * ids, groups, capabilities, no_new_privs and stdio of this spec (as runc's config holds one process)}
+   * {@return the container's first process as one {@link ProcessSpec}: argv, environment, working
+   * directory, ids, groups, capabilities, no_new_privs and stdio of this spec (as runc's config
+   * holds one process)}
    */
   public ProcessSpec process() {
     ProcessSpec.Builder p = ProcessSpec.builder().command(command).workingDirectory(workingDirectory())
@@ -219,19 +220,21 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return whether {@code /tmp} is a private tmpfs that vanishes with the container} Default true.
+   * {@return whether {@code /tmp} is a private tmpfs that vanishes with the container} Default
+   * true.
    */
   public boolean privateTmp() {
     return privateTmp;
   }
 
   /**
-   * {@return the size limit in bytes of each tmpfs that holds the container's own writes: the private
-   * {@code /tmp} and the writable layer of the host's root (the upper directories of its overlay; a
-   * rootless root's top-level tmpfs too)} A full one answers ENOSPC inside the container. Default
-   * {@link #DEFAULT_TMPFS_SIZE}. Without a cgroup memory limit this cap is the only bound on the
-   * host memory these writes take (tmpfs pages belong to no process, so killing the writer frees
-   * nothing); with one, the pages are charged to the container's memory cgroup as well.
+   * {@return the size limit in bytes of each tmpfs that holds the container's own writes: the
+   * private {@code /tmp} and the writable layer of the host's root (the upper directories of its
+   * overlay; a rootless root's top-level tmpfs too)} A full one answers ENOSPC inside the
+   * container. Default {@link #DEFAULT_TMPFS_SIZE}. Without a cgroup memory limit this cap is the
+   * only bound on the host memory these writes take (tmpfs pages belong to no process, so killing
+   * the writer frees nothing); with one, the pages are charged to the container's memory cgroup as
+   * well.
    */
   public long tmpfsSize() {
     return tmpfsSize;
@@ -253,14 +256,16 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return the gid map of the container's user namespace; empty: the runtime's default} See {@link #uidMappings()}.
+   * {@return the gid map of the container's user namespace; empty: the runtime's default} See
+   * {@link #uidMappings()}.
    */
   public List<IdMapping> gidMappings() {
     return gidMappings;
   }
 
   /**
-   * {@return the capabilities the payload may have (its bounding set)} Default {@link Capability#DEFAULT_SET}.
+   * {@return the capabilities the payload may have (its bounding set)} Default {@link
+   * Capability#DEFAULT_SET}.
    */
   public Set<Capability> capabilities() {
     return capabilities;
@@ -272,9 +277,9 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return the seccomp profile; null means the default profile (the effect of Docker's default allowlist,
-   * adjusted to the capabilities the container keeps)} {@link SeccompProfile#unconfined()} installs
-   * no filter.
+   * {@return the seccomp profile; null means the default profile (the effect of Docker's default
+   * allowlist, adjusted to the capabilities the container keeps)} {@link
+   * SeccompProfile#unconfined()} installs no filter.
    */
   public @Nullable SeccompProfile seccomp() {
     return seccomp;
@@ -288,8 +293,9 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return whether the spec was made with {@link Builder#privileged()}: every capability, no seccomp filter,
-   * no masked or read-only /proc paths} Starting such a container logs a warning saying so.
+   * {@return whether the spec was made with {@link Builder#privileged()}: every capability, no
+   * seccomp filter, no masked or read-only /proc paths} Starting such a container logs a warning
+   * saying so.
    */
   public boolean privileged() {
     return privileged;
@@ -308,7 +314,8 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return the resource limits set for the payload} Default none: the runtime's own limits are inherited.
+   * {@return the resource limits set for the payload} Default none: the runtime's own limits are
+   * inherited.
    */
   public List<Rlimit> rlimits() {
     return rlimits;
@@ -335,26 +342,29 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first instruction}
+   * {@return resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first
+   * instruction}
    */
   public CgroupLimits limits() {
     return limits;
   }
 
   /**
-   * {@return whether the container gets a cgroup of its own: always when it has limits, else on request
-   * ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()} and OOM
-   * reporting need one} Without one the start is faster, and closing still kills every process
-   * through the pid namespace. Where false, a root container (or one in a delegated subtree) still
-   * gets a lean cgroup for its defaults (device policy, {@link Builder#DEFAULT_PIDS_MAX}), which
-   * joins only the hierarchies those need, so its stats report less.
+   * {@return whether the container gets a cgroup of its own: always when it has limits, else on
+   * request ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()}
+   * and OOM reporting need one} Without one the start is faster, and closing still kills every
+   * process through the pid namespace. Where false, a root container (or one in a delegated
+   * subtree) still gets a lean cgroup for its defaults (device policy, {@link
+   * Builder#DEFAULT_PIDS_MAX}), which joins only the hierarchies those need, so its stats report
+   * less.
    */
   public boolean cgroup() {
     return cgroupRequested || !limits.isEmpty();
   }
 
   /**
-   * {@return the host bridge (and network name) of {@link NetworkMode#BRIDGE}} Default {@code containerj0}.
+   * {@return the host bridge (and network name) of {@link NetworkMode#BRIDGE}} Default {@code
+   * containerj0}.
    */
   public String bridge() {
     return bridge;
@@ -371,8 +381,8 @@ public final class ContainerSpec {
   }
 
   /**
-   * {@return published ports: a host address and port forwarded into the container by a userspace proxy (no
-   * firewall rule is touched), as {@code -p 127.0.0.1:8080:80}}
+   * {@return published ports: a host address and port forwarded into the container by a userspace
+   * proxy (no firewall rule is touched), as {@code -p 127.0.0.1:8080:80}}
    */
   public List<PortMapping> ports() {
     return ports;
@@ -571,7 +581,8 @@ public final class ContainerSpec {
      * (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
      * the working directory and a numeric User. Call it before setting what should override them.
      *
-     * @param image the root filesystem is this imported image, and its config gives the defaults: the command
+     * @param image the root filesystem is this imported image, and its config gives the defaults:
+     *     the command
 (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
 the working directory and a numeric User
      * @return this builder
@@ -696,7 +707,8 @@ the working directory and a numeric User
      * The size limit in bytes of the private {@code /tmp} and of the host root's writable layer,
      * each (see {@link ContainerSpec#tmpfsSize()}); must be > 0. Default {@link ContainerSpec#DEFAULT_TMPFS_SIZE}.
      *
-     * @param bytes the size limit in bytes of the private {@code /tmp} and of the host root's writable layer,
+     * @param bytes the size limit in bytes of the private {@code /tmp} and of the host root's
+     *     writable layer,
 each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
      * @return this builder
      */
@@ -708,7 +720,8 @@ each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
     /**
      * The network; {@link NetworkMode#HOST} also drops the network namespace from the default set.
      *
-     * @param network the network; {@link NetworkMode#HOST} also drops the network namespace from the default set
+     * @param network the network; {@link NetworkMode#HOST} also drops the network namespace from
+     *     the default set
      * @return this builder
      */
     public Builder network(NetworkMode network) {
@@ -800,7 +813,8 @@ each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
      * The seccomp profile, replacing the default one; {@link SeccompProfile#unconfined()} for none,
      * null for the default.
      *
-     * @param profile the seccomp profile, replacing the default one; {@link SeccompProfile#unconfined()} for none,
+     * @param profile the seccomp profile, replacing the default one; {@link
+     *     SeccompProfile#unconfined()} for none,
 null for the default
      * @return this builder
      */
@@ -812,7 +826,8 @@ null for the default
     /**
      * The payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null inherits.
      *
-     * @param adj the payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null inherits
+     * @param adj the payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null
+     *     inherits
      * @return this builder
      */
     public Builder oomScoreAdj(@Nullable Integer adj) {
@@ -849,11 +864,11 @@ null for the default
         CgroupLimits.builder().pidsMax(128).memoryMax(512L << 20).memorySwapMax(0).build();
 
     /**
-     * {@return the preset for untrusted plugins: no capabilities, the hardened seccomp profile (which also
-     * denies ptrace, io_uring and sockets other than unix/inet/inet6), a read-only root, no network,
-     * no_new_privs, and {@link #HARDENED_LIMITS} unless limits were given already (they need root or
-     * a delegated cgroup subtree; {@code limits(CgroupLimits.none())} afterwards removes them
-     * explicitly)} Call it first, then adjust.
+     * {@return the preset for untrusted plugins: no capabilities, the hardened seccomp profile
+     * (which also denies ptrace, io_uring and sockets other than unix/inet/inet6), a read-only
+     * root, no network, no_new_privs, and {@link #HARDENED_LIMITS} unless limits were given already
+     * (they need root or a delegated cgroup subtree; {@code limits(CgroupLimits.none())} afterwards
+     * removes them explicitly)} Call it first, then adjust.
      */
     public Builder hardened() {
       if (limits.isEmpty()) {
@@ -939,7 +954,8 @@ null for the default
     /**
      * Whether the container outlives this JVM (it is then not killed when the JVM exits).
      *
-     * @param detached whether the container outlives this JVM (it is then not killed when the JVM exits)
+     * @param detached whether the container outlives this JVM (it is then not killed when the JVM
+     *     exits)
      * @return this builder
      */
     public Builder detached(boolean detached) {
@@ -955,7 +971,8 @@ null for the default
      * allows only the nodes ContainerJ binds into /dev ({@code DeviceRule.containerDefaults()}),
      * unless {@link #privileged()} or the limits carry a device allow-list of their own.
      *
-     * @param limits resource limits, enforced by the container's own cgroup (cgroup v2, or the v1 fallback on
+     * @param limits resource limits, enforced by the container's own cgroup (cgroup v2, or the v1
+     *     fallback on
 hybrid hosts)
      * @return this builder
      */
@@ -1010,7 +1027,8 @@ hybrid hosts)
     }
 
     /**
-     * Publishes a port in Docker's {@code -p} syntax: {@code [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}.
+     * Publishes a port in Docker's {@code -p} syntax: {@code
+     * [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}.
      *
      * @param spec the {@code -p} value
      * @return this builder

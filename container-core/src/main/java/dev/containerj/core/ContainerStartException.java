@@ -73,21 +73,24 @@ public class ContainerStartException extends ContainerException {
   }
 
   /**
-   * {@return the failed call, as {@code "execve(foo)"}, {@code "pivot_root(/run/containerj/x/root)"}}
+   * {@return the failed call, as {@code "execve(foo)"}, {@code
+   * "pivot_root(/run/containerj/x/root)"}}
    */
   public String call() {
     return call;
   }
 
   /**
-   * {@return the errno of the failed system call; empty where the failure was not one (never an invented errno)}
+   * {@return the errno of the failed system call; empty where the failure was not one (never an
+   * invented errno)}
    */
   public OptionalInt errno() {
     return errno == 0 ? OptionalInt.empty() : OptionalInt.of(errno);
   }
 
   /**
-   * {@return the errno as an enum constant; empty where there is none or this library does not name it}
+   * {@return the errno as an enum constant; empty where there is none or this library does not name
+   * it}
    */
   public Optional<Errno> error() {
     return Optional.ofNullable(Errno.of(errno));
@@ -101,8 +104,9 @@ public class ContainerStartException extends ContainerException {
   }
 
   /**
-   * {@return whether the payload was found but execve(2) refused to run it (EACCES, ENOEXEC, EISDIR, EPERM,
-   * ETXTBSY, or E2BIG for an argument list and environment too long): shells exit 126 for these}
+   * {@return whether the payload was found but execve(2) refused to run it (EACCES, ENOEXEC,
+   * EISDIR, EPERM, ETXTBSY, or E2BIG for an argument list and environment too long): shells exit
+   * 126 for these}
    */
   public boolean commandNotExecutable() {
     return step == Step.EXEC && (errno == Errno.EACCES.number() || errno == Errno.ENOEXEC.number()

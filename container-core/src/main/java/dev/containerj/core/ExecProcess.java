@@ -30,7 +30,8 @@ public final class ExecProcess implements AutoCloseable {
    * Blocks until it has ended and been reaped; returns how.
    *
    * @return how it ended
-   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps running
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
    */
   public ExitStatus waitFor() throws InterruptedException {
     return process.waitFor();
@@ -41,7 +42,8 @@ public final class ExecProcess implements AutoCloseable {
    *
    * @param timeout the longest wait
    * @return how it ended, or empty when it still runs
-   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps running
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
    */
   public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
     return process.waitFor(timeout);
@@ -71,21 +73,24 @@ public final class ExecProcess implements AutoCloseable {
   }
 
   /**
-   * {@return its stdin when its spec asked for {@code Redirect.PIPE}; else writes fail saying so} Never null.
+   * {@return its stdin when its spec asked for {@code Redirect.PIPE}; else writes fail saying so}
+   * Never null.
    */
   public OutputStream stdin() {
     return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of exec'd process " + pid());
   }
 
   /**
-   * {@return its stdout when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file} Never null.
+   * {@return its stdout when its spec asked for {@code Redirect.PIPE}; else a stream at
+   * end-of-file} Never null.
    */
   public InputStream stdout() {
     return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
   /**
-   * {@return its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file} Never null.
+   * {@return its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at
+   * end-of-file} Never null.
    */
   public InputStream stderr() {
     return dev.containerj.core.internal.Streams.orEof(process.stderr());

@@ -25,17 +25,17 @@ public final class HostProfile {
   }
 
   /**
-   * {@return this process's profile: its effective ids, and the JVM's cgroup manager, discovered when the
-   * first container that needs a cgroup starts (on a pure cgroup v2 host that discovery moves this
-   * JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do)}
+   * {@return this process's profile: its effective ids, and the JVM's cgroup manager, discovered
+   * when the first container that needs a cgroup starts (on a pure cgroup v2 host that discovery
+   * moves this JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do)}
    */
   public static HostProfile detect() {
     return new HostProfile(LibC.geteuid(), LibC.getegid(), ContainerStarter::cgroups);
   }
 
   /**
-   * {@return a profile given by the caller (tests): the ids that the runtime's id maps use, and the manager
-   * that creates its containers' cgroups}
+   * {@return a profile given by the caller (tests): the ids that the runtime's id maps use, and the
+   * manager that creates its containers' cgroups}
    *
    * @param euid the effective uid the runtime acts as
    * @param egid the effective gid the runtime acts as
@@ -60,7 +60,8 @@ public final class HostProfile {
   }
 
   /**
-   * {@return whether the runtime runs as an ordinary user (its containers then need a user namespace)}
+   * {@return whether the runtime runs as an ordinary user (its containers then need a user
+   * namespace)}
    */
   public boolean rootless() {
     return euid != 0;

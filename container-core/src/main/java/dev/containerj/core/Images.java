@@ -43,7 +43,8 @@ public final class Images {
    *
    * @param reference the transport, path and optional tag
    * @return the image in the store
-   * @throws IOException when the image cannot be read, a blob does not verify, or a layer entry is refused
+   * @throws IOException when the image cannot be read, a blob does not verify, or a layer entry is
+   *     refused
    */
   public Image importImage(String reference) throws IOException {
     Optional<Image> known = store.open().image(reference);
@@ -61,16 +62,17 @@ public final class Images {
    * @param reference the image in Docker's syntax
    * @param options platform, credentials, TLS and timeout
    * @return the image in the store
-   * @throws IOException when the registry refuses or fails a request ({@link dev.containerj.layers.RegistryException}) or a blob does not verify
+   * @throws IOException when the registry refuses or fails a request ({@link
+   *     dev.containerj.layers.RegistryException}) or a blob does not verify
    */
   public Image pull(String reference, dev.containerj.layers.PullOptions options) throws IOException {
     return store.open().pull(dev.containerj.layers.RegistryReference.parse(reference), options);
   }
 
   /**
-   * {@return the image {@code reference} names, pulled first when it is a registry reference not in the
-   * store (or always, with {@code always}); a local transport is imported as by
-   * {@link #importImage(String)}}
+   * {@return the image {@code reference} names, pulled first when it is a registry reference not in
+   * the store (or always, with {@code always}); a local transport is imported as by {@link
+   * #importImage(String)}}
    *
    * @param always pull even when the store has an image by that name (a tag may have moved)
    * @param reference a registry reference, or a local transport reference

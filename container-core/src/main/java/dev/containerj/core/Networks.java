@@ -49,7 +49,8 @@ public final class Networks {
    * @param subnet the subnet, a network address as {@code 10.89.0.0/24}
    * @return the new network
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
-   * @throws IOException when the state directory or the lease directory cannot be read or written, or the kernel refuses a network request
+   * @throws IOException when the state directory or the lease directory cannot be read or written,
+   *     or the kernel refuses a network request
    */
   public Info create(String name, String subnet) throws IOException {
     return create(name, subnet, false);
@@ -66,7 +67,8 @@ public final class Networks {
    * @param subnet the subnet, a network address as {@code 10.89.0.0/24}
    * @return the new network
    * @throws IllegalArgumentException for a bad name or subnet, naming it and the rule
-   * @throws IOException when the state directory or the lease directory cannot be read or written, or the kernel refuses a network request
+   * @throws IOException when the state directory or the lease directory cannot be read or written,
+   *     or the kernel refuses a network request
    */
   public Info createInternal(String name, String subnet) throws IOException {
     return create(name, subnet, true);
@@ -141,7 +143,8 @@ public final class Networks {
    * in it (leases of dead owners are reclaimed first).
    *
    * @param name the network's name
-   * @throws IOException when the state directory or the lease directory cannot be read or written, or the kernel refuses a network request
+   * @throws IOException when the state directory or the lease directory cannot be read or written,
+   *     or the kernel refuses a network request
    */
   public void remove(String name) throws IOException {
     Path dir = networksDir.resolve(name);

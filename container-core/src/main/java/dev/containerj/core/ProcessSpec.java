@@ -240,9 +240,11 @@ public final class ProcessSpec {
     }
 
     /**
-     * Where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process).
+     * Where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's
+     * first process).
      *
-     * @param r where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a container's first process)
+     * @param r where stdin comes from ({@link Redirect#tty()}: not for exec yet, only for a
+     *     container's first process)
      * @return this builder
      */
     public Builder stdin(Redirect r) {

@@ -27,7 +27,10 @@ public record Rlimit(Resource resource, long soft, long hard) {
     CORE(4),
     /** Resident set size in bytes; ignored by Linux since 2.6. */
     RSS(5),
-    /** Processes and threads of the real user id (counted across the whole host user, not per container). */
+    /**
+     * Processes and threads of the real user id (counted across the whole host user, not per
+     * container).
+     */
     NPROC(6),
     /** Highest file descriptor number plus one. */
     NOFILE(7),

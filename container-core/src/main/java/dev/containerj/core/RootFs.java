@@ -29,8 +29,9 @@ public final class RootFs {
   }
 
   /**
-   * {@return an image imported into this user's layer store ({@code ContainerRuntime.images().importImage}): an overlay of its
-   * layers plus a writable layer of the container's own, removed on close}
+   * {@return an image imported into this user's layer store ({@code
+   * ContainerRuntime.images().importImage}): an overlay of its layers plus a writable layer of the
+   * container's own, removed on close}
    *
    * @param image an image of this user's default layer store
    */
@@ -39,10 +40,10 @@ public final class RootFs {
   }
 
   /**
-   * {@return an image imported into {@code store} ({@link LayerStore#importImage}), for a store other than
-   * this user's own: a build tool's, or a test's or benchmark's temporary one} The store must be
-   * rootless exactly when the JVM is not root (its overlay xattrs are {@code user.overlay.*} then),
-   * and must not be deleted while a container uses it.
+   * {@return an image imported into {@code store} ({@link LayerStore#importImage}), for a store
+   * other than this user's own: a build tool's, or a test's or benchmark's temporary one} The store
+   * must be rootless exactly when the JVM is not root (its overlay xattrs are {@code
+   * user.overlay.*} then), and must not be deleted while a container uses it.
    *
    * @param store the layer store that holds {@code image}
    * @param image an image of {@code store}
@@ -57,7 +58,8 @@ public final class RootFs {
   }
 
   /**
-   * {@return the layer store of an image root given one; null for this user's own store or no image}
+   * {@return the layer store of an image root given one; null for this user's own store or no
+   * image}
    */
   public @Nullable LayerStore layerStore() {
     return layerStore;
@@ -93,7 +95,8 @@ public final class RootFs {
   }
 
   /**
-   * {@return a directory on the host that the container may write to (its changes stay in the directory)}
+   * {@return a directory on the host that the container may write to (its changes stay in the
+   * directory)}
    *
    * @param dir an existing directory holding the container's tree
    */

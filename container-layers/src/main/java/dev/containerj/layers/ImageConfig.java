@@ -50,7 +50,8 @@ public final class ImageConfig {
   }
 
   /**
-   * {@return {@code Cmd}: the default arguments appended to the entrypoint (or the command if there is none)}
+   * {@return {@code Cmd}: the default arguments appended to the entrypoint (or the command if there
+   * is none)}
    */
   public List<String> cmd() {
     return cmd;
@@ -67,7 +68,8 @@ public final class ImageConfig {
   }
 
   /**
-   * {@return {@code User}: {@code user}, {@code uid}, {@code user:group} or {@code uid:gid}; {@code ""} for root}
+   * {@return {@code User}: {@code user}, {@code uid}, {@code user:group} or {@code uid:gid}; {@code
+   * ""} for root}
    */
   public String user() {
     return user;
@@ -130,7 +132,8 @@ public final class ImageConfig {
     /**
      * Replaces the default arguments.
      *
-     * @param cmd the arguments appended to the entrypoint, or the command when there is no entrypoint
+     * @param cmd the arguments appended to the entrypoint, or the command when there is no
+     *     entrypoint
      * @return this builder
      */
     public Builder cmd(List<String> cmd) {
@@ -160,7 +163,8 @@ public final class ImageConfig {
     /**
      * Sets the working directory.
      *
-     * @param workingDir an absolute path inside the container, or empty for the runtime's default ({@code /})
+     * @param workingDir an absolute path inside the container, or empty for the runtime's default
+     *     ({@code /})
      * @return this builder
      */
     public Builder workingDir(String workingDir) {
@@ -171,7 +175,8 @@ public final class ImageConfig {
     /**
      * Sets the user.
      *
-     * @param user {@code uid}, {@code user}, {@code uid:gid} or {@code user:group}, or empty for root
+     * @param user {@code uid}, {@code user}, {@code uid:gid} or {@code user:group}, or empty for
+     *     root
      * @return this builder
      */
     public Builder user(String user) {

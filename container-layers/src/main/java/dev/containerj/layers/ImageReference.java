@@ -38,7 +38,8 @@ public record ImageReference(Transport transport, Path path, @Nullable String ta
    *
    * @param transport how the image is stored
    * @param path the layout directory or archive file
-   * @param tag for {@code oci:}, the {@code org.opencontainers.image.ref.name} to pick; for {@code docker-archive:}, a {@code RepoTags} entry; null to take the only image there is
+   * @param tag for {@code oci:}, the {@code org.opencontainers.image.ref.name} to pick; for {@code
+   *     docker-archive:}, a {@code RepoTags} entry; null to take the only image there is
    * @throws NullPointerException when a component that may not be null is null
    * @throws IllegalArgumentException naming the component, its value and the rule it breaks
    */

@@ -79,7 +79,8 @@ public final class LayerStore {
    * A store in {@code dir} (created if missing).
    *
    * @param dir the store's directory; made mode 0700
-   * @param rootless whether roots are prepared for a user namespace (overlay {@code userxattr}, owners shifted)
+   * @param rootless whether roots are prepared for a user namespace (overlay {@code userxattr},
+   *     owners shifted)
    * @throws IOException when the directory cannot be created or closed to other users
    */
   public LayerStore(Path dir, boolean rootless) throws IOException {
@@ -121,8 +122,8 @@ public final class LayerStore {
   }
 
   /**
-   * {@return the default store: {@code /var/lib/containerj} as root, else {@code $XDG_DATA_HOME/containerj}
-   * ({@code $HOME/.local/share/containerj} when XDG_DATA_HOME is unset)}
+   * {@return the default store: {@code /var/lib/containerj} as root, else {@code
+   * $XDG_DATA_HOME/containerj} ({@code $HOME/.local/share/containerj} when XDG_DATA_HOME is unset)}
    *
    * @throws IOException when the directory cannot be created or closed to other users
    */
@@ -168,7 +169,8 @@ public final class LayerStore {
   }
 
   /**
-   * {@return {@link #importImage(ImageReference, Platform, UnpackListener)} for this JVM's platform, without progress}
+   * {@return {@link #importImage(ImageReference, Platform, UnpackListener)} for this JVM's
+   * platform, without progress}
    *
    * @param ref the layout or archive to import
    * @throws IOException as {@link #importImage(ImageReference, Platform, UnpackListener)}
@@ -281,7 +283,8 @@ public final class LayerStore {
   }
 
   /**
-   * {@return {@link #pull(RegistryReference, PullOptions)} of a reference in Docker's syntax, with the default options}
+   * {@return {@link #pull(RegistryReference, PullOptions)} of a reference in Docker's syntax, with
+   * the default options}
    *
    * @param reference as {@code alpine:3.20} or {@code 127.0.0.1:5000/app@sha256:...}
    * @throws IOException as {@link #pull(RegistryReference, PullOptions)}
@@ -624,7 +627,8 @@ public final class LayerStore {
   /**
    * Removes a prepared root left behind (kept, or by a crashed JVM); unmounts it first.
    *
-   * @param containerId the id given to {@link #prepareRoot(Image, String, boolean)}; an unknown id is ignored
+   * @param containerId the id given to {@link #prepareRoot(Image, String, boolean)}; an unknown id
+   *     is ignored
    * @throws IOException when the root cannot be unmounted or deleted
    */
   public void removeRoot(String containerId) throws IOException {

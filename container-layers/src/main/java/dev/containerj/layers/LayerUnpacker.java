@@ -91,7 +91,8 @@ public final class LayerUnpacker {
   }
 
   /**
-   * {@return how image owners map to host owners (uid and gid alike), one {@code uid_map} line each}
+   * {@return how image owners map to host owners (uid and gid alike), one {@code uid_map} line
+   * each}
    */
   public List<IdMapping> idMapping() {
     return idMapping;
@@ -110,7 +111,8 @@ public final class LayerUnpacker {
   }
 
   /**
-   * {@return the xattr prefix of overlayfs' own attributes for this mode: {@code trusted.overlay.} or {@code user.overlay.}}
+   * {@return the xattr prefix of overlayfs' own attributes for this mode: {@code trusted.overlay.}
+   * or {@code user.overlay.}}
    */
   public String overlayXattrPrefix() {
     return rootless ? "user.overlay." : "trusted.overlay.";
@@ -233,7 +235,8 @@ public final class LayerUnpacker {
     /**
      * Refuse device nodes (whiteouts aside) instead of skipping them with a warning. Default false.
      *
-     * @param failOnDevices refuse device nodes (whiteouts aside) instead of skipping them with a warning
+     * @param failOnDevices refuse device nodes (whiteouts aside) instead of skipping them with a
+     *     warning
      * @return this builder
      */
     public Builder failOnDevices(boolean failOnDevices) {

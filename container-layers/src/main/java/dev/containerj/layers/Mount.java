@@ -146,8 +146,8 @@ public final class Mount {
   }
 
   /**
-   * {@return a procfs at {@code target}, nosuid, nodev, noexec} A fresh procfs shows the pids of the caller's
-   * pid namespace, and needs a fully visible /proc somewhere in the mount namespace.
+   * {@return a procfs at {@code target}, nosuid, nodev, noexec} A fresh procfs shows the pids of
+   * the caller's pid namespace, and needs a fully visible /proc somewhere in the mount namespace.
    *
    * @param target the mount point
    */
@@ -158,8 +158,8 @@ public final class Mount {
   }
 
   /**
-   * {@return a read-only sysfs at {@code target}, nosuid, nodev, noexec} In a user namespace the kernel
-   * allows it only together with a network namespace owned by that user namespace.
+   * {@return a read-only sysfs at {@code target}, nosuid, nodev, noexec} In a user namespace the
+   * kernel allows it only together with a network namespace owned by that user namespace.
    *
    * @param target the mount point
    */
@@ -230,7 +230,8 @@ public final class Mount {
   }
 
   /**
-   * {@return for an overlay: the flag options ({@code userxattr}, {@code volatile}); empty otherwise}
+   * {@return for an overlay: the flag options ({@code userxattr}, {@code volatile}); empty
+   * otherwise}
    */
   public List<String> overlayFlags() {
     return overlayFlags;
@@ -382,7 +383,8 @@ public final class Mount {
    * namespace now and is freed once no longer busy.
    *
    * @param target the mount point
-   * @throws SyscallException naming the target and errno when umount2(2) fails (EINVAL: nothing is mounted there)
+   * @throws SyscallException naming the target and errno when umount2(2) fails (EINVAL: nothing is
+   *     mounted there)
    */
   public static void unmount(Path target) throws IOException {
     try {
@@ -421,7 +423,8 @@ public final class Mount {
     /**
      * Whether mounts below {@code source} come along ({@code MS_REC}); default true.
      *
-     * @param recursive whether mounts below {@code source} come along ({@code MS_REC}); default true
+     * @param recursive whether mounts below {@code source} come along ({@code MS_REC}); default
+     *     true
      * @return this builder
      */
     public BindBuilder recursive(boolean recursive) {
@@ -483,7 +486,8 @@ public final class Mount {
     /**
      * The size limit in bytes; 0 (the default) means the kernel's default, half of RAM.
      *
-     * @param sizeBytes the size limit in bytes; 0 (the default) means the kernel's default, half of RAM
+     * @param sizeBytes the size limit in bytes; 0 (the default) means the kernel's default, half of
+     *     RAM
      * @return this builder
      */
     public TmpfsBuilder sizeBytes(long sizeBytes) {
@@ -544,9 +548,11 @@ public final class Mount {
     }
 
     /**
-     * The lower layers, uppermost first (the order of overlayfs' {@code lowerdir}); replaces any set before.
+     * The lower layers, uppermost first (the order of overlayfs' {@code lowerdir}); replaces any
+     * set before.
      *
-     * @param uppermostFirst the lower layers, uppermost first (the order of overlayfs' {@code lowerdir})
+     * @param uppermostFirst the lower layers, uppermost first (the order of overlayfs' {@code
+     *     lowerdir})
      * @return this builder
      */
     public OverlayBuilder lowerDirs(List<Path> uppermostFirst) {

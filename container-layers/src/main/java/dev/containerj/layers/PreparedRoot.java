@@ -41,7 +41,8 @@ public final class PreparedRoot implements AutoCloseable {
   }
 
   /**
-   * {@return {@code containers/ID} in the store: everything of this container's root lives below it}
+   * {@return {@code containers/ID} in the store: everything of this container's root lives below
+   * it}
    */
   public Path directory() {
     return directory;
@@ -63,7 +64,8 @@ public final class PreparedRoot implements AutoCloseable {
   }
 
   /**
-   * {@return the overlay, as mount(2) parameters for a launcher's helper, or to {@link Mount#mount()}}
+   * {@return the overlay, as mount(2) parameters for a launcher's helper, or to {@link
+   * Mount#mount()}}
    */
   public Mount overlay() {
     return overlay;
@@ -84,7 +86,8 @@ public final class PreparedRoot implements AutoCloseable {
    * Mounts the overlay in this JVM's mount namespace (needs CAP_SYS_ADMIN); close unmounts it.
    *
    * @return the mount point; closing it unmounts the overlay
-   * @throws IOException when the kernel refuses the mount (a {@link dev.containerj.linux.SyscallException} names it)
+   * @throws IOException when the kernel refuses the mount (a {@link
+   *     dev.containerj.linux.SyscallException} names it)
    */
   public synchronized MountPoint mount() throws IOException {
     if (closed) {

@@ -36,7 +36,8 @@ public interface PullListener {
   default void layerDone(Descriptor layer) {}
 
   /**
-   * The connection dropped at {@code offset}; the download goes on from there (an HTTP Range request).
+   * The connection dropped at {@code offset}; the download goes on from there (an HTTP Range
+   * request).
    *
    * @param layer the layer being fetched
    * @param offset the byte offset the download resumes at

@@ -89,14 +89,16 @@ public final class PullOptions {
   }
 
   /**
-   * {@return false: plain HTTP and unverified TLS allowed for every registry; null: as configured per registry}
+   * {@return false: plain HTTP and unverified TLS allowed for every registry; null: as configured
+   * per registry}
    */
   public @Nullable Boolean tlsVerify() {
     return tlsVerify;
   }
 
   /**
-   * {@return a directory of {@code *.crt} CA certificates, or null for the per-registry certs.d directories}
+   * {@return a directory of {@code *.crt} CA certificates, or null for the per-registry certs.d
+   * directories}
    */
   public @Nullable Path certDir() {
     return certDir;
@@ -161,7 +163,8 @@ public final class PullOptions {
     /**
      * Sets explicit credentials for the registry.
      *
-     * @param credentials the user and secret, or null (the default) to look them up in the auth files
+     * @param credentials the user and secret, or null (the default) to look them up in the auth
+     *     files
      * @return this builder
      */
     public Builder credentials(@Nullable Credentials credentials) {
@@ -172,7 +175,8 @@ public final class PullOptions {
     /**
      * {@code false} is {@code --tls-verify=false}; null (the default) follows the configuration.
      *
-     * @param tlsVerify false to skip TLS and certificate checks, true to force them, null to follow registries.conf
+     * @param tlsVerify false to skip TLS and certificate checks, true to force them, null to follow
+     *     registries.conf
      * @return this builder
      */
     public Builder tlsVerify(@Nullable Boolean tlsVerify) {
@@ -183,7 +187,8 @@ public final class PullOptions {
     /**
      * Sets the CA certificate directory ({@code --cert-dir}).
      *
-     * @param certDir a directory of {@code *.crt} files, or null (the default) for the certs.d directories
+     * @param certDir a directory of {@code *.crt} files, or null (the default) for the certs.d
+     *     directories
      * @return this builder
      */
     public Builder certDir(@Nullable Path certDir) {
@@ -205,7 +210,8 @@ public final class PullOptions {
     /**
      * Sets the auth file ({@code --authfile}).
      *
-     * @param authFile the file to read (and for login, write), or null (the default) for the standard search
+     * @param authFile the file to read (and for login, write), or null (the default) for the
+     *     standard search
      * @return this builder
      */
     public Builder authFile(@Nullable Path authFile) {
@@ -230,7 +236,8 @@ public final class PullOptions {
     /**
      * Default 5 (backoff 0.25 s doubling, or as {@code Retry-After} says, at most 30 s a wait).
      *
-     * @param retries default 5 (backoff 0.25 s doubling, or as {@code Retry-After} says, at most 30 s a wait)
+     * @param retries default 5 (backoff 0.25 s doubling, or as {@code Retry-After} says, at most 30
+     *     s a wait)
      * @return this builder
      */
     public Builder retries(int retries) {

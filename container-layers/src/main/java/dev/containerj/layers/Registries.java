@@ -27,7 +27,8 @@ public final class Registries {
    * Checks {@code credentials} against {@code registry} ({@code GET /v2/}, through its challenge)
    * and stores them; returns the auth file written.
    *
-   * @param registry the registry's host (and port), as {@code ghcr.io}; {@code docker.io} for Docker Hub
+   * @param registry the registry's host (and port), as {@code ghcr.io}; {@code docker.io} for
+   *     Docker Hub
    * @param credentials the user and secret to check and store
    * @param options TLS, registries.conf and auth file settings
    * @return the auth file written

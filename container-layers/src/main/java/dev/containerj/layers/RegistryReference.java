@@ -67,7 +67,8 @@ public record RegistryReference(String registry, String repository, @Nullable St
    * Parses a reference; a missing tag means {@code latest}, a missing host {@code docker.io}, and a
    * single-component Docker Hub name gets {@code library/}.
    *
-   * @param reference in Docker's syntax, as {@code alpine}, {@code ghcr.io/o/app:1} or {@code docker://HOST/NAME@sha256:HEX}
+   * @param reference in Docker's syntax, as {@code alpine}, {@code ghcr.io/o/app:1} or {@code
+   *     docker://HOST/NAME@sha256:HEX}
    * @return the reference, normalized
    * @throws IllegalArgumentException naming the reference and the rule it breaks
    */

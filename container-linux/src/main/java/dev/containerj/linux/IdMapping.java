@@ -52,7 +52,8 @@ public record IdMapping(long containerId, long hostId, long size) {
   }
 
   /**
-   * {@return a line that maps every id to itself} (what a rootful container without id shifting uses)
+   * {@return a line that maps every id to itself} (what a rootful container without id shifting
+   * uses)
    */
   public static IdMapping identity() {
     return new IdMapping(0, 0, ID_LIMIT);
@@ -74,7 +75,8 @@ public record IdMapping(long containerId, long hostId, long size) {
   }
 
   /**
-   * Translates an id inside the namespace to the parent namespace (the first line that covers it wins).
+   * Translates an id inside the namespace to the parent namespace (the first line that covers it
+   * wins).
    *
    * @param mappings the namespace's map lines
    * @param containerId an id inside the namespace
@@ -94,7 +96,8 @@ public record IdMapping(long containerId, long hostId, long size) {
    *
    * @param mappings the namespace's map lines
    * @param hostId an id in the parent user namespace
-   * @return the id inside of host id {@code hostId} under {@code mappings}, or -1 when no line maps it
+   * @return the id inside of host id {@code hostId} under {@code mappings}, or -1 when no line maps
+   *     it
    */
   public static long toContainer(List<IdMapping> mappings, long hostId) {
     for (IdMapping m : mappings) {
@@ -124,8 +127,8 @@ public record IdMapping(long containerId, long hostId, long size) {
    * Renders a whole map file.
    *
    * @param mappings the map lines, in order
-   * @return {@code mappings} as the kernel reads them ({@link #toMapLine()} each), to be written in one
-   *     write(2) as user_namespaces(7) requires
+   * @return {@code mappings} as the kernel reads them ({@link #toMapLine()} each), to be written in
+   *     one write(2) as user_namespaces(7) requires
    */
   public static String toMapText(List<IdMapping> mappings) {
     StringBuilder b = new StringBuilder();

@@ -72,7 +72,8 @@ public class SyscallException extends IOException {
    * @param call the system call or operation
    * @param target what it acted on, or null
    * @param errno the error number
-   * @return {@code "call(target) failed: ENAME (text)"}; {@code "call failed: ..."} without a target
+   * @return {@code "call(target) failed: ENAME (text)"}; {@code "call failed: ..."} without a
+   *     target
    */
   public static String format(String call, @Nullable String target, int errno) {
     return call + (target == null ? "" : "(" + target + ")") + " failed: " + Errno.describe(errno);

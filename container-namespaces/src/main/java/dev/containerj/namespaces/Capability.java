@@ -23,7 +23,10 @@ public enum Capability {
   CAP_SETGID(6),
   /** Change user ids; write a uid_map. */
   CAP_SETUID(7),
-  /** Add bounding-set capabilities to the inheritable set, drop from the bounding set, change securebits. */
+  /**
+   * Add bounding-set capabilities to the inheritable set, drop from the bounding set, change
+   * securebits.
+   */
   CAP_SETPCAP(8),
   /** Set the immutable and append-only file attributes. */
   CAP_LINUX_IMMUTABLE(9),

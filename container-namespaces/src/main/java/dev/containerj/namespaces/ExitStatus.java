@@ -18,7 +18,8 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean oomKi
    * @param code the exit code (0-255) when the process exited, else -1
    * @param signal the number of the signal that killed it, else 0
    * @param coreDumped whether the kernel wrote a core dump
-   * @param oomKilled whether the kernel's OOM killer sent the signal (known when the process ran in a cgroup with a memory limit)
+   * @param oomKilled whether the kernel's OOM killer sent the signal (known when the process ran in
+   *     a cgroup with a memory limit)
    * @throws IllegalArgumentException naming the component, its value and the rule it breaks
    */
   public ExitStatus {
@@ -60,7 +61,8 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean oomKi
   }
 
   /**
-   * {@return whether the process called exit(2) (or returned from main) rather than dying of a signal}
+   * {@return whether the process called exit(2) (or returned from main) rather than dying of a
+   * signal}
    */
   public boolean exited() {
     return code >= 0;

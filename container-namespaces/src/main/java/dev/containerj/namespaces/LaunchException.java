@@ -56,14 +56,16 @@ public class LaunchException extends IOException {
   }
 
   /**
-   * {@return the step that failed, as {@code "mount(proc -> /proc)"} or {@code "write /proc/42/uid_map"}}
+   * {@return the step that failed, as {@code "mount(proc -> /proc)"} or {@code "write
+   * /proc/42/uid_map"}}
    */
   public String step() {
     return step;
   }
 
   /**
-   * {@return the errno that the kernel reported, or 0 where none did (a Java-side failure, a helper that died)}
+   * {@return the errno that the kernel reported, or 0 where none did (a Java-side failure, a helper
+   * that died)}
    */
   public int errno() {
     return errno;

@@ -22,7 +22,8 @@ public interface NamespacedProcess extends AutoCloseable {
    * Blocks until the process has ended; returns how.
    *
    * @return how it ended
-   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps running
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
    */
   ExitStatus waitFor() throws InterruptedException;
 
@@ -31,7 +32,8 @@ public interface NamespacedProcess extends AutoCloseable {
    *
    * @param timeout the longest wait
    * @return how it ended, or empty when it still runs
-   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps running
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
    */
   Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException;
 
@@ -58,12 +60,14 @@ public interface NamespacedProcess extends AutoCloseable {
   }
 
   /**
-   * {@return its stdin when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()} (the pty's master), else null}
+   * {@return its stdin when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()}
+   * (the pty's master), else null}
    */
   @Nullable OutputStream stdin();
 
   /**
-   * {@return its stdout when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()} (the pty's master), else null}
+   * {@return its stdout when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()}
+   * (the pty's master), else null}
    */
   @Nullable InputStream stdout();
 

@@ -254,7 +254,8 @@ public final class ProcessLauncher {
     /**
      * Joins these namespaces of a running process before creating any new ones.
      *
-     * @param pid the running process whose namespaces are joined (setns(2) on its /proc/PID/ns files)
+     * @param pid the running process whose namespaces are joined (setns(2) on its /proc/PID/ns
+     *     files)
      * @param namespaces which of its namespaces to join
      * @return this builder
      */
@@ -275,7 +276,8 @@ public final class ProcessLauncher {
     }
 
     /**
-     * Where stdin comes from. Default {@link Redirect#DISCARD}: a payload never steals the JVM's stdin.
+     * Where stdin comes from. Default {@link Redirect#DISCARD}: a payload never steals the JVM's
+     * stdin.
      *
      * @param r the source; {@link Redirect#tty()} is refused (no /dev/pts of its own)
      * @return this builder
@@ -322,7 +324,8 @@ public final class ProcessLauncher {
      * Validates and builds.
      *
      * @return the launcher; it can start any number of processes
-     * @throws IllegalArgumentException for an empty command, a hostname without a UTS namespace, or a bad pid to join
+     * @throws IllegalArgumentException for an empty command, a hostname without a UTS namespace, or
+     *     a bad pid to join
      */
     public ProcessLauncher build() {
       if (command.isEmpty() || command.get(0).isEmpty()) {

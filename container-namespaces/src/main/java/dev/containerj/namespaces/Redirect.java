@@ -85,10 +85,10 @@ public final class Redirect {
   }
 
   /**
-   * {@return a pseudo-terminal of the container's own, as {@code docker run -t}: every stream given this
-   * redirect is the pty's slave, the payload's controlling terminal; the container's stdin/stdout
-   * streams are its master (stdout carries stderr too when both are the terminal)} The window size
-   * starts at the kernel's default (0x0) unless given with {@link #tty(int, int)}.
+   * {@return a pseudo-terminal of the container's own, as {@code docker run -t}: every stream given
+   * this redirect is the pty's slave, the payload's controlling terminal; the container's
+   * stdin/stdout streams are its master (stdout carries stderr too when both are the terminal)} The
+   * window size starts at the kernel's default (0x0) unless given with {@link #tty(int, int)}.
    */
   public static Redirect tty() {
     return TTY;

@@ -5,7 +5,9 @@ import org.jspecify.annotations.Nullable;
 
 /** The signals a container's processes are commonly sent (signal(7); x86_64 and aarch64 numbers). */
 public enum Signal {
-  /** Hangup of the controlling terminal, or death of its controlling process; daemons reload on it. */
+  /**
+   * Hangup of the controlling terminal, or death of its controlling process; daemons reload on it.
+   */
   SIGHUP(1),
   /** Interrupt from the keyboard (Ctrl-C). */
   SIGINT(2),

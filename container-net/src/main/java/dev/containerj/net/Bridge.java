@@ -39,9 +39,11 @@ public final class Bridge {
   }
 
   /**
-   * Creates and configures the bridge; on failure it is deleted again. Close the handle to delete it.
+   * Creates and configures the bridge; on failure it is deleted again. Close the handle to delete
+   * it.
    *
-   * @param rtnl the client of the namespace to create it in (unless {@link Builder#namespace} names another)
+   * @param rtnl the client of the namespace to create it in (unless {@link Builder#namespace} names
+   *     another)
    * @return ownership of the bridge; close it to delete it
    * @throws IOException when the kernel refuses a request ({@link NetlinkException} with its errno)
    */

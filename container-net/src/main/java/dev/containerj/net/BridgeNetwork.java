@@ -122,7 +122,8 @@ public final class BridgeNetwork implements AutoCloseable {
    * new bridge's subnet must not overlap a route or address of the host: {@code "subnet 10.0.2.0/24
    * overlaps 10.0.2.0/24 dev eth0 on the host"}.
    *
-   * @throws IOException when the subnet overlaps the host's, or the kernel refuses a request ({@link NetlinkException})
+   * @throws IOException when the subnet overlaps the host's, or the kernel refuses a request
+   *     ({@link NetlinkException})
    */
   public void ensureBridge() throws IOException {
     Rtnetlink host = host();
@@ -181,7 +182,8 @@ public final class BridgeNetwork implements AutoCloseable {
   }
 
   /**
-   * {@return {@link #connect(NetworkNamespace, String, long, InetAddress)} held for this JVM's pid, any free address}
+   * {@return {@link #connect(NetworkNamespace, String, long, InetAddress)} held for this JVM's pid,
+   * any free address}
    *
    * @param container the container's network namespace
    * @param owner the container id the address is leased to
@@ -215,7 +217,8 @@ public final class BridgeNetwork implements AutoCloseable {
    * @param ownerPid the container's init
    * @param requested the address wanted, or null for the next free one
    * @return the attachment; close it to remove the veth and release the lease
-   * @throws IOException when no address is free, the lease directory fails, or the kernel refuses a request
+   * @throws IOException when no address is free, the lease directory fails, or the kernel refuses a
+   *     request
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid,
       @Nullable InetAddress requested) throws IOException {
@@ -396,7 +399,8 @@ public final class BridgeNetwork implements AutoCloseable {
     }
 
     /**
-     * {@return the network description; nothing is created until {@link BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}}
+     * {@return the network description; nothing is created until {@link
+     * BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}}
      */
     public BridgeNetwork build() {
       return new BridgeNetwork(this);

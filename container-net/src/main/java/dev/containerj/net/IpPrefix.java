@@ -23,8 +23,8 @@ public final class IpPrefix {
   }
 
   /**
-   * {@return {@code address/prefixLength}; the prefix length must be 0..32 for IPv4 and 0..128 for IPv6
-   * ({@code "prefix length must be 0..32 for IPv4: 33"})}
+   * {@return {@code address/prefixLength}; the prefix length must be 0..32 for IPv4 and 0..128 for
+   * IPv6 ({@code "prefix length must be 0..32 for IPv4: 33"})}
    *
    * @param address any address of the network (host bits are kept)
    * @param prefixLength the number of network bits
@@ -44,7 +44,8 @@ public final class IpPrefix {
    *
    * @param text {@code ADDRESS[/LENGTH]}, IPv4 or IPv6
    * @return the prefix
-   * @throws IllegalArgumentException naming the text when it is no address or the length is out of range
+   * @throws IllegalArgumentException naming the text when it is no address or the length is out of
+   *     range
    */
   public static IpPrefix parse(String text) {
     Objects.requireNonNull(text, "text");
@@ -124,7 +125,8 @@ public final class IpPrefix {
   }
 
   /**
-   * {@return the network this prefix lies in: the address with its host bits cleared ({@code 10.0.0.0/24})}
+   * {@return the network this prefix lies in: the address with its host bits cleared ({@code
+   * 10.0.0.0/24})}
    */
   public IpPrefix network() {
     return new IpPrefix(fromBigInteger(toBigInteger(address).and(mask()), isIpv4()), prefixLength);

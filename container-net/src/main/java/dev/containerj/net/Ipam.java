@@ -86,7 +86,8 @@ public final class Ipam {
   }
 
   /**
-   * {@return the gateway with the subnet's prefix length, as the bridge's address ({@code 10.88.0.1/16})}
+   * {@return the gateway with the subnet's prefix length, as the bridge's address ({@code
+   * 10.88.0.1/16})}
    */
   public IpPrefix gatewayPrefix() {
     return IpPrefix.of(gateway, subnet.prefixLength());
@@ -99,7 +100,8 @@ public final class Ipam {
    * @param owner the container id the lease is for
    * @param ownerPid the process whose death makes the lease reclaimable
    * @return the lease; release it when the container is gone
-   * @throws IOException when every address is leased, or the lease directory cannot be locked, read or written
+   * @throws IOException when every address is leased, or the lease directory cannot be locked, read
+   *     or written
    */
   public Lease allocate(String owner, long ownerPid) throws IOException {
     return allocate(owner, ownerPid, null);
@@ -492,7 +494,8 @@ public final class Ipam {
     /**
      * The subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at most /30.
      *
-     * @param subnet the subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at most /30
+     * @param subnet the subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at
+     *     most /30
      * @return this builder
      */
     public Builder subnet(IpPrefix subnet) {
@@ -556,7 +559,8 @@ public final class Ipam {
      * directory's subnet, the directory's recorded subnet), then creates the directory.
      *
      * @return the IPAM of the subnet
-     * @throws IllegalArgumentException when the gateway or a reserved address is outside the subnet, or the subnet overlaps a sibling's or differs from the one recorded
+     * @throws IllegalArgumentException when the gateway or a reserved address is outside the
+     *     subnet, or the subnet overlaps a sibling's or differs from the one recorded
      * @throws IOException when the lease directory cannot be locked, read or written
      */
     public Ipam open() throws IOException {

@@ -27,12 +27,14 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
    *
    * @param index the interface index (unique within its network namespace)
    * @param name the interface name, at most 15 bytes
-   * @param kind the link kind ({@code "veth"}, {@code "bridge"}, ...), or null for physical devices and {@code lo}
+   * @param kind the link kind ({@code "veth"}, {@code "bridge"}, ...), or null for physical devices
+   *     and {@code lo}
    * @param mtu the MTU in bytes
    * @param mac the hardware address as {@code "aa:bb:cc:dd:ee:ff"}, or null when it has none
    * @param flags the {@code IFF_*} flags
    * @param masterIndex the index of the bridge it is attached to, or 0
-   * @param peerIndex for a veth, the peer's index (IFLA_LINK; it may live in another namespace), else 0 or its own index
+   * @param peerIndex for a veth, the peer's index (IFLA_LINK; it may live in another namespace),
+   *     else 0 or its own index
    */
   public Link {
     Objects.requireNonNull(name, "name");
@@ -86,7 +88,8 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
   }
 
   /**
-   * Parses {@code "aa:bb:cc:dd:ee:ff"}; throws {@code "MAC address must be 6 hex bytes like 02:00:00:00:00:01: x"}.
+   * Parses {@code "aa:bb:cc:dd:ee:ff"}; throws {@code "MAC address must be 6 hex bytes like
+   * 02:00:00:00:00:01: x"}.
    *
    * @param mac six hex bytes separated by colons
    * @return the six bytes

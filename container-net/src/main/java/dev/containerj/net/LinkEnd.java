@@ -77,8 +77,8 @@ public final class LinkEnd {
   }
 
   /**
-   * {@return whether the interface accepts IPv6 router advertisements ({@code accept_ra} 1 or 0), or null to
-   * leave the kernel's default}
+   * {@return whether the interface accepts IPv6 router advertisements ({@code accept_ra} 1 or 0),
+   * or null to leave the kernel's default}
    */
   public @Nullable Boolean ipv6AcceptRa() {
     return ipv6AcceptRa;
@@ -264,7 +264,8 @@ public final class LinkEnd {
      * the interface is up); by default the kernel's default is left alone. Without IPv6 on the host
      * the setting is moot and skipped.
      *
-     * @param accept whether the interface accepts IPv6 router advertisements (sysctl {@code accept_ra}, set before
+     * @param accept whether the interface accepts IPv6 router advertisements (sysctl {@code
+     *     accept_ra}, set before
 the interface is up); by default the kernel's default is left alone
      * @return this builder
      */

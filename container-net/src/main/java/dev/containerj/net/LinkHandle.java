@@ -27,7 +27,8 @@ public final class LinkHandle implements AutoCloseable {
   }
 
   /**
-   * {@return the namespace the link lives in, or null for the namespace of the client it was created with}
+   * {@return the namespace the link lives in, or null for the namespace of the client it was
+   * created with}
    */
   public @Nullable NetworkNamespace namespace() {
     return namespace;

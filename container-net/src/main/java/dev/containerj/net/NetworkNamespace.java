@@ -95,7 +95,8 @@ public final class NetworkNamespace implements AutoCloseable {
    *
    * @param name the file name under {@code /run/netns}, as {@code ip netns add} takes it
    * @return the handle; closing it leaves the namespace (see {@link #delete()})
-   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException} names it)
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public static NetworkNamespace createPersistent(String name) throws IOException {
     checkNsName(name);
@@ -142,7 +143,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * this handle). It disappears when this handle is closed and nothing else holds it.
    *
    * @return the handle, owning the namespace
-   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException} names it)
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public static NetworkNamespace create() throws IOException {
     CompletableFuture<Fd> fdFuture = new CompletableFuture<>();
@@ -160,11 +162,13 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   /**
-   * Opens the named namespace {@code /run/netns/NAME}; throws {@link NoSuchFileException} if absent.
+   * Opens the named namespace {@code /run/netns/NAME}; throws {@link NoSuchFileException} if
+   * absent.
    *
    * @param name the file name under {@code /run/netns}
    * @return a handle on it
-   * @throws IOException {@link java.nio.file.NoSuchFileException} when absent, or when the file is no namespace
+   * @throws IOException {@link java.nio.file.NoSuchFileException} when absent, or when the file is
+   *     no namespace
    */
   public static NetworkNamespace open(String name) throws IOException {
     checkNsName(name);
@@ -172,7 +176,8 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   /**
-   * Opens the namespace file at {@code path} ({@code /run/netns/x}, {@code /proc/PID/ns/net}, a bind mount of one).
+   * Opens the namespace file at {@code path} ({@code /run/netns/x}, {@code /proc/PID/ns/net}, a
+   * bind mount of one).
    *
    * @param path the namespace file
    * @return a handle on it
@@ -232,7 +237,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * The namespace itself ends when no process, fd or mount holds it any more.
    *
    * @param name the file name under {@code /run/netns}
-   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException} names it)
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public static void delete(String name) throws IOException {
     checkNsName(name);
@@ -312,14 +318,16 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   /**
-   * {@return the open fd on the namespace (valid while this handle is open), for IFLA_NET_NS_FD or setns}
+   * {@return the open fd on the namespace (valid while this handle is open), for IFLA_NET_NS_FD or
+   * setns}
    */
   public int fd() {
     return fd.get();
   }
 
   /**
-   * {@return the namespace's inode number, as {@code ls -L -i /proc/PID/ns/net} shows: equal inodes, same namespace}
+   * {@return the namespace's inode number, as {@code ls -L -i /proc/PID/ns/net} shows: equal
+   * inodes, same namespace}
    *
    * @throws IOException when fstat(2) of the namespace descriptor fails
    */
@@ -383,8 +391,8 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   /**
-   * {@return the netlink client of this namespace, opened inside it on first use and owned by this handle
-   * (do not close it; {@link #close()} does)}
+   * {@return the netlink client of this namespace, opened inside it on first use and owned by this
+   * handle (do not close it; {@link #close()} does)}
    *
    * @throws IOException when the netlink socket cannot be opened inside
    */
@@ -442,7 +450,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * Deletes this persistent namespace ({@link #delete(String)}) and closes the handle. The kernel
    * destroys it, with every link inside (a veth's peer outside goes too), once nothing holds it.
    *
-   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException} names it)
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public void delete() throws IOException {
     String n = name;

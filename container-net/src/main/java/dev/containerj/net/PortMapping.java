@@ -33,7 +33,8 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    *
    * @param protocol TCP or UDP
    * @param hostAddress the host address to listen on (127.0.0.1 by default)
-   * @param hostPort the host port, 1..65535, or 0 for a free port that the kernel picks when the port is bound ({@link #ephemeral}; {@link PortProxy#hostPort} tells which)
+   * @param hostPort the host port, 1..65535, or 0 for a free port that the kernel picks when the
+   *     port is bound ({@link #ephemeral}; {@link PortProxy#hostPort} tells which)
    * @param containerPort the port inside, 1..65535
    */
   public PortMapping {

@@ -78,8 +78,8 @@ public final class PortProxy implements AutoCloseable {
 
   /** The published mappings. */
   /**
-   * {@return the host port that {@code mapping} listens on: its own, or the one the kernel chose for an
-   * {@linkplain PortMapping#ephemeral ephemeral} mapping}
+   * {@return the host port that {@code mapping} listens on: its own, or the one the kernel chose
+   * for an {@linkplain PortMapping#ephemeral ephemeral} mapping}
    *
    * @param mapping one of this proxy's mappings
    * @throws IllegalArgumentException when {@code mapping} is not one of this proxy's
@@ -405,7 +405,8 @@ public final class PortProxy implements AutoCloseable {
      * How long a UDP client may stay silent (no reply from the target either) before its forwarding
      * socket and thread are dropped, default 120000 ms; a later datagram starts a new one.
      *
-     * @param millis how long a UDP client may stay silent (no reply from the target either) before its forwarding
+     * @param millis how long a UDP client may stay silent (no reply from the target either) before
+     *     its forwarding
 socket and thread are dropped, default 120000 ms; a later datagram starts a new one
      * @return this builder
      */

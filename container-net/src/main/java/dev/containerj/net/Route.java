@@ -46,7 +46,8 @@ public final class Route {
   }
 
   /**
-   * {@return the default route through {@code gateway} (device chosen by the kernel from the gateway's subnet)}
+   * {@return the default route through {@code gateway} (device chosen by the kernel from the
+   * gateway's subnet)}
    *
    * @param gateway the next hop
    */
@@ -64,7 +65,8 @@ public final class Route {
   }
 
   /**
-   * {@return a directly connected route: {@code destination} reachable on {@code device} without a gateway}
+   * {@return a directly connected route: {@code destination} reachable on {@code device} without a
+   * gateway}
    *
    * @param destination the network
    * @param device the interface name
@@ -105,7 +107,8 @@ public final class Route {
   }
 
   /**
-   * {@return the output interface's name, or null (when built without one, or when read from the kernel without a name)}
+   * {@return the output interface's name, or null (when built without one, or when read from the
+   * kernel without a name)}
    */
   public @Nullable String device() {
     return device;
@@ -127,7 +130,8 @@ public final class Route {
   }
 
   /**
-   * {@return true when the gateway is declared reachable on the device without a covering route (RTNH_F_ONLINK)}
+   * {@return true when the gateway is declared reachable on the device without a covering route
+   * (RTNH_F_ONLINK)}
    */
   public boolean onLinkFlag() {
     return onLink;
@@ -139,7 +143,8 @@ public final class Route {
   }
 
   /**
-   * {@return the scope; -1 when built (the library picks link scope without a gateway, universe with one)}
+   * {@return the scope; -1 when built (the library picks link scope without a gateway, universe
+   * with one)}
    */
   public int scope() {
     return scope;
@@ -300,7 +305,8 @@ public final class Route {
     }
 
     /**
-     * Declares the gateway reachable on the device even without a covering route (ip's {@code onlink}).
+     * Declares the gateway reachable on the device even without a covering route (ip's {@code
+     * onlink}).
      *
      * @param onLink true for {@code RTNH_F_ONLINK}
      * @return this builder

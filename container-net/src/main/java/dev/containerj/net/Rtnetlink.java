@@ -81,7 +81,8 @@ public final class Rtnetlink implements AutoCloseable {
   /**
    * {@return every link of the namespace (a multi-part RTM_GETLINK dump)}
    *
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public List<Link> links() throws IOException {
     NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_DUMP, "all links").ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
@@ -98,7 +99,8 @@ public final class Rtnetlink implements AutoCloseable {
    * {@return the link named {@code name}, or empty}
    *
    * @param name the interface name
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public Optional<Link> link(String name) throws IOException {
     Link.checkName("link name", name);
@@ -111,7 +113,8 @@ public final class Rtnetlink implements AutoCloseable {
    * {@return the link with interface index {@code index}, or empty}
    *
    * @param index the interface index
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public Optional<Link> link(int index) throws IOException {
     if (index <= 0) {
@@ -122,10 +125,12 @@ public final class Rtnetlink implements AutoCloseable {
   }
 
   /**
-   * {@return the link named {@code name}; throws {@code "RTM_GETLINK eth9: ENODEV (No such device)"} if missing}
+   * {@return the link named {@code name}; throws {@code "RTM_GETLINK eth9: ENODEV (No such
+   * device)"} if missing}
    *
    * @param name the interface name
-   * @throws IOException a {@link NetlinkException} with ENODEV when there is no such link, or as any other request
+   * @throws IOException a {@link NetlinkException} with ENODEV when there is no such link, or as
+   *     any other request
    */
   public Link requireLink(String name) throws IOException {
     Link.checkName("link name", name);
@@ -156,11 +161,13 @@ public final class Rtnetlink implements AutoCloseable {
   }
 
   /**
-   * Creates a veth pair {@code name} / {@code peerName} in this namespace, both down. See {@link VethPair} for more.
+   * Creates a veth pair {@code name} / {@code peerName} in this namespace, both down. See {@link
+   * VethPair} for more.
    *
    * @param name the first end's name, at most 15 bytes
    * @param peerName the second end's name, at most 15 bytes
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (EEXIST: a name is taken)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EEXIST: a name is taken)
    */
   public void createVeth(String name, String peerName) throws IOException {
     VethPair.builder().name(name).peer(p -> p.name(peerName)).build().createIn(this);
@@ -170,7 +177,8 @@ public final class Rtnetlink implements AutoCloseable {
    * Creates a bridge {@code name}, down. See {@link Bridge} for more.
    *
    * @param name the bridge's name, at most 15 bytes
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (EEXIST: the name is taken)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EEXIST: the name is taken)
    */
   public void createBridge(String name) throws IOException {
     Bridge.builder().name(name).build().createIn(this);
@@ -180,7 +188,8 @@ public final class Rtnetlink implements AutoCloseable {
    * Deletes a link; deleting one end of a veth deletes both.
    *
    * @param name the interface name
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (ENODEV: no such link)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (ENODEV: no such link)
    */
   public void deleteLink(String name) throws IOException {
     Link.checkName("link name", name);
@@ -193,7 +202,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the interface name
    * @param up true to bring it up, false to take it down
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void setUp(String name, boolean up) throws IOException {
     Link.checkName("link name", name);
@@ -206,7 +216,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the current name
    * @param newName the new name, at most 15 bytes
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void rename(String name, String newName) throws IOException {
     Link.checkName("link name", name);
@@ -221,7 +232,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the interface name
    * @param mtu the MTU in bytes
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (EINVAL: outside the device's range)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EINVAL: outside the device's range)
    */
   public void setMtu(String name, int mtu) throws IOException {
     Link.checkName("link name", name);
@@ -237,7 +249,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the interface name
    * @param mac six hex bytes separated by colons
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void setMac(String name, String mac) throws IOException {
     Link.checkName("link name", name);
@@ -251,7 +264,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the interface name
    * @param bridge the bridge's name, or null to detach
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void setMaster(String name, @Nullable String bridge) throws IOException {
     Link.checkName("link name", name);
@@ -266,7 +280,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the interface name
    * @param namespace the target namespace
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void moveTo(String name, NetworkNamespace namespace) throws IOException {
     Link.checkName("link name", name);
@@ -279,7 +294,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param name the interface name
    * @param pid a process of the target namespace
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (ESRCH: no such process)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (ESRCH: no such process)
    */
   public void moveTo(String name, long pid) throws IOException {
     Link.checkName("link name", name);
@@ -315,7 +331,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param link the interface name
    * @param address the address and its prefix length, as {@code 10.88.0.2/16}
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (EEXIST: already there)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EEXIST: already there)
    */
   public void addAddress(String link, IpPrefix address) throws IOException {
     addAddress(requireLink(link).index(), link, address);
@@ -335,7 +352,8 @@ public final class Rtnetlink implements AutoCloseable {
    *
    * @param link the interface name
    * @param address the address and its prefix length
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (EADDRNOTAVAIL: not there)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EADDRNOTAVAIL: not there)
    */
   public void deleteAddress(String link, IpPrefix address) throws IOException {
     int index = requireLink(link).index();
@@ -348,7 +366,8 @@ public final class Rtnetlink implements AutoCloseable {
   /**
    * {@return every address of every link, IPv4 and IPv6}
    *
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public List<LinkAddress> addresses() throws IOException {
     NlRequest req = NlRequest.of(Nl.RTM_GETADDR, Nl.NLM_F_DUMP, "all addresses").ifaddrmsg(Nl.AF_UNSPEC, 0, 0, 0, 0);
@@ -365,7 +384,8 @@ public final class Rtnetlink implements AutoCloseable {
    * {@return the addresses of one link}
    *
    * @param link the interface name
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public List<LinkAddress> addresses(String link) throws IOException {
     int index = requireLink(link).index();
@@ -410,7 +430,8 @@ public final class Rtnetlink implements AutoCloseable {
    * Adds a route; fails with EEXIST if an equal one exists.
    *
    * @param route the route; its device is named
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void addRoute(Route route) throws IOException {
     socket.execute(routeRequest(Nl.RTM_NEWROUTE, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, route));
@@ -420,7 +441,8 @@ public final class Rtnetlink implements AutoCloseable {
    * Deletes a route (matched on destination, gateway, device, metric and table).
    *
    * @param route the route to match
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails (ESRCH: no such route)
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (ESRCH: no such route)
    */
   public void deleteRoute(Route route) throws IOException {
     socket.execute(routeRequest(Nl.RTM_DELROUTE, Nl.NLM_F_ACK, route));
@@ -460,7 +482,8 @@ public final class Rtnetlink implements AutoCloseable {
   /**
    * {@return the routes of the main table, IPv4 and IPv6, with device names filled in}
    *
-   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its errno) or the socket fails
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public List<Route> routes() throws IOException {
     Map<Integer, String> names = new HashMap<>();

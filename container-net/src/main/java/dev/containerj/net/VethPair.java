@@ -66,7 +66,8 @@ public final class VethPair {
    *
    * @param rtnl the client of the namespace the pair is created in
    * @return ownership of the pair; close it to delete both ends
-   * @throws IOException when the kernel refuses a request ({@link NetlinkException} with its errno); what was created is deleted again
+   * @throws IOException when the kernel refuses a request ({@link NetlinkException} with its
+   *     errno); what was created is deleted again
    */
   public LinkHandle createIn(Rtnetlink rtnl) throws IOException {
     rtnl.socket().execute(request());
@@ -214,9 +215,11 @@ public final class VethPair {
     }
 
     /**
-     * Whether the first end accepts IPv6 router advertisements ({@link LinkEnd.Builder#ipv6AcceptRa}).
+     * Whether the first end accepts IPv6 router advertisements ({@link
+     * LinkEnd.Builder#ipv6AcceptRa}).
      *
-     * @param accept whether the first end accepts IPv6 router advertisements ({@link LinkEnd.Builder#ipv6AcceptRa})
+     * @param accept whether the first end accepts IPv6 router advertisements ({@link
+     *     LinkEnd.Builder#ipv6AcceptRa})
      * @return this builder
      */
     public Builder ipv6AcceptRa(boolean accept) {

@@ -38,7 +38,8 @@ public record ArgCondition(int index, Op op, long value, long mask) {
    * @param index the argument, 0..5
    * @param op the comparison
    * @param value the value the argument (after masking, for {@link Op#MASKED_EQ}) is compared with
-   * @param mask for {@link Op#MASKED_EQ} the bits of the argument that are compared; 0 for every other operator
+   * @param mask for {@link Op#MASKED_EQ} the bits of the argument that are compared; 0 for every
+   *     other operator
    */
   public ArgCondition {
     if (index < 0 || index > 5) {

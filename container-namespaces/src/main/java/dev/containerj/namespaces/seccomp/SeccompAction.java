@@ -69,7 +69,9 @@ public record SeccompAction(Kind kind, int data) {
    * Checks the data range of the kind.
    *
    * @param kind the action
-   * @param data the errno for {@link Kind#ERRNO} (0..4095; 0 makes the call return 0 without running), the value for {@link Kind#TRACE} and {@link Kind#TRAP} (0..65535, reported to the tracer or in {@code si_errno}); 0 otherwise
+   * @param data the errno for {@link Kind#ERRNO} (0..4095; 0 makes the call return 0 without
+   *     running), the value for {@link Kind#TRACE} and {@link Kind#TRAP} (0..65535, reported to the
+   *     tracer or in {@code si_errno}); 0 otherwise
    */
   public SeccompAction {
     if (kind == null) {

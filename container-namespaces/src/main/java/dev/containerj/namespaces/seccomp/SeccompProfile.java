@@ -73,16 +73,16 @@ public final class SeccompProfile {
   }
 
   /**
-   * {@return the built-in default profile, with the effect of the Docker/Podman default: an allowlist of
-   * about 350 calls, everything else fails with EPERM} Calls that need a capability are allowed
-   * only when {@code keptCapabilities} holds it, as in Docker: mount, umount2, pivot_root, setns,
-   * unshare and namespace-creating clone need CAP_SYS_ADMIN; ptrace, process_vm_* need
-   * CAP_SYS_PTRACE (ptrace is also allowed without it on kernels 4.8+, where seccomp can no longer
-   * be bypassed through it); and so on. Always denied: keyctl, add_key, request_key, bpf
-   * (without CAP_SYS_ADMIN or CAP_BPF), perf_event_open (without CAP_SYS_ADMIN or CAP_PERFMON),
-   * userfaultfd, kexec_*, open_by_handle_at (without CAP_DAC_READ_SEARCH), module loading, reboot,
-   * swapon/swapoff, io_uring_*, personality other than the harmless values, clone3 (ENOSYS, so
-   * that the C library falls back to clone, whose flags a filter can inspect).
+   * {@return the built-in default profile, with the effect of the Docker/Podman default: an
+   * allowlist of about 350 calls, everything else fails with EPERM} Calls that need a capability
+   * are allowed only when {@code keptCapabilities} holds it, as in Docker: mount, umount2,
+   * pivot_root, setns, unshare and namespace-creating clone need CAP_SYS_ADMIN; ptrace,
+   * process_vm_* need CAP_SYS_PTRACE (ptrace is also allowed without it on kernels 4.8+, where
+   * seccomp can no longer be bypassed through it); and so on. Always denied: keyctl, add_key,
+   * request_key, bpf (without CAP_SYS_ADMIN or CAP_BPF), perf_event_open (without CAP_SYS_ADMIN or
+   * CAP_PERFMON), userfaultfd, kexec_*, open_by_handle_at (without CAP_DAC_READ_SEARCH), module
+   * loading, reboot, swapon/swapoff, io_uring_*, personality other than the harmless values, clone3
+   * (ENOSYS, so that the C library falls back to clone, whose flags a filter can inspect).
    *
    * @param keptCapabilities the capabilities the container keeps, named as capabilities(7) does:
    *     {@code "CAP_SYS_ADMIN"}
@@ -92,17 +92,17 @@ public final class SeccompProfile {
   }
 
   /**
-   * {@return the profile for untrusted code: the default profile for a container without capabilities, and
-   * also denied (EPERM) ptrace and process_vm_*, kcmp, pidfd_getfd, io_uring_*, and socket(2) for
-   * every address family but AF_UNIX, AF_INET and AF_INET6}
+   * {@return the profile for untrusted code: the default profile for a container without
+   * capabilities, and also denied (EPERM) ptrace and process_vm_*, kcmp, pidfd_getfd, io_uring_*,
+   * and socket(2) for every address family but AF_UNIX, AF_INET and AF_INET6}
    */
   public static SeccompProfile hardened() {
     return BuiltinProfiles.hardened(KernelVersion.running());
   }
 
   /**
-   * {@return the profile that allows every call: no filter at all} {@link #isUnconfined()} tells the
-   * launcher to install nothing.
+   * {@return the profile that allows every call: no filter at all} {@link #isUnconfined()} tells
+   * the launcher to install nothing.
    */
   public static SeccompProfile unconfined() {
     return BuiltinProfiles.UNCONFINED;
@@ -155,8 +155,8 @@ public final class SeccompProfile {
   }
 
   /**
-   * {@return {@code true} if the profile lets every call through unlogged, so that installing it would only
-   * cost time: the launcher then installs no filter}
+   * {@return {@code true} if the profile lets every call through unlogged, so that installing it
+   * would only cost time: the launcher then installs no filter}
    */
   public boolean isUnconfined() {
     if (defaultAction.kind() != SeccompAction.Kind.ALLOW) {
@@ -171,8 +171,8 @@ public final class SeccompProfile {
   }
 
   /**
-   * {@return the action this profile gives a call, by name, with these arguments, on {@code arch}: the
-   * reference semantics that the compiled program implements} A name that {@code arch} lacks
+   * {@return the action this profile gives a call, by name, with these arguments, on {@code arch}:
+   * the reference semantics that the compiled program implements} A name that {@code arch} lacks
    * (its rules are left out of the program) gets the default action.
    *
    * @param args the six arguments
