@@ -166,10 +166,7 @@ public interface CgroupManager {
      * leaf's processes go back to the parent and the leaf is removed. Otherwise (a detached
      * container's cgroup, say) everything stays, and a later JVM reuses the leaf.
      *
-     * @param leafName on cgroup v2, before enabling controllers in a parent that holds processes
-     *     (which the kernel
-refuses: "no internal processes"), moves those processes, this JVM included, into the child
-{@code leafName} of the parent, as systemd and container engines do
+     * @param leafName the child of the parent that takes its processes, as {@code "containerj-jvm"}
      * @return this builder
      */
     public Builder moveParentProcessesTo(String leafName) {

@@ -239,8 +239,7 @@ public final class ContainerRuntime {
      * and must belong to this user.
      *
      * @param dir the directory of the runtime's container records, mount points and network leases
-     *     (default
-{@code /run/containerj} as root, else {@code $XDG_RUNTIME_DIR/containerj})
+     *     (default {@code /run/containerj} as root, else {@code $XDG_RUNTIME_DIR/containerj})
      * @return this builder
      */
     public Builder stateDirectory(Path dir) {
@@ -278,8 +277,7 @@ public final class ContainerRuntime {
      * {@code containerj}): 1-64 letters, digits, '_', '.' or '-'.
      *
      * @param name the name of the cgroup, below this JVM's own, that holds the containers' cgroups
-     *     (default
-{@code containerj}): 1-64 letters, digits, '_', '.' or '-'
+     *     (default {@code containerj}): 1-64 letters, digits, '_', '.' or '-'
      * @return this builder
      */
     public Builder cgroupParent(String name) {
@@ -307,8 +305,7 @@ public final class ContainerRuntime {
      * {@link ContainerSpec#bridge()} is the built-in {@code containerj0}).
      *
      * @param bridgeName the bridge of specs in bridge mode that name no bridge of their own (those
-     *     whose
-{@link ContainerSpec#bridge()} is the built-in {@code containerj0})
+     *     whose {@link ContainerSpec#bridge()} is the built-in {@code containerj0})
      * @return this builder
      */
     public Builder defaultNetwork(String bridgeName) {
@@ -332,8 +329,7 @@ public final class ContainerRuntime {
      * directory (default true; {@link ContainerRuntime#reap()} does it on demand).
      *
      * @param reap whether the runtime's first start removes, in the background, what dead JVMs left
-     *     in its state
-directory (default true; {@link ContainerRuntime#reap()} does it on demand)
+     *     in its state directory (default true; {@link ContainerRuntime#reap()} does it on demand)
      * @return this builder
      */
     public Builder reapOnStart(boolean reap) {

@@ -581,10 +581,7 @@ public final class ContainerSpec {
      * (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
      * the working directory and a numeric User. Call it before setting what should override them.
      *
-     * @param image the root filesystem is this imported image, and its config gives the defaults:
-     *     the command
-(Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
-the working directory and a numeric User
+     * @param image an image of this user's default layer store
      * @return this builder
      */
     public Builder image(Image image) {
@@ -708,8 +705,7 @@ the working directory and a numeric User
      * each (see {@link ContainerSpec#tmpfsSize()}); must be > 0. Default {@link ContainerSpec#DEFAULT_TMPFS_SIZE}.
      *
      * @param bytes the size limit in bytes of the private {@code /tmp} and of the host root's
-     *     writable layer,
-each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
+     *     writable layer, each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
      * @return this builder
      */
     public Builder tmpfsSize(long bytes) {
@@ -814,8 +810,7 @@ each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
      * null for the default.
      *
      * @param profile the seccomp profile, replacing the default one; {@link
-     *     SeccompProfile#unconfined()} for none,
-null for the default
+     *     SeccompProfile#unconfined()} for none, null for the default
      * @return this builder
      */
     public Builder seccomp(@Nullable SeccompProfile profile) {
@@ -972,8 +967,7 @@ null for the default
      * unless {@link #privileged()} or the limits carry a device allow-list of their own.
      *
      * @param limits resource limits, enforced by the container's own cgroup (cgroup v2, or the v1
-     *     fallback on
-hybrid hosts)
+     *     fallback on hybrid hosts)
      * @return this builder
      */
     public Builder limits(CgroupLimits limits) {
@@ -984,7 +978,7 @@ hybrid hosts)
     /**
      * Bridge mode on the named bridge (created on first use for {@code containerj0}).
      *
-     * @param name bridge mode on the named bridge (created on first use for {@code containerj0})
+     * @param name the bridge's name, at most 15 bytes
      * @return this builder
      */
     public Builder bridge(String name) {

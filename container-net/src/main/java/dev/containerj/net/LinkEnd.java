@@ -265,8 +265,8 @@ public final class LinkEnd {
      * the setting is moot and skipped.
      *
      * @param accept whether the interface accepts IPv6 router advertisements (sysctl {@code
-     *     accept_ra}, set before
-the interface is up); by default the kernel's default is left alone
+     *     accept_ra}, set before the interface is up); by default the kernel's default is left
+     *     alone
      * @return this builder
      */
     public Builder ipv6AcceptRa(boolean accept) {

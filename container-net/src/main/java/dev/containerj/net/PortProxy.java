@@ -406,8 +406,8 @@ public final class PortProxy implements AutoCloseable {
      * socket and thread are dropped, default 120000 ms; a later datagram starts a new one.
      *
      * @param millis how long a UDP client may stay silent (no reply from the target either) before
-     *     its forwarding
-socket and thread are dropped, default 120000 ms; a later datagram starts a new one
+     *     its forwarding socket and thread are dropped, default 120000 ms; a later datagram starts
+     *     a new one
      * @return this builder
      */
     public Builder udpIdleTimeoutMillis(int millis) {
