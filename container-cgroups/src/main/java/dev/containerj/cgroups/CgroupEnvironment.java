@@ -36,7 +36,11 @@ public final class CgroupEnvironment {
    *     namespace or for a bind mount of a sub-tree)
    */
   public record Mount(Path mountPoint, String root) {
-    /** The directory of {@code cgroupPath} in this mount. */
+    /**
+     * {@return the directory of {@code cgroupPath} in this mount}
+     *
+     * @param cgroupPath a cgroup path as /proc/PID/cgroup spells it, starting with {@code /}
+     */
     public Path directory(String cgroupPath) {
       String rel = cgroupPath;
       if (!root.equals("/") && (rel.equals(root) || rel.startsWith(root + "/"))) {
@@ -56,7 +60,13 @@ public final class CgroupEnvironment {
     this.ownV1 = Collections.unmodifiableMap(new TreeMap<>(ownV1));
   }
 
-  /** Reads this process's /proc/self/mountinfo and /proc/self/cgroup. */
+  /**
+   * Reads this process's /proc/self/mountinfo and /proc/self/cgroup.
+   *
+   * @return the layout of the calling process's cgroup hierarchies
+   * @throws IOException when either file cannot be read, or no cgroup hierarchy is mounted ({@link
+   *     CgroupException})
+   */
   public static CgroupEnvironment detect() throws IOException {
     return parse(Files.readString(Path.of("/proc/self/mountinfo")),
         Files.readString(Path.of("/proc/self/cgroup")));
@@ -65,6 +75,9 @@ public final class CgroupEnvironment {
   /**
    * Classifies a mountinfo text and a /proc/PID/cgroup text.
    *
+   * @param mountinfo the text of /proc/PID/mountinfo
+   * @param procCgroup the text of /proc/PID/cgroup
+   * @return the classified layout
    * @throws CgroupException when no cgroup hierarchy is mounted
    */
   public static CgroupEnvironment parse(String mountinfo, String procCgroup) throws CgroupException {
@@ -125,37 +138,44 @@ public final class CgroupEnvironment {
 
 
 
-  /** The host's layout. */
+  /** {@return the host's layout} */
   public CgroupHierarchy hierarchy() {
     return hierarchy;
   }
 
-  /** The cgroup2 mount, if any. */
+  /** {@return the cgroup2 mount, if any} */
   public Optional<Mount> unifiedMount() {
     return unified;
   }
 
-  /** The v1 controller mounts, controller name to mount. */
+  /** {@return the v1 controller mounts, controller name to mount} */
   public Map<String, Mount> v1Mounts() {
     return v1;
   }
 
-  /** The calling process's cgroup path in the v2 hierarchy, if one is mounted. */
+  /** {@return the calling process's cgroup path in the v2 hierarchy, if one is mounted} */
   public Optional<String> ownUnifiedCgroup() {
     return ownUnified;
   }
 
-  /** The calling process's cgroup path per v1 controller. */
+  /** {@return the calling process's cgroup path per v1 controller} */
   public Map<String, String> ownV1Cgroups() {
     return ownV1;
   }
 
-  /** The directory of the calling process's own v2 cgroup, if a v2 hierarchy is mounted. */
+  /**
+   * {@return the directory of the calling process's own v2 cgroup, if a v2 hierarchy is mounted}
+   */
   public Optional<Path> ownUnifiedDirectory() {
     return unified.map(m -> m.directory(ownUnified.orElse("/")));
   }
 
-  /** The directory of the calling process's own cgroup for v1 {@code controller}, if mounted. */
+  /**
+   * {@return the directory of the calling process's own cgroup for v1 {@code controller}, if
+   * mounted}
+   *
+   * @param controller a v1 controller name, as {@code "memory"}
+   */
   public Optional<Path> ownV1Directory(String controller) {
     Mount m = v1.get(controller);
     return m == null ? Optional.empty() : Optional.of(m.directory(ownV1.getOrDefault(controller, "/")));

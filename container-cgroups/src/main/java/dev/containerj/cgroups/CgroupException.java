@@ -9,27 +9,42 @@ import java.io.IOException;
 public class CgroupException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The failed system call's error number, or 0. */
   private final int errno;
 
-  /** A failure without an error number. */
+  /**
+   * A failure without an error number.
+   *
+   * @param message what failed, naming the file and the value
+   */
   public CgroupException(String message) {
     super(message);
     this.errno = 0;
   }
 
-  /** A failure caused by {@code cause}. */
+  /**
+   * A failure caused by {@code cause}.
+   *
+   * @param message what failed, naming the file and the value
+   * @param cause the underlying failure
+   */
   public CgroupException(String message, Throwable cause) {
     super(message, cause);
     this.errno = cause instanceof CgroupException ? ((CgroupException) cause).errno : 0;
   }
 
-  /** A failure of a system call with {@code errno}. */
+  /**
+   * A failure of a system call with {@code errno}.
+   *
+   * @param message what failed, naming the file and the value
+   * @param errno the error number of the failed system call
+   */
   public CgroupException(String message, int errno) {
     super(message);
     this.errno = errno;
   }
 
-  /** The error number of the failed system call, or 0 when none applies. */
+  /** {@return the error number of the failed system call, or 0 when none applies} */
   public int errno() {
     return errno;
   }

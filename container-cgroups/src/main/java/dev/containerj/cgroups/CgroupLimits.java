@@ -97,72 +97,77 @@ public final class CgroupLimits {
     hugetlb = Collections.unmodifiableMap(new LinkedHashMap<>(b.hugetlb));
   }
 
-  /** A new builder with nothing set. */
+  /** {@return a new builder with nothing set} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** No limits at all: the cgroup is used for membership, stats, freezing and killing. */
+  /** {@return no limits at all: the cgroup is used for membership, stats, freezing and killing} */
   public static CgroupLimits none() {
     return NONE;
   }
 
-  /** A builder holding this value's fields. */
+  /** {@return a builder holding this value's fields} */
   public Builder toBuilder() {
     return new Builder(this);
   }
 
-  /** Hard memory limit in bytes (v2 memory.max, v1 memory.limit_in_bytes); over it, OOM kill. */
+  /**
+   * {@return hard memory limit in bytes (v2 memory.max, v1 memory.limit_in_bytes); over it, OOM
+   * kill}
+   */
   public OptionalLong memoryMax() {
     return memoryMax;
   }
 
-  /** Memory throttling threshold in bytes (v2 memory.high only). */
+  /** {@return memory throttling threshold in bytes (v2 memory.high only)} */
   public OptionalLong memoryHigh() {
     return memoryHigh;
   }
 
-  /** Best-effort memory protection in bytes (v2 memory.low only). */
+  /** {@return best-effort memory protection in bytes (v2 memory.low only)} */
   public OptionalLong memoryLow() {
     return memoryLow;
   }
 
-  /** Hard memory protection in bytes (v2 memory.min only). */
+  /** {@return hard memory protection in bytes (v2 memory.min only)} */
   public OptionalLong memoryMin() {
     return memoryMin;
   }
 
   /**
-   * Swap limit in bytes, swap only (v2 memory.swap.max); 0 forbids swap. On v1 it needs {@link
-   * #memoryMax()} and is written as memory.memsw.limit_in_bytes = memoryMax + memorySwapMax.
+   * {@return swap limit in bytes, swap only (v2 memory.swap.max); 0 forbids swap} On v1 it needs
+   * {@link #memoryMax()} and is written as memory.memsw.limit_in_bytes = memoryMax + memorySwapMax.
    */
   public OptionalLong memorySwapMax() {
     return memorySwapMax;
   }
 
-  /** Whether an OOM kill takes the whole cgroup (v2 memory.oom.group only). */
+  /** {@return whether an OOM kill takes the whole cgroup (v2 memory.oom.group only)} */
   public boolean oomGroup() {
     return oomGroup;
   }
 
-  /** CPU time quota per period in microseconds, if set directly. */
+  /** {@return CPU time quota per period in microseconds, if set directly} */
   public OptionalLong cpuQuotaMicros() {
     return cpuQuotaMicros;
   }
 
-  /** CPU period in microseconds, if set. */
+  /** {@return CPU period in microseconds, if set} */
   public OptionalLong cpuPeriodMicros() {
     return cpuPeriodMicros;
   }
 
-  /** CPUs' worth of time ({@code --cpus 1.5}), if set; turned into a quota over the period. */
+  /**
+   * {@return CPUs' worth of time ({@code --cpus 1.5}), if set; turned into a quota over the period}
+   */
   public OptionalDouble cpus() {
     return cpus;
   }
 
   /**
-   * The quota actually written, in microseconds: {@link #cpuQuotaMicros()}, else {@code cpus *
-   * period} rounded, else empty (unlimited).
+   * {@return the quota actually written, in microseconds: {@link #cpuQuotaMicros()}, else {@code
+   * cpus * period} rounded, else empty (unlimited)}
    */
   public OptionalLong effectiveCpuQuotaMicros() {
     if (cpuQuotaMicros.isPresent()) {
@@ -174,79 +179,84 @@ public final class CgroupLimits {
     return OptionalLong.empty();
   }
 
-  /** The period actually written: {@link #cpuPeriodMicros()} or {@link #DEFAULT_CPU_PERIOD_MICROS}. */
+  /**
+   * {@return the period actually written: {@link #cpuPeriodMicros()} or {@link
+   * #DEFAULT_CPU_PERIOD_MICROS}}
+   */
   public long effectiveCpuPeriodMicros() {
     return cpuPeriodMicros.orElse(DEFAULT_CPU_PERIOD_MICROS);
   }
 
-  /** Relative CPU weight 1..10000 (v2 cpu.weight; v1 cpu.shares as crun converts). */
+  /** {@return relative CPU weight 1..10000 (v2 cpu.weight; v1 cpu.shares as crun converts)} */
   public OptionalLong cpuWeight() {
     return cpuWeight;
   }
 
-  /** Maximum number of tasks (pids.max); {@link #PIDS_UNLIMITED} when explicitly unlimited. */
+  /**
+   * {@return maximum number of tasks (pids.max); {@link #PIDS_UNLIMITED} when explicitly unlimited}
+   */
   public OptionalLong pidsMax() {
     return pidsMax;
   }
 
   /**
-   * The device policy, if any: every device node is denied (open, read, write and mknod) but those
-   * the rules allow. Enforced by the kernel: the v1 devices controller, or on cgroup v2 a {@code
-   * BPF_PROG_TYPE_CGROUP_DEVICE} program attached to the cgroup (which needs CAP_SYS_ADMIN or
-   * CAP_BPF). Empty: no policy (the parent's applies).
+   * {@return the device policy, if any: every device node is denied (open, read, write and mknod)
+   * but those the rules allow} Enforced by the kernel: the v1 devices controller, or on cgroup v2 a
+   * {@code BPF_PROG_TYPE_CGROUP_DEVICE} program attached to the cgroup (which needs CAP_SYS_ADMIN
+   * or CAP_BPF). Empty: no policy (the parent's applies).
    */
   public Optional<List<DeviceRule>> deviceAllowList() {
     return deviceAllowList;
   }
 
-  /** Per-device I/O throttling. */
+  /** {@return per-device I/O throttling} */
   public List<IoDeviceLimit> ioLimits() {
     return ioLimits;
   }
 
-  /** Relative I/O weight 1..10000 (v2 io.weight). */
+  /** {@return relative I/O weight 1..10000 (v2 io.weight)} */
   public OptionalLong ioWeight() {
     return ioWeight;
   }
 
-  /** CPUs the cgroup may run on, as {@code "0-2,4"} (cpuset.cpus). */
+  /** {@return CPUs the cgroup may run on, as {@code "0-2,4"} (cpuset.cpus)} */
   public Optional<String> cpusetCpus() {
     return cpusetCpus;
   }
 
-  /** Memory nodes the cgroup may allocate from, as {@code "0"} (cpuset.mems). */
+  /** {@return memory nodes the cgroup may allocate from, as {@code "0"} (cpuset.mems)} */
   public Optional<String> cpusetMems() {
     return cpusetMems;
   }
 
-  /** Huge page limits: page size ({@code "2MB"}, {@code "1GB"}) to bytes. */
+  /** {@return huge page limits: page size ({@code "2MB"}, {@code "1GB"}) to bytes} */
   public Map<String, Long> hugetlb() {
     return hugetlb;
   }
 
-  /** Whether any memory field is set. */
+  /** {@return whether any memory field is set} */
   public boolean hasMemory() {
     return memoryMax.isPresent() || memoryHigh.isPresent() || memoryLow.isPresent()
         || memoryMin.isPresent() || memorySwapMax.isPresent() || oomGroup;
   }
 
-  /** Whether any cpu (not cpuset) field is set. */
+  /** {@return whether any cpu (not cpuset) field is set} */
   public boolean hasCpu() {
     return cpuQuotaMicros.isPresent() || cpuPeriodMicros.isPresent() || cpus.isPresent()
         || cpuWeight.isPresent();
   }
 
-  /** Whether any io field is set. */
+  /** {@return whether any io field is set} */
   public boolean hasIo() {
     return !ioLimits.isEmpty() || ioWeight.isPresent();
   }
 
-  /** Whether any cpuset field is set. */
+  /** {@return whether any cpuset field is set} */
   public boolean hasCpuset() {
     return cpusetCpus.isPresent() || cpusetMems.isPresent();
   }
 
-  /** Whether nothing is set. */
+  /** {@return whether nothing is set} */
   public boolean isEmpty() {
     return equals(NONE);
   }
@@ -258,6 +268,8 @@ public final class CgroupLimits {
    * any case) and a {@code b}. Refused: 0 (a limit of nothing; "unlimited" is said by leaving the
    * limit out), {@code t} and larger units, blanks, fractions, and sizes beyond 63 bits.
    *
+   * @param text a size, as {@code "512m"}
+   * @return the size in bytes
    * @throws IllegalArgumentException naming the text and the rule when it is not a size
    */
   public static long parseBytes(String text) {
@@ -392,73 +404,135 @@ public final class CgroupLimits {
       hugetlb.putAll(l.hugetlb);
     }
 
-    /** Hard memory limit in bytes (&gt; 0). */
+    /**
+     * Hard memory limit in bytes (&gt; 0).
+     *
+     * @param bytes hard memory limit in bytes (&gt; 0)
+     * @return this builder
+     */
     public Builder memoryMax(long bytes) {
       memoryMax = OptionalLong.of(bytes);
       return this;
     }
 
-    /** Memory throttling threshold in bytes (&gt; 0, &lt;= memoryMax); cgroup v2 only. */
+    /**
+     * Memory throttling threshold in bytes (&gt; 0, &lt;= memoryMax); cgroup v2 only.
+     *
+     * @param bytes memory throttling threshold in bytes (&gt; 0, &lt;= memoryMax); cgroup v2 only
+     * @return this builder
+     */
     public Builder memoryHigh(long bytes) {
       memoryHigh = OptionalLong.of(bytes);
       return this;
     }
 
-    /** Best-effort memory protection in bytes (&gt; 0); cgroup v2 only. */
+    /**
+     * Best-effort memory protection in bytes (&gt; 0); cgroup v2 only.
+     *
+     * @param bytes best-effort memory protection in bytes (&gt; 0); cgroup v2 only
+     * @return this builder
+     */
     public Builder memoryLow(long bytes) {
       memoryLow = OptionalLong.of(bytes);
       return this;
     }
 
-    /** Hard memory protection in bytes (&gt; 0); cgroup v2 only. */
+    /**
+     * Hard memory protection in bytes (&gt; 0); cgroup v2 only.
+     *
+     * @param bytes hard memory protection in bytes (&gt; 0); cgroup v2 only
+     * @return this builder
+     */
     public Builder memoryMin(long bytes) {
       memoryMin = OptionalLong.of(bytes);
       return this;
     }
 
-    /** Swap allowed in bytes, swap only (&gt;= 0; 0 forbids swap). */
+    /**
+     * Swap allowed in bytes, swap only (&gt;= 0; 0 forbids swap).
+     *
+     * @param bytes swap allowed in bytes, not counting memory (&gt;= 0; 0 forbids swap)
+     * @return this builder
+     */
     public Builder memorySwapMax(long bytes) {
       memorySwapMax = OptionalLong.of(bytes);
       return this;
     }
 
-    /** Whether an OOM kill takes the whole cgroup; cgroup v2 only. */
+    /**
+     * Whether an OOM kill takes the whole cgroup; cgroup v2 only.
+     *
+     * @param on true for memory.oom.group 1
+     * @return this builder
+     */
     public Builder oomGroup(boolean on) {
       oomGroup = on;
       return this;
     }
 
-    /** CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link #cpus(double)}. */
+    /**
+     * CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link #cpus(double)}.
+     *
+     * @param micros CPU quota per period in microseconds (&gt;= 1000); exclusive with {@link
+     *     #cpus(double)}
+     * @return this builder
+     */
     public Builder cpuQuotaMicros(long micros) {
       cpuQuotaMicros = OptionalLong.of(micros);
       return this;
     }
 
-    /** CPU period in microseconds (1000..1000000); default 100000. */
+    /**
+     * CPU period in microseconds (1000..1000000); default 100000.
+     *
+     * @param micros CPU period in microseconds (1000..1000000); default 100000
+     * @return this builder
+     */
     public Builder cpuPeriodMicros(long micros) {
       cpuPeriodMicros = OptionalLong.of(micros);
       return this;
     }
 
-    /** CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU count). */
+    /**
+     * CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU count).
+     *
+     * @param cpus CPUs' worth of time, as {@code --cpus 1.5} (&gt; 0, at most this machine's CPU
+     *     count)
+     * @return this builder
+     */
     public Builder cpus(double cpus) {
       this.cpus = OptionalDouble.of(cpus);
       return this;
     }
 
-    /** Relative CPU weight, 1..10000 (default of the kernel: 100). */
+    /**
+     * Relative CPU weight, 1..10000 (default of the kernel: 100).
+     *
+     * @param weight relative CPU weight, 1..10000 (default of the kernel: 100)
+     * @return this builder
+     */
     public Builder cpuWeight(long weight) {
       cpuWeight = OptionalLong.of(weight);
       return this;
     }
 
-    /** Maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no limit". */
+    /**
+     * Maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no limit".
+     *
+     * @param max maximum number of tasks (&gt; 0); {@link #pidsUnlimited()} for an explicit "no
+     *     limit"
+     * @return this builder
+     */
     public Builder pidsMax(long max) {
       pidsMax = OptionalLong.of(max);
       return this;
     }
 
-    /** An explicit "no limit" on tasks: pids.max {@code max} ({@link #PIDS_UNLIMITED}). */
+    /**
+     * An explicit "no limit" on tasks: pids.max {@code max} ({@link #PIDS_UNLIMITED}).
+     *
+     * @return this builder
+     */
     public Builder pidsUnlimited() {
       pidsMax = OptionalLong.of(PIDS_UNLIMITED);
       return this;
@@ -467,44 +541,73 @@ public final class CgroupLimits {
     /**
      * Denies every device node but those {@code rules} allow (an empty list denies all); {@code
      * null} removes the policy. See {@link CgroupLimits#deviceAllowList()}.
+     *
+     * @param rules the devices to allow, or null for no policy
+     * @return this builder
      */
     public Builder deviceAllowList(@Nullable List<DeviceRule> rules) {
       deviceAllowList = rules == null ? Optional.empty() : Optional.of(List.copyOf(rules));
       return this;
     }
 
-    /** Adds throttling for one device; at most one entry per device. */
+    /**
+     * Adds throttling for one device; at most one entry per device.
+     *
+     * @param limit the throttling of one device
+     * @return this builder
+     */
     public Builder ioLimit(IoDeviceLimit limit) {
       ioLimits.add(Objects.requireNonNull(limit, "limit"));
       return this;
     }
 
-    /** Relative I/O weight, 1..10000. */
+    /**
+     * Relative I/O weight, 1..10000.
+     *
+     * @param weight relative I/O weight, 1..10000
+     * @return this builder
+     */
     public Builder ioWeight(long weight) {
       ioWeight = OptionalLong.of(weight);
       return this;
     }
 
-    /** CPUs to run on, as {@code "0-2,4"}. */
+    /**
+     * CPUs to run on, as {@code "0-2,4"}.
+     *
+     * @param cpus CPUs to run on, as {@code "0-2,4"}
+     * @return this builder
+     */
     public Builder cpusetCpus(String cpus) {
       cpusetCpus = Optional.of(cpus);
       return this;
     }
 
-    /** Memory nodes to allocate from, as {@code "0"}. */
+    /**
+     * Memory nodes to allocate from, as {@code "0"}.
+     *
+     * @param mems memory nodes to allocate from, as {@code "0"}
+     * @return this builder
+     */
     public Builder cpusetMems(String mems) {
       cpusetMems = Optional.of(mems);
       return this;
     }
 
-    /** A huge page limit: page size as {@code "2MB"} or {@code "1GB"}, limit in bytes (&gt; 0). */
+    /**
+     * A huge page limit: page size as {@code "2MB"} or {@code "1GB"}, limit in bytes (&gt; 0).
+     *
+     * @param pageSize the huge page size, as {@code "2MB"}
+     * @param bytes the limit in bytes (&gt; 0)
+     * @return this builder
+     */
     public Builder hugetlb(String pageSize, long bytes) {
       hugetlb.put(Objects.requireNonNull(pageSize, "pageSize"), bytes);
       return this;
     }
 
     /**
-     * The value.
+     * {@return the value}
      *
      * @throws IllegalArgumentException listing every violated rule, each naming the field, the value
      *     and the rule

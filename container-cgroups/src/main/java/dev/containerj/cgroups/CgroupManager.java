@@ -27,20 +27,26 @@ import org.jspecify.annotations.Nullable;
  * CgroupException} that says which file is not writable.
  */
 public interface CgroupManager {
-  /** A manager whose parent is the calling process's own cgroup (read from /proc/self/cgroup). */
+  /**
+   * {@return a manager whose parent is the calling process's own cgroup (read from
+   * /proc/self/cgroup)}
+   *
+   * @throws IOException when /proc/self/mountinfo or /proc/self/cgroup cannot be read, or no
+   *     hierarchy is mounted
+   */
   static CgroupManager forCurrentProcess() throws IOException {
     return builder().build();
   }
 
-  /** A builder to configure the environment, the parent and controller delegation. */
+  /** {@return a builder to configure the environment, the parent and controller delegation} */
   static Builder builder() {
     return new Builder();
   }
 
-  /** The host's layout. */
+  /** {@return the host's layout} */
   CgroupHierarchy hierarchy();
 
-  /** The parent's directories: v1 controller name or {@code "unified"} to directory. */
+  /** {@return the parent's directories: v1 controller name or {@code "unified"} to directory} */
   Map<String, Path> parentPaths();
 
   /**
@@ -59,6 +65,9 @@ public interface CgroupManager {
    * io devices and checks that the host can enforce every limit; on any failure afterwards it
    * removes what it created.
    *
+   * @param name the new cgroup's path below the parent, one or more components
+   * @param limits the limits to apply before any process joins
+   * @return the new cgroup
    * @throws IllegalArgumentException for a bad name or an unknown io device
    * @throws UnsupportedLimitException for a limit this host cannot enforce
    * @throws CgroupException when the cgroup exists already or a write fails
@@ -72,6 +81,9 @@ public interface CgroupManager {
    * a device policy cost three directories instead of seven); {@link Cgroup#stats()} then reports
    * only what those hierarchies account.
    *
+   * @param name the new cgroup's path below the parent, one or more components
+   * @param limits the limits to apply before any process joins
+   * @return the new cgroup
    * @throws IllegalArgumentException for a bad name or an unknown io device
    * @throws UnsupportedLimitException for a limit this host cannot enforce
    * @throws CgroupException when the cgroup exists already or a write fails
@@ -83,6 +95,7 @@ public interface CgroupManager {
    * delegated in every hierarchy the limits need, and each limit has a controller here. Cheap (a
    * few reads and access(2) calls): for a caller that adds a limit only where the host enforces it.
    *
+   * @param limits the limits a later create would apply
    * @throws UnsupportedLimitException for a limit this host cannot enforce
    * @throws CgroupException naming the first file that is not writable
    */
@@ -91,6 +104,10 @@ public interface CgroupManager {
   /**
    * Opens the existing cgroup {@code name} below the parent (for instance one a crashed JVM left
    * behind, to remove it). Its {@link Cgroup#limits()} are {@link CgroupLimits#none()}.
+   *
+   * @param name the cgroup's path below the parent
+   * @return the cgroup, to inspect or remove
+   * @throws IOException when no such cgroup exists ({@link CgroupException})
    */
   Cgroup open(String name) throws IOException;
 
@@ -103,7 +120,12 @@ public interface CgroupManager {
 
     Builder() {}
 
-    /** The environment to use; default {@link CgroupEnvironment#detect()}. */
+    /**
+     * The environment to use; default {@link CgroupEnvironment#detect()}.
+     *
+     * @param environment the hierarchies to use
+     * @return this builder
+     */
     public Builder environment(CgroupEnvironment environment) {
       this.environment = Objects.requireNonNull(environment, "environment");
       return this;
@@ -112,6 +134,9 @@ public interface CgroupManager {
     /**
      * The parent cgroup path as /proc/self/cgroup spells it ({@code "/containerj.slice"}), used in
      * every hierarchy; default: the calling process's own cgroup in each hierarchy.
+     *
+     * @param cgroupPath the parent, starting with {@code /}
+     * @return this builder
      */
     public Builder parent(String cgroupPath) {
       this.parent = Objects.requireNonNull(cgroupPath, "cgroupPath");
@@ -123,6 +148,9 @@ public interface CgroupManager {
      * directories') cgroup.subtree_control to enable a controller that limits need; default true.
      * When false, such a limit throws {@link UnsupportedLimitException}. Hybrid managers never
      * enable controllers in the v2 hierarchy (other users share its root).
+     *
+     * @param enable true to let the manager enable the controllers it needs
+     * @return this builder
      */
     public Builder enableControllers(boolean enable) {
       this.enableControllers = enable;
@@ -137,13 +165,21 @@ public interface CgroupManager {
      * below the parent, a shutdown hook undoes it: the controllers enabled since are disabled, the
      * leaf's processes go back to the parent and the leaf is removed. Otherwise (a detached
      * container's cgroup, say) everything stays, and a later JVM reuses the leaf.
+     *
+     * @param leafName the child of the parent that takes its processes, as {@code "containerj-jvm"}
+     * @return this builder
      */
     public Builder moveParentProcessesTo(String leafName) {
       this.leafForParentProcesses = Objects.requireNonNull(leafName, "leafName");
       return this;
     }
 
-    /** The manager for the environment's hierarchy version. */
+    /**
+     * {@return the manager for the environment's hierarchy version}
+     *
+     * @throws IOException when the environment must be detected and cannot be, or the parent's
+     *     directories cannot be prepared
+     */
     public CgroupManager build() throws IOException {
       CgroupEnvironment env = environment != null ? environment : CgroupEnvironment.detect();
       return Managers.create(env, Optional.ofNullable(parent), enableControllers,

@@ -18,7 +18,16 @@ public record CgroupStats(
     Memory memory, Cpu cpu, Pids pids, Map<String, Map<String, Long>> io,
     Map<PressureResource, Pressure> pressure) {
 
-  /** Defensive copies. */
+  /**
+   * Defensive copies.
+   *
+   * @param memory memory.current/peak/stat/events, or v1
+   *     usage_in_bytes/max_usage_in_bytes/oom_control
+   * @param cpu cpu.stat, or v1 cpuacct usage and cpu.stat throttling
+   * @param pids pids.current/peak
+   * @param io io.stat (v2) or blkio.throttle.io_service_bytes/io_serviced (v1), per device
+   * @param pressure PSI per resource, where the host has it (cgroup v2 files, also on hybrid hosts)
+   */
   public CgroupStats {
     io = Map.copyOf(io);
     pressure = Map.copyOf(pressure);
@@ -36,7 +45,16 @@ public record CgroupStats(
    */
   public record Memory(OptionalLong current, OptionalLong peak, OptionalLong oomEvents,
       OptionalLong oomKills, Map<String, Long> stat) {
-    /** Defensive copy. */
+    /**
+     * Defensive copy.
+     *
+     * @param current bytes in use now
+     * @param peak the highest usage seen (v2 memory.peak from Linux 5.19, v1 max_usage_in_bytes)
+     * @param oomEvents times the limit was hit and the OOM killer invoked (v2 "oom"; v1 failcnt is
+     *     not the same and is reported in {@code stat} as "failcnt")
+     * @param oomKills processes killed by the OOM killer in this cgroup ("oom_kill")
+     * @param stat memory.stat, key to value
+     */
     public Memory {
       stat = Map.copyOf(stat);
     }

@@ -21,6 +21,10 @@ public record DeviceRule(char type, long major, long minor, String access) {
   /**
    * Checks every field.
    *
+   * @param type {@code 'c'} (character), {@code 'b'} (block) or {@code 'a'} (both)
+   * @param major the major number (0..4095), or {@link #ANY}
+   * @param minor the minor number (0..1048575), or {@link #ANY}
+   * @param access a non-empty subset of {@code "rwm"}: read, write, mknod
    * @throws IllegalArgumentException naming each field that breaks its rule, with its value
    */
   public DeviceRule {
@@ -43,16 +47,22 @@ public record DeviceRule(char type, long major, long minor, String access) {
     }
   }
 
-  /** A character device, as {@code DeviceRule.chr(1, 3, "rwm")} for /dev/null. */
+  /**
+   * {@return a character device, as {@code DeviceRule.chr(1, 3, "rwm")} for /dev/null}
+   *
+   * @param major the major number, or {@link #ANY}
+   * @param minor the minor number, or {@link #ANY}
+   * @param access a non-empty subset of {@code "rwm"}
+   */
   public static DeviceRule chr(long major, long minor, String access) {
     return new DeviceRule('c', major, minor, access);
   }
 
   /**
-   * The allow-list a container gets by default: only the nodes ContainerJ binds into its /dev (null
-   * 1:3, zero 1:5, full 1:7, random 1:8, urandom 1:9, tty 5:0, ptmx 5:2 and the ptys of its devpts,
-   * 136:*), read and write, no mknod. runc's default list is the same set plus mknod of any node,
-   * which a container here cannot use (its /dev and image layers are nodev).
+   * {@return the allow-list a container gets by default: only the nodes ContainerJ binds into its
+   * /dev (null 1:3, zero 1:5, full 1:7, random 1:8, urandom 1:9, tty 5:0, ptmx 5:2 and the ptys of
+   * its devpts, 136:*), read and write, no mknod} runc's default list is the same set plus mknod of
+   * any node, which a container here cannot use (its /dev and image layers are nodev).
    */
   public static List<DeviceRule> containerDefaults() {
     return DEFAULTS;

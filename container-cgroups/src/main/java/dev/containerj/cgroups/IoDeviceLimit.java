@@ -29,37 +29,42 @@ public final class IoDeviceLimit {
     this.writeIops = b.writeIops;
   }
 
-  /** A builder for the limits of {@code device} ({@code "8:0"} or {@code "/dev/sda"}). */
+  /**
+   * A builder for the limits of {@code device} ({@code "8:0"} or {@code "/dev/sda"}).
+   *
+   * @param device {@code "major:minor"} or a device node path
+   * @return a builder with no limit set
+   */
   public static Builder builder(String device) {
     return new Builder(device);
   }
 
-  /** The device as given: {@code "major:minor"} or a device node path. */
+  /** {@return the device as given: {@code "major:minor"} or a device node path} */
   public String device() {
     return device;
   }
 
-  /** Read bytes per second, if limited. */
+  /** {@return read bytes per second, if limited} */
   public OptionalLong readBps() {
     return readBps;
   }
 
-  /** Write bytes per second, if limited. */
+  /** {@return write bytes per second, if limited} */
   public OptionalLong writeBps() {
     return writeBps;
   }
 
-  /** Read operations per second, if limited. */
+  /** {@return read operations per second, if limited} */
   public OptionalLong readIops() {
     return readIops;
   }
 
-  /** Write operations per second, if limited. */
+  /** {@return write operations per second, if limited} */
   public OptionalLong writeIops() {
     return writeIops;
   }
 
-  /** A builder holding this value's fields. */
+  /** {@return a builder holding this value's fields} */
   public Builder toBuilder() {
     Builder b = new Builder(device);
     b.readBps = readBps;
@@ -123,32 +128,52 @@ public final class IoDeviceLimit {
       this.device = Objects.requireNonNull(device, "device");
     }
 
-    /** Read bytes per second (&gt; 0). */
+    /**
+     * Read bytes per second (&gt; 0).
+     *
+     * @param v read bytes per second (&gt; 0)
+     * @return this builder
+     */
     public Builder readBps(long v) {
       readBps = OptionalLong.of(v);
       return this;
     }
 
-    /** Write bytes per second (&gt; 0). */
+    /**
+     * Write bytes per second (&gt; 0).
+     *
+     * @param v write bytes per second (&gt; 0)
+     * @return this builder
+     */
     public Builder writeBps(long v) {
       writeBps = OptionalLong.of(v);
       return this;
     }
 
-    /** Read operations per second (&gt; 0). */
+    /**
+     * Read operations per second (&gt; 0).
+     *
+     * @param v read operations per second (&gt; 0)
+     * @return this builder
+     */
     public Builder readIops(long v) {
       readIops = OptionalLong.of(v);
       return this;
     }
 
-    /** Write operations per second (&gt; 0). */
+    /**
+     * Write operations per second (&gt; 0).
+     *
+     * @param v write operations per second (&gt; 0)
+     * @return this builder
+     */
     public Builder writeIops(long v) {
       writeIops = OptionalLong.of(v);
       return this;
     }
 
     /**
-     * The value.
+     * {@return the value}
      *
      * @throws IllegalArgumentException listing every violation: a malformed device, a rate &lt;= 0, or
      *     no rate at all

@@ -15,7 +15,7 @@ public enum PressureResource {
     this.file = file;
   }
 
-  /** The cgroup v2 file name, as {@code "memory.pressure"}. */
+  /** {@return the cgroup v2 file name, as {@code "memory.pressure"}} */
   public String file() {
     return file;
   }

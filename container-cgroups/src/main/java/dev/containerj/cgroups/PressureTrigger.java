@@ -33,37 +33,56 @@ public final class PressureTrigger {
     }
   }
 
-  /** Fires when at least one task stalled on {@code resource} for {@code stall} within {@code window}. */
+  /**
+   * Fires when at least one task stalled on {@code resource} for {@code stall} within {@code
+   * window}.
+   *
+   * @param resource the resource whose pressure file gets the trigger
+   * @param stall the stall time that fires it, within each window
+   * @param window the tracking window (500 ms to 10 s, Documentation/accounting/psi.rst)
+   * @return the trigger
+   */
   public static PressureTrigger some(PressureResource resource, Duration stall, Duration window) {
     return new PressureTrigger(resource, false, stall, window);
   }
 
-  /** Fires when all non-idle tasks stalled on {@code resource} together for {@code stall} within {@code window}. */
+  /**
+   * Fires when all non-idle tasks stalled on {@code resource} together for {@code stall} within
+   * {@code window}.
+   *
+   * @param resource the resource whose pressure file gets the trigger
+   * @param stall the stall time that fires it, within each window
+   * @param window the tracking window (500 ms to 10 s, Documentation/accounting/psi.rst)
+   * @return the trigger
+   */
   public static PressureTrigger full(PressureResource resource, Duration stall, Duration window) {
     return new PressureTrigger(resource, true, stall, window);
   }
 
-  /** The resource. */
+  /** {@return the resource} */
   public PressureResource resource() {
     return resource;
   }
 
-  /** Whether this is a {@code full} (else {@code some}) trigger. */
+  /** {@return whether this is a {@code full} (else {@code some}) trigger} */
   public boolean full() {
     return full;
   }
 
-  /** The stall time that fires the trigger. */
+  /** {@return the stall time that fires the trigger} */
   public Duration stall() {
     return stall;
   }
 
-  /** The window the stall is measured in. */
+  /** {@return the window the stall is measured in} */
   public Duration window() {
     return window;
   }
 
-  /** The line written to the pressure file, as {@code "some 150000 1000000"} (microseconds). */
+  /**
+   * {@return the line written to the pressure file, as {@code "some 150000 1000000"}
+   * (microseconds)}
+   */
   public String triggerLine() {
     return (full ? "full " : "some ") + stall.toNanos() / 1000 + " " + window.toNanos() / 1000;
   }

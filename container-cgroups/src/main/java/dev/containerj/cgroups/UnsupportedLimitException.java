@@ -10,7 +10,9 @@ package dev.containerj.cgroups;
 public class UnsupportedLimitException extends CgroupException {
   private static final long serialVersionUID = 1L;
 
+  /** The limit's field name, as {@code "memoryHigh"}. */
   private final String limit;
+  /** Why this host cannot enforce it. */
   private final String reason;
 
   /**
@@ -23,12 +25,14 @@ public class UnsupportedLimitException extends CgroupException {
     this.reason = reason;
   }
 
-  /** The {@link CgroupLimits} field that cannot be enforced, as {@code "memorySwapMax"}. */
+  /**
+   * {@return the {@link CgroupLimits} field that cannot be enforced, as {@code "memorySwapMax"}}
+   */
   public String limit() {
     return limit;
   }
 
-  /** Why the host cannot enforce it. */
+  /** {@return why the host cannot enforce it} */
   public String reason() {
     return reason;
   }

@@ -89,6 +89,8 @@ public final class Container implements AutoCloseable {
    * Starts a container in the {@linkplain ContainerRuntime#defaults() default runtime} and returns
    * once its payload has been exec'd: a shortcut for {@code ContainerRuntime.defaults().start(spec)}.
    *
+   * @param spec what to run and how
+   * @return the running container; it must be closed
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
    * @throws UnsupportedHostException when this host lacks what the spec needs, naming the feature and why
@@ -114,12 +116,12 @@ public final class Container implements AutoCloseable {
     return c;
   }
 
-  /** The container's id: 32 hex digits; the first 12 are its default hostname. */
+  /** {@return the container's id: 32 hex digits; the first 12 are its default hostname} */
   public String id() {
     return id;
   }
 
-  /** The pid of the container's pid 1 as seen from this JVM. */
+  /** {@return the pid of the container's pid 1 as seen from this JVM} */
   public int pid() {
     return process.pid();
   }
@@ -129,7 +131,15 @@ public final class Container implements AutoCloseable {
     return spec;
   }
 
-  /** Blocks until the payload (pid 1) has ended. */
+  /**
+   * Blocks until the payload (pid 1) has ended.
+   *
+   * @return how the payload ended
+   * @throws InterruptedException when this thread is interrupted while waiting; the container keeps
+   *     running
+   * @throws ContainerException when waiting fails, or for an attached container, whose exit status
+   *     only its parent learns, when it has ended
+   */
   public ExitStatus waitFor() throws InterruptedException {
     try {
       return exit.get();
@@ -138,7 +148,16 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** Waits at most {@code timeout}; empty if the payload still runs then. */
+  /**
+   * Waits at most {@code timeout}; empty if the payload still runs then.
+   *
+   * @param timeout the longest wait
+   * @return how the payload ended, or empty when it still runs
+   * @throws InterruptedException when this thread is interrupted while waiting; the container keeps
+   *     running
+   * @throws ContainerException when waiting fails, or for an attached container, whose exit status
+   *     only its parent learns, when it has ended
+   */
   public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
     try {
       return Optional.of(exit.get(Math.max(0, timeout.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS));
@@ -153,13 +172,17 @@ public final class Container implements AutoCloseable {
     return e.getCause() != null ? e.getCause() : e;
   }
 
-  /** Completes when the payload has ended. */
+  /**
+   * Completes when the payload has ended.
+   *
+   * @return a future completed with how the payload ended
+   */
   public CompletableFuture<ExitStatus> onExit() {
     return exit.copy();
   }
 
   /**
-   * The container's resource usage (memory, cpu, pids, io, pressure) from its cgroup.
+   * {@return the container's resource usage (memory, cpu, pids, io, pressure) from its cgroup}
    *
    * @throws ContainerException if the container has no cgroup ({@link ContainerSpec#cgroup()}), or
    *     reading its files failed
@@ -198,15 +221,17 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** The container's address on its bridge ({@link NetworkMode#BRIDGE}), else empty. */
+  /** {@return the container's address on its bridge ({@link NetworkMode#BRIDGE}), else empty} */
   public Optional<java.net.InetAddress> ipAddress() {
     return Optional.ofNullable(network.address());
   }
 
   /**
-   * The host port published to {@code containerPort} (TCP first): the one the kernel chose for a
-   * {@link dev.containerj.net.PortMapping#ephemeral} mapping, so parallel tests never collide.
+   * {@return the host port published to {@code containerPort} (TCP first): the one the kernel chose
+   * for a {@link dev.containerj.net.PortMapping#ephemeral} mapping, so parallel tests never
+   * collide}
    *
+   * @param containerPort the port inside the container
    * @throws ContainerException when no published port forwards to {@code containerPort}
    */
   public int mappedPort(int containerPort) {
@@ -316,7 +341,12 @@ public final class Container implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Sends a signal to the payload (pid 1 in the container; it ignores signals it has no handler for). */
+  /**
+   * Sends a signal to the payload (pid 1 in the container; it ignores signals it has no handler
+   * for).
+   *
+   * @param signal the signal to send
+   */
   public void signal(Signal signal) {
     process.signal(signal);
   }
@@ -327,25 +357,29 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * The payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
-   * for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D, 0x04); else a
-   * stream whose writes fail with an {@code IOException} saying that stdin is not piped. Never null.
+   * {@return the payload's stdin when the spec asked for {@code Redirect.PIPE}, or the master of
+   * its terminal for {@code Redirect.tty()} (closing it does not end the payload's input: write ^D,
+   * 0x04); else a stream whose writes fail with an {@code IOException} saying that stdin is not
+   * piped} Never null.
    */
   public OutputStream stdin() {
     return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of container " + id.substring(0, 12));
   }
 
   /**
-   * The payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of its terminal
-   * for {@code Redirect.tty()} (what the payload writes to the terminal, stderr included when it is the
-   * terminal too; end-of-file once it and its children are gone); else a stream at end-of-file. Never
-   * null.
+   * {@return the payload's stdout when the spec asked for {@code Redirect.PIPE}, or the master of
+   * its terminal for {@code Redirect.tty()} (what the payload writes to the terminal, stderr
+   * included when it is the terminal too; end-of-file once it and its children are gone); else a
+   * stream at end-of-file} Never null.
    */
   public InputStream stdout() {
     return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
-  /** The payload's stderr when the spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  /**
+   * {@return the payload's stderr when the spec asked for {@code Redirect.PIPE}; else a stream at
+   * end-of-file} Never null.
+   */
   public InputStream stderr() {
     return dev.containerj.core.internal.Streams.orEof(process.stderr());
   }
@@ -371,6 +405,8 @@ public final class Container implements AutoCloseable {
    * {@code process} narrows them; it holds only fds 0-2, none of this JVM's. It is a child of this
    * JVM, reaped when it ends, and dies with the container.
    *
+   * @param process the argv, environment, user and confinement of the new process
+   * @return the running process
    * @throws SpecValidationException when {@code process} would widen the container's confinement
    *     (more capabilities, an unmapped uid or gid), every violation at once
    * @throws ContainerException when the container does not run, or was {@linkplain
@@ -451,8 +487,8 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * The containers of this user recorded in the default runtime's state directory, by any JVM: a
-   * shortcut for {@code ContainerRuntime.defaults().list()}.
+   * {@return the containers of this user recorded in the default runtime's state directory, by any
+   * JVM: a shortcut for {@code ContainerRuntime.defaults().list()}}
    */
   public static List<ContainerInfo> list() {
     return ContainerRuntime.defaults().list();
@@ -461,6 +497,8 @@ public final class Container implements AutoCloseable {
   /**
    * Kills the containers whose owning JVM died (unless detached) and removes their state, in the
    * default runtime's state directory: a shortcut for {@code ContainerRuntime.defaults().reap()}.
+   *
+   * @return the ids of the containers cleaned
    */
   public static List<String> reapOrphans() {
     return ContainerRuntime.defaults().reap();

@@ -4,6 +4,7 @@ package dev.containerj.core;
 public class ContainerNotFoundException extends ContainerException {
   private static final long serialVersionUID = 1L;
 
+  /** The id or id prefix that was looked for. */
   private final String id;
 
   /**
@@ -15,7 +16,7 @@ public class ContainerNotFoundException extends ContainerException {
     this.id = id;
   }
 
-  /** The id or id prefix that was looked for. */
+  /** {@return the id or id prefix that was looked for} */
   public String id() {
     return id;
   }

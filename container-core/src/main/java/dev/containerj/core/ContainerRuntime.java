@@ -63,16 +63,16 @@ public final class ContainerRuntime {
   }
 
   /**
-   * The runtime of this user's default state directory and layer store: today's behaviour, shared
-   * by the whole JVM. The system properties {@code containerj.stateDir} and
-   * {@code containerj.layerStore} still move its directories (for child JVMs of tests); a program
-   * should build its own runtime instead.
+   * {@return the runtime of this user's default state directory and layer store: today's behaviour,
+   * shared by the whole JVM} The system properties {@code containerj.stateDir} and {@code
+   * containerj.layerStore} still move its directories (for child JVMs of tests); a program should
+   * build its own runtime instead.
    */
   public static ContainerRuntime defaults() {
     return Default.RUNTIME;
   }
 
-  /** A builder whose unset values are those of {@link #defaults()}. */
+  /** {@return a builder whose unset values are those of {@link #defaults()}} */
   public static Builder builder() {
     return new Builder();
   }
@@ -80,6 +80,8 @@ public final class ContainerRuntime {
   /**
    * Starts a container and returns once its payload has been exec'd.
    *
+   * @param spec what to run and how
+   * @return the running container; it must be closed
    * @throws SpecValidationException never here: a {@link ContainerSpec} is valid once built
    * @throws ContainerStartException naming the step that failed (the mount, the execve, ...); all
    *     that the start had created is removed by then
@@ -130,11 +132,11 @@ public final class ContainerRuntime {
   }
 
   /**
-   * A handle on a running container of this runtime's state directory, started by any JVM of this
-   * user (typically a {@linkplain ContainerSpec#detached() detached} one): signals reach its pid 1
-   * through a pidfd, and {@link Container#close()} kills it and removes its state. It has no
-   * streams, no cgroup handle, and its exit status is not known here (the kernel reports it to its
-   * parent only): its {@link Container#waitFor()} returns when it has ended by throwing a
+   * {@return a handle on a running container of this runtime's state directory, started by any JVM
+   * of this user (typically a {@linkplain ContainerSpec#detached() detached} one): signals reach
+   * its pid 1 through a pidfd, and {@link Container#close()} kills it and removes its state} It has
+   * no streams, no cgroup handle, and its exit status is not known here (the kernel reports it to
+   * its parent only): its {@link Container#waitFor()} returns when it has ended by throwing a
    * {@link ContainerException} that says so; {@link Container#onExit()} completes then.
    *
    * @param idOrPrefix the container's id, or a prefix of it that names one container only
@@ -145,12 +147,14 @@ public final class ContainerRuntime {
   }
 
   /**
-   * A handle on a running container, as {@link #attach(String)}, given the spec it was started with
-   * (the {@code containerj} tool keeps the options of {@code run -d}): its
-   * {@link Container#exec(ProcessSpec)} then works, joining the container's namespaces and the
-   * cgroup directories its owner recorded, and confining the process as {@code spec} says. The spec
-   * is the caller's word: it can only narrow or widen what this same user could start anyway.
+   * {@return a handle on a running container, as {@link #attach(String)}, given the spec it was
+   * started with (the {@code containerj} tool keeps the options of {@code run -d}): its {@link
+   * Container#exec(ProcessSpec)} then works, joining the container's namespaces and the cgroup
+   * directories its owner recorded, and confining the process as {@code spec} says} The spec is the
+   * caller's word: it can only narrow or widen what this same user could start anyway.
    *
+   * @param idOrPrefix a container id or a unique prefix of one
+   * @param spec the spec it was started with, or null for a handle that cannot exec
    * @throws ContainerNotFoundException when no running container has that id, or the prefix is ambiguous
    */
   public Container attach(String idOrPrefix, @Nullable ContainerSpec spec) {
@@ -178,6 +182,9 @@ public final class ContainerRuntime {
    * {@code force} a running one is killed first (SIGKILL to its pid 1, which ends its pid namespace),
    * as {@code docker rm -f}. Returns its full id.
    *
+   * @param idOrPrefix a container id or a unique prefix of one
+   * @param force true to kill a running container first
+   * @return the container's full id
    * @throws ContainerNotFoundException when no container has that id, or the prefix is ambiguous
    * @throws ContainerException when it runs and {@code force} is false
    */
@@ -206,7 +213,7 @@ public final class ContainerRuntime {
     return r.id();
   }
 
-  /** The containers of this runtime's state directory, started by any JVM of this user. */
+  /** {@return the containers of this runtime's state directory, started by any JVM of this user} */
   public List<ContainerInfo> list() {
     List<ContainerInfo> out = new ArrayList<>();
     for (StateRecord r : config.store().list()) {
@@ -221,27 +228,29 @@ public final class ContainerRuntime {
    * Kills the containers of this state directory whose owning JVM died (unless detached) and removes
    * their state, cgroups and writable layers. Returns the ids it cleaned. Safe at any time, from any
    * JVM of the same user.
+   *
+   * @return the ids of the containers cleaned
    */
   public List<String> reap() {
     return config.store().reapOrphans();
   }
 
-  /** The images of this runtime's layer store. */
+  /** {@return the images of this runtime's layer store} */
   public Images images() {
     return images;
   }
 
-  /** The bridge networks whose leases this runtime's state directory keeps. */
+  /** {@return the bridge networks whose leases this runtime's state directory keeps} */
   public Networks networks() {
     return networks;
   }
 
-  /** What this runtime knows of its host. */
+  /** {@return what this runtime knows of its host} */
   public HostProfile host() {
     return host;
   }
 
-  /** This runtime's state directory. */
+  /** {@return this runtime's state directory} */
   public Path stateDirectory() {
     return config.store().root();
   }
@@ -283,20 +292,35 @@ public final class ContainerRuntime {
      * The directory of the runtime's container records, mount points and network leases (default
      * {@code /run/containerj} as root, else {@code $XDG_RUNTIME_DIR/containerj}). It is made 0711
      * and must belong to this user.
+     *
+     * @param dir the directory of the runtime's container records, mount points and network leases
+     *     (default {@code /run/containerj} as root, else {@code $XDG_RUNTIME_DIR/containerj})
+     * @return this builder
      */
     public Builder stateDirectory(Path dir) {
       this.stateDirectory = Objects.requireNonNull(dir, "dir").toAbsolutePath();
       return this;
     }
 
-    /** The directory of the runtime's layer store, opened on first use (default: this user's store). */
+    /**
+     * The directory of the runtime's layer store, opened on first use (default: this user's store).
+     *
+     * @param dir the directory of the runtime's layer store, opened on first use (default: this
+     *     user's store)
+     * @return this builder
+     */
     public Builder layerStore(Path dir) {
       this.layerStoreDirectory = Objects.requireNonNull(dir, "dir").toAbsolutePath();
       this.layerStore = null;
       return this;
     }
 
-    /** A layer store opened by the caller. */
+    /**
+     * A layer store opened by the caller.
+     *
+     * @param store a layer store opened by the caller
+     * @return this builder
+     */
     public Builder layerStore(LayerStore store) {
       this.layerStore = Objects.requireNonNull(store, "store");
       this.layerStoreDirectory = null;
@@ -306,6 +330,10 @@ public final class ContainerRuntime {
     /**
      * The name of the cgroup, below this JVM's own, that holds the containers' cgroups (default
      * {@code containerj}): 1-64 letters, digits, '_', '.' or '-'.
+     *
+     * @param name the name of the cgroup, below this JVM's own, that holds the containers' cgroups
+     *     (default {@code containerj}): 1-64 letters, digits, '_', '.' or '-'
+     * @return this builder
      */
     public Builder cgroupParent(String name) {
       this.cgroupParent = Objects.requireNonNull(name, "name");
@@ -316,6 +344,10 @@ public final class ContainerRuntime {
      * The host ids that a root runtime maps a container's ids 0.. to on the host's root filesystem
      * (default 2147483647, 65536 ids): ids that own nothing on the host. At least 65536 ids, and
      * the range must end below 4294967295 (which is no id, see user_namespaces(7)).
+     *
+     * @param firstHostId the host id that container id 0 maps to
+     * @param count the number of ids, at least 65536
+     * @return this builder
      */
     public Builder rootIdRange(long firstHostId, long count) {
       this.rootIdBase = firstHostId;
@@ -326,13 +358,22 @@ public final class ContainerRuntime {
     /**
      * The bridge of specs in bridge mode that name no bridge of their own (those whose
      * {@link ContainerSpec#bridge()} is the built-in {@code containerj0}).
+     *
+     * @param bridgeName the bridge of specs in bridge mode that name no bridge of their own (those
+     *     whose {@link ContainerSpec#bridge()} is the built-in {@code containerj0})
+     * @return this builder
      */
     public Builder defaultNetwork(String bridgeName) {
       this.defaultBridge = Objects.requireNonNull(bridgeName, "bridgeName");
       return this;
     }
 
-    /** The host profile (tests); default {@link HostProfile#detect()}. */
+    /**
+     * The host profile (tests); default {@link HostProfile#detect()}.
+     *
+     * @param host the host profile (tests); default {@link HostProfile#detect()}
+     * @return this builder
+     */
     public Builder host(HostProfile host) {
       this.host = Objects.requireNonNull(host, "host");
       return this;
@@ -341,6 +382,10 @@ public final class ContainerRuntime {
     /**
      * Whether the runtime's first start removes, in the background, what dead JVMs left in its state
      * directory (default true; {@link ContainerRuntime#reap()} does it on demand).
+     *
+     * @param reap whether the runtime's first start removes, in the background, what dead JVMs left
+     *     in its state directory (default true; {@link ContainerRuntime#reap()} does it on demand)
+     * @return this builder
      */
     public Builder reapOnStart(boolean reap) {
       this.reapOnStart = reap;
@@ -348,7 +393,7 @@ public final class ContainerRuntime {
     }
 
     /**
-     * The runtime.
+     * {@return the runtime}
      *
      * @throws SpecValidationException listing every value that breaks its rule
      */

@@ -130,7 +130,7 @@ public final class ContainerSpec {
     return new Builder();
   }
 
-  /** A builder holding this spec's values. */
+  /** {@return a builder holding this spec's values} */
   public Builder toBuilder() {
     return new Builder(this);
   }
@@ -149,12 +149,12 @@ public final class ContainerSpec {
     return process.command();
   }
 
-  /** The payload's whole environment (it starts clean; PATH is added when absent). */
+  /** {@return the payload's whole environment (it starts clean; PATH is added when absent)} */
   public Map<String, String> environment() {
     return process.environment();
   }
 
-  /** The working directory inside the container. Default {@code /}. */
+  /** {@return the working directory inside the container} Default {@code /}. */
   public String workingDirectory() {
     return process.workingDirectory().orElse("/");
   }
@@ -164,17 +164,17 @@ public final class ContainerSpec {
     return rootfs;
   }
 
-  /** The hostname; null means the first 12 characters of the container id. */
+  /** {@return the hostname; null means the first 12 characters of the container id} */
   public @Nullable String hostname() {
     return hostname;
   }
 
-  /** The payload's uid inside the container. Default 0. */
+  /** {@return the payload's uid inside the container} Default 0. */
   public long uid() {
     return process.uid().orElse(0L);
   }
 
-  /** The payload's gid inside the container. Default 0. */
+  /** {@return the payload's gid inside the container} Default 0. */
   public long gid() {
     return process.gid().orElse(0L);
   }
@@ -184,38 +184,43 @@ public final class ContainerSpec {
     return process.groups().orElse(List.of());
   }
 
-  /** Extra bind and tmpfs mounts, in order. */
+  /** {@return extra bind and tmpfs mounts, in order} */
   public List<MountSpec> mounts() {
     return mounts;
   }
 
-  /** Whether {@code /tmp} is a private tmpfs that vanishes with the container. Default true. */
+  /**
+   * {@return whether {@code /tmp} is a private tmpfs that vanishes with the container} Default
+   * true.
+   */
   public boolean privateTmp() {
     return privateTmp;
   }
 
   /**
-   * The size limit in bytes of each tmpfs that holds the container's own writes: the private
-   * {@code /tmp} and the writable layer of the host's root (the upper directories of its overlay; a
-   * rootless root's top-level tmpfs too). A full one answers ENOSPC inside the container. Default
-   * {@link #DEFAULT_TMPFS_SIZE}. Without a cgroup memory limit this cap is the only bound on the
-   * host memory these writes take (tmpfs pages belong to no process, so killing the writer frees
-   * nothing); with one, the pages are charged to the container's memory cgroup as well.
+   * {@return the size limit in bytes of each tmpfs that holds the container's own writes: the
+   * private {@code /tmp} and the writable layer of the host's root (the upper directories of its
+   * overlay; a rootless root's top-level tmpfs too)} A full one answers ENOSPC inside the
+   * container. Default {@link #DEFAULT_TMPFS_SIZE}. Without a cgroup memory limit this cap is the
+   * only bound on the host memory these writes take (tmpfs pages belong to no process, so killing
+   * the writer frees nothing); with one, the pages are charged to the container's memory cgroup as
+   * well.
    */
   public long tmpfsSize() {
     return tmpfsSize;
   }
 
+  /** {@return how the container is networked} Default {@link NetworkMode#LOOPBACK}. */
   public NetworkMode network() {
     return network;
   }
 
-  /** The namespaces the container gets. */
+  /** {@return the namespaces the container gets} */
   public Set<Namespace> namespaces() {
     return namespaces;
   }
 
-  /** uid_map lines; empty means the default (see {@link Builder#uidMappings}). */
+  /** {@return uid_map lines; empty means the default (see {@link Builder#uidMappings})} */
   public List<IdMapping> uidMappings() {
     return uidMappings;
   }
@@ -225,33 +230,39 @@ public final class ContainerSpec {
     return gidMappings;
   }
 
-  /** The capabilities the payload may have (its bounding set). Default {@link Capability#DEFAULT_SET}. */
+  /**
+   * {@return the capabilities the payload may have (its bounding set)} Default {@link
+   * Capability#DEFAULT_SET}.
+   */
   public Set<Capability> capabilities() {
     return process.capabilities().orElse(Capability.DEFAULT_SET);
   }
 
-  /** Whether PR_SET_NO_NEW_PRIVS is set, so setuid binaries gain nothing. Default true. */
+  /** {@return whether PR_SET_NO_NEW_PRIVS is set, so setuid binaries gain nothing} Default true. */
   public boolean noNewPrivileges() {
     return process.noNewPrivilegesSetting().orElse(true);
   }
 
   /**
-   * The seccomp profile; null means the default profile (the effect of Docker's default allowlist,
-   * adjusted to the capabilities the container keeps). {@link SeccompProfile#unconfined()} installs
-   * no filter.
+   * {@return the seccomp profile; null means the default profile (the effect of Docker's default
+   * allowlist, adjusted to the capabilities the container keeps)} {@link
+   * SeccompProfile#unconfined()} installs no filter.
    */
   public @Nullable SeccompProfile seccomp() {
     return seccomp;
   }
 
-  /** The payload's /proc/PID/oom_score_adj (-1000..1000), or null to inherit this JVM's. */
+  /**
+   * {@return the payload's /proc/PID/oom_score_adj (-1000..1000), or null to inherit this JVM's}
+   */
   public @Nullable Integer oomScoreAdj() {
     return oomScoreAdj;
   }
 
   /**
-   * Whether the spec was made with {@link Builder#privileged()}: every capability, no seccomp filter,
-   * no masked or read-only /proc paths. Starting such a container logs a warning saying so.
+   * {@return whether the spec was made with {@link Builder#privileged()}: every capability, no
+   * seccomp filter, no masked or read-only /proc paths} Starting such a container logs a warning
+   * saying so.
    */
   public boolean privileged() {
     return privileged;
@@ -280,67 +291,76 @@ public final class ContainerSpec {
     return process.rlimits();
   }
 
-  /** Where stdin comes from. Default {@link Redirect#DISCARD} (/dev/null). */
+  /** {@return where stdin comes from} Default {@link Redirect#DISCARD} (/dev/null). */
   public Redirect stdin() {
     return process.stdin();
   }
 
-  /** Where stdout goes. Default {@link Redirect#INHERIT}. */
+  /** {@return where stdout goes} Default {@link Redirect#INHERIT}. */
   public Redirect stdout() {
     return process.stdout();
   }
 
-  /** Where stderr goes. Default {@link Redirect#INHERIT}. */
+  /** {@return where stderr goes} Default {@link Redirect#INHERIT}. */
   public Redirect stderr() {
     return process.stderr();
   }
 
-  /** Whether the container outlives this JVM. Default false: it dies with the JVM. */
+  /** {@return whether the container outlives this JVM} Default false: it dies with the JVM. */
   public boolean detached() {
     return detached;
   }
 
-  /** Resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first instruction. */
+  /**
+   * {@return resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first
+   * instruction}
+   */
   public CgroupLimits limits() {
     return limits;
   }
 
   /**
-   * Whether the container gets a cgroup of its own: always when it has limits, else on request
-   * ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()} and OOM
-   * reporting need one. Without one the start is faster, and closing still kills every process
-   * through the pid namespace. Where false, a root container (or one in a delegated subtree) still
-   * gets a lean cgroup for its defaults (device policy, {@link Builder#DEFAULT_PIDS_MAX}), which
-   * joins only the hierarchies those need, so its stats report less.
+   * {@return whether the container gets a cgroup of its own: always when it has limits, else on
+   * request ({@link Builder#cgroup(boolean)}); {@link Container#pause()}, {@link Container#stats()}
+   * and OOM reporting need one} Without one the start is faster, and closing still kills every
+   * process through the pid namespace. Where false, a root container (or one in a delegated
+   * subtree) still gets a lean cgroup for its defaults (device policy, {@link
+   * Builder#DEFAULT_PIDS_MAX}), which joins only the hierarchies those need, so its stats report
+   * less.
    */
   public boolean cgroup() {
     return cgroupRequested || !limits.isEmpty();
   }
 
-  /** The host bridge (and network name) of {@link NetworkMode#BRIDGE}. Default {@code containerj0}. */
+  /**
+   * {@return the host bridge (and network name) of {@link NetworkMode#BRIDGE}} Default {@code
+   * containerj0}.
+   */
   public String bridge() {
     return bridge;
   }
 
-  /** The address asked for on the bridge, or null for the next free one. */
+  /** {@return the address asked for on the bridge, or null for the next free one} */
   public @Nullable String ipAddress() {
     return ipAddress;
   }
 
-  /** Name servers for /etc/resolv.conf in bridge mode; empty means the host's. */
+  /** {@return name servers for /etc/resolv.conf in bridge mode; empty means the host's} */
   public List<String> dns() {
     return dns;
   }
 
   /**
-   * Published ports: a host address and port forwarded into the container by a userspace proxy (no
-   * firewall rule is touched), as {@code -p 127.0.0.1:8080:80}.
+   * {@return published ports: a host address and port forwarded into the container by a userspace
+   * proxy (no firewall rule is touched), as {@code -p 127.0.0.1:8080:80}}
    */
   public List<PortMapping> ports() {
     return ports;
   }
 
-  /** The container whose network namespace {@link NetworkMode#CONTAINER} joins, or null. */
+  /**
+   * {@return the container whose network namespace {@link NetworkMode#CONTAINER} joins, or null}
+   */
   public @Nullable String networkContainer() {
     return networkContainer;
   }
@@ -440,7 +460,13 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Sets one environment variable (the environment starts empty). */
+    /**
+     * Sets one environment variable (the environment starts empty).
+     *
+     * @param name the variable's name
+     * @param value its value
+     * @return this builder
+     */
     public Builder env(String name, String value) {
       process.env(name, value);
       return this;
@@ -457,7 +483,12 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Replaces the whole environment. */
+    /**
+     * Replaces the whole environment.
+     *
+     * @param env the variables, copied
+     * @return this builder
+     */
     public Builder environment(Map<String, String> env) {
       process.environment(env);
       return this;
@@ -501,6 +532,10 @@ public final class ContainerSpec {
     /**
      * As {@link #image(Image)}, for an image imported into {@code store} rather than this user's own
      * store ({@link RootFs#image(LayerStore, Image)}).
+     *
+     * @param store the layer store that holds {@code image}
+     * @param image an image of {@code store}
+     * @return this builder
      */
     public Builder image(LayerStore store, Image image) {
       return image(RootFs.image(store, image), image);
@@ -538,7 +573,11 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Makes the root filesystem read-only (a directory root given as writable becomes read-only). */
+    /**
+     * Makes the root filesystem read-only (a directory root given as writable becomes read-only).
+     *
+     * @return this builder
+     */
     public Builder readOnlyRootfs() {
       this.rootfs = rootfs.readOnly();
       return this;
@@ -550,7 +589,13 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** The payload's uid and gid inside the container. */
+    /**
+     * The payload's uid and gid inside the container.
+     *
+     * @param uid the payload's uid inside the container; default 0
+     * @param gid the payload's gid inside the container; default 0
+     * @return this builder
+     */
     public Builder user(long uid, long gid) {
       process.uid(uid).gid(gid);
       return this;
@@ -562,7 +607,12 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Adds a mount; mounts are made in the order added, after /proc, /dev, /sys and /tmp. */
+    /**
+     * Adds a mount; mounts are made in the order added, after /proc, /dev, /sys and /tmp.
+     *
+     * @param mount the mount
+     * @return this builder
+     */
     public Builder mount(MountSpec mount) {
       mounts.add(Objects.requireNonNull(mount, "mount"));
       return this;
@@ -577,13 +627,23 @@ public final class ContainerSpec {
     /**
      * The size limit in bytes of the private {@code /tmp} and of the host root's writable layer,
      * each (see {@link ContainerSpec#tmpfsSize()}); must be > 0. Default {@link ContainerSpec#DEFAULT_TMPFS_SIZE}.
+     *
+     * @param bytes the size limit in bytes of the private {@code /tmp} and of the host root's
+     *     writable layer, each (see {@link ContainerSpec#tmpfsSize()}); must be > 0
+     * @return this builder
      */
     public Builder tmpfsSize(long bytes) {
       this.tmpfsSize = bytes;
       return this;
     }
 
-    /** The network; {@link NetworkMode#HOST} also drops the network namespace from the default set. */
+    /**
+     * The network; {@link NetworkMode#HOST} also drops the network namespace from the default set.
+     *
+     * @param network the network; {@link NetworkMode#HOST} also drops the network namespace from
+     *     the default set
+     * @return this builder
+     */
     public Builder network(NetworkMode network) {
       this.network = Objects.requireNonNull(network, "network");
       return this;
@@ -611,6 +671,9 @@ public final class ContainerSpec {
     /**
      * The namespaces to create, replacing the default set. The mount namespace is required; without
      * a pid namespace, closing kills only the payload itself, not processes it left behind.
+     *
+     * @param namespaces the namespaces to create, replacing the default set
+     * @return this builder
      */
     public Builder namespaces(Set<Namespace> namespaces) {
       this.namespaces = namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : EnumSet.copyOf(namespaces);
@@ -621,19 +684,32 @@ public final class ContainerSpec {
      * uid_map lines. Default: as root, every id maps to itself; as an ordinary user, the payload's
      * uid maps to the caller's own uid (a single id). Ranges as an ordinary user go through
      * newuidmap(1) and /etc/subuid.
+     *
+     * @param mappings uid_map lines
+     * @return this builder
      */
     public Builder uidMappings(List<IdMapping> mappings) {
       this.uidMappings = List.copyOf(mappings);
       return this;
     }
 
-    /** gid_map lines; defaults as for {@link #uidMappings}. */
+    /**
+     * gid_map lines; defaults as for {@link #uidMappings}.
+     *
+     * @param mappings gid_map lines; defaults as for {@link #uidMappings}
+     * @return this builder
+     */
     public Builder gidMappings(List<IdMapping> mappings) {
       this.gidMappings = List.copyOf(mappings);
       return this;
     }
 
-    /** Replaces the capability set. */
+    /**
+     * Replaces the capability set.
+     *
+     * @param caps the bounding set; default {@link Capability#DEFAULT_SET}
+     * @return this builder
+     */
     public Builder capabilities(Set<Capability> caps) {
       process.capabilities(caps);
       return this;
@@ -668,13 +744,23 @@ public final class ContainerSpec {
     /**
      * The seccomp profile, replacing the default one; {@link SeccompProfile#unconfined()} for none,
      * null for the default.
+     *
+     * @param profile the seccomp profile, replacing the default one; {@link
+     *     SeccompProfile#unconfined()} for none, null for the default
+     * @return this builder
      */
     public Builder seccomp(@Nullable SeccompProfile profile) {
       this.seccomp = profile;
       return this;
     }
 
-    /** The payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null inherits. */
+    /**
+     * The payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null inherits.
+     *
+     * @param adj the payload's oom_score_adj, -1000 (never kill) to 1000 (kill first); null
+     *     inherits
+     * @return this builder
+     */
     public Builder oomScoreAdj(@Nullable Integer adj) {
       this.oomScoreAdj = adj;
       return this;
@@ -685,6 +771,8 @@ public final class ContainerSpec {
      * paths, no device policy and no nodev on the root and the mounts (as {@code docker run
      * --privileged}). The namespaces stay, and no_new_privs stays unless turned off too. Only for
      * trusted payloads; the start logs a warning naming what is off.
+     *
+     * @return this builder
      */
     public Builder privileged() {
       return security(Security.privileged());
@@ -718,11 +806,11 @@ public final class ContainerSpec {
         CgroupLimits.builder().pidsMax(128).memoryMax(512L << 20).memorySwapMax(0).build();
 
     /**
-     * The preset for untrusted plugins: no capabilities, the hardened seccomp profile (which also
-     * denies ptrace, io_uring and sockets other than unix/inet/inet6), a read-only root, no network,
-     * no_new_privs, and {@link #HARDENED_LIMITS} unless limits were given already (they need root or
-     * a delegated cgroup subtree; {@code limits(CgroupLimits.none())} afterwards removes them
-     * explicitly). Call it first, then adjust.
+     * {@return the preset for untrusted plugins: no capabilities, the hardened seccomp profile
+     * (which also denies ptrace, io_uring and sockets other than unix/inet/inet6), a read-only
+     * root, no network, no_new_privs, and {@link #HARDENED_LIMITS} unless limits were given already
+     * (they need root or a delegated cgroup subtree; {@code limits(CgroupLimits.none())} afterwards
+     * removes them explicitly)} Call it first, then adjust.
      */
     public Builder hardened() {
       if (limits.isEmpty()) {
@@ -770,7 +858,13 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Whether the container outlives this JVM (it is then not killed when the JVM exits). */
+    /**
+     * Whether the container outlives this JVM (it is then not killed when the JVM exits).
+     *
+     * @param detached whether the container outlives this JVM (it is then not killed when the JVM
+     *     exits)
+     * @return this builder
+     */
     public Builder detached(boolean detached) {
       this.detached = detached;
       return this;
@@ -783,38 +877,68 @@ public final class ContainerSpec {
      * #DEFAULT_PIDS_MAX} where the host can enforce it; as root it also gets a device policy that
      * allows only the nodes ContainerJ binds into /dev ({@code DeviceRule.containerDefaults()}),
      * unless {@link #privileged()} or the limits carry a device allow-list of their own.
+     *
+     * @param limits resource limits, enforced by the container's own cgroup (cgroup v2, or the v1
+     *     fallback on hybrid hosts)
+     * @return this builder
      */
     public Builder limits(CgroupLimits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 
-    /** Bridge mode on the named bridge (created on first use for {@code containerj0}). */
+    /**
+     * Bridge mode on the named bridge (created on first use for {@code containerj0}).
+     *
+     * @param name the bridge's name, at most 15 bytes
+     * @return this builder
+     */
     public Builder bridge(String name) {
       this.network = NetworkMode.BRIDGE;
       this.bridge = Objects.requireNonNull(name, "name");
       return this;
     }
 
-    /** The address on the bridge; it must be free and inside the bridge's subnet. */
+    /**
+     * The address on the bridge; it must be free and inside the bridge's subnet.
+     *
+     * @param address the address on the bridge; it must be free and inside the bridge's subnet
+     * @return this builder
+     */
     public Builder ipAddress(@Nullable String address) {
       this.ipAddress = address;
       return this;
     }
 
-    /** Name servers for the container's /etc/resolv.conf (bridge mode). */
+    /**
+     * Name servers for the container's /etc/resolv.conf (bridge mode).
+     *
+     * @param servers name servers for the container's /etc/resolv.conf (bridge mode)
+     * @return this builder
+     */
     public Builder dns(List<String> servers) {
       this.dns = List.copyOf(servers);
       return this;
     }
 
-    /** Publishes a port. */
+    /**
+     * Publishes a port.
+     *
+     * @param mapping the host side and the container port
+     * @return this builder
+     */
     public Builder publish(PortMapping mapping) {
       ports.add(Objects.requireNonNull(mapping, "mapping"));
       return this;
     }
 
-    /** Publishes a port in Docker's {@code -p} syntax: {@code [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}. */
+    /**
+     * Publishes a port in Docker's {@code -p} syntax: {@code
+     * [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]}.
+     *
+     * @param spec the {@code -p} value
+     * @return this builder
+     */
     public Builder publish(String spec) {
       try {
         return publish(PortMapping.parse(spec));
@@ -823,20 +947,36 @@ public final class ContainerSpec {
       }
     }
 
-    /** Joins the network namespace of a running container, by id or unique id prefix. */
+    /**
+     * Joins the network namespace of a running container, by id or unique id prefix.
+     *
+     * @param containerId the container's id or a unique prefix
+     * @return this builder
+     */
     public Builder networkOf(String containerId) {
       this.network = NetworkMode.CONTAINER;
       this.networkContainer = Objects.requireNonNull(containerId, "containerId");
       return this;
     }
 
-    /** Adds a line to the container's /etc/hosts. */
+    /**
+     * Adds a line to the container's /etc/hosts.
+     *
+     * @param name the host name
+     * @param address an IPv4 or IPv6 literal
+     * @return this builder
+     */
     public Builder addHost(String name, String address) {
       extraHosts.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(address, "address"));
       return this;
     }
 
-    /** Gives the container a cgroup even without limits (for pause, stats and OOM reporting). */
+    /**
+     * Gives the container a cgroup even without limits (for pause, stats and OOM reporting).
+     *
+     * @param cgroup true for a cgroup of its own; limits imply one
+     * @return this builder
+     */
     public Builder cgroup(boolean cgroup) {
       this.cgroup = cgroup;
       return this;

@@ -44,8 +44,11 @@ public class ContainerStartException extends ContainerException {
     STATE_RECORD
   }
 
+  /** The part of the start that failed. */
   private final Step step;
+  /** The failed call, as {@code "execve(foo)"}. */
   private final String call;
+  /** The kernel's error number, or 0 where no system call failed. */
   private final int errno;
 
   /**
@@ -54,6 +57,8 @@ public class ContainerStartException extends ContainerException {
    * @param step the part of the start that failed
    * @param call the failed call, as {@code "execve(foo)"}
    * @param errno the kernel's error number, empty where no system call failed
+   * @param containerId the id of the container that failed to start
+   * @param cause the failure; its message ends this one's
    */
   public ContainerStartException(String containerId, Step step, String call, OptionalInt errno, Throwable cause) {
     super("container " + containerId + ": " + cause.getMessage(), cause);
@@ -62,34 +67,46 @@ public class ContainerStartException extends ContainerException {
     this.errno = errno.orElse(0);
   }
 
-  /** The part of the start that failed. */
+  /** {@return the part of the start that failed} */
   public Step step() {
     return step;
   }
 
-  /** The failed call, as {@code "execve(foo)"}, {@code "pivot_root(/run/containerj/x/root)"}. */
+  /**
+   * {@return the failed call, as {@code "execve(foo)"}, {@code
+   * "pivot_root(/run/containerj/x/root)"}}
+   */
   public String call() {
     return call;
   }
 
-  /** The errno of the failed system call; empty where the failure was not one (never an invented errno). */
+  /**
+   * {@return the errno of the failed system call; empty where the failure was not one (never an
+   * invented errno)}
+   */
   public OptionalInt errno() {
     return errno == 0 ? OptionalInt.empty() : OptionalInt.of(errno);
   }
 
-  /** The errno as an enum constant; empty where there is none or this library does not name it. */
+  /**
+   * {@return the errno as an enum constant; empty where there is none or this library does not name
+   * it}
+   */
   public Optional<Errno> error() {
     return Optional.ofNullable(Errno.of(errno));
   }
 
-  /** Whether the payload could not be found (execve said ENOENT): shells exit 127 for this. */
+  /**
+   * {@return whether the payload could not be found (execve said ENOENT): shells exit 127 for this}
+   */
   public boolean commandNotFound() {
     return step == Step.EXEC && errno == Errno.ENOENT.number();
   }
 
   /**
-   * Whether the payload was found but execve(2) refused to run it (EACCES, ENOEXEC, EISDIR, EPERM,
-   * ETXTBSY, or E2BIG for an argument list and environment too long): shells exit 126 for these.
+   * {@return whether the payload was found but execve(2) refused to run it (EACCES, ENOEXEC,
+   * EISDIR, EPERM, ETXTBSY, or E2BIG for an argument list and environment too long): shells exit
+   * 126 for these}
    */
   public boolean commandNotExecutable() {
     return step == Step.EXEC && (errno == Errno.EACCES.number() || errno == Errno.ENOEXEC.number()

@@ -21,32 +21,53 @@ public final class ExecProcess implements AutoCloseable {
     this.process = process;
   }
 
-  /** Its pid as seen from this JVM. */
+  /** {@return its pid as seen from this JVM} */
   public int pid() {
     return process.pid();
   }
 
-  /** Blocks until it has ended and been reaped; returns how. */
+  /**
+   * Blocks until it has ended and been reaped; returns how.
+   *
+   * @return how it ended
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
+   */
   public ExitStatus waitFor() throws InterruptedException {
     return process.waitFor();
   }
 
-  /** Waits at most {@code timeout}; empty if it still runs then. */
+  /**
+   * Waits at most {@code timeout}; empty if it still runs then.
+   *
+   * @param timeout the longest wait
+   * @return how it ended, or empty when it still runs
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
+   */
   public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
     return process.waitFor(timeout);
   }
 
-  /** Completes when it has ended and been reaped. */
+  /**
+   * Completes when it has ended and been reaped.
+   *
+   * @return a future completed with how it ended
+   */
   public CompletableFuture<ExitStatus> onExit() {
     return process.onExit();
   }
 
-  /** Whether it still runs. */
+  /** {@return whether it still runs} */
   public boolean isAlive() {
     return process.isAlive();
   }
 
-  /** Sends it a signal (nothing once it has been reaped). */
+  /**
+   * Sends it a signal (nothing once it has been reaped).
+   *
+   * @param signal the signal to send
+   */
   public void signal(Signal signal) {
     process.signal(signal);
   }
@@ -67,7 +88,10 @@ public final class ExecProcess implements AutoCloseable {
     return dev.containerj.core.internal.Streams.orEof(process.stdout());
   }
 
-  /** Its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at end-of-file. Never null. */
+  /**
+   * {@return its stderr when its spec asked for {@code Redirect.PIPE}; else a stream at
+   * end-of-file} Never null.
+   */
   public InputStream stderr() {
     return dev.containerj.core.internal.Streams.orEof(process.stderr());
   }

@@ -25,17 +25,17 @@ public final class HostProfile {
   }
 
   /**
-   * This process's profile: its effective ids, and the JVM's cgroup manager, discovered when the
-   * first container that needs a cgroup starts (on a pure cgroup v2 host that discovery moves this
-   * JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do).
+   * {@return this process's profile: its effective ids, and the JVM's cgroup manager, discovered
+   * when the first container that needs a cgroup starts (on a pure cgroup v2 host that discovery
+   * moves this JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do)}
    */
   public static HostProfile detect() {
     return new HostProfile(LibC.geteuid(), LibC.getegid(), ContainerStarter::cgroups);
   }
 
   /**
-   * A profile given by the caller (tests): the ids that the runtime's id maps use, and the manager
-   * that creates its containers' cgroups.
+   * {@return a profile given by the caller (tests): the ids that the runtime's id maps use, and the
+   * manager that creates its containers' cgroups}
    *
    * @throws SpecValidationException for a negative id
    */
@@ -46,23 +46,26 @@ public final class HostProfile {
     return new HostProfile(euid, egid, Objects.requireNonNull(cgroups, "cgroups"));
   }
 
-  /** The effective uid of the runtime's process. */
+  /** {@return the effective uid of the runtime's process} */
   public int euid() {
     return euid;
   }
 
-  /** The effective gid of the runtime's process. */
+  /** {@return the effective gid of the runtime's process} */
   public int egid() {
     return egid;
   }
 
-  /** Whether the runtime runs as an ordinary user (its containers then need a user namespace). */
+  /**
+   * {@return whether the runtime runs as an ordinary user (its containers then need a user
+   * namespace)}
+   */
   public boolean rootless() {
     return euid != 0;
   }
 
   /**
-   * The cgroup manager of the runtime's containers.
+   * {@return the cgroup manager of the runtime's containers}
    *
    * @throws UnsupportedHostException when this host has no usable cgroup hierarchy, saying why
    */

@@ -37,6 +37,11 @@ public final class Images {
    * Imports an image given in skopeo's transport syntax ({@code oci:DIR[:TAG]},
    * {@code docker-archive:FILE}), verifying every blob, unpacking each layer once; an image already
    * in the store is returned as it is.
+   *
+   * @param reference the transport, path and optional tag
+   * @return the image in the store
+   * @throws IOException when the image cannot be read, a blob does not verify, or a layer entry is
+   *     refused
    */
   public Image importImage(String reference) {
     ImageReference parsed = parse("reference", reference, ImageReference::parse);
@@ -50,6 +55,12 @@ public final class Images {
    * Pulls an image from a registry ({@code alpine}, {@code host:port/name:tag},
    * {@code name@sha256:...}, {@code docker://...}) into the layer store: layers already there are
    * not fetched. See {@link dev.containerj.layers.LayerStore#pull}.
+   *
+   * @param reference the image in Docker's syntax
+   * @param options platform, credentials, TLS and timeout
+   * @return the image in the store
+   * @throws IOException when the registry refuses or fails a request ({@link
+   *     dev.containerj.layers.RegistryException}) or a blob does not verify
    */
   public Image pull(String reference, dev.containerj.layers.PullOptions options) {
     dev.containerj.layers.RegistryReference parsed =
@@ -58,11 +69,14 @@ public final class Images {
   }
 
   /**
-   * The image {@code reference} names, pulled first when it is a registry reference not in the
-   * store (or always, with {@code always}); a local transport is imported as by
-   * {@link #importImage(String)}.
+   * {@return the image {@code reference} names, pulled first when it is a registry reference not in
+   * the store (or always, with {@code always}); a local transport is imported as by {@link
+   * #importImage(String)}}
    *
    * @param always pull even when the store has an image by that name (a tag may have moved)
+   * @param reference a registry reference, or a local transport reference
+   * @param options platform, credentials, TLS and timeout
+   * @throws IOException as {@link #pull} or {@link #importImage(String)}
    */
   public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options) {
     if (!dev.containerj.layers.RegistryReference.isRegistryReference(reference)

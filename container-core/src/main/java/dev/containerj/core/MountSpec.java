@@ -16,7 +16,9 @@ import org.jspecify.annotations.Nullable;
 public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
   /** The kind of mount. */
   public enum Type {
+    /** A host file or directory, bind-mounted. */
     BIND,
+    /** A new, empty, memory-backed tmpfs. */
     TMPFS
   }
 
@@ -26,22 +28,43 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
     Objects.requireNonNull(target, "target");
   }
 
-  /** Bind-mounts host path {@code source} at {@code target}, read-write. */
+  /**
+   * Bind-mounts host path {@code source} at {@code target}, read-write.
+   *
+   * @param source an existing host file or directory
+   * @param target the absolute path inside the container
+   * @return the mount
+   */
   public static MountSpec bind(Path source, String target) {
     return new MountSpec(Type.BIND, source, target, false, 0);
   }
 
-  /** Bind-mounts host path {@code source} at {@code target}, read-only. */
+  /**
+   * Bind-mounts host path {@code source} at {@code target}, read-only.
+   *
+   * @param source an existing host file or directory
+   * @param target the absolute path inside the container
+   * @return the mount
+   */
   public static MountSpec bindReadOnly(Path source, String target) {
     return new MountSpec(Type.BIND, source, target, true, 0);
   }
 
-  /** A new empty tmpfs at {@code target} (mode 1777). */
+  /**
+   * {@return a new empty tmpfs at {@code target} (mode 1777)}
+   *
+   * @param target the absolute path inside the container
+   */
   public static MountSpec tmpfs(String target) {
     return new MountSpec(Type.TMPFS, null, target, false, 0);
   }
 
-  /** A new empty tmpfs of at most {@code sizeBytes}. */
+  /**
+   * {@return a new empty tmpfs of at most {@code sizeBytes}}
+   *
+   * @param target the absolute path inside the container
+   * @param sizeBytes the size limit in bytes, 0 for the kernel's default (half of RAM)
+   */
   public static MountSpec tmpfs(String target, long sizeBytes) {
     return new MountSpec(Type.TMPFS, null, target, false, sizeBytes);
   }

@@ -235,7 +235,12 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return command(List.of(argv));
     }
 
-    /** The argv (required, not empty). */
+    /**
+     * The argv (required, not empty).
+     *
+     * @param argv the argv (required, not empty)
+     * @return this builder
+     */
     public Builder command(List<String> argv) {
       this.command = List.copyOf(Objects.requireNonNull(argv, "argv"));
       return this;
@@ -260,19 +265,34 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return this;
     }
 
-    /** The uid inside the container. */
+    /**
+     * The uid inside the container.
+     *
+     * @param uid the uid inside the container
+     * @return this builder
+     */
     public Builder uid(long uid) {
       this.uid = uid;
       return this;
     }
 
-    /** The gid inside the container. */
+    /**
+     * The gid inside the container.
+     *
+     * @param gid the gid inside the container
+     * @return this builder
+     */
     public Builder gid(long gid) {
       this.gid = gid;
       return this;
     }
 
-    /** The supplementary groups inside the container. */
+    /**
+     * The supplementary groups inside the container.
+     *
+     * @param groups the supplementary groups inside the container
+     * @return this builder
+     */
     public Builder groups(List<Long> groups) {
       this.groups = List.copyOf(Objects.requireNonNull(groups, "groups"));
       return this;
@@ -302,7 +322,12 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return this;
     }
 
-    /** Where stdout goes. */
+    /**
+     * Where stdout goes.
+     *
+     * @param r where stdout goes
+     * @return this builder
+     */
     public Builder stdout(Redirect r) {
       this.stdout = Objects.requireNonNull(r, "stdout");
       return this;
@@ -332,7 +357,7 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
     }
 
     /**
-     * The spec.
+     * {@return the spec}
      *
      * @throws SpecValidationException listing every field that breaks its rule
      */

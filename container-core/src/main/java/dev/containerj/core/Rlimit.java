@@ -15,8 +15,41 @@ public record Rlimit(Resource resource, long soft, long hard) {
 
   /** The limits of setrlimit(2), with their Linux numbers. */
   public enum Resource {
-    CPU(0), FSIZE(1), DATA(2), STACK(3), CORE(4), RSS(5), NPROC(6), NOFILE(7), MEMLOCK(8), AS(9),
-    LOCKS(10), SIGPENDING(11), MSGQUEUE(12), NICE(13), RTPRIO(14), RTTIME(15);
+    /** CPU time in seconds; SIGXCPU at the soft limit. */
+    CPU(0),
+    /** Largest file the process may create, in bytes; SIGXFSZ beyond. */
+    FSIZE(1),
+    /** Data segment and heap size in bytes. */
+    DATA(2),
+    /** Main thread stack size in bytes. */
+    STACK(3),
+    /** Largest core dump in bytes; 0 disables them. */
+    CORE(4),
+    /** Resident set size in bytes; ignored by Linux since 2.6. */
+    RSS(5),
+    /**
+     * Processes and threads of the real user id (counted across the whole host user, not per
+     * container).
+     */
+    NPROC(6),
+    /** Highest file descriptor number plus one. */
+    NOFILE(7),
+    /** Memory that may be locked into RAM, in bytes. */
+    MEMLOCK(8),
+    /** Virtual address space in bytes. */
+    AS(9),
+    /** flock(2) and fcntl(2) leases; ignored by Linux since 2.4.25. */
+    LOCKS(10),
+    /** Signals that may be queued for the real user id. */
+    SIGPENDING(11),
+    /** Bytes of POSIX message queues of the real user id. */
+    MSGQUEUE(12),
+    /** Ceiling of the nice value, as 20 - nice. */
+    NICE(13),
+    /** Ceiling of the real-time priority. */
+    RTPRIO(14),
+    /** CPU time in microseconds a real-time task may use without a blocking call. */
+    RTTIME(15);
 
     private final int number;
 
@@ -47,7 +80,13 @@ public record Rlimit(Resource resource, long soft, long hard) {
     }
   }
 
-  /** Parses {@code name=soft[:hard]} as Docker's {@code --ulimit} ({@code nofile=1024:2048}). */
+  /**
+   * Parses {@code name=soft[:hard]} as Docker's {@code --ulimit} ({@code nofile=1024:2048}).
+   *
+   * @param text the {@code --ulimit} value; a value may be {@code unlimited} or {@code -1}
+   * @return the limit
+   * @throws IllegalArgumentException naming the text when the form, the name or a value is wrong
+   */
   public static Rlimit parse(String text) {
     int eq = text.indexOf('=');
     if (eq <= 0) {

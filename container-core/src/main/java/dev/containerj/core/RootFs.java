@@ -29,36 +29,45 @@ public final class RootFs {
   }
 
   /**
-   * An image imported into this user's layer store ({@code ContainerRuntime.images().importImage}): an overlay of its
-   * layers plus a writable layer of the container's own, removed on close.
+   * {@return an image imported into this user's layer store ({@code
+   * ContainerRuntime.images().importImage}): an overlay of its layers plus a writable layer of the
+   * container's own, removed on close}
+   *
+   * @param image an image of this user's default layer store
    */
   public static RootFs image(Image image) {
     return new RootFs(null, Objects.requireNonNull(image, "image"), null, true);
   }
 
   /**
-   * An image imported into {@code store} ({@link LayerStore#importImage}), for a store other than
-   * this user's own: a build tool's, or a test's or benchmark's temporary one. The store must be
-   * rootless exactly when the JVM is not root (its overlay xattrs are {@code user.overlay.*} then),
-   * and must not be deleted while a container uses it.
+   * {@return an image imported into {@code store} ({@link LayerStore#importImage}), for a store
+   * other than this user's own: a build tool's, or a test's or benchmark's temporary one} The store
+   * must be rootless exactly when the JVM is not root (its overlay xattrs are {@code
+   * user.overlay.*} then), and must not be deleted while a container uses it.
+   *
+   * @param store the layer store that holds {@code image}
+   * @param image an image of {@code store}
    */
   public static RootFs image(LayerStore store, Image image) {
     return new RootFs(null, Objects.requireNonNull(image, "image"), Objects.requireNonNull(store, "store"), true);
   }
 
-  /** The image, or null when this is not an image root. */
+  /** {@return the image, or null when this is not an image root} */
   public @Nullable Image image() {
     return image;
   }
 
-  /** The layer store of an image root given one; null for this user's own store or no image. */
+  /**
+   * {@return the layer store of an image root given one; null for this user's own store or no
+   * image}
+   */
   public @Nullable LayerStore layerStore() {
     return layerStore;
   }
 
 
   /**
-   * The host's {@code /}, writable, with a private tmpfs on {@code /tmp}. The default.
+   * {@return the host's {@code /}, writable, with a private tmpfs on {@code /tmp}} The default.
    *
    * <p>An overlay takes the container's writes into memory (a tmpfs in the container's mount
    * namespace): they vanish when the container is closed, or when its last process dies, and the
@@ -76,22 +85,31 @@ public final class RootFs {
     return HOST;
   }
 
-  /** A directory on the host, mounted read-only. */
+  /**
+   * {@return a directory on the host, mounted read-only}
+   *
+   * @param dir an existing directory holding the container's tree
+   */
   public static RootFs directory(Path dir) {
     return new RootFs(Objects.requireNonNull(dir, "dir"), null, null, false);
   }
 
-  /** A directory on the host that the container may write to (its changes stay in the directory). */
+  /**
+   * {@return a directory on the host that the container may write to (its changes stay in the
+   * directory)}
+   *
+   * @param dir an existing directory holding the container's tree
+   */
   public static RootFs writableDirectory(Path dir) {
     return new RootFs(Objects.requireNonNull(dir, "dir"), null, null, true);
   }
 
-  /** Whether this is the host's own root. */
+  /** {@return whether this is the host's own root} */
   public boolean isHost() {
     return directory == null && image == null;
   }
 
-  /** The directory, or null for the host root. */
+  /** {@return the directory, or null for the host root} */
   public @Nullable Path directory() {
     return directory;
   }
@@ -101,7 +119,7 @@ public final class RootFs {
     return writable;
   }
 
-  /** The same root, read-only. */
+  /** {@return the same root, read-only} */
   public RootFs readOnly() {
     if (isHost()) {
       return HOST_READ_ONLY;

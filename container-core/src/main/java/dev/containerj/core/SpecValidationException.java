@@ -27,6 +27,7 @@ public class SpecValidationException extends ContainerException {
     }
   }
 
+  /** Every broken rule. */
   private final List<Violation> violations;
 
   /** One violation. */

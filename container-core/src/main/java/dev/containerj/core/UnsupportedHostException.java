@@ -8,7 +8,9 @@ package dev.containerj.core;
 public class UnsupportedHostException extends ContainerException {
   private static final long serialVersionUID = 1L;
 
+  /** What is missing. */
   private final String feature;
+  /** Why it is missing. */
   private final String reason;
 
   /**
@@ -22,12 +24,12 @@ public class UnsupportedHostException extends ContainerException {
     this.reason = reason;
   }
 
-  /** What is missing. */
+  /** {@return what is missing} */
   public String feature() {
     return feature;
   }
 
-  /** Why it is missing. */
+  /** {@return why it is missing} */
   public String reason() {
     return reason;
   }

@@ -10,6 +10,14 @@ import java.util.Objects;
  * @param secret the password or token
  */
 public record Credentials(String username, String secret) {
+  /**
+   * Checks each component against its rule.
+   *
+   * @param username the user name (for an identity token, {@code <token>} as Docker writes it)
+   * @param secret the password or token
+   * @throws NullPointerException when a component that may not be null is null
+   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   */
   public Credentials {
     Objects.requireNonNull(username, "username");
     Objects.requireNonNull(secret, "secret");
@@ -22,6 +30,8 @@ public record Credentials(String username, String secret) {
   /**
    * Parses {@code USER:PASSWORD}, as {@code --creds} takes it; the password may contain ':'.
    *
+   * @param userColonSecret {@code USER:PASSWORD}; the user part may not be empty
+   * @return the credentials
    * @throws IllegalArgumentException without the secret in the message
    */
   public static Credentials parse(String userColonSecret) {

@@ -11,6 +11,15 @@ import java.util.Objects;
  * @param size the size in bytes, or -1 when the format does not record it (docker-archive layers)
  */
 public record Descriptor(String mediaType, String digest, long size) {
+  /**
+   * Checks each component against its rule.
+   *
+   * @param mediaType as {@code application/vnd.oci.image.layer.v1.tar+gzip}
+   * @param digest {@code sha256:} and 64 lower-case hex digits
+   * @param size the size in bytes, or -1 when the format does not record it (docker-archive layers)
+   * @throws NullPointerException when a component that may not be null is null
+   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   */
   public Descriptor {
     Objects.requireNonNull(mediaType, "mediaType");
     Objects.requireNonNull(digest, "digest");
@@ -22,7 +31,7 @@ public record Descriptor(String mediaType, String digest, long size) {
     }
   }
 
-  /** The 64 hex digits of the digest. */
+  /** {@return the 64 hex digits of the digest} */
   public String hex() {
     return digest.substring("sha256:".length());
   }

@@ -27,10 +27,12 @@ public final class ImageConfig {
     this.labels = Map.copyOf(b.labels);
   }
 
+  /** {@return a builder with every field empty} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return a builder holding this config's fields, to derive a changed copy} */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.entrypoint.addAll(entrypoint);
@@ -42,37 +44,43 @@ public final class ImageConfig {
     return b;
   }
 
-  /** {@code Entrypoint}: the executable and its first arguments; may be empty. */
+  /** {@return {@code Entrypoint}: the executable and its first arguments; may be empty} */
   public List<String> entrypoint() {
     return entrypoint;
   }
 
-  /** {@code Cmd}: the default arguments appended to the entrypoint (or the command if there is none). */
+  /**
+   * {@return {@code Cmd}: the default arguments appended to the entrypoint (or the command if there
+   * is none)}
+   */
   public List<String> cmd() {
     return cmd;
   }
 
-  /** {@code Env}: {@code NAME=value} strings, in image order. */
+  /** {@return {@code Env}: {@code NAME=value} strings, in image order} */
   public List<String> env() {
     return env;
   }
 
-  /** {@code WorkingDir}: the initial working directory, or {@code ""} for {@code /}. */
+  /** {@return {@code WorkingDir}: the initial working directory, or {@code ""} for {@code /}} */
   public String workingDir() {
     return workingDir;
   }
 
-  /** {@code User}: {@code user}, {@code uid}, {@code user:group} or {@code uid:gid}; {@code ""} for root. */
+  /**
+   * {@return {@code User}: {@code user}, {@code uid}, {@code user:group} or {@code uid:gid}; {@code
+   * ""} for root}
+   */
   public String user() {
     return user;
   }
 
-  /** {@code Labels}. */
+  /** {@return {@code Labels}} */
   public Map<String, String> labels() {
     return labels;
   }
 
-  /** Entrypoint followed by Cmd: the argv a container runs when nothing overrides it. */
+  /** {@return entrypoint followed by Cmd: the argv a container runs when nothing overrides it} */
   public List<String> command() {
     List<String> all = new ArrayList<>(entrypoint);
     all.addAll(cmd);
@@ -109,19 +117,38 @@ public final class ImageConfig {
 
     private Builder() {}
 
+    /**
+     * Replaces the entrypoint.
+     *
+     * @param entrypoint the executable and its first arguments; empty for none
+     * @return this builder
+     */
     public Builder entrypoint(List<String> entrypoint) {
       this.entrypoint.clear();
       this.entrypoint.addAll(entrypoint);
       return this;
     }
 
+    /**
+     * Replaces the default arguments.
+     *
+     * @param cmd the arguments appended to the entrypoint, or the command when there is no
+     *     entrypoint
+     * @return this builder
+     */
     public Builder cmd(List<String> cmd) {
       this.cmd.clear();
       this.cmd.addAll(cmd);
       return this;
     }
 
-    /** Replaces the environment; each entry must be {@code NAME=value}. */
+    /**
+     * Replaces the environment; each entry must be {@code NAME=value}.
+     *
+     * @param env {@code NAME=value} strings, in image order
+     * @return this builder
+     * @throws IllegalArgumentException naming the first entry without a name or an {@code =}
+     */
     public Builder env(List<String> env) {
       for (String e : env) {
         if (e.indexOf('=') <= 0) {
@@ -133,22 +160,43 @@ public final class ImageConfig {
       return this;
     }
 
+    /**
+     * Sets the working directory.
+     *
+     * @param workingDir an absolute path inside the container, or empty for the runtime's default
+     *     ({@code /})
+     * @return this builder
+     */
     public Builder workingDir(String workingDir) {
       this.workingDir = Objects.requireNonNull(workingDir, "workingDir");
       return this;
     }
 
+    /**
+     * Sets the user.
+     *
+     * @param user {@code uid}, {@code user}, {@code uid:gid} or {@code user:group}, or empty for
+     *     root
+     * @return this builder
+     */
     public Builder user(String user) {
       this.user = Objects.requireNonNull(user, "user");
       return this;
     }
 
+    /**
+     * Replaces the labels.
+     *
+     * @param labels the image's labels (copied)
+     * @return this builder
+     */
     public Builder labels(Map<String, String> labels) {
       this.labels.clear();
       this.labels.putAll(labels);
       return this;
     }
 
+    /** {@return a config holding the fields set so far} */
     public ImageConfig build() {
       return new ImageConfig(this);
     }

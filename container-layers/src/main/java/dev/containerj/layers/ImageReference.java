@@ -16,7 +16,10 @@ import org.jspecify.annotations.Nullable;
 public record ImageReference(Transport transport, Path path, @Nullable String tag) {
   /** An image storage format, named as skopeo names it. */
   public enum Transport {
-    OCI("oci"), DOCKER_ARCHIVE("docker-archive");
+    /** An OCI image layout directory ({@code oci:DIR[:TAG]}). */
+    OCI("oci"),
+    /** A {@code docker save} archive ({@code docker-archive:FILE[:NAME:TAG]}). */
+    DOCKER_ARCHIVE("docker-archive");
 
     private final String prefix;
 
@@ -24,12 +27,22 @@ public record ImageReference(Transport transport, Path path, @Nullable String ta
       this.prefix = prefix;
     }
 
-    /** The name before the first ':' of a reference, as {@code "oci"}. */
+    /** {@return the name before the first ':' of a reference, as {@code "oci"}} */
     public String prefix() {
       return prefix;
     }
   }
 
+  /**
+   * Checks each component against its rule.
+   *
+   * @param transport how the image is stored
+   * @param path the layout directory or archive file
+   * @param tag for {@code oci:}, the {@code org.opencontainers.image.ref.name} to pick; for {@code
+   *     docker-archive:}, a {@code RepoTags} entry; null to take the only image there is
+   * @throws NullPointerException when a component that may not be null is null
+   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   */
   public ImageReference {
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(path, "path");
@@ -42,6 +55,8 @@ public record ImageReference(Transport transport, Path path, @Nullable String ta
    * Parses {@code oci:DIR[:TAG]} or {@code docker-archive:FILE[:NAME[:TAG]]}. As in skopeo, the path
    * ends at the first ':' after the transport.
    *
+   * @param reference as {@code oci:/images/app:1.0} or {@code docker-archive:app.tar}
+   * @return the parsed reference
    * @throws IllegalArgumentException naming the reference and the accepted forms
    */
   public static ImageReference parse(String reference) {

@@ -65,12 +65,24 @@ public final class LayerStore {
   private final boolean rootless;
   private final StoreLock lock;
 
-  /** A store in {@code dir} (created if missing), rootless unless the effective uid is 0. */
+  /**
+   * A store in {@code dir} (created if missing), rootless unless the effective uid is 0.
+   *
+   * @param dir the store's directory; made mode 0700
+   * @throws IOException when the directory cannot be created or closed to other users
+   */
   public LayerStore(Path dir) throws IOException {
     this(dir, LibC.geteuid() != 0);
   }
 
-  /** A store in {@code dir} (created if missing). */
+  /**
+   * A store in {@code dir} (created if missing).
+   *
+   * @param dir the store's directory; made mode 0700
+   * @param rootless whether roots are prepared for a user namespace (overlay {@code userxattr},
+   *     owners shifted)
+   * @throws IOException when the directory cannot be created or closed to other users
+   */
   public LayerStore(Path dir, boolean rootless) throws IOException {
     this.dir = dir.toAbsolutePath().normalize();
     this.rootless = rootless;
@@ -110,14 +122,16 @@ public final class LayerStore {
   }
 
   /**
-   * The default store: {@code /var/lib/containerj} as root, else {@code $XDG_DATA_HOME/containerj}
-   * ({@code $HOME/.local/share/containerj} when XDG_DATA_HOME is unset).
+   * {@return the default store: {@code /var/lib/containerj} as root, else {@code
+   * $XDG_DATA_HOME/containerj} ({@code $HOME/.local/share/containerj} when XDG_DATA_HOME is unset)}
+   *
+   * @throws IOException when the directory cannot be created or closed to other users
    */
   public static LayerStore openDefault() throws IOException {
     return new LayerStore(defaultDirectory());
   }
 
-  /** Where {@link #openDefault()} keeps its store. */
+  /** {@return where {@link #openDefault()} keeps its store} */
   public static Path defaultDirectory() {
     return defaultDirectory(LibC.geteuid(), System::getenv, System.getProperty("user.home"));
   }
@@ -144,17 +158,23 @@ public final class LayerStore {
     return Path.of(userHome, ".local", "share", "containerj");
   }
 
-  /** The store's directory. */
+  /** {@return the store's directory} */
   public Path directory() {
     return dir;
   }
 
-  /** Whether this store writes {@code user.overlay.*} xattrs for rootless overlays. */
+  /** {@return whether this store writes {@code user.overlay.*} xattrs for rootless overlays} */
   public boolean rootless() {
     return rootless;
   }
 
-  /** {@link #importImage(ImageReference, Platform, UnpackListener)} for this JVM's platform, without progress. */
+  /**
+   * {@return {@link #importImage(ImageReference, Platform, UnpackListener)} for this JVM's
+   * platform, without progress}
+   *
+   * @param ref the layout or archive to import
+   * @throws IOException as {@link #importImage(ImageReference, Platform, UnpackListener)}
+   */
   public Image importImage(ImageReference ref) throws IOException {
     return importImage(ref, Platform.current(), UnpackListener.NONE);
   }
@@ -163,6 +183,10 @@ public final class LayerStore {
    * Imports an image: verifies its metadata, unpacks each layer not yet in the store (verifying the
    * blob's digest and size), and records the image. Importing the same image again unpacks nothing.
    *
+   * @param ref the layout or archive to import
+   * @param platform the manifest to pick from an index
+   * @param listener told of each layer's progress and of skipped entries
+   * @return the imported image, also listed by {@link #images()}
    * @throws BlobVerificationException naming the blob whose digest or size is wrong
    * @throws UnpackException naming a hostile or unrepresentable entry
    */
@@ -178,12 +202,21 @@ public final class LayerStore {
     }
   }
 
-  /** Whether the layer with this digest is unpacked in the store. */
+  /**
+   * {@return whether the layer with this digest is unpacked in the store}
+   *
+   * @param digest {@code sha256:} and 64 hex digits
+   */
   public boolean hasLayer(String digest) {
     return Files.isDirectory(layerPath(hexOf(digest)).resolve("diff"));
   }
 
-  /** The unpacked directory of a layer (overlayfs format); it must not be modified. */
+  /**
+   * {@return the unpacked directory of a layer (overlayfs format); it must not be modified}
+   *
+   * @param layer a layer of an imported image
+   * @throws NoSuchFileException when the layer is not unpacked in this store
+   */
   public Path layerDirectory(Descriptor layer) throws NoSuchFileException {
     Path p = layerPath(layer.hex()).resolve("diff");
     if (!Files.isDirectory(p)) {
@@ -249,7 +282,13 @@ public final class LayerStore {
     }
   }
 
-  /** {@link #pull(RegistryReference, PullOptions)} of a reference in Docker's syntax, with the default options. */
+  /**
+   * {@return {@link #pull(RegistryReference, PullOptions)} of a reference in Docker's syntax, with
+   * the default options}
+   *
+   * @param reference as {@code alpine:3.20} or {@code 127.0.0.1:5000/app@sha256:...}
+   * @throws IOException as {@link #pull(RegistryReference, PullOptions)}
+   */
   public Image pull(String reference) throws IOException {
     return pull(RegistryReference.parse(reference), PullOptions.defaults());
   }
@@ -264,6 +303,9 @@ public final class LayerStore {
    * {@code reference}; an older image recorded under the same reference (a tag that moved) is
    * forgotten (its layers stay until {@link #gc()}).
    *
+   * @param reference the image to pull
+   * @param options platform, credentials, TLS and timeout
+   * @return the pulled image, also listed by {@link #images()}
    * @throws RegistryException naming the registry, request and HTTP status
    * @throws BlobVerificationException naming the blob whose content does not match
    */
@@ -418,7 +460,11 @@ public final class LayerStore {
     return ImageSource.parseConfig(wrapper);
   }
 
-  /** The imported images, in no particular order. */
+  /**
+   * {@return the imported images, in no particular order}
+   *
+   * @throws IOException when an image record cannot be read
+   */
   public List<Image> images() throws IOException {
     List<Image> out = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("images"), "*.json")) {
@@ -432,6 +478,10 @@ public final class LayerStore {
   /**
    * Finds an image by id ({@code sha256:...}, or a unique prefix of its hex) or by the reference
    * it was imported from.
+   *
+   * @param idOrReference an id, a unique prefix of its hex, or the reference it was imported from
+   * @return the image, or empty when none matches (or a prefix is ambiguous)
+   * @throws IOException when an image record cannot be read
    */
   public Optional<Image> image(String idOrReference) throws IOException {
     Image found = null;
@@ -449,7 +499,13 @@ public final class LayerStore {
     return Optional.ofNullable(found);
   }
 
-  /** Forgets an image; its layers stay until {@link #gc()}. Returns whether it was there. */
+  /**
+   * Forgets an image; its layers stay until {@link #gc()}. Returns whether it was there.
+   *
+   * @param id the image's id
+   * @return whether the image was there
+   * @throws IOException when its record cannot be deleted
+   */
   public boolean removeImage(String id) throws IOException {
     try (StoreLock.Held held = lock.exclusive()) {
       return Files.deleteIfExists(dir.resolve("images").resolve(hexOf(id) + ".json"));
@@ -459,6 +515,9 @@ public final class LayerStore {
   /**
    * Deletes every layer that no image and no prepared root uses, and temporary directories left
    * by crashed imports. Waits for imports in progress. Returns the digests of the deleted layers.
+   *
+   * @return the digests of the deleted layers
+   * @throws IOException when a directory cannot be listed or deleted
    */
   public List<String> gc() throws IOException {
     try (StoreLock.Held held = lock.exclusive()) {
@@ -509,6 +568,8 @@ public final class LayerStore {
    *
    * @param containerId letters, digits, {@code _ . -}; unique in this store
    * @param rootless mount with {@code userxattr} (inside a user namespace)
+   * @param image an image of this store
+   * @return the prepared root; close it (or {@link #removeRoot(String)}) to remove it
    * @throws java.nio.file.FileAlreadyExistsException if the id is in use
    */
   public PreparedRoot prepareRoot(Image image, String containerId, boolean rootless) throws IOException {
@@ -550,7 +611,11 @@ public final class LayerStore {
     }
   }
 
-  /** The ids of containers whose roots are prepared (kept or not yet closed). */
+  /**
+   * {@return the ids of containers whose roots are prepared (kept or not yet closed)}
+   *
+   * @throws IOException when the containers directory cannot be listed
+   */
   public List<String> preparedRoots() throws IOException {
     List<String> out = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("containers"))) {
@@ -559,7 +624,13 @@ public final class LayerStore {
     return out;
   }
 
-  /** Removes a prepared root left behind (kept, or by a crashed JVM); unmounts it first. */
+  /**
+   * Removes a prepared root left behind (kept, or by a crashed JVM); unmounts it first.
+   *
+   * @param containerId the id given to {@link #prepareRoot(Image, String, boolean)}; an unknown id
+   *     is ignored
+   * @throws IOException when the root cannot be unmounted or deleted
+   */
   public void removeRoot(String containerId) throws IOException {
     if (!ID.matcher(containerId).matches()) {
       throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);

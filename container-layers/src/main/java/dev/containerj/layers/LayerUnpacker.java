@@ -40,7 +40,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LayerUnpacker {
   /** How whiteout entries ({@code .wh.NAME}, {@code .wh..wh..opq}) are applied. */
-  public enum WhiteoutMode { OVERLAY, FLATTEN }
+  public enum WhiteoutMode {
+    /** Keep whiteouts in overlayfs' format, each layer in its own directory, to be stacked. */
+    OVERLAY,
+    /** Apply each layer onto one directory, deleting what it whites out. */
+    FLATTEN
+  }
 
   private final WhiteoutMode whiteoutMode;
   private final boolean rootless;
@@ -57,10 +62,12 @@ public final class LayerUnpacker {
     this.listener = b.listener;
   }
 
+  /** {@return a builder with the defaults: overlay whiteouts, rootless unless root, no listener} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return a builder holding this unpacker's settings} */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.whiteoutMode = whiteoutMode;
@@ -71,28 +78,42 @@ public final class LayerUnpacker {
     return b;
   }
 
+  /** {@return how whiteout entries are applied} */
   public WhiteoutMode whiteoutMode() {
     return whiteoutMode;
   }
 
+  /**
+   * {@return whether owners are shifted and privileged xattrs skipped, as for a non-root caller}
+   */
   public boolean rootless() {
     return rootless;
   }
 
-  /** How image owners map to host owners (uid and gid alike), one {@code uid_map} line each. */
+  /**
+   * {@return how image owners map to host owners (uid and gid alike), one {@code uid_map} line
+   * each}
+   */
   public List<IdMapping> idMapping() {
     return idMapping;
   }
 
+  /**
+   * {@return whether a device node other than a whiteout fails the unpack instead of being skipped}
+   */
   public boolean failOnDevices() {
     return failOnDevices;
   }
 
+  /** {@return the listener told of progress and skipped entries} */
   public UnpackListener listener() {
     return listener;
   }
 
-  /** The xattr prefix of overlayfs' own attributes for this mode: {@code trusted.overlay.} or {@code user.overlay.}. */
+  /**
+   * {@return the xattr prefix of overlayfs' own attributes for this mode: {@code trusted.overlay.}
+   * or {@code user.overlay.}}
+   */
   public String overlayXattrPrefix() {
     return rootless ? "user.overlay." : "trusted.overlay.";
   }
@@ -103,7 +124,11 @@ public final class LayerUnpacker {
    * into a temporary directory and discards it); nothing outside it has been written.
    *
    * @param name the layer's name in progress reports and errors (its digest)
+   * @param layer the layer blob, compressed or not; read to its end, not closed
+   * @param root the directory to unpack into; it must exist
    * @return the number of entries unpacked
+   * @throws UnpackException naming a hostile or unrepresentable entry
+   * @throws IOException when the stream cannot be read or a file cannot be written
    */
   public long unpack(InputStream layer, Path root, String name) throws IOException {
     if (!Files.isDirectory(root)) {
@@ -120,6 +145,13 @@ public final class LayerUnpacker {
    * Unpacks every layer of an image, lowest first, into {@code root} (usually with
    * {@link WhiteoutMode#FLATTEN}, giving the image's complete tree in one directory), verifying each
    * blob's digest and size. Returns the image's container defaults.
+   *
+   * @param ref the layout or archive
+   * @param platform the manifest to pick from an index
+   * @param root the directory to unpack into
+   * @return the image's container defaults
+   * @throws BlobVerificationException naming a blob whose digest or size is wrong
+   * @throws IOException when the image cannot be read or unpacked
    */
   public ImageConfig unpackImage(ImageReference ref, Platform platform, Path root) throws IOException {
     try (ImageSource source = ImageSource.open(ref, platform)) {
@@ -136,6 +168,10 @@ public final class LayerUnpacker {
   /**
    * Wraps a layer stream so that it reads as a plain tar: gzip (1f 8b) and zstd (28 b5 2f fd) are
    * recognised from their magic bytes, whatever the media type claims.
+   *
+   * @param raw the layer blob; closing the result closes it
+   * @return a stream of the plain tar
+   * @throws IOException when the first bytes cannot be read
    */
   public static InputStream decompress(InputStream raw) throws IOException {
     BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
@@ -162,13 +198,23 @@ public final class LayerUnpacker {
 
     private Builder() {}
 
-    /** Default {@link WhiteoutMode#OVERLAY}. */
+    /**
+     * Default {@link WhiteoutMode#OVERLAY}.
+     *
+     * @param whiteoutMode default {@link WhiteoutMode#OVERLAY}
+     * @return this builder
+     */
     public Builder whiteoutMode(WhiteoutMode whiteoutMode) {
       this.whiteoutMode = Objects.requireNonNull(whiteoutMode, "whiteoutMode");
       return this;
     }
 
-    /** Default: true unless the effective uid is 0. */
+    /**
+     * Default: true unless the effective uid is 0.
+     *
+     * @param rootless default: true unless the effective uid is 0
+     * @return this builder
+     */
     public Builder rootless(boolean rootless) {
       this.rootless = rootless;
       return this;
@@ -177,23 +223,39 @@ public final class LayerUnpacker {
     /**
      * How image owners map to host owners (uid and gid alike; an id in no line is unmapped). Default:
      * identity as root, container root to the caller when rootless.
+     *
+     * @param idMapping the map lines, as a user namespace's {@code uid_map}
+     * @return this builder
      */
     public Builder idMapping(List<IdMapping> idMapping) {
       this.idMapping = List.copyOf(Objects.requireNonNull(idMapping, "idMapping"));
       return this;
     }
 
-    /** Refuse device nodes (whiteouts aside) instead of skipping them with a warning. Default false. */
+    /**
+     * Refuse device nodes (whiteouts aside) instead of skipping them with a warning. Default false.
+     *
+     * @param failOnDevices refuse device nodes (whiteouts aside) instead of skipping them with a
+     *     warning
+     * @return this builder
+     */
     public Builder failOnDevices(boolean failOnDevices) {
       this.failOnDevices = failOnDevices;
       return this;
     }
 
+    /**
+     * Sets the listener told of progress and skipped entries.
+     *
+     * @param listener default {@link UnpackListener#NONE}
+     * @return this builder
+     */
     public Builder listener(UnpackListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /** {@return an unpacker with these settings} */
     public LayerUnpacker build() {
       return new LayerUnpacker(this);
     }

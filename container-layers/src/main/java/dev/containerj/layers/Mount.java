@@ -45,13 +45,42 @@ import org.jspecify.annotations.Nullable;
 public final class Mount {
   private static final int O_DIRECTORY = 0200000;
   /** The kind of filesystem mounted. */
-  public enum Type { BIND, TMPFS, PROC, SYSFS, OVERLAY }
+  public enum Type {
+    /** A bind mount of an existing file or directory ({@code MS_BIND}). */
+    BIND,
+    /** A tmpfs: memory-backed, empty at first. */
+    TMPFS,
+    /** A procfs for the caller's pid namespace. */
+    PROC,
+    /** A sysfs, read-only here. */
+    SYSFS,
+    /** An overlayfs of lower layers and an optional writable upper directory. */
+    OVERLAY
+  }
 
   /** Mount propagation (mount_namespaces(7)); applied recursively when the bind is recursive. */
-  public enum Propagation { PRIVATE, SLAVE, SHARED, UNBINDABLE }
+  public enum Propagation {
+    /** No events in either direction ({@code MS_PRIVATE}). */
+    PRIVATE,
+    /** Receives mount events from its peer group, sends none ({@code MS_SLAVE}). */
+    SLAVE,
+    /** Sends and receives mount events with its peer group ({@code MS_SHARED}). */
+    SHARED,
+    /** Private, and cannot be the source of a bind mount ({@code MS_UNBINDABLE}). */
+    UNBINDABLE
+  }
 
   /** A per-mount option (mount(8)'s {@code ro}, {@code nosuid}, {@code nodev}, {@code noexec}). */
-  public enum Option { READ_ONLY, NOSUID, NODEV, NOEXEC }
+  public enum Option {
+    /** {@code ro}: no writes ({@code MS_RDONLY}). */
+    READ_ONLY,
+    /** {@code nosuid}: set-user-id and set-group-id bits and file capabilities are ignored. */
+    NOSUID,
+    /** {@code nodev}: device nodes cannot be opened. */
+    NODEV,
+    /** {@code noexec}: files cannot be executed. */
+    NOEXEC
+  }
 
   /**
    * One raw mount(2) call.
@@ -95,19 +124,32 @@ public final class Mount {
     this.overlayFlags = List.copyOf(overlayFlags);
   }
 
-  /** A bind mount of {@code source} onto {@code target} (both must exist). */
+  /**
+   * A bind mount of {@code source} onto {@code target} (both must exist).
+   *
+   * @param source the directory or file to bind
+   * @param target the mount point, of the same kind as {@code source}
+   * @return a builder of the bind mount
+   */
   public static BindBuilder bind(Path source, Path target) {
     return new BindBuilder(source, target);
   }
 
-  /** A tmpfs at {@code target}. */
+  /**
+   * A tmpfs at {@code target}.
+   *
+   * @param target the mount point
+   * @return a builder of the tmpfs mount
+   */
   public static TmpfsBuilder tmpfs(Path target) {
     return new TmpfsBuilder(target);
   }
 
   /**
-   * A procfs at {@code target}, nosuid, nodev, noexec. A fresh procfs shows the pids of the caller's
-   * pid namespace, and needs a fully visible /proc somewhere in the mount namespace.
+   * {@return a procfs at {@code target}, nosuid, nodev, noexec} A fresh procfs shows the pids of
+   * the caller's pid namespace, and needs a fully visible /proc somewhere in the mount namespace.
+   *
+   * @param target the mount point
    */
   public static Mount proc(Path target) {
     Set<Option> o = EnumSet.of(Option.NOSUID, Option.NODEV, Option.NOEXEC);
@@ -116,8 +158,10 @@ public final class Mount {
   }
 
   /**
-   * A read-only sysfs at {@code target}, nosuid, nodev, noexec. In a user namespace the kernel
-   * allows it only together with a network namespace owned by that user namespace.
+   * {@return a read-only sysfs at {@code target}, nosuid, nodev, noexec} In a user namespace the
+   * kernel allows it only together with a network namespace owned by that user namespace.
+   *
+   * @param target the mount point
    */
   public static Mount sysfs(Path target) {
     Set<Option> o = EnumSet.allOf(Option.class);
@@ -125,12 +169,17 @@ public final class Mount {
         List.of(), null, null, List.of());
   }
 
-  /** An overlayfs at {@code target}. */
+  /**
+   * An overlayfs at {@code target}.
+   *
+   * @param target the mount point
+   * @return a builder of the overlay mount
+   */
   public static OverlayBuilder overlay(Path target) {
     return new OverlayBuilder(target);
   }
 
-  /** The kind of mount. */
+  /** {@return the kind of mount} */
   public Type type() {
     return type;
   }
@@ -140,52 +189,55 @@ public final class Mount {
     return calls;
   }
 
-  /** The first call's source. */
+  /** {@return the first call's source} */
   public String source() {
     return calls.get(0).source();
   }
 
-  /** The mount point. */
+  /** {@return the mount point} */
   public Path target() {
     return Path.of(calls.get(0).target());
   }
 
-  /** The first call's filesystem type ({@code ""} for a bind mount). */
+  /** {@return the first call's filesystem type ({@code ""} for a bind mount)} */
   public String fstype() {
     return calls.get(0).fstype();
   }
 
-  /** The mount's options ({@link Option#READ_ONLY} for a read-only bind, ...). */
+  /** {@return the mount's options ({@link Option#READ_ONLY} for a read-only bind, ...)} */
   public Set<Option> options() {
     return options;
   }
 
-  /** The first call's option string, or null. */
+  /** {@return the first call's option string, or null} */
   public @Nullable String data() {
     return calls.get(0).data();
   }
 
-  /** For an overlay: the lower layers, uppermost first; empty otherwise. */
+  /** {@return for an overlay: the lower layers, uppermost first; empty otherwise} */
   public List<Path> lowerDirs() {
     return lowerDirs;
   }
 
-  /** For a writable overlay: the upper directory; null otherwise. */
+  /** {@return for a writable overlay: the upper directory; null otherwise} */
   public @Nullable Path upperDir() {
     return upperDir;
   }
 
-  /** For a writable overlay: the work directory; null otherwise. */
+  /** {@return for a writable overlay: the work directory; null otherwise} */
   public @Nullable Path workDir() {
     return workDir;
   }
 
-  /** For an overlay: the flag options ({@code userxattr}, {@code volatile}); empty otherwise. */
+  /**
+   * {@return for an overlay: the flag options ({@code userxattr}, {@code volatile}); empty
+   * otherwise}
+   */
   public List<String> overlayFlags() {
     return overlayFlags;
   }
 
-  /** Whether every call's option string fits in the one page that mount(2) copies. */
+  /** {@return whether every call's option string fits in the one page that mount(2) copies} */
   public boolean fitsInOnePage() {
     for (Call c : calls) {
       if (c.data() != null && !MountOptions.fitsInOnePage(c.data())) {
@@ -199,6 +251,7 @@ public final class Mount {
    * Performs the mount in the caller's mount namespace. An overlay whose options do not fit in one
    * page goes through the new mount API. The returned {@link MountPoint} detaches it when closed.
    *
+   * @return the mount point; closing it detaches the mount
    * @throws SyscallException naming source, target, type and errno when the kernel refuses
    */
   public MountPoint mount() throws IOException {
@@ -328,6 +381,10 @@ public final class Mount {
   /**
    * Detaches the mount at {@code target} (umount2(2) {@code MNT_DETACH}): it disappears from the
    * namespace now and is freed once no longer busy.
+   *
+   * @param target the mount point
+   * @throws SyscallException naming the target and errno when umount2(2) fails (EINVAL: nothing is
+   *     mounted there)
    */
   public static void unmount(Path target) throws IOException {
     try {
@@ -363,7 +420,13 @@ public final class Mount {
       this.target = Objects.requireNonNull(target, "target");
     }
 
-    /** Whether mounts below {@code source} come along ({@code MS_REC}); default true. */
+    /**
+     * Whether mounts below {@code source} come along ({@code MS_REC}); default true.
+     *
+     * @param recursive whether mounts below {@code source} come along ({@code MS_REC}); default
+     *     true
+     * @return this builder
+     */
     public BindBuilder recursive(boolean recursive) {
       this.recursive = recursive;
       return this;
@@ -373,18 +436,27 @@ public final class Mount {
      * Remounts the bind read-only (a second call, as the kernel ignores {@code MS_RDONLY} on the
      * bind itself). Only the top mount becomes read-only; in a user namespace the launcher must add
      * the flags the kernel locked (statvfs(3)) or the remount fails with EPERM.
+     *
+     * @param readOnly true to remount read-only; default false
+     * @return this builder
      */
     public BindBuilder readOnly(boolean readOnly) {
       this.readOnly = readOnly;
       return this;
     }
 
-    /** Sets the propagation type of the new mount (a third call); default: inherited. */
+    /**
+     * Sets the propagation type of the new mount (a third call); default: inherited.
+     *
+     * @param propagation the propagation type, or null to keep the inherited one
+     * @return this builder
+     */
     public BindBuilder propagation(@Nullable Propagation propagation) {
       this.propagation = propagation;
       return this;
     }
 
+    /** {@return the mount, not yet performed: {@link Mount#mount()} does it} */
     public Mount build() {
       String t = target.toString();
       List<Call> calls = new ArrayList<>();
@@ -411,7 +483,13 @@ public final class Mount {
       this.target = Objects.requireNonNull(target, "target");
     }
 
-    /** The size limit in bytes; 0 (the default) means the kernel's default, half of RAM. */
+    /**
+     * The size limit in bytes; 0 (the default) means the kernel's default, half of RAM.
+     *
+     * @param sizeBytes the size limit in bytes; 0 (the default) means the kernel's default, half of
+     *     RAM
+     * @return this builder
+     */
     public TmpfsBuilder sizeBytes(long sizeBytes) {
       if (sizeBytes < 0) {
         throw new IllegalArgumentException("sizeBytes must be >= 0: " + sizeBytes);
@@ -420,7 +498,12 @@ public final class Mount {
       return this;
     }
 
-    /** The mode of the root directory, as {@code 01777} (the default). */
+    /**
+     * The mode of the root directory, as {@code 01777} (the default).
+     *
+     * @param mode the mode of the root directory, as {@code 01777} (the default)
+     * @return this builder
+     */
     public TmpfsBuilder mode(int mode) {
       if (mode < 0 || mode > 07777) {
         throw new IllegalArgumentException("mode must be within 0..07777: 0" + Integer.toOctalString(mode));
@@ -429,13 +512,19 @@ public final class Mount {
       return this;
     }
 
-    /** The mount's options; default {@link Option#NOSUID} and {@link Option#NODEV}. */
+    /**
+     * The mount's options; default {@link Option#NOSUID} and {@link Option#NODEV}.
+     *
+     * @param options the mount's options; default {@link Option#NOSUID} and {@link Option#NODEV}
+     * @return this builder
+     */
     public TmpfsBuilder options(Set<Option> options) {
       this.options = EnumSet.noneOf(Option.class);
       this.options.addAll(options);
       return this;
     }
 
+    /** {@return the mount, not yet performed: {@link Mount#mount()} does it} */
     public Mount build() {
       String data = "mode=0" + Integer.toOctalString(mode) + (sizeBytes > 0 ? ",size=" + sizeBytes : "");
       return new Mount(Type.TMPFS, options, List.of(new Call("tmpfs", target.toString(), "tmpfs",
@@ -458,7 +547,14 @@ public final class Mount {
       this.target = Objects.requireNonNull(target, "target");
     }
 
-    /** The lower layers, uppermost first (the order of overlayfs' {@code lowerdir}); replaces any set before. */
+    /**
+     * The lower layers, uppermost first (the order of overlayfs' {@code lowerdir}); replaces any
+     * set before.
+     *
+     * @param uppermostFirst the lower layers, uppermost first (the order of overlayfs' {@code
+     *     lowerdir})
+     * @return this builder
+     */
     public OverlayBuilder lowerDirs(List<Path> uppermostFirst) {
       lowerDirs.clear();
       lowerDirs.addAll(uppermostFirst);
@@ -468,6 +564,10 @@ public final class Mount {
     /**
      * The writable upper directory and overlayfs' work directory (empty, on the same filesystem as
      * {@code upper}); without them the overlay is read-only.
+     *
+     * @param upperDir the writable upper directory
+     * @param workDir overlayfs' work directory: empty, on the same filesystem as {@code upperDir}
+     * @return this builder
      */
     public OverlayBuilder upper(Path upperDir, Path workDir) {
       this.upperDir = Objects.requireNonNull(upperDir, "upperDir");
@@ -478,6 +578,9 @@ public final class Mount {
     /**
      * Reads and writes overlay's own xattrs as {@code user.overlay.*} rather than
      * {@code trusted.overlay.*}; required for a mount inside a user namespace (Linux 5.11).
+     *
+     * @param userXattr true for {@code userxattr}; default false
+     * @return this builder
      */
     public OverlayBuilder userXattr(boolean userXattr) {
       this.userXattr = userXattr;
@@ -487,19 +590,28 @@ public final class Mount {
     /**
      * Skips all syncs of the upper layer (Linux 5.10): faster, and after a crash the upper directory
      * must be discarded, which suits a container's throw-away layer.
+     *
+     * @param volatileUpper true for {@code volatile}; default false
+     * @return this builder
      */
     public OverlayBuilder volatileUpper(boolean volatileUpper) {
       this.volatileUpper = volatileUpper;
       return this;
     }
 
-    /** The mount's options; default none. */
+    /**
+     * The mount's options; default none.
+     *
+     * @param options the mount's options; default none
+     * @return this builder
+     */
     public OverlayBuilder options(Set<Option> options) {
       this.options = EnumSet.noneOf(Option.class);
       this.options.addAll(options);
       return this;
     }
 
+    /** {@return the mount, not yet performed: {@link Mount#mount()} does it} */
     public Mount build() {
       if (lowerDirs.isEmpty()) {
         throw new IllegalArgumentException("lowerDirs must not be empty: []");

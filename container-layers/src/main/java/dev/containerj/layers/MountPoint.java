@@ -15,7 +15,7 @@ public final class MountPoint implements AutoCloseable {
     this.target = target;
   }
 
-  /** Where the filesystem is mounted. */
+  /** {@return where the filesystem is mounted} */
   public Path target() {
     return target;
   }

@@ -35,41 +35,60 @@ public final class PreparedRoot implements AutoCloseable {
     this.overlay = overlay;
   }
 
+  /** {@return the container id the root was prepared for; unique in its store} */
   public String containerId() {
     return containerId;
   }
 
-  /** {@code containers/ID} in the store: everything of this container's root lives below it. */
+  /**
+   * {@return {@code containers/ID} in the store: everything of this container's root lives below
+   * it}
+   */
   public Path directory() {
     return directory;
   }
 
-  /** The mount point of the overlay: the container's {@code /}. */
+  /** {@return the mount point of the overlay: the container's {@code /}} */
   public Path rootfs() {
     return rootfs;
   }
 
-  /** Where the container's writes land. */
+  /** {@return where the container's writes land} */
   public Path upperDir() {
     return upperDir;
   }
 
+  /** {@return overlayfs' work directory, next to the upper directory} */
   public Path workDir() {
     return workDir;
   }
 
-  /** The overlay, as mount(2) parameters for a launcher's helper, or to {@link Mount#mount()}. */
+  /**
+   * {@return the overlay, as mount(2) parameters for a launcher's helper, or to {@link
+   * Mount#mount()}}
+   */
   public Mount overlay() {
     return overlay;
   }
 
-  /** Keep the directories (and the writes) on close; default false. */
+  /**
+   * Keep the directories (and the writes) on close; default false.
+   *
+   * @param keep true to keep them
+   * @return this root
+   */
   public PreparedRoot keep(boolean keep) {
     this.keep = keep;
     return this;
   }
 
-  /** Mounts the overlay in this JVM's mount namespace (needs CAP_SYS_ADMIN); close unmounts it. */
+  /**
+   * Mounts the overlay in this JVM's mount namespace (needs CAP_SYS_ADMIN); close unmounts it.
+   *
+   * @return the mount point; closing it unmounts the overlay
+   * @throws IOException when the kernel refuses the mount (a {@link
+   *     dev.containerj.linux.SyscallException} names it)
+   */
   public synchronized MountPoint mount() throws IOException {
     if (closed) {
       throw new IllegalStateException("prepared root " + containerId + " is closed");

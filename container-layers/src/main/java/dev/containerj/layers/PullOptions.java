@@ -50,15 +50,19 @@ public final class PullOptions {
     this.listener = b.listener;
   }
 
-  /** The defaults: this JVM's platform, settings from the files named in the class comment. */
+  /**
+   * {@return the defaults: this JVM's platform, settings from the files named in the class comment}
+   */
   public static PullOptions defaults() {
     return builder().build();
   }
 
+  /** {@return a builder holding the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return a builder holding these options, to derive changed ones} */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.platform = platform;
@@ -74,51 +78,58 @@ public final class PullOptions {
     return b;
   }
 
-  /** The platform picked from a multi-platform index. */
+  /** {@return the platform picked from a multi-platform index} */
   public Platform platform() {
     return platform;
   }
 
-  /** Explicit credentials, or null to look them up in the auth files. */
+  /** {@return explicit credentials, or null to look them up in the auth files} */
   public @Nullable Credentials credentials() {
     return credentials;
   }
 
-  /** False: plain HTTP and unverified TLS allowed for every registry; null: as configured per registry. */
+  /**
+   * {@return false: plain HTTP and unverified TLS allowed for every registry; null: as configured
+   * per registry}
+   */
   public @Nullable Boolean tlsVerify() {
     return tlsVerify;
   }
 
-  /** A directory of {@code *.crt} CA certificates, or null for the per-registry certs.d directories. */
+  /**
+   * {@return a directory of {@code *.crt} CA certificates, or null for the per-registry certs.d
+   * directories}
+   */
   public @Nullable Path certDir() {
     return certDir;
   }
 
-  /** The registries configuration file, or null for the default location. */
+  /** {@return the registries configuration file, or null for the default location} */
   public @Nullable Path registriesConf() {
     return registriesConf;
   }
 
-  /** The auth file to read (and for login, write), or null for the default search. */
+  /** {@return the auth file to read (and for login, write), or null for the default search} */
   public @Nullable Path authFile() {
     return authFile;
   }
 
-  /** How many layers download at once. */
+  /** {@return how many layers download at once} */
   public int concurrency() {
     return concurrency;
   }
 
-  /** How many times a request is retried after a 429, a 5xx or a dropped connection. */
+  /** {@return how many times a request is retried after a 429, a 5xx or a dropped connection} */
   public int retries() {
     return retries;
   }
 
-  /** Timeout to connect and to wait for response headers. */
+  /** {@return timeout to connect and to wait for response headers} */
   public Duration timeout() {
     return timeout;
   }
 
+  /** {@return the listener told of the pull's progress; {@link PullListener#NONE} by default} */
   public PullListener listener() {
     return listener;
   }
@@ -138,38 +149,82 @@ public final class PullOptions {
 
     private Builder() {}
 
+    /**
+     * Sets the platform to pick from a multi-platform index.
+     *
+     * @param platform default: this JVM's ({@link Platform#current()})
+     * @return this builder
+     */
     public Builder platform(Platform platform) {
       this.platform = Objects.requireNonNull(platform, "platform");
       return this;
     }
 
+    /**
+     * Sets explicit credentials for the registry.
+     *
+     * @param credentials the user and secret, or null (the default) to look them up in the auth
+     *     files
+     * @return this builder
+     */
     public Builder credentials(@Nullable Credentials credentials) {
       this.credentials = credentials;
       return this;
     }
 
-    /** {@code false} is {@code --tls-verify=false}; null (the default) follows the configuration. */
+    /**
+     * {@code false} is {@code --tls-verify=false}; null (the default) follows the configuration.
+     *
+     * @param tlsVerify false to skip TLS and certificate checks, true to force them, null to follow
+     *     registries.conf
+     * @return this builder
+     */
     public Builder tlsVerify(@Nullable Boolean tlsVerify) {
       this.tlsVerify = tlsVerify;
       return this;
     }
 
+    /**
+     * Sets the CA certificate directory ({@code --cert-dir}).
+     *
+     * @param certDir a directory of {@code *.crt} files, or null (the default) for the certs.d
+     *     directories
+     * @return this builder
+     */
     public Builder certDir(@Nullable Path certDir) {
       this.certDir = certDir;
       return this;
     }
 
+    /**
+     * Sets the registries configuration file (containers-registries.conf(5)).
+     *
+     * @param registriesConf the file, or null (the default) for the standard locations
+     * @return this builder
+     */
     public Builder registriesConf(@Nullable Path registriesConf) {
       this.registriesConf = registriesConf;
       return this;
     }
 
+    /**
+     * Sets the auth file ({@code --authfile}).
+     *
+     * @param authFile the file to read (and for login, write), or null (the default) for the
+     *     standard search
+     * @return this builder
+     */
     public Builder authFile(@Nullable Path authFile) {
       this.authFile = authFile;
       return this;
     }
 
-    /** Default 3: enough to fill a link, few enough to leave a CPU for unpacking. */
+    /**
+     * Default 3: enough to fill a link, few enough to leave a CPU for unpacking.
+     *
+     * @param concurrency default 3: enough to fill a link, few enough to leave a CPU for unpacking
+     * @return this builder
+     */
     public Builder concurrency(int concurrency) {
       if (concurrency < 1 || concurrency > 32) {
         throw new IllegalArgumentException("concurrency must be 1..32: " + concurrency);
@@ -190,6 +245,13 @@ public final class PullOptions {
       return this;
     }
 
+    /**
+     * Sets the timeout to connect and to wait for response headers (not for a whole download).
+     *
+     * @param timeout &gt; 0; default 30 s
+     * @return this builder
+     * @throws IllegalArgumentException when {@code timeout} is zero or negative
+     */
     public Builder timeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be > 0: " + timeout);
@@ -198,11 +260,18 @@ public final class PullOptions {
       return this;
     }
 
+    /**
+     * Sets the listener told of the pull's progress.
+     *
+     * @param listener default {@link PullListener#NONE}
+     * @return this builder
+     */
     public Builder listener(PullListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /** {@return the options} */
     public PullOptions build() {
       return new PullOptions(this);
     }

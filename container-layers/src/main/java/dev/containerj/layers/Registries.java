@@ -14,7 +14,11 @@ import java.util.Objects;
 public final class Registries {
   private Registries() {}
 
-  /** The auth file login writes: {@link PullOptions#authFile()}, else Podman's default. */
+  /**
+   * {@return the auth file login writes: {@link PullOptions#authFile()}, else Podman's default}
+   *
+   * @param options the options whose {@link PullOptions#authFile()} is honoured
+   */
   public static Path authFile(PullOptions options) {
     return options.authFile() != null ? options.authFile() : AuthFiles.podmanAuthFile(System.getenv());
   }
@@ -23,6 +27,11 @@ public final class Registries {
    * Checks {@code credentials} against {@code registry} ({@code GET /v2/}, through its challenge)
    * and stores them; returns the auth file written.
    *
+   * @param registry the registry's host (and port), as {@code ghcr.io}; {@code docker.io} for
+   *     Docker Hub
+   * @param credentials the user and secret to check and store
+   * @param options TLS, registries.conf and auth file settings
+   * @return the auth file written
    * @throws RegistryException when the registry refuses them (the message never holds the secret)
    */
   public static Path login(String registry, Credentials credentials, PullOptions options) throws IOException {
@@ -38,7 +47,14 @@ public final class Registries {
     return file;
   }
 
-  /** Removes the stored credentials of {@code registry}; returns whether there were any. */
+  /**
+   * Removes the stored credentials of {@code registry}; returns whether there were any.
+   *
+   * @param registry the registry's host (and port)
+   * @param options names the auth file
+   * @return whether credentials of {@code registry} were stored
+   * @throws IOException when the auth file cannot be read or rewritten
+   */
   public static boolean logout(String registry, PullOptions options) throws IOException {
     String host = RegistryReference.parse(registry + "/x:latest").registry();
     return AuthFiles.remove(authFile(options), host);

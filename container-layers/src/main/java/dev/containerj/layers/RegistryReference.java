@@ -30,6 +30,16 @@ public record RegistryReference(String registry, String repository, @Nullable St
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Pattern HOST = Pattern.compile("(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?");
 
+  /**
+   * Checks each component against its rule.
+   *
+   * @param registry the host (and port) to contact, as {@code docker.io} or {@code 127.0.0.1:5000}
+   * @param repository the repository path, lower case, as {@code library/alpine}
+   * @param tag the tag, or null when only a digest is given
+   * @param digest {@code sha256:HEX}, or null for a tag
+   * @throws NullPointerException when a component that may not be null is null
+   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   */
   public RegistryReference {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(repository, "repository");
@@ -57,6 +67,9 @@ public record RegistryReference(String registry, String repository, @Nullable St
    * Parses a reference; a missing tag means {@code latest}, a missing host {@code docker.io}, and a
    * single-component Docker Hub name gets {@code library/}.
    *
+   * @param reference in Docker's syntax, as {@code alpine}, {@code ghcr.io/o/app:1} or {@code
+   *     docker://HOST/NAME@sha256:HEX}
+   * @return the reference, normalized
    * @throws IllegalArgumentException naming the reference and the rule it breaks
    */
   public static RegistryReference parse(String reference) {
@@ -107,8 +120,10 @@ public record RegistryReference(String registry, String repository, @Nullable St
   }
 
   /**
-   * Whether {@code reference} names a registry image rather than a local transport
-   * ({@code oci:}, {@code docker-archive:}; see {@link ImageReference}).
+   * {@return whether {@code reference} names a registry image rather than a local transport
+   * ({@code oci:}, {@code docker-archive:}; see {@link ImageReference})}
+   *
+   * @param reference an image reference as a user typed it
    */
   public static boolean isRegistryReference(String reference) {
     if (reference.startsWith(TRANSPORT)) {
@@ -122,22 +137,30 @@ public record RegistryReference(String registry, String repository, @Nullable St
     return true;
   }
 
-  /** The tag, or else the digest: what the manifest is fetched by. */
+  /** {@return the tag, or else the digest: what the manifest is fetched by} */
   public String tagOrDigest() {
     return digest != null ? digest : Objects.requireNonNull(tag);
   }
 
-  /** The same image, named by its manifest digest (the tag is kept for display). */
+  /**
+   * {@return the same image, named by its manifest digest (the tag is kept for display)}
+   *
+   * @param manifestDigest {@code sha256:HEX} of the manifest
+   */
   public RegistryReference withDigest(String manifestDigest) {
     return new RegistryReference(registry, repository, tag, manifestDigest);
   }
 
-  /** The same repository, on another registry (a mirror). */
+  /**
+   * {@return the same repository, on another registry (a mirror)}
+   *
+   * @param otherRegistry the mirror's host (and port)
+   */
   public RegistryReference onRegistry(String otherRegistry) {
     return new RegistryReference(otherRegistry, repository, tag, digest);
   }
 
-  /** {@code HOST/NAME}, as {@code docker.io/library/alpine}. */
+  /** {@return {@code HOST/NAME}, as {@code docker.io/library/alpine}} */
   public String name() {
     return registry + "/" + repository;
   }

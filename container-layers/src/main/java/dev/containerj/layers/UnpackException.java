@@ -9,25 +9,40 @@ import org.jspecify.annotations.Nullable;
  */
 public final class UnpackException extends IOException {
   private static final long serialVersionUID = 1L;
+  /** The entry's name as written in the tar. */
   private final String entry;
+  /** Why it was refused, without the entry name. */
   private final String reason;
 
+  /**
+   * A refused entry.
+   *
+   * @param entry the entry's name as written in the tar
+   * @param message the rule it breaks
+   */
   public UnpackException(String entry, String message) {
     this(entry, message, null);
   }
 
+  /**
+   * A refused entry, with the failure that revealed it.
+   *
+   * @param entry the entry's name as written in the tar
+   * @param message the rule it breaks
+   * @param cause the underlying failure, or null
+   */
   public UnpackException(String entry, String message, @Nullable Throwable cause) {
     super("layer entry '" + entry + "' rejected: " + message, cause);
     this.entry = entry;
     this.reason = message;
   }
 
-  /** Why it was refused, without the entry name. */
+  /** {@return why it was refused, without the entry name} */
   public String reason() {
     return reason;
   }
 
-  /** The entry's name as written in the tar. */
+  /** {@return the entry's name as written in the tar} */
   public String entry() {
     return entry;
   }

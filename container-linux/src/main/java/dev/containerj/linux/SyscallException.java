@@ -11,15 +11,32 @@ import org.jspecify.annotations.Nullable;
 public class SyscallException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The system call or operation, as {@code "mount"}. */
   private final String call;
+
+  /** What the call acted on, or null. */
   private final @Nullable String target;
+
+  /** The error number the call set. */
   private final int errno;
 
+  /**
+   * A failure with no extra detail.
+   *
+   * @param call the system call or operation, as {@code "mount"}
+   * @param target what it acted on (a path, a pid, a device), or null for none
+   * @param errno the positive error number the call set
+   */
   public SyscallException(String call, @Nullable String target, int errno) {
     this(call, target, errno, null);
   }
 
   /**
+   * A failure with extra text after the standard message.
+   *
+   * @param call the system call or operation, as {@code "mount"}
+   * @param target what it acted on (a path, a pid, a device), or null for none
+   * @param errno the positive error number the call set
    * @param detail extra text appended to the message (for instance the kernel's extended ack), or null
    */
   public SyscallException(String call, @Nullable String target, int errno, @Nullable String detail) {
@@ -29,27 +46,35 @@ public class SyscallException extends IOException {
     this.errno = errno;
   }
 
-  /** The system call or operation, as {@code "mount"}. */
+  /** {@return the system call or operation, as {@code "mount"}} */
   public String call() {
     return call;
   }
 
-  /** What it acted on (a path, a pid, a device), or null. */
+  /** {@return what it acted on (a path, a pid, a device), or null} */
   public @Nullable String target() {
     return target;
   }
 
-  /** The error number. */
+  /** {@return the error number, as {@code errno} was after the call} */
   public int errno() {
     return errno;
   }
 
-  /** The error, or null when ContainerJ has no name for the number. */
+  /** {@return the error, or null when ContainerJ has no name for the number} */
   public @Nullable Errno error() {
     return Errno.of(errno);
   }
 
-  /** {@code "call(target) failed: ENAME (text)"}; {@code "call failed: ..."} without a target. */
+  /**
+   * The standard message, without detail; other typed exceptions use it to read the same way.
+   *
+   * @param call the system call or operation
+   * @param target what it acted on, or null
+   * @param errno the error number
+   * @return {@code "call(target) failed: ENAME (text)"}; {@code "call failed: ..."} without a
+   *     target
+   */
   public static String format(String call, @Nullable String target, int errno) {
     return call + (target == null ? "" : "(" + target + ")") + " failed: " + Errno.describe(errno);
   }

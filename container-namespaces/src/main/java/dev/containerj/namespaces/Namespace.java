@@ -25,7 +25,7 @@ public enum Namespace {
     this.procName = procName;
   }
 
-  /** The name of this namespace's file under {@code /proc/PID/ns/}, as {@code "mnt"}. */
+  /** {@return the name of this namespace's file under {@code /proc/PID/ns/}, as {@code "mnt"}} */
   public String procName() {
     return procName;
   }

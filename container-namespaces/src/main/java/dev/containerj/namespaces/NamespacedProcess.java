@@ -15,22 +15,43 @@ import org.jspecify.annotations.Nullable;
  * new pid namespace, the whole namespace dies with its pid 1), reaps it and releases its handles.
  */
 public interface NamespacedProcess extends AutoCloseable {
-  /** The process id as seen from this JVM (the host's pid namespace). */
+  /** {@return the process id as seen from this JVM (the host's pid namespace)} */
   int pid();
 
-  /** Blocks until the process has ended; returns how. */
+  /**
+   * Blocks until the process has ended; returns how.
+   *
+   * @return how it ended
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
+   */
   ExitStatus waitFor() throws InterruptedException;
 
-  /** Waits at most {@code timeout}; empty if it is still running then. */
+  /**
+   * Waits at most {@code timeout}; empty if it is still running then.
+   *
+   * @param timeout the longest wait
+   * @return how it ended, or empty when it still runs
+   * @throws InterruptedException when this thread is interrupted while waiting; the process keeps
+   *     running
+   */
   Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException;
 
-  /** Completes when the process has ended and been reaped. */
+  /**
+   * Completes when the process has ended and been reaped.
+   *
+   * @return a future completed with how it ended
+   */
   CompletableFuture<ExitStatus> onExit();
 
-  /** Whether it still runs (has not been reaped). */
+  /** {@return whether it still runs (has not been reaped)} */
   boolean isAlive();
 
-  /** Sends a signal; does nothing once the process has been reaped (no risk of pid reuse). */
+  /**
+   * Sends a signal; does nothing once the process has been reaped (no risk of pid reuse).
+   *
+   * @param signal the signal to send
+   */
   void signal(Signal signal);
 
   /** Sends SIGKILL. */
@@ -38,18 +59,26 @@ public interface NamespacedProcess extends AutoCloseable {
     signal(Signal.SIGKILL);
   }
 
-  /** Its stdin when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()} (the pty's master), else null. */
+  /**
+   * {@return its stdin when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()}
+   * (the pty's master), else null}
+   */
   @Nullable OutputStream stdin();
 
-  /** Its stdout when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()} (the pty's master), else null. */
+  /**
+   * {@return its stdout when it was started with {@link Redirect#PIPE} or {@link Redirect#tty()}
+   * (the pty's master), else null}
+   */
   @Nullable InputStream stdout();
 
-  /** Its stderr when it was started with {@link Redirect#PIPE}, else null. */
+  /** {@return its stderr when it was started with {@link Redirect#PIPE}, else null} */
   @Nullable InputStream stderr();
 
   /**
    * Sets the window size of its terminal ({@link Redirect#tty()}); the payload gets SIGWINCH.
    *
+   * @param columns the width in characters, 0..65535
+   * @param rows the height in lines, 0..65535
    * @throws IllegalStateException when it has no terminal
    */
   default void resizeTerminal(int columns, int rows) {

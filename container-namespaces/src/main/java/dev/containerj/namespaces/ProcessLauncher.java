@@ -71,14 +71,17 @@ public final class ProcessLauncher {
     this.dieWithParent = b.dieWithParent;
   }
 
+  /** {@return a builder with no command, no new namespaces and stdin discarded} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return the argv; the first element is looked up in PATH when it has no slash} */
   public List<String> command() {
     return command;
   }
 
+  /** {@return the namespaces the process gets new} */
   public Set<Namespace> namespaces() {
     return namespaces;
   }
@@ -86,6 +89,10 @@ public final class ProcessLauncher {
   /**
    * Starts the process. Returns once it has exec'd its command; a failure of any step throws a
    * {@link LaunchException} naming it and leaves no process behind.
+   *
+   * @return the running process; killed with this JVM unless {@link Builder#dieWithParent(boolean)}
+   *     said otherwise
+   * @throws LaunchException naming the step that failed and its errno
    */
   public NamespacedProcess start() throws LaunchException {
     HelperProgram p = new HelperProgram();
@@ -171,46 +178,93 @@ public final class ProcessLauncher {
       return command(List.of(argv));
     }
 
+    /**
+     * Sets the command.
+     *
+     * @param argv the program and its arguments; not empty
+     * @return this builder
+     */
     public Builder command(List<String> argv) {
       this.command = List.copyOf(argv);
       return this;
     }
 
-    /** Adds an environment variable; the environment starts empty (PATH is set if absent). */
+    /**
+     * Adds an environment variable; the environment starts empty (PATH is set if absent).
+     *
+     * @param name the variable's name
+     * @param value its value
+     * @return this builder
+     */
     public Builder env(String name, String value) {
       environment.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
       return this;
     }
 
+    /**
+     * Sets the working directory; default: the helper's (this JVM's).
+     *
+     * @param dir a directory as the new process sees it
+     * @return this builder
+     */
     public Builder workingDirectory(Path dir) {
       this.workingDirectory = dir;
       return this;
     }
 
-    /** The namespaces to create. */
+    /**
+     * The namespaces to create.
+     *
+     * @param namespaces the namespaces to create; replaces any set before
+     * @return this builder
+     */
     public Builder namespaces(Set<Namespace> namespaces) {
       this.namespaces = EnumSet.noneOf(Namespace.class);
       this.namespaces.addAll(namespaces);
       return this;
     }
 
+    /**
+     * Sets the uid map of a new user namespace; default: root inside is this process's euid.
+     *
+     * @param mappings the uid_map lines
+     * @return this builder
+     */
     public Builder uidMappings(List<IdMapping> mappings) {
       this.uidMappings = List.copyOf(mappings);
       return this;
     }
 
+    /**
+     * Sets the gid map of a new user namespace; default: root inside is this process's egid.
+     *
+     * @param mappings the gid_map lines
+     * @return this builder
+     */
     public Builder gidMappings(List<IdMapping> mappings) {
       this.gidMappings = List.copyOf(mappings);
       return this;
     }
 
-    /** The hostname in a new UTS namespace. */
+    /**
+     * The hostname in a new UTS namespace.
+     *
+     * @param hostname the hostname; needs {@link Namespace#UTS}
+     * @return this builder
+     */
     public Builder hostname(String hostname) {
       this.hostname = hostname;
       return this;
     }
 
-    /** Joins these namespaces of a running process before creating any new ones. */
+    /**
+     * Joins these namespaces of a running process before creating any new ones.
+     *
+     * @param pid the running process whose namespaces are joined (setns(2) on its /proc/PID/ns
+     *     files)
+     * @param namespaces which of its namespaces to join
+     * @return this builder
+     */
     public Builder joinNamespacesOf(int pid, Set<Namespace> namespaces) {
       this.joinPid = pid;
       this.joinNamespaces = EnumSet.noneOf(Namespace.class);
@@ -227,29 +281,58 @@ public final class ProcessLauncher {
       return r;
     }
 
-    /** Where stdin comes from. Default {@link Redirect#DISCARD}: a payload never steals the JVM's stdin. */
+    /**
+     * Where stdin comes from. Default {@link Redirect#DISCARD}: a payload never steals the JVM's
+     * stdin.
+     *
+     * @param r the source; {@link Redirect#tty()} is refused (no /dev/pts of its own)
+     * @return this builder
+     */
     public Builder stdin(Redirect r) {
       this.stdin = noTty(r);
       return this;
     }
 
+    /**
+     * Where stdout goes. Default {@link Redirect#INHERIT}.
+     *
+     * @param r the destination; {@link Redirect#tty()} is refused (no /dev/pts of its own)
+     * @return this builder
+     */
     public Builder stdout(Redirect r) {
       this.stdout = noTty(r);
       return this;
     }
 
+    /**
+     * Where stderr goes. Default {@link Redirect#INHERIT}.
+     *
+     * @param r the destination; {@link Redirect#tty()} is refused (no /dev/pts of its own)
+     * @return this builder
+     */
     public Builder stderr(Redirect r) {
       this.stderr = noTty(r);
       return this;
     }
 
-    /** Whether the process is killed when this JVM exits (the default), or outlives it. */
+    /**
+     * Whether the process is killed when this JVM exits (the default), or outlives it.
+     *
+     * @param die true (the default) to kill it with this JVM (PR_SET_PDEATHSIG)
+     * @return this builder
+     */
     public Builder dieWithParent(boolean die) {
       this.dieWithParent = die;
       return this;
     }
 
-    /** Validates and builds. */
+    /**
+     * Validates and builds.
+     *
+     * @return the launcher; it can start any number of processes
+     * @throws IllegalArgumentException for an empty command, a hostname without a UTS namespace, or
+     *     a bad pid to join
+     */
     public ProcessLauncher build() {
       if (command.isEmpty() || command.get(0).isEmpty()) {
         throw new IllegalArgumentException("command must not be empty: " + command);

@@ -43,12 +43,14 @@ public final class Redirect {
     TTY
   }
 
+  /** A pipe to this JVM, read or written through the process handle's streams. */
   public static final Redirect PIPE = new Redirect(Type.PIPE, null, false);
   /**
    * The JVM's own stream: passed directly when it is a file or a pipe, relayed through a pipe when it
    * is a terminal (see the class comment).
    */
   public static final Redirect INHERIT = new Redirect(Type.INHERIT, null, false);
+  /** /dev/null: input reads end of file, output is dropped. */
   public static final Redirect DISCARD = new Redirect(Type.DISCARD, null, false);
   private static final Redirect INHERIT_UNRELAYED = new Redirect(Type.INHERIT, null, false, true, 0, 0);
   private static final Redirect TTY = new Redirect(Type.TTY, null, false);
@@ -74,7 +76,7 @@ public final class Redirect {
   }
 
   /**
-   * The JVM's own stream, passed directly even when it is a terminal. <b>Weakens isolation:</b> the
+   * {@return the JVM's own stream, passed directly even when it is a terminal} <b>Weakens isolation:</b> the
    * payload then holds the JVM's read-write descriptor on the terminal, so it can read the keys typed
    * there and change the terminal's modes and size. For trusted payloads only.
    */
@@ -83,16 +85,22 @@ public final class Redirect {
   }
 
   /**
-   * A pseudo-terminal of the container's own, as {@code docker run -t}: every stream given this
-   * redirect is the pty's slave, the payload's controlling terminal; the container's stdin/stdout
-   * streams are its master (stdout carries stderr too when both are the terminal). The window size
-   * starts at the kernel's default (0x0) unless given with {@link #tty(int, int)}.
+   * {@return a pseudo-terminal of the container's own, as {@code docker run -t}: every stream given
+   * this redirect is the pty's slave, the payload's controlling terminal; the container's
+   * stdin/stdout streams are its master (stdout carries stderr too when both are the terminal)} The
+   * window size starts at the kernel's default (0x0) unless given with {@link #tty(int, int)}.
    */
   public static Redirect tty() {
     return TTY;
   }
 
-  /** {@link #tty()} with an initial window size, set before the payload starts. */
+  /**
+   * {@return {@link #tty()} with an initial window size, set before the payload starts}
+   *
+   * @param columns the width in characters, 0..65535
+   * @param rows the height in lines, 0..65535
+   * @throws IllegalArgumentException when a size is outside 0..65535
+   */
   public static Redirect tty(int columns, int rows) {
     if (columns < 0 || columns > 0xffff || rows < 0 || rows > 0xffff) {
       throw new IllegalArgumentException("tty size must be 0..65535 x 0..65535: " + columns + "x" + rows);
@@ -100,40 +108,52 @@ public final class Redirect {
     return new Redirect(Type.TTY, null, false, false, columns, rows);
   }
 
-  /** A file on the host, truncated when used for output. */
+  /**
+   * {@return a file on the host, truncated when used for output}
+   *
+   * @param file the host file; created when used for output
+   */
   public static Redirect file(Path file) {
     return new Redirect(Type.FILE, file.toAbsolutePath(), false);
   }
 
-  /** A file on the host that output is appended to. */
+  /**
+   * {@return a file on the host that output is appended to}
+   *
+   * @param file the host file; created when missing
+   */
   public static Redirect appendTo(Path file) {
     return new Redirect(Type.FILE, file.toAbsolutePath(), true);
   }
 
+  /** {@return what kind of redirect this is} */
   public Type type() {
     return type;
   }
 
-  /** The file for {@link Type#FILE}, else null. */
+  /** {@return the file for {@link Type#FILE}, else null} */
   public @Nullable Path file() {
     return file;
   }
 
+  /** {@return whether output to the {@link #file()} is appended rather than truncating it} */
   public boolean append() {
     return append;
   }
 
-  /** Whether {@link Type#INHERIT} passes a terminal directly ({@link #inheritUnrelayed()}). */
+  /**
+   * {@return whether {@link Type#INHERIT} passes a terminal directly ({@link #inheritUnrelayed()})}
+   */
   public boolean unrelayed() {
     return unrelayed;
   }
 
-  /** The initial width of a {@link Type#TTY}, 0 for the kernel's default. */
+  /** {@return the initial width of a {@link Type#TTY}, 0 for the kernel's default} */
   public int columns() {
     return columns;
   }
 
-  /** The initial height of a {@link Type#TTY}, 0 for the kernel's default. */
+  /** {@return the initial height of a {@link Type#TTY}, 0 for the kernel's default} */
   public int rows() {
     return rows;
   }

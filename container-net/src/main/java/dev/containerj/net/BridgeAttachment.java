@@ -22,32 +22,32 @@ public final class BridgeAttachment implements AutoCloseable {
     this.containerInterface = containerInterface;
   }
 
-  /** The network this attachment belongs to. */
+  /** {@return the network this attachment belongs to} */
   public BridgeNetwork network() {
     return network;
   }
 
-  /** The container's address with the subnet's prefix length. */
+  /** {@return the container's address with the subnet's prefix length} */
   public IpPrefix address() {
     return lease.address();
   }
 
-  /** The gateway (the bridge's address). */
+  /** {@return the gateway (the bridge's address)} */
   public InetAddress gateway() {
     return lease.gateway();
   }
 
-  /** The host end's name (a port of the bridge). */
+  /** {@return the host end's name (a port of the bridge)} */
   public String hostInterface() {
     return hostInterface;
   }
 
-  /** The container end's name inside its namespace. */
+  /** {@return the container end's name inside its namespace} */
   public String containerInterface() {
     return containerInterface;
   }
 
-  /** The lease's owner (the container id). */
+  /** {@return the lease's owner (the container id)} */
   public String owner() {
     return lease.owner();
   }

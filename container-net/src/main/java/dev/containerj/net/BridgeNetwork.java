@@ -67,27 +67,31 @@ public final class BridgeNetwork implements AutoCloseable {
     }
   }
 
-  /** A new builder; only the IPAM directory is required. */
+  /** {@return a new builder; only the IPAM directory is required} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The bridge's name. */
+  /** {@return the bridge's name} */
   public String bridgeName() {
     return bridgeName;
   }
 
-  /** The network's subnet. */
+  /** {@return the network's subnet} */
   public IpPrefix subnet() {
     return subnet;
   }
 
-  /** The MTU of the bridge and of every veth. */
+  /** {@return the MTU of the bridge and of every veth} */
   public int mtu() {
     return mtu;
   }
 
-  /** The network's IPAM (opened on first use). */
+  /**
+   * {@return the network's IPAM (opened on first use)}
+   *
+   * @throws IOException as {@link Ipam.Builder#open()}
+   */
   public Ipam ipam() throws IOException {
     synchronized (lock) {
       if (ipam == null) {
@@ -117,6 +121,9 @@ public final class BridgeNetwork implements AutoCloseable {
    * Creates the bridge with the gateway address and brings it up, unless it exists; idempotent. A
    * new bridge's subnet must not overlap a route or address of the host: {@code "subnet 10.0.2.0/24
    * overlaps 10.0.2.0/24 dev eth0 on the host"}.
+   *
+   * @throws IOException when the subnet overlaps the host's, or the kernel refuses a request
+   *     ({@link NetlinkException})
    */
   public void ensureBridge() throws IOException {
     Rtnetlink host = host();
@@ -174,12 +181,26 @@ public final class BridgeNetwork implements AutoCloseable {
     }
   }
 
-  /** {@link #connect(NetworkNamespace, String, long, InetAddress)} held for this JVM's pid, any free address. */
+  /**
+   * {@return {@link #connect(NetworkNamespace, String, long, InetAddress)} held for this JVM's pid,
+   * any free address}
+   *
+   * @param container the container's network namespace
+   * @param owner the container id the address is leased to
+   * @throws IOException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
+   */
   public BridgeAttachment connect(NetworkNamespace container, String owner) throws IOException {
     return connect(container, owner, ProcessHandle.current().pid(), null);
   }
 
-  /** {@link #connect(NetworkNamespace, String, long, InetAddress)} with any free address. */
+  /**
+   * {@return {@link #connect(NetworkNamespace, String, long, InetAddress)} with any free address}
+   *
+   * @param container the container's network namespace
+   * @param owner the container id the address is leased to
+   * @param ownerPid the container's init
+   * @throws IOException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
+   */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid) throws IOException {
     return connect(container, owner, ownerPid, null);
   }
@@ -190,6 +211,14 @@ public final class BridgeNetwork implements AutoCloseable {
    * container's init: when it dies the lease becomes reclaimable), creates the veth pair with its
    * container end as {@code eth0} inside, sets the address, {@code lo} and {@code eth0} up and the
    * default route. On failure everything done so far is undone.
+   *
+   * @param container the container's network namespace
+   * @param owner the container id the address is leased to
+   * @param ownerPid the container's init
+   * @param requested the address wanted, or null for the next free one
+   * @return the attachment; close it to remove the veth and release the lease
+   * @throws IOException when no address is free, the lease directory fails, or the kernel refuses a
+   *     request
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid,
       @Nullable InetAddress requested) throws IOException {
@@ -227,7 +256,11 @@ public final class BridgeNetwork implements AutoCloseable {
     }
   }
 
-  /** Deletes the bridge (its ports are detached, the veths stay). A missing bridge is not an error. */
+  /**
+   * Deletes the bridge (its ports are detached, the veths stay). A missing bridge is not an error.
+   *
+   * @throws IOException when the kernel refuses the deletion ({@link NetlinkException})
+   */
   public void removeBridge() throws IOException {
     try {
       host().deleteLink(bridgeName);
@@ -267,13 +300,23 @@ public final class BridgeNetwork implements AutoCloseable {
 
     private Builder() {}
 
-    /** The bridge's name, at most 15 bytes ({@code containerj0} by default). */
+    /**
+     * The bridge's name, at most 15 bytes ({@code containerj0} by default).
+     *
+     * @param name the bridge's name, at most 15 bytes ({@code containerj0} by default)
+     * @return this builder
+     */
     public Builder bridgeName(String name) {
       this.bridgeName = Link.checkName("bridge name", name);
       return this;
     }
 
-    /** The subnet, a network address ({@code 10.88.0.0/16} by default). */
+    /**
+     * The subnet, a network address ({@code 10.88.0.0/16} by default).
+     *
+     * @param subnet the subnet, a network address ({@code 10.88.0.0/16} by default)
+     * @return this builder
+     */
     public Builder subnet(String subnet) {
       IpPrefix p = IpPrefix.parse(subnet);
       if (!p.equals(p.network())) {
@@ -284,13 +327,23 @@ public final class BridgeNetwork implements AutoCloseable {
       return this;
     }
 
-    /** The gateway (the bridge's address); default: the subnet's first host. */
+    /**
+     * The gateway (the bridge's address); default: the subnet's first host.
+     *
+     * @param gateway the gateway (the bridge's address); default: the subnet's first host
+     * @return this builder
+     */
     public Builder gateway(String gateway) {
       this.gateway = IpPrefix.parseAddress(gateway);
       return this;
     }
 
-    /** The MTU of the bridge and of every veth, 68..65535 (1500 by default). */
+    /**
+     * The MTU of the bridge and of every veth, 68..65535 (1500 by default).
+     *
+     * @param mtu the MTU of the bridge and of every veth, 68..65535 (1500 by default)
+     * @return this builder
+     */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
         throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
@@ -299,13 +352,23 @@ public final class BridgeNetwork implements AutoCloseable {
       return this;
     }
 
-    /** Where this network's leases live (for example {@code STATE/networks/containerj0}). */
+    /**
+     * Where this network's leases live (for example {@code STATE/networks/containerj0}).
+     *
+     * @param dir where this network's leases live (for example {@code STATE/networks/containerj0})
+     * @return this builder
+     */
     public Builder ipamDirectory(Path dir) {
       this.ipamDirectory = Objects.requireNonNull(dir, "ipamDirectory");
       return this;
     }
 
-    /** The interface name inside containers ({@code eth0} by default). */
+    /**
+     * The interface name inside containers ({@code eth0} by default).
+     *
+     * @param name the interface name inside containers ({@code eth0} by default)
+     * @return this builder
+     */
     public Builder containerInterface(String name) {
       this.containerInterface = Link.checkName("container interface name", name);
       return this;
@@ -314,6 +377,9 @@ public final class BridgeNetwork implements AutoCloseable {
     /**
      * The namespace that holds the bridge; by default the JVM's own. (Tests use a namespace of their
      * own so the host stays untouched.)
+     *
+     * @param ns the namespace that holds the bridge; by default the JVM's own
+     * @return this builder
      */
     public Builder hostNamespace(@Nullable NetworkNamespace ns) {
       this.hostNamespace = ns;
@@ -324,13 +390,18 @@ public final class BridgeNetwork implements AutoCloseable {
      * No gateway: the bridge gets no address and the containers no default route, so they reach
      * each other only. With a {@link #hostNamespace} of the network's own, the bridge is no IP
      * neighbour of the host's stack either (an "internal" network).
+     *
+     * @return this builder
      */
     public Builder noGateway() {
       this.gatewayOnBridge = false;
       return this;
     }
 
-    /** The network description; nothing is created until {@link BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}. */
+    /**
+     * {@return the network description; nothing is created until {@link
+     * BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}}
+     */
     public BridgeNetwork build() {
       return new BridgeNetwork(this);
     }

@@ -23,8 +23,11 @@ public final class IpPrefix {
   }
 
   /**
-   * {@code address/prefixLength}; the prefix length must be 0..32 for IPv4 and 0..128 for IPv6
-   * ({@code "prefix length must be 0..32 for IPv4: 33"}).
+   * {@return {@code address/prefixLength}; the prefix length must be 0..32 for IPv4 and 0..128 for
+   * IPv6 ({@code "prefix length must be 0..32 for IPv4: 33"})}
+   *
+   * @param address any address of the network (host bits are kept)
+   * @param prefixLength the number of network bits
    */
   public static IpPrefix of(InetAddress address, int prefixLength) {
     Objects.requireNonNull(address, "address");
@@ -36,7 +39,14 @@ public final class IpPrefix {
     return new IpPrefix(address, prefixLength);
   }
 
-  /** Parses {@code "10.0.0.1/24"}; a bare address gets the full length (/32 or /128). */
+  /**
+   * Parses {@code "10.0.0.1/24"}; a bare address gets the full length (/32 or /128).
+   *
+   * @param text {@code ADDRESS[/LENGTH]}, IPv4 or IPv6
+   * @return the prefix
+   * @throws IllegalArgumentException naming the text when it is no address or the length is out of
+   *     range
+   */
   public static IpPrefix parse(String text) {
     Objects.requireNonNull(text, "text");
     int slash = text.indexOf('/');
@@ -54,7 +64,13 @@ public final class IpPrefix {
     return of(address, prefixLength);
   }
 
-  /** Parses an IPv4 or IPv6 literal ({@code "not an IP address: foo"} otherwise); never uses DNS. */
+  /**
+   * Parses an IPv4 or IPv6 literal ({@code "not an IP address: foo"} otherwise); never uses DNS.
+   *
+   * @param text an IPv4 or IPv6 literal
+   * @return the address
+   * @throws IllegalArgumentException naming the text when it is not a literal
+   */
   public static InetAddress parseAddress(String text) {
     Objects.requireNonNull(text, "text");
     try {
@@ -93,27 +109,34 @@ public final class IpPrefix {
     return a instanceof Inet4Address ? 32 : 128;
   }
 
-  /** The address (for a subnet, the network address). */
+  /** {@return the address (for a subnet, the network address)} */
   public InetAddress address() {
     return address;
   }
 
-  /** The prefix length: 0..32 for IPv4, 0..128 for IPv6. */
+  /** {@return the prefix length: 0..32 for IPv4, 0..128 for IPv6} */
   public int prefixLength() {
     return prefixLength;
   }
 
-  /** True for IPv4, false for IPv6. */
+  /** {@return true for IPv4, false for IPv6} */
   public boolean isIpv4() {
     return address instanceof Inet4Address;
   }
 
-  /** The network this prefix lies in: the address with its host bits cleared ({@code 10.0.0.0/24}). */
+  /**
+   * {@return the network this prefix lies in: the address with its host bits cleared ({@code
+   * 10.0.0.0/24})}
+   */
   public IpPrefix network() {
     return new IpPrefix(fromBigInteger(toBigInteger(address).and(mask()), isIpv4()), prefixLength);
   }
 
-  /** True when {@code other} is of the same family and inside this prefix's network. */
+  /**
+   * {@return true when {@code other} is of the same family and inside this prefix's network}
+   *
+   * @param other any address
+   */
   public boolean contains(InetAddress other) {
     if (bits(other) != bits(address)) {
       return false;
@@ -121,7 +144,11 @@ public final class IpPrefix {
     return toBigInteger(other).and(mask()).equals(toBigInteger(address).and(mask()));
   }
 
-  /** True when the two networks share at least one address. */
+  /**
+   * {@return true when the two networks share at least one address}
+   *
+   * @param other another prefix, of either family
+   */
   public boolean overlaps(IpPrefix other) {
     if (other.isIpv4() != isIpv4()) {
       return false;
@@ -131,17 +158,25 @@ public final class IpPrefix {
     return shorter.contains(longer.address);
   }
 
-  /** The number of addresses in the network (2^(bits - prefix length)). */
+  /** {@return the number of addresses in the network (2^(bits - prefix length))} */
   public BigInteger size() {
     return BigInteger.ONE.shiftLeft(bits(address) - prefixLength);
   }
 
-  /** The address at {@code offset} from the network address (offset 1 is the first host). */
+  /**
+   * {@return the address at {@code offset} from the network address (offset 1 is the first host)}
+   *
+   * @param offset from the network address, inside the prefix
+   */
   public InetAddress addressAt(BigInteger offset) {
     return fromBigInteger(toBigInteger(network().address).add(offset), isIpv4());
   }
 
-  /** The offset of {@code a} from the network address. */
+  /**
+   * {@return the offset of {@code a} from the network address}
+   *
+   * @param a an address inside this prefix
+   */
   public BigInteger offsetOf(InetAddress a) {
     return toBigInteger(a).subtract(toBigInteger(network().address));
   }
@@ -175,7 +210,11 @@ public final class IpPrefix {
     return addressString(address) + "/" + prefixLength;
   }
 
-  /** An address as text without a host name part ({@code "10.0.0.1"}, {@code "fd00::1"}). */
+  /**
+   * {@return an address as text without a host name part ({@code "10.0.0.1"}, {@code "fd00::1"})}
+   *
+   * @param a the address
+   */
   public static String addressString(InetAddress a) {
     String s = a.getHostAddress();
     if (a instanceof Inet6Address) {

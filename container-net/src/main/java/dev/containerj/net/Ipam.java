@@ -54,32 +54,41 @@ public final class Ipam {
     this.reserved = reserved;
   }
 
-  /** {@link #builder()} with the subnet's first host as gateway. */
+  /**
+   * {@return {@link #builder()} with the subnet's first host as gateway}
+   *
+   * @param directory the directory that holds this subnet's leases
+   * @param subnet the subnet, a network address
+   * @throws IOException as {@link Builder#open()}
+   */
   public static Ipam open(Path directory, IpPrefix subnet) throws IOException {
     return builder().directory(directory).subnet(subnet).open();
   }
 
-  /** A new builder; directory and subnet are required. */
+  /** {@return a new builder; directory and subnet are required} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The directory that holds the leases. */
+  /** {@return the directory that holds the leases} */
   public Path directory() {
     return directory;
   }
 
-  /** The subnet addresses are leased from. */
+  /** {@return the subnet addresses are leased from} */
   public IpPrefix subnet() {
     return subnet;
   }
 
-  /** The gateway address, never handed out. */
+  /** {@return the gateway address, never handed out} */
   public InetAddress gateway() {
     return gateway;
   }
 
-  /** The gateway with the subnet's prefix length, as the bridge's address ({@code 10.88.0.1/16}). */
+  /**
+   * {@return the gateway with the subnet's prefix length, as the bridge's address ({@code
+   * 10.88.0.1/16})}
+   */
   public IpPrefix gatewayPrefix() {
     return IpPrefix.of(gateway, subnet.prefixLength());
   }
@@ -87,6 +96,12 @@ public final class Ipam {
   /**
    * Leases the next free address to {@code owner} (a container id), held for process {@code ownerPid}
    * (a lease outlives its owner process only until {@link #reclaimDead()}).
+   *
+   * @param owner the container id the lease is for
+   * @param ownerPid the process whose death makes the lease reclaimable
+   * @return the lease; release it when the container is gone
+   * @throws IOException when every address is leased, or the lease directory cannot be locked, read
+   *     or written
    */
   public Lease allocate(String owner, long ownerPid) throws IOException {
     return allocate(owner, ownerPid, null);
@@ -96,6 +111,12 @@ public final class Ipam {
    * Leases {@code requested} (or, when null, the next free address) to {@code owner}. Throws
    * {@link IllegalArgumentException} when the address is outside the subnet or is the network,
    * broadcast or gateway address, and {@link java.nio.file.FileAlreadyExistsException} when leased.
+   *
+   * @param owner the container id the lease is for
+   * @param ownerPid the process whose death makes the lease reclaimable
+   * @param requested the address wanted, or null for the next free one
+   * @return the lease; release it when the container is gone
+   * @throws IOException when the lease directory cannot be locked, read or written
    */
   public Lease allocate(String owner, long ownerPid, @Nullable InetAddress requested) throws IOException {
     checkOwner(owner);
@@ -165,7 +186,14 @@ public final class Ipam {
         + IpPrefix.addressString(gateway) + ")");
   }
 
-  /** Removes the lease of {@code address} if it is held by {@code owner}; true if it was. */
+  /**
+   * Removes the lease of {@code address} if it is held by {@code owner}; true if it was.
+   *
+   * @param address the leased address
+   * @param owner the container id that must hold it
+   * @return whether the lease was there and held by {@code owner}
+   * @throws IOException when the lease directory cannot be locked, read or written
+   */
   public boolean release(InetAddress address, String owner) throws IOException {
     return locked(() -> {
       Path file = leaseFile(address);
@@ -178,7 +206,13 @@ public final class Ipam {
     });
   }
 
-  /** Removes every lease of {@code owner}; returns how many. */
+  /**
+   * Removes every lease of {@code owner}; returns how many.
+   *
+   * @param owner the container id
+   * @return the number of leases removed
+   * @throws IOException when the lease directory cannot be locked, read or written
+   */
   public int releaseAll(String owner) throws IOException {
     return locked(() -> {
       int n = 0;
@@ -192,12 +226,21 @@ public final class Ipam {
     });
   }
 
-  /** The current leases. */
+  /**
+   * {@return the current leases}
+   *
+   * @throws IOException when the lease directory cannot be locked, read or written
+   */
   public List<Lease> leases() throws IOException {
     return locked(this::leasesUnlocked);
   }
 
-  /** The lease of {@code owner}, if any. */
+  /**
+   * {@return the lease of {@code owner}, if any}
+   *
+   * @param owner the container id
+   * @throws IOException when the lease directory cannot be locked, read or written
+   */
   public Optional<Lease> leaseOf(String owner) throws IOException {
     return leases().stream().filter(l -> l.owner().equals(owner)).findFirst();
   }
@@ -207,6 +250,7 @@ public final class Ipam {
    * started later: the start time is compared, so a reused pid does not keep a lease alive).
    *
    * @return the reclaimed leases
+   * @throws IOException when the lease directory cannot be locked, read or written
    */
   public List<Lease> reclaimDead() throws IOException {
     return locked(() -> {
@@ -380,27 +424,31 @@ public final class Ipam {
       this.ownerPid = ownerPid;
     }
 
-    /** The address with the subnet's prefix length ({@code 10.88.0.2/16}). */
+    /** {@return the address with the subnet's prefix length ({@code 10.88.0.2/16})} */
     public IpPrefix address() {
       return address;
     }
 
-    /** The lease's owner (a container id). */
+    /** {@return the lease's owner (a container id)} */
     public String owner() {
       return owner;
     }
 
-    /** The pid whose death makes the lease reclaimable. */
+    /** {@return the pid whose death makes the lease reclaimable} */
     public long ownerPid() {
       return ownerPid;
     }
 
-    /** The subnet's gateway. */
+    /** {@return the subnet's gateway} */
     public InetAddress gateway() {
       return ipam.gateway();
     }
 
-    /** Releases the lease now, reporting I/O errors. */
+    /**
+     * Releases the lease now, reporting I/O errors.
+     *
+     * @throws IOException when the lease directory cannot be locked, read or written
+     */
     public void release() throws IOException {
       if (!released) {
         released = true;
@@ -432,13 +480,24 @@ public final class Ipam {
 
     private Builder() {}
 
-    /** The directory that holds this subnet's leases (created if missing). */
+    /**
+     * The directory that holds this subnet's leases (created if missing).
+     *
+     * @param directory the directory that holds this subnet's leases (created if missing)
+     * @return this builder
+     */
     public Builder directory(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
       return this;
     }
 
-    /** The subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at most /30. */
+    /**
+     * The subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at most /30.
+     *
+     * @param subnet the subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at
+     *     most /30
+     * @return this builder
+     */
     public Builder subnet(IpPrefix subnet) {
       Objects.requireNonNull(subnet, "subnet");
       if (!subnet.equals(subnet.network())) {
@@ -453,23 +512,43 @@ public final class Ipam {
       return this;
     }
 
-    /** The subnet as text ({@code "10.88.0.0/16"}). */
+    /**
+     * The subnet as text ({@code "10.88.0.0/16"}).
+     *
+     * @param subnet the subnet as text ({@code "10.88.0.0/16"})
+     * @return this builder
+     */
     public Builder subnet(String subnet) {
       return subnet(IpPrefix.parse(subnet));
     }
 
-    /** The gateway (the bridge's address); default: the subnet's first host. */
+    /**
+     * The gateway (the bridge's address); default: the subnet's first host.
+     *
+     * @param gateway the gateway (the bridge's address); default: the subnet's first host
+     * @return this builder
+     */
     public Builder gateway(InetAddress gateway) {
       this.gateway = Objects.requireNonNull(gateway, "gateway");
       return this;
     }
 
-    /** The gateway as a literal ({@code "10.88.0.1"}). */
+    /**
+     * The gateway as a literal ({@code "10.88.0.1"}).
+     *
+     * @param gateway the gateway as a literal ({@code "10.88.0.1"})
+     * @return this builder
+     */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
     }
 
-    /** An address that must never be handed out. */
+    /**
+     * An address that must never be handed out.
+     *
+     * @param address an address that must never be handed out
+     * @return this builder
+     */
     public Builder reserve(String address) {
       reserved.add(IpPrefix.parseAddress(address));
       return this;
@@ -478,6 +557,11 @@ public final class Ipam {
     /**
      * Checks everything (gateway and reserved addresses inside the subnet, no overlap with a sibling
      * directory's subnet, the directory's recorded subnet), then creates the directory.
+     *
+     * @return the IPAM of the subnet
+     * @throws IllegalArgumentException when the gateway or a reserved address is outside the
+     *     subnet, or the subnet overlaps a sibling's or differs from the one recorded
+     * @throws IOException when the lease directory cannot be locked, read or written
      */
     public Ipam open() throws IOException {
       Path dir = Objects.requireNonNull(directory, "directory must be set").toAbsolutePath().normalize();

@@ -22,22 +22,35 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
   /** IFNAMSIZ minus the terminating NUL. */
   public static final int MAX_NAME_BYTES = 15;
 
-  /** Checks that the name is present. */
+  /**
+   * Checks that the name is present.
+   *
+   * @param index the interface index (unique within its network namespace)
+   * @param name the interface name, at most 15 bytes
+   * @param kind the link kind ({@code "veth"}, {@code "bridge"}, ...), or null for physical devices
+   *     and {@code lo}
+   * @param mtu the MTU in bytes
+   * @param mac the hardware address as {@code "aa:bb:cc:dd:ee:ff"}, or null when it has none
+   * @param flags the {@code IFF_*} flags
+   * @param masterIndex the index of the bridge it is attached to, or 0
+   * @param peerIndex for a veth, the peer's index (IFLA_LINK; it may live in another namespace),
+   *     else 0 or its own index
+   */
   public Link {
     Objects.requireNonNull(name, "name");
   }
 
-  /** True when the administrative state is up (IFF_UP). */
+  /** {@return true when the administrative state is up (IFF_UP)} */
   public boolean up() {
     return (flags & 0x1) != 0;
   }
 
-  /** True when the carrier is on (IFF_LOWER_UP): for a veth, when both ends are up. */
+  /** {@return true when the carrier is on (IFF_LOWER_UP): for a veth, when both ends are up} */
   public boolean lowerUp() {
     return (flags & 0x10000) != 0;
   }
 
-  /** True for the loopback device. */
+  /** {@return true for the loopback device} */
   public boolean loopback() {
     return (flags & 0x8) != 0;
   }
@@ -48,6 +61,8 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
    * naming {@code field}: {@code "bridge name must be at most 15 bytes (IFNAMSIZ 16 with the NUL):
    * containerjbridge0 (17 bytes)"}.
    *
+   * @param field what the name is for, as the message names it ({@code "bridge name"})
+   * @param name the interface name to check
    * @return the name
    */
   public static String checkName(String field, String name) {
@@ -72,7 +87,14 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
     return name;
   }
 
-  /** Parses {@code "aa:bb:cc:dd:ee:ff"}; throws {@code "MAC address must be 6 hex bytes like 02:00:00:00:00:01: x"}. */
+  /**
+   * Parses {@code "aa:bb:cc:dd:ee:ff"}; throws {@code "MAC address must be 6 hex bytes like
+   * 02:00:00:00:00:01: x"}.
+   *
+   * @param mac six hex bytes separated by colons
+   * @return the six bytes
+   * @throws IllegalArgumentException with the message above
+   */
   public static byte[] parseMac(String mac) {
     String[] parts = mac.split(":", -1);
     if (parts.length != 6) {
@@ -92,7 +114,12 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
     return out;
   }
 
-  /** Formats a hardware address as lower-case hex pairs joined by ':'. */
+  /**
+   * Formats a hardware address as lower-case hex pairs joined by ':'.
+   *
+   * @param mac the address's bytes
+   * @return as {@code "02:00:00:00:00:01"}
+   */
   public static String formatMac(byte[] mac) {
     StringBuilder sb = new StringBuilder();
     for (byte b : mac) {

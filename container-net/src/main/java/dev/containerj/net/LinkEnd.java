@@ -36,55 +36,55 @@ public final class LinkEnd {
     this.ipv6AcceptRa = b.ipv6AcceptRa;
   }
 
-  /** The interface's name. */
+  /** {@return the interface's name} */
   public String name() {
     return name;
   }
 
-  /** The namespace to create the interface in, or null for the creating client's own. */
+  /** {@return the namespace to create the interface in, or null for the creating client's own} */
   public @Nullable NetworkNamespace namespace() {
     return namespace;
   }
 
-  /** The hardware address to set, or null for a random one. */
+  /** {@return the hardware address to set, or null for a random one} */
   public @Nullable String mac() {
     return mac;
   }
 
-  /** The MTU, or 0 for the kernel's default. */
+  /** {@return the MTU, or 0 for the kernel's default} */
   public int mtu() {
     return mtu;
   }
 
-  /** The bridge to attach to (in the same namespace), or null. */
+  /** {@return the bridge to attach to (in the same namespace), or null} */
   public @Nullable String master() {
     return master;
   }
 
-  /** The addresses to add, in order. */
+  /** {@return the addresses to add, in order} */
   public List<IpPrefix> addresses() {
     return addresses;
   }
 
-  /** The routes to add after the interface is up. */
+  /** {@return the routes to add after the interface is up} */
   public List<Route> routes() {
     return routes;
   }
 
-  /** True when the interface is brought up. */
+  /** {@return true when the interface is brought up} */
   public boolean up() {
     return up;
   }
 
   /**
-   * Whether the interface accepts IPv6 router advertisements ({@code accept_ra} 1 or 0), or null to
-   * leave the kernel's default.
+   * {@return whether the interface accepts IPv6 router advertisements ({@code accept_ra} 1 or 0),
+   * or null to leave the kernel's default}
    */
   public @Nullable Boolean ipv6AcceptRa() {
     return ipv6AcceptRa;
   }
 
-  /** A builder with these settings. */
+  /** {@return a builder with these settings} */
   public Builder toBuilder() {
     Builder b = new Builder(field);
     b.name = name;
@@ -138,26 +138,46 @@ public final class LinkEnd {
       this.field = field;
     }
 
-    /** The interface name, at most 15 bytes. */
+    /**
+     * The interface name, at most 15 bytes.
+     *
+     * @param name the interface name, at most 15 bytes
+     * @return this builder
+     */
     public Builder name(String name) {
       this.name = Link.checkName(field, name);
       return this;
     }
 
-    /** Creates the interface directly in {@code namespace} (which must stay open during creation). */
+    /**
+     * Creates the interface directly in {@code namespace} (which must stay open during creation).
+     *
+     * @param namespace the namespace, or null for the client's
+     * @return this builder
+     */
     public Builder namespace(@Nullable NetworkNamespace namespace) {
       this.namespace = namespace;
       return this;
     }
 
-    /** The hardware address ({@code "02:00:00:00:00:01"}). */
+    /**
+     * The hardware address ({@code "02:00:00:00:00:01"}).
+     *
+     * @param mac the hardware address ({@code "02:00:00:00:00:01"})
+     * @return this builder
+     */
     public Builder mac(String mac) {
       Link.parseMac(mac);
       this.mac = mac;
       return this;
     }
 
-    /** The MTU, 68..65535. */
+    /**
+     * The MTU, 68..65535.
+     *
+     * @param mtu the MTU, 68..65535
+     * @return this builder
+     */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
         throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
@@ -166,40 +186,74 @@ public final class LinkEnd {
       return this;
     }
 
-    /** Attaches the interface to this bridge (which must live in the interface's namespace). */
+    /**
+     * Attaches the interface to this bridge (which must live in the interface's namespace).
+     *
+     * @param bridge the bridge's name
+     * @return this builder
+     */
     public Builder master(String bridge) {
       this.master = Link.checkName("master", bridge);
       return this;
     }
 
-    /** Adds an address, as {@code "10.0.0.2/24"}. */
+    /**
+     * Adds an address, as {@code "10.0.0.2/24"}.
+     *
+     * @param address an address with its prefix length
+     * @return this builder
+     */
     public Builder address(String address) {
       return address(IpPrefix.parse(address));
     }
 
-    /** Adds an address. */
+    /**
+     * Adds an address.
+     *
+     * @param address an address with its prefix length
+     * @return this builder
+     */
     public Builder address(IpPrefix address) {
       addresses.add(Objects.requireNonNull(address, "address"));
       return this;
     }
 
-    /** Adds a route out of this interface (its device defaults to this interface). */
+    /**
+     * Adds a route out of this interface (its device defaults to this interface).
+     *
+     * @param route the route
+     * @return this builder
+     */
     public Builder route(Route route) {
       routes.add(Objects.requireNonNull(route, "route"));
       return this;
     }
 
-    /** Adds the default route through {@code gateway} out of this interface. */
+    /**
+     * Adds the default route through {@code gateway} out of this interface.
+     *
+     * @param gateway the next hop, as {@code "10.0.0.1"}
+     * @return this builder
+     */
     public Builder defaultRoute(String gateway) {
       return route(Route.defaultVia(gateway));
     }
 
-    /** Brings the interface up after configuring it. */
+    /**
+     * Brings the interface up after configuring it.
+     *
+     * @return this builder
+     */
     public Builder up() {
       return up(true);
     }
 
-    /** Whether to bring the interface up after configuring it. */
+    /**
+     * Whether to bring the interface up after configuring it.
+     *
+     * @param up whether to bring the interface up after configuring it
+     * @return this builder
+     */
     public Builder up(boolean up) {
       this.up = up;
       return this;
@@ -209,13 +263,18 @@ public final class LinkEnd {
      * Whether the interface accepts IPv6 router advertisements (sysctl {@code accept_ra}, set before
      * the interface is up); by default the kernel's default is left alone. Without IPv6 on the host
      * the setting is moot and skipped.
+     *
+     * @param accept whether the interface accepts IPv6 router advertisements (sysctl {@code
+     *     accept_ra}, set before the interface is up); by default the kernel's default is left
+     *     alone
+     * @return this builder
      */
     public Builder ipv6AcceptRa(boolean accept) {
       this.ipv6AcceptRa = accept;
       return this;
     }
 
-    /** The settings; throws if the name is missing. */
+    /** {@return the settings; throws if the name is missing} */
     public LinkEnd build() {
       return new LinkEnd(this);
     }

@@ -21,12 +21,15 @@ public final class LinkHandle implements AutoCloseable {
     this.namespace = namespace;
   }
 
-  /** The link's name (the first end, for a veth pair). */
+  /** {@return the link's name (the first end, for a veth pair)} */
   public String name() {
     return name;
   }
 
-  /** The namespace the link lives in, or null for the namespace of the client it was created with. */
+  /**
+   * {@return the namespace the link lives in, or null for the namespace of the client it was
+   * created with}
+   */
   public @Nullable NetworkNamespace namespace() {
     return namespace;
   }
@@ -36,7 +39,11 @@ public final class LinkHandle implements AutoCloseable {
     open = false;
   }
 
-  /** Deletes the link now, reporting errors (a missing link is not an error). */
+  /**
+   * Deletes the link now, reporting errors (a missing link is not an error).
+   *
+   * @throws IOException when the kernel refuses a request ({@link NetlinkException} with its errno)
+   */
   public synchronized void delete() throws IOException {
     if (!open) {
       return;

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 public final class NetlinkException extends SyscallException {
   private static final long serialVersionUID = 1L;
 
+  /** The kernel's extended acknowledgement text (NLMSGERR_ATTR_MSG), or null when it gave none. */
   private final @Nullable String extendedAck;
 
   /**
@@ -26,7 +27,7 @@ public final class NetlinkException extends SyscallException {
     this.extendedAck = extendedAck == null || extendedAck.isEmpty() ? null : extendedAck;
   }
 
-  /** The kernel's extended-ack text, or null when it gave none. */
+  /** {@return the kernel's extended-ack text, or null when it gave none} */
   public @Nullable String extendedAck() {
     return extendedAck;
   }

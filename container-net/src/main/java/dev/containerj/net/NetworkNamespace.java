@@ -51,14 +51,23 @@ public final class NetworkNamespace implements AutoCloseable {
   /** Code run inside a namespace. */
   @FunctionalInterface
   public interface NetnsCallable<T> {
-    /** Runs inside the namespace and returns a result. */
+    /**
+     * Runs inside the namespace and returns a result.
+     *
+     * @return the result, handed to the caller of {@link NetworkNamespace#call}
+     * @throws IOException to fail the call; rethrown to its caller
+     */
     T call() throws IOException;
   }
 
   /** Code run inside a namespace, without a result. */
   @FunctionalInterface
   public interface NetnsRunnable {
-    /** Runs inside the namespace. */
+    /**
+     * Runs inside the namespace.
+     *
+     * @throws IOException to fail the call; rethrown to its caller
+     */
     void run() throws IOException;
   }
 
@@ -83,6 +92,11 @@ public final class NetworkNamespace implements AutoCloseable {
    * creates an empty file, creates the namespace with unshare(CLONE_NEWNET) on a new dedicated thread
    * and bind-mounts that thread's {@code /proc/thread-self/ns/net} onto the file. That thread then
    * serves this handle's {@link #call}s. Throws {@link FileAlreadyExistsException} if the name is taken.
+   *
+   * @param name the file name under {@code /run/netns}, as {@code ip netns add} takes it
+   * @return the handle; closing it leaves the namespace (see {@link #delete()})
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public static NetworkNamespace createPersistent(String name) throws IOException {
     checkNsName(name);
@@ -127,6 +141,10 @@ public final class NetworkNamespace implements AutoCloseable {
   /**
    * Creates an anonymous namespace (unshare(CLONE_NEWNET) on a new dedicated thread, which then serves
    * this handle). It disappears when this handle is closed and nothing else holds it.
+   *
+   * @return the handle, owning the namespace
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public static NetworkNamespace create() throws IOException {
     CompletableFuture<Fd> fdFuture = new CompletableFuture<>();
@@ -143,18 +161,39 @@ public final class NetworkNamespace implements AutoCloseable {
     return new NetworkNamespace(fd, null, "anonymous netns fd " + fd.get(), t);
   }
 
-  /** Opens the named namespace {@code /run/netns/NAME}; throws {@link NoSuchFileException} if absent. */
+  /**
+   * Opens the named namespace {@code /run/netns/NAME}; throws {@link NoSuchFileException} if
+   * absent.
+   *
+   * @param name the file name under {@code /run/netns}
+   * @return a handle on it
+   * @throws IOException {@link java.nio.file.NoSuchFileException} when absent, or when the file is
+   *     no namespace
+   */
   public static NetworkNamespace open(String name) throws IOException {
     checkNsName(name);
     return new NetworkNamespace(openFd(RUN_DIR.resolve(name).toString()), name, name, null);
   }
 
-  /** Opens the namespace file at {@code path} ({@code /run/netns/x}, {@code /proc/PID/ns/net}, a bind mount of one). */
+  /**
+   * Opens the namespace file at {@code path} ({@code /run/netns/x}, {@code /proc/PID/ns/net}, a
+   * bind mount of one).
+   *
+   * @param path the namespace file
+   * @return a handle on it
+   * @throws IOException when the file cannot be opened or is no network namespace
+   */
   public static NetworkNamespace openPath(Path path) throws IOException {
     return new NetworkNamespace(openFd(path.toString()), null, path.toString(), null);
   }
 
-  /** Opens the network namespace of process {@code pid} ({@code /proc/PID/ns/net}). */
+  /**
+   * Opens the network namespace of process {@code pid} ({@code /proc/PID/ns/net}).
+   *
+   * @param pid a running process
+   * @return a handle on its namespace
+   * @throws IOException when the process does not exist or its file cannot be opened
+   */
   public static NetworkNamespace openPid(long pid) throws IOException {
     if (pid <= 0) {
       throw new IllegalArgumentException("pid must be > 0: " + pid);
@@ -165,12 +204,20 @@ public final class NetworkNamespace implements AutoCloseable {
   /**
    * Takes ownership of an open namespace fd (for instance one a launcher got from a child); it is
    * closed with this handle.
+   *
+   * @param fd an open descriptor of a network namespace
+   * @param description what the namespace is, for messages
+   * @return the handle, now owning {@code fd}
    */
   public static NetworkNamespace adoptFd(int fd, String description) {
     return new NetworkNamespace(new Fd(fd), null, description, null);
   }
 
-  /** The names under {@code /run/netns}, as {@code ip netns list}. */
+  /**
+   * {@return the names under {@code /run/netns}, as {@code ip netns list}}
+   *
+   * @throws IOException when {@code /run/netns} exists but cannot be listed
+   */
   public static List<String> list() throws IOException {
     List<String> out = new ArrayList<>();
     if (!Files.isDirectory(RUN_DIR)) {
@@ -188,6 +235,10 @@ public final class NetworkNamespace implements AutoCloseable {
   /**
    * Deletes the named namespace, as {@code ip netns del}: detaches the bind mount and removes the file.
    * The namespace itself ends when no process, fd or mount holds it any more.
+   *
+   * @param name the file name under {@code /run/netns}
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public static void delete(String name) throws IOException {
     checkNsName(name);
@@ -261,17 +312,25 @@ public final class NetworkNamespace implements AutoCloseable {
     return new IOException(e);
   }
 
-  /** The name under /run/netns, or null for one opened otherwise. */
+  /** {@return the name under /run/netns, or null for one opened otherwise} */
   public @Nullable String name() {
     return name;
   }
 
-  /** The open fd on the namespace (valid while this handle is open), for IFLA_NET_NS_FD or setns. */
+  /**
+   * {@return the open fd on the namespace (valid while this handle is open), for IFLA_NET_NS_FD or
+   * setns}
+   */
   public int fd() {
     return fd.get();
   }
 
-  /** The namespace's inode number, as {@code ls -L -i /proc/PID/ns/net} shows: equal inodes, same namespace. */
+  /**
+   * {@return the namespace's inode number, as {@code ls -L -i /proc/PID/ns/net} shows: equal
+   * inodes, same namespace}
+   *
+   * @throws IOException when fstat(2) of the namespace descriptor fails
+   */
   public long inode() throws IOException {
     return (Long) Files.getAttribute(Path.of("/proc/self/fd/" + fd.get()), "unix:ino");
   }
@@ -279,6 +338,11 @@ public final class NetworkNamespace implements AutoCloseable {
   /**
    * Runs {@code task} on this namespace's dedicated thread and returns its result. Exceptions
    * thrown by the task are rethrown here. Calls from inside a task run inline.
+   *
+   * @param <T> the result's type
+   * @param task the code to run
+   * @return what {@code task} returned
+   * @throws IOException what {@code task} threw, or when the dedicated thread cannot be started
    */
   public <T> T call(NetnsCallable<T> task) throws IOException {
     NetnsThread t = thread();
@@ -313,7 +377,12 @@ public final class NetworkNamespace implements AutoCloseable {
     }
   }
 
-  /** Runs {@code task} inside this namespace, as {@link #call}. */
+  /**
+   * Runs {@code task} inside this namespace, as {@link #call}.
+   *
+   * @param task the code to run
+   * @throws IOException what {@code task} threw, or when the dedicated thread cannot be started
+   */
   public void run(NetnsRunnable task) throws IOException {
     call(() -> {
       task.run();
@@ -322,8 +391,10 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   /**
-   * The netlink client of this namespace, opened inside it on first use and owned by this handle
-   * (do not close it; {@link #close()} does).
+   * {@return the netlink client of this namespace, opened inside it on first use and owned by this
+   * handle (do not close it; {@link #close()} does)}
+   *
+   * @throws IOException when the netlink socket cannot be opened inside
    */
   public Rtnetlink rtnetlink() throws IOException {
     synchronized (lock) {
@@ -378,6 +449,9 @@ public final class NetworkNamespace implements AutoCloseable {
   /**
    * Deletes this persistent namespace ({@link #delete(String)}) and closes the handle. The kernel
    * destroys it, with every link inside (a veth's peer outside goes too), once nothing holds it.
+   *
+   * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
+   *     names it)
    */
   public void delete() throws IOException {
     String n = name;

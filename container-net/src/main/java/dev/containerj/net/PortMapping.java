@@ -22,13 +22,21 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
     /** Datagrams, forwarded per client address. */
     UDP;
 
-    /** {@code "tcp"} or {@code "udp"}. */
+    /** {@return {@code "tcp"} or {@code "udp"}} */
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
 
-  /** Checks the ports: {@code "hostPort must be 1..65535: 70000"}. */
+  /**
+   * Checks the ports: {@code "hostPort must be 1..65535: 70000"}.
+   *
+   * @param protocol TCP or UDP
+   * @param hostAddress the host address to listen on (127.0.0.1 by default)
+   * @param hostPort the host port, 1..65535, or 0 for a free port that the kernel picks when the
+   *     port is bound ({@link #ephemeral}; {@link PortProxy#hostPort} tells which)
+   * @param containerPort the port inside, 1..65535
+   */
   public PortMapping {
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(hostAddress, "hostAddress");
@@ -41,22 +49,37 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
   /**
    * TCP from a free port of 127.0.0.1, chosen by the kernel when it is bound, to {@code containerPort}:
    * parallel tests never collide on a host port. {@code Container.mappedPort(containerPort)} gives it.
+   *
+   * @param containerPort the port inside, 1..65535
+   * @return the mapping, with host port 0
    */
   public static PortMapping ephemeral(int containerPort) {
     return new PortMapping(Protocol.TCP, loopback(), 0, containerPort);
   }
 
-  /** Whether the host port is chosen by the kernel ({@link #ephemeral}). */
+  /** {@return whether the host port is chosen by the kernel ({@link #ephemeral})} */
   public boolean isEphemeral() {
     return hostPort == 0;
   }
 
-  /** TCP from 127.0.0.1:hostPort to containerPort. */
+  /**
+   * TCP from 127.0.0.1:hostPort to containerPort.
+   *
+   * @param hostPort the port on 127.0.0.1, 1..65535
+   * @param containerPort the port inside, 1..65535
+   * @return the mapping
+   */
   public static PortMapping tcp(int hostPort, int containerPort) {
     return new PortMapping(Protocol.TCP, loopback(), hostPort, containerPort);
   }
 
-  /** UDP from 127.0.0.1:hostPort to containerPort. */
+  /**
+   * UDP from 127.0.0.1:hostPort to containerPort.
+   *
+   * @param hostPort the port on 127.0.0.1, 1..65535
+   * @param containerPort the port inside, 1..65535
+   * @return the mapping
+   */
   public static PortMapping udp(int hostPort, int containerPort) {
     return new PortMapping(Protocol.UDP, loopback(), hostPort, containerPort);
   }
@@ -64,6 +87,10 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
   /**
    * Parses {@code [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|/udp]} ({@code "8080:80"},
    * {@code "127.0.0.1:5353:53/udp"}, {@code "[::1]:8080:80"}); the host address defaults to 127.0.0.1.
+   *
+   * @param spec the {@code -p} value
+   * @return the mapping
+   * @throws IllegalArgumentException naming the spec and the accepted form
    */
   public static PortMapping parse(String spec) {
     Objects.requireNonNull(spec, "spec");

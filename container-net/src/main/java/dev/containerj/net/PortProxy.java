@@ -59,21 +59,29 @@ public final class PortProxy implements AutoCloseable {
     this.udpIdleTimeoutMillis = b.udpIdleTimeoutMillis;
   }
 
-  /** A new builder; at least one mapping and the target are required. */
+  /** {@return a new builder; at least one mapping and the target are required} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Shortcut: one mapping to {@code target}. */
+  /**
+   * Shortcut: one mapping to {@code target}.
+   *
+   * @param mapping the host side and the container port
+   * @param target the container's address
+   * @return the running proxy; close it to stop forwarding
+   * @throws IOException when the host port cannot be bound
+   */
   public static PortProxy start(PortMapping mapping, InetAddress target) throws IOException {
     return builder().publish(mapping).target(target).start();
   }
 
   /** The published mappings. */
   /**
-   * The host port that {@code mapping} listens on: its own, or the one the kernel chose for an
-   * {@linkplain PortMapping#ephemeral ephemeral} mapping.
+   * {@return the host port that {@code mapping} listens on: its own, or the one the kernel chose
+   * for an {@linkplain PortMapping#ephemeral ephemeral} mapping}
    *
+   * @param mapping one of this proxy's mappings
    * @throws IllegalArgumentException when {@code mapping} is not one of this proxy's
    */
   public int hostPort(PortMapping mapping) {
@@ -84,16 +92,17 @@ public final class PortProxy implements AutoCloseable {
     return a.getPort();
   }
 
+  /** {@return the mappings as given (ephemeral ones with host port 0; see {@link #hostPort})} */
   public List<PortMapping> mappings() {
     return mappings;
   }
 
-  /** The address connections are forwarded to. */
+  /** {@return the address connections are forwarded to} */
   public InetAddress target() {
     return target;
   }
 
-  /** The number of TCP connections and UDP clients being forwarded now. */
+  /** {@return the number of TCP connections and UDP clients being forwarded now} */
   public int activeForwards() {
     return live.size();
   }
@@ -316,7 +325,12 @@ public final class PortProxy implements AutoCloseable {
 
     private Builder() {}
 
-    /** Adds a mapping; two mappings may not use one host address, port and protocol. */
+    /**
+     * Adds a mapping; two mappings may not use one host address, port and protocol.
+     *
+     * @param mapping the mapping
+     * @return this builder
+     */
     public Builder publish(PortMapping mapping) {
       Objects.requireNonNull(mapping, "mapping");
       for (PortMapping m : mappings) {
@@ -331,29 +345,54 @@ public final class PortProxy implements AutoCloseable {
       return this;
     }
 
-    /** Adds a mapping in {@code -p} syntax ({@code "8080:80/tcp"}). */
+    /**
+     * Adds a mapping in {@code -p} syntax ({@code "8080:80/tcp"}).
+     *
+     * @param spec the {@code -p} value, as {@link PortMapping#parse} reads it
+     * @return this builder
+     */
     public Builder publish(String spec) {
       return publish(PortMapping.parse(spec));
     }
 
-    /** The address to forward to (a container's address). */
+    /**
+     * The address to forward to (a container's address).
+     *
+     * @param target the address to forward to (a container's address)
+     * @return this builder
+     */
     public Builder target(InetAddress target) {
       this.target = Objects.requireNonNull(target, "target");
       return this;
     }
 
-    /** The target as a literal ({@code "10.88.0.2"}). */
+    /**
+     * The target as a literal ({@code "10.88.0.2"}).
+     *
+     * @param target the target as a literal ({@code "10.88.0.2"})
+     * @return this builder
+     */
     public Builder target(String target) {
       return target(IpPrefix.parseAddress(target));
     }
 
-    /** Opens the outgoing sockets inside this namespace (which must stay open while the proxy runs). */
+    /**
+     * Opens the outgoing sockets inside this namespace (which must stay open while the proxy runs).
+     *
+     * @param namespace the container's namespace, or null for this JVM's
+     * @return this builder
+     */
     public Builder targetNamespace(@Nullable NetworkNamespace namespace) {
       this.targetNamespace = namespace;
       return this;
     }
 
-    /** How long a TCP connect to the target may take, default 5000 ms. */
+    /**
+     * How long a TCP connect to the target may take, default 5000 ms.
+     *
+     * @param millis how long a TCP connect to the target may take, default 5000 ms
+     * @return this builder
+     */
     public Builder connectTimeoutMillis(int millis) {
       if (millis <= 0) {
         throw new IllegalArgumentException("connectTimeoutMillis must be > 0: " + millis);
@@ -365,6 +404,11 @@ public final class PortProxy implements AutoCloseable {
     /**
      * How long a UDP client may stay silent (no reply from the target either) before its forwarding
      * socket and thread are dropped, default 120000 ms; a later datagram starts a new one.
+     *
+     * @param millis how long a UDP client may stay silent (no reply from the target either) before
+     *     its forwarding socket and thread are dropped, default 120000 ms; a later datagram starts
+     *     a new one
+     * @return this builder
      */
     public Builder udpIdleTimeoutMillis(int millis) {
       if (millis <= 0) {
@@ -374,7 +418,12 @@ public final class PortProxy implements AutoCloseable {
       return this;
     }
 
-    /** Binds every mapping (all or none), then starts forwarding. */
+    /**
+     * Binds every mapping (all or none), then starts forwarding.
+     *
+     * @return the running proxy; close it to stop forwarding
+     * @throws IOException when a host port cannot be bound; none stays bound
+     */
     public PortProxy start() throws IOException {
       if (mappings.isEmpty()) {
         throw new IllegalArgumentException("a port proxy needs at least one mapping");

@@ -45,27 +45,42 @@ public final class Route {
     }
   }
 
-  /** The default route through {@code gateway} (device chosen by the kernel from the gateway's subnet). */
+  /**
+   * {@return the default route through {@code gateway} (device chosen by the kernel from the
+   * gateway's subnet)}
+   *
+   * @param gateway the next hop
+   */
   public static Route defaultVia(InetAddress gateway) {
     return builder().gateway(gateway).build();
   }
 
-  /** The default route through {@code gateway} ({@code "10.88.0.1"}). */
+  /**
+   * {@return the default route through {@code gateway} ({@code "10.88.0.1"})}
+   *
+   * @param gateway the next hop, as a literal
+   */
   public static Route defaultVia(String gateway) {
     return defaultVia(IpPrefix.parseAddress(gateway));
   }
 
-  /** A directly connected route: {@code destination} reachable on {@code device} without a gateway. */
+  /**
+   * {@return a directly connected route: {@code destination} reachable on {@code device} without a
+   * gateway}
+   *
+   * @param destination the network
+   * @param device the interface name
+   */
   public static Route onLink(IpPrefix destination, String device) {
     return builder().destination(destination).device(device).build();
   }
 
-  /** A new builder; a gateway or a device is required. */
+  /** {@return a new builder; a gateway or a device is required} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder with these settings. */
+  /** {@return a builder with these settings} */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.destination = destination;
@@ -81,57 +96,66 @@ public final class Route {
     return b;
   }
 
-  /** The destination network, or null for the default route. */
+  /** {@return the destination network, or null for the default route} */
   public @Nullable IpPrefix destination() {
     return destination;
   }
 
-  /** The next hop, or null for a directly connected route. */
+  /** {@return the next hop, or null for a directly connected route} */
   public @Nullable InetAddress gateway() {
     return gateway;
   }
 
-  /** The output interface's name, or null (when built without one, or when read from the kernel without a name). */
+  /**
+   * {@return the output interface's name, or null (when built without one, or when read from the
+   * kernel without a name)}
+   */
   public @Nullable String device() {
     return device;
   }
 
-  /** The output interface's index, or 0. */
+  /** {@return the output interface's index, or 0} */
   public int interfaceIndex() {
     return interfaceIndex;
   }
 
-  /** The metric (RTA_PRIORITY), 0 by default. */
+  /** {@return the metric (RTA_PRIORITY), 0 by default} */
   public int metric() {
     return metric;
   }
 
-  /** The routing table, 254 (main) by default. */
+  /** {@return the routing table, 254 (main) by default} */
   public int table() {
     return table;
   }
 
-  /** True when the gateway is declared reachable on the device without a covering route (RTNH_F_ONLINK). */
+  /**
+   * {@return true when the gateway is declared reachable on the device without a covering route
+   * (RTNH_F_ONLINK)}
+   */
   public boolean onLinkFlag() {
     return onLink;
   }
 
-  /** True for an IPv4 route. */
+  /** {@return true for an IPv4 route} */
   public boolean isIpv4() {
     return ipv4;
   }
 
-  /** The scope; -1 when built (the library picks link scope without a gateway, universe with one). */
+  /**
+   * {@return the scope; -1 when built (the library picks link scope without a gateway, universe
+   * with one)}
+   */
   public int scope() {
     return scope;
   }
 
-  /** The protocol that installed it (2 kernel, 3 boot), -1 when built. */
+  /** {@return the protocol that installed it (2 kernel, 3 boot), -1 when built} */
   public int protocol() {
     return protocol;
   }
 
-  /** True for the default route (no destination or a /0 one). */
+  /** {@return true for the default route (no destination or a /0 one)} */
   public boolean isDefault() {
     return destination == null || destination.prefixLength() == 0;
   }
@@ -181,7 +205,12 @@ public final class Route {
 
     private Builder() {}
 
-    /** The destination; null (the default) means the default route. Host bits must be zero. */
+    /**
+     * The destination; null (the default) means the default route. Host bits must be zero.
+     *
+     * @param destination the destination; null (the default) means the default route
+     * @return this builder
+     */
     public Builder destination(@Nullable IpPrefix destination) {
       if (destination != null && !destination.equals(destination.network())) {
         throw new IllegalArgumentException("destination must be a network address (host bits zero): "
@@ -191,29 +220,54 @@ public final class Route {
       return this;
     }
 
-    /** The destination as text ({@code "10.0.0.0/24"}). */
+    /**
+     * The destination as text ({@code "10.0.0.0/24"}).
+     *
+     * @param destination the destination as text ({@code "10.0.0.0/24"})
+     * @return this builder
+     */
     public Builder destination(String destination) {
       return destination(IpPrefix.parse(destination));
     }
 
-    /** The next hop, or null for an on-link route. */
+    /**
+     * The next hop, or null for an on-link route.
+     *
+     * @param gateway the next hop, or null for an on-link route
+     * @return this builder
+     */
     public Builder gateway(@Nullable InetAddress gateway) {
       this.gateway = gateway;
       return this;
     }
 
-    /** The next hop as a literal. */
+    /**
+     * The next hop as a literal.
+     *
+     * @param gateway the next hop as a literal
+     * @return this builder
+     */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
     }
 
-    /** The output interface by name. */
+    /**
+     * The output interface by name.
+     *
+     * @param device the output interface by name
+     * @return this builder
+     */
     public Builder device(@Nullable String device) {
       this.device = device == null ? null : Link.checkName("device", device);
       return this;
     }
 
-    /** The output interface by index (0: none). */
+    /**
+     * The output interface by index (0: none).
+     *
+     * @param interfaceIndex the output interface by index (0: none)
+     * @return this builder
+     */
     public Builder interfaceIndex(int interfaceIndex) {
       if (interfaceIndex < 0) {
         throw new IllegalArgumentException("interfaceIndex must be >= 0: " + interfaceIndex);
@@ -222,7 +276,12 @@ public final class Route {
       return this;
     }
 
-    /** The metric (RTA_PRIORITY), >= 0; lower wins. */
+    /**
+     * The metric (RTA_PRIORITY), >= 0; lower wins.
+     *
+     * @param metric the metric (RTA_PRIORITY), >= 0; lower wins
+     * @return this builder
+     */
     public Builder metric(int metric) {
       if (metric < 0) {
         throw new IllegalArgumentException("metric must be >= 0: " + metric);
@@ -231,7 +290,12 @@ public final class Route {
       return this;
     }
 
-    /** The table, 1..2^31-1 (254 is main). */
+    /**
+     * The table, 1..2^31-1 (254 is main).
+     *
+     * @param table the table, 1..2^31-1 (254 is main)
+     * @return this builder
+     */
     public Builder table(int table) {
       if (table <= 0) {
         throw new IllegalArgumentException("table must be > 0: " + table);
@@ -240,13 +304,24 @@ public final class Route {
       return this;
     }
 
-    /** Declares the gateway reachable on the device even without a covering route (ip's {@code onlink}). */
+    /**
+     * Declares the gateway reachable on the device even without a covering route (ip's {@code
+     * onlink}).
+     *
+     * @param onLink true for {@code RTNH_F_ONLINK}
+     * @return this builder
+     */
     public Builder onLink(boolean onLink) {
       this.onLink = onLink;
       return this;
     }
 
-    /** For a default route without a gateway: IPv4 (true, the default) or IPv6. */
+    /**
+     * For a default route without a gateway: IPv4 (true, the default) or IPv6.
+     *
+     * @param ipv4 for a default route without a gateway: IPv4 (true, the default) or IPv6
+     * @return this builder
+     */
     public Builder ipv4(boolean ipv4) {
       this.ipv4 = ipv4;
       return this;
@@ -262,7 +337,7 @@ public final class Route {
       return this;
     }
 
-    /** The route; a gateway of the other family than the destination is rejected. */
+    /** {@return the route; a gateway of the other family than the destination is rejected} */
     public Route build() {
       if (destination != null && gateway != null && destination.isIpv4() != (IpPrefix.bits(gateway) == 32)) {
         throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gateway)

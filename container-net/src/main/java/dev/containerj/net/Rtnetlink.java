@@ -45,7 +45,12 @@ public final class Rtnetlink implements AutoCloseable {
     return this;
   }
 
-  /** Opens a client for the calling thread's network namespace. */
+  /**
+   * Opens a client for the calling thread's network namespace.
+   *
+   * @return the client; it owns a socket and must be closed
+   * @throws IOException when the netlink socket cannot be opened or bound
+   */
   public static Rtnetlink open() throws IOException {
     return new Rtnetlink(NetlinkSocket.open());
   }
@@ -73,7 +78,12 @@ public final class Rtnetlink implements AutoCloseable {
 
   // ---------------------------------------------------------------- links
 
-  /** Every link of the namespace (a multi-part RTM_GETLINK dump). */
+  /**
+   * {@return every link of the namespace (a multi-part RTM_GETLINK dump)}
+   *
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public List<Link> links() throws IOException {
     NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_DUMP, "all links").ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
     List<Link> out = new ArrayList<>();
@@ -85,7 +95,13 @@ public final class Rtnetlink implements AutoCloseable {
     return out;
   }
 
-  /** The link named {@code name}, or empty. */
+  /**
+   * {@return the link named {@code name}, or empty}
+   *
+   * @param name the interface name
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public Optional<Link> link(String name) throws IOException {
     Link.checkName("link name", name);
     NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, name)
@@ -93,7 +109,13 @@ public final class Rtnetlink implements AutoCloseable {
     return getLink(req);
   }
 
-  /** The link with interface index {@code index}, or empty. */
+  /**
+   * {@return the link with interface index {@code index}, or empty}
+   *
+   * @param index the interface index
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public Optional<Link> link(int index) throws IOException {
     if (index <= 0) {
       throw new IllegalArgumentException("index must be > 0: " + index);
@@ -102,7 +124,14 @@ public final class Rtnetlink implements AutoCloseable {
     return getLink(req);
   }
 
-  /** The link named {@code name}; throws {@code "RTM_GETLINK eth9: ENODEV (No such device)"} if missing. */
+  /**
+   * {@return the link named {@code name}; throws {@code "RTM_GETLINK eth9: ENODEV (No such
+   * device)"} if missing}
+   *
+   * @param name the interface name
+   * @throws IOException a {@link NetlinkException} with ENODEV when there is no such link, or as
+   *     any other request
+   */
   public Link requireLink(String name) throws IOException {
     Link.checkName("link name", name);
     NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, name)
@@ -131,31 +160,65 @@ public final class Rtnetlink implements AutoCloseable {
     }
   }
 
-  /** Creates a veth pair {@code name} / {@code peerName} in this namespace, both down. See {@link VethPair} for more. */
+  /**
+   * Creates a veth pair {@code name} / {@code peerName} in this namespace, both down. See {@link
+   * VethPair} for more.
+   *
+   * @param name the first end's name, at most 15 bytes
+   * @param peerName the second end's name, at most 15 bytes
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EEXIST: a name is taken)
+   */
   public void createVeth(String name, String peerName) throws IOException {
     VethPair.builder().name(name).peer(p -> p.name(peerName)).build().createIn(this);
   }
 
-  /** Creates a bridge {@code name}, down. See {@link Bridge} for more. */
+  /**
+   * Creates a bridge {@code name}, down. See {@link Bridge} for more.
+   *
+   * @param name the bridge's name, at most 15 bytes
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EEXIST: the name is taken)
+   */
   public void createBridge(String name) throws IOException {
     Bridge.builder().name(name).build().createIn(this);
   }
 
-  /** Deletes a link; deleting one end of a veth deletes both. */
+  /**
+   * Deletes a link; deleting one end of a veth deletes both.
+   *
+   * @param name the interface name
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (ENODEV: no such link)
+   */
   public void deleteLink(String name) throws IOException {
     Link.checkName("link name", name);
     socket.execute(NlRequest.of(Nl.RTM_DELLINK, Nl.NLM_F_ACK, name)
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name));
   }
 
-  /** Sets the administrative state (IFF_UP). */
+  /**
+   * Sets the administrative state (IFF_UP).
+   *
+   * @param name the interface name
+   * @param up true to bring it up, false to take it down
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public void setUp(String name, boolean up) throws IOException {
     Link.checkName("link name", name);
     socket.execute(NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + (up ? " up" : " down"))
         .ifinfomsg(Nl.AF_UNSPEC, 0, up ? Nl.IFF_UP : 0, Nl.IFF_UP).attrString(Nl.IFLA_IFNAME, name));
   }
 
-  /** Renames a link; the kernel refuses while it is up (EBUSY). */
+  /**
+   * Renames a link; the kernel refuses while it is up (EBUSY).
+   *
+   * @param name the current name
+   * @param newName the new name, at most 15 bytes
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public void rename(String name, String newName) throws IOException {
     Link.checkName("link name", name);
     Link.checkName("new link name", newName);
@@ -164,7 +227,14 @@ public final class Rtnetlink implements AutoCloseable {
         .ifinfomsg(Nl.AF_UNSPEC, index, 0, 0).attrString(Nl.IFLA_IFNAME, newName));
   }
 
-  /** Sets the MTU; the kernel checks it against the device's limits (veth: 68..65535). */
+  /**
+   * Sets the MTU; the kernel checks it against the device's limits (veth: 68..65535).
+   *
+   * @param name the interface name
+   * @param mtu the MTU in bytes
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EINVAL: outside the device's range)
+   */
   public void setMtu(String name, int mtu) throws IOException {
     Link.checkName("link name", name);
     if (mtu < 68 || mtu > 65535) {
@@ -174,7 +244,14 @@ public final class Rtnetlink implements AutoCloseable {
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attrU32(Nl.IFLA_MTU, mtu));
   }
 
-  /** Sets the hardware address ({@code "02:00:00:00:00:01"}). */
+  /**
+   * Sets the hardware address ({@code "02:00:00:00:00:01"}).
+   *
+   * @param name the interface name
+   * @param mac six hex bytes separated by colons
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public void setMac(String name, String mac) throws IOException {
     Link.checkName("link name", name);
     byte[] raw = Link.parseMac(mac);
@@ -182,7 +259,14 @@ public final class Rtnetlink implements AutoCloseable {
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attr(Nl.IFLA_ADDRESS, raw));
   }
 
-  /** Attaches a link to bridge {@code bridge}, or detaches it when {@code bridge} is null. */
+  /**
+   * Attaches a link to bridge {@code bridge}, or detaches it when {@code bridge} is null.
+   *
+   * @param name the interface name
+   * @param bridge the bridge's name, or null to detach
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public void setMaster(String name, @Nullable String bridge) throws IOException {
     Link.checkName("link name", name);
     int master = bridge == null ? 0 : requireLink(bridge).index();
@@ -193,6 +277,11 @@ public final class Rtnetlink implements AutoCloseable {
   /**
    * Moves a link into {@code namespace}. It disappears from this one; addresses on it are dropped and
    * it arrives down. The namespace object must stay open for the call only.
+   *
+   * @param name the interface name
+   * @param namespace the target namespace
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
    */
   public void moveTo(String name, NetworkNamespace namespace) throws IOException {
     Link.checkName("link name", name);
@@ -200,7 +289,14 @@ public final class Rtnetlink implements AutoCloseable {
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attrU32(Nl.IFLA_NET_NS_FD, namespace.fd()));
   }
 
-  /** Moves a link into the network namespace of process {@code pid}. */
+  /**
+   * Moves a link into the network namespace of process {@code pid}.
+   *
+   * @param name the interface name
+   * @param pid a process of the target namespace
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (ESRCH: no such process)
+   */
   public void moveTo(String name, long pid) throws IOException {
     Link.checkName("link name", name);
     if (pid <= 0) {
@@ -232,6 +328,11 @@ public final class Rtnetlink implements AutoCloseable {
   /**
    * Adds an address to a link. IPv6 addresses are added with IFA_F_NODAD (usable at once, no duplicate
    * address detection): the library's callers assign addresses from their own IPAM.
+   *
+   * @param link the interface name
+   * @param address the address and its prefix length, as {@code 10.88.0.2/16}
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EEXIST: already there)
    */
   public void addAddress(String link, IpPrefix address) throws IOException {
     addAddress(requireLink(link).index(), link, address);
@@ -246,7 +347,14 @@ public final class Rtnetlink implements AutoCloseable {
     socket.execute(req);
   }
 
-  /** Removes an address from a link. */
+  /**
+   * Removes an address from a link.
+   *
+   * @param link the interface name
+   * @param address the address and its prefix length
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (EADDRNOTAVAIL: not there)
+   */
   public void deleteAddress(String link, IpPrefix address) throws IOException {
     int index = requireLink(link).index();
     int family = address.isIpv4() ? Nl.AF_INET : Nl.AF_INET6;
@@ -255,7 +363,12 @@ public final class Rtnetlink implements AutoCloseable {
         .ifaddrmsg(family, address.prefixLength(), 0, 0, index).attr(Nl.IFA_LOCAL, raw).attr(Nl.IFA_ADDRESS, raw));
   }
 
-  /** Every address of every link, IPv4 and IPv6. */
+  /**
+   * {@return every address of every link, IPv4 and IPv6}
+   *
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public List<LinkAddress> addresses() throws IOException {
     NlRequest req = NlRequest.of(Nl.RTM_GETADDR, Nl.NLM_F_DUMP, "all addresses").ifaddrmsg(Nl.AF_UNSPEC, 0, 0, 0, 0);
     List<LinkAddress> out = new ArrayList<>();
@@ -267,7 +380,13 @@ public final class Rtnetlink implements AutoCloseable {
     return out;
   }
 
-  /** The addresses of one link. */
+  /**
+   * {@return the addresses of one link}
+   *
+   * @param link the interface name
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public List<LinkAddress> addresses(String link) throws IOException {
     int index = requireLink(link).index();
     List<LinkAddress> out = new ArrayList<>();
@@ -307,12 +426,24 @@ public final class Rtnetlink implements AutoCloseable {
 
   // ---------------------------------------------------------------- routes
 
-  /** Adds a route; fails with EEXIST if an equal one exists. */
+  /**
+   * Adds a route; fails with EEXIST if an equal one exists.
+   *
+   * @param route the route; its device is named
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public void addRoute(Route route) throws IOException {
     socket.execute(routeRequest(Nl.RTM_NEWROUTE, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, route));
   }
 
-  /** Deletes a route (matched on destination, gateway, device, metric and table). */
+  /**
+   * Deletes a route (matched on destination, gateway, device, metric and table).
+   *
+   * @param route the route to match
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails (ESRCH: no such route)
+   */
   public void deleteRoute(Route route) throws IOException {
     socket.execute(routeRequest(Nl.RTM_DELROUTE, Nl.NLM_F_ACK, route));
   }
@@ -348,7 +479,12 @@ public final class Rtnetlink implements AutoCloseable {
     return req;
   }
 
-  /** The routes of the main table, IPv4 and IPv6, with device names filled in. */
+  /**
+   * {@return the routes of the main table, IPv4 and IPv6, with device names filled in}
+   *
+   * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
+   *     errno) or the socket fails
+   */
   public List<Route> routes() throws IOException {
     Map<Integer, String> names = new HashMap<>();
     for (Link l : links()) {

@@ -37,12 +37,12 @@ public final class VethPair {
     }
   }
 
-  /** A new builder; both names are required. */
+  /** {@return a new builder; both names are required} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder with these settings. */
+  /** {@return a builder with these settings} */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.end = end.toBuilder();
@@ -50,12 +50,12 @@ public final class VethPair {
     return b;
   }
 
-  /** The first end (the one {@link LinkHandle} deletes). */
+  /** {@return the first end (the one {@link LinkHandle} deletes)} */
   public LinkEnd end() {
     return end;
   }
 
-  /** The second end. */
+  /** {@return the second end} */
   public LinkEnd peer() {
     return peer;
   }
@@ -64,7 +64,10 @@ public final class VethPair {
    * Creates and configures the pair. {@code rtnl} is the client of the namespace of ends without an
    * explicit namespace; ends with one are configured through {@link NetworkNamespace#rtnetlink()}.
    *
+   * @param rtnl the client of the namespace the pair is created in
    * @return ownership of the pair; close it to delete both ends
+   * @throws IOException when the kernel refuses a request ({@link NetlinkException} with its
+   *     errno); what was created is deleted again
    */
   public LinkHandle createIn(Rtnetlink rtnl) throws IOException {
     rtnl.socket().execute(request());
@@ -135,68 +138,119 @@ public final class VethPair {
 
     private Builder() {}
 
-    /** The first end's name (at most 15 bytes). */
+    /**
+     * The first end's name (at most 15 bytes).
+     *
+     * @param name the first end's name (at most 15 bytes)
+     * @return this builder
+     */
     public Builder name(String name) {
       end.name(name);
       return this;
     }
 
-    /** Creates the first end in {@code namespace} instead of the client's namespace. */
+    /**
+     * Creates the first end in {@code namespace} instead of the client's namespace.
+     *
+     * @param namespace the namespace, or null for the client's
+     * @return this builder
+     */
     public Builder namespace(@Nullable NetworkNamespace namespace) {
       end.namespace(namespace);
       return this;
     }
 
-    /** The first end's hardware address. */
+    /**
+     * The first end's hardware address.
+     *
+     * @param mac the first end's hardware address
+     * @return this builder
+     */
     public Builder mac(String mac) {
       end.mac(mac);
       return this;
     }
 
-    /** Attaches the first end to this bridge (in its namespace). */
+    /**
+     * Attaches the first end to this bridge (in its namespace).
+     *
+     * @param bridge the bridge's name
+     * @return this builder
+     */
     public Builder master(String bridge) {
       end.master(bridge);
       return this;
     }
 
-    /** Adds an address to the first end ({@code "10.0.0.1/24"}). */
+    /**
+     * Adds an address to the first end ({@code "10.0.0.1/24"}).
+     *
+     * @param address an address with its prefix length
+     * @return this builder
+     */
     public Builder address(String address) {
       end.address(address);
       return this;
     }
 
-    /** Adds a route out of the first end. */
+    /**
+     * Adds a route out of the first end.
+     *
+     * @param route the route
+     * @return this builder
+     */
     public Builder route(Route route) {
       end.route(route);
       return this;
     }
 
-    /** Brings the first end up. */
+    /**
+     * Brings the first end up.
+     *
+     * @return this builder
+     */
     public Builder up() {
       end.up();
       return this;
     }
 
-    /** Whether the first end accepts IPv6 router advertisements ({@link LinkEnd.Builder#ipv6AcceptRa}). */
+    /**
+     * Whether the first end accepts IPv6 router advertisements ({@link
+     * LinkEnd.Builder#ipv6AcceptRa}).
+     *
+     * @param accept whether the first end accepts IPv6 router advertisements ({@link
+     *     LinkEnd.Builder#ipv6AcceptRa})
+     * @return this builder
+     */
     public Builder ipv6AcceptRa(boolean accept) {
       end.ipv6AcceptRa(accept);
       return this;
     }
 
-    /** Sets the MTU of both ends (a veth pair should agree on it). */
+    /**
+     * Sets the MTU of both ends (a veth pair should agree on it).
+     *
+     * @param mtu the MTU in bytes, 68..65535
+     * @return this builder
+     */
     public Builder mtu(int mtu) {
       end.mtu(mtu);
       peer.mtu(mtu);
       return this;
     }
 
-    /** Configures the second end. */
+    /**
+     * Configures the second end.
+     *
+     * @param peer called with the second end's builder
+     * @return this builder
+     */
     public Builder peer(Consumer<LinkEnd.Builder> peer) {
       Objects.requireNonNull(peer, "peer").accept(this.peer);
       return this;
     }
 
-    /** The pair; throws if a name is missing or both ends share a name and namespace. */
+    /** {@return the pair; throws if a name is missing or both ends share a name and namespace} */
     public VethPair build() {
       return new VethPair(end.build(), peer.build());
     }

@@ -32,7 +32,15 @@ public record ArgCondition(int index, Op op, long value, long mask) {
     MASKED_EQ
   }
 
-  /** Checks the index range and that only MASKED_EQ has a mask. */
+  /**
+   * Checks the index range and that only MASKED_EQ has a mask.
+   *
+   * @param index the argument, 0..5
+   * @param op the comparison
+   * @param value the value the argument (after masking, for {@link Op#MASKED_EQ}) is compared with
+   * @param mask for {@link Op#MASKED_EQ} the bits of the argument that are compared; 0 for every
+   *     other operator
+   */
   public ArgCondition {
     if (index < 0 || index > 5) {
       throw new IllegalArgumentException("argument index must be in 0..5: " + index);
@@ -45,42 +53,89 @@ public record ArgCondition(int index, Op op, long value, long mask) {
     }
   }
 
-  /** argument {@code index} == value. */
+  /**
+   * Argument {@code index} == value.
+   *
+   * @param index the argument, 0..5
+   * @param value the value the argument is compared with
+   * @return the condition
+   */
   public static ArgCondition eq(int index, long value) {
     return new ArgCondition(index, Op.EQ, value, 0);
   }
 
-  /** argument {@code index} != value. */
+  /**
+   * Argument {@code index} != value.
+   *
+   * @param index the argument, 0..5
+   * @param value the value the argument is compared with
+   * @return the condition
+   */
   public static ArgCondition ne(int index, long value) {
     return new ArgCondition(index, Op.NE, value, 0);
   }
 
-  /** argument {@code index} &lt; value, unsigned. */
+  /**
+   * Argument {@code index} &lt; value, unsigned.
+   *
+   * @param index the argument, 0..5
+   * @param value the value the argument is compared with, unsigned
+   * @return the condition
+   */
   public static ArgCondition lt(int index, long value) {
     return new ArgCondition(index, Op.LT, value, 0);
   }
 
-  /** argument {@code index} &lt;= value, unsigned. */
+  /**
+   * Argument {@code index} &lt;= value, unsigned.
+   *
+   * @param index the argument, 0..5
+   * @param value the value the argument is compared with, unsigned
+   * @return the condition
+   */
   public static ArgCondition le(int index, long value) {
     return new ArgCondition(index, Op.LE, value, 0);
   }
 
-  /** argument {@code index} &gt; value, unsigned. */
+  /**
+   * Argument {@code index} &gt; value, unsigned.
+   *
+   * @param index the argument, 0..5
+   * @param value the value the argument is compared with, unsigned
+   * @return the condition
+   */
   public static ArgCondition gt(int index, long value) {
     return new ArgCondition(index, Op.GT, value, 0);
   }
 
-  /** argument {@code index} &gt;= value, unsigned. */
+  /**
+   * Argument {@code index} &gt;= value, unsigned.
+   *
+   * @param index the argument, 0..5
+   * @param value the value the argument is compared with, unsigned
+   * @return the condition
+   */
   public static ArgCondition ge(int index, long value) {
     return new ArgCondition(index, Op.GE, value, 0);
   }
 
-  /** (argument {@code index} &amp; mask) == value. */
+  /**
+   * (argument {@code index} &amp; mask) == value: a test on some bits, as for clone(2) flags.
+   *
+   * @param index the argument, 0..5
+   * @param mask the bits of the argument that are compared
+   * @param value what those bits must be
+   * @return the condition
+   */
   public static ArgCondition maskedEq(int index, long mask, long value) {
     return new ArgCondition(index, Op.MASKED_EQ, value, mask);
   }
 
-  /** Whether an argument value satisfies this condition. */
+  /**
+   * {@return whether an argument value satisfies this condition}
+   *
+   * @param argument the register's 64-bit value
+   */
   public boolean test(long argument) {
     switch (op) {
       case EQ:

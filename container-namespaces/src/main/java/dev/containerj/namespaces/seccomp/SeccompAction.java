@@ -33,13 +33,21 @@ public record SeccompAction(Kind kind, int data) {
 
   /** The kinds of action, most restrictive first, with their {@code SECCOMP_RET_*} values. */
   public enum Kind {
+    /** Kill the whole process, as with SIGSYS ({@code SECCOMP_RET_KILL_PROCESS}, Linux 4.14). */
     KILL_PROCESS(0x80000000),
+    /** Kill the calling thread ({@code SECCOMP_RET_KILL_THREAD}). */
     KILL_THREAD(0x00000000),
+    /** Send SIGSYS to the thread ({@code SECCOMP_RET_TRAP}). */
     TRAP(0x00030000),
+    /** Fail the call with an errno ({@code SECCOMP_RET_ERRNO}). */
     ERRNO(0x00050000),
+    /** Ask the supervisor holding the listener fd ({@code SECCOMP_RET_USER_NOTIF}, Linux 5.0). */
     USER_NOTIF(0x7fc00000),
+    /** Stop in the ptrace(2) tracer ({@code SECCOMP_RET_TRACE}). */
     TRACE(0x7ff00000),
+    /** Log the call and let it run ({@code SECCOMP_RET_LOG}, Linux 4.14). */
     LOG(0x7ffc0000),
+    /** Let the call run ({@code SECCOMP_RET_ALLOW}). */
     ALLOW(0x7fff0000);
 
     private final int ret;
@@ -48,7 +56,7 @@ public record SeccompAction(Kind kind, int data) {
       this.ret = ret;
     }
 
-    /** The {@code SECCOMP_RET_*} value (linux/seccomp.h), without data. */
+    /** {@return the {@code SECCOMP_RET_*} value (linux/seccomp.h), without data} */
     public int ret() {
       return ret;
     }
@@ -57,7 +65,14 @@ public record SeccompAction(Kind kind, int data) {
   /** The largest errno the kernel passes back (MAX_ERRNO in linux/err.h). */
   public static final int MAX_ERRNO = 4095;
 
-  /** Checks the data range of the kind. */
+  /**
+   * Checks the data range of the kind.
+   *
+   * @param kind the action
+   * @param data the errno for {@link Kind#ERRNO} (0..4095; 0 makes the call return 0 without
+   *     running), the value for {@link Kind#TRACE} and {@link Kind#TRAP} (0..65535, reported to the
+   *     tracer or in {@code si_errno}); 0 otherwise
+   */
   public SeccompAction {
     if (kind == null) {
       throw new NullPointerException("kind");
@@ -83,22 +98,36 @@ public record SeccompAction(Kind kind, int data) {
     }
   }
 
-  /** Fail the call with this errno (1 = EPERM, 38 = ENOSYS); the call does not run. */
+  /**
+   * Fail the call with this errno (1 = EPERM, 38 = ENOSYS); the call does not run.
+   *
+   * @param errno the error number, 0..{@value #MAX_ERRNO}
+   * @return the action
+   */
   public static SeccompAction errno(int errno) {
     return new SeccompAction(Kind.ERRNO, errno);
   }
 
-  /** Stop in the ptrace(2) tracer with this value; without a tracer the call fails with ENOSYS. */
+  /**
+   * Stop in the ptrace(2) tracer with this value; without a tracer the call fails with ENOSYS.
+   *
+   * @param data the value the tracer reads with PTRACE_GETEVENTMSG, 0..65535
+   * @return the action
+   */
   public static SeccompAction trace(int data) {
     return new SeccompAction(Kind.TRACE, data);
   }
 
-  /** The 32-bit value a filter returns for this action ({@code SECCOMP_RET_*} | data). */
+  /** {@return the 32-bit value a filter returns for this action ({@code SECCOMP_RET_*} | data)} */
   public int ret() {
     return kind.ret | (data & 0xffff);
   }
 
-  /** The action a filter return value stands for, as the kernel reads it (seccomp(2)). */
+  /**
+   * {@return the action a filter return value stands for, as the kernel reads it (seccomp(2))}
+   *
+   * @param ret a filter's return value: action bits and 16 data bits
+   */
   public static SeccompAction fromRet(int ret) {
     int data = ret & 0xffff;
     int action = ret & 0xffff0000;
@@ -114,7 +143,7 @@ public record SeccompAction(Kind kind, int data) {
     return KILL_PROCESS;
   }
 
-  /** {@code true} if this action lets the call run (ALLOW or LOG). */
+  /** {@return {@code true} if this action lets the call run (ALLOW or LOG)} */
   public boolean permits() {
     return kind == Kind.ALLOW || kind == Kind.LOG;
   }

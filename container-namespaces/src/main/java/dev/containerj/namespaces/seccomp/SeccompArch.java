@@ -20,17 +20,21 @@ public enum SeccompArch {
     this.auditArch = auditArch;
   }
 
-  /** The name uname(2) reports, as {@code x86_64}. */
+  /** {@return the name uname(2) reports, as {@code x86_64}} */
   public String kernelName() {
     return kernelName;
   }
 
-  /** The {@code AUDIT_ARCH_*} value (linux/audit.h) that {@code seccomp_data.arch} holds. */
+  /**
+   * {@return the {@code AUDIT_ARCH_*} value (linux/audit.h) that {@code seccomp_data.arch} holds}
+   */
   public int auditArch() {
     return auditArch;
   }
 
-  /** The architecture of the running JVM (container-linux's detection: one list of names). */
+  /**
+   * {@return the architecture of the running JVM (container-linux's detection: one list of names)}
+   */
   public static SeccompArch current() {
     return valueOf(dev.containerj.linux.internal.Arch.current().name());
   }

@@ -20,7 +20,7 @@ public enum SeccompFlag {
     this.value = value;
   }
 
-  /** The bit of linux/seccomp.h. */
+  /** {@return the bit of linux/seccomp.h} */
   public int value() {
     return value;
   }

@@ -54,12 +54,17 @@ public final class SeccompProfile {
     this.flags = b.flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(b.flags));
   }
 
-  /** A builder for a profile whose unmatched calls get {@code defaultAction}. */
+  /**
+   * A builder for a profile whose unmatched calls get {@code defaultAction}.
+   *
+   * @param defaultAction what a call gets when no rule matches
+   * @return a builder with no rules
+   */
   public static Builder builder(SeccompAction defaultAction) {
     return new Builder(defaultAction);
   }
 
-  /** A builder holding this profile's values. */
+  /** {@return a builder holding this profile's values} */
   public Builder toBuilder() {
     Builder b = new Builder(defaultAction);
     b.rules.addAll(rules);
@@ -68,16 +73,16 @@ public final class SeccompProfile {
   }
 
   /**
-   * The built-in default profile, with the effect of the Docker/Podman default: an allowlist of
-   * about 350 calls, everything else fails with EPERM. Calls that need a capability are allowed
-   * only when {@code keptCapabilities} holds it, as in Docker: mount, umount2, pivot_root, setns,
-   * unshare and namespace-creating clone need CAP_SYS_ADMIN; ptrace, process_vm_* need
-   * CAP_SYS_PTRACE (ptrace is also allowed without it on kernels 4.8+, where seccomp can no longer
-   * be bypassed through it); and so on. Always denied: keyctl, add_key, request_key, bpf
-   * (without CAP_SYS_ADMIN or CAP_BPF), perf_event_open (without CAP_SYS_ADMIN or CAP_PERFMON),
-   * userfaultfd, kexec_*, open_by_handle_at (without CAP_DAC_READ_SEARCH), module loading, reboot,
-   * swapon/swapoff, io_uring_*, personality other than the harmless values, clone3 (ENOSYS, so
-   * that the C library falls back to clone, whose flags a filter can inspect).
+   * {@return the built-in default profile, with the effect of the Docker/Podman default: an
+   * allowlist of about 350 calls, everything else fails with EPERM} Calls that need a capability
+   * are allowed only when {@code keptCapabilities} holds it, as in Docker: mount, umount2,
+   * pivot_root, setns, unshare and namespace-creating clone need CAP_SYS_ADMIN; ptrace,
+   * process_vm_* need CAP_SYS_PTRACE (ptrace is also allowed without it on kernels 4.8+, where
+   * seccomp can no longer be bypassed through it); and so on. Always denied: keyctl, add_key,
+   * request_key, bpf (without CAP_SYS_ADMIN or CAP_BPF), perf_event_open (without CAP_SYS_ADMIN or
+   * CAP_PERFMON), userfaultfd, kexec_*, open_by_handle_at (without CAP_DAC_READ_SEARCH), module
+   * loading, reboot, swapon/swapoff, io_uring_*, personality other than the harmless values, clone3
+   * (ENOSYS, so that the C library falls back to clone, whose flags a filter can inspect).
    *
    * @param keptCapabilities the capabilities the container keeps, named as capabilities(7) does:
    *     {@code "CAP_SYS_ADMIN"}
@@ -87,17 +92,17 @@ public final class SeccompProfile {
   }
 
   /**
-   * The profile for untrusted code: the default profile for a container without capabilities, and
-   * also denied (EPERM) ptrace and process_vm_*, kcmp, pidfd_getfd, io_uring_*, and socket(2) for
-   * every address family but AF_UNIX, AF_INET and AF_INET6.
+   * {@return the profile for untrusted code: the default profile for a container without
+   * capabilities, and also denied (EPERM) ptrace and process_vm_*, kcmp, pidfd_getfd, io_uring_*,
+   * and socket(2) for every address family but AF_UNIX, AF_INET and AF_INET6}
    */
   public static SeccompProfile hardened() {
     return BuiltinProfiles.hardened(KernelVersion.running());
   }
 
   /**
-   * The profile that allows every call: no filter at all. {@link #isUnconfined()} tells the
-   * launcher to install nothing.
+   * {@return the profile that allows every call: no filter at all} {@link #isUnconfined()} tells
+   * the launcher to install nothing.
    */
   public static SeccompProfile unconfined() {
     return BuiltinProfiles.UNCONFINED;
@@ -110,6 +115,8 @@ public final class SeccompProfile {
    * without errnoRet fails with EPERM. {@code SCMP_CMP_MASKED_EQ} tests
    * {@code (arg & value) == valueTwo}, as libseccomp does.
    *
+   * @param json the {@code linux.seccomp} object of an OCI runtime config
+   * @return the profile
    * @throws IllegalArgumentException naming the JSON path of every invalid field
    */
   public static SeccompProfile fromOciJson(String json) {
@@ -122,6 +129,9 @@ public final class SeccompProfile {
    * {@code minKernel}; they are resolved here against {@code keptCapabilities} and the running
    * kernel, so the profile must be parsed again for another capability set.
    *
+   * @param json the profile file's text
+   * @param keptCapabilities the names ({@code CAP_...}) of the capabilities the container keeps
+   * @return the profile, resolved for these capabilities and this kernel
    * @throws IllegalArgumentException naming the JSON path of every invalid field
    */
   public static SeccompProfile fromDockerJson(String json, Set<String> keptCapabilities) {
@@ -129,24 +139,24 @@ public final class SeccompProfile {
         json, checkCapabilities(keptCapabilities), KernelVersion.running());
   }
 
-  /** What a call gets when no rule matches. */
+  /** {@return what a call gets when no rule matches} */
   public SeccompAction defaultAction() {
     return defaultAction;
   }
 
-  /** The rules, in the order they were added. */
+  /** {@return the rules, in the order they were added} */
   public List<SeccompRule> rules() {
     return rules;
   }
 
-  /** The flags for installing the compiled filter. */
+  /** {@return the flags for installing the compiled filter} */
   public Set<SeccompFlag> flags() {
     return flags;
   }
 
   /**
-   * {@code true} if the profile lets every call through unlogged, so that installing it would only
-   * cost time: the launcher then installs no filter.
+   * {@return {@code true} if the profile lets every call through unlogged, so that installing it
+   * would only cost time: the launcher then installs no filter}
    */
   public boolean isUnconfined() {
     if (defaultAction.kind() != SeccompAction.Kind.ALLOW) {
@@ -161,11 +171,13 @@ public final class SeccompProfile {
   }
 
   /**
-   * The action this profile gives a call, by name, with these arguments, on {@code arch}: the
-   * reference semantics that the compiled program implements. A name that {@code arch} lacks
+   * {@return the action this profile gives a call, by name, with these arguments, on {@code arch}:
+   * the reference semantics that the compiled program implements} A name that {@code arch} lacks
    * (its rules are left out of the program) gets the default action.
    *
    * @param args the six arguments
+   * @param arch the architecture the call is made on
+   * @param syscall the call's name, as {@code "clone"}
    */
   public SeccompAction evaluate(SeccompArch arch, String syscall, long[] args) {
     if (args.length != 6) {
@@ -189,6 +201,8 @@ public final class SeccompProfile {
    * Compiles the profile to classic BPF for {@code arch}. Cached: the same profile (by value) and
    * architecture give the same program without assembling it again.
    *
+   * @param arch the architecture of the processes it will filter
+   * @return the classic BPF program
    * @throws IllegalArgumentException if the program would exceed the kernel's 4096 instructions
    */
   public SeccompProgram compile(SeccompArch arch) {
@@ -256,24 +270,46 @@ public final class SeccompProfile {
       this.defaultAction = Objects.requireNonNull(defaultAction, "defaultAction");
     }
 
-    /** What a call gets when no rule matches. */
+    /**
+     * What a call gets when no rule matches.
+     *
+     * @param action what a call gets when no rule matches
+     * @return this builder
+     */
     public Builder defaultAction(SeccompAction action) {
       this.defaultAction = Objects.requireNonNull(action, "defaultAction");
       return this;
     }
 
-    /** Adds a rule. */
+    /**
+     * Adds a rule.
+     *
+     * @param rule the rule, after those added before
+     * @return this builder
+     */
     public Builder rule(SeccompRule rule) {
       rules.add(Objects.requireNonNull(rule, "rule"));
       return this;
     }
 
-    /** Adds a rule: {@code syscall} gets {@code action} when all conditions hold. */
+    /**
+     * Adds a rule: {@code syscall} gets {@code action} when all conditions hold.
+     *
+     * @param syscall the call's name
+     * @param action what it gets
+     * @param conditions tests on its arguments, all of which must hold; none means always
+     * @return this builder
+     */
     public Builder rule(String syscall, SeccompAction action, ArgCondition... conditions) {
       return rule(SeccompRule.of(syscall, action, conditions));
     }
 
-    /** Adds rules. */
+    /**
+     * Adds rules.
+     *
+     * @param more the rules, in order
+     * @return this builder
+     */
     public Builder rules(Collection<SeccompRule> more) {
       for (SeccompRule r : more) {
         rule(r);
@@ -281,14 +317,24 @@ public final class SeccompProfile {
       return this;
     }
 
-    /** Removes every rule for these calls (to relax or replace a built-in profile's rules). */
+    /**
+     * Removes every rule for these calls (to relax or replace a built-in profile's rules).
+     *
+     * @param syscalls the calls' names
+     * @return this builder
+     */
     public Builder removeRules(String... syscalls) {
       Set<String> names = Set.of(syscalls);
       rules.removeIf(r -> names.contains(r.syscall()));
       return this;
     }
 
-    /** Allows these calls unconditionally. */
+    /**
+     * Allows these calls unconditionally.
+     *
+     * @param syscalls the calls' names
+     * @return this builder
+     */
     public Builder allow(String... syscalls) {
       for (String s : syscalls) {
         rule(s, SeccompAction.ALLOW);
@@ -296,7 +342,12 @@ public final class SeccompProfile {
       return this;
     }
 
-    /** Adds an install flag. */
+    /**
+     * Adds an install flag.
+     *
+     * @param flag a seccomp(2) {@code SECCOMP_FILTER_FLAG_*} flag
+     * @return this builder
+     */
     public Builder flag(SeccompFlag flag) {
       flags.add(Objects.requireNonNull(flag, "flag"));
       return this;
@@ -305,6 +356,7 @@ public final class SeccompProfile {
     /**
      * Builds the profile.
      *
+     * @return the profile
      * @throws IllegalArgumentException listing every violation: the default action must not be
      *     USER_NOTIF (a process with no rule of its own would block every call on its supervisor)
      */

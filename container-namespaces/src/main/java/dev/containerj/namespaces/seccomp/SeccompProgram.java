@@ -30,30 +30,32 @@ public final class SeccompProgram {
     this.skippedSyscalls = List.copyOf(skippedSyscalls);
   }
 
-  /** The architecture the program was compiled for; it kills callers of any other. */
+  /** {@return the architecture the program was compiled for; it kills callers of any other} */
   public SeccompArch arch() {
     return arch;
   }
 
-  /** A copy of the program: {@link #instructionCount()} entries of 8 bytes. */
+  /** {@return a copy of the program: {@link #instructionCount()} entries of 8 bytes} */
   public byte[] bytes() {
     return filter.clone();
   }
 
-  /** The number of BPF instructions (the {@code len} of {@code struct sock_fprog}). */
+  /** {@return the number of BPF instructions (the {@code len} of {@code struct sock_fprog})} */
   public int instructionCount() {
     return filter.length / 8;
   }
 
   /**
-   * The {@code flags} argument for seccomp(SECCOMP_SET_MODE_FILTER): the profile's
-   * {@link SeccompFlag}s, plus SECCOMP_FILTER_FLAG_NEW_LISTENER (8) when a rule uses USER_NOTIF.
+   * {@return the {@code flags} argument for seccomp(SECCOMP_SET_MODE_FILTER): the profile's
+   * {@link SeccompFlag}s, plus SECCOMP_FILTER_FLAG_NEW_LISTENER (8) when a rule uses USER_NOTIF}
    */
   public int installFlags() {
     return installFlags;
   }
 
-  /** Whether installing returns a listener fd that a supervisor must serve (USER_NOTIF). */
+  /**
+   * {@return whether installing returns a listener fd that a supervisor must serve (USER_NOTIF)}
+   */
   public boolean needsListener() {
     return (installFlags & 8) != 0;
   }
@@ -61,6 +63,8 @@ public final class SeccompProgram {
   /**
    * Names of the profile's rules that this architecture has no system call for; they were left out,
    * as libseccomp-based runtimes do (the built-in profiles name calls of both architectures).
+   *
+   * @return the left-out names
    */
   public List<String> skippedSyscalls() {
     return skippedSyscalls;

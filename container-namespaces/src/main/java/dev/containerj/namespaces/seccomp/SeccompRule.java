@@ -24,7 +24,14 @@ public record SeccompRule(
 
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]{0,63}");
 
-  /** Checks the name and makes defensive copies. */
+  /**
+   * Checks the name and makes defensive copies.
+   *
+   * @param syscall the system call name as in the kernel's tables, e.g. {@code clone}
+   * @param action what the call gets when the conditions hold
+   * @param conditions tests on the arguments, all of which must hold (AND)
+   * @param arches the architectures the rule applies to; empty for all
+   */
   public SeccompRule {
     if (syscall == null || action == null || conditions == null || arches == null) {
       throw new NullPointerException("syscall, action, conditions and arches must not be null");
@@ -37,22 +44,41 @@ public record SeccompRule(
     arches = arches.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(arches));
   }
 
-  /** A rule for all architectures. */
+  /**
+   * {@return a rule for all architectures}
+   *
+   * @param syscall the call's name, as {@code "clone"}
+   * @param action what the call gets when the conditions hold
+   * @param conditions tests on its arguments, all of which must hold; none means always
+   */
   public static SeccompRule of(String syscall, SeccompAction action, ArgCondition... conditions) {
     return new SeccompRule(syscall, action, List.of(conditions), Set.of());
   }
 
-  /** This rule, restricted to the given architectures. */
+  /**
+   * {@return this rule, restricted to the given architectures}
+   *
+   * @param first an architecture the rule applies on
+   * @param more further architectures
+   */
   public SeccompRule onlyOn(SeccompArch first, SeccompArch... more) {
     return new SeccompRule(syscall, action, conditions, EnumSet.of(first, more));
   }
 
-  /** Whether the rule applies when compiling for {@code arch}. */
+  /**
+   * {@return whether the rule applies when compiling for {@code arch}}
+   *
+   * @param arch the architecture compiled for
+   */
   public boolean appliesTo(SeccompArch arch) {
     return arches.isEmpty() || arches.contains(arch);
   }
 
-  /** Whether the conditions hold for these six arguments. */
+  /**
+   * {@return whether the conditions hold for these six arguments}
+   *
+   * @param args the call's six argument registers
+   */
   public boolean matches(long[] args) {
     for (ArgCondition c : conditions) {
       if (!c.test(args[c.index()])) {
