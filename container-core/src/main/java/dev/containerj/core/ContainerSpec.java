@@ -533,8 +533,8 @@ public final class ContainerSpec {
     /**
      * Runs a minimal init as pid 1 above the payload ({@link ProcessSpec#init()}, {@code --init}).
      *
-     * @param init true for the init above the payload, false (the default) to run the payload as pid
-     *     1
+     * @param init true for the init above the payload, false (the default) to run the payload as
+     *     pid 1
      * @return this builder
      */
     public Builder init(boolean init) {

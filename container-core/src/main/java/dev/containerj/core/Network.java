@@ -77,8 +77,8 @@ public sealed interface Network
    * A user-mode network: the first stack found ({@link Stack#AUTO}), the host's loopback services
    * out of reach. Published ports are forwarded by the stack.
    *
-   * @return the user-mode network, to which {@link UserMode#stack} and {@link UserMode#hostLoopback}
-   *     add options
+   * @return the user-mode network, to which {@link UserMode#stack} and {@link
+   *     UserMode#hostLoopback} add options
    */
   static UserMode userMode() {
     return new UserMode(Stack.AUTO, false);
