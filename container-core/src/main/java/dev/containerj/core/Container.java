@@ -126,7 +126,7 @@ public final class Container implements AutoCloseable {
     return process.pid();
   }
 
-  /** The spec it was started from (or attached with). */
+  /** {@return the spec it was started from (or attached with)} */
   public ContainerSpec spec() {
     return spec;
   }
@@ -246,6 +246,7 @@ public final class Container implements AutoCloseable {
   /**
    * Whether the container is paused ({@link #pause()}).
    *
+   * @return true while its cgroup is frozen ({@code cgroup.freeze} is 1), false when it runs
    * @throws ContainerException if the container has no cgroup, or reading its state failed
    */
   public boolean isPaused() {
@@ -260,6 +261,7 @@ public final class Container implements AutoCloseable {
    * How many times the kernel's OOM killer has killed a process of this container (its cgroup's
    * {@code memory.events oom_kill}). {@link ExitStatus#oomKilled()} already says whether pid 1 died of it.
    *
+   * @return the count since the container started, 0 if none
    * @throws ContainerException if the container has no cgroup or no memory controller, or reading failed
    */
   public long oomKillCount() {
@@ -274,6 +276,8 @@ public final class Container implements AutoCloseable {
    * Calls {@code listener} once per OOM kill in the container, with the new {@link #oomKillCount()},
    * until the returned subscription is closed (or the container is).
    *
+   * @param listener called with the new count, on a watcher thread; not null
+   * @return the subscription; closing it stops the calls
    * @throws ContainerException if the container has no cgroup or no memory controller, or the watch failed
    */
   public dev.containerj.cgroups.Subscription onOomKill(java.util.function.LongConsumer listener) {
@@ -289,6 +293,8 @@ public final class Container implements AutoCloseable {
    * Calls {@code listener} once, when the last process of the container has gone (its cgroup's
    * {@code populated} turns 0), until the returned subscription is closed.
    *
+   * @param listener called once, on a watcher thread; not null
+   * @return the subscription; closing it before the container empties cancels the call
    * @throws ContainerException if the container has no cgroup, or the watch failed
    */
   public dev.containerj.cgroups.Subscription onEmpty(Runnable listener) {
@@ -308,6 +314,7 @@ public final class Container implements AutoCloseable {
   /**
    * The container's cgroup, if it has one.
    *
+   * @return the cgroup, empty when the container runs without one
    * @deprecated a live {@code Cgroup} lets its holder close, remove or re-limit the container's cgroup
    *     behind the container's back; use {@link #stats()}, {@link #pause()}, {@link #resume()},
    *     {@link #isPaused()}, {@link #oomKillCount()}, {@link #onOomKill} and {@link #onEmpty} instead.
@@ -336,7 +343,7 @@ public final class Container implements AutoCloseable {
     return cgroup;
   }
 
-  /** Whether its pid 1 still runs. */
+  /** {@return whether its pid 1 still runs} */
   public boolean isRunning() {
     return process.isAlive();
   }
@@ -388,6 +395,8 @@ public final class Container implements AutoCloseable {
    * Sets the window size of the container's terminal ({@code Redirect.tty()}); its processes get
    * SIGWINCH. The {@code containerj} tool calls it at start and on its own SIGWINCH.
    *
+   * @param columns the width in character cells, as {@code TIOCSWINSZ} takes it (tty_ioctl(4))
+   * @param rows the height in character cells
    * @throws ContainerException when the container has no terminal
    */
   public void resizeTerminal(int columns, int rows) {

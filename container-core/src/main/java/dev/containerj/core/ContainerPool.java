@@ -100,6 +100,8 @@ public final class ContainerPool implements AutoCloseable {
    * Runs {@code process} in a waiting container (or one made now when none waits) and returns it
    * running: its payload has been exec'd. The container is the caller's, to close as any other.
    *
+   * @param process the payload to run; the template fixes everything else
+   * @return the running container, the caller's to close
    * @throws SpecValidationException when {@code process} sets what the template fixes, or widens it
    *     (an unmapped uid or gid, more capabilities, a terminal), every violation at once, before any
    *     container is taken
@@ -207,22 +209,22 @@ public final class ContainerPool implements AutoCloseable {
     return System.nanoTime() - lastStart > idleNanos ? 0 : size;
   }
 
-  /** The number of containers waiting now. */
+  /** {@return the number of containers waiting now} */
   public synchronized int ready() {
     return ready.size();
   }
 
-  /** The most containers that wait at once. */
+  /** {@return the most containers that wait at once} */
   public int size() {
     return size;
   }
 
-  /** The template of this pool's containers. */
+  /** {@return the template of this pool's containers} */
   public ContainerSpec template() {
     return template;
   }
 
-  /** Why the last refill failed, if it did (the next success clears it). */
+  /** {@return why the last refill failed, if it did (the next success clears it)} */
   public synchronized java.util.Optional<RuntimeException> lastRefillFailure() {
     return java.util.Optional.ofNullable(lastFailure);
   }

@@ -106,6 +106,9 @@ public final class ContainerRuntime {
    * Waits until the removals that the closes of this JVM's containers left to the background (see
    * {@link Builder#backgroundTeardown(boolean)}) have run, at most {@code timeout}; true when none
    * is left. The JVM also drains them at an orderly exit.
+   *
+   * @param timeout the longest wait; not null
+   * @return true when no removal is left, false when the timeout passed first
    */
   public boolean awaitTeardown(java.time.Duration timeout) {
     return dev.containerj.core.internal.TeardownLane.drain(timeout);
@@ -116,6 +119,9 @@ public final class ContainerRuntime {
    * payload; {@link ContainerPool#start(ProcessSpec)} runs one. Waiting containers are removed after
    * a minute without a start (see {@link #pool(ContainerSpec, int, java.time.Duration)}).
    *
+   * @param template the spec every container is made from; not detached
+   * @param size how many containers wait at once, 1..{@value ContainerPool#MAX_SIZE}
+   * @return the pool, filling in the background; the caller closes it
    * @throws SpecValidationException when the size is not 1..{@value ContainerPool#MAX_SIZE} or the
    *     template is detached
    */
@@ -126,6 +132,13 @@ public final class ContainerRuntime {
   /**
    * As {@link #pool(ContainerSpec, int)}, removing the waiting containers after {@code idleTimeout}
    * without a start (the next start refills).
+   *
+   * @param template the spec every container is made from; not detached
+   * @param size how many containers wait at once, 1..{@value ContainerPool#MAX_SIZE}
+   * @param idleTimeout how long the waiting containers stay without a start; positive
+   * @return the pool, filling in the background; the caller closes it
+   * @throws SpecValidationException when the size is not 1..{@value ContainerPool#MAX_SIZE}, the
+   *     idle timeout is not positive or the template is detached
    */
   public ContainerPool pool(ContainerSpec template, int size, java.time.Duration idleTimeout) {
     return ContainerPool.open(template, config, size, idleTimeout, backgroundTeardown);
@@ -282,6 +295,9 @@ public final class ContainerRuntime {
      * background thread of this JVM, bounded (a full queue makes close() remove inline), drained by
      * {@link ContainerRuntime#awaitTeardown} and at the JVM's exit; what a killed JVM left queued
      * stays recorded in the state directory for {@link ContainerRuntime#reap()}.
+     *
+     * @param background true to remove in the background
+     * @return this builder
      */
     public Builder backgroundTeardown(boolean background) {
       this.backgroundTeardown = background;

@@ -125,7 +125,11 @@ public final class ContainerSpec {
     return s;
   }
 
-  /** A builder with the secure defaults; {@link Builder#command} is required. */
+  /**
+   * A builder with the secure defaults; {@link Builder#command} is required.
+   *
+   * @return a new builder, not yet valid: it needs a command
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -139,12 +143,17 @@ public final class ContainerSpec {
    * The container's first process (as runc's config holds one process): argv, environment, working
    * directory, ids, groups, capabilities, rlimits, no_new_privs, stdio and init. What it leaves unset
    * takes this class's defaults, which the accessors below resolve ({@link #uid()}, ...).
+   *
+   * @return the first process as given, its unset fields unresolved
    */
   public ProcessSpec process() {
     return process;
   }
 
-  /** The payload's argv; {@code command().get(0)} is looked up in PATH when it has no slash. */
+  /**
+   * {@return the payload's argv; {@code command().get(0)} is looked up in PATH when it has no
+   * slash}
+   */
   public List<String> command() {
     return process.command();
   }
@@ -159,7 +168,7 @@ public final class ContainerSpec {
     return process.workingDirectory().orElse("/");
   }
 
-  /** The root filesystem. Default {@link RootFs#host()}. */
+  /** {@return the root filesystem. Default {@link RootFs#host()}} */
   public RootFs rootfs() {
     return rootfs;
   }
@@ -179,7 +188,7 @@ public final class ContainerSpec {
     return process.gid().orElse(0L);
   }
 
-  /** The payload's supplementary groups inside the container. Default none. */
+  /** {@return the payload's supplementary groups inside the container. Default none} */
   public List<Long> supplementaryGroups() {
     return process.groups().orElse(List.of());
   }
@@ -225,7 +234,7 @@ public final class ContainerSpec {
     return uidMappings;
   }
 
-  /** gid_map lines; empty means the default (see {@link Builder#gidMappings}). */
+  /** {@return gid_map lines; empty means the default (see {@link Builder#gidMappings})} */
   public List<IdMapping> gidMappings() {
     return gidMappings;
   }
@@ -268,12 +277,15 @@ public final class ContainerSpec {
     return privileged;
   }
 
-  /** Paths made unreadable in the container. Default {@link #DEFAULT_MASKED_PATHS}. */
+  /** {@return paths made unreadable in the container. Default {@link #DEFAULT_MASKED_PATHS}} */
   public List<String> maskedPaths() {
     return maskedPaths;
   }
 
-  /** The confinement as one value (capabilities, seccomp, no_new_privs, masked and read-only paths, privileged). */
+  /**
+   * {@return the confinement as one value (capabilities, seccomp, no_new_privs, masked and
+   * read-only paths, privileged)}
+   */
   public Security security() {
     Security s = Security.defaults().withCapabilities(capabilities()).withSeccomp(seccomp)
         .withNoNewPrivileges(noNewPrivileges()).withMaskedPaths(maskedPaths).withReadonlyPaths(readonlyPaths);
@@ -281,12 +293,12 @@ public final class ContainerSpec {
         .withNoNewPrivileges(s.noNewPrivileges()).withMaskedPaths(maskedPaths).withReadonlyPaths(readonlyPaths) : s;
   }
 
-  /** Paths made read-only in the container. Default {@link #DEFAULT_READONLY_PATHS}. */
+  /** {@return paths made read-only in the container. Default {@link #DEFAULT_READONLY_PATHS}} */
   public List<String> readonlyPaths() {
     return readonlyPaths;
   }
 
-  /** The payload's resource limits (setrlimit(2)), in order. */
+  /** {@return the payload's resource limits (setrlimit(2)), in order} */
   public List<Rlimit> rlimits() {
     return process.rlimits();
   }
@@ -365,12 +377,12 @@ public final class ContainerSpec {
     return networkContainer;
   }
 
-  /** The options of {@link NetworkMode#USER_MODE}, or null in any other mode. */
+  /** {@return the options of {@link NetworkMode#USER_MODE}, or null in any other mode} */
   public Network.@Nullable UserMode userMode() {
     return userMode;
   }
 
-  /** Extra /etc/hosts entries, name to address (as {@code --add-host}). */
+  /** {@return extra /etc/hosts entries, name to address (as {@code --add-host})} */
   public Map<String, String> extraHosts() {
     return extraHosts;
   }
@@ -449,12 +461,22 @@ public final class ContainerSpec {
       extraHosts.putAll(s.extraHosts);
     }
 
-    /** The payload's argv. Required. A delegate of {@link ProcessSpec.Builder#command(String...)}. */
+    /**
+     * The payload's argv. Required. A delegate of {@link ProcessSpec.Builder#command(String...)}.
+     *
+     * @param argv the program and its arguments; not empty
+     * @return this builder
+     */
     public Builder command(String... argv) {
       return command(List.of(argv));
     }
 
-    /** The payload's argv. Required. A delegate of {@link ProcessSpec.Builder#command(List)}. */
+    /**
+     * The payload's argv. Required. A delegate of {@link ProcessSpec.Builder#command(List)}.
+     *
+     * @param argv the program and its arguments; not empty
+     * @return this builder
+     */
     public Builder command(List<String> argv) {
       process.command(argv);
       return this;
@@ -477,6 +499,9 @@ public final class ContainerSpec {
      * far (argv, environment, working directory, ids, groups, capabilities, rlimits, no_new_privs,
      * stdio, init); what it leaves unset takes the defaults of {@link ContainerSpec}. Its stdio is its
      * own: a {@link ProcessSpec} pipes stdout and stderr unless told otherwise.
+     *
+     * @param process the first process; not null
+     * @return this builder
      */
     public Builder process(ProcessSpec process) {
       this.process = Objects.requireNonNull(process, "process").toBuilder();
@@ -494,25 +519,46 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** The payload's working directory inside the container (absolute). Default {@code /}. */
+    /**
+     * The payload's working directory inside the container (absolute). Default {@code /}.
+     *
+     * @param dir an absolute path inside the container
+     * @return this builder
+     */
     public Builder workingDirectory(String dir) {
       process.workingDirectory(dir);
       return this;
     }
 
-    /** Runs a minimal init as pid 1 above the payload ({@link ProcessSpec#init()}, {@code --init}). */
+    /**
+     * Runs a minimal init as pid 1 above the payload ({@link ProcessSpec#init()}, {@code --init}).
+     *
+     * @param init true for the init above the payload, false (the default) to run the payload as
+     *     pid 1
+     * @return this builder
+     */
     public Builder init(boolean init) {
       process.init(init);
       return this;
     }
 
-    /** Sends the payload's stderr where its stdout goes ({@link ProcessSpec#redirectErrorStream()}). */
+    /**
+     * Sends the payload's stderr where its stdout goes ({@link ProcessSpec#redirectErrorStream()}).
+     *
+     * @param redirect true to merge stderr into stdout
+     * @return this builder
+     */
     public Builder redirectErrorStream(boolean redirect) {
       process.redirectErrorStream(redirect);
       return this;
     }
 
-    /** The root filesystem. */
+    /**
+     * The root filesystem.
+     *
+     * @param rootfs the root filesystem; not null
+     * @return this builder
+     */
     public Builder rootfs(RootFs rootfs) {
       this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
       return this;
@@ -523,6 +569,8 @@ public final class ContainerSpec {
      * (Entrypoint + Cmd) unless one is set already, the environment (the spec's own variables win),
      * the working directory and a numeric User. Call it before setting what should override them.
      *
+     * @param image an image of this runtime's layer store; not null
+     * @return this builder
      * @throws SpecValidationException when the image's user is not numeric
      */
     public Builder image(Image image) {
@@ -583,7 +631,12 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** The hostname (needs the UTS namespace); null: the first 12 characters of the id. */
+    /**
+     * The hostname (needs the UTS namespace); null: the first 12 characters of the id.
+     *
+     * @param hostname the hostname, or null for the default
+     * @return this builder
+     */
     public Builder hostname(@Nullable String hostname) {
       this.hostname = hostname;
       return this;
@@ -601,7 +654,12 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** The payload's supplementary groups inside the container. */
+    /**
+     * The payload's supplementary groups inside the container.
+     *
+     * @param groups the gids, as seen inside the container (mapped by the gid map)
+     * @return this builder
+     */
     public Builder supplementaryGroups(List<Long> groups) {
       process.groups(groups);
       return this;
@@ -618,7 +676,12 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Whether /tmp is a private tmpfs (default true). */
+    /**
+     * Whether /tmp is a private tmpfs (default true).
+     *
+     * @param privateTmp false to leave /tmp as the rootfs has it
+     * @return this builder
+     */
     public Builder privateTmp(boolean privateTmp) {
       this.privateTmp = privateTmp;
       return this;
@@ -653,6 +716,9 @@ public final class ContainerSpec {
      * The network, with its options: {@code network(Network.userMode().hostLoopback(true))},
      * {@code network(Network.bridge("net1").address(ip))}. {@link Network#host()} and {@link
      * Network#sharedWith} also drop the network namespace from the default set.
+     *
+     * @param network the network mode and its options; not null
+     * @return this builder
      */
     public Builder network(Network network) {
       Objects.requireNonNull(network, "network");
@@ -715,7 +781,12 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Adds one capability to the set (the default set when none was given). */
+    /**
+     * Adds one capability to the set (the default set when none was given).
+     *
+     * @param cap the capability to add
+     * @return this builder
+     */
     public Builder addCapability(Capability cap) {
       Set<Capability> caps = EnumSet.noneOf(Capability.class);
       caps.addAll(capabilitySet());
@@ -723,7 +794,12 @@ public final class ContainerSpec {
       return capabilities(caps);
     }
 
-    /** Removes one capability from the set (the default set when none was given). */
+    /**
+     * Removes one capability from the set (the default set when none was given).
+     *
+     * @param cap the capability to remove
+     * @return this builder
+     */
     public Builder dropCapability(Capability cap) {
       Set<Capability> caps = EnumSet.noneOf(Capability.class);
       caps.addAll(capabilitySet());
@@ -735,7 +811,13 @@ public final class ContainerSpec {
       return process.capabilities == null ? Capability.DEFAULT_SET : process.capabilities;
     }
 
-    /** Sets or clears no_new_privs for the payload. Default on. */
+    /**
+     * Sets or clears no_new_privs for the payload. Default on.
+     *
+     * @param on false to let the payload gain privileges through setuid binaries and file
+     *     capabilities
+     * @return this builder
+     */
     public Builder noNewPrivileges(boolean on) {
       process.noNewPrivileges(on);
       return this;
@@ -782,6 +864,9 @@ public final class ContainerSpec {
      * Sets the whole confinement at once (capabilities, seccomp profile, no_new_privs, masked and
      * read-only paths, privileged mode), replacing what was set before: a preset such as {@link
      * Security#hardened()} means the same wherever it is called.
+     *
+     * @param security the confinement; not null
+     * @return this builder
      */
     public Builder security(Security security) {
       Objects.requireNonNull(security, "security");
@@ -822,37 +907,67 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Replaces the masked paths (see {@link Security#withMaskedPaths}). */
+    /**
+     * Replaces the masked paths (see {@link Security#withMaskedPaths}).
+     *
+     * @param paths absolute paths inside the container; empty for none
+     * @return this builder
+     */
     public Builder maskedPaths(List<String> paths) {
       this.maskedPaths = List.copyOf(paths);
       return this;
     }
 
-    /** Replaces the read-only paths (see {@link Security#withReadonlyPaths}). */
+    /**
+     * Replaces the read-only paths (see {@link Security#withReadonlyPaths}).
+     *
+     * @param paths absolute paths inside the container; empty for none
+     * @return this builder
+     */
     public Builder readonlyPaths(List<String> paths) {
       this.readonlyPaths = List.copyOf(paths);
       return this;
     }
 
-    /** Adds a resource limit of the payload. */
+    /**
+     * Adds a resource limit of the payload.
+     *
+     * @param limit the limit; not null
+     * @return this builder
+     */
     public Builder rlimit(Rlimit limit) {
       process.rlimit(limit);
       return this;
     }
 
-    /** Where the payload's stdin comes from. */
+    /**
+     * Where the payload's stdin comes from.
+     *
+     * @param r the source of stdin; not null
+     * @return this builder
+     */
     public Builder stdin(Redirect r) {
       process.stdin(r);
       return this;
     }
 
-    /** Where the payload's stdout goes. */
+    /**
+     * Where the payload's stdout goes.
+     *
+     * @param r the destination of stdout; not null
+     * @return this builder
+     */
     public Builder stdout(Redirect r) {
       process.stdout(r);
       return this;
     }
 
-    /** Where the payload's stderr goes. */
+    /**
+     * Where the payload's stderr goes.
+     *
+     * @param r the destination of stderr; not null
+     * @return this builder
+     */
     public Builder stderr(Redirect r) {
       process.stderr(r);
       return this;
@@ -986,6 +1101,7 @@ public final class ContainerSpec {
      * Checks every rule (see {@link SpecValidationException}) and builds the spec. Reads the host
      * filesystem (does the rootfs exist?) but creates nothing.
      *
+     * @return the immutable spec
      * @throws SpecValidationException listing every field that breaks its rule, the first process's included
      */
     public ContainerSpec build() {

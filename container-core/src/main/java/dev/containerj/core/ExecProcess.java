@@ -75,6 +75,8 @@ public final class ExecProcess implements AutoCloseable {
   /**
    * Its stdin when its spec asked for {@code Redirect.PIPE}, or the master of its terminal for {@code
    * Redirect.tty()}; else writes fail saying so. Never null.
+   *
+   * @return the stream to its stdin or terminal
    */
   public OutputStream stdin() {
     return dev.containerj.core.internal.Streams.orRefusing(process.stdin(), "the stdin of exec'd process " + pid());
@@ -83,6 +85,8 @@ public final class ExecProcess implements AutoCloseable {
   /**
    * Its stdout when its spec asked for {@code Redirect.PIPE}, or the master of its terminal for {@code
    * Redirect.tty()}; else a stream at end-of-file. Never null.
+   *
+   * @return the stream from its stdout or terminal
    */
   public InputStream stdout() {
     return dev.containerj.core.internal.Streams.orEof(process.stdout());
@@ -100,6 +104,8 @@ public final class ExecProcess implements AutoCloseable {
    * Sets the window size of its terminal ({@code Redirect.tty()} in its spec); its processes get
    * SIGWINCH.
    *
+   * @param columns the width in character cells, as {@code TIOCSWINSZ} takes it (tty_ioctl(4))
+   * @param rows the height in character cells
    * @throws ContainerException when it has no terminal
    */
   public void resizeTerminal(int columns, int rows) {

@@ -37,6 +37,9 @@ public final class HostProfile {
    * {@return a profile given by the caller (tests): the ids that the runtime's id maps use, and the
    * manager that creates its containers' cgroups}
    *
+   * @param euid the effective uid the runtime maps from, 0 for root
+   * @param egid the effective gid the runtime maps from
+   * @param cgroups creates the cgroup manager when the runtime first needs one; not null
    * @throws SpecValidationException for a negative id
    */
   public static HostProfile of(int euid, int egid, Supplier<CgroupManager> cgroups) {

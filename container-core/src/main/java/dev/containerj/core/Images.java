@@ -28,7 +28,7 @@ public final class Images {
     this.store = store;
   }
 
-  /** The layer store itself (its directory, prepared roots, layers). */
+  /** {@return the layer store itself (its directory, prepared roots, layers)} */
   public LayerStore store() {
     return Unchecked.call("layerStore", "", () -> store.open());
   }
@@ -40,8 +40,9 @@ public final class Images {
    *
    * @param reference the transport, path and optional tag
    * @return the image in the store
-   * @throws IOException when the image cannot be read, a blob does not verify, or a layer entry is
-   *     refused
+   * @throws ContainerException when the image cannot be read, a blob does not verify, or a layer
+   *     entry is refused (the store's {@code IOException}, with its message)
+   * @throws SpecValidationException when {@code reference} is not of that syntax
    */
   public Image importImage(String reference) {
     ImageReference parsed = parse("reference", reference, ImageReference::parse);
@@ -59,8 +60,9 @@ public final class Images {
    * @param reference the image in Docker's syntax
    * @param options platform, credentials, TLS and timeout
    * @return the image in the store
-   * @throws IOException when the registry refuses or fails a request ({@link
-   *     dev.containerj.layers.RegistryException}) or a blob does not verify
+   * @throws ContainerException when the registry refuses or fails a request ({@link
+   *     dev.containerj.layers.RegistryException}, with its message) or a blob does not verify
+   * @throws SpecValidationException when {@code reference} is not of that syntax
    */
   public Image pull(String reference, dev.containerj.layers.PullOptions options) {
     dev.containerj.layers.RegistryReference parsed =
@@ -76,7 +78,8 @@ public final class Images {
    * @param always pull even when the store has an image by that name (a tag may have moved)
    * @param reference a registry reference, or a local transport reference
    * @param options platform, credentials, TLS and timeout
-   * @throws IOException as {@link #pull} or {@link #importImage(String)}
+   * @throws ContainerException as {@link #pull} or {@link #importImage(String)}
+   * @throws SpecValidationException when {@code reference} is of neither syntax
    */
   public Image pullIfMissing(String reference, boolean always, dev.containerj.layers.PullOptions options) {
     if (!dev.containerj.layers.RegistryReference.isRegistryReference(reference)
@@ -88,22 +91,36 @@ public final class Images {
     return known.isPresent() ? known.get() : pull(canonical, options);
   }
 
-  /** The image with this id, id prefix or reference, if imported. */
+  /**
+   * The image with this id, id prefix or reference, if imported.
+   *
+   * @param idOrReference a full id, an unambiguous id prefix or a reference as imported or pulled
+   * @return the image, empty when none matches
+   */
   public Optional<Image> find(String idOrReference) {
     return Unchecked.call("reference", idOrReference, () -> store.open().image(idOrReference));
   }
 
-  /** Every imported image. */
+  /** {@return every imported image} */
   public List<Image> list() {
     return Unchecked.call("layerStore", "", () -> store.open().images());
   }
 
-  /** Removes an image (its layers stay until {@link #gc()}); false if there was none. */
+  /**
+   * Removes an image (its layers stay until {@link #gc()}); false if there was none.
+   *
+   * @param id the id of the image to remove
+   * @return true when an image was removed
+   */
   public boolean remove(String id) {
     return Unchecked.call("id", id, () -> store.open().removeImage(id));
   }
 
-  /** Deletes the layers no image uses; returns their digests. */
+  /**
+   * Deletes the layers no image uses; returns their digests.
+   *
+   * @return the digests of the deleted layers, empty when none was unused
+   */
   public List<String> gc() {
     return Unchecked.call("layerStore", "", () -> store.open().gc());
   }

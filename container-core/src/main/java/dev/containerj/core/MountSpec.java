@@ -22,7 +22,15 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
     TMPFS
   }
 
-  /** A mount; the factory methods ({@link #bind}, {@link #tmpfs}, ...) are the usual way. */
+  /**
+   * A mount; the factory methods ({@link #bind}, {@link #tmpfs}, ...) are the usual way.
+   *
+   * @param type bind or tmpfs
+   * @param source the host path of a bind mount; null for tmpfs
+   * @param target the absolute path inside the container
+   * @param readOnly whether the container may not write to it
+   * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   */
   public MountSpec {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(target, "target");
@@ -72,6 +80,8 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
   /**
    * Parses Docker's {@code -v HOST:CONTAINER[:ro|rw]} syntax.
    *
+   * @param spec the value of {@code -v}, such as {@code /srv/data:/data:ro}
+   * @return a bind mount, read-write unless {@code :ro} is given
    * @throws SpecValidationException naming the value when it has the wrong form
    */
   public static MountSpec parseVolume(String spec) {

@@ -23,30 +23,52 @@ import org.jspecify.annotations.Nullable;
 public sealed interface Network
     permits Network.Loopback, Network.None, Network.Host, Network.Bridge, Network.SharedWith, Network.UserMode {
 
-  /** The {@link NetworkMode} this value selects. */
+  /** {@return the {@link NetworkMode} this value selects} */
   NetworkMode mode();
 
-  /** A new network namespace with only the loopback interface, up. The default. */
+  /**
+   * A new network namespace with only the loopback interface, up. The default.
+   *
+   * @return the loopback-only network
+   */
   static Network loopback() {
     return Loopback.INSTANCE;
   }
 
-  /** A new network namespace with no interface up at all. */
+  /**
+   * A new network namespace with no interface up at all.
+   *
+   * @return the network with no interface up
+   */
   static Network none() {
     return None.INSTANCE;
   }
 
-  /** The host's network namespace: no isolation. */
+  /**
+   * The host's network namespace: no isolation.
+   *
+   * @return the host's network
+   */
   static Network host() {
     return Host.INSTANCE;
   }
 
-  /** A veth on the named host bridge, with the next free address of its subnet. */
+  /**
+   * A veth on the named host bridge, with the next free address of its subnet.
+   *
+   * @param name the host bridge, as created by {@link Networks#create}
+   * @return the bridge network, to which {@link Bridge#address} can add a fixed address
+   */
   static Bridge bridge(String name) {
     return new Bridge(name, null);
   }
 
-  /** The network namespace of the running container of this id or unique id prefix. */
+  /**
+   * The network namespace of the running container of this id or unique id prefix.
+   *
+   * @param containerId the other container's id or an id prefix naming one container only
+   * @return the shared network
+   */
   static SharedWith sharedWith(String containerId) {
     return new SharedWith(containerId);
   }
@@ -54,6 +76,9 @@ public sealed interface Network
   /**
    * A user-mode network: the first stack found ({@link Stack#AUTO}), the host's loopback services
    * out of reach. Published ports are forwarded by the stack.
+   *
+   * @return the user-mode network, to which {@link UserMode#stack} and {@link
+   *     UserMode#hostLoopback} add options
    */
   static UserMode userMode() {
     return new UserMode(Stack.AUTO, false);
@@ -62,6 +87,8 @@ public sealed interface Network
   /**
    * The stack that {@link Stack#AUTO} picks on this host (pasta first, then slirp4netns, looked up
    * on the PATH), or empty when neither is installed: the probe the rootless default uses.
+   *
+   * @return the stack found, or empty when none is installed
    */
   static java.util.Optional<Stack> installedStack() {
     return dev.containerj.core.internal.UserModeNetwork.installed();
@@ -125,12 +152,22 @@ public sealed interface Network
    * @param address the address asked for in its subnet, or null for the next free one
    */
   record Bridge(String name, @Nullable String address) implements Network {
-    /** Checks the name is given. */
+    /**
+     * Checks the name is given.
+     *
+     * @param name the host bridge (and network name)
+     * @param address the address asked for in its subnet, or null for the next free one
+     */
     public Bridge {
       Objects.requireNonNull(name, "name");
     }
 
-    /** This bridge with a fixed address, which must be free and inside the bridge's subnet. */
+    /**
+     * This bridge with a fixed address, which must be free and inside the bridge's subnet.
+     *
+     * @param address a free address inside the bridge's subnet; not null
+     * @return a new value; this one is unchanged
+     */
     public Bridge address(InetAddress address) {
       return new Bridge(name, address.getHostAddress());
     }
@@ -147,7 +184,11 @@ public sealed interface Network
    * @param containerId its id or unique id prefix
    */
   record SharedWith(String containerId) implements Network {
-    /** Checks the id is given. */
+    /**
+     * Checks the id is given.
+     *
+     * @param containerId its id or unique id prefix
+     */
     public SharedWith {
       Objects.requireNonNull(containerId, "containerId");
     }
@@ -181,17 +222,32 @@ public sealed interface Network
    *     127.0.0.1 trusts that only the host's users reach it.
    */
   record UserMode(Stack stack, boolean hostLoopback) implements Network {
-    /** Checks the stack is given. */
+    /**
+     * Checks the stack is given.
+     *
+     * @param stack the stack that serves it
+     * @param hostLoopback whether the container may reach the host's loopback services
+     */
     public UserMode {
       Objects.requireNonNull(stack, "stack");
     }
 
-    /** This network served by {@code stack}. */
+    /**
+     * This network served by {@code stack}.
+     *
+     * @param stack the stack; not null
+     * @return a new value; this one is unchanged
+     */
     public UserMode stack(Stack stack) {
       return new UserMode(stack, hostLoopback);
     }
 
-    /** This network with the host's loopback services reachable, or not. */
+    /**
+     * This network with the host's loopback services reachable, or not.
+     *
+     * @param reachable true to let the container reach the host's loopback services
+     * @return a new value; this one is unchanged
+     */
     public UserMode hostLoopback(boolean reachable) {
       return new UserMode(stack, reachable);
     }

@@ -45,6 +45,9 @@ public final class Networks {
    * Creates a network: checks the subnet against the host's routes and every other network (no
    * overlap), records it, and creates the bridge with its gateway address.
    *
+   * @param name the network's name, also its bridge's
+   * @param subnet the subnet in CIDR notation, such as {@code 10.89.0.0/24}
+   * @return the network as recorded: its name and subnet, no lease yet
    * @throws SpecValidationException for a bad name or subnet (or one that overlaps), naming it and the rule
    * @throws ContainerException when it exists already, or creating it failed
    */
@@ -59,6 +62,9 @@ public final class Networks {
    * no host service is reachable from them, whatever address it listens on, without any firewall
    * rule. Ports cannot be published from it. Removed with {@link #remove}, namespace included.
    *
+   * @param name the network's name
+   * @param subnet the subnet in CIDR notation, such as {@code 10.89.0.0/24}
+   * @return the network as recorded: its name and subnet, no lease yet
    * @throws SpecValidationException for a bad name or subnet (or one that overlaps), naming it and the rule
    * @throws ContainerException when it exists already, or creating it failed
    */
@@ -111,6 +117,7 @@ public final class Networks {
   /**
    * Every network recorded in the state directory.
    *
+   * @return the networks, empty when there is none
    * @throws ContainerException when the state directory cannot be read
    */
   public List<Info> list() {
@@ -138,6 +145,7 @@ public final class Networks {
    * Removes a network: its bridge and its record. Refuses while a live container holds an address
    * in it (leases of dead owners are reclaimed first).
    *
+   * @param name the network's name
    * @throws ContainerException when it does not exist, is in use, or removing it failed
    */
   public void remove(String name) {

@@ -71,12 +71,21 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
     this.init = b.init;
   }
 
-  /** A builder; {@link Builder#command} is required. Stdio defaults to {@link Redirect#PIPE} for stdout and stderr. */
+  /**
+   * A builder; {@link Builder#command} is required. Stdio defaults to {@link Redirect#PIPE} for
+   * stdout and stderr.
+   *
+   * @return a new builder, not yet valid: it needs a command
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder holding this spec's values. */
+  /**
+   * A builder holding this spec's values.
+   *
+   * @return a new builder; changing it leaves this spec as it is
+   */
   public Builder toBuilder() {
     return new Builder(this);
   }
@@ -99,17 +108,17 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
     return Optional.ofNullable(workingDirectory);
   }
 
-  /** The uid inside the container; empty: the container's (0 for the first process). */
+  /** {@return the uid inside the container; empty: the container's (0 for the first process)} */
   public Optional<Long> uid() {
     return Optional.ofNullable(uid);
   }
 
-  /** The gid inside the container; empty: the container's (0 for the first process). */
+  /** {@return the gid inside the container; empty: the container's (0 for the first process)} */
   public Optional<Long> gid() {
     return Optional.ofNullable(gid);
   }
 
-  /** The supplementary groups; empty: the container's (none for the first process). */
+  /** {@return the supplementary groups; empty: the container's (none for the first process)} */
   public Optional<List<Long>> groups() {
     return Optional.ofNullable(groups);
   }
@@ -117,6 +126,8 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
   /**
    * The capabilities; empty: the container's ({@link Capability#DEFAULT_SET} for the first process).
    * An exec'd process's must be a subset of the container's.
+   *
+   * @return the capabilities set, or empty when unset
    */
   public Optional<Set<Capability>> capabilities() {
     return Optional.ofNullable(capabilities);
@@ -127,17 +138,22 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
    * secure default) and an exec'd one has the container's; {@link Builder#noNewPrivileges(boolean)
    * noNewPrivileges(false)} turns it off for a first process, and means "the container's" for an
    * exec'd one, which can never drop what its container has.
+   *
+   * @return true when no_new_privs is on or unset, false when turned off
    */
   public boolean noNewPrivileges() {
     return Boolean.TRUE.equals(noNewPrivileges);
   }
 
-  /** Whether no_new_privs was set explicitly, either way; empty: the default (see {@link #noNewPrivileges()}). */
+  /**
+   * {@return whether no_new_privs was set explicitly, either way; empty: the default (see {@link
+   * #noNewPrivileges()})}
+   */
   public Optional<Boolean> noNewPrivilegesSetting() {
     return Optional.ofNullable(noNewPrivileges);
   }
 
-  /** The resource limits set before execve (setrlimit(2)), in order. */
+  /** {@return the resource limits set before execve (setrlimit(2)), in order} */
   public List<Rlimit> rlimits() {
     return rlimits;
   }
@@ -164,6 +180,8 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
    * Whether fd 2 is a duplicate of fd 1 (as {@link ProcessBuilder#redirectErrorStream(boolean)}): the
    * two outputs interleave in one stream, in the order they were written, and the stderr stream of
    * the handle is at end-of-file.
+   *
+   * @return true when stderr goes to stdout
    */
   public boolean redirectErrorStream() {
     return redirectErrorStream;
@@ -176,6 +194,8 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
    * Without it this process is pid 1, which the kernel shields from every signal it has no handler
    * for (pid_namespaces(7)), and orphans stay zombies unless it reaps them. Only for a container's
    * first process.
+   *
+   * @return true when the init runs above this process; false by default
    */
   public boolean init() {
     return init;
@@ -230,7 +250,12 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return c;
     }
 
-    /** The argv (required, not empty). */
+    /**
+     * The argv (required, not empty).
+     *
+     * @param argv the program and its arguments; not empty
+     * @return this builder
+     */
     public Builder command(String... argv) {
       return command(List.of(argv));
     }
@@ -246,20 +271,36 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return this;
     }
 
-    /** Sets one variable. */
+    /**
+     * Sets one variable.
+     *
+     * @param name the variable's name; not null
+     * @param value its value, replacing any set before; not null
+     * @return this builder
+     */
     public Builder env(String name, String value) {
       environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
-    /** Replaces every variable. */
+    /**
+     * Replaces every variable.
+     *
+     * @param env the variables, name to value; an empty map for none
+     * @return this builder
+     */
     public Builder environment(Map<String, String> env) {
       environment.clear();
       environment.putAll(env);
       return this;
     }
 
-    /** The working directory inside the container (absolute). */
+    /**
+     * The working directory inside the container (absolute).
+     *
+     * @param dir an absolute path inside the container
+     * @return this builder
+     */
     public Builder workingDirectory(String dir) {
       this.workingDirectory = Objects.requireNonNull(dir, "dir");
       return this;
@@ -298,25 +339,45 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return this;
     }
 
-    /** The capabilities (an exec'd process's: a subset of the container's). */
+    /**
+     * The capabilities (an exec'd process's: a subset of the container's).
+     *
+     * @param capabilities the whole set, replacing what was set; empty for none
+     * @return this builder
+     */
     public Builder capabilities(Set<Capability> capabilities) {
       this.capabilities = copy(Objects.requireNonNull(capabilities, "capabilities"));
       return this;
     }
 
-    /** Sets or clears no_new_privs (see {@link ProcessSpec#noNewPrivileges()}). */
+    /**
+     * Sets or clears no_new_privs (see {@link ProcessSpec#noNewPrivileges()}).
+     *
+     * @param set true to turn no_new_privs on, false to turn it off
+     * @return this builder
+     */
     public Builder noNewPrivileges(boolean set) {
       this.noNewPrivileges = set;
       return this;
     }
 
-    /** Adds a resource limit. */
+    /**
+     * Adds a resource limit.
+     *
+     * @param limit the limit; not null
+     * @return this builder
+     */
     public Builder rlimit(Rlimit limit) {
       rlimits.add(Objects.requireNonNull(limit, "limit"));
       return this;
     }
 
-    /** Where stdin comes from. */
+    /**
+     * Where stdin comes from.
+     *
+     * @param r the source of stdin; not null
+     * @return this builder
+     */
     public Builder stdin(Redirect r) {
       this.stdin = Objects.requireNonNull(r, "stdin");
       return this;
@@ -333,19 +394,34 @@ public final class ProcessSpec implements dev.containerj.namespaces.ProcessConfi
       return this;
     }
 
-    /** Where stderr goes (ignored while {@link #redirectErrorStream(boolean)} is set). */
+    /**
+     * Where stderr goes (ignored while {@link #redirectErrorStream(boolean)} is set).
+     *
+     * @param r the destination of stderr; not null
+     * @return this builder
+     */
     public Builder stderr(Redirect r) {
       this.stderr = Objects.requireNonNull(r, "stderr");
       return this;
     }
 
-    /** Sends stderr where stdout goes, as {@link ProcessBuilder#redirectErrorStream(boolean)}. */
+    /**
+     * Sends stderr where stdout goes, as {@link ProcessBuilder#redirectErrorStream(boolean)}.
+     *
+     * @param redirect true to merge stderr into stdout
+     * @return this builder
+     */
     public Builder redirectErrorStream(boolean redirect) {
       this.redirectErrorStream = redirect;
       return this;
     }
 
-    /** Runs a minimal init as pid 1 above this process (see {@link ProcessSpec#init()}). */
+    /**
+     * Runs a minimal init as pid 1 above this process (see {@link ProcessSpec#init()}).
+     *
+     * @param init true for the init above this process
+     * @return this builder
+     */
     public Builder init(boolean init) {
       this.init = init;
       return this;

@@ -57,7 +57,7 @@ public record Rlimit(Resource resource, long soft, long hard) {
       this.number = number;
     }
 
-    /** The resource number of setrlimit(2). */
+    /** {@return the resource number of setrlimit(2)} */
     public int number() {
       return number;
     }
@@ -66,6 +66,9 @@ public record Rlimit(Resource resource, long soft, long hard) {
   /**
    * A limit.
    *
+   * @param resource the resource limited
+   * @param soft the soft limit, or {@link #UNLIMITED}
+   * @param hard the hard limit (at least the soft one), or {@link #UNLIMITED}
    * @throws SpecValidationException when a value is negative (other than {@link #UNLIMITED}) or the
    *     soft limit exceeds the hard one
    */

@@ -114,7 +114,7 @@ public final class RootFs {
     return directory;
   }
 
-  /** Whether the container can write to its root. */
+  /** {@return whether the container can write to its root} */
   public boolean writable() {
     return writable;
   }

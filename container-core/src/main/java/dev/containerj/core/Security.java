@@ -49,6 +49,8 @@ public final class Security {
    * The secure defaults of a container with no security options: Docker's default capability set
    * without NET_RAW ({@link Capability#DEFAULT_SET}), the default seccomp profile, no_new_privs,
    * runc's masked and read-only /proc and /sys paths.
+   *
+   * @return the defaults
    */
   public static Security defaults() {
     return DEFAULTS;
@@ -58,6 +60,8 @@ public final class Security {
    * For untrusted plugins: no capabilities, the hardened seccomp profile (which also denies ptrace,
    * io_uring and sockets other than unix/inet/inet6), no_new_privs, the default masked and read-only
    * paths. {@link ContainerSpec.Builder#hardened()} adds a read-only root, no network and limits.
+   *
+   * @return the hardened preset
    */
   public static Security hardened() {
     return new Security(Set.of(), SeccompProfile.hardened(), true, ContainerSpec.DEFAULT_MASKED_PATHS,
@@ -68,63 +72,90 @@ public final class Security {
    * The protections off, as {@code docker run --privileged}: every capability, no seccomp filter,
    * no masked or read-only paths, no device policy and no nodev on the root and the mounts. The
    * namespaces and no_new_privs stay. Only for trusted payloads; the start logs a warning saying so.
+   *
+   * @return the privileged preset
    */
   public static Security privileged() {
     return new Security(EnumSet.allOf(Capability.class), SeccompProfile.unconfined(), true, List.of(), List.of(), true);
   }
 
-  /** The capabilities the payload may have (its bounding set). */
+  /** {@return the capabilities the payload may have (its bounding set)} */
   public Set<Capability> capabilities() {
     return capabilities;
   }
 
-  /** The seccomp profile; null: the default profile, adjusted to the capabilities kept. */
+  /** {@return the seccomp profile; null: the default profile, adjusted to the capabilities kept} */
   public @Nullable SeccompProfile seccomp() {
     return seccomp;
   }
 
-  /** Whether PR_SET_NO_NEW_PRIVS is set, so setuid binaries gain nothing. */
+  /** {@return whether PR_SET_NO_NEW_PRIVS is set, so setuid binaries gain nothing} */
   public boolean noNewPrivileges() {
     return noNewPrivileges;
   }
 
-  /** Paths made unreadable in the container. */
+  /** {@return paths made unreadable in the container} */
   public List<String> maskedPaths() {
     return maskedPaths;
   }
 
-  /** Paths made read-only in the container. */
+  /** {@return paths made read-only in the container} */
   public List<String> readonlyPaths() {
     return readonlyPaths;
   }
 
-  /** Whether the device policy and nodev are off ({@link #privileged()}). */
+  /** {@return whether the device policy and nodev are off ({@link #privileged()})} */
   public boolean privilegedMode() {
     return privileged;
   }
 
-  /** This value with another capability set. */
+  /**
+   * This value with another capability set.
+   *
+   * @param capabilities the whole bounding set; empty for none
+   * @return a new value; this one is unchanged
+   */
   public Security withCapabilities(Set<Capability> capabilities) {
     return new Security(Objects.requireNonNull(capabilities, "capabilities"), seccomp, noNewPrivileges, maskedPaths,
         readonlyPaths, privileged);
   }
 
-  /** This value with another seccomp profile (null: the default one). */
+  /**
+   * This value with another seccomp profile (null: the default one).
+   *
+   * @param seccomp the profile, or null for the default one
+   * @return a new value; this one is unchanged
+   */
   public Security withSeccomp(@Nullable SeccompProfile seccomp) {
     return new Security(capabilities, seccomp, noNewPrivileges, maskedPaths, readonlyPaths, privileged);
   }
 
-  /** This value with no_new_privs set or cleared. */
+  /**
+   * This value with no_new_privs set or cleared.
+   *
+   * @param on true to set no_new_privs
+   * @return a new value; this one is unchanged
+   */
   public Security withNoNewPrivileges(boolean on) {
     return new Security(capabilities, seccomp, on, maskedPaths, readonlyPaths, privileged);
   }
 
-  /** This value with other masked paths. */
+  /**
+   * This value with other masked paths.
+   *
+   * @param paths absolute paths inside the container; empty for none
+   * @return a new value; this one is unchanged
+   */
   public Security withMaskedPaths(List<String> paths) {
     return new Security(capabilities, seccomp, noNewPrivileges, paths, readonlyPaths, privileged);
   }
 
-  /** This value with other read-only paths. */
+  /**
+   * This value with other read-only paths.
+   *
+   * @param paths absolute paths inside the container; empty for none
+   * @return a new value; this one is unchanged
+   */
   public Security withReadonlyPaths(List<String> paths) {
     return new Security(capabilities, seccomp, noNewPrivileges, maskedPaths, paths, privileged);
   }

@@ -35,13 +35,17 @@ public class SpecValidationException extends ContainerException {
     return new SpecValidationException(List.of(new Violation(field, value, rule)));
   }
 
-  /** Every violation, at least one. */
+  /**
+   * Every violation, at least one.
+   *
+   * @param violations the broken rules, in the order they were checked; not empty
+   */
   public SpecValidationException(List<Violation> violations) {
     super(message(violations));
     this.violations = List.copyOf(violations);
   }
 
-  /** The broken rules, in the order they were checked. */
+  /** {@return the broken rules, in the order they were checked} */
   public List<Violation> violations() {
     return violations;
   }

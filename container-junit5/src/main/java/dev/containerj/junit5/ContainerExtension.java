@@ -96,12 +96,22 @@ public final class ContainerExtension implements BeforeAllCallback, AfterAllCall
     this.sharedKey = sharedKey;
   }
 
-  /** An extension starting {@code spec} in the default runtime, with no wait and no log consumer. */
+  /**
+   * An extension starting {@code spec} in the default runtime, with no wait and no log consumer.
+   *
+   * @param spec the container to start; not null
+   * @return the extension: one container per class in a static field, per test in an instance one
+   */
   public static ContainerExtension of(ContainerSpec spec) {
     return new ContainerExtension(Objects.requireNonNull(spec, "spec"), Wait.none(), List.of(), null, Mode.BY_FIELD, null);
   }
 
-  /** The same extension waiting for {@code wait} after each start. */
+  /**
+   * The same extension waiting for {@code wait} after each start.
+   *
+   * @param wait the readiness condition; not null
+   * @return a new extension; this one is unchanged
+   */
   public ContainerExtension waitingFor(Wait wait) {
     return new ContainerExtension(spec, Objects.requireNonNull(wait, "wait"), consumers, runtime, mode, sharedKey);
   }
@@ -109,6 +119,9 @@ public final class ContainerExtension implements BeforeAllCallback, AfterAllCall
   /**
    * The same extension also handing each output line to {@code consumer}, on the container's log
    * thread (a consumer that throws loses that line only).
+   *
+   * @param consumer the consumer; not null
+   * @return a new extension; this one is unchanged
    */
   public ContainerExtension withLogConsumer(Consumer<LogLine> consumer) {
     List<Consumer<LogLine>> all = new ArrayList<>(consumers);
@@ -116,12 +129,21 @@ public final class ContainerExtension implements BeforeAllCallback, AfterAllCall
     return new ContainerExtension(spec, wait, all, runtime, mode, sharedKey);
   }
 
-  /** The same extension starting its containers in {@code runtime} instead of the default one. */
+  /**
+   * The same extension starting its containers in {@code runtime} instead of the default one.
+   *
+   * @param runtime the runtime; not null
+   * @return a new extension; this one is unchanged
+   */
   public ContainerExtension withRuntime(ContainerRuntime runtime) {
     return new ContainerExtension(spec, wait, consumers, Objects.requireNonNull(runtime, "runtime"), mode, sharedKey);
   }
 
-  /** The same extension with a container per test method, even when registered in a static field. */
+  /**
+   * The same extension with a container per test method, even when registered in a static field.
+   *
+   * @return a new extension; this one is unchanged
+   */
   public ContainerExtension perMethod() {
     return new ContainerExtension(spec, wait, consumers, runtime, Mode.PER_METHOD, null);
   }
@@ -130,6 +152,8 @@ public final class ContainerExtension implements BeforeAllCallback, AfterAllCall
    * The same extension with one container per {@code key} for the whole test run of this JVM: the
    * first registration that starts it decides its spec, wait and consumers; the others reuse it.
    *
+   * @param key the name that the registrations sharing the container use
+   * @return a new extension; this one is unchanged
    * @throws IllegalArgumentException when {@code key} is blank
    */
   public ContainerExtension shared(String key) {
@@ -142,6 +166,7 @@ public final class ContainerExtension implements BeforeAllCallback, AfterAllCall
   /**
    * The container of the calling test: its per-method container, or the class's or shared one.
    *
+   * @return the running container
    * @throws IllegalStateException outside a test's lifecycle (no container started yet, or closed)
    */
   public TestContainer container() {
@@ -157,7 +182,15 @@ public final class ContainerExtension implements BeforeAllCallback, AfterAllCall
     return tc;
   }
 
-  /** {@code container().mappedPort(containerPort)}: the host port published to {@code containerPort}. */
+  /**
+   * {@code container().mappedPort(containerPort)}: the host port published to {@code
+   * containerPort}.
+   *
+   * @param containerPort the port inside the container, 1..65535
+   * @return the host port
+   * @throws dev.containerj.core.ContainerException when no published port forwards to {@code
+   *     containerPort}
+   */
   public int mappedPort(int containerPort) {
     return container().mappedPort(containerPort);
   }

@@ -10,7 +10,10 @@ import dev.containerj.namespaces.ExitStatus;
  * @param stderr everything it wrote to stderr, decoded as UTF-8
  */
 public record ExecResult(ExitStatus status, String stdout, String stderr) {
-  /** The exit code, or 128 + the signal number when a signal killed it (as a shell reports it). */
+  /**
+   * {@return the exit code, or 128 + the signal number when a signal killed it (as a shell reports
+   * it)}
+   */
   public int exitCode() {
     return status.shellCode();
   }

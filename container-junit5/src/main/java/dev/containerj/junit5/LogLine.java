@@ -17,7 +17,12 @@ public record LogLine(Source source, String text) {
     STDERR
   }
 
-  /** Checks that neither component is null. */
+  /**
+   * Checks that neither component is null.
+   *
+   * @param source the stream it came from
+   * @param text the line's text (decoded as UTF-8; malformed bytes become U+FFFD)
+   */
   public LogLine {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(text, "text");

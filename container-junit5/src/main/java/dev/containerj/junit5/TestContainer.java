@@ -48,8 +48,14 @@ public final class TestContainer implements AutoCloseable {
    * the spec said for them), hands every line to {@code consumers}, and waits for {@code wait}. When
    * the wait fails the container is closed before the exception leaves.
    *
+   * @param runtime the runtime to start it in; not null
+   * @param spec the container; its stdout and stderr settings are replaced by pipes
+   * @param wait the readiness condition; not null
+   * @param consumers the log consumers, called on the container's log thread; empty for none
+   * @return the container, ready
    * @throws ContainerNotReadyException when {@code wait} timed out or the container exited first
    * @throws ContainerException when the start failed (see {@link ContainerRuntime#start})
+   * @throws dev.containerj.core.SpecValidationException when {@code spec} breaks a rule
    */
   public static TestContainer start(ContainerRuntime runtime, ContainerSpec spec, Wait wait,
       List<Consumer<LogLine>> consumers) {
@@ -71,17 +77,23 @@ public final class TestContainer implements AutoCloseable {
     return tc;
   }
 
-  /** The container itself, for everything this class does not wrap (signals, stats, exit status). */
+  /**
+   * {@return the container itself, for everything this class does not wrap (signals, stats, exit
+   * status)}
+   */
   public Container container() {
     return container;
   }
 
-  /** The container's id (32 hex digits). */
+  /** {@return the container's id (32 hex digits)} */
   public String id() {
     return container.id();
   }
 
-  /** The first 12 hex digits of the id: the name used in messages, thread names and report entries. */
+  /**
+   * {@return the first 12 hex digits of the id: the name used in messages, thread names and report
+   * entries}
+   */
   public String shortId() {
     return name;
   }
@@ -91,23 +103,35 @@ public final class TestContainer implements AutoCloseable {
    * {@code PortMapping.ephemeral}, a port the kernel chose, so tests running in parallel never
    * collide. The port listens on the mapping's host address, the loopback address by default.
    *
+   * @param containerPort the port inside the container
+   * @return the host port
    * @throws ContainerException when no published port forwards to {@code containerPort}
    */
   public int mappedPort(int containerPort) {
     return container.mappedPort(containerPort);
   }
 
-  /** The last {@code max} lines of output, oldest first (at most {@link #KEPT_LOG_LINES}). */
+  /**
+   * The last {@code max} lines of output, oldest first (at most {@link #KEPT_LOG_LINES}).
+   *
+   * @param max how many lines at most
+   * @return the lines, oldest first
+   */
   public List<LogLine> logs(int max) {
     return logs.last(max);
   }
 
-  /** All the output lines kept, oldest first (the last {@link #KEPT_LOG_LINES}). */
+  /** {@return all the output lines kept, oldest first (the last {@link #KEPT_LOG_LINES})} */
   public List<LogLine> logs() {
     return logs.last(KEPT_LOG_LINES);
   }
 
-  /** The last {@code max} lines as text, one {@code "STREAM: text"} a line: what reports carry. */
+  /**
+   * The last {@code max} lines as text, one {@code "STREAM: text"} a line: what reports carry.
+   *
+   * @param max how many lines at most
+   * @return the text, oldest line first
+   */
   public String logText(int max) {
     return LogBuffer.format(logs.last(max));
   }
@@ -120,6 +144,8 @@ public final class TestContainer implements AutoCloseable {
    * Runs {@code argv} in the container ({@link Container#exec}) and waits for it to end, collecting
    * its output.
    *
+   * @param argv the program and its arguments; not empty
+   * @return its exit code, stdout and stderr
    * @throws ContainerException when it cannot start (the container does not run, no such program)
    */
   public ExecResult exec(String... argv) {
@@ -129,6 +155,10 @@ public final class TestContainer implements AutoCloseable {
   /**
    * Runs {@code argv} like {@link #exec(String...)} but kills it when it has not ended within
    * {@code timeout}; then the result is empty.
+   *
+   * @param timeout the longest run before the process is killed
+   * @param argv the program and its arguments; not empty
+   * @return its exit code, stdout and stderr, or empty when it was killed for the timeout
    */
   public Optional<ExecResult> exec(Duration timeout, String... argv) {
     ProcessSpec ps = ProcessSpec.builder().command(argv).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build();
@@ -182,6 +212,8 @@ public final class TestContainer implements AutoCloseable {
    * {@code sh} and {@code tar} in the container (busybox's do), which see the container's own
    * mounts: a read-only path stays read-only.
    *
+   * @param hostPath an existing host file or directory
+   * @param containerPath the absolute path it becomes in the container
    * @throws ContainerException naming the paths and tar's message when the copy fails
    */
   public void copyTo(Path hostPath, String containerPath) {
@@ -194,6 +226,8 @@ public final class TestContainer implements AutoCloseable {
    * outside {@code hostPath} (absolute names, {@code ..}, through a symbolic link the copy made) are
    * refused: the container is not trusted.
    *
+   * @param containerPath the absolute path of a file or directory in the container
+   * @param hostPath the host path it becomes
    * @throws ContainerException naming the paths and tar's message when the copy fails
    */
   public void copyFrom(String containerPath, Path hostPath) {

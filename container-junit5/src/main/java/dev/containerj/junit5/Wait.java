@@ -51,7 +51,11 @@ public final class Wait {
     this.timeout = timeout;
   }
 
-  /** No wait: the container is ready once its payload has been exec'd. */
+  /**
+   * No wait: the container is ready once its payload has been exec'd.
+   *
+   * @return the wait that returns at once
+   */
   public static Wait none() {
     return new Wait("no wait", null, DEFAULT_TIMEOUT);
   }
@@ -61,6 +65,8 @@ public final class Wait {
    * java.util.regex.Matcher#find()}: anywhere in the line). Only the last {@link
    * TestContainer#KEPT_LOG_LINES} lines are searched.
    *
+   * @param regex the pattern searched in each line
+   * @return the wait, with {@link #DEFAULT_TIMEOUT}
    * @throws java.util.regex.PatternSyntaxException when {@code regex} is not a valid pattern
    */
   public static Wait forLogLine(String regex) {
@@ -74,6 +80,8 @@ public final class Wait {
    * connecting to the published port: the port proxy accepts on the host before the payload
    * listens, so a connect would succeed too early.
    *
+   * @param containerPort the TCP port inside the container
+   * @return the wait, with {@link #DEFAULT_TIMEOUT}
    * @throws IllegalArgumentException when {@code containerPort} is not in 1..65535
    */
   public static Wait forListeningPort(int containerPort) {
@@ -85,6 +93,8 @@ public final class Wait {
   /**
    * Ready once {@code argv}, exec'd in the container, exits with 0 (as a Compose health check).
    *
+   * @param argv the probe's program and its arguments; not empty
+   * @return the wait, with {@link #DEFAULT_TIMEOUT}
    * @throws IllegalArgumentException when {@code argv} is empty
    */
   public static Wait forCommand(String... argv) {
@@ -102,6 +112,10 @@ public final class Wait {
    * Ready once an HTTP GET of {@code path} on the host port published to {@code containerPort}
    * answers with {@code status}.
    *
+   * @param containerPort the published port inside the container, 1..65535
+   * @param path the request path, starting with "/"
+   * @param status the HTTP status the answer must have, 100..599
+   * @return the wait, with {@link #DEFAULT_TIMEOUT}
    * @throws IllegalArgumentException when the port is not in 1..65535, {@code path} does not start
    *     with "/" or {@code status} is not in 100..599
    */
@@ -124,6 +138,8 @@ public final class Wait {
   /**
    * The same condition with another timeout.
    *
+   * @param timeout the longest wait, positive
+   * @return a new wait; this one is unchanged
    * @throws IllegalArgumentException when {@code timeout} is zero or negative
    */
   public Wait withTimeout(Duration timeout) {
@@ -133,7 +149,7 @@ public final class Wait {
     return new Wait(description, probe, timeout);
   }
 
-  /** How long {@link #waitUntilReady} waits at most. */
+  /** {@return how long {@link #waitUntilReady} waits at most} */
   public Duration timeout() {
     return timeout;
   }
@@ -141,6 +157,7 @@ public final class Wait {
   /**
    * Returns once the condition holds.
    *
+   * @param c the started container to probe
    * @throws ContainerNotReadyException when the timeout passed or the container exited first, with
    *     the container's last log lines in its message and the probe's last error as its cause
    */

@@ -236,6 +236,10 @@ public final class PullOptions {
     /**
      * Default 5 (backoff 0.25 s doubling, or as {@code Retry-After} says; a {@code Retry-After} over
      * 30 s fails the pull at once, naming it).
+     *
+     * @param retries how often a failed request is retried, 0..20
+     * @return this builder
+     * @throws IllegalArgumentException when {@code retries} is outside 0..20
      */
     public Builder retries(int retries) {
       if (retries < 0 || retries > 20) {

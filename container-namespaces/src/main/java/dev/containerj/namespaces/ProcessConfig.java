@@ -11,21 +11,21 @@ import java.util.Optional;
  * process for either.
  */
 public interface ProcessConfig {
-  /** The argv; the first element is looked up in PATH when it has no slash. */
+  /** {@return the argv; the first element is looked up in PATH when it has no slash} */
   List<String> command();
 
-  /** The environment variables. */
+  /** {@return the environment variables} */
   Map<String, String> environment();
 
-  /** The working directory; empty: the launcher's default. */
+  /** {@return the working directory; empty: the launcher's default} */
   Optional<String> workingDirectory();
 
-  /** Where stdin comes from. */
+  /** {@return where stdin comes from} */
   Redirect stdin();
 
-  /** Where stdout goes. */
+  /** {@return where stdout goes} */
   Redirect stdout();
 
-  /** Where stderr goes. */
+  /** {@return where stderr goes} */
   Redirect stderr();
 }

@@ -165,6 +165,9 @@ public final class ProcessLauncher {
     /**
      * Sets the argv, the environment (replacing what was set), the working directory when it has one
      * and the stdio from {@code process}: the same value a container's process is described by.
+     *
+     * @param process the argv, environment, working directory and stdio to copy; not null
+     * @return this builder
      */
     public Builder process(ProcessConfig process) {
       command(process.command());
@@ -174,6 +177,12 @@ public final class ProcessLauncher {
       return stdin(process.stdin()).stdout(process.stdout()).stderr(process.stderr());
     }
 
+    /**
+     * Sets the command, as {@link #command(List)}.
+     *
+     * @param argv the program and its arguments; not empty
+     * @return this builder
+     */
     public Builder command(String... argv) {
       return command(List.of(argv));
     }

@@ -59,6 +59,8 @@ public final class OciConfigReader {
   /**
    * Reads {@code BUNDLE/config.json}.
    *
+   * @param bundle the bundle directory, holding {@code config.json}
+   * @return the config, its relative paths resolved against {@code bundle}
    * @throws SpecValidationException naming the JSON path of every field that is invalid or unsupported
    * @throws IOException when the file cannot be read or is not JSON
    */
@@ -70,6 +72,9 @@ public final class OciConfigReader {
    * Reads a {@code config.json} text whose relative paths ({@code root.path}) are relative to
    * {@code bundle}.
    *
+   * @param json the text of a {@code config.json}
+   * @param bundle the directory that relative paths are relative to
+   * @return the config
    * @throws SpecValidationException naming the JSON path of every field that is invalid or unsupported
    * @throws IOException when the text is not JSON
    */

@@ -38,6 +38,8 @@ public final class OciConfigWriter {
    * runc's three capabilities, NOFILE 1024, no_new_privs, a read-only root, new pid, network, ipc, uts,
    * mount and cgroup namespaces, every device denied but ContainerJ's safe set, and ContainerJ's
    * masked and read-only paths. Every field is one {@link OciConfigReader} accepts.
+   *
+   * @return the {@code config.json} text
    */
   public static String defaultConfig() {
     ObjectNode c = JSON.createObjectNode();
@@ -66,6 +68,8 @@ public final class OciConfigWriter {
   /**
    * The config as {@code config.json} text.
    *
+   * @param config the config to print; not null
+   * @return the {@code config.json} text
    * @throws IllegalArgumentException naming the field when the container has a setting the runtime
    *     spec form here cannot carry (per-device I/O limits, a root filesystem that is not a directory)
    */

@@ -14,7 +14,15 @@ import org.jspecify.annotations.Nullable;
  * @param timeoutSeconds seconds after which the runtime kills it and fails, or null for no limit
  */
 public record OciHook(String path, List<String> args, List<String> env, @Nullable Integer timeoutSeconds) {
-  /** Copies the lists; checks that the path is absolute and the timeout positive, as the spec says. */
+  /**
+   * Copies the lists; checks that the path is absolute and the timeout positive, as the spec says.
+   *
+   * @param path the absolute path of the program, on the host
+   * @param args its argv, the first being its name (empty: {@code [path]})
+   * @param env its environment as {@code NAME=value} lines (empty: an empty environment)
+   * @param timeoutSeconds seconds after which the runtime kills it and fails, or null for no limit
+   * @throws IllegalArgumentException when the path is not absolute or the timeout is not positive
+   */
   public OciHook {
     Objects.requireNonNull(path, "path");
     if (!path.startsWith("/")) {
@@ -27,7 +35,7 @@ public record OciHook(String path, List<String> args, List<String> env, @Nullabl
     env = List.copyOf(env);
   }
 
-  /** The argv to execute: {@link #args()}, or the path alone when there are none. */
+  /** {@return the argv to execute: {@link #args()}, or the path alone when there are none} */
   public List<String> argv() {
     return args.isEmpty() ? List.of(path) : args;
   }

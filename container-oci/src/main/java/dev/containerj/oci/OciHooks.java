@@ -19,7 +19,17 @@ public record OciHooks(List<OciHook> prestart, List<OciHook> createRuntime, List
   /** No hooks. */
   public static final OciHooks NONE = new OciHooks(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
 
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param prestart deprecated by the spec, run with createRuntime, before them
+   * @param createRuntime after the namespaces exist, before pivot_root, in the runtime's namespaces
+   * @param createContainer same point, in the container's namespaces (ContainerJ: refused if any)
+   * @param startContainer just before the user's program, in the container (ContainerJ: refused if
+   *     any)
+   * @param poststart after {@code start} released the user's program
+   * @param poststop after {@code delete}
+   */
   public OciHooks {
     prestart = List.copyOf(prestart);
     createRuntime = List.copyOf(createRuntime);
@@ -29,7 +39,7 @@ public record OciHooks(List<OciHook> prestart, List<OciHook> createRuntime, List
     poststop = List.copyOf(poststop);
   }
 
-  /** Whether there is no hook at all. */
+  /** {@return whether there is no hook at all} */
   public boolean isEmpty() {
     return prestart.isEmpty() && createRuntime.isEmpty() && createContainer.isEmpty()
         && startContainer.isEmpty() && poststart.isEmpty() && poststop.isEmpty();

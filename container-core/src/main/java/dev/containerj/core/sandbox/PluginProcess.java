@@ -77,17 +77,30 @@ public final class PluginProcess implements AutoCloseable {
     return new PluginResult(reason, status, err, Duration.ofNanos(System.nanoTime() - startNanos));
   }
 
-  /** The plugin's stdin: requests go here. Close it to tell the plugin that no more come. */
+  /**
+   * The plugin's stdin: requests go here. Close it to tell the plugin that no more come.
+   *
+   * @return the pipe to the plugin's stdin
+   */
   public OutputStream stdin() {
     return container.stdin();
   }
 
-  /** The plugin's stdout: its responses. */
+  /**
+   * The plugin's stdout: its responses.
+   *
+   * @return the pipe from the plugin's stdout
+   */
   public InputStream stdout() {
     return container.stdout();
   }
 
-  /** Waits for the plugin to end (by itself, its time limit, OOM or a signal) and tells how. */
+  /**
+   * Waits for the plugin to end (by itself, its time limit, OOM or a signal) and tells how.
+   *
+   * @return how it ended: exit code, signal, time limit or OOM
+   * @throws InterruptedException when this thread is interrupted while waiting; the plugin runs on
+   */
   public PluginResult waitFor() throws InterruptedException {
     try {
       return result.get();
@@ -96,7 +109,7 @@ public final class PluginProcess implements AutoCloseable {
     }
   }
 
-  /** Its result once it has ended, without waiting. */
+  /** {@return its result once it has ended, without waiting} */
   public CompletableFuture<PluginResult> onExit() {
     return result;
   }
@@ -106,7 +119,7 @@ public final class PluginProcess implements AutoCloseable {
     container.kill();
   }
 
-  /** The container the plugin runs in (its id, stats, cgroup). */
+  /** {@return the container the plugin runs in (its id, stats, cgroup)} */
   public Container container() {
     return container;
   }

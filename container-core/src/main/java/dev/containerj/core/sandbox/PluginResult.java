@@ -25,7 +25,7 @@ public record PluginResult(Reason reason, ExitStatus status, String stderr, Dura
     SIGNAL
   }
 
-  /** The exit code, or 128 + the signal's number, as a shell reports it. */
+  /** {@return the exit code, or 128 + the signal's number, as a shell reports it} */
   public int exitCode() {
     return status.shellCode();
   }

@@ -121,7 +121,12 @@ public final class PluginSandbox {
     return List.copyOf(targets);
   }
 
-  /** A builder with the defaults: 256 MiB, 1 CPU, 64 tasks, 30 s, no network, a 64 MiB tmpfs scratch. */
+  /**
+   * A builder with the defaults: 256 MiB, 1 CPU, 64 tasks, 30 s, no network, a 64 MiB tmpfs
+   * scratch.
+   *
+   * @return a new builder; it needs a main class (with a class path) or a command
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -129,7 +134,12 @@ public final class PluginSandbox {
   /**
    * Starts the plugin with {@code args} after its main class (or its command).
    *
+   * @param args the arguments after the main class or command; none for none
+   * @return the running plugin, the caller's to wait for and close
    * @throws ContainerException when the container cannot start (naming the step); nothing is left
+   * @throws dev.containerj.core.SpecValidationException when the container spec built from this
+   *     sandbox breaks a rule
+   * @throws java.io.UncheckedIOException when the plugin's root directory cannot be prepared
    */
   public PluginProcess start(String... args) {
     Path root;
@@ -266,7 +276,14 @@ public final class PluginSandbox {
 
     private Builder() {}
 
-    /** The JDK bound read-only into the sandbox at its own path (default: this JVM's {@code java.home}). */
+    /**
+     * The JDK bound read-only into the sandbox at its own path (default: this JVM's {@code
+     * java.home}).
+     *
+     * @param dir a JDK's home directory, holding an executable {@code bin/java}
+     * @return this builder
+     * @throws IllegalArgumentException when {@code dir} has no executable {@code bin/java}
+     */
     public Builder javaHome(Path dir) {
       if (!Files.isExecutable(dir.resolve("bin/java"))) {
         throw new IllegalArgumentException("javaHome: " + dir + " has no executable bin/java");
@@ -275,7 +292,13 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** The plugin's jars, visible read-only at {@code /plugin/0.jar}, {@code /plugin/1.jar}, ... */
+    /**
+     * The plugin's jars, visible read-only at {@code /plugin/0.jar}, {@code /plugin/1.jar}, ...
+     *
+     * @param jars the plugin's jar files, in class path order
+     * @return this builder
+     * @throws IllegalArgumentException when an entry is not a regular file
+     */
     public Builder classPath(List<Path> jars) {
       for (Path j : jars) {
         if (!Files.isRegularFile(j)) {
@@ -286,7 +309,13 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** The main class to run with the JDK; excludes {@link #command}. */
+    /**
+     * The main class to run with the JDK; excludes {@link #command}.
+     *
+     * @param name a binary class name, such as {@code com.example.Plugin}
+     * @return this builder
+     * @throws IllegalArgumentException when {@code name} is not a binary class name
+     */
     public Builder mainClass(String name) {
       if (!name.matches("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*")) {
         throw new IllegalArgumentException("mainClass: \"" + name + "\" is not a binary class name");
@@ -295,7 +324,13 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** A command (a program under /usr, or in the JDK) to run instead of a main class. */
+    /**
+     * A command (a program under /usr, or in the JDK) to run instead of a main class.
+     *
+     * @param argv the program and its arguments, as seen inside the sandbox
+     * @return this builder
+     * @throws IllegalArgumentException when {@code argv} is empty
+     */
     public Builder command(List<String> argv) {
       if (argv.isEmpty()) {
         throw new IllegalArgumentException("command: empty; it needs a program");
@@ -304,7 +339,12 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** More options for the plugin's JVM ({@code -Xmx...}), after {@link #BASE_JVM_OPTIONS}. */
+    /**
+     * More options for the plugin's JVM ({@code -Xmx...}), after {@link #BASE_JVM_OPTIONS}.
+     *
+     * @param options the options, replacing any set before
+     * @return this builder
+     */
     public Builder jvmOptions(List<String> options) {
       this.jvmOptions = List.copyOf(options);
       return this;
@@ -314,6 +354,11 @@ public final class PluginSandbox {
      * A host directory bound writable at {@code /scratch} (default: a private tmpfs there). The
      * plugin's user must be able to write it: not this JVM's user, but an id of the container's
      * mapping (for a root JVM an unused range), so give it mode 1777 or chown it to that id.
+     *
+     * @param dir an existing host directory
+     * @return this builder
+     * @throws IllegalArgumentException when {@code dir} is not a directory (a symbolic link is
+     *     refused)
      */
     public Builder scratch(Path dir) {
       if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -323,7 +368,13 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** The size of the tmpfs scratch when no directory is given, in bytes (default 64 MiB). */
+    /**
+     * The size of the tmpfs scratch when no directory is given, in bytes (default 64 MiB).
+     *
+     * @param bytes the size in bytes, at least 1 MiB
+     * @return this builder
+     * @throws IllegalArgumentException when {@code bytes} is below 1 MiB
+     */
     public Builder scratchSize(long bytes) {
       this.scratchSize = atLeast("scratchSize", bytes, 1L << 20);
       return this;
@@ -332,19 +383,34 @@ public final class PluginSandbox {
     /**
      * Whether the plugin may use the host's network (its network namespace: every host address and
      * port). Default false: a network namespace with no interface up, where every connect fails.
+     *
+     * @param allowed true to share the host's network namespace
+     * @return this builder
      */
     public Builder network(boolean allowed) {
       this.network = allowed;
       return this;
     }
 
-    /** memory.max in bytes, with no swap (default 256 MiB). A JVM needs 32 MiB at least. */
+    /**
+     * memory.max in bytes, with no swap (default 256 MiB). A JVM needs 32 MiB at least.
+     *
+     * @param bytes the limit in bytes, at least 32 MiB
+     * @return this builder
+     * @throws IllegalArgumentException when {@code bytes} is below 32 MiB
+     */
     public Builder memory(long bytes) {
       this.memory = atLeast("memory", bytes, 32L << 20);
       return this;
     }
 
-    /** CPUs (cpu.max quota over period; default 1). */
+    /**
+     * CPUs (cpu.max quota over period; default 1).
+     *
+     * @param cpus the CPUs, fractions allowed, at least 0.01
+     * @return this builder
+     * @throws IllegalArgumentException when {@code cpus} is below 0.01 (or NaN)
+     */
     public Builder cpus(double cpus) {
       if (!(cpus >= 0.01)) {
         throw new IllegalArgumentException("cpus: " + cpus + " must be at least 0.01");
@@ -353,13 +419,25 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** pids.max: tasks (processes and threads) at once, the JVM's own included (default 64). */
+    /**
+     * pids.max: tasks (processes and threads) at once, the JVM's own included (default 64).
+     *
+     * @param max the most tasks, at least 16
+     * @return this builder
+     * @throws IllegalArgumentException when {@code max} is below 16
+     */
     public Builder pids(long max) {
       this.pids = atLeast("pids", max, 16);
       return this;
     }
 
-    /** The time limit: the sandbox kills the plugin after it (default 30 s). */
+    /**
+     * The time limit: the sandbox kills the plugin after it (default 30 s).
+     *
+     * @param timeout the limit of the plugin's run, positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code timeout} is zero or negative
+     */
     public Builder timeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout: " + timeout + " must be positive");
@@ -368,7 +446,13 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** Host paths (absolute) the plugin may also read, bound read-only at the same path: its inputs. */
+    /**
+     * Host paths (absolute) the plugin may also read, bound read-only at the same path: its inputs.
+     *
+     * @param paths absolute host paths that exist, replacing any set before
+     * @return this builder
+     * @throws IllegalArgumentException when a path is relative or does not exist
+     */
     public Builder readOnlyPaths(List<Path> paths) {
       for (Path p : paths) {
         if (!p.isAbsolute() || !Files.exists(p)) {
@@ -379,7 +463,12 @@ public final class PluginSandbox {
       return this;
     }
 
-    /** The runtime to start the containers in (default: {@link ContainerRuntime#defaults()}). */
+    /**
+     * The runtime to start the containers in (default: {@link ContainerRuntime#defaults()}).
+     *
+     * @param runtime the runtime; not null
+     * @return this builder
+     */
     public Builder runtime(ContainerRuntime runtime) {
       this.runtime = Objects.requireNonNull(runtime, "runtime");
       return this;
@@ -388,6 +477,7 @@ public final class PluginSandbox {
     /**
      * The sandbox.
      *
+     * @return the sandbox, ready to {@link PluginSandbox#start} plugins
      * @throws IllegalStateException when neither or both of a main class and a command were given
      */
     public PluginSandbox build() {
