@@ -222,7 +222,12 @@ public final class ContainerRuntime {
       }
       AttachedProcess.open(r.pid(), r.pidStartTime()).ifPresent(AttachedProcess::close);
     }
-    config.store().remove(r.id());
+    if (r.detached() || !StateStore.isSameProcess(r.ownerPid(), r.ownerStartTime())) {
+      // Nobody else will remove its cgroups: a detached container's, or one whose JVM died.
+      config.store().removeWithCgroups(r.id());
+    } else {
+      config.store().remove(r.id());
+    }
     return r.id();
   }
 

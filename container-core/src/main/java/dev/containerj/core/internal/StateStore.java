@@ -245,6 +245,24 @@ public final class StateStore {
     removeTree(dir(id));
   }
 
+  /**
+   * Removes the container's directory and the cgroups its owner file names (their processes killed
+   * first), for a container whose owner will not: a detached one, or one whose JVM died. Never throws.
+   */
+  public void removeWithCgroups(String id) {
+    Owner owner = Owner.read(dir(id));
+    if (owner != null) {
+      removeCgroups(owner, id);
+    }
+    removeTree(dir(id));
+  }
+
+  /** Only what a start of this store names so: {@code <parent>/<cgroupParent>/<id>}. */
+  private void removeCgroups(Owner owner, String id) {
+    OrphanCgroups.remove(owner.cgroups().stream().filter(c -> c.getFileName().toString().equals(id)
+        && c.getParent() != null && c.getParent().getFileName().toString().equals(cgroupParent)).toList());
+  }
+
   private static void removeTree(Path dir) {
     Path owner = dir.resolve(OWNER);
     // Children first; the owner file last but the directory, so that a removal cut short (the JVM
@@ -352,9 +370,7 @@ public final class StateStore {
         continue;
       }
       if (owner != null) {
-        // Only what a start of this store names so: <parent>/<cgroupParent>/<id>.
-        OrphanCgroups.remove(owner.cgroups().stream().filter(c -> c.getFileName().toString().equals(name)
-            && c.getParent() != null && c.getParent().getFileName().toString().equals(cgroupParent)).toList());
+        removeCgroups(owner, name);
       }
       removeTree(d);
       // An image container's upper and work directories in this user's layer store (a store of the
