@@ -77,6 +77,7 @@ public final class ContainerSpec {
   private final List<String> maskedPaths;
   private final List<String> readonlyPaths;
   private final boolean detached;
+  private final java.nio.file.@Nullable Path startFifo;
   private final CgroupLimits limits;
   private final boolean cgroupRequested;
   private final String bridge;
@@ -104,6 +105,7 @@ public final class ContainerSpec {
     this.maskedPaths = List.copyOf(b.maskedPaths);
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
     this.detached = b.detached;
+    this.startFifo = b.startFifo;
     this.limits = b.limits;
     this.cgroupRequested = b.cgroup;
     this.bridge = b.bridge;
@@ -298,6 +300,14 @@ public final class ContainerSpec {
     return detached;
   }
 
+  /**
+   * The fifo the first process waits on just before its execve ({@link Builder#startFifo}), or null
+   * when it runs at once.
+   */
+  public java.nio.file.@Nullable Path startFifo() {
+    return startFifo;
+  }
+
   /** Resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first instruction. */
   public CgroupLimits limits() {
     return limits;
@@ -377,6 +387,7 @@ public final class ContainerSpec {
     private List<String> maskedPaths = DEFAULT_MASKED_PATHS;
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
     private boolean detached;
+    private java.nio.file.@Nullable Path startFifo;
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
     private String bridge = "containerj0";
@@ -410,6 +421,7 @@ public final class ContainerSpec {
       maskedPaths = s.maskedPaths;
       readonlyPaths = s.readonlyPaths;
       detached = s.detached;
+      startFifo = s.startFifo;
       limits = s.limits;
       cgroup = s.cgroupRequested;
       bridge = s.bridge;
@@ -745,6 +757,18 @@ public final class ContainerSpec {
     /** Whether the container outlives this JVM (it is then not killed when the JVM exits). */
     public Builder detached(boolean detached) {
       this.detached = detached;
+      return this;
+    }
+
+    /**
+     * Makes the start a create (as an OCI runtime's {@code create}/{@code start}): the first process
+     * is built completely, then waits just before its execve until one byte is written to this fifo
+     * (an existing fifo made by the caller, mkfifo(3), which only its owner should be able to open for
+     * writing). {@link Container#start} returns once it waits. A failure of the execve itself is then
+     * no longer reported to the start: the process exits with 127.
+     */
+    public Builder startFifo(java.nio.file.@Nullable Path fifo) {
+      this.startFifo = fifo;
       return this;
     }
 
