@@ -155,7 +155,7 @@ public final class RuntimeMain {
     ObjectNode f = JSON.createObjectNode();
     f.put("ociVersionMin", "1.0.0").put("ociVersionMax", OciConfig.SPEC_VERSION);
     ArrayNode hooks = f.putArray("hooks");
-    hooks.add("poststart").add("poststop");
+    hooks.add("prestart").add("createRuntime").add("poststart").add("poststop");
     ArrayNode opts = f.putArray("mountOptions");
     for (String o : List.of("bind", "rbind", "ro", "rw", "nodev", "nosuid", "noexec", "private", "rprivate",
         "size", "mode")) {
@@ -621,7 +621,8 @@ public final class RuntimeMain {
     if (record.path("created").asBoolean(false)) {
       // Made by create: no run process owns it, so delete kills it (with --force) and removes it all.
       if (!s.path("status").asText().equals("stopped")) {
-        if (!args.flag("force") && !s.path("status").asText().equals("created")) {
+        // runtime.md, "delete": a container that is not stopped is an error (unless forced).
+        if (!args.flag("force")) {
           throw new IllegalStateException("container " + id + " is " + s.path("status").asText()
               + ": stop it or use --force");
         }
