@@ -199,7 +199,7 @@ public final class RuntimeMain {
     if (config.terminal()) {
       throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
     }
-    refuseCgroupsPath(config);
+    checkCgroupsPath(config);
     if (!config.hooks().prestart().isEmpty() || !config.hooks().createRuntime().isEmpty()) {
       throw new UnsupportedOperationException("hooks.prestart/createRuntime need create/start, not implemented yet");
     }
@@ -231,13 +231,21 @@ public final class RuntimeMain {
     }
   }
 
-  private static void refuseCgroupsPath(OciConfig config) {
-    if (config.cgroupsPath() != null) {
-      // ContainerJ creates cgroups only below its own (containerj/<id> under this process's cgroup):
-      // a client's path from the hierarchy root (/default/ID, /libpod_parent/...) is refused rather
-      // than ignored.
-      throw new IllegalArgumentException("linux.cgroupsPath " + config.cgroupsPath() + " is not supported: "
-          + "ContainerJ puts each container's cgroup below the runtime's own cgroup; remove cgroupsPath");
+  /**
+   * linux.cgroupsPath, resolved below the runtime's own cgroup: ContainerJ creates cgroups only
+   * below the cgroup of the process that starts the container (/proc/self/cgroup), never at a path
+   * from the hierarchy's root, which would touch cgroups that belong to others. A relative path
+   * ({@code a/b}, runtime-spec config-linux.md: "relative to the cgroups mount point") and an
+   * absolute one are treated alike: the container's cgroup is {@code containerj/<library id>}
+   * below the runtime's cgroup (the same place as without cgroupsPath), and the resources of the
+   * config are enforced there. Only a path with {@code ..} is refused, since it names a place
+   * above the runtime's cgroup.
+   */
+  private static void checkCgroupsPath(OciConfig config) {
+    String path = config.cgroupsPath();
+    if (path != null && (path.equals("..") || path.startsWith("../") || path.contains("/../") || path.endsWith("/.."))) {
+      throw new IllegalArgumentException("linux.cgroupsPath " + path + " is refused: ContainerJ makes cgroups only "
+          + "below the runtime's own cgroup, and '..' leads above it");
     }
   }
 
@@ -375,7 +383,7 @@ public final class RuntimeMain {
     if (config.terminal()) {
       throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
     }
-    refuseCgroupsPath(config);
+    checkCgroupsPath(config);
     if (!config.hooks().createContainer().isEmpty() || !config.hooks().startContainer().isEmpty()) {
       throw new UnsupportedOperationException("hooks.createContainer/startContainer (run in the container's "
           + "namespaces) are not implemented yet by containerj-runtime");
