@@ -369,6 +369,46 @@ class OciRuntimeTest {
     assertThat(lines.get(3)).contains("\"status\":\"stopped\"");
   }
 
+  /**
+   * The start gate belongs to the user who created the container: ROOT/ID is 0700 and its fifo 0600,
+   * so another user (nobody, through runuser) cannot release the process, even where it can reach
+   * the state root. With the modes relaxed (the protection off), nobody's one byte starts it.
+   */
+  @Test
+  void anotherUserCannotStartACreatedContainer() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "runs nobody through runuser, which needs root");
+    config("/bin/sh", "-c", "echo released");
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "ten").code()).isZero();
+    Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Path fifo = root.resolve("ten").resolve("exec.fifo");
+    List<String> asNobody = List.of("runuser", "-u", "nobody", "--", "timeout", "10", "sh", "-c", "printf x > " + fifo);
+    Process p = new ProcessBuilder(asNobody).redirectErrorStream(true).start();
+    started.add(p);
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isNotZero();
+    assertThat(said).contains("Permission denied");
+    Thread.sleep(300);
+    assertThat(status("ten")).isEqualTo("created");
+    assertThat(Files.readString(tmp.resolve("create.out"))).isEmpty();
+
+    // Protection off: the modes a runtime without the rule could leave; nobody's byte starts it.
+    Files.setPosixFilePermissions(root.resolve("ten"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(fifo, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    Process off = new ProcessBuilder(asNobody).redirectErrorStream(true).start();
+    started.add(off);
+    assertThat(off.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(off.exitValue()).isZero();
+    for (int i = 0; i < 100 && Files.readString(tmp.resolve("create.out")).isEmpty(); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.readString(tmp.resolve("create.out"))).as("with the modes relaxed nobody started it")
+        .isEqualTo("released\n");
+    assertThat(call("delete", "--force", "ten").code()).isZero();
+  }
+
   @Test
   void specFeaturesAndVersion() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("spec"));
