@@ -34,10 +34,12 @@ import java.util.stream.Stream;
  *
  * <p>Done: the global flags ({@code --root}, {@code --log}, {@code --log-format text|json},
  * {@code --systemd-cgroup} refused, {@code --version}), {@code spec}, {@code features}, {@code run}
- * in the foreground with its state record, pid file and poststart/poststop hooks, {@code exec},
- * {@code state}, {@code list}, {@code kill} and {@code delete}. Not yet: {@code create}/{@code start}
- * as two steps (the process waiting between them), {@code exec --tty}, {@code ps}, {@code pause}, {@code resume},
- * {@code update}, {@code --console-socket}; they fail with a message that says so.
+ * in the foreground with its state record, pid file and poststart/poststop hooks, {@code create}
+ * and {@code start} as two calls (the process waits before its execve on ROOT/ID/exec.fifo),
+ * {@code exec}, {@code state}, {@code list}, {@code kill}, {@code delete}, and {@code ps},
+ * {@code pause}, {@code resume} on created containers. Not yet: {@code exec --tty},
+ * {@code update}, {@code --console-socket}, {@code --preserve-fds} above 0; they fail with a
+ * message that says so.
  */
 public final class RuntimeMain {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -132,7 +134,10 @@ public final class RuntimeMain {
       case "exec" -> exec();
       case "create" -> create();
       case "start" -> start();
-      case "ps", "pause", "resume", "update", "checkpoint", "restore", "events" ->
+      case "ps" -> ps();
+      case "pause" -> pause(true);
+      case "resume" -> pause(false);
+      case "update", "checkpoint", "restore", "events" ->
           throw new UnsupportedOperationException(args.command + " is not implemented yet by containerj-runtime");
       case "" -> throw new IllegalArgumentException("no command given (spec, run, state, kill, delete, list, features)");
       default -> throw new IllegalArgumentException("unknown command: " + args.command);
@@ -349,7 +354,17 @@ public final class RuntimeMain {
     if (!s.path("status").asText().equals("stopped") && (pid <= 0 || !isAlive(pid, recorded))) {
       s.put("status", "stopped");
     }
+    if (s.path("status").asText().equals("running") && s.path("created").asBoolean(false)) {
+      try {
+        if (containerCgroup(id).isFrozen()) {
+          s.put("status", "paused");
+        }
+      } catch (IOException | RuntimeException e) {
+        // no cgroup to ask: running
+      }
+    }
     s.remove("startTime");
+    s.remove("cgroupParent");
     s.remove("containerjId");
     s.remove("created");
     return s;
@@ -442,9 +457,77 @@ public final class RuntimeMain {
   private void markCreated(String id) throws IOException {
     ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
     record.put("created", true);
+    record.put("cgroupParent", ownCgroup());
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
     Files.writeString(tmp, record.toString());
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** This process's cgroup as /proc/self/cgroup spells it (the v2 line, else the first). */
+  private static String ownCgroup() throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("/proc/self/cgroup"));
+    for (String l : lines) {
+      if (l.startsWith("0::")) {
+        return l.substring(3);
+      }
+    }
+    return lines.get(0).substring(lines.get(0).indexOf(':', lines.get(0).indexOf(':') + 1) + 1);
+  }
+
+  /**
+   * The cgroup the create made for the container: containerj/LIBRARY-ID below the create's own
+   * cgroup (recorded at create), opened, never created or removed here.
+   */
+  private dev.containerj.cgroups.Cgroup containerCgroup(String id) throws IOException {
+    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    if (!record.path("created").asBoolean(false)) {
+      throw new UnsupportedOperationException(args.command + " works on containers made by create (" + id
+          + " runs in the foreground of its run)");
+    }
+    return dev.containerj.cgroups.CgroupManager.builder().parent(record.path("cgroupParent").asText()).build()
+        .open("containerj/" + record.path("containerjId").asText());
+  }
+
+  /** {@code ps [--format table|json] ID}: the processes of the container's cgroup (host pids). */
+  private int ps() throws IOException {
+    String id = args.id();
+    readState(id);
+    List<Long> pids = containerCgroup(id).processes();
+    if ("json".equals(args.flags.get("format"))) {
+      ArrayNode a = JSON.createArrayNode();
+      pids.forEach(a::add);
+      out.println(a);
+    } else {
+      out.printf("%-8s %s%n", "PID", "CMD");
+      for (long pid : pids) {
+        String cmd;
+        try {
+          cmd = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ').trim();
+        } catch (IOException e) {
+          cmd = "";
+        }
+        out.printf("%-8d %s%n", pid, cmd);
+      }
+    }
+    return 0;
+  }
+
+  /** {@code pause ID} / {@code resume ID}: freezes or thaws the container's cgroup (state "paused"). */
+  private int pause(boolean freeze) throws IOException {
+    String id = args.id();
+    ObjectNode s = readState(id);
+    String status = s.path("status").asText();
+    if (freeze ? !status.equals("running") : !status.equals("paused")) {
+      throw new IllegalStateException("container " + id + " is " + status + ": " + args.command + " needs a "
+          + (freeze ? "running" : "paused") + " one");
+    }
+    var cg = containerCgroup(id);
+    if (freeze) {
+      cg.freeze();
+    } else {
+      cg.thaw();
+    }
+    return 0;
   }
 
   private static void mkfifo(Path path) {
@@ -633,6 +716,9 @@ public final class RuntimeMain {
         if (!args.flag("force")) {
           throw new IllegalStateException("container " + id + " is " + s.path("status").asText()
               + ": stop it or use --force");
+        }
+        if (s.path("status").asText().equals("paused")) {
+          containerCgroup(id).thaw(); // a task frozen by the v1 freezer dies only once thawed
         }
         killQuietly(s.path("pid").asInt());
       }

@@ -369,6 +369,40 @@ class OciRuntimeTest {
     assertThat(lines.get(3)).contains("\"status\":\"stopped\"");
   }
 
+  @Test
+  void psPauseAndResumeUseTheContainersCgroup() throws Exception {
+    config("/bin/sh", "-c", "sleep 600 & while :; do echo tick; sleep 0.05; done");
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "twelve").code()).isZero();
+    int pid = JSON.readTree(call("state", "twelve").out()).path("pid").asInt();
+    assertThat(call("start", "twelve").code()).isZero();
+    JsonNode pids = null;
+    for (int i = 0; i < 100; i++) {
+      pids = JSON.readTree(call("ps", "--format", "json", "twelve").out());
+      if (pids.size() >= 2) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(pids).extracting(JsonNode::asInt).contains(pid);
+    assertThat(pids.size()).as("the shell and its sleep").isGreaterThanOrEqualTo(2);
+    assertThat(call("ps", "twelve").out()).contains("sleep 600");
+
+    assertThat(call("pause", "twelve").code()).isZero();
+    assertThat(status("twelve")).isEqualTo("paused");
+    Path ticks = tmp.resolve("create.out"); // the create's stdout, which the payload kept
+    long before = Files.size(ticks);
+    Thread.sleep(400);
+    assertThat(Files.size(ticks)).as("a frozen container does not run").isEqualTo(before);
+    assertThat(call("pause", "twelve").code()).as("paused twice").isEqualTo(1);
+    assertThat(call("resume", "twelve").code()).isZero();
+    assertThat(status("twelve")).isEqualTo("running");
+    Thread.sleep(400);
+    assertThat(Files.size(ticks)).isGreaterThan(before);
+    assertThat(call("pause", "twelve").code()).isZero();
+    assertThat(call("delete", "--force", "twelve").code()).as("a paused container is deleted too").isZero();
+    assertThat(call("state", "twelve").code()).isEqualTo(1);
+  }
+
   /**
    * The start gate belongs to the user who created the container: ROOT/ID is 0700 and its fifo 0600,
    * so another user (nobody, through runuser) cannot release the process, even where it can reach
