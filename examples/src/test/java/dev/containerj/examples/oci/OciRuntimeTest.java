@@ -404,6 +404,40 @@ class OciRuntimeTest {
   }
 
   /**
+   * A client's linux.cgroupsPath (from the hierarchy's root) is resolved below the runtime's own
+   * cgroup: nothing is made at the client's path; a path with '..' is refused before anything exists.
+   */
+  @Test
+  void cgroupsPathIsResolvedBelowTheRuntimesOwnCgroup() throws Exception {
+    config("/bin/sleep", "600");
+    String name = "cj-oci-test-" + ProcessHandle.current().pid();
+    ObjectNode c = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    c.with("linux").put("cgroupsPath", "/" + name + "/libpod-thirteen");
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "thirteen").code()).isZero();
+    int pid = JSON.readTree(call("state", "thirteen").out()).path("pid").asInt();
+    String libId = JSON.readTree(Files.readString(root.resolve("thirteen").resolve("state.json"))).path("containerjId").asText();
+    // The v2 line (0::PATH), which every host here has (alone, or next to v1 hierarchies).
+    String own = Files.readAllLines(Path.of("/proc/self/cgroup")).stream().filter(l -> l.startsWith("0::"))
+        .findFirst().orElseThrow();
+    String theirs = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "cgroup")).stream()
+        .filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
+    String ownPath = own.substring(3);
+    assertThat(theirs).endsWith((ownPath.equals("/") ? "" : ownPath) + "/containerj/" + libId);
+    try (var s = Files.find(Path.of("/sys/fs/cgroup"), 3, (p, a) -> p.getFileName() != null
+        && p.getFileName().toString().equals(name))) {
+      assertThat(s.toList()).as("nothing at the client's path").isEmpty();
+    }
+    assertThat(call("delete", "--force", "thirteen").code()).isZero();
+
+    c.with("linux").put("cgroupsPath", "../../elsewhere");
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+    Result up = call("create", "--bundle", bundle.toString(), "thirteen");
+    assertThat(up.code()).isEqualTo(1);
+    assertThat(up.err()).contains("linux.cgroupsPath ../../elsewhere is refused");
+  }
+
+  /**
    * The start gate belongs to the user who created the container: ROOT/ID is 0700 and its fifo 0600,
    * so another user (nobody, through runuser) cannot release the process, even where it can reach
    * the state root. With the modes relaxed (the protection off), nobody's one byte starts it.
