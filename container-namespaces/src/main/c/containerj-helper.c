@@ -86,6 +86,8 @@ enum op {
   OP_ASSEMBLED = 34,  /* the end of the assembler's ops */
   OP_OPEN_PTY = 35,    /* u32 sock, u32 fd mask, u32 columns, u32 rows: a pty from /dev/ptmx, its slave the
                         * controlling terminal and the fds of the mask, its master sent on sock */
+  OP_AWAIT_START = 40, /* u32 fd: close the status pipe (the launch is over for Java), then block until a
+                        * byte arrives on fd (an OCI create's fifo, read-write) and close it */
   OP_INIT = 50,        /* nothing: this process stays as pid 1 (--init), the child goes on (init_fork) */
   OP_DUP2 = 51,        /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
   OP_AWAIT_EXEC = 45   /* u32 sock: a pooled container, built, reports ST_READY and blocks until Java sends
@@ -682,6 +684,23 @@ static int run(int opcode, int opflags, struct cur *c) {
   }
   case OP_OPEN_PTY:
     return open_pty(c);
+  case OP_AWAIT_START: {
+    /* The OCI create/start split (runtime-spec runtime.md, "Lifecycle"): everything is done but the
+     * execve. Closing the status pipe ends the start for Java; a later failure can only be an exit. */
+    int fd = (int)u32(c);
+    char b;
+    ssize_t n;
+    if (status_fd >= 0) {
+      close(status_fd);
+      status_fd = -1;
+    }
+    do {
+      n = read(fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    int err = n == 1 ? 0 : n == 0 ? EPIPE : errno;
+    close(fd);
+    return err;
+  }
   case OP_INIT:
     return init_fork();
   case OP_DUP2: {

@@ -77,6 +77,7 @@ public final class ContainerSpec {
   private final List<String> maskedPaths;
   private final List<String> readonlyPaths;
   private final boolean detached;
+  private final java.nio.file.@Nullable Path startFifo;
   private final CgroupLimits limits;
   private final boolean cgroupRequested;
   private final String bridge;
@@ -105,6 +106,7 @@ public final class ContainerSpec {
     this.maskedPaths = List.copyOf(b.maskedPaths);
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
     this.detached = b.detached;
+    this.startFifo = b.startFifo;
     this.limits = b.limits;
     this.cgroupRequested = b.cgroup;
     this.bridge = b.bridge;
@@ -324,6 +326,15 @@ public final class ContainerSpec {
   }
 
   /**
+   * The fifo the first process waits on just before its execve ({@link Builder#startFifo}).
+   *
+   * @return the fifo's path, or null when the first process runs at once
+   */
+  public java.nio.file.@Nullable Path startFifo() {
+    return startFifo;
+  }
+
+  /**
    * {@return resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first
    * instruction}
    */
@@ -416,6 +427,7 @@ public final class ContainerSpec {
     private List<String> maskedPaths = DEFAULT_MASKED_PATHS;
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
     private boolean detached;
+    private java.nio.file.@Nullable Path startFifo;
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
     private String bridge = "containerj0";
@@ -450,6 +462,7 @@ public final class ContainerSpec {
       maskedPaths = s.maskedPaths;
       readonlyPaths = s.readonlyPaths;
       detached = s.detached;
+      startFifo = s.startFifo;
       limits = s.limits;
       cgroup = s.cgroupRequested;
       bridge = s.bridge;
@@ -982,6 +995,21 @@ public final class ContainerSpec {
      */
     public Builder detached(boolean detached) {
       this.detached = detached;
+      return this;
+    }
+
+    /**
+     * Makes the start a create (as an OCI runtime's {@code create}/{@code start}): the first process
+     * is built completely, then waits just before its execve until one byte is written to this fifo
+     * (an existing fifo made by the caller, mkfifo(3), which only its owner should be able to open for
+     * writing). {@link Container#start} returns once it waits. A failure of the execve itself is then
+     * no longer reported to the start: the process exits with 127.
+     *
+     * @param fifo the fifo, or null (the default) for a first process that runs at once
+     * @return this builder
+     */
+    public Builder startFifo(java.nio.file.@Nullable Path fifo) {
+      this.startFifo = fifo;
       return this;
     }
 

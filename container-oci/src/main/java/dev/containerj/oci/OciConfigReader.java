@@ -369,7 +369,16 @@ public final class OciConfigReader {
       }
       b.supplementaryGroups(groups);
       p.groups(groups);
-      user.refuseIfSet("umask");
+      JsonNode umask = user.get("umask");
+      if (umask != null) {
+        // The payload gets the umask of the process that starts it (the helper restores the
+        // caller's before execve): accepted when it is that one, refused otherwise, never ignored.
+        int own = ownUmask();
+        if (!umask.canConvertToInt() || umask.asInt() != own) {
+          bad(user.at("umask"), umask, "must be this runtime's own umask " + own + " (0" + Integer.toOctalString(own)
+              + "), which the payload inherits; another one is " + UNSUPPORTED);
+        }
+      }
       user.refuseIfSet("username");
       user.refuseRest();
     }
@@ -529,6 +538,20 @@ public final class OciConfigReader {
       bad(m.at("type"), type, "must be bind or tmpfs, or a kernel filesystem at its standard place "
           + "(ContainerJ mounts those itself)");
     }
+  }
+
+  /** This process's umask: the "Umask:" line of /proc/self/status (proc(5), Linux 4.7), else 022. */
+  static int ownUmask() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // fall through
+    }
+    return 022;
   }
 
   /**

@@ -109,15 +109,17 @@ class OciConfigReaderTest {
   void podmansConfigIsRefusedOnlyWhereContainerjCannotHonourIt() throws IOException {
     ObjectNode c = (ObjectNode) JSON.readTree(resource("podman-4.3.1-config.json"));
     c.with("root").put("path", "rootfs");
+    // Podman's umask 0022 is accepted when it is this process's own (the payload inherits that one).
+    ((ObjectNode) c.with("process").with("user")).put("umask", OciConfigReader.ownUmask() == 18 ? 0777 : 18);
     SpecValidationException e = refused(c.toString());
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly(
-        "process.user.umask", // 0022: ContainerJ passes its own umask on
+        "process.user.umask", // not this process's umask: ContainerJ passes its own umask on
         "mounts[1].options", // /dev noexec: ContainerJ's /dev is not noexec
         "mounts[8].options", "mounts[8].options", // nosuid, noexec on a bind: ContainerJ binds add nodev only
         "linux.sysctl"); // net.ipv4.ping_group_range: no sysctl in ContainerSpec
-    assertThat(e.violations().get(0).value()).isEqualTo("18");
+    assertThat(e.violations().get(0).rule()).contains("must be this runtime's own umask");
     // with those four set as ContainerJ can, the rest (seccomp, capabilities, binds, annotations) is read
-    ((ObjectNode) c.with("process").with("user")).remove("umask");
+    ((ObjectNode) c.with("process").with("user")).put("umask", OciConfigReader.ownUmask());
     ((com.fasterxml.jackson.databind.node.ArrayNode) c.withArray("mounts").get(1).get("options")).removeAll()
         .add("nosuid").add("strictatime").add("mode=755").add("size=65536k");
     ((com.fasterxml.jackson.databind.node.ArrayNode) c.withArray("mounts").get(8).get("options")).removeAll()
@@ -219,7 +221,7 @@ class OciConfigReaderTest {
   @Test
   void refusesEveryUnsupportedFieldAtOnceByItsJsonPath() {
     SpecValidationException e = refused(MINIMAL_PREFIX
-        + "\"solaris\":{},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"umask\":18},\"scheduler\":{\"policy\":\"SCHED_FIFO\"},"
+        + "\"solaris\":{},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"umask\":4095},\"scheduler\":{\"policy\":\"SCHED_FIFO\"},"
         + "\"selinuxLabel\":\"system_u\"},"
         + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],"
         + "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}],"

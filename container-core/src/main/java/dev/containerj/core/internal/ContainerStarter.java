@@ -273,6 +273,14 @@ public final class ContainerStarter {
         undo.push("the shared network namespace's fd", netns::close);
         passed.add(netns);
       }
+      if (spec.startFifo() != null) {
+        // Read-write: open(2) of a fifo so never blocks (fifo(7)), and the container's read waits
+        // for the one byte that start writes.
+        Fd fifo = new Fd(LibC.open(spec.startFifo().toString(), dev.containerj.linux.internal.Constants.O_RDWR
+            | dev.containerj.linux.internal.Constants.O_CLOEXEC, 0));
+        undo.push("the start fifo's fd", fifo::close);
+        passed.add(fifo);
+      }
       // The helper joins the cgroup before it reads its program, so the container process it forks
       // is born inside: there is no moment without limits.
       LaunchRequest.PidHook join = cg == null ? null : pid -> cg.addProcess(pid);
@@ -350,7 +358,15 @@ public final class ContainerStarter {
    */
   static void terminal(HelperProgram p, ContainerSpec spec) {
     terminal(p, new dev.containerj.namespaces.Redirect[] {spec.stdin(), spec.stdout(), spec.stderr()},
-        spec.network() == dev.containerj.core.NetworkMode.CONTAINER ? 1 : 0);
+        startFifoFd(spec) - 3 + (spec.startFifo() != null ? 1 : 0));
+  }
+
+  /**
+   * The fd at which the first process finds its start fifo ({@link ContainerSpec#startFifo()}): the
+   * passed fds are placed at 3, the other container's netns first when there is one, then the fifo.
+   */
+  static int startFifoFd(ContainerSpec spec) {
+    return 3 + (spec.network() == dev.containerj.core.NetworkMode.CONTAINER ? 1 : 0);
   }
 
   /** The same for any process's stdio ({@code Container.exec} too), {@code passed} fds placed at 3. */

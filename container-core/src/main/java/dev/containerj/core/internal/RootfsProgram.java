@@ -506,6 +506,10 @@ public final class RootfsProgram {
       @org.jspecify.annotations.Nullable SeccompProgram filter) {
     HelperProgram p = plan.program();
     p.closeFrom(3);
+    if (proc.terminal() && spec.startFifo() != null) {
+      // Only the first process (the one that takes the spec's terminal) waits for an OCI start.
+      p.awaitStart(ContainerStarter.startFifoFd(spec));
+    }
     plan.mark(ProgramPlan.Stage.EXEC);
     if (filter != null && proc.noNewPrivileges()) {
       // Last before execve, so the filter judges only the payload (and execve itself).

@@ -399,7 +399,20 @@ public final class StateStore {
   /** Whether {@code pid} runs and started at {@code startTime} (clock ticks since boot). */
   public static boolean isSameProcess(int pid, long startTime) {
     long t = startTime(pid);
-    return t >= 0 && t == startTime;
+    return t >= 0 && t == startTime && !isZombie(pid);
+  }
+
+  /**
+   * Whether the process has ended and waits for its parent's wait (state Z, proc(5)): a detached
+   * container's pid 1 stays so until its reaper (a client's subreaper, or init) collects it.
+   */
+  private static boolean isZombie(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.startsWith("Z", stat.lastIndexOf(')') + 2);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Field 22 of /proc/PID/stat, the start time in clock ticks after boot; -1 if there is no such pid. */

@@ -59,6 +59,7 @@ public final class HelperProgram {
   static final int OP_INIT = 50;
   static final int OP_DUP2 = 51;
   static final int OP_AWAIT_EXEC = 45;
+  static final int OP_AWAIT_START = 40;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -132,6 +133,15 @@ public final class HelperProgram {
    */
   public boolean assembles() {
     return assembles;
+  }
+
+  /**
+   * Closes the status pipe (the start sees its end as a successful launch) and blocks until one byte
+   * can be read from {@code fd} (a fifo held open read-write, fifo(7)): an OCI {@code create}'s
+   * container waits here, just before its execve, for {@code start}.
+   */
+  public HelperProgram awaitStart(int fd) {
+    return add(OP_AWAIT_START, 0, "wait for start (read fd " + fd + ")", new Payload().u32(fd));
   }
 
   /** Marks operation {@code index} to fail with ECANCELED instead of running (tests only). */

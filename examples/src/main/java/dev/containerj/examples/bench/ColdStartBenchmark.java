@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  *       the jar, with its AOT/CDS cache): target at most 3x {@code runc run};
  *   <li>{@code runc run} of a bundle made in a temporary directory from the static busybox
  *       ({@code runc spec}, {@code --rootless} for an ordinary user), with its own {@code --root};
- *   <li>{@code containerj --version} through the launcher: target at most 2x {@code java -version}.
+ *   <li>{@code containerj --version} through the launcher: target at most 2x {@code java -version};
+ *   <li>{@code containerj-runtime create; start; delete --force} of runc's bundle (the launcher next
+ *       to the tool's), against runc's same three calls: target at most 3x.
  * </ul>
  *
  * <p>The rows are interleaved, one iteration of each in turn, so that the load of the machine
@@ -37,6 +39,8 @@ public final class ColdStartBenchmark {
   static final String RUNC = "runc run (busybox bundle)";
   static final String VERSION = "containerj --version (launcher)";
   static final String JAVA_VERSION = "java -version (same JDK)";
+  static final String CYCLE = "containerj-runtime create;start;delete";
+  static final String RUNC_CYCLE = "runc create;start;delete";
 
   /**
    * Measures the rows {@code n} times after {@code warmup} unmeasured runs and prints the table and
@@ -75,6 +79,14 @@ public final class ColdStartBenchmark {
       long[] ref = new long[n];
       long[] version = new long[n];
       long[] javaVersion = new long[n];
+      long[] cycle = new long[n];
+      long[] runcCycle = new long[n];
+      // The OCI runtime launcher sits next to the tool's (one script, its name picks the main class).
+      @Nullable Path runtime = tool == null ? null : tool.resolveSibling("containerj-runtime");
+      if (runtime != null && !Files.isExecutable(runtime)) {
+        skipped.add("containerj-runtime: " + runtime + " is not executable; its row is skipped");
+        runtime = null;
+      }
       for (int i = -warmup; i < n; i++) {
         long tRun = tool == null ? 0 : time(List.of(tool.toString(), "run", "--", StartupBenchmark.TRUE));
         long tRef = runc == null ? 0 : time(withId(runc, i));
@@ -82,7 +94,13 @@ public final class ColdStartBenchmark {
         // java -version prints to stderr: nothing of it in the table.
         long tJava = java == null ? 0 : StartupBenchmark.processBuilder(List.of(java.toString(), "-version"),
             ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD);
+        // The same bundle through both runtimes' two-step lifecycle (what containerd and Podman call).
+        long tCycle = runtime == null || runc == null ? 0 : cycle(List.of(runtime.toString(), "--root",
+            temp.resolve("cj-state").toString()), runc, "cj", i);
+        long tRuncCycle = runc == null ? 0 : cycle(runc.subList(0, 3), runc, "runc", i);
         if (i >= 0) {
+          cycle[i] = tCycle;
+          runcCycle[i] = tRuncCycle;
           run[i] = tRun;
           ref[i] = tRef;
           version[i] = tVersion;
@@ -101,6 +119,12 @@ public final class ColdStartBenchmark {
       }
       if (java != null) {
         rows.add(new Row(JAVA_VERSION, Stats.of(javaVersion)));
+      }
+      if (runtime != null && runc != null) {
+        rows.add(new Row(CYCLE, Stats.of(cycle)));
+      }
+      if (runc != null) {
+        rows.add(new Row(RUNC_CYCLE, Stats.of(runcCycle)));
       }
       Result result = new Result(rows, List.of());
       StartupBenchmark.print(result, out);
@@ -125,6 +149,11 @@ public final class ColdStartBenchmark {
     }
     if (version != null && java != null) {
       out.printf("ratio containerj --version / java -version:    %5.2fx  target <= 2x%n", ratio(version, java));
+    }
+    Row cycle = r.row(CYCLE);
+    Row runcCycle = r.row(RUNC_CYCLE);
+    if (cycle != null && runcCycle != null) {
+      out.printf("ratio create;start;delete / runc's (median):   %5.2fx  target <= 3x%n", ratio(cycle, runcCycle));
     }
     if (version != null && runc != null) {
       out.printf("ratio containerj --version / runc run:         %5.2fx%n", ratio(version, runc));
@@ -210,6 +239,23 @@ public final class ColdStartBenchmark {
       return null;
     }
     return command;
+  }
+
+  /**
+   * The wall time of {@code create --bundle B ID; start ID; delete --force ID} with {@code runtime}
+   * (its command and global flags), on the bundle of {@code runc} (runc's own run command line).
+   */
+  private static long cycle(List<String> runtime, List<String> runc, String tag, int i)
+      throws IOException, InterruptedException {
+    String bundle = runc.get(runc.indexOf("--bundle") + 1);
+    String id = withId(List.of("containerj-cycle-" + tag), i).get(0);
+    List<String> create = new ArrayList<>(runtime);
+    create.addAll(List.of("create", "--bundle", bundle, id));
+    List<String> start = new ArrayList<>(runtime);
+    start.addAll(List.of("start", id));
+    List<String> delete = new ArrayList<>(runtime);
+    delete.addAll(List.of("delete", "--force", id));
+    return time(create) + time(start) + time(delete);
   }
 
   /** {@code command} with its last word (runc's container id) made unique for iteration {@code i}. */

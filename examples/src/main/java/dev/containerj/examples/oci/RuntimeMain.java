@@ -34,10 +34,12 @@ import java.util.stream.Stream;
  *
  * <p>Done: the global flags ({@code --root}, {@code --log}, {@code --log-format text|json},
  * {@code --systemd-cgroup} refused, {@code --version}), {@code spec}, {@code features}, {@code run}
- * in the foreground with its state record, pid file and poststart/poststop hooks, {@code exec},
- * {@code state}, {@code list}, {@code kill} and {@code delete}. Not yet: {@code create}/{@code start}
- * as two steps (the process waiting between them), {@code exec --tty}, {@code ps}, {@code pause}, {@code resume},
- * {@code update}, {@code --console-socket}; they fail with a message that says so.
+ * in the foreground with its state record, pid file and poststart/poststop hooks, {@code create}
+ * and {@code start} as two calls (the process waits before its execve on ROOT/ID/exec.fifo),
+ * {@code exec}, {@code state}, {@code list}, {@code kill}, {@code delete}, and {@code ps},
+ * {@code pause}, {@code resume} on created containers. Not yet: {@code exec --tty},
+ * {@code update}, {@code --console-socket}, {@code --preserve-fds} above 0; they fail with a
+ * message that says so.
  */
 public final class RuntimeMain {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -130,7 +132,12 @@ public final class RuntimeMain {
       case "kill" -> kill();
       case "delete" -> delete();
       case "exec" -> exec();
-      case "create", "start", "ps", "pause", "resume", "update", "checkpoint", "restore", "events" ->
+      case "create" -> create();
+      case "start" -> start();
+      case "ps" -> ps();
+      case "pause" -> pause(true);
+      case "resume" -> pause(false);
+      case "update", "checkpoint", "restore", "events" ->
           throw new UnsupportedOperationException(args.command + " is not implemented yet by containerj-runtime");
       case "" -> throw new IllegalArgumentException("no command given (spec, run, state, kill, delete, list, features)");
       default -> throw new IllegalArgumentException("unknown command: " + args.command);
@@ -153,7 +160,7 @@ public final class RuntimeMain {
     ObjectNode f = JSON.createObjectNode();
     f.put("ociVersionMin", "1.0.0").put("ociVersionMax", OciConfig.SPEC_VERSION);
     ArrayNode hooks = f.putArray("hooks");
-    hooks.add("poststart").add("poststop");
+    hooks.add("prestart").add("createRuntime").add("poststart").add("poststop");
     ArrayNode opts = f.putArray("mountOptions");
     for (String o : List.of("bind", "rbind", "ro", "rw", "nodev", "nosuid", "noexec", "private", "rprivate",
         "size", "mode")) {
@@ -197,13 +204,7 @@ public final class RuntimeMain {
     if (config.terminal()) {
       throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
     }
-    if (config.cgroupsPath() != null) {
-      // ContainerJ creates cgroups only below its own (containerj/<id> under this process's cgroup):
-      // a client's path from the hierarchy root (/default/ID, /libpod_parent/...) is refused rather
-      // than ignored.
-      throw new IllegalArgumentException("linux.cgroupsPath " + config.cgroupsPath() + " is not supported: "
-          + "ContainerJ puts each container's cgroup below the runtime's own cgroup; remove cgroupsPath");
-    }
+    checkCgroupsPath(config);
     if (!config.hooks().prestart().isEmpty() || !config.hooks().createRuntime().isEmpty()) {
       throw new UnsupportedOperationException("hooks.prestart/createRuntime need create/start, not implemented yet");
     }
@@ -232,6 +233,24 @@ public final class RuntimeMain {
       }
     } finally {
       deleteTree(dir);
+    }
+  }
+
+  /**
+   * linux.cgroupsPath, resolved below the runtime's own cgroup: ContainerJ creates cgroups only
+   * below the cgroup of the process that starts the container (/proc/self/cgroup), never at a path
+   * from the hierarchy's root, which would touch cgroups that belong to others. A relative path
+   * ({@code a/b}, runtime-spec config-linux.md: "relative to the cgroups mount point") and an
+   * absolute one are treated alike: the container's cgroup is {@code containerj/<library id>}
+   * below the runtime's cgroup (the same place as without cgroupsPath), and the resources of the
+   * config are enforced there. Only a path with {@code ..} is refused, since it names a place
+   * above the runtime's cgroup.
+   */
+  private static void checkCgroupsPath(OciConfig config) {
+    String path = config.cgroupsPath();
+    if (path != null && (path.equals("..") || path.startsWith("../") || path.contains("/../") || path.endsWith("/.."))) {
+      throw new IllegalArgumentException("linux.cgroupsPath " + path + " is refused: ContainerJ makes cgroups only "
+          + "below the runtime's own cgroup, and '..' leads above it");
     }
   }
 
@@ -332,12 +351,254 @@ public final class RuntimeMain {
     int pid = s.path("pid").asInt();
     String recorded = s.path("startTime").asText();
     // A payload that has ended is stopped, whatever the record still says.
-    if (!s.path("status").asText().equals("stopped") && (pid <= 0 || !startTime(pid).equals(recorded))) {
+    if (!s.path("status").asText().equals("stopped") && (pid <= 0 || !isAlive(pid, recorded))) {
       s.put("status", "stopped");
     }
+    if (s.path("status").asText().equals("running") && s.path("created").asBoolean(false)) {
+      try {
+        if (containerCgroup(id).isFrozen()) {
+          s.put("status", "paused");
+        }
+      } catch (IOException | RuntimeException e) {
+        // no cgroup to ask: running
+      }
+    }
     s.remove("startTime");
+    s.remove("cgroupParent");
     s.remove("containerjId");
+    s.remove("created");
     return s;
+  }
+
+  /** The fifo a created container waits on (ROOT/ID/exec.fifo, as runc's). */
+  private Path fifo(String id) {
+    return root.resolve(id).resolve("exec.fifo");
+  }
+
+  /**
+   * {@code create --bundle DIR [--pid-file F] ID}: builds the container completely and leaves its
+   * process waiting just before its execve (on ROOT/ID/exec.fifo, read-write in the process), then
+   * exits; the process outlives this JVM and is reaped by the caller's subreaper (conmon, the shim).
+   * createRuntime and prestart hooks run here, with the state on stdin, once the namespaces exist.
+   */
+  private int create() throws Exception {
+    String id = args.id();
+    if (args.flags.containsKey("console-socket")) {
+      throw new UnsupportedOperationException("--console-socket is not implemented yet by containerj-runtime");
+    }
+    String preserve = args.flags.getOrDefault("preserve-fds", "0");
+    if (!preserve.equals("0")) {
+      throw new UnsupportedOperationException("--preserve-fds " + preserve + " is not implemented yet by "
+          + "containerj-runtime (only 0)");
+    }
+    // --no-pivot asks for MS_MOVE instead of pivot_root: ContainerJ always pivots (the stronger one).
+    // --no-new-keyring: ContainerJ never makes a session keyring.
+    Path bundle = Path.of(args.flags.getOrDefault("bundle", ".")).toAbsolutePath().normalize();
+    OciConfig config = OciConfigReader.read(bundle);
+    if (config.terminal()) {
+      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
+    }
+    checkCgroupsPath(config);
+    if (!config.hooks().createContainer().isEmpty() || !config.hooks().startContainer().isEmpty()) {
+      throw new UnsupportedOperationException("hooks.createContainer/startContainer (run in the container's "
+          + "namespaces) are not implemented yet by containerj-runtime");
+    }
+    Files.createDirectories(root);
+    Path dir = root.resolve(id);
+    try {
+      Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    } catch (FileAlreadyExistsException e) {
+      throw new IllegalStateException("container " + id + " already exists (" + dir + ")", e);
+    }
+    boolean done = false;
+    try {
+      mkfifo(fifo(id));
+      ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
+      var spec = config.container().toBuilder().detached(true).startFifo(fifo(id)).build();
+      Container c = runtime.start(spec); // returns with the process waiting for start; never closed here
+      libraryId = c.id();
+      writeState(id, "created", c.pid(), bundle, config);
+      markCreated(id);
+      try {
+        String pidFile = args.flags.get("pid-file");
+        if (pidFile != null) {
+          // Written whole, then renamed: a client polling for it never reads half a pid.
+          Path pf = Path.of(pidFile).toAbsolutePath();
+          Path tmp = pf.resolveSibling("." + pf.getFileName() + ".tmp");
+          Files.writeString(tmp, Integer.toString(c.pid()));
+          Files.move(tmp, pf, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        runHooks(config.hooks().createRuntime(), id, "created", c.pid(), bundle, config, true);
+        runHooks(config.hooks().prestart(), id, "created", c.pid(), bundle, config, true);
+      } catch (Exception e) {
+        killQuietly(c.pid());
+        removeCreated(id, c.pid());
+        throw e;
+      }
+      done = true;
+      return 0;
+    } finally {
+      if (!done) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  private static void killQuietly(int pid) {
+    try {
+      LibC.kill(pid, Signal.SIGKILL.number());
+    } catch (com.sun.jna.LastErrorException e) {
+      // ESRCH: it has just ended
+    }
+  }
+
+  /** Marks the record as made by create (delete then owns its removal). */
+  private void markCreated(String id) throws IOException {
+    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    record.put("created", true);
+    record.put("cgroupParent", ownCgroup());
+    Path tmp = stateFile(id).resolveSibling("state.json.tmp");
+    Files.writeString(tmp, record.toString());
+    Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** This process's cgroup as /proc/self/cgroup spells it (the v2 line, else the first). */
+  private static String ownCgroup() throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("/proc/self/cgroup"));
+    for (String l : lines) {
+      if (l.startsWith("0::")) {
+        return l.substring(3);
+      }
+    }
+    return lines.get(0).substring(lines.get(0).indexOf(':', lines.get(0).indexOf(':') + 1) + 1);
+  }
+
+  /**
+   * The cgroup the create made for the container: containerj/LIBRARY-ID below the create's own
+   * cgroup (recorded at create), opened, never created or removed here.
+   */
+  private dev.containerj.cgroups.Cgroup containerCgroup(String id) throws IOException {
+    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    if (!record.path("created").asBoolean(false)) {
+      throw new UnsupportedOperationException(args.command + " works on containers made by create (" + id
+          + " runs in the foreground of its run)");
+    }
+    return dev.containerj.cgroups.CgroupManager.builder().parent(record.path("cgroupParent").asText()).build()
+        .open("containerj/" + record.path("containerjId").asText());
+  }
+
+  /** {@code ps [--format table|json] ID}: the processes of the container's cgroup (host pids). */
+  private int ps() throws IOException {
+    String id = args.id();
+    readState(id);
+    List<Long> pids = containerCgroup(id).processes();
+    if ("json".equals(args.flags.get("format"))) {
+      ArrayNode a = JSON.createArrayNode();
+      pids.forEach(a::add);
+      out.println(a);
+    } else {
+      out.printf("%-8s %s%n", "PID", "CMD");
+      for (long pid : pids) {
+        String cmd;
+        try {
+          cmd = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ').trim();
+        } catch (IOException e) {
+          cmd = "";
+        }
+        out.printf("%-8d %s%n", pid, cmd);
+      }
+    }
+    return 0;
+  }
+
+  /** {@code pause ID} / {@code resume ID}: freezes or thaws the container's cgroup (state "paused"). */
+  private int pause(boolean freeze) throws IOException {
+    String id = args.id();
+    ObjectNode s = readState(id);
+    String status = s.path("status").asText();
+    if (freeze ? !status.equals("running") : !status.equals("paused")) {
+      throw new IllegalStateException("container " + id + " is " + status + ": " + args.command + " needs a "
+          + (freeze ? "running" : "paused") + " one");
+    }
+    var cg = containerCgroup(id);
+    if (freeze) {
+      cg.freeze();
+    } else {
+      cg.thaw();
+    }
+    return 0;
+  }
+
+  private static void mkfifo(Path path) {
+    // mkfifo(3), mode 0600: only this user may open it, so only this user can start the container.
+    int rc = com.sun.jna.Function.getFunction("c", "mkfifo").invokeInt(new Object[] {path.toString(), 0600});
+    if (rc != 0) {
+      throw new IllegalStateException("mkfifo " + path + " failed (errno " + com.sun.jna.Native.getLastError() + ")");
+    }
+  }
+
+  /**
+   * {@code start ID}: releases a created container's process (one byte into its fifo, opened
+   * non-blocking: ENXIO when nobody holds it, i.e. the process is gone) and runs poststart hooks.
+   */
+  private int start() throws Exception {
+    String id = args.id();
+    ObjectNode s = readState(id);
+    if (!s.path("status").asText().equals("created")) {
+      throw new IllegalStateException("container " + id + " is " + s.path("status").asText() + ", not created");
+    }
+    int fd;
+    try {
+      fd = LibC.open(fifo(id).toString(), dev.containerj.linux.internal.Constants.O_WRONLY
+          | dev.containerj.linux.internal.Constants.O_NONBLOCK | dev.containerj.linux.internal.Constants.O_CLOEXEC, 0);
+    } catch (com.sun.jna.LastErrorException e) {
+      throw new IllegalStateException("container " + id + " cannot be started: open " + fifo(id) + " failed (errno "
+          + e.getErrorCode() + ")", e);
+    }
+    try {
+      if (LibC.write(fd, new byte[] {'0'}, 1) != 1) {
+        throw new IllegalStateException("container " + id + ": short write to " + fifo(id));
+      }
+    } finally {
+      LibC.close(fd);
+    }
+    Files.deleteIfExists(fifo(id));
+    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    record.put("status", "running");
+    Path tmp = stateFile(id).resolveSibling("state.json.tmp");
+    Files.writeString(tmp, record.toString());
+    Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Path bundle = Path.of(s.path("bundle").asText());
+    OciConfig config = OciConfigReader.read(bundle);
+    runHooks(config.hooks().poststart(), id, "running", s.path("pid").asInt(), bundle, config, false);
+    return 0;
+  }
+
+  /**
+   * Removes what a create left of a container whose process is gone (or killed): the library's
+   * state, the cgroup the start made for it, the container's directory. Poststop hooks run first.
+   */
+  private void removeCreated(String id, int pid) throws Exception {
+    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    for (int i = 0; i < 500 && isAlive(pid, record.path("startTime").asText()); i++) {
+      Thread.sleep(10);
+    }
+    // Its owner (the create's JVM) and its process are gone: the library's reaper removes its
+    // cgroups (the ones the create made, named by its owner file) and its state.
+    ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false).build().reap();
+    deleteTree(root.resolve(id));
+  }
+
+  /** Alive: the same process (start time) and not a zombie waiting for its reaper (proc(5) state Z). */
+  private static boolean isAlive(int pid, String startTime) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return f[19].equals(startTime) && !f[0].equals("Z");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
@@ -447,6 +708,30 @@ public final class RuntimeMain {
   private int delete() throws Exception {
     String id = args.id();
     ObjectNode s = readState(id);
+    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    if (record.path("created").asBoolean(false)) {
+      // Made by create: no run process owns it, so delete kills it (with --force) and removes it all.
+      if (!s.path("status").asText().equals("stopped")) {
+        // runtime.md, "delete": a container that is not stopped is an error (unless forced).
+        if (!args.flag("force")) {
+          throw new IllegalStateException("container " + id + " is " + s.path("status").asText()
+              + ": stop it or use --force");
+        }
+        if (s.path("status").asText().equals("paused")) {
+          containerCgroup(id).thaw(); // a task frozen by the v1 freezer dies only once thawed
+        }
+        killQuietly(s.path("pid").asInt());
+      }
+      removeCreated(id, s.path("pid").asInt());
+      Path bundle = Path.of(s.path("bundle").asText());
+      try {
+        OciConfig config = OciConfigReader.read(bundle);
+        runHooks(config.hooks().poststop(), id, "stopped", s.path("pid").asInt(), bundle, config, false);
+      } catch (IOException | RuntimeException e) {
+        fail(args, "poststop hooks of " + id + " not run: " + e.getMessage());
+      }
+      return 0;
+    }
     if (!s.path("status").asText().equals("stopped")) {
       if (!args.flag("force")) {
         throw new IllegalStateException("container " + id + " is " + s.path("status").asText()

@@ -65,9 +65,15 @@ class OciRuntimeTest {
       }
     }
     if (Files.isDirectory(root)) {
+      List<Path> left;
       try (var s = Files.list(root)) {
-        assertThat(s.toList()).as("state left under --root").isEmpty();
+        left = s.toList();
       }
+      for (Path d : left) {
+        // A created container has no run process that ends it: remove it, then fail.
+        call("delete", "--force", d.getFileName().toString());
+      }
+      assertThat(left).as("state left under --root").isEmpty();
     }
   }
 
@@ -230,6 +236,245 @@ class OciRuntimeTest {
     assertThat(first.path("level").asText()).isEqualTo("error");
     assertThat(first.path("msg").asText()).contains("linux.sysctl").contains("not supported");
     assertThat(JSON.readTree(lines.get(1)).path("msg").asText()).contains("--systemd-cgroup is not supported");
+  }
+
+  /** A call whose stdout and stderr go to their own files (a created container keeps them). */
+  private Result callTo(String name, String... args) throws Exception {
+    Path out = tmp.resolve(name + ".out");
+    Path err = tmp.resolve(name + ".err");
+    Process p = runtime(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    started.add(p);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private String status(String id) throws Exception {
+    Result r = call("state", id);
+    assertThat(r.code()).as(r.err()).isZero();
+    return JSON.readTree(r.out()).path("status").asText();
+  }
+
+  private String awaitStatus(String id, String want) throws Exception {
+    String last = "";
+    for (int i = 0; i < 300 && !(last = status(id)).equals(want); i++) {
+      Thread.sleep(100);
+    }
+    return last;
+  }
+
+  /** The library's cgroups of a container made by create (named by its library id), on any hierarchy. */
+  private List<Path> cgroupsOf(String id) throws IOException {
+    String libId = JSON.readTree(Files.readString(root.resolve(id).resolve("state.json"))).path("containerjId").asText();
+    assertThat(libId).isNotEmpty();
+    List<Path> found = new ArrayList<>();
+    try (var s = Files.find(Path.of("/sys/fs/cgroup"), 6, (p, a) -> a.isDirectory()
+        && p.getFileName() != null && p.getFileName().toString().equals(libId))) {
+      s.forEach(found::add);
+    }
+    return found;
+  }
+
+  @Test
+  void createLeavesTheProcessWaitingBeforeItsExecveAndStartReleasesIt() throws Exception {
+    config("/bin/sh", "-c", "echo ran as $(cat /proc/1/comm); exit 5");
+    Path pidFile = tmp.resolve("create.pid");
+    Result c = callTo("create", "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "seven");
+    assertThat(c.code()).as(c.err()).isZero();
+    JsonNode s = JSON.readTree(call("state", "seven").out());
+    assertThat(s.path("status").asText()).isEqualTo("created");
+    int pid = s.path("pid").asInt();
+    assertThat(Files.readString(pidFile)).isEqualTo(Integer.toString(pid));
+    // The create's JVM has exited; its container process lives on, not yet the payload (no execve).
+    assertThat(Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"))).startsWith("containerj-helper");
+    List<Path> cgroups = cgroupsOf("seven");
+    assertThat(Files.readString(tmp.resolve("create.out"))).as("nothing of the payload ran").isEmpty();
+
+    assertThat(call("start", "seven").code()).isZero();
+    assertThat(awaitStatus("seven", "stopped")).isEqualTo("stopped");
+    // stdio 0-2 of the create passed through to the payload
+    assertThat(Files.readString(tmp.resolve("create.out"))).isEqualTo("ran as sh\n");
+    Result again = call("start", "seven");
+    assertThat(again.code()).as("a stopped container cannot start again").isEqualTo(1);
+    assertThat(again.err()).contains("is stopped, not created");
+
+    assertThat(call("delete", "seven").code()).isZero();
+    assertThat(call("state", "seven").code()).isEqualTo(1);
+    assertThat(cgroups).as("delete removes the cgroups the create made").allMatch(p -> !Files.exists(p));
+  }
+
+  @Test
+  void killAndDeleteInEveryStateAndOneIdOnce() throws Exception {
+    config("/bin/sleep", "600");
+    // created: delete needs --force, kill ends it, delete then removes it
+    assertThat(callTo("c1", "create", "--bundle", bundle.toString(), "eight").code()).isZero();
+    Result dup = call("create", "--bundle", bundle.toString(), "eight");
+    assertThat(dup.code()).isEqualTo(1);
+    assertThat(dup.err()).contains("container eight already exists");
+    Result notStopped = call("delete", "eight");
+    assertThat(notStopped.code()).isEqualTo(1);
+    assertThat(notStopped.err()).contains("is created");
+    int pid = JSON.readTree(call("state", "eight").out()).path("pid").asInt();
+    assertThat(call("kill", "eight", "KILL").code()).isZero();
+    assertThat(awaitStatus("eight", "stopped")).isEqualTo("stopped");
+    Result late = call("start", "eight");
+    assertThat(late.code()).isEqualTo(1);
+    assertThat(call("delete", "eight").code()).isZero();
+    assertThat(call("state", "eight").code()).isEqualTo(1);
+
+    // created, deleted by force
+    assertThat(callTo("c2", "create", "--bundle", bundle.toString(), "eight").code()).isZero();
+    pid = JSON.readTree(call("state", "eight").out()).path("pid").asInt();
+    List<Path> cgroups = cgroupsOf("eight");
+    assertThat(call("delete", "--force", "eight").code()).isZero();
+    assertThat(Path.of("/proc", Integer.toString(pid), "cmdline")).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(Files.readString(p)).isEmpty()); // gone or a zombie
+    assertThat(cgroups).allMatch(p -> !Files.exists(p));
+
+    // running: kill with a signal, delete after; and delete --force of a running one
+    assertThat(callTo("c3", "create", "--bundle", bundle.toString(), "eight").code()).isZero();
+    assertThat(call("start", "eight").code()).isZero();
+    assertThat(status("eight")).isEqualTo("running");
+    assertThat(call("delete", "eight").code()).isEqualTo(1);
+    assertThat(call("kill", "eight", "SIGKILL").code()).isZero();
+    assertThat(awaitStatus("eight", "stopped")).isEqualTo("stopped");
+    Result killStopped = call("kill", "eight", "KILL");
+    assertThat(killStopped.code()).as("kill of a stopped container is an error").isEqualTo(1);
+    assertThat(call("delete", "eight").code()).isZero();
+    assertThat(callTo("c4", "create", "--bundle", bundle.toString(), "eight").code()).isZero();
+    assertThat(call("start", "eight").code()).isZero();
+    assertThat(call("delete", "--force", "eight").code()).isZero();
+    assertThat(call("state", "eight").code()).isEqualTo(1);
+  }
+
+  @Test
+  void hooksRunInTheSpecsOrderWithTheStateOnStdin() throws Exception {
+    Path log = tmp.resolve("hooks.log");
+    ObjectNode hooks = JSON.createObjectNode();
+    for (String name : List.of("createRuntime", "prestart", "poststart", "poststop")) {
+      hooks.putArray(name).addObject().put("path", "/bin/sh").putArray("args").add("sh").add("-c")
+          .add("read state; echo \"" + name + " $state\" >> " + log);
+    }
+    config(hooks, "/bin/sh", "-c", "echo payload >> " + "/dev/null");
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "nine").code()).isZero();
+    assertThat(Files.readAllLines(log)).hasSize(2);
+    assertThat(call("start", "nine").code()).isZero();
+    assertThat(awaitStatus("nine", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "nine").code()).isZero();
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    assertThat(lines).extracting(l -> l.substring(0, l.indexOf(' ')))
+        .containsExactly("createRuntime", "prestart", "poststart", "poststop");
+    assertThat(lines.get(0)).contains("\"id\":\"nine\"").contains("\"status\":\"created\"").contains("\"pid\":");
+    assertThat(lines.get(1)).contains("\"status\":\"created\"");
+    assertThat(lines.get(2)).contains("\"status\":\"running\"");
+    assertThat(lines.get(3)).contains("\"status\":\"stopped\"");
+  }
+
+  @Test
+  void psPauseAndResumeUseTheContainersCgroup() throws Exception {
+    config("/bin/sh", "-c", "sleep 600 & while :; do echo tick; sleep 0.05; done");
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "twelve").code()).isZero();
+    int pid = JSON.readTree(call("state", "twelve").out()).path("pid").asInt();
+    assertThat(call("start", "twelve").code()).isZero();
+    JsonNode pids = null;
+    for (int i = 0; i < 100; i++) {
+      pids = JSON.readTree(call("ps", "--format", "json", "twelve").out());
+      if (pids.size() >= 2) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(pids).extracting(JsonNode::asInt).contains(pid);
+    assertThat(pids.size()).as("the shell and its sleep").isGreaterThanOrEqualTo(2);
+    assertThat(call("ps", "twelve").out()).contains("sleep 600");
+
+    assertThat(call("pause", "twelve").code()).isZero();
+    assertThat(status("twelve")).isEqualTo("paused");
+    Path ticks = tmp.resolve("create.out"); // the create's stdout, which the payload kept
+    long before = Files.size(ticks);
+    Thread.sleep(400);
+    assertThat(Files.size(ticks)).as("a frozen container does not run").isEqualTo(before);
+    assertThat(call("pause", "twelve").code()).as("paused twice").isEqualTo(1);
+    assertThat(call("resume", "twelve").code()).isZero();
+    assertThat(status("twelve")).isEqualTo("running");
+    Thread.sleep(400);
+    assertThat(Files.size(ticks)).isGreaterThan(before);
+    assertThat(call("pause", "twelve").code()).isZero();
+    assertThat(call("delete", "--force", "twelve").code()).as("a paused container is deleted too").isZero();
+    assertThat(call("state", "twelve").code()).isEqualTo(1);
+  }
+
+  /**
+   * A client's linux.cgroupsPath (from the hierarchy's root) is resolved below the runtime's own
+   * cgroup: nothing is made at the client's path; a path with '..' is refused before anything exists.
+   */
+  @Test
+  void cgroupsPathIsResolvedBelowTheRuntimesOwnCgroup() throws Exception {
+    config("/bin/sleep", "600");
+    String name = "cj-oci-test-" + ProcessHandle.current().pid();
+    ObjectNode c = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    c.with("linux").put("cgroupsPath", "/" + name + "/libpod-thirteen");
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "thirteen").code()).isZero();
+    int pid = JSON.readTree(call("state", "thirteen").out()).path("pid").asInt();
+    String libId = JSON.readTree(Files.readString(root.resolve("thirteen").resolve("state.json"))).path("containerjId").asText();
+    // The v2 line (0::PATH), which every host here has (alone, or next to v1 hierarchies).
+    String own = Files.readAllLines(Path.of("/proc/self/cgroup")).stream().filter(l -> l.startsWith("0::"))
+        .findFirst().orElseThrow();
+    String theirs = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "cgroup")).stream()
+        .filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
+    String ownPath = own.substring(3);
+    assertThat(theirs).endsWith((ownPath.equals("/") ? "" : ownPath) + "/containerj/" + libId);
+    try (var s = Files.find(Path.of("/sys/fs/cgroup"), 3, (p, a) -> p.getFileName() != null
+        && p.getFileName().toString().equals(name))) {
+      assertThat(s.toList()).as("nothing at the client's path").isEmpty();
+    }
+    assertThat(call("delete", "--force", "thirteen").code()).isZero();
+
+    c.with("linux").put("cgroupsPath", "../../elsewhere");
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+    Result up = call("create", "--bundle", bundle.toString(), "thirteen");
+    assertThat(up.code()).isEqualTo(1);
+    assertThat(up.err()).contains("linux.cgroupsPath ../../elsewhere is refused");
+  }
+
+  /**
+   * The start gate belongs to the user who created the container: ROOT/ID is 0700 and its fifo 0600,
+   * so another user (nobody, through runuser) cannot release the process, even where it can reach
+   * the state root. With the modes relaxed (the protection off), nobody's one byte starts it.
+   */
+  @Test
+  void anotherUserCannotStartACreatedContainer() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "runs nobody through runuser, which needs root");
+    config("/bin/sh", "-c", "echo released");
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "ten").code()).isZero();
+    Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Path fifo = root.resolve("ten").resolve("exec.fifo");
+    List<String> asNobody = List.of("runuser", "-u", "nobody", "--", "timeout", "10", "sh", "-c", "printf x > " + fifo);
+    Process p = new ProcessBuilder(asNobody).redirectErrorStream(true).start();
+    started.add(p);
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isNotZero();
+    assertThat(said).contains("Permission denied");
+    Thread.sleep(300);
+    assertThat(status("ten")).isEqualTo("created");
+    assertThat(Files.readString(tmp.resolve("create.out"))).isEmpty();
+
+    // Protection off: the modes a runtime without the rule could leave; nobody's byte starts it.
+    Files.setPosixFilePermissions(root.resolve("ten"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(fifo, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    Process off = new ProcessBuilder(asNobody).redirectErrorStream(true).start();
+    started.add(off);
+    assertThat(off.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(off.exitValue()).isZero();
+    for (int i = 0; i < 100 && Files.readString(tmp.resolve("create.out")).isEmpty(); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.readString(tmp.resolve("create.out"))).as("with the modes relaxed nobody started it")
+        .isEqualTo("released\n");
+    assertThat(call("delete", "--force", "ten").code()).isZero();
   }
 
   @Test
