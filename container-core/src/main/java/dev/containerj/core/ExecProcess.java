@@ -112,7 +112,7 @@ public final class ExecProcess implements AutoCloseable {
     try {
       process.resizeTerminal(columns, rows);
     } catch (IllegalStateException e) {
-      throw new ContainerException(e.getMessage(), e);
+      throw new ContainerException(String.valueOf(e.getMessage()), e);
     }
   }
 

@@ -151,7 +151,7 @@ public final class Networks {
   public void remove(String name) {
     Unchecked.call("network", name, () -> {
       removeRecorded(name);
-      return null;
+      return name; // Unchecked.call needs a value
     });
   }
 

@@ -120,7 +120,7 @@ final class TarCopy {
   private static void extract(InputStream in, String top, Path target) throws IOException {
     Path root = target.toAbsolutePath().normalize();
     Files.createDirectories(root.getParent());
-    Path realParent = root.getParent().toRealPath();
+    Path realParent = java.util.Objects.requireNonNull(root.getParent(), "the target's parent").toRealPath();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         String name = e.getName().replaceAll("/+$", "");
@@ -136,7 +136,7 @@ final class TarCopy {
         // stream made): every entry's parent must resolve below it, so a link made by an earlier
         // entry cannot carry a later one outside.
         Path realRoot = realParent.resolve(root.getFileName());
-        if (!dest.startsWith(root) || (!dest.equals(root) && !dest.getParent().toRealPath().startsWith(realRoot))) {
+        if (!dest.startsWith(root) || (!dest.equals(root) && !java.util.Objects.requireNonNull(dest.getParent(), "parent").toRealPath().startsWith(realRoot))) {
           throw new IOException("refused entry " + e.getName() + ": it would land outside " + root);
         }
         if (e.isDirectory()) {

@@ -428,15 +428,15 @@ public final class OciConfigReader {
       sets.put(name, s);
     }
     caps.refuseRest();
-    Set<Capability> set = sets.get("bounding");
+    Set<Capability> set = java.util.Objects.requireNonNull(sets.get("bounding"), "bounding");
     for (String name : List.of("effective", "permitted")) {
-      if (!sets.get(name).equals(set)) {
+      if (!set.equals(sets.get(name))) {
         bad(caps.at(name), sets.get(name), "must equal process.capabilities.bounding "
             + "(ContainerJ gives one set: bounding = permitted = effective)");
       }
     }
     for (String name : List.of("inheritable", "ambient")) {
-      Set<Capability> s = sets.get(name);
+      Set<Capability> s = java.util.Objects.requireNonNull(sets.get(name), name);
       if (!s.isEmpty() && !(uid == 0 && s.equals(set))) {
         bad(caps.at(name), s, "must be empty, or for uid 0 equal to bounding (ContainerJ raises no "
             + "inheritable or ambient capability)");
@@ -464,7 +464,7 @@ public final class OciConfigReader {
     try {
       b.rlimit(new Rlimit(res, rlimValue(soft), rlimValue(hard)));
     } catch (IllegalArgumentException e) {
-      bad(r.path, r.node, e.getMessage());
+      bad(r.path, r.node, String.valueOf(e.getMessage()));
     }
   }
 
@@ -665,7 +665,7 @@ public final class OciConfigReader {
       try {
         b.seccomp(SeccompProfile.fromOciJson(seccompJson));
       } catch (IllegalArgumentException e) {
-        bad("linux.seccomp", "...", e.getMessage());
+        bad("linux.seccomp", "...", String.valueOf(e.getMessage()));
       }
     }
     Obj sysctl = linux.obj("sysctl");
@@ -706,7 +706,7 @@ public final class OciConfigReader {
         try {
           out.add(new IdMapping(c, h, s));
         } catch (IllegalArgumentException e) {
-          bad(m.path, m.node, e.getMessage());
+          bad(m.path, m.node, String.valueOf(e.getMessage()));
         }
       }
     }

@@ -34,7 +34,7 @@ final class OciResources {
     try {
       return r.b.build();
     } catch (IllegalArgumentException e) {
-      violations.add(new Violation(path, "...", e.getMessage()));
+      violations.add(new Violation(path, "...", String.valueOf(e.getMessage())));
       return CgroupLimits.none();
     }
   }
@@ -116,7 +116,7 @@ final class OciResources {
           bad(at, e.getValue(), "not supported by ContainerJ");
         }
       } catch (IllegalArgumentException ex) {
-        bad(at, e.getValue(), ex.getMessage());
+        bad(at, e.getValue(), String.valueOf(ex.getMessage()));
       }
     }
   }
@@ -287,7 +287,7 @@ final class OciResources {
       try {
         extra.add(new DeviceRule(type.isEmpty() ? 'a' : type.charAt(0), major, minor, access));
       } catch (IllegalArgumentException e) {
-        bad(at, d, e.getMessage());
+        bad(at, d, String.valueOf(e.getMessage()));
       }
     }
     if (!extra.isEmpty()) {

@@ -120,18 +120,20 @@ public final class ContainerNetwork implements AutoCloseable {
    * one the kernel chose for an ephemeral mapping.
    */
   public int mappedPort(int containerPort) {
-    if (proxy == null && userMode == null) {
+    PortProxy px = proxy;
+    UserModeNetwork um = userMode;
+    if (px == null && um == null) {
       return -1;
     }
     PortMapping found = null;
-    for (PortMapping m : proxy != null ? proxy.mappings() : userMode.mappings()) {
+    for (PortMapping m : px != null ? px.mappings() : java.util.Objects.requireNonNull(um).mappings()) {
       boolean better = found == null
           || (found.protocol() != PortMapping.Protocol.TCP && m.protocol() == PortMapping.Protocol.TCP);
       if (m.containerPort() == containerPort && better) {
         found = m;
       }
     }
-    return found == null ? -1 : proxy != null ? proxy.hostPort(found) : userMode.hostPort(found);
+    return found == null ? -1 : px != null ? px.hostPort(found) : java.util.Objects.requireNonNull(um).hostPort(found);
   }
 
   /** The container's address on its bridge, if it has one. */

@@ -369,7 +369,7 @@ public final class Launcher {
         }
         throw new LaunchException("native helper", "unexpected status record " + rec[0]);
       }
-      statusRead.close();
+      java.util.Objects.requireNonNull(statusRead, "statusRead").close();
       if (ptySocket != null) {
         // execve succeeded, so the helper's step sent the master before it: it is queued.
         int master;

@@ -10,6 +10,7 @@ import dev.containerj.namespaces.ExitStatus;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Waits for the container processes (children of this JVM) and completes their exit futures.
@@ -37,7 +38,7 @@ public final class Reaper {
   private static final ConcurrentHashMap<Integer, Child> BY_PIDFD = new ConcurrentHashMap<>();
   private static final int EPOLL_FD;
   /** The reaper thread, unparked by {@link #watch} when it may be parked with nothing to watch. */
-  private static final Thread THREAD;
+  private static final @Nullable Thread THREAD;
 
   static {
     int ep = -1;
