@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +29,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 1.8.1 (captured from {@code runc spec} and {@code crun spec}) and ContainerJ's own, read, written
  * and read again; every unsupported field refused by its JSON path.
  */
-@Tag("rootless")
 class OciConfigReaderTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
