@@ -74,23 +74,26 @@ class KilledJvmTest {
         rt.remove(c[0], true);
       }
     }
+    List<Path> left = new ArrayList<>();
     for (String[] c : started) {
-      List<Path> left = cgroupsNamed(c[0]);
-      try {
-        // remove(id, true) of a detached container whose JVM died removes its cgroups too: nobody else will.
-        assertThat(left).as("cgroups of the removed container %s", c[0]).isEmpty();
-      } finally {
-        for (Path p : left) {
-          Files.deleteIfExists(p);
-        }
-      }
+      left.addAll(cgroupsNamed(c[0]));
+    }
+    for (Path p : left) {
+      Files.deleteIfExists(p); // the test's own cleanup first, so that a failure leaves nothing either
+    }
+    // remove(id, true) of a detached container whose JVM died removes its cgroups too: nobody else will.
+    assertThat(left).as("cgroups of the removed containers").isEmpty();
+    for (String[] c : started) {
       Leaks.assertGone(c[0], Integer.parseInt(c[1]), false);
     }
   }
 
-  /** The cgroup directories named {@code id} in every hierarchy. */
+  /**
+   * The cgroup directories named {@code id} in every hierarchy, also where the JVM's own cgroup is
+   * not the root (here the memory hierarchy's {@code process_api/X/containerj/ID}, five deep).
+   */
   private static List<Path> cgroupsNamed(String id) throws java.io.IOException {
-    try (var s = Files.find(Path.of("/sys/fs/cgroup"), 3,
+    try (var s = Files.find(Path.of("/sys/fs/cgroup"), 8,
         (p, a) -> a.isDirectory() && p.getFileName() != null && p.getFileName().toString().equals(id))) {
       return s.toList();
     }
