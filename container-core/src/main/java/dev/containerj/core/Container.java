@@ -221,7 +221,7 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** {@return the container's address on its bridge ({@link NetworkMode#BRIDGE}), else empty} */
+  /** {@return the container's address on its bridge ({@link Network#bridge(String)}), else empty} */
   public Optional<java.net.InetAddress> ipAddress() {
     return Optional.ofNullable(network.address());
   }

@@ -67,7 +67,7 @@ public final class ContainerSpec {
   private final List<MountSpec> mounts;
   private final boolean privateTmp;
   private final long tmpfsSize;
-  private final NetworkMode network;
+  private final Network network;
   private final Set<Namespace> namespaces;
   private final List<IdMapping> uidMappings;
   private final List<IdMapping> gidMappings;
@@ -80,12 +80,8 @@ public final class ContainerSpec {
   private final java.nio.file.@Nullable Path startFifo;
   private final CgroupLimits limits;
   private final boolean cgroupRequested;
-  private final String bridge;
-  private final @Nullable String ipAddress;
   private final List<String> dns;
   private final List<PortMapping> ports;
-  private final @Nullable String networkContainer;
-  private final Network.@Nullable UserMode userMode;
   private final Map<String, String> extraHosts;
 
   private ContainerSpec(Builder b) {
@@ -109,19 +105,15 @@ public final class ContainerSpec {
     this.startFifo = b.startFifo;
     this.limits = b.limits;
     this.cgroupRequested = b.cgroup;
-    this.bridge = b.bridge;
-    this.ipAddress = b.ipAddress;
     this.dns = List.copyOf(b.dns);
     this.ports = List.copyOf(b.ports);
-    this.networkContainer = b.networkContainer;
-    this.userMode = b.network == NetworkMode.USER_MODE ? b.userMode : null;
     this.extraHosts = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraHosts));
   }
 
-  private static Set<Namespace> defaultNamespaces(NetworkMode network) {
+  private static Set<Namespace> defaultNamespaces(Network network) {
     EnumSet<Namespace> s = EnumSet.of(Namespace.USER, Namespace.MOUNT, Namespace.PID, Namespace.UTS,
         Namespace.IPC, Namespace.CGROUP);
-    if (network != NetworkMode.HOST && network != NetworkMode.CONTAINER) {
+    if (!(network instanceof Network.Host) && !(network instanceof Network.SharedWith)) {
       s.add(Namespace.NET);
     }
     return s;
@@ -221,8 +213,11 @@ public final class ContainerSpec {
     return tmpfsSize;
   }
 
-  /** {@return how the container is networked} Default {@link NetworkMode#LOOPBACK}. */
-  public NetworkMode network() {
+  /**
+   * {@return how the container is networked, with the options of its kind} Default {@link
+   * Network#loopback()}.
+   */
+  public Network network() {
     return network;
   }
 
@@ -355,19 +350,6 @@ public final class ContainerSpec {
     return cgroupRequested || !limits.isEmpty();
   }
 
-  /**
-   * {@return the host bridge (and network name) of {@link NetworkMode#BRIDGE}} Default {@code
-   * containerj0}.
-   */
-  public String bridge() {
-    return bridge;
-  }
-
-  /** {@return the address asked for on the bridge, or null for the next free one} */
-  public @Nullable String ipAddress() {
-    return ipAddress;
-  }
-
   /** {@return name servers for /etc/resolv.conf in bridge mode; empty means the host's} */
   public List<String> dns() {
     return dns;
@@ -379,18 +361,6 @@ public final class ContainerSpec {
    */
   public List<PortMapping> ports() {
     return ports;
-  }
-
-  /**
-   * {@return the container whose network namespace {@link NetworkMode#CONTAINER} joins, or null}
-   */
-  public @Nullable String networkContainer() {
-    return networkContainer;
-  }
-
-  /** {@return the options of {@link NetworkMode#USER_MODE}, or null in any other mode} */
-  public Network.@Nullable UserMode userMode() {
-    return userMode;
   }
 
   /** {@return extra /etc/hosts entries, name to address (as {@code --add-host})} */
@@ -417,7 +387,7 @@ public final class ContainerSpec {
     private final List<MountSpec> mounts = new ArrayList<>();
     private boolean privateTmp = true;
     private long tmpfsSize = DEFAULT_TMPFS_SIZE;
-    private NetworkMode network = NetworkMode.LOOPBACK;
+    private Network network = Network.loopback();
     private @Nullable Set<Namespace> namespaces;
     private List<IdMapping> uidMappings = List.of();
     private List<IdMapping> gidMappings = List.of();
@@ -430,12 +400,8 @@ public final class ContainerSpec {
     private java.nio.file.@Nullable Path startFifo;
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
-    private String bridge = "containerj0";
-    private @Nullable String ipAddress;
     private List<String> dns = List.of();
     private final List<PortMapping> ports = new ArrayList<>();
-    private @Nullable String networkContainer;
-    private Network.UserMode userMode = Network.userMode();
     private final Map<String, String> extraHosts = new LinkedHashMap<>();
 
     private Builder() {}
@@ -465,12 +431,8 @@ public final class ContainerSpec {
       startFifo = s.startFifo;
       limits = s.limits;
       cgroup = s.cgroupRequested;
-      bridge = s.bridge;
-      ipAddress = s.ipAddress;
       dns = s.dns;
       ports.addAll(s.ports);
-      networkContainer = s.networkContainer;
-      userMode = s.userMode == null ? Network.userMode() : s.userMode;
       extraHosts.putAll(s.extraHosts);
     }
 
@@ -714,18 +676,6 @@ public final class ContainerSpec {
     }
 
     /**
-     * The network; {@link NetworkMode#HOST} also drops the network namespace from the default set.
-     *
-     * @param network the network; {@link NetworkMode#HOST} also drops the network namespace from
-     *     the default set
-     * @return this builder
-     */
-    public Builder network(NetworkMode network) {
-      this.network = Objects.requireNonNull(network, "network");
-      return this;
-    }
-
-    /**
      * The network, with its options: {@code network(Network.userMode().hostLoopback(true))},
      * {@code network(Network.bridge("net1").address(ip))}. {@link Network#host()} and {@link
      * Network#sharedWith} also drop the network namespace from the default set.
@@ -734,16 +684,7 @@ public final class ContainerSpec {
      * @return this builder
      */
     public Builder network(Network network) {
-      Objects.requireNonNull(network, "network");
-      if (network instanceof Network.Bridge b) {
-        bridge(b.name());
-        ipAddress(b.address());
-      } else if (network instanceof Network.SharedWith w) {
-        networkOf(w.containerId());
-      } else if (network instanceof Network.UserMode u) {
-        this.userMode = u;
-      }
-      this.network = network.mode();
+      this.network = Objects.requireNonNull(network, "network");
       return this;
     }
 
@@ -915,7 +856,7 @@ public final class ContainerSpec {
         limits = HARDENED_LIMITS;
       }
       security(Security.hardened());
-      this.network = NetworkMode.NONE;
+      this.network = Network.none();
       this.rootfs = rootfs.readOnly();
       return this;
     }
@@ -1031,29 +972,6 @@ public final class ContainerSpec {
     }
 
     /**
-     * Bridge mode on the named bridge (created on first use for {@code containerj0}).
-     *
-     * @param name the bridge's name, at most 15 bytes
-     * @return this builder
-     */
-    public Builder bridge(String name) {
-      this.network = NetworkMode.BRIDGE;
-      this.bridge = Objects.requireNonNull(name, "name");
-      return this;
-    }
-
-    /**
-     * The address on the bridge; it must be free and inside the bridge's subnet.
-     *
-     * @param address the address on the bridge; it must be free and inside the bridge's subnet
-     * @return this builder
-     */
-    public Builder ipAddress(@Nullable String address) {
-      this.ipAddress = address;
-      return this;
-    }
-
-    /**
      * Name servers for the container's /etc/resolv.conf (bridge mode).
      *
      * @param servers name servers for the container's /etc/resolv.conf (bridge mode)
@@ -1088,18 +1006,6 @@ public final class ContainerSpec {
       } catch (IllegalArgumentException e) {
         throw SpecValidationException.of("ports", spec, "must be [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]: " + e.getMessage());
       }
-    }
-
-    /**
-     * Joins the network namespace of a running container, by id or unique id prefix.
-     *
-     * @param containerId the container's id or a unique prefix
-     * @return this builder
-     */
-    public Builder networkOf(String containerId) {
-      this.network = NetworkMode.CONTAINER;
-      this.networkContainer = Objects.requireNonNull(containerId, "containerId");
-      return this;
     }
 
     /**

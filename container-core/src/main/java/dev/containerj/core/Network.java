@@ -23,9 +23,6 @@ import org.jspecify.annotations.Nullable;
 public sealed interface Network
     permits Network.Loopback, Network.None, Network.Host, Network.Bridge, Network.SharedWith, Network.UserMode {
 
-  /** {@return the {@link NetworkMode} this value selects} */
-  NetworkMode mode();
-
   /**
    * A new network namespace with only the loopback interface, up. The default.
    *
@@ -51,6 +48,18 @@ public sealed interface Network
    */
   static Network host() {
     return Host.INSTANCE;
+  }
+
+  /**
+   * A veth on the default bridge ({@code containerj0}, 10.88.0.0/16, created on first use, or the
+   * runtime's default bridge), with the next free address of its subnet. Needs CAP_NET_ADMIN on the
+   * host (root). Nothing enables forwarding or NAT: the container reaches the host and other
+   * containers on the bridge, not beyond.
+   *
+   * @return the default bridge network, to which {@link Bridge#address} can add a fixed address
+   */
+  static Bridge bridge() {
+    return new Bridge(dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE, null);
   }
 
   /**
@@ -101,11 +110,6 @@ public sealed interface Network
     private Loopback() {}
 
     @Override
-    public NetworkMode mode() {
-      return NetworkMode.LOOPBACK;
-    }
-
-    @Override
     public String toString() {
       return "loopback";
     }
@@ -118,11 +122,6 @@ public sealed interface Network
     private None() {}
 
     @Override
-    public NetworkMode mode() {
-      return NetworkMode.NONE;
-    }
-
-    @Override
     public String toString() {
       return "none";
     }
@@ -133,11 +132,6 @@ public sealed interface Network
     private static final Host INSTANCE = new Host();
 
     private Host() {}
-
-    @Override
-    public NetworkMode mode() {
-      return NetworkMode.HOST;
-    }
 
     @Override
     public String toString() {
@@ -171,11 +165,6 @@ public sealed interface Network
     public Bridge address(InetAddress address) {
       return new Bridge(name, address.getHostAddress());
     }
-
-    @Override
-    public NetworkMode mode() {
-      return NetworkMode.BRIDGE;
-    }
   }
 
   /**
@@ -191,11 +180,6 @@ public sealed interface Network
      */
     public SharedWith {
       Objects.requireNonNull(containerId, "containerId");
-    }
-
-    @Override
-    public NetworkMode mode() {
-      return NetworkMode.CONTAINER;
     }
   }
 
@@ -250,11 +234,6 @@ public sealed interface Network
      */
     public UserMode hostLoopback(boolean reachable) {
       return new UserMode(stack, reachable);
-    }
-
-    @Override
-    public NetworkMode mode() {
-      return NetworkMode.USER_MODE;
     }
   }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Named bridge networks for {@link NetworkMode#BRIDGE}: a host bridge plus an address pool, kept in
+ * Named bridge networks for {@link Network#bridge(String)}: a host bridge plus an address pool, kept in
  * the state directory of a {@link ContainerRuntime} ({@link ContainerRuntime#networks()}) so that
  * every JVM of this user that uses the same state directory sees the same leases. {@code containerj0}
  * (10.88.0.0/16) is created on first use; others are created here. Needs root.

@@ -180,13 +180,13 @@ class BridgeAttackTest {
   private static Run.Result python(ContainerSpec.Builder b, String script, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("python3", "-c", script));
     cmd.addAll(List.of(args));
-    return Run.run(b.bridge(BRIDGE).command(cmd).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+    return Run.run(b.network(Network.bridge(BRIDGE)).command(cmd).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
   }
 
   @Test
   void theBridgeAndEveryHostVethTakeNoRouterAdvertisements() throws Exception {
     Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/sys/net/ipv6")), "no IPv6 on this host");
-    try (Container c = Container.start(ContainerSpec.builder().bridge(BRIDGE).command("sleep", "100").build())) {
+    try (Container c = Container.start(ContainerSpec.builder().network(Network.bridge(BRIDGE)).command("sleep", "100").build())) {
       List<String> ports = ports();
       assertThat(ports).hasSize(1).allMatch(p -> p.startsWith("cjv"));
       assertThat(read(conf(BRIDGE, "accept_ra"))).isEqualTo("0");
@@ -196,7 +196,7 @@ class BridgeAttackTest {
     }
     // and the container's own eth0 (no neighbour becomes its router), against its namespace's default
     Run.Result inside = Run.run(Run.sh("cat /proc/sys/net/ipv6/conf/eth0/accept_ra /proc/sys/net/ipv6/conf/default/accept_ra")
-        .bridge(BRIDGE).build());
+        .network(Network.bridge(BRIDGE)).build());
     assertThat(inside.out()).as(inside.err()).isEqualTo("0\n1\n");
   }
 
@@ -209,7 +209,7 @@ class BridgeAttackTest {
     String p2 = p1.replace(":1::", ":2::");
     // A neighbour that keeps the bridge up and its IPv6 ready, so that advertisements are processed
     // from the first one (a bridge whose only port just came up has no carrier yet).
-    try (Container keeper = Container.start(ContainerSpec.builder().bridge(BRIDGE).command("sleep", "100").build())) {
+    try (Container keeper = Container.start(ContainerSpec.builder().network(Network.bridge(BRIDGE)).command("sleep", "100").build())) {
       Thread.sleep(1000);
       routerAdvertisements(p1, p2);
     }
@@ -253,7 +253,7 @@ class BridgeAttackTest {
 
   /** Starts the sender with NET_RAW, runs {@code beforeSending}, lets it send; returns its output. */
   private static String sendRa(String prefix, String routerLifetime, Step beforeSending) throws Exception {
-    try (Container c = Container.start(ContainerSpec.builder().bridge(BRIDGE).addCapability(Capability.CAP_NET_RAW)
+    try (Container c = Container.start(ContainerSpec.builder().network(Network.bridge(BRIDGE)).addCapability(Capability.CAP_NET_RAW)
         .command("python3", "-c", SEND_RA, prefix, routerLifetime).stdin(Redirect.PIPE).stdout(Redirect.PIPE)
         .stderr(Redirect.PIPE).build())) {
       var out = Run.drain(c.stdout());
@@ -363,7 +363,7 @@ class BridgeAttackTest {
         }
       }
       try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("0.0.0.0"));
-          Container peer = Container.start(ContainerSpec.builder().bridge(name).command("python3", "-c",
+          Container peer = Container.start(ContainerSpec.builder().network(Network.bridge(name)).command("python3", "-c",
               "import socket\ns = socket.socket(); s.bind(('0.0.0.0', 8080)); s.listen(4)\n"
                   + "while True:\n    c, _ = s.accept(); c.sendall(b'peer'); c.close()").build())) {
         Thread t = new Thread(() -> {
@@ -384,20 +384,20 @@ class BridgeAttackTest {
         }
         List<String> args = new ArrayList<>(List.of(port));
         args.addAll(hostAddresses);
-        Run.Result internal = Run.run(ContainerSpec.builder().bridge(name)
+        Run.Result internal = Run.run(ContainerSpec.builder().network(Network.bridge(name))
             .command(java.util.stream.Stream.concat(List.of("python3", "-c", connect).stream(), args.stream()).toList())
             .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
         assertThat(internal.out()).as(internal.err()).doesNotContain(" host\n");
         assertThat(internal.out().lines().count()).isEqualTo(hostAddresses.size());
         String peerAddress = peer.ipAddress().orElseThrow().getHostAddress();
-        Run.Result neighbour = Run.run(ContainerSpec.builder().bridge(name)
+        Run.Result neighbour = Run.run(ContainerSpec.builder().network(Network.bridge(name))
             .command("python3", "-c", connect, "8080", peerAddress).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
         assertThat(neighbour.out()).as(neighbour.err()).isEqualTo(peerAddress + " peer\n");
         // Protection off: the ordinary bridge reaches the host's service through its gateway.
         Run.Result bridged = python(ContainerSpec.builder(), connect, port, GATEWAY);
         assertThat(bridged.out()).as(bridged.err()).isEqualTo(GATEWAY + " host\n");
         // Nothing on the host reaches into it: no port can be published from it.
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder().bridge(name)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Container.start(ContainerSpec.builder().network(Network.bridge(name))
             .command("true").publish("127.0.0.1:" + port + ":80").build()).close())
             .isInstanceOf(ContainerStartException.class).hasMessageContaining("internal network " + name);
       }
@@ -412,7 +412,7 @@ class BridgeAttackTest {
   private static Map<String, String> arpAttack(ContainerSpec.Builder attacker, String fake, int watchSeconds)
       throws Exception {
     Map<String, String> seen = new HashMap<>();
-    try (Container victim = Container.start(ContainerSpec.builder().bridge(BRIDGE)
+    try (Container victim = Container.start(ContainerSpec.builder().network(Network.bridge(BRIDGE))
         .command("python3", "-c", VICTIM, GATEWAY, Integer.toString(watchSeconds), fake)
         .stdout(Redirect.PIPE).build())) {
       BufferedReader lines = new BufferedReader(new InputStreamReader(victim.stdout(), StandardCharsets.UTF_8));

@@ -312,7 +312,7 @@ class ContainerTest {
     // IFF_UP (0x1) | IFF_LOOPBACK (0x8)
     assertThat(r.out()).isEqualTo("lo\n0x9\n");
     Run.Result none = Run.run(Run.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/flags")
-        .network(NetworkMode.NONE).build());
+        .network(Network.none()).build());
     assertThat(none.out()).isEqualTo("lo\n0x8\n");
   }
 

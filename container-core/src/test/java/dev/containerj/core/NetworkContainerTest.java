@@ -90,14 +90,14 @@ class NetworkContainerTest {
   @Test
   void twoContainersOnABridgeTalkByAddressAndByName() throws Exception {
     requireRoot();
-    try (Container srv = server(ContainerSpec.builder().bridge(BRIDGE).hostname("server"), "0.0.0.0")) {
+    try (Container srv = server(ContainerSpec.builder().network(Network.bridge(BRIDGE)).hostname("server"), "0.0.0.0")) {
       InetAddress ip = srv.ipAddress().orElseThrow();
       assertThat(ip.getHostAddress()).startsWith(SUBNET.substring(0, SUBNET.lastIndexOf('.')));
       String client = "import socket, sys\n"
           + "for host in (sys.argv[1], 'server'):\n"
           + "    s = socket.create_connection((host, 8080), timeout=10); s.sendall(b'client\\n')\n"
           + "    print(host, s.recv(100).decode().strip())\n";
-      Run.Result r = Run.run(ContainerSpec.builder().bridge(BRIDGE).addHost("server", ip.getHostAddress())
+      Run.Result r = Run.run(ContainerSpec.builder().network(Network.bridge(BRIDGE)).addHost("server", ip.getHostAddress())
           .command("python3", "-c", client, ip.getHostAddress()).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
       assertThat(r.out()).as(r.err()).isEqualTo(ip.getHostAddress() + " hello client\nserver hello client\n");
 
@@ -114,7 +114,7 @@ class NetworkContainerTest {
   void etcHostsAndEth0InsideABridgedContainer() throws Exception {
     requireRoot();
     Run.Result r = Run.run(Run.sh("cat /etc/hosts; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort; ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}'")
-        .bridge(BRIDGE).hostname("web").build());
+        .network(Network.bridge(BRIDGE)).hostname("web").build());
     assertThat(r.out()).contains("127.0.0.1\tlocalhost", "\tweb\n").contains("eth0\nlo\n");
   }
 
@@ -159,7 +159,7 @@ class NetworkContainerTest {
   void aPortInUseFailsTheStartAndLeavesNothing() throws Exception {
     requireRoot();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      ContainerSpec spec = ContainerSpec.builder().command("sleep", "100").bridge(BRIDGE)
+      ContainerSpec spec = ContainerSpec.builder().command("sleep", "100").network(Network.bridge(BRIDGE))
           .publish("127.0.0.1:" + taken.getLocalPort() + ":80").build();
       assertThatThrownBy(() -> Container.start(spec)).isInstanceOf(ContainerStartException.class)
           .hasMessageContaining(Integer.toString(taken.getLocalPort()));
@@ -171,11 +171,11 @@ class NetworkContainerTest {
   @Test
   void aContainerCanJoinAnothersNetwork() throws Exception {
     requireRoot();
-    try (Container srv = server(ContainerSpec.builder().bridge(BRIDGE), "127.0.0.1")) {
+    try (Container srv = server(ContainerSpec.builder().network(Network.bridge(BRIDGE)), "127.0.0.1")) {
       String client = "import socket\n"
           + "s = socket.create_connection(('127.0.0.1', 8080), timeout=10); s.sendall(b'pod\\n')\n"
           + "print(s.recv(100).decode().strip())\n";
-      Run.Result r = Run.run(ContainerSpec.builder().networkOf(srv.id().substring(0, 12))
+      Run.Result r = Run.run(ContainerSpec.builder().network(Network.sharedWith(srv.id().substring(0, 12)))
           .command("python3", "-c", client).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
       assertThat(r.out()).as(r.err()).isEqualTo("hello pod\n");
     }
@@ -185,7 +185,7 @@ class NetworkContainerTest {
   void manyContainersOnOneBridgeLeaveNoVethLeaseOrNamespace() throws Exception {
     requireRoot();
     for (int i = 0; i < 100; i++) {
-      try (Container c = Container.start(ContainerSpec.builder().command("true").bridge(BRIDGE).build())) {
+      try (Container c = Container.start(ContainerSpec.builder().command("true").network(Network.bridge(BRIDGE)).build())) {
         c.waitFor();
       }
     }
@@ -199,17 +199,17 @@ class NetworkContainerTest {
 
   @Test
   void badNetworkInputIsRejectedBeforeAnythingIsCreated() throws Exception {
-    assertThatThrownBy(() -> ContainerSpec.builder().command("true").bridge("a-name-longer-than-15").build())
-        .hasMessageContaining("bridge must be 1-15 letters");
+    assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(Network.bridge("a-name-longer-than-15")).build())
+        .hasMessageContaining("network.name must be 1-15 letters");
     assertThatThrownBy(() -> ContainerSpec.builder().command("true").publish("70000:80").build())
         .isInstanceOf(SpecValidationException.class).hasMessageContaining("70000");
-    assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(NetworkMode.NONE).publish("8080:80").build())
-        .hasMessageContaining("ports need NetworkMode.LOOPBACK, BRIDGE or USER_MODE");
-    assertThatThrownBy(() -> ContainerSpec.builder().command("true").ipAddress("10.0.0.5").build())
-        .hasMessageContaining("ipAddress needs NetworkMode.BRIDGE");
+    assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(Network.none()).publish("8080:80").build())
+        .hasMessageContaining("ports need Network.loopback(), Network.bridge or Network.userMode()");
+    assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(new Network.Bridge(BRIDGE, "10.0.0.300")).build())
+        .hasMessageContaining("network.address must be an IPv4 or IPv6 address: 10.0.0.300");
     requireRoot();
     String outside = "192.0.2.77";
-    assertThatThrownBy(() -> Container.start(ContainerSpec.builder().command("true").bridge(BRIDGE).ipAddress(outside).build()))
+    assertThatThrownBy(() -> Container.start(ContainerSpec.builder().command("true").network(new Network.Bridge(BRIDGE, outside)).build()))
         .isInstanceOf(ContainerStartException.class).hasMessageContaining(outside);
     assertThatThrownBy(() -> ContainerRuntime.defaults().networks().create("cjtover", SUBNET)).hasMessageContaining("overlap");
     assertThat(Path.of("/sys/class/net/cjtover")).doesNotExist();
@@ -218,7 +218,7 @@ class NetworkContainerTest {
   @Test
   void bridgeModeNeedsRoot() {
     Assumptions.assumeFalse(ROOT, "root may use bridges");
-    assertThatThrownBy(() -> ContainerSpec.builder().command("true").bridge("containerj0").build())
+    assertThatThrownBy(() -> ContainerSpec.builder().command("true").network(Network.bridge("containerj0")).build())
         .isInstanceOf(SpecValidationException.class)
         .hasMessageContaining("needs CAP_NET_ADMIN on the host");
   }

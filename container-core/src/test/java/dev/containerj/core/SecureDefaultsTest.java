@@ -53,7 +53,7 @@ class SecureDefaultsTest {
       assertThat(on.get(ns)).as(ns).isNotEqualTo(hostNamespace(ns));
     }
     // Relaxed: only user and mount namespaces (an ordinary user needs the user namespace).
-    Map<String, String> off = run(python(script).network(NetworkMode.HOST)
+    Map<String, String> off = run(python(script).network(Network.host())
         .namespaces(EnumSet.of(Namespace.USER, Namespace.MOUNT)));
     for (String ns : List.of("pid", "uts", "ipc", "cgroup", "net")) {
       assertThat(off.get(ns)).as(ns).isEqualTo(hostNamespace(ns));
@@ -70,7 +70,7 @@ class SecureDefaultsTest {
     assertThat(run(script)).containsEntry("links", "['lo']").containsEntry("lo_flags", "0x9");
     List<String> before = hostLinks();
     // Relaxed: the host's network.
-    String off = run(python(script).network(NetworkMode.HOST)).get("links");
+    String off = run(python(script).network(Network.host())).get("links");
     // Other tests may add or remove links meanwhile: compare the links present before and after.
     List<String> stable = new ArrayList<>(before);
     stable.retainAll(hostLinks());

@@ -23,7 +23,7 @@ class SpecValidationTest {
     ContainerSpec s = ok().build();
     assertThat(s.namespaces()).containsExactlyInAnyOrder(Namespace.USER, Namespace.MOUNT, Namespace.PID,
         Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP);
-    assertThat(s.network()).isEqualTo(NetworkMode.LOOPBACK);
+    assertThat(s.network()).isEqualTo(Network.loopback());
     assertThat(s.capabilities()).isEqualTo(dev.containerj.namespaces.Capability.DEFAULT_SET);
     assertThat(s.noNewPrivileges()).isTrue();
     assertThat(s.rootfs().isHost()).isTrue();
@@ -123,7 +123,7 @@ class SpecValidationTest {
         .hasMessageContaining("namespaces must contain MOUNT");
     assertThatThrownBy(() -> ok().user(1000, 0).uidMappings(List.of(IdMapping.single(0, 1000))).build())
         .hasMessageContaining("uid must be mapped by uidMappings");
-    assertThatThrownBy(() -> ok().network(NetworkMode.LOOPBACK).namespaces(EnumSet.of(Namespace.MOUNT)).build())
+    assertThatThrownBy(() -> ok().network(Network.loopback()).namespaces(EnumSet.of(Namespace.MOUNT)).build())
         .hasMessageContaining("network needs the NET namespace");
   }
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.core.ProcessSpec;
 import dev.containerj.core.RootFs;
 import dev.containerj.core.Rlimit;
@@ -641,7 +641,7 @@ public final class OciConfigReader {
       bad("linux.namespaces", "no mount", "must include mount (ContainerJ always builds the root in its own mount namespace)");
     }
     b.namespaces(namespaces);
-    b.network(namespaces.contains(Namespace.NET) ? NetworkMode.LOOPBACK : NetworkMode.HOST);
+    b.network(namespaces.contains(Namespace.NET) ? Network.loopback() : Network.host());
     b.uidMappings(mappings(linux, "uidMappings"));
     b.gidMappings(mappings(linux, "gidMappings"));
     Obj res = linux.obj("resources");

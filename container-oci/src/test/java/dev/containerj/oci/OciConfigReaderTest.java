@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.containerj.cgroups.DeviceRule;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.core.Rlimit;
 import dev.containerj.core.SpecValidationException;
 import dev.containerj.namespaces.Capability;
@@ -63,7 +63,7 @@ class OciConfigReaderTest {
     assertThat(s.rootfs().writable()).isFalse();
     assertThat(s.namespaces()).containsExactlyInAnyOrder(Namespace.PID, Namespace.NET, Namespace.IPC,
         Namespace.UTS, Namespace.MOUNT);
-    assertThat(s.network()).isEqualTo(NetworkMode.LOOPBACK);
+    assertThat(s.network()).isEqualTo(Network.loopback());
     assertThat(s.maskedPaths()).contains("/proc/kcore", "/sys/firmware");
     assertThat(s.readonlyPaths()).contains("/proc/sys");
     assertThat(s.mounts()).isEmpty(); // all standard: ContainerJ mounts them itself
@@ -185,7 +185,7 @@ class OciConfigReaderTest {
     assertThat(c.hooks().poststop().get(0).argv()).containsExactly("/bin/false");
     assertThat(c.annotations()).containsExactly(java.util.Map.entry("io.x", "1"), java.util.Map.entry("a.b", "2"));
     assertThat(s.namespaces()).containsExactlyInAnyOrder(Namespace.MOUNT, Namespace.USER, Namespace.PID);
-    assertThat(s.network()).isEqualTo(NetworkMode.HOST);
+    assertThat(s.network()).isEqualTo(Network.host());
     assertThat(s.uidMappings()).containsExactly(new IdMapping(0, 100000, 65536));
     assertThat(c.cgroupsPath()).isEqualTo("/box/one");
     var l = s.limits();

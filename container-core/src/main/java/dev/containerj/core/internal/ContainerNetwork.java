@@ -1,7 +1,6 @@
 package dev.containerj.core.internal;
 
 import dev.containerj.core.ContainerSpec;
-import dev.containerj.core.NetworkMode;
 import dev.containerj.net.BridgeAttachment;
 import dev.containerj.net.BridgeNetwork;
 import dev.containerj.net.HostsFile;
@@ -53,7 +52,7 @@ public final class ContainerNetwork implements AutoCloseable {
   /** Writes the files that do not depend on an address (before the launch). */
   static void writeFiles(ContainerSpec spec, ContainerNetwork network, Path stateDir, String hostname, @Nullable InetAddress address)
       throws IOException {
-    if (spec.network() == NetworkMode.HOST) {
+    if (NetKind.of(spec) == NetKind.HOST) {
       return;
     }
     HostsFile.Builder hosts = HostsFile.builder().hostname(hostname);
@@ -64,14 +63,14 @@ public final class ContainerNetwork implements AutoCloseable {
       hosts.entry(e.getValue(), e.getKey());
     }
     hosts.build().writeTo(stateDir.resolve(HOSTS));
-    if (spec.network() == NetworkMode.BRIDGE && !spec.ports().isEmpty() && isInternal(network.networksDir, network.bridgeName)) {
+    if (NetKind.of(spec) == NetKind.BRIDGE && !spec.ports().isEmpty() && isInternal(network.networksDir, network.bridgeName)) {
       // Checked here, before the launch: the host has no route into an internal network.
       throw new IOException("ports cannot be published from internal network " + network.bridgeName
           + " (the host has no route into it): " + spec.ports());
     }
-    if (spec.network() == NetworkMode.BRIDGE || spec.network() == NetworkMode.USER_MODE) {
+    if (NetKind.of(spec) == NetKind.BRIDGE || NetKind.of(spec) == NetKind.USER_MODE) {
       ResolvConf resolv = !spec.dns().isEmpty() ? dnsServers(spec)
-          : spec.network() == NetworkMode.USER_MODE ? UserModeNetwork.resolvConf(java.util.Objects.requireNonNull(spec.userMode()))
+          : NetKind.of(spec) == NetKind.USER_MODE ? UserModeNetwork.resolvConf(java.util.Objects.requireNonNull(NetKind.userMode(spec)))
           : ResolvConf.fromHost(Path.of("/etc/resolv.conf"));
       Files.writeString(stateDir.resolve(RESOLV_CONF), resolv.render());
     }
@@ -85,16 +84,16 @@ public final class ContainerNetwork implements AutoCloseable {
 
   /** Connects the container (its pid 1 is {@code pid}) before it goes on; rolls back on failure. */
   void connect(ContainerSpec spec, String id, int pid, Path stateDir, String hostname) throws IOException {
-    if (spec.network() == NetworkMode.BRIDGE) {
+    if (NetKind.of(spec) == NetKind.BRIDGE) {
       namespace = NetworkNamespace.openPid(pid);
-      InetAddress requested = spec.ipAddress() == null ? null : dev.containerj.net.IpPrefix.parseAddress(spec.ipAddress());
+      InetAddress requested = NetKind.address(spec) == null ? null : dev.containerj.net.IpPrefix.parseAddress(NetKind.address(spec));
       attachment = bridge(networksDir, bridgeName).connect(namespace, id, pid, requested);
       writeFiles(spec, this, stateDir, hostname, attachment.address().address());
     }
-    if (spec.network() == NetworkMode.USER_MODE) {
+    if (NetKind.of(spec) == NetKind.USER_MODE) {
       // The stack forwards the published ports itself (pasta splices local connections straight
       // into the namespace, faster than a proxy here, and reachable rootless).
-      userMode = UserModeNetwork.start(java.util.Objects.requireNonNull(spec.userMode()), spec.ports(), pid, stateDir);
+      userMode = UserModeNetwork.start(java.util.Objects.requireNonNull(NetKind.userMode(spec)), spec.ports(), pid, stateDir);
       return;
     }
     if (!spec.ports().isEmpty()) {

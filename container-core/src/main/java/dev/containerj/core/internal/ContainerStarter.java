@@ -268,8 +268,8 @@ public final class ContainerStarter {
       undo.push("network", network::close); // published ports, veth, lease (connected during the launch)
       ContainerNetwork.writeFiles(spec, network, stateDir, hostname, null);
       List<Fd> passed = new ArrayList<>();
-      if (spec.network() == dev.containerj.core.NetworkMode.CONTAINER) {
-        Fd netns = openNetns(store, spec.networkContainer());
+      if (NetKind.of(spec) == NetKind.CONTAINER) {
+        Fd netns = openNetns(store, NetKind.sharedWith(spec));
         undo.push("the shared network namespace's fd", netns::close);
         passed.add(netns);
       }
@@ -284,8 +284,8 @@ public final class ContainerStarter {
       // The helper joins the cgroup before it reads its program, so the container process it forks
       // is born inside: there is no moment without limits.
       LaunchRequest.PidHook join = cg == null ? null : pid -> cg.addProcess(pid);
-      boolean networked = spec.network() == dev.containerj.core.NetworkMode.BRIDGE
-          || spec.network() == dev.containerj.core.NetworkMode.USER_MODE || !spec.ports().isEmpty();
+      boolean networked = NetKind.of(spec) == NetKind.BRIDGE
+          || NetKind.of(spec) == NetKind.USER_MODE || !spec.ports().isEmpty();
       ContainerNetwork net = network;
       LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
       List<Integer> fds = new ArrayList<>();
@@ -366,7 +366,7 @@ public final class ContainerStarter {
    * passed fds are placed at 3, the other container's netns first when there is one, then the fifo.
    */
   static int startFifoFd(ContainerSpec spec) {
-    return 3 + (spec.network() == dev.containerj.core.NetworkMode.CONTAINER ? 1 : 0);
+    return 3 + (NetKind.of(spec) == NetKind.CONTAINER ? 1 : 0);
   }
 
   /** The same for any process's stdio ({@code Container.exec} too), {@code passed} fds placed at 3. */
@@ -497,7 +497,7 @@ public final class ContainerStarter {
    * built-in default ({@code containerj0}).
    */
   static String bridgeOf(ContainerSpec spec, RuntimeConfig config) {
-    return spec.bridge().equals(dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE) ? config.defaultBridge() : spec.bridge();
+    return NetKind.bridge(spec).equals(dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE) ? config.defaultBridge() : NetKind.bridge(spec);
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.containerj.core.internal;
 
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.ContainerStartException;
-import dev.containerj.core.NetworkMode;
 import dev.containerj.core.ProcessSpec;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.namespaces.ExitStatus;
@@ -94,7 +93,7 @@ public final class PooledStart {
       // payload will; set after the credential changes above, which clear it.
       built.prctl(HelperProgram.PR_SET_PDEATHSIG, Constants.SIGKILL, "PR_SET_PDEATHSIG, SIGKILL");
     }
-    int passed = template.network() == NetworkMode.CONTAINER ? 1 : 0;
+    int passed = NetKind.of(template) == NetKind.CONTAINER ? 1 : 0;
     built.awaitExec(Launcher.awaitSocketFd(passed));
     this.program = built;
     this.hostname = hostname;

@@ -18,7 +18,6 @@ import static dev.containerj.namespaces.internal.HelperProgram.MS_STRICTATIME;
 
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
 import dev.containerj.core.Rlimit;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.linux.internal.Constants;
@@ -197,10 +196,10 @@ public final class RootfsProgram {
 
     /** Stage ROOT: the namespaces, and the root filesystem at {@code r}, read-only and nodev as asked. */
     void root() {
-      if (spec.network() == NetworkMode.CONTAINER) {
+      if (NetKind.of(spec) == NetKind.CONTAINER) {
         // Java passes the other container's /proc/PID/ns/net as fd 3; joined before the clone, it is
         // the network namespace the container is born in.
-        p.setns(3, Constants.CLONE_NEWNET, "net of container " + spec.networkContainer());
+        p.setns(3, Constants.CLONE_NEWNET, "net of container " + NetKind.sharedWith(spec));
       }
       if (first) {
         p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
@@ -338,11 +337,11 @@ public final class RootfsProgram {
      * mount_setattr keeps the locked flags.
      */
     void networkFiles() {
-      if (spec.network() != NetworkMode.HOST) {
+      if (NetKind.of(spec) != NetKind.HOST) {
         p.mount(stateDir + "/" + ContainerNetwork.HOSTS, "/etc/hosts", "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
         generatedFileReadOnly(p, "/etc/hosts");
       }
-      if (spec.network() == NetworkMode.BRIDGE || spec.network() == NetworkMode.USER_MODE) {
+      if (NetKind.of(spec) == NetKind.BRIDGE || NetKind.of(spec) == NetKind.USER_MODE) {
         p.mount(stateDir + "/" + ContainerNetwork.RESOLV_CONF, "/etc/resolv.conf", "", MS_BIND, "",
             IN_ROOT | IGNORE_ENOENT);
         generatedFileReadOnly(p, "/etc/resolv.conf");
@@ -389,7 +388,7 @@ public final class RootfsProgram {
       if (spec.namespaces().contains(Namespace.UTS)) {
         p.sethostname(hostname);
       }
-      if (spec.network() == NetworkMode.LOOPBACK && spec.namespaces().contains(Namespace.NET)) {
+      if (NetKind.of(spec) == NetKind.LOOPBACK && spec.namespaces().contains(Namespace.NET)) {
         p.linkUp("lo");
       }
       if (spec.oomScoreAdj() != null) {
@@ -836,7 +835,7 @@ public final class RootfsProgram {
    */
   private static void sys(HelperProgram p, PlanHost host, ContainerSpec spec, Map<String, Path> cgroupPaths,
       boolean initUserns, String owner) {
-    if (spec.namespaces().contains(Namespace.NET) && spec.network() != NetworkMode.HOST) {
+    if (spec.namespaces().contains(Namespace.NET) && NetKind.of(spec) != NetKind.HOST) {
       // sysfs may be mounted only by the owner of the network namespace (a fresh one, here).
       p.mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
       boolean cgroupns = spec.namespaces().contains(Namespace.CGROUP);

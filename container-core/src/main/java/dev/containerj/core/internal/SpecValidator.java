@@ -2,7 +2,6 @@ package dev.containerj.core.internal;
 
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
 import dev.containerj.core.ProcessSpec;
 import dev.containerj.core.SpecValidationException.Violation;
 import dev.containerj.linux.IdMapping;
@@ -200,9 +199,9 @@ public final class SpecValidator {
     if (!s.namespaces().contains(Namespace.MOUNT)) {
       v.add(new Violation("namespaces", s.namespaces().toString(), "must contain MOUNT (the root filesystem is set up in it)"));
     }
-    boolean ownNetns = s.network() != NetworkMode.HOST && s.network() != NetworkMode.CONTAINER;
+    boolean ownNetns = NetKind.of(s) != NetKind.HOST && NetKind.of(s) != NetKind.CONTAINER;
     if (ownNetns && !s.namespaces().contains(Namespace.NET)) {
-      v.add(new Violation("network", s.network().toString(), "needs the NET namespace (or NetworkMode.HOST)"));
+      v.add(new Violation("network", s.network().toString(), "needs the NET namespace (or Network.host())"));
     }
     if (!ownNetns && s.namespaces().contains(Namespace.NET)) {
       v.add(new Violation("network", s.network().toString(), "cannot be combined with a new NET namespace"));
@@ -275,14 +274,13 @@ public final class SpecValidator {
   private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
 
   private static void network(ContainerSpec s, List<Violation> v) {
-    if (s.network() == NetworkMode.BRIDGE && !IFNAME.matcher(s.bridge()).matches()) {
-      v.add(new Violation("bridge", s.bridge(), "must be 1-15 letters, digits, '_', '.' or '-' (IFNAMSIZ)"));
+    if (NetKind.of(s) == NetKind.BRIDGE && !IFNAME.matcher(NetKind.bridge(s)).matches()) {
+      v.add(new Violation("network.name", NetKind.bridge(s), "must be 1-15 letters, digits, '_', '.' or '-' (IFNAMSIZ)"));
     }
-    if (s.ipAddress() != null) {
-      if (s.network() != NetworkMode.BRIDGE) {
-        v.add(new Violation("ipAddress", s.ipAddress(), "needs NetworkMode.BRIDGE"));
-      } else if (!isIpLiteral(s.ipAddress())) {
-        v.add(new Violation("ipAddress", s.ipAddress(), "must be an IPv4 or IPv6 address"));
+    String address = NetKind.address(s);
+    if (address != null) {
+      if (!isIpLiteral(address)) {
+        v.add(new Violation("network.address", address, "must be an IPv4 or IPv6 address"));
       }
     }
     for (int i = 0; i < s.dns().size(); i++) {
@@ -290,12 +288,12 @@ public final class SpecValidator {
         v.add(new Violation("dns[" + i + "]", s.dns().get(i), "must be an IPv4 or IPv6 address"));
       }
     }
-    if (!s.dns().isEmpty() && s.network() != NetworkMode.BRIDGE && s.network() != NetworkMode.USER_MODE) {
-      v.add(new Violation("dns", s.dns().toString(), "needs NetworkMode.BRIDGE or USER_MODE (no other mode reaches a name server)"));
+    if (!s.dns().isEmpty() && NetKind.of(s) != NetKind.BRIDGE && NetKind.of(s) != NetKind.USER_MODE) {
+      v.add(new Violation("dns", s.dns().toString(), "needs Network.bridge or Network.userMode() (no other network reaches a name server)"));
     }
-    if (!s.ports().isEmpty() && (s.network() == NetworkMode.NONE || s.network() == NetworkMode.HOST
-        || s.network() == NetworkMode.CONTAINER)) {
-      v.add(new Violation("ports", s.ports().toString(), "need NetworkMode.LOOPBACK, BRIDGE or USER_MODE (published into the container's own network namespace)"));
+    if (!s.ports().isEmpty() && (NetKind.of(s) == NetKind.NONE || NetKind.of(s) == NetKind.HOST
+        || NetKind.of(s) == NetKind.CONTAINER)) {
+      v.add(new Violation("ports", s.ports().toString(), "need Network.loopback(), Network.bridge or Network.userMode() (published into the container's own network namespace)"));
     }
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 0; i < s.ports().size(); i++) {
@@ -306,8 +304,9 @@ public final class SpecValidator {
         v.add(new Violation("ports[" + i + "]", m.toString(), "publishes a host port twice"));
       }
     }
-    if (s.network() == NetworkMode.CONTAINER && (s.networkContainer() == null || s.networkContainer().isEmpty())) {
-      v.add(new Violation("networkContainer", String.valueOf(s.networkContainer()), "is required for NetworkMode.CONTAINER"));
+    String shared = NetKind.sharedWith(s);
+    if (shared != null && shared.isEmpty()) {
+      v.add(new Violation("network.containerId", shared, "is required for Network.sharedWith"));
     }
     for (Map.Entry<String, String> e : s.extraHosts().entrySet()) {
       if (!isIpLiteral(e.getValue())) {
@@ -336,13 +335,13 @@ public final class SpecValidator {
     if (!s.namespaces().contains(Namespace.USER)) {
       v.add(new Violation("namespaces", s.namespaces().toString(), "must contain USER when not running as root"));
     }
-    if (s.network() == NetworkMode.BRIDGE) {
-      v.add(new Violation("network", "BRIDGE", "needs CAP_NET_ADMIN on the host (run as root); an ordinary user has USER_MODE, LOOPBACK and NONE"));
+    if (NetKind.of(s) == NetKind.BRIDGE) {
+      v.add(new Violation("network", s.network().toString(), "needs CAP_NET_ADMIN on the host (run as root); an ordinary user has Network.userMode(), loopback() and none()"));
     }
-    if (!s.ports().isEmpty() && s.network() != NetworkMode.USER_MODE) {
-      v.add(new Violation("ports", s.ports().toString(), "need root, or NetworkMode.USER_MODE (Network.userMode()) whose stack forwards them"));
+    if (!s.ports().isEmpty() && NetKind.of(s) != NetKind.USER_MODE) {
+      v.add(new Violation("ports", s.ports().toString(), "need root, or Network.userMode() whose stack forwards them"));
     }
-    if (s.network() == NetworkMode.USER_MODE) {
+    if (NetKind.of(s) == NetKind.USER_MODE) {
       int unprivileged = UserModeNetwork.unprivilegedPortStart();
       for (int i = 0; i < s.ports().size(); i++) {
         var m = s.ports().get(i);

@@ -6,7 +6,7 @@ import dev.containerj.core.ContainerException;
 import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.core.RootFs;
 import dev.containerj.namespaces.Redirect;
 import java.io.IOException;
@@ -183,7 +183,7 @@ public final class PluginSandbox {
         .rootfs(RootFs.directory(root))
         .limits(limits.build())
         .privateTmp(false) // /scratch is the only writable place
-        .network(network ? NetworkMode.HOST : NetworkMode.NONE)
+        .network(network ? Network.host() : Network.none())
         .workingDirectory("/scratch")
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("HOME", "/scratch")

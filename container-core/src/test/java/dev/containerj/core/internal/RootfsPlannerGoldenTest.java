@@ -6,7 +6,7 @@ import dev.containerj.cgroups.CgroupEnvironment;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.linux.IdMapping;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +95,7 @@ class RootfsPlannerGoldenTest {
   private static ContainerSpec spec(Root root) {
     ContainerSpec.Builder b = ContainerSpec.builder().command("sh", "-c", "true").hostname("golden")
         .mount(MountSpec.bindReadOnly(Path.of("/etc/ssl"), "/data")).mount(MountSpec.tmpfs("/scratch"))
-        .network(NetworkMode.BRIDGE).limits(CgroupLimits.builder().memoryMax(64L << 20).build());
+        .network(Network.bridge()).limits(CgroupLimits.builder().memoryMax(64L << 20).build());
     if (root == Root.IMAGE) {
       // Only the planner's view of an image root: a directory stands in for it (the overlay is given).
       b.rootfs(dev.containerj.core.RootFs.writableDirectory(Path.of("/usr")));
@@ -152,7 +152,7 @@ class RootfsPlannerGoldenTest {
     // Two made-up hosts differing only in their euid plan different credentials for a spec without a
     // user namespace: the ids come from the profile, not from this process.
     ContainerSpec spec = ContainerSpec.builder().command("true").namespaces(Set.of(
-        dev.containerj.namespaces.Namespace.MOUNT, dev.containerj.namespaces.Namespace.PID)).network(NetworkMode.HOST).build();
+        dev.containerj.namespaces.Namespace.MOUNT, dev.containerj.namespaces.Namespace.PID)).network(Network.host()).build();
     PlanHost a = FakeHost.ROOT_V2.profile();
     PlanHost b = new PlanHost(0, 0, 37, 0, false, Map.of(), a.hostRoot(), a.isDirectory());
     List<String> capsA = RootfsProgram.plan(a, spec, RootfsProgram.ProcessStages.of(spec), DIR, STATE, "h", false,

@@ -135,7 +135,7 @@ public final class StartupBenchmark {
         System.getProperty("java.version"), euid());
     out.printf("containerj spec: namespaces %s, rootfs %s, network %s%n",
         spec.namespaces().stream().map(ns -> ns.procName()).collect(Collectors.joining(",")),
-        spec.rootfs(), spec.network().name().toLowerCase(Locale.ROOT));
+        spec.rootfs(), spec.network());
     if (image.spec() != null) {
       out.printf("containerj image: %s, rootfs %s%n", image.description(), image.spec().rootfs());
     }
@@ -199,7 +199,7 @@ public final class StartupBenchmark {
     boolean bridged = true;
     try {
       // An ordinary user has no bridge (the spec is refused): its rows are skipped, saying why.
-      bridge = spec.toBuilder().network(dev.containerj.core.NetworkMode.BRIDGE).build();
+      bridge = spec.toBuilder().network(dev.containerj.core.Network.bridge()).build();
       ContainerSpec bridgeSpec = bridge;
       timed(() -> Container.start(bridgeSpec), brPair);
     } catch (RuntimeException e) {

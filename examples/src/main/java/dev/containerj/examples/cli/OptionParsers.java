@@ -1,7 +1,7 @@
 package dev.containerj.examples.cli;
 
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.namespaces.Capability;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -113,13 +113,25 @@ final class OptionParsers {
     return withOption(what, text, dev.containerj.cgroups.CgroupLimits::parseBytes);
   }
 
-  /** {@code none}, {@code loopback} or {@code host}, in any case. */
-  static NetworkMode network(String text) {
+  /**
+   * The network of {@code --network}: {@code none}, {@code loopback}, {@code host}, {@code bridge}
+   * (in any case), {@code bridge:NAME}, {@code container:ID} or a user-mode network (see {@link
+   * #userMode}).
+   */
+  static Network network(String text) {
+    Network.UserMode user = userMode(text);
+    if (user != null) {
+      return user;
+    } else if (text.startsWith("container:") && text.length() > 10) {
+      return Network.sharedWith(text.substring(10));
+    } else if (text.startsWith("bridge:") && text.length() > 7) {
+      return Network.bridge(text.substring(7));
+    }
     return switch (text.toLowerCase(Locale.ROOT)) {
-      case "none" -> NetworkMode.NONE;
-      case "loopback" -> NetworkMode.LOOPBACK;
-      case "host" -> NetworkMode.HOST;
-      case "bridge" -> NetworkMode.BRIDGE;
+      case "none" -> Network.none();
+      case "loopback" -> Network.loopback();
+      case "host" -> Network.host();
+      case "bridge" -> Network.bridge();
       default -> throw new IllegalArgumentException(
           "--network must be none, loopback, bridge, bridge:NAME, container:ID, host, pasta, slirp4netns or user: " + text);
     };
@@ -129,19 +141,19 @@ final class OptionParsers {
    * The user-mode network of {@code --network pasta|slirp4netns|user[:allow_host_loopback=true]}
    * (Podman's option name), or null when {@code text} names another mode.
    */
-  static dev.containerj.core.Network.@org.jspecify.annotations.Nullable UserMode userMode(String text) {
+  static Network.@org.jspecify.annotations.Nullable UserMode userMode(String text) {
     int colon = text.indexOf(':');
     String name = (colon < 0 ? text : text.substring(0, colon)).toLowerCase(Locale.ROOT);
-    dev.containerj.core.Network.Stack stack = switch (name) {
-      case "pasta" -> dev.containerj.core.Network.Stack.PASTA;
-      case "slirp4netns" -> dev.containerj.core.Network.Stack.SLIRP4NETNS;
-      case "user" -> dev.containerj.core.Network.Stack.AUTO;
+    Network.Stack stack = switch (name) {
+      case "pasta" -> Network.Stack.PASTA;
+      case "slirp4netns" -> Network.Stack.SLIRP4NETNS;
+      case "user" -> Network.Stack.AUTO;
       default -> null;
     };
     if (stack == null) {
       return null;
     }
-    dev.containerj.core.Network.UserMode n = dev.containerj.core.Network.userMode().stack(stack);
+    Network.UserMode n = Network.userMode().stack(stack);
     if (colon >= 0) {
       String option = text.substring(colon + 1);
       if (option.equals("allow_host_loopback=true")) {
@@ -151,20 +163,6 @@ final class OptionParsers {
       }
     }
     return n;
-  }
-
-  /** Applies --network, which may also name a bridge or a container. */
-  static void network(String text, dev.containerj.core.ContainerSpec.Builder b) {
-    dev.containerj.core.Network.UserMode user = userMode(text);
-    if (user != null) {
-      b.network(user);
-    } else if (text.startsWith("container:") && text.length() > 10) {
-      b.networkOf(text.substring(10));
-    } else if (text.startsWith("bridge:") && text.length() > 7) {
-      b.bridge(text.substring(7));
-    } else {
-      b.network(network(text));
-    }
   }
 
   /**

@@ -363,8 +363,16 @@ final class RunCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--userns must be auto or host: " + userns);
       }
     }
-    if (network != null) {
-      OptionParsers.network(network, b);
+    dev.containerj.core.@Nullable Network net = network == null ? null : OptionParsers.network(network);
+    if (net != null) {
+      if (ip != null) {
+        if (!(net instanceof dev.containerj.core.Network.Bridge bridge)) {
+          throw new IllegalArgumentException("--ip needs --network bridge or bridge:NAME: " + ip);
+        }
+        // The record keeps the text: the spec's validation names it when it is no address.
+        net = new dev.containerj.core.Network.Bridge(bridge.name(), ip);
+      }
+      b.network(net);
     } else if (!publish.isEmpty() && dev.containerj.core.ContainerRuntime.defaults().host().rootless()) {
       // An ordinary user's container publishes ports only through a user-mode stack, so -p alone picks
       // it when one is installed (as Podman does). Without -p the default stays loopback-only, the
@@ -379,8 +387,8 @@ final class RunCommand implements Callable<Integer> {
     for (String p : publish) {
       b.publish(OptionParsers.withOption("--publish", p, dev.containerj.net.PortMapping::parse));
     }
-    if (ip != null) {
-      b.ipAddress(ip);
+    if (ip != null && net == null) {
+      throw new IllegalArgumentException("--ip needs --network bridge or bridge:NAME: " + ip);
     }
     if (!dns.isEmpty()) {
       b.dns(dns);

@@ -4,7 +4,7 @@ import dev.containerj.core.Container;
 import dev.containerj.core.ContainerRuntime;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.core.RootFs;
 import dev.containerj.namespaces.ExitStatus;
 import java.io.IOException;
@@ -50,7 +50,7 @@ public final class HermeticAction implements AutoCloseable {
         }
       }
       ContainerSpec.Builder b = ContainerSpec.builder()
-          .rootfs(RootFs.directory(root)).privateTmp(false).network(NetworkMode.NONE)
+          .rootfs(RootFs.directory(root)).privateTmp(false).network(Network.none())
           .workingDirectory(output.toString()).command(command)
           .mount(MountSpec.bindReadOnly(Path.of("/usr"), "/usr"));
       for (Path in : inputs) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.containerj.core.MountSpec;
-import dev.containerj.core.NetworkMode;
+import dev.containerj.core.Network;
 import dev.containerj.namespaces.Capability;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -78,10 +78,13 @@ class OptionParsersTest {
 
   @Test
   void networkModes() {
-    assertThat(OptionParsers.network("none")).isEqualTo(NetworkMode.NONE);
-    assertThat(OptionParsers.network("LOOPBACK")).isEqualTo(NetworkMode.LOOPBACK);
-    assertThat(OptionParsers.network("host")).isEqualTo(NetworkMode.HOST);
-    assertThat(OptionParsers.network("bridge")).isEqualTo(NetworkMode.BRIDGE);
+    assertThat(OptionParsers.network("none")).isEqualTo(Network.none());
+    assertThat(OptionParsers.network("LOOPBACK")).isEqualTo(Network.loopback());
+    assertThat(OptionParsers.network("host")).isEqualTo(Network.host());
+    assertThat(OptionParsers.network("bridge")).isEqualTo(Network.bridge());
+    assertThat(OptionParsers.network("bridge:net1")).isEqualTo(Network.bridge("net1"));
+    assertThat(OptionParsers.network("container:abc")).isEqualTo(Network.sharedWith("abc"));
+    assertThat(OptionParsers.network("pasta")).isEqualTo(Network.userMode().stack(Network.Stack.PASTA));
     assertThatThrownBy(() -> OptionParsers.network("overlay"))
         .hasMessage("--network must be none, loopback, bridge, bridge:NAME, container:ID, host, pasta, slirp4netns or user: overlay");
     assertThat(OptionParsers.userMode("pasta")).isEqualTo(dev.containerj.core.Network.userMode().stack(dev.containerj.core.Network.Stack.PASTA));
