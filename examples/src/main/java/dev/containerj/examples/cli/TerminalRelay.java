@@ -1,13 +1,10 @@
 package dev.containerj.examples.cli;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.containerj.core.Container;
-import dev.containerj.linux.internal.TtyLibC;
+import dev.containerj.namespaces.Terminal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,19 +15,18 @@ import org.jspecify.annotations.Nullable;
  * hook). The window size is copied at start (into the spec, before the payload runs) and on SIGWINCH.
  */
 final class TerminalRelay implements AutoCloseable {
-  private final @Nullable Memory saved;
-  private final AtomicBoolean restored = new AtomicBoolean();
+  private final Terminal.@Nullable RawMode saved;
   private final Thread hook = new Thread(this::restore, "containerj-terminal-restore");
 
-  private TerminalRelay(@Nullable Memory saved) {
+  private TerminalRelay(Terminal.@Nullable RawMode saved) {
     this.saved = saved;
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
   /** The caller's window size as {columns, rows}, from stdout or stdin, or null when neither is a terminal. */
   static int @Nullable [] callerSize() {
-    int[] size = TtyLibC.windowSize(1);
-    return size != null ? size : TtyLibC.windowSize(0);
+    Terminal.Size size = Terminal.size(1).or(() -> Terminal.size(0)).orElse(null);
+    return size == null ? null : new int[] {size.columns(), size.rows()};
   }
 
   /**
@@ -52,19 +48,8 @@ final class TerminalRelay implements AutoCloseable {
    */
   static TerminalRelay start(OutputStream master, InputStream masterOut, Resizer resizer, boolean interactive,
       InputStream in, OutputStream out) {
-    Memory saved = null;
-    if (interactive && TtyLibC.isatty(0) == 1) {
-      Memory termios = new Memory(TtyLibC.TERMIOS_SIZE);
-      try {
-        TtyLibC.tcgetattr(0, termios);
-        saved = new Memory(TtyLibC.TERMIOS_SIZE);
-        saved.write(0, termios.getByteArray(0, TtyLibC.TERMIOS_SIZE), 0, TtyLibC.TERMIOS_SIZE);
-        TtyLibC.cfmakeraw(termios);
-        TtyLibC.tcsetattr(0, TtyLibC.TCSADRAIN, termios);
-      } catch (LastErrorException e) {
-        saved = null; // not a terminal after all: relay without raw mode
-      }
-    }
+    // Not a terminal: relay without raw mode.
+    Terminal.RawMode saved = interactive ? Terminal.enterRawMode(0).orElse(null) : null;
     TerminalRelay relay = new TerminalRelay(saved);
     relay.onWindowChange(resizer);
     relay.output = copy(masterOut, out, "containerj-tty-out");
@@ -123,12 +108,8 @@ final class TerminalRelay implements AutoCloseable {
 
   /** Gives the terminal its modes back; idempotent (the shutdown hook and close may both call it). */
   private void restore() {
-    if (saved != null && restored.compareAndSet(false, true)) {
-      try {
-        TtyLibC.tcsetattr(0, TtyLibC.TCSADRAIN, saved);
-      } catch (LastErrorException e) {
-        // the terminal is gone
-      }
+    if (saved != null) {
+      saved.close();
     }
   }
 
