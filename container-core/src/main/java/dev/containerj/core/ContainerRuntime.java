@@ -53,12 +53,17 @@ public final class ContainerRuntime {
     this.networks = new Networks(config.networksDir());
   }
 
+  /** The plan a start of {@code spec} would make in this runtime, on its host profile (tests). */
+  dev.containerj.core.internal.ProgramPlan plan(ContainerSpec spec, String id) {
+    return ContainerStarter.plan(config, spec, id);
+  }
+
   private static final class Default {
     static final ContainerRuntime RUNTIME = create();
 
     static ContainerRuntime create() {
-      RuntimeConfig d = ContainerStarter.defaultConfig();
-      return new ContainerRuntime(HostProfile.detect(), d);
+      HostProfile h = HostProfile.detect();
+      return new ContainerRuntime(h, ContainerStarter.defaultConfig().withHost(h::plan));
     }
   }
 
@@ -450,7 +455,7 @@ public final class ContainerRuntime {
           && cgroupParent.equals(ContainerStarter.DEFAULT_CGROUP_PARENT) ? d.store()
           : new StateStore(stateDirectory != null ? stateDirectory : d.store().root(), cgroupParent, layers);
       ContainerRuntime runtime = new ContainerRuntime(h, new RuntimeConfig(store, h.euid(), h.egid(), h::cgroups,
-          rootIdBase, rootIdCount, defaultBridge, reapOnStart));
+          rootIdBase, rootIdCount, defaultBridge, reapOnStart, h::plan));
       runtime.backgroundTeardown = backgroundTeardown;
       return runtime;
     }

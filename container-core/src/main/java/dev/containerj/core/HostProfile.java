@@ -2,26 +2,32 @@ package dev.containerj.core;
 
 import dev.containerj.cgroups.CgroupManager;
 import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.core.internal.PlanHost;
 import dev.containerj.linux.internal.LibC;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
  * What a {@link ContainerRuntime} knows of its host: whose process it is (effective uid and gid, so
- * whether it runs rootless) and its cgroup manager. Detected once per runtime ({@link #detect()});
- * tests give a runtime a profile of their own ({@link #of}). The kernel's features (user and time
- * namespaces, mount_setattr, pidfd) are probed once per JVM by the layers below and checked by each
- * start against what its spec asks for.
+ * whether it runs rootless), its cgroup manager, and the facts its containers' programs are planned
+ * from (the highest capability number, this process's permitted capabilities, the cgroup layout and
+ * v1 hierarchies, the host root's entries and mounts, which /proc and /sys paths are directories).
+ * Detected once per runtime ({@link #detect()}, the planning facts on the first start); tests give a
+ * runtime a profile of their own ({@link #of}). The kernel's features (user and time namespaces,
+ * mount_setattr, pidfd) are probed once per JVM by the layers below and checked by each start
+ * against what its spec asks for.
  */
 public final class HostProfile {
   private final int euid;
   private final int egid;
   private final Supplier<CgroupManager> cgroups;
+  private final Supplier<PlanHost> plan;
 
-  private HostProfile(int euid, int egid, Supplier<CgroupManager> cgroups) {
+  private HostProfile(int euid, int egid, Supplier<CgroupManager> cgroups, Supplier<PlanHost> plan) {
     this.euid = euid;
     this.egid = egid;
     this.cgroups = cgroups;
+    this.plan = plan;
   }
 
   /**
@@ -30,12 +36,15 @@ public final class HostProfile {
    * moves this JVM's processes into a leaf cgroup {@code containerj-jvm}, as container engines do)}
    */
   public static HostProfile detect() {
-    return new HostProfile(LibC.geteuid(), LibC.getegid(), ContainerStarter::cgroups);
+    int euid = LibC.geteuid();
+    int egid = LibC.getegid();
+    return new HostProfile(euid, egid, ContainerStarter::cgroups, PlanHost.memoize(() -> PlanHost.detect(euid, egid)));
   }
 
   /**
    * {@return a profile given by the caller (tests): the ids that the runtime's id maps use, and the
-   * manager that creates its containers' cgroups}
+   * manager that creates its containers' cgroups; the planning facts are this host's, detected on
+   * the first start}
    *
    * @param euid the effective uid the runtime maps from, 0 for root
    * @param egid the effective gid the runtime maps from
@@ -46,7 +55,18 @@ public final class HostProfile {
     if (euid < 0 || egid < 0) {
       throw SpecValidationException.of("euid/egid", euid + "/" + egid, "must be >= 0");
     }
-    return new HostProfile(euid, egid, Objects.requireNonNull(cgroups, "cgroups"));
+    return new HostProfile(euid, egid, Objects.requireNonNull(cgroups, "cgroups"),
+        PlanHost.memoize(() -> PlanHost.detect(euid, egid)));
+  }
+
+  /** A made-up host (tests): the planning facts and ids of {@code plan}, the cgroups of {@code cgroups}. */
+  static HostProfile of(PlanHost plan, Supplier<CgroupManager> cgroups) {
+    return new HostProfile(plan.euid(), plan.egid(), Objects.requireNonNull(cgroups, "cgroups"), () -> plan);
+  }
+
+  /** What the planner knows of this host; detected on the first call. */
+  PlanHost plan() {
+    return plan.get();
   }
 
   /** {@return the effective uid of the runtime's process} */

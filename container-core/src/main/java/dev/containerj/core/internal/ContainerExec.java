@@ -108,7 +108,7 @@ public final class ContainerExec {
           stages.uid(), stages.gid(), stages.groups(), stages.capabilities(), stages.noNewPrivileges(),
           stages.dieWithParent(), false, stages.redirectErrorStream(), false, new RootfsProgram.ProcessStages.ExecTerminal(
               new dev.containerj.namespaces.Redirect[] {ps.stdin(), ps.stdout(), ps.stderr()}, pass.size()));
-      RootfsProgram.process(new ProgramPlan(p), PlanHost.of(config.euid(), config.egid()), spec, config.rootless(),
+      RootfsProgram.process(new ProgramPlan(p), config.planHost(), spec, config.rootless(),
           hostname, stages);
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));

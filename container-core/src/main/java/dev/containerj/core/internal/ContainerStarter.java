@@ -256,7 +256,7 @@ public final class ContainerStarter {
         Files.createDirectory(dir.resolve(RootfsProgram.HOST_UPPER));
       }
       // The planner gets the runtime's ids (its host profile), not this process's.
-      HelperProgram program = RootfsProgram.plan(PlanHost.of(config.euid(), config.egid()), spec,
+      HelperProgram program = RootfsProgram.plan(config.planHost(), spec,
           RootfsProgram.ProcessStages.of(spec), dir.toString(), store.root().toString(), hostname, rootless, uids, gids,
           overlay, cgroup == null ? java.util.Map.of() : cgroup.paths()).program();
       if (pooled != null) {
@@ -391,6 +391,17 @@ public final class ContainerStarter {
       boolean rootless, List<IdMapping> gids) {
     return RootfsProgram.build(spec, stateDir, stateRoot, hostname(spec, id), rootless, uidMappings(spec, rootless), gids,
         null, plannedCgroupPaths(spec, rootless));
+  }
+
+  /**
+   * The plan a start of {@code spec} in the runtime of {@code config} makes, on that runtime's host
+   * profile (tests compare the plans of runtimes with different made-up hosts); without cgroup or
+   * image root.
+   */
+  public static ProgramPlan plan(RuntimeConfig config, ContainerSpec spec, String id) {
+    return RootfsProgram.plan(config.planHost(), spec, RootfsProgram.ProcessStages.of(spec),
+        config.store().root().resolve(id).toString(), config.store().root().toString(), hostname(spec, id),
+        config.rootless(), uidMappings(spec, config), gidMappings(spec, config), null, Map.of());
   }
 
   /**

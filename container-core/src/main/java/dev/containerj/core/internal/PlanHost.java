@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 /**
  * Everything the planner ({@link RootfsProgram}) knows of its host, read by the caller so that the
  * planner itself reads nothing: no euid, no mountinfo, no capability, no stat. A start gives it the
- * runtime's ids ({@link #of(int, int)}); golden tests give it a made-up host (root or rootless,
+ * runtime's ({@code HostProfile}, detected once per runtime by {@link #detect}); golden tests give it a made-up host (root or rootless,
  * hybrid or pure cgroup v2) and compare the program it plans.
  *
  * @param euid the effective uid of the process that starts the helper
@@ -40,35 +40,55 @@ public record PlanHost(int euid, int egid, int lastCap, long permittedCapabiliti
     return euid != 0;
   }
 
-  /** This host, as the process with effective ids {@code euid} and {@code egid} sees it. */
-  public static PlanHost of(int euid, int egid) {
-    return new PlanHost(euid, egid, Detected.LAST_CAP, CallerCapabilities.permitted(), Detected.CGROUP2,
-        Detected.V1_MOUNTS, HostRoot::snapshot, Detected::isDirectory);
-  }
-
-  /** The host's constant facts, read once per JVM (they change only when the host is reconfigured). */
-  private static final class Detected {
-    static final int LAST_CAP = (int) dev.containerj.linux.internal.ProcFiles.readLong(
-        "/proc/sys/kernel/cap_last_cap", Capability.values().length - 1);
-    static final boolean CGROUP2 = KernelFeatures.cgroupLayout() == KernelFeatures.CgroupLayout.UNIFIED
-        || KernelFeatures.cgroupLayout() == KernelFeatures.CgroupLayout.HYBRID;
-    static final Map<String, CgroupEnvironment.Mount> V1_MOUNTS = v1Mounts();
-    /** /proc and /sys show the same kinds of entries in every container: each looked up once per JVM. */
-    private static final ConcurrentHashMap<String, Boolean> KERNEL_DIRECTORIES = new ConcurrentHashMap<>();
-
-    static boolean isDirectory(String path) {
+  /**
+   * This host, as the process with effective ids {@code euid} and {@code egid} sees it: read now, once
+   * per runtime (its {@code HostProfile} keeps the result), since these facts change only when the
+   * host is reconfigured. Directories under /proc and /sys are looked up once each per profile.
+   */
+  public static PlanHost detect(int euid, int egid) {
+    ConcurrentHashMap<String, Boolean> kernelDirectories = new ConcurrentHashMap<>();
+    Predicate<String> isDirectory = path -> {
       if (path.startsWith("/proc/") || path.startsWith("/sys/")) {
-        return KERNEL_DIRECTORIES.computeIfAbsent(path, k -> Files.isDirectory(Path.of(k)));
+        // /proc and /sys show the same kinds of entries in every container
+        return kernelDirectories.computeIfAbsent(path, k -> Files.isDirectory(Path.of(k)));
       }
       return Files.isDirectory(Path.of(path)); // a user's bind source: it may change between starts
-    }
+    };
+    KernelFeatures.CgroupLayout layout = KernelFeatures.cgroupLayout();
+    return new PlanHost(euid, egid,
+        (int) dev.containerj.linux.internal.ProcFiles.readLong("/proc/sys/kernel/cap_last_cap", Capability.values().length - 1),
+        CallerCapabilities.permitted(),
+        layout == KernelFeatures.CgroupLayout.UNIFIED || layout == KernelFeatures.CgroupLayout.HYBRID,
+        v1Mounts(), HostRoot::snapshot, isDirectory);
+  }
 
-    private static Map<String, CgroupEnvironment.Mount> v1Mounts() {
-      try {
-        return CgroupEnvironment.detect().v1Mounts();
-      } catch (IOException e) {
-        return Map.of(); // no cgroup mounted: no cgroup either, nothing to show
-      }
+  private static Map<String, CgroupEnvironment.Mount> v1Mounts() {
+    try {
+      return CgroupEnvironment.detect().v1Mounts();
+    } catch (IOException e) {
+      return Map.of(); // no cgroup mounted: no cgroup either, nothing to show
     }
+  }
+
+  /** {@code source}, read on the first call only (thread-safe): a profile detected once. */
+  public static Supplier<PlanHost> memoize(Supplier<PlanHost> source) {
+    return new Supplier<>() {
+      private volatile @org.jspecify.annotations.Nullable PlanHost value;
+
+      @Override
+      public PlanHost get() {
+        PlanHost v = value;
+        if (v == null) {
+          synchronized (this) {
+            v = value;
+            if (v == null) {
+              v = source.get();
+              value = v;
+            }
+          }
+        }
+        return v;
+      }
+    };
   }
 }

@@ -86,7 +86,8 @@ public final class PooledStart {
   /** The start's program cut before the payload's stages, ending in the wait for them. */
   HelperProgram program(HelperProgram built, String hostname) {
     HelperProgram stages = new HelperProgram();
-    RootfsProgram.process(stages, template, config.rootless(), hostname, RootfsProgram.ProcessStages.of(template));
+    RootfsProgram.process(new ProgramPlan(stages), config.planHost(), template, config.rootless(), hostname,
+        RootfsProgram.ProcessStages.of(template));
     built.truncate(built.size() - stages.size());
     if (!template.detached()) {
       // The wait may be long: the sandbox dies with this JVM's spawning thread (prctl(2)), as its
@@ -156,7 +157,7 @@ public final class PooledStart {
           tail.exec(dev.containerj.namespaces.internal.ProgramSteps.candidates(stages.command().get(0), stages.environment()),
               stages.command(), stages.environment()); // a test's protection-off run only
         } else {
-          RootfsProgram.process(tail, template, config.rootless(), hostname, stages);
+          RootfsProgram.process(new ProgramPlan(tail), config.planHost(), template, config.rootless(), hostname, stages);
         }
         LaunchedProcess p = waiting.prepared.exec(program, tail, process.stdin(), process.stdout(), process.stderr());
         // The payload's handle (its pipes, its pidfd) is the last resource of the start: it goes first.

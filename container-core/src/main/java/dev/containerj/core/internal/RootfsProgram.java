@@ -77,12 +77,12 @@ public final class RootfsProgram {
   /**
    * As above, for a container whose cgroup has the directories {@code cgroupPaths}
    * ({@code Cgroup.paths()}; empty without a cgroup): the hierarchies it shows under /sys/fs/cgroup.
-   * This process's host ({@link PlanHost#of}); a start gives the runtime's through {@link #plan}.
+   * This process's host, detected now ({@link PlanHost#detect}); a start gives the runtime's through {@link #plan}.
    */
   public static HelperProgram build(ContainerSpec spec, String stateDir, String stateRoot, String hostname,
       boolean rootless, List<IdMapping> uidMappings, List<IdMapping> gidMappings,
       dev.containerj.layers.@org.jspecify.annotations.Nullable Mount overlay, Map<String, Path> cgroupPaths) {
-    return plan(PlanHost.of(LibC.geteuid(), LibC.getegid()), spec, ProcessStages.of(spec), stateDir, stateRoot,
+    return plan(PlanHost.detect(LibC.geteuid(), LibC.getegid()), spec, ProcessStages.of(spec), stateDir, stateRoot,
         hostname, rootless, uidMappings, gidMappings, overlay, cgroupPaths).program();
   }
 
@@ -420,12 +420,8 @@ public final class RootfsProgram {
    * directory, rlimits, bounding set, seccomp, ids, capabilities, no_new_privs, parent-death signal,
    * terminal, fds, execve. Shared by the first process and {@code Container.exec}, so an exec'd
    * process is confined exactly as the first one (or narrower, never wider).
+   * The plan is labelled with its stages; {@code host} is the runtime's.
    */
-  static void process(HelperProgram p, ContainerSpec spec, boolean rootless, String hostname, ProcessStages proc) {
-    process(new ProgramPlan(p), PlanHost.of(LibC.geteuid(), LibC.getegid()), spec, rootless, hostname, proc);
-  }
-
-  /** As above, on {@code host}, labelling the operations with their stages. */
   static void process(ProgramPlan plan, PlanHost host, ContainerSpec spec, boolean rootless, String hostname,
       ProcessStages proc) {
     SeccompProgram filter = Seccomp.program(spec);

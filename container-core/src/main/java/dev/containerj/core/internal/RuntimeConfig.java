@@ -17,9 +17,28 @@ import java.util.function.Supplier;
  * @param rootIdCount how many ids that map has
  * @param defaultBridge the bridge of specs that ask for bridge mode without naming one
  * @param reapOnStart whether the first start runs the orphan sweep in the background
+ * @param host what the planner knows of the host: the runtime's {@code HostProfile}'s, detected
+ *     once per runtime
  */
 public record RuntimeConfig(StateStore store, int euid, int egid, Supplier<CgroupManager> cgroups,
-    long rootIdBase, long rootIdCount, String defaultBridge, boolean reapOnStart) {
+    long rootIdBase, long rootIdCount, String defaultBridge, boolean reapOnStart, Supplier<PlanHost> host) {
+
+  /** A configuration whose host facts are detected when a start first needs them. */
+  public RuntimeConfig(StateStore store, int euid, int egid, Supplier<CgroupManager> cgroups,
+      long rootIdBase, long rootIdCount, String defaultBridge, boolean reapOnStart) {
+    this(store, euid, egid, cgroups, rootIdBase, rootIdCount, defaultBridge, reapOnStart,
+        PlanHost.memoize(() -> PlanHost.detect(euid, egid)));
+  }
+
+  /** This configuration over another host profile's facts. */
+  public RuntimeConfig withHost(Supplier<PlanHost> host) {
+    return new RuntimeConfig(store, euid, egid, cgroups, rootIdBase, rootIdCount, defaultBridge, reapOnStart, host);
+  }
+
+  /** What the planner knows of this runtime's host. */
+  public PlanHost planHost() {
+    return host.get();
+  }
 
   /** Whether this is an ordinary user's runtime. */
   public boolean rootless() {
