@@ -1,10 +1,12 @@
 package dev.containerj.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.containerj.namespaces.ExitStatus;
 import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.Signal;
+import dev.containerj.namespaces.seccomp.SeccompProfile;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -126,6 +128,32 @@ class InitTest {
       c.signal(Signal.SIGUSR1);
       assertThat(c.waitFor(Duration.ofSeconds(10))).hasValueSatisfying(s -> assertThat(s.code()).isEqualTo(7));
       assertThat(new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("got USR1\n");
+    }
+  }
+
+  @Test
+  void initUnderAFilterDenyingWhatTheInitNeedsIsRefused() throws Exception {
+    // The init runs under the payload's filter (installed before its fork): a profile without wait4
+    // would leave a pid 1 that never reaps its child, so the container would never end.
+    SeccompProfile noWait4 = SeccompProfile.defaultProfile(java.util.Set.of()).toBuilder().removeRules("wait4").build();
+    ContainerSpec.Builder b = ContainerSpec.builder().init(true).seccomp(noWait4).command("sh", "-c", "exit 3");
+    assertThatThrownBy(b::build).isInstanceOf(SpecValidationException.class)
+        .hasMessageContaining("seccomp denies a call the init of init(true) makes")
+        .hasMessageContaining("allow wait4 or drop init(true)");
+    // The same filter without the init is fine: the payload itself does not wait.
+    Run.Result plain = Run.run(ContainerSpec.builder().seccomp(noWait4).command("sh", "-c", "exit 3").build());
+    assertThat(plain.status().code()).as("stderr %s", plain.err()).isEqualTo(3);
+
+    // Protection off: the combination starts, and the init cannot reap its child: the container never ends.
+    dev.containerj.core.internal.ProtectionsOff.initSyscallRule = true;
+    ContainerSpec off;
+    try {
+      off = b.build();
+    } finally {
+      dev.containerj.core.internal.ProtectionsOff.initSyscallRule = false;
+    }
+    try (Container c = Container.start(off)) {
+      assertThat(c.waitFor(Duration.ofSeconds(2))).as("an init that cannot wait4 never ends").isEmpty();
     }
   }
 }

@@ -28,5 +28,11 @@ public final class ProtectionsOff {
    */
   public static volatile boolean pooledPayloadStages;
 
+  /**
+   * init(true) is accepted under a seccomp filter that denies what the init needs (clone, wait4,
+   * kill...): the init then runs as a pid 1 that cannot fork, reap or forward signals.
+   */
+  public static volatile boolean initSyscallRule;
+
   private ProtectionsOff() {}
 }

@@ -269,6 +269,51 @@ public final class SpecValidator {
         && s.seccomp().compile(dev.containerj.namespaces.seccomp.SeccompArch.current()).needsListener()) {
       v.add(new Violation("seccomp", "SCMP_ACT_NOTIFY", "is not supported yet (no listener API)"));
     }
+    initSyscalls(s, v);
+  }
+
+  /**
+   * The calls the helper's init (op 50) makes after the payload's filter is installed, with the
+   * arguments it passes: it blocks signals, forks (glibc's fork is clone(2) with these flags), gives
+   * the child its process group, closes its fds, then waits for signals, forwards them, reaps and
+   * exits with the payload's status.
+   */
+  private static final Map<String, long[]> INIT_SYSCALLS = initSyscalls();
+
+  private static Map<String, long[]> initSyscalls() {
+    Map<String, long[]> m = new java.util.LinkedHashMap<>();
+    m.put("rt_sigprocmask", new long[] {2, 0, 0, 8, 0, 0}); // SIG_SETMASK
+    m.put("clone", new long[] {0x01200011L, 0, 0, 0, 0, 0}); // CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD
+    m.put("setpgid", new long[] {0, 0, 0, 0, 0, 0});
+    m.put("close", new long[] {3, 0, 0, 0, 0, 0});
+    m.put("rt_sigtimedwait", new long[] {0, 0, 0, 8, 0, 0});
+    m.put("kill", new long[] {2, 15, 0, 0, 0, 0}); // forwards SIGTERM to its child
+    m.put("wait4", new long[] {-1L, 0, 1, 0, 0, 0}); // any child, WNOHANG
+    m.put("exit_group", new long[] {143, 0, 0, 0, 0, 0});
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * init(true) under a filter that denies what the init needs would leave a pid 1 that cannot fork,
+   * reap or forward signals (it runs under the payload's filter, installed before its fork): refused
+   * here, naming each call, rather than failing at run time.
+   */
+  private static void initSyscalls(ContainerSpec s, List<Violation> v) {
+    var profile = s.seccomp();
+    if (!s.process().init() || s.privileged() || profile == null || profile.isUnconfined()
+        || ProtectionsOff.initSyscallRule) {
+      return;
+    }
+    var arch = dev.containerj.namespaces.seccomp.SeccompArch.current();
+    for (Map.Entry<String, long[]> call : INIT_SYSCALLS.entrySet()) {
+      var action = profile.evaluate(arch, call.getKey(), call.getValue());
+      if (action.kind() != dev.containerj.namespaces.seccomp.SeccompAction.Kind.ALLOW
+          && action.kind() != dev.containerj.namespaces.seccomp.SeccompAction.Kind.LOG) {
+        v.add(new Violation("seccomp", call.getKey() + " -> " + action,
+            "denies a call the init of init(true) makes (it runs under the payload's filter: fork, reap, "
+                + "forward signals); allow " + call.getKey() + " or drop init(true)"));
+      }
+    }
   }
 
   private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
