@@ -1,4 +1,4 @@
-/** ContainerJ's shared Linux base. Its only public API is the exceptions in {@code dev.containerj.linux}. */
+/** ContainerJ's shared Linux base. Its public API: the id mapping and the exceptions of every lower module in {@code dev.containerj.linux}. */
 module dev.containerj.linux {
   requires transitive com.sun.jna;
   requires static org.jspecify;

@@ -1,5 +1,6 @@
 package dev.containerj.cgroups;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -270,13 +271,13 @@ public final class CgroupLimits {
    *
    * @param text a size, as {@code "512m"}
    * @return the size in bytes
-   * @throws IllegalArgumentException naming the text and the rule when it is not a size
+   * @throws InvalidValueException naming the text and the rule when it is not a size
    */
   public static long parseBytes(String text) {
     Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("not a size (a number of bytes > 0 with optional k, m or g, as 64m, 1g, "
-          + "512k, 100): \"" + text + "\"");
+      throw new InvalidValueException("size", "\"" + text + "\"",
+          "must be a number of bytes > 0 with optional k, m or g, as 64m, 1g, 512k, 100");
     }
     int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
       case "k" -> 10;
@@ -291,10 +292,10 @@ public final class CgroupLimits {
       n = -1; // more digits than a long holds
     }
     if (n == 0) {
-      throw new IllegalArgumentException("not a size (a number of bytes > 0): \"" + text + "\"");
+      throw new InvalidValueException("size", "\"" + text + "\"", "must be a number of bytes > 0");
     }
     if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
-      throw new IllegalArgumentException("size too large (at most 2^63-1 bytes): \"" + text + "\"");
+      throw new InvalidValueException("size", "\"" + text + "\"", "must be at most 2^63-1 bytes");
     }
     return n << shift;
   }
@@ -609,40 +610,41 @@ public final class CgroupLimits {
     /**
      * {@return the value}
      *
-     * @throws IllegalArgumentException listing every violated rule, each naming the field, the value
+     * @throws InvalidValueException listing every violated rule, each naming the field, the value
      *     and the rule
      */
     public CgroupLimits build() {
-      List<String> v = new ArrayList<>();
+      List<InvalidValueException.Violation> v = new ArrayList<>();
       positive(v, "memoryMax", memoryMax);
       positive(v, "memoryHigh", memoryHigh);
       positive(v, "memoryLow", memoryLow);
       positive(v, "memoryMin", memoryMin);
       if (memorySwapMax.isPresent() && memorySwapMax.getAsLong() < 0) {
-        v.add("memorySwapMax must be >= 0: " + memorySwapMax.getAsLong());
+        v.add(new InvalidValueException.Violation("memorySwapMax", Long.toString(memorySwapMax.getAsLong()), "must be >= 0"));
       }
       notAbove(v, "memoryHigh", memoryHigh, memoryMax);
       notAbove(v, "memoryLow", memoryLow, memoryMax);
       notAbove(v, "memoryMin", memoryMin, memoryMax);
       if (cpuQuotaMicros.isPresent() && cpuQuotaMicros.getAsLong() < 1000) {
-        v.add("cpuQuotaMicros must be >= 1000 (the kernel's minimum): " + cpuQuotaMicros.getAsLong());
+        v.add(new InvalidValueException.Violation("cpuQuotaMicros", Long.toString(cpuQuotaMicros.getAsLong()),
+            "must be >= 1000 (the kernel's minimum)"));
       }
       if (cpuPeriodMicros.isPresent()
           && (cpuPeriodMicros.getAsLong() < 1000 || cpuPeriodMicros.getAsLong() > 1_000_000)) {
-        v.add("cpuPeriodMicros must be in 1000..1000000: " + cpuPeriodMicros.getAsLong());
+        v.add(new InvalidValueException.Violation("cpuPeriodMicros", Long.toString(cpuPeriodMicros.getAsLong()), "must be in 1000..1000000"));
       }
       if (cpus.isPresent()) {
         double c = cpus.getAsDouble();
         int machine = Runtime.getRuntime().availableProcessors();
         if (!(c > 0) || Double.isInfinite(c)) {
-          v.add("cpus must be > 0: " + c);
+          v.add(new InvalidValueException.Violation("cpus", Double.toString(c), "must be > 0"));
         } else if (c > machine) {
-          v.add("cpus must be <= " + machine + " (this machine's CPU count): " + c);
+          v.add(new InvalidValueException.Violation("cpus", Double.toString(c), "must be <= " + machine + " (this machine's CPU count)"));
         } else if (Math.round(c * cpuPeriodMicros.orElse(DEFAULT_CPU_PERIOD_MICROS)) < 1000) {
-          v.add("cpus must give a quota >= 1000 us per period: " + c);
+          v.add(new InvalidValueException.Violation("cpus", Double.toString(c), "must give a quota >= 1000 us per period"));
         }
         if (cpuQuotaMicros.isPresent()) {
-          v.add("cpus and cpuQuotaMicros are exclusive: " + c + " and " + cpuQuotaMicros.getAsLong());
+          v.add(new InvalidValueException.Violation("cpus", c + " and " + cpuQuotaMicros.getAsLong(), "and cpuQuotaMicros are exclusive"));
         }
       }
       range(v, "cpuWeight", cpuWeight, 1, 10_000);
@@ -651,50 +653,51 @@ public final class CgroupLimits {
       List<String> devices = new ArrayList<>();
       for (IoDeviceLimit l : ioLimits) {
         if (devices.contains(l.device())) {
-          v.add("ioLimits must name each device once: " + l.device());
+          v.add(new InvalidValueException.Violation("ioLimits", l.device(), "must name each device once"));
         }
         devices.add(l.device());
       }
       cpusetCpus.ifPresent(s -> {
         if (!CPU_LIST.matcher(s).matches()) {
-          v.add("cpusetCpus must be a CPU list as \"0-2,4\": \"" + s + "\"");
+          v.add(new InvalidValueException.Violation("cpusetCpus", "\"" + s + "\"", "must be a CPU list as \"0-2,4\""));
         }
       });
       cpusetMems.ifPresent(s -> {
         if (!CPU_LIST.matcher(s).matches()) {
-          v.add("cpusetMems must be a node list as \"0\" or \"0-1\": \"" + s + "\"");
+          v.add(new InvalidValueException.Violation("cpusetMems", "\"" + s + "\"", "must be a node list as \"0\" or \"0-1\""));
         }
       });
       hugetlb.forEach((size, bytes) -> {
         if (!PAGE_SIZE.matcher(size).matches()) {
-          v.add("hugetlb page size must be as \"2MB\" or \"1GB\": \"" + size + "\"");
+          v.add(new InvalidValueException.Violation("hugetlb page size", "\"" + size + "\"", "must be as \"2MB\" or \"1GB\""));
         }
         if (bytes <= 0) {
-          v.add("hugetlb[" + size + "] must be > 0: " + bytes);
+          v.add(new InvalidValueException.Violation("hugetlb[" + size + "]", Long.toString(bytes), "must be > 0"));
         }
       });
       if (!v.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", v));
+        throw new InvalidValueException(v);
       }
       return new CgroupLimits(this);
     }
 
-    private static void positive(List<String> v, String name, OptionalLong value) {
+    private static void positive(List<InvalidValueException.Violation> v, String name, OptionalLong value) {
       if (value.isPresent() && value.getAsLong() <= 0) {
-        v.add(name + " must be > 0: " + value.getAsLong());
+        v.add(new InvalidValueException.Violation(name, Long.toString(value.getAsLong()), "must be > 0"));
       }
     }
 
-    private static void range(List<String> v, String name, OptionalLong value, long lo, long hi) {
+    private static void range(List<InvalidValueException.Violation> v, String name, OptionalLong value, long lo, long hi) {
       if (value.isPresent() && (value.getAsLong() < lo || value.getAsLong() > hi)) {
-        v.add(name + " must be in " + lo + ".." + hi + ": " + value.getAsLong());
+        v.add(new InvalidValueException.Violation(name, Long.toString(value.getAsLong()), "must be in " + lo + ".." + hi));
       }
     }
 
-    private static void notAbove(List<String> v, String name, OptionalLong value, OptionalLong max) {
+    private static void notAbove(List<InvalidValueException.Violation> v, String name, OptionalLong value, OptionalLong max) {
       if (value.isPresent() && max.isPresent() && value.getAsLong() > 0
           && value.getAsLong() > max.getAsLong() && max.getAsLong() > 0) {
-        v.add(name + " must be <= memoryMax (" + max.getAsLong() + "): " + value.getAsLong());
+        v.add(new InvalidValueException.Violation(name, Long.toString(value.getAsLong()),
+            "must be <= memoryMax (" + max.getAsLong() + ")"));
       }
     }
   }

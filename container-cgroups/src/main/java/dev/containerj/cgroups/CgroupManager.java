@@ -68,7 +68,7 @@ public interface CgroupManager {
    * @param name the new cgroup's path below the parent, one or more components
    * @param limits the limits to apply before any process joins
    * @return the new cgroup
-   * @throws IllegalArgumentException for a bad name or an unknown io device
+   * @throws dev.containerj.linux.InvalidValueException for a bad name or an unknown io device
    * @throws UnsupportedLimitException for a limit this host cannot enforce
    * @throws CgroupException when the cgroup exists already or a write fails
    */
@@ -84,7 +84,7 @@ public interface CgroupManager {
    * @param name the new cgroup's path below the parent, one or more components
    * @param limits the limits to apply before any process joins
    * @return the new cgroup
-   * @throws IllegalArgumentException for a bad name or an unknown io device
+   * @throws dev.containerj.linux.InvalidValueException for a bad name or an unknown io device
    * @throws UnsupportedLimitException for a limit this host cannot enforce
    * @throws CgroupException when the cgroup exists already or a write fails
    */

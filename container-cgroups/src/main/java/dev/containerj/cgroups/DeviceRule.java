@@ -1,5 +1,6 @@
 package dev.containerj.cgroups;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,25 +26,26 @@ public record DeviceRule(char type, long major, long minor, String access) {
    * @param major the major number (0..4095), or {@link #ANY}
    * @param minor the minor number (0..1048575), or {@link #ANY}
    * @param access a non-empty subset of {@code "rwm"}: read, write, mknod
-   * @throws IllegalArgumentException naming each field that breaks its rule, with its value
+   * @throws InvalidValueException naming each field that breaks its rule, with its value
    */
   public DeviceRule {
-    List<String> v = new ArrayList<>();
+    List<InvalidValueException.Violation> v = new ArrayList<>();
     if (type != 'c' && type != 'b' && type != 'a') {
-      v.add("device rule type must be c, b or a: '" + type + "'");
+      v.add(new InvalidValueException.Violation("device rule type", "'" + type + "'", "must be c, b or a"));
     }
     // The kernel's dev_t has 12 bits of major and 20 of minor (include/linux/kdev_t.h).
     if (major < ANY || major > 4095) {
-      v.add("device rule major must be ANY (-1) or in 0..4095: " + major);
+      v.add(new InvalidValueException.Violation("device rule major", Long.toString(major), "must be ANY (-1) or in 0..4095"));
     }
     if (minor < ANY || minor > 1048575) {
-      v.add("device rule minor must be ANY (-1) or in 0..1048575: " + minor);
+      v.add(new InvalidValueException.Violation("device rule minor", Long.toString(minor), "must be ANY (-1) or in 0..1048575"));
     }
     if (access == null || access.isEmpty() || !access.matches("r?w?m?")) {
-      v.add("device rule access must be a non-empty subset of \"rwm\" in that order: \"" + access + "\"");
+      v.add(new InvalidValueException.Violation("device rule access", "\"" + access + "\"",
+          "must be a non-empty subset of \"rwm\" in that order"));
     }
     if (!v.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", v));
+      throw new InvalidValueException(v);
     }
   }
 

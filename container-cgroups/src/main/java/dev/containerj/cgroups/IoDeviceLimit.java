@@ -1,5 +1,6 @@
 package dev.containerj.cgroups;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -74,24 +75,25 @@ public final class IoDeviceLimit {
     return b;
   }
 
-  private List<String> violations(String field) {
-    List<String> out = new ArrayList<>();
+  private List<InvalidValueException.Violation> violations(String field) {
+    List<InvalidValueException.Violation> out = new ArrayList<>();
     if (device.isEmpty() || !(MAJOR_MINOR.matcher(device).matches() || device.startsWith("/"))) {
-      out.add(field + ".device must be \"major:minor\" or an absolute device path: \"" + device + "\"");
+      out.add(new InvalidValueException.Violation(field + ".device", "\"" + device + "\"",
+          "must be \"major:minor\" or an absolute device path"));
     }
     check(out, field + ".readBps", readBps);
     check(out, field + ".writeBps", writeBps);
     check(out, field + ".readIops", readIops);
     check(out, field + ".writeIops", writeIops);
     if (readBps.isEmpty() && writeBps.isEmpty() && readIops.isEmpty() && writeIops.isEmpty()) {
-      out.add(field + " must set at least one of readBps, writeBps, readIops, writeIops: " + device);
+      out.add(new InvalidValueException.Violation(field, device, "must set at least one of readBps, writeBps, readIops, writeIops"));
     }
     return out;
   }
 
-  private static void check(List<String> out, String name, OptionalLong v) {
+  private static void check(List<InvalidValueException.Violation> out, String name, OptionalLong v) {
     if (v.isPresent() && v.getAsLong() <= 0) {
-      out.add(name + " must be > 0: " + v.getAsLong());
+      out.add(new InvalidValueException.Violation(name, Long.toString(v.getAsLong()), "must be > 0"));
     }
   }
 
@@ -175,14 +177,14 @@ public final class IoDeviceLimit {
     /**
      * {@return the value}
      *
-     * @throws IllegalArgumentException listing every violation: a malformed device, a rate &lt;= 0, or
+     * @throws InvalidValueException listing every violation: a malformed device, a rate &lt;= 0, or
      *     no rate at all
      */
     public IoDeviceLimit build() {
       IoDeviceLimit v = new IoDeviceLimit(this);
-      List<String> violations = v.violations("ioLimit(" + device + ")");
+      List<InvalidValueException.Violation> violations = v.violations("ioLimit(" + device + ")");
       if (!violations.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", violations));
+        throw new InvalidValueException(violations);
       }
       return v;
     }

@@ -1,5 +1,6 @@
 package dev.containerj.cgroups;
 
+import dev.containerj.linux.InvalidValueException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,13 +24,13 @@ public final class PressureTrigger {
     this.stall = Objects.requireNonNull(stall, "stall");
     this.window = Objects.requireNonNull(window, "window");
     if (stall.isNegative() || stall.isZero()) {
-      throw new IllegalArgumentException("stall must be > 0: " + stall);
+      throw new InvalidValueException("stall", stall.toString(), "must be > 0");
     }
     if (window.toMillis() < 500 || window.toMillis() > 10_000) {
-      throw new IllegalArgumentException("window must be in 500ms..10s: " + window);
+      throw new InvalidValueException("window", window.toString(), "must be in 500ms..10s");
     }
     if (stall.compareTo(window) > 0) {
-      throw new IllegalArgumentException("stall must be <= window (" + window + "): " + stall);
+      throw new InvalidValueException("stall", stall.toString(), "must be <= window (" + window + ")");
     }
   }
 

@@ -346,10 +346,11 @@ class CgroupKernelTest {
         .hasMessage("cgroup name must stay below the parent (no \".\" or \"..\" component): \"../" + name + "\"");
     assertThatThrownBy(() -> manager().create(name, CgroupLimits.builder()
         .ioLimit(IoDeviceLimit.builder("/dev/containerj-no-such-disk").readBps(1).build()).build()))
-        .hasMessage("io device /dev/containerj-no-such-disk: no such file");
+        .hasMessage("io device must exist: /dev/containerj-no-such-disk");
     assertThatThrownBy(() -> manager().create(name, CgroupLimits.builder()
         .ioLimit(IoDeviceLimit.builder("999:999").readBps(1).build()).build()))
-        .hasMessage("io device 999:999: no such block device (not in /sys/dev/block)");
+        .isInstanceOf(dev.containerj.linux.InvalidValueException.class)
+        .hasMessage("io device must be a block device (not in /sys/dev/block): 999:999");
     assertThatThrownBy(() -> manager().create(name, CgroupLimits.builder()
         .ioLimit(IoDeviceLimit.builder("/dev/null").readBps(1).build()).build()))
         .hasMessage("io device /dev/null: not a block device");

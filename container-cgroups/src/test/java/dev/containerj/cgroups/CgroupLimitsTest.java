@@ -86,13 +86,13 @@ class CgroupLimitsTest {
     assertThat(CgroupLimits.parseBytes("100")).isEqualTo(100);
     assertThat(CgroupLimits.parseBytes("64mb")).isEqualTo(64L << 20);
     assertThatThrownBy(() -> CgroupLimits.parseBytes("lots"))
-        .hasMessage("not a size (a number of bytes > 0 with optional k, m or g, as 64m, 1g, 512k, 100): \"lots\"");
+        .hasMessage("size must be a number of bytes > 0 with optional k, m or g, as 64m, 1g, 512k, 100: \"lots\"");
     // The one rule is the strict one: no 0, no t, no blanks (the CLI's copy refused them, this one took them).
-    assertThatThrownBy(() -> CgroupLimits.parseBytes("0")).hasMessage("not a size (a number of bytes > 0): \"0\"");
-    assertThatThrownBy(() -> CgroupLimits.parseBytes("1t")).hasMessageStartingWith("not a size");
-    assertThatThrownBy(() -> CgroupLimits.parseBytes("1 g")).hasMessageStartingWith("not a size");
-    assertThatThrownBy(() -> CgroupLimits.parseBytes("99999999999999999999")).hasMessageStartingWith("size too large");
-    assertThatThrownBy(() -> CgroupLimits.parseBytes("9000000000g")).hasMessageStartingWith("size too large");
+    assertThatThrownBy(() -> CgroupLimits.parseBytes("0")).hasMessage("size must be a number of bytes > 0: \"0\"");
+    assertThatThrownBy(() -> CgroupLimits.parseBytes("1t")).hasMessageStartingWith("size must be a number of bytes");
+    assertThatThrownBy(() -> CgroupLimits.parseBytes("1 g")).hasMessageStartingWith("size must be a number of bytes");
+    assertThatThrownBy(() -> CgroupLimits.parseBytes("99999999999999999999")).hasMessageStartingWith("size must be at most 2^63-1 bytes");
+    assertThatThrownBy(() -> CgroupLimits.parseBytes("9000000000g")).hasMessageStartingWith("size must be at most 2^63-1 bytes");
   }
 
   @Test

@@ -398,10 +398,13 @@ public final class Container implements AutoCloseable {
    * @param columns the width in character cells, as {@code TIOCSWINSZ} takes it (tty_ioctl(4))
    * @param rows the height in character cells
    * @throws ContainerException when the container has no terminal
+   * @throws SpecValidationException when a size is outside 0..65535
    */
   public void resizeTerminal(int columns, int rows) {
     try {
       process.resizeTerminal(columns, rows);
+    } catch (dev.containerj.linux.InvalidValueException e) {
+      throw Unchecked.translate(e);
     } catch (IllegalStateException e) {
       throw new ContainerException("container " + id.substring(0, 12) + ": " + e.getMessage(), e);
     }

@@ -102,8 +102,9 @@ public final class ContainerRuntime {
       return c;
     } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException
         | java.io.UncheckedIOException e) {
-      // The lower modules' own exceptions: the facade speaks ContainerException only (docs/design.md).
-      throw new ContainerException(e.getMessage() != null ? e.getMessage() : e.toString(), e);
+      // The lower modules' own exceptions: the facade speaks ContainerException only (docs/design.md),
+      // their typed field/value/rule and feature/reason kept (Unchecked.translate).
+      throw Unchecked.translate(e);
     }
   }
 

@@ -107,12 +107,13 @@ public final class ExecProcess implements AutoCloseable {
    * @param columns the width in character cells, as {@code TIOCSWINSZ} takes it (tty_ioctl(4))
    * @param rows the height in character cells
    * @throws ContainerException when it has no terminal
+   * @throws SpecValidationException when a size is outside 0..65535
    */
   public void resizeTerminal(int columns, int rows) {
     try {
       process.resizeTerminal(columns, rows);
-    } catch (IllegalStateException e) {
-      throw new ContainerException(String.valueOf(e.getMessage()), e);
+    } catch (IllegalStateException | dev.containerj.linux.InvalidValueException e) {
+      throw Unchecked.translate(e);
     }
   }
 

@@ -36,6 +36,20 @@ public class SpecValidationException extends ContainerException {
   }
 
   /**
+   * The violations a lower module found, with {@code cause} kept as the cause; {@code prefix} is
+   * put before each field (as {@code "limits."}) to say where in the spec the value sits.
+   */
+  static SpecValidationException of(String prefix, dev.containerj.linux.InvalidValueException cause) {
+    List<Violation> v = new java.util.ArrayList<>();
+    for (dev.containerj.linux.InvalidValueException.Violation x : cause.violations()) {
+      v.add(new Violation(prefix + x.field(), x.value(), x.rule()));
+    }
+    SpecValidationException e = new SpecValidationException(v);
+    e.initCause(cause);
+    return e;
+  }
+
+  /**
    * Every violation, at least one.
    *
    * @param violations the broken rules, in the order they were checked; not empty

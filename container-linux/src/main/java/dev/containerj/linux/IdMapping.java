@@ -23,19 +23,19 @@ public record IdMapping(long containerId, long hostId, long size) {
    * @param containerId first id inside the user namespace
    * @param hostId first id in the parent user namespace
    * @param size number of consecutive ids, at least 1
-   * @throws IllegalArgumentException if {@code containerId} or {@code hostId} is outside {@code [0,
+   * @throws InvalidValueException if {@code containerId} or {@code hostId} is outside {@code [0,
    *     4294967295)}, if {@code size} is below 1, or if either range would reach {@link #ID_LIMIT}
    */
   public IdMapping {
     if (containerId < 0 || containerId >= ID_LIMIT) {
-      throw new IllegalArgumentException("containerId must be in [0, 4294967295): " + containerId);
+      throw new InvalidValueException("containerId", Long.toString(containerId), "must be in [0, 4294967295)");
     }
     if (hostId < 0 || hostId >= ID_LIMIT) {
-      throw new IllegalArgumentException("hostId must be in [0, 4294967295): " + hostId);
+      throw new InvalidValueException("hostId", Long.toString(hostId), "must be in [0, 4294967295)");
     }
     if (size < 1 || containerId + size > ID_LIMIT || hostId + size > ID_LIMIT) {
-      throw new IllegalArgumentException(
-          "size must be >= 1 and keep both ranges below 4294967295: " + size);
+      throw new InvalidValueException("size", Long.toString(size),
+          "must be >= 1 and keep both ranges below 4294967295");
     }
   }
 

@@ -121,14 +121,14 @@ public enum Capability {
    * {@code "net_admin"}, {@code "CAP_NET_ADMIN"}}
    *
    * @param name the name, with or without {@code CAP_}, in any case
-   * @throws IllegalArgumentException naming the value when there is no such capability
+   * @throws dev.containerj.linux.InvalidValueException naming the value when there is no such capability
    */
   public static Capability parse(String name) {
     String upper = name.trim().toUpperCase(Locale.ROOT);
     try {
       return valueOf(upper.startsWith("CAP_") ? upper : "CAP_" + upper);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown capability (see capabilities(7)): " + name, e);
+      throw new dev.containerj.linux.InvalidValueException("capability", name, "must be a capability of capabilities(7)");
     }
   }
 }

@@ -20,15 +20,15 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean oomKi
    * @param coreDumped whether the kernel wrote a core dump
    * @param oomKilled whether the kernel's OOM killer sent the signal (known when the process ran in
    *     a cgroup with a memory limit)
-   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   * @throws dev.containerj.linux.InvalidValueException naming the component, its value and the rule it breaks
    */
   public ExitStatus {
     if ((code < 0) == (signal <= 0)) {
-      throw new IllegalArgumentException(
-          "exactly one of code (0-255) and signal (> 0) must be set: code=" + code + ", signal=" + signal);
+      throw new dev.containerj.linux.InvalidValueException("code/signal", "code=" + code + ", signal=" + signal,
+          "must set exactly one of code (0-255) and signal (> 0)");
     }
     if (code > 255) {
-      throw new IllegalArgumentException("code must be <= 255: " + code);
+      throw new dev.containerj.linux.InvalidValueException("code", Integer.toString(code), "must be <= 255");
     }
   }
 

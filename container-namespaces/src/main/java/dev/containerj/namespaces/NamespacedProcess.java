@@ -79,10 +79,10 @@ public interface NamespacedProcess extends AutoCloseable {
    *
    * @param columns the width in characters, 0..65535
    * @param rows the height in lines, 0..65535
-   * @throws IllegalStateException when it has no terminal
+   * @throws dev.containerj.linux.InvalidStateException when it has no terminal
    */
   default void resizeTerminal(int columns, int rows) {
-    throw new IllegalStateException("the process has no terminal: start it with Redirect.tty()");
+    throw new dev.containerj.linux.InvalidStateException("the process", "has no terminal: start it with Redirect.tty()");
   }
 
   /** Kills the process if it runs, waits for it and releases every handle. Idempotent. */

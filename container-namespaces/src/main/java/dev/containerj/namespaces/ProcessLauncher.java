@@ -284,8 +284,8 @@ public final class ProcessLauncher {
     /** A process without a container has no /dev/pts of its own to make a terminal in. */
     private static Redirect noTty(Redirect r) {
       if (r.type() == Redirect.Type.TTY) {
-        throw new IllegalArgumentException("Redirect.tty() needs a container with its own /dev/pts "
-            + "(ContainerSpec); ProcessLauncher cannot make one: " + r);
+        throw new dev.containerj.linux.InvalidValueException("stdio", r.toString(), "Redirect.tty() needs a container with its own /dev/pts "
+            + "(ContainerSpec); ProcessLauncher cannot make one");
       }
       return r;
     }
@@ -339,22 +339,22 @@ public final class ProcessLauncher {
      * Validates and builds.
      *
      * @return the launcher; it can start any number of processes
-     * @throws IllegalArgumentException for an empty command, a hostname without a UTS namespace, or
+     * @throws dev.containerj.linux.InvalidValueException for an empty command, a hostname without a UTS namespace, or
      *     a bad pid to join
      */
     public ProcessLauncher build() {
       if (command.isEmpty() || command.get(0).isEmpty()) {
-        throw new IllegalArgumentException("command must not be empty: " + command);
+        throw new dev.containerj.linux.InvalidValueException("command", command.toString(), "must not be empty");
       }
       if (hostname != null && !namespaces.contains(Namespace.UTS)) {
-        throw new IllegalArgumentException("hostname needs a new UTS namespace: " + hostname);
+        throw new dev.containerj.linux.InvalidValueException("hostname", hostname, "needs a new UTS namespace");
       }
       if (joinPid < 0) {
-        throw new IllegalArgumentException("joinPid must be > 0: " + joinPid);
+        throw new dev.containerj.linux.InvalidValueException("joinPid", Long.toString(joinPid), "must be > 0");
       }
       for (Namespace ns : joinNamespaces) {
         if (namespaces.contains(ns)) {
-          throw new IllegalArgumentException("namespace " + ns + " cannot be both joined and created");
+          throw new dev.containerj.linux.InvalidValueException("namespaces", ns.toString(), "cannot be both joined and created");
         }
       }
       return new ProcessLauncher(this);

@@ -99,11 +99,11 @@ public final class Redirect {
    *
    * @param columns the width in characters, 0..65535
    * @param rows the height in lines, 0..65535
-   * @throws IllegalArgumentException when a size is outside 0..65535
+   * @throws dev.containerj.linux.InvalidValueException when a size is outside 0..65535
    */
   public static Redirect tty(int columns, int rows) {
     if (columns < 0 || columns > 0xffff || rows < 0 || rows > 0xffff) {
-      throw new IllegalArgumentException("tty size must be 0..65535 x 0..65535: " + columns + "x" + rows);
+      throw new dev.containerj.linux.InvalidValueException("tty size", columns + "x" + rows, "must be 0..65535 x 0..65535");
     }
     return new Redirect(Type.TTY, null, false, false, columns, rows);
   }

@@ -101,7 +101,7 @@ public enum Signal {
    * {@return {@code "TERM"}, {@code "SIGTERM"} or {@code "15"}}
    *
    * @param text a name with or without {@code SIG}, in any case, or a number
-   * @throws IllegalArgumentException naming the text when it is no signal of this enum
+   * @throws dev.containerj.linux.InvalidValueException naming the text when it is no signal of this enum
    */
   public static Signal parse(String text) {
     String t = text.trim().toUpperCase(Locale.ROOT);
@@ -117,6 +117,6 @@ public enum Signal {
         // fall through
       }
     }
-    throw new IllegalArgumentException("unknown signal (see signal(7)): " + text);
+    throw new dev.containerj.linux.InvalidValueException("signal", text, "must be a signal of signal(7), by name or number");
   }
 }

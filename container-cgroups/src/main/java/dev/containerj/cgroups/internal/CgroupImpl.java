@@ -1,5 +1,6 @@
 package dev.containerj.cgroups.internal;
 
+import dev.containerj.linux.InvalidValueException;
 import com.sun.jna.LastErrorException;
 import dev.containerj.cgroups.Cgroup;
 import dev.containerj.cgroups.CgroupException;
@@ -135,7 +136,7 @@ final class CgroupImpl implements Cgroup {
   @Override
   public void addProcess(long pid) throws IOException {
     if (pid <= 0) {
-      throw new IllegalArgumentException("pid must be > 0: " + pid);
+      throw new InvalidValueException("pid", Long.toString(pid), "must be > 0");
     }
     Set<Path> done = new LinkedHashSet<>();
     // v1 first, so that the limits hold before the process shows up in the v2 membership.

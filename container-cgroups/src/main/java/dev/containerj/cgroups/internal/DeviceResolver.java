@@ -1,5 +1,6 @@
 package dev.containerj.cgroups.internal;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,8 +24,7 @@ interface DeviceResolver {
     return device -> {
       if (MAJOR_MINOR.matcher(device).matches()) {
         if (!Files.exists(Path.of("/sys/dev/block", device))) {
-          throw new IllegalArgumentException(
-              "io device " + device + ": no such block device (not in /sys/dev/block)");
+          throw new InvalidValueException("io device", device, "must be a block device (not in /sys/dev/block)");
         }
         return device;
       }
@@ -32,7 +32,7 @@ interface DeviceResolver {
         Path p = Path.of(device);
         int mode = (Integer) Files.getAttribute(p, "unix:mode");
         if ((mode & S_IFMT) != S_IFBLK) {
-          throw new IllegalArgumentException("io device " + device + ": not a block device");
+          throw new InvalidValueException("io device", device, "must be a block device");
         }
         long rdev = (Long) Files.getAttribute(p, "unix:rdev");
         // glibc's gnu_dev_major / gnu_dev_minor (sys/sysmacros.h)
@@ -40,9 +40,9 @@ interface DeviceResolver {
         long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
         return major + ":" + minor;
       } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("io device " + device + ": no such file");
+        throw new InvalidValueException("io device", device, "must exist");
       } catch (IOException | UnsupportedOperationException e) {
-        throw new IllegalArgumentException("io device " + device + ": cannot stat: " + e.getMessage());
+        throw new InvalidValueException("io device", device, "must be readable by stat(2): " + e.getMessage());
       }
     };
   }

@@ -1,5 +1,6 @@
 package dev.containerj.cgroups.internal;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -13,28 +14,26 @@ final class Names {
   /**
    * The components of {@code name}.
    *
-   * @throws IllegalArgumentException naming the value and the rule it breaks
+   * @throws InvalidValueException naming the value and the rule it breaks
    */
   static List<String> components(String name) {
     if (name.isEmpty()) {
-      throw new IllegalArgumentException("cgroup name must not be empty");
+      throw new InvalidValueException("cgroup name", "\"\"", "must not be empty");
     }
     if (name.startsWith("/")) {
-      throw new IllegalArgumentException(
-          "cgroup name must be relative to the parent, not absolute: \"" + name + "\"");
+      throw new InvalidValueException("cgroup name", "\"" + name + "\"", "must be relative to the parent, not absolute");
     }
     List<String> parts = Arrays.asList(name.split("/", -1));
     for (String p : parts) {
       if (p.equals("..") || p.equals(".")) {
-        throw new IllegalArgumentException(
-            "cgroup name must stay below the parent (no \".\" or \"..\" component): \"" + name + "\"");
+        throw new InvalidValueException("cgroup name", "\"" + name + "\"",
+            "must stay below the parent (no \".\" or \"..\" component)");
       }
       if (p.isEmpty()) {
-        throw new IllegalArgumentException("cgroup name must not have empty components: \"" + name + "\"");
+        throw new InvalidValueException("cgroup name", "\"" + name + "\"", "must not have empty components");
       }
       if (!COMPONENT.matcher(p).matches()) {
-        throw new IllegalArgumentException(
-            "cgroup name must use only letters, digits and _@:+=,.- : \"" + name + "\"");
+        throw new InvalidValueException("cgroup name", "\"" + name + "\"", "must use only letters, digits and _@:+=,.-");
       }
     }
     return parts;

@@ -31,7 +31,7 @@ class V2ManagerFakeTreeTest {
     if (d.equals("8:0")) {
       return d;
     }
-    throw new IllegalArgumentException("io device " + d + ": no such file");
+    throw new dev.containerj.linux.InvalidValueException("io device", d, "must exist");
   };
 
   @BeforeEach
@@ -150,7 +150,7 @@ class V2ManagerFakeTreeTest {
     }
     assertThatThrownBy(() -> manager().create("x", CgroupLimits.builder()
         .ioLimit(IoDeviceLimit.builder("/dev/nope").readBps(1).build()).build()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("io device /dev/nope: no such file");
+        .isInstanceOf(dev.containerj.linux.InvalidValueException.class).hasMessage("io device must exist: /dev/nope");
     assertThat(children()).isEmpty();
   }
 

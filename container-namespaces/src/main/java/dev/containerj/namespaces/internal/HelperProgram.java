@@ -462,7 +462,7 @@ public final class HelperProgram {
 
     Payload str(String s) {
       if (s.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("a string passed to the kernel must not contain NUL: " + s);
+        throw new dev.containerj.linux.InvalidValueException("string passed to the kernel", s, "must not contain NUL");
       }
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       out.write(b, 0, b.length);

@@ -123,10 +123,10 @@ public final class LaunchedProcess implements NamespacedProcess {
   @Override
   public void resizeTerminal(int columns, int rows) {
     if (ptyMaster == null) {
-      throw new IllegalStateException("the process has no terminal: start it with Redirect.tty()");
+      throw new dev.containerj.linux.InvalidStateException("the process", "has no terminal: start it with Redirect.tty()");
     }
     if (columns < 0 || columns > 0xffff || rows < 0 || rows > 0xffff) {
-      throw new IllegalArgumentException("terminal size must be 0..65535 x 0..65535: " + columns + "x" + rows);
+      throw new dev.containerj.linux.InvalidValueException("terminal size", columns + "x" + rows, "must be 0..65535 x 0..65535");
     }
     try {
       TtyLibC.setWindowSize(ptyMaster.get(), columns, rows);

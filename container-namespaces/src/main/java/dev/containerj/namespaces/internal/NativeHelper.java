@@ -55,7 +55,7 @@ public final class NativeHelper {
   /** The path to exec: {@code /proc/self/fd/N} of the sealed memfd. */
   public String path() {
     if (unavailabilityCause != null) {
-      throw new UnsupportedOperationException("the ContainerJ native helper is not available: " + unavailabilityCause);
+      throw new dev.containerj.linux.UnsupportedFeatureException("the ContainerJ native helper", "not available: " + unavailabilityCause);
     }
     return "/proc/self/fd/" + fd;
   }

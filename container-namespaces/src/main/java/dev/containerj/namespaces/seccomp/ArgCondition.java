@@ -43,13 +43,13 @@ public record ArgCondition(int index, Op op, long value, long mask) {
    */
   public ArgCondition {
     if (index < 0 || index > 5) {
-      throw new IllegalArgumentException("argument index must be in 0..5: " + index);
+      throw new dev.containerj.linux.InvalidValueException("argument index", Integer.toString(index), "must be in 0..5");
     }
     if (op == null) {
       throw new NullPointerException("op");
     }
     if (op != Op.MASKED_EQ && mask != 0) {
-      throw new IllegalArgumentException("only MASKED_EQ takes a mask, " + op + " got: " + mask);
+      throw new dev.containerj.linux.InvalidValueException("mask", Long.toString(mask), "is taken only by MASKED_EQ, not " + op);
     }
   }
 

@@ -80,20 +80,18 @@ public record SeccompAction(Kind kind, int data) {
     switch (kind) {
       case ERRNO:
         if (data < 0 || data > MAX_ERRNO) {
-          throw new IllegalArgumentException(
-              "errno of an ERRNO action must be in 0.." + MAX_ERRNO + ": " + data);
+          throw new dev.containerj.linux.InvalidValueException("errno of an ERRNO action", Integer.toString(data), "must be in 0.." + MAX_ERRNO);
         }
         break;
       case TRACE:
       case TRAP:
         if (data < 0 || data > 0xffff) {
-          throw new IllegalArgumentException(
-              "data of a " + kind + " action must be in 0..65535: " + data);
+          throw new dev.containerj.linux.InvalidValueException("data of a " + kind + " action", Integer.toString(data), "must be in 0..65535");
         }
         break;
       default:
         if (data != 0) {
-          throw new IllegalArgumentException("a " + kind + " action takes no data: " + data);
+          throw new dev.containerj.linux.InvalidValueException("data of a " + kind + " action", Integer.toString(data), "must be 0 (it takes no data)");
         }
     }
   }

@@ -117,7 +117,7 @@ public final class SeccompProfile {
    *
    * @param json the {@code linux.seccomp} object of an OCI runtime config
    * @return the profile
-   * @throws IllegalArgumentException naming the JSON path of every invalid field
+   * @throws dev.containerj.linux.InvalidValueException naming the JSON path of every invalid field
    */
   public static SeccompProfile fromOciJson(String json) {
     return ProfileJsonParser.parseOci(json);
@@ -132,7 +132,7 @@ public final class SeccompProfile {
    * @param json the profile file's text
    * @param keptCapabilities the names ({@code CAP_...}) of the capabilities the container keeps
    * @return the profile, resolved for these capabilities and this kernel
-   * @throws IllegalArgumentException naming the JSON path of every invalid field
+   * @throws dev.containerj.linux.InvalidValueException naming the JSON path of every invalid field
    */
   public static SeccompProfile fromDockerJson(String json, Set<String> keptCapabilities) {
     return ProfileJsonParser.parseDocker(
@@ -181,7 +181,7 @@ public final class SeccompProfile {
    */
   public SeccompAction evaluate(SeccompArch arch, String syscall, long[] args) {
     if (args.length != 6) {
-      throw new IllegalArgumentException("args must hold the 6 system call arguments: " + args.length);
+      throw new dev.containerj.linux.InvalidValueException("args", Integer.toString(args.length), "must hold the 6 system call arguments");
     }
     if (SyscallTable.of(arch).number(syscall) < 0) {
       return defaultAction;
@@ -203,7 +203,7 @@ public final class SeccompProfile {
    *
    * @param arch the architecture of the processes it will filter
    * @return the classic BPF program
-   * @throws IllegalArgumentException if the program would exceed the kernel's 4096 instructions
+   * @throws dev.containerj.linux.InvalidValueException if the program would exceed the kernel's 4096 instructions
    */
   public SeccompProgram compile(SeccompArch arch) {
     return ProgramCache.get(this, arch);
@@ -223,8 +223,7 @@ public final class SeccompProfile {
       }
     }
     if (!bad.isEmpty()) {
-      throw new IllegalArgumentException(
-          "capabilities must be named as in capabilities(7), like CAP_SYS_ADMIN: " + bad);
+      throw new dev.containerj.linux.InvalidValueException("capabilities", bad.toString(), "must be named as in capabilities(7), like CAP_SYS_ADMIN");
     }
     return Set.copyOf(new TreeSet<>(caps));
   }
@@ -357,16 +356,12 @@ public final class SeccompProfile {
      * Builds the profile.
      *
      * @return the profile
-     * @throws IllegalArgumentException listing every violation: the default action must not be
+     * @throws dev.containerj.linux.InvalidValueException listing every violation: the default action must not be
      *     USER_NOTIF (a process with no rule of its own would block every call on its supervisor)
      */
     public SeccompProfile build() {
-      List<String> errors = new ArrayList<>();
       if (defaultAction.kind() == SeccompAction.Kind.USER_NOTIF) {
-        errors.add("defaultAction must not be USER_NOTIF: " + defaultAction);
-      }
-      if (!errors.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", errors));
+        throw new dev.containerj.linux.InvalidValueException("defaultAction", defaultAction.toString(), "must not be USER_NOTIF");
       }
       return new SeccompProfile(this);
     }

@@ -37,8 +37,7 @@ public record SeccompRule(
       throw new NullPointerException("syscall, action, conditions and arches must not be null");
     }
     if (!NAME.matcher(syscall).matches()) {
-      throw new IllegalArgumentException(
-          "syscall must be a kernel system call name ([a-z_][a-z0-9_]*): " + syscall);
+      throw new dev.containerj.linux.InvalidValueException("syscall", syscall, "must be a kernel system call name ([a-z_][a-z0-9_]*)");
     }
     conditions = List.copyOf(conditions);
     arches = arches.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(arches));

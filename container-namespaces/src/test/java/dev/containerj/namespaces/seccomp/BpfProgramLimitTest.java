@@ -30,7 +30,7 @@ class BpfProgramLimitTest {
     }
     assertThat(tooLong.size()).isEqualTo(4097);
     assertThatThrownBy(tooLong::assemble).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("seccomp program has 4097 instructions, the kernel accepts at most 4096 (BPF_MAXINSNS)");
+        .hasMessage("seccomp program must have at most 4096 instructions (BPF_MAXINSNS), as the kernel accepts: 4097 instructions");
   }
 
   @Test
@@ -39,7 +39,7 @@ class BpfProgramLimitTest {
     // assembler adds a JA: 4096, still accepted. One more far jump makes 4097 after layout.
     assertThat(programWithFarJumps(1, 4093 - 1)).hasSize(4096 * 8);
     assertThatThrownBy(() -> programWithFarJumps(2, 4093 - 2)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("seccomp program has 4097 instructions, the kernel accepts at most 4096 (BPF_MAXINSNS)");
+        .hasMessage("seccomp program must have at most 4096 instructions (BPF_MAXINSNS), as the kernel accepts: 4097 instructions");
   }
 
   /** load, {@code jumps} far jumps to the last instruction, {@code fill} returns, the target. */

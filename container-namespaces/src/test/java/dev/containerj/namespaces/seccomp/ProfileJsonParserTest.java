@@ -93,11 +93,11 @@ class ProfileJsonParserTest {
   void rejectsMalformedJson() {
     assertThatThrownBy(() -> SeccompProfile.fromOciJson("{\"defaultAction\": "))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("seccomp profile is not valid JSON: ");
+        .hasMessageStartingWith("seccomp profile must be valid JSON (");
     assertThatThrownBy(() -> SeccompProfile.fromOciJson("[]"))
-        .hasMessage("seccomp profile must be a JSON object");
+        .hasMessageStartingWith("seccomp profile must be a JSON object: ");
     assertThatThrownBy(() -> SeccompProfile.fromOciJson("{}"))
-        .hasMessage("invalid seccomp profile: defaultAction is required");
+        .hasMessage("seccomp profile is invalid: defaultAction is required");
   }
 
   static final String DOCKER = """

@@ -60,10 +60,10 @@ class SeccompProfileTest {
     assertThatThrownBy(() -> SeccompAction.errno(4096))
         .hasMessage("errno of an ERRNO action must be in 0..4095: 4096");
     assertThatThrownBy(() -> new SeccompAction(SeccompAction.Kind.ALLOW, 3))
-        .hasMessage("a ALLOW action takes no data: 3");
+        .hasMessage("data of a ALLOW action must be 0 (it takes no data): 3");
     assertThatThrownBy(() -> ArgCondition.eq(6, 0)).hasMessage("argument index must be in 0..5: 6");
     assertThatThrownBy(() -> new ArgCondition(0, ArgCondition.Op.EQ, 1, 2))
-        .hasMessage("only MASKED_EQ takes a mask, EQ got: 2");
+        .hasMessage("mask is taken only by MASKED_EQ, not EQ: 2");
     assertThatThrownBy(() -> SeccompRule.of("Open", SeccompAction.ALLOW))
         .hasMessage("syscall must be a kernel system call name ([a-z_][a-z0-9_]*): Open");
     assertThatThrownBy(() -> SeccompProfile.builder(SeccompAction.USER_NOTIF).build())

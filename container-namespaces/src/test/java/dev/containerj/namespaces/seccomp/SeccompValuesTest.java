@@ -49,7 +49,7 @@ class SeccompValuesTest {
     assertThat(SeccompAction.trace(0xffff).data()).isEqualTo(0xffff);
     assertThatThrownBy(() -> SeccompAction.trace(0x10000)).hasMessage("data of a TRACE action must be in 0..65535: 65536");
     assertThatThrownBy(() -> SeccompAction.trace(-1)).hasMessage("data of a TRACE action must be in 0..65535: -1");
-    assertThatThrownBy(() -> new SeccompAction(SeccompAction.Kind.ALLOW, 1)).hasMessage("a ALLOW action takes no data: 1");
+    assertThatThrownBy(() -> new SeccompAction(SeccompAction.Kind.ALLOW, 1)).hasMessage("data of a ALLOW action must be 0 (it takes no data): 1");
     // what the kernel reads from a filter's return value
     assertThat(SeccompAction.fromRet(0x00050007)).isEqualTo(SeccompAction.errno(7));
     assertThat(SeccompAction.fromRet(0x0005ffff)).isEqualTo(SeccompAction.errno(4095));

@@ -69,10 +69,10 @@ class OptionParsersTest {
     assertThatThrownBy(() -> OptionParsers.tmpfs("/data:mode=1777"))
         .hasMessage("--tmpfs options must be size=N[k|m|g], ro or rw: /data:mode=1777");
     assertThatThrownBy(() -> OptionParsers.tmpfs("/data:size=lots"))
-        .hasMessage("--tmpfs size: not a size (a number of bytes > 0 with optional k, m or g, as 64m, 1g, 512k, 100):"
+        .hasMessage("--tmpfs size: size must be a number of bytes > 0 with optional k, m or g, as 64m, 1g, 512k, 100:"
             + " \"lots\"");
-    assertThatThrownBy(() -> OptionParsers.tmpfs("/data:size=0")).hasMessage("--tmpfs size: not a size (a number of"
-        + " bytes > 0): \"0\"");
+    assertThatThrownBy(() -> OptionParsers.tmpfs("/data:size=0")).hasMessage("--tmpfs size: size must be a number of"
+        + " bytes > 0: \"0\"");
     assertThatThrownBy(() -> OptionParsers.tmpfs(":size=1m")).hasMessage("--tmpfs must be PATH[:size=N,ro]: :size=1m");
   }
 
@@ -105,7 +105,7 @@ class OptionParsersTest {
     assertThat(OptionParsers.capabilities(Capability.DEFAULT_SET, List.of("all"), List.of()))
         .isEqualTo(EnumSet.allOf(Capability.class));
     assertThatThrownBy(() -> OptionParsers.capabilities(Capability.DEFAULT_SET, List.of("bogus"), List.of()))
-        .hasMessage("--cap-add: unknown capability (see capabilities(7)): bogus");
+        .hasMessage("--cap-add: capability must be a capability of capabilities(7): bogus");
   }
 
   @Test

@@ -195,9 +195,8 @@ public final class BpfAssembler {
       layout = next;
     }
     if (layout.size() > BPF_MAXINSNS) {
-      throw new IllegalArgumentException(
-          "seccomp program has " + layout.size() + " instructions, the kernel accepts at most "
-              + BPF_MAXINSNS + " (BPF_MAXINSNS)");
+      throw new dev.containerj.linux.InvalidValueException("seccomp program", layout.size() + " instructions",
+          "must have at most " + BPF_MAXINSNS + " instructions (BPF_MAXINSNS), as the kernel accepts");
     }
     Map<Insn, Integer> index = indexOf(layout);
     ByteBuffer out = ByteBuffer.allocate(layout.size() * 8).order(ByteOrder.LITTLE_ENDIAN);

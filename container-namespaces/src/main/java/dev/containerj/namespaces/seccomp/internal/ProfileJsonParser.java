@@ -95,13 +95,11 @@ public final class ProfileJsonParser {
     try {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          "seccomp profile is not valid JSON: " + e.getOriginalMessage()
-              + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(),
-          e);
+      throw new dev.containerj.linux.InvalidValueException("seccomp profile", "line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr(), "must be valid JSON (" + e.getOriginalMessage() + ")");
     }
     if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("seccomp profile must be a JSON object");
+      throw new dev.containerj.linux.InvalidValueException("seccomp profile", root == null ? "empty" : root.getNodeType().toString(), "must be a JSON object");
     }
     int defaultErrno = EPERM;
     JsonNode der = root.get("defaultErrnoRet");
@@ -148,7 +146,7 @@ public final class ProfileJsonParser {
       i++;
     }
     if (!errors.isEmpty()) {
-      throw new IllegalArgumentException("invalid seccomp profile: " + String.join("; ", errors));
+      throw new dev.containerj.linux.InvalidValueException("seccomp profile", String.join("; ", errors), "is invalid");
     }
     SeccompProfile.Builder b = SeccompProfile.builder(defaultAction).rules(rules);
     flags.forEach(b::flag);
