@@ -353,7 +353,7 @@ class CgroupKernelTest {
         .hasMessage("io device must be a block device (not in /sys/dev/block): 999:999");
     assertThatThrownBy(() -> manager().create(name, CgroupLimits.builder()
         .ioLimit(IoDeviceLimit.builder("/dev/null").readBps(1).build()).build()))
-        .hasMessage("io device /dev/null: not a block device");
+        .hasMessage("io device must be a block device: /dev/null");
     assertThatThrownBy(() -> CgroupLimits.builder().memoryMax(0).pidsMax(-1).build())
         .hasMessage("memoryMax must be > 0: 0; pidsMax must be > 0: -1");
     // A value only the kernel rejects (a CPU this machine lacks): the error names file and value,
