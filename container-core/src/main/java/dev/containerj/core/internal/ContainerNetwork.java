@@ -86,7 +86,8 @@ public final class ContainerNetwork implements AutoCloseable {
   void connect(ContainerSpec spec, String id, int pid, Path stateDir, String hostname) throws IOException {
     if (NetKind.of(spec) == NetKind.BRIDGE) {
       namespace = NetworkNamespace.openPid(pid);
-      InetAddress requested = NetKind.address(spec) == null ? null : dev.containerj.net.IpPrefix.parseAddress(NetKind.address(spec));
+      String address = NetKind.address(spec);
+      InetAddress requested = address == null ? null : dev.containerj.net.IpPrefix.parseAddress(address);
       attachment = bridge(networksDir, bridgeName).connect(namespace, id, pid, requested);
       writeFiles(spec, this, stateDir, hostname, attachment.address().address());
     }
