@@ -383,11 +383,11 @@ public final class ContainerRuntime {
     }
 
     /**
-     * The bridge of specs in bridge mode that name no bridge of their own (those whose
-     * {@link ContainerSpec#bridge()} is the built-in {@code containerj0}).
+     * The bridge of specs in bridge mode that name no bridge of their own (those of
+     * {@link Network#bridge()}, whose bridge is the built-in {@code containerj0}).
      *
-     * @param bridgeName the bridge of specs in bridge mode that name no bridge of their own (those
-     *     whose {@link ContainerSpec#bridge()} is the built-in {@code containerj0})
+     * @param bridgeName the bridge of specs in bridge mode that name no bridge of their own (those of
+     *     {@link Network#bridge()}, whose bridge is the built-in {@code containerj0})
      * @return this builder
      */
     public Builder defaultNetwork(String bridgeName) {
