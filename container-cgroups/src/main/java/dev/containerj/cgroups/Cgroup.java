@@ -60,6 +60,7 @@ public interface Cgroup extends AutoCloseable {
    * @param pid a process id in the caller's pid namespace
    * @throws IOException when a cgroup.procs write fails, for instance because the process has
    *     exited (ESRCH)
+   * @throws dev.containerj.linux.InvalidValueException when {@code pid} is not > 0
    */
   void addProcess(long pid) throws IOException;
 

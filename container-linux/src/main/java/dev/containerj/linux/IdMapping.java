@@ -45,7 +45,7 @@ public record IdMapping(long containerId, long hostId, long size) {
    * @param containerId the id inside the user namespace
    * @param hostId the id it is in the parent user namespace
    * @return a line of size 1
-   * @throws IllegalArgumentException if either id is outside {@code [0, 4294967295)}
+   * @throws InvalidValueException if either id is outside {@code [0, 4294967295)}
    */
   public static IdMapping single(long containerId, long hostId) {
     return new IdMapping(containerId, hostId, 1);
