@@ -57,7 +57,7 @@ public final class ManyContainersBenchmark {
   public static void idle(int n, PrintWriter out) throws Exception {
     limits(out);
     // close() returns once the processes are dead; the remains go on the teardown lane (drained below).
-    ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();
+    ContainerRuntime runtime = ContainerRuntime.defaults();
     ContainerSpec sleep = ContainerSpec.builder().command("sleep", "100000").build();
     // Warm: the per-JVM machinery (reaper, spawner, helper memfd, cgroup manager) exists before counting.
     try (Container c = runtime.start(sleep)) {
@@ -131,6 +131,7 @@ public final class ManyContainersBenchmark {
       });
     }
     out.printf(Locale.ROOT, "throughput: %d pooled containers from 8 threads: %.0f/s (target >= 600/s)%n", n, pooled);
+    runtime.awaitTeardown(java.time.Duration.ofMinutes(5)); // what the closes left to the background lane
     Thread.sleep(500); // the reaper's callbacks of the last ones
     Snapshot after = Snapshot.take();
     out.println("  leaks (after - before): " + before.diff(after));
