@@ -70,9 +70,9 @@ public final class StartupBenchmark {
   static final String CONTAINERJ_CLOSE = "containerj (start->exit+close)";
   static final String POOLED = "containerj pooled (start->exit)";
   static final String POOLED_CLOSE = "containerj pooled (start->exit+close)";
-  static final String IMAGE_BG_CLOSE = "containerj image, inline teardown (+close)";
+  static final String IMAGE_BG_CLOSE = "containerj image (+inline close)";
   static final String BRIDGE_CLOSE = "containerj bridge (start->exit+close)";
-  static final String BRIDGE_BG_CLOSE = "containerj bridge, inline teardown (+close)";
+  static final String BRIDGE_BG_CLOSE = "containerj bridge (+inline close)";
   static final String READ_ONLY = "containerj --read-only (start->exit)";
   /** The default spec with the user-mode network (pasta/slirp4netns), against the loopback-only row. */
   static final String USER_MODE = "containerj user-mode net (start->exit)";
