@@ -25,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>A Container must be closed.</b> {@link #close()} kills every process of the container (its
  * pid 1 and, with it, the whole pid namespace), waits for them, and removes what the start created
- * (the state record; the mounts live in the container's own mount namespace and vanish with it). It is
+ * (the state record; the mounts live in the container's own mount namespace and vanish with it): by
+ * default on a background lane once the processes are dead ({@link
+ * ContainerRuntime.Builder#backgroundTeardown(boolean)}, {@link ContainerRuntime#awaitTeardown}). It is
  * idempotent and never throws. Use try-with-resources:
  *
  * <pre>{@code
@@ -443,7 +445,10 @@ public final class Container implements AutoCloseable {
         cgroup, process));
   }
 
-  /** Kills every process of the container, waits for them and removes its state. Idempotent. */
+  /**
+   * Kills every process of the container, waits for them and removes its state (in the background
+   * unless the runtime was built with {@code backgroundTeardown(false)}). Idempotent.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

@@ -44,7 +44,7 @@ public final class ContainerRuntime {
   private final Images images;
   private final Networks networks;
   /** Whether its containers' close() leaves the removal of their remains to the teardown lane. */
-  private boolean backgroundTeardown;
+  private boolean backgroundTeardown = true;
 
   private ContainerRuntime(HostProfile host, RuntimeConfig config) {
     this.host = host;
@@ -295,13 +295,14 @@ public final class ContainerRuntime {
     private String defaultBridge = dev.containerj.net.BridgeNetwork.DEFAULT_BRIDGE;
     private @Nullable HostProfile host;
     private boolean reapOnStart = true;
-    private boolean backgroundTeardown;
+    private boolean backgroundTeardown = true;
 
     private Builder() {}
 
     /**
      * Whether {@link Container#close()} returns as soon as every process of the container is dead
-     * (default false: it also removes everything the start made). With true, the removal of its veth
+     * (default true; false makes it also remove everything the start made before it returns, for a
+     * caller that checks the host right after). With true, the removal of its veth
      * and network namespace, cgroup directories, writable layer and state directory runs on one
      * background thread of this JVM, bounded (a full queue makes close() remove inline), drained by
      * {@link ContainerRuntime#awaitTeardown} and at the JVM's exit; what a killed JVM left queued

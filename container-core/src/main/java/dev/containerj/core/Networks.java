@@ -161,6 +161,9 @@ public final class Networks {
       throw new ContainerException("network " + name + " does not exist");
     }
     boolean internal = ContainerNetwork.isInternal(networksDir, name);
+    // Containers already closed may still hold their veth and lease on the background teardown lane:
+    // they are not "in use", so their removal runs first.
+    dev.containerj.core.internal.TeardownLane.drain(java.time.Duration.ofSeconds(30));
     try (BridgeNetwork net = BridgeNetwork.builder().bridgeName(name)
         .subnet(Files.readString(dir.resolve("subnet")).trim()).ipamDirectory(dir).build()) {
       Ipam ipam = net.ipam();

@@ -55,6 +55,7 @@ class ContainerPoolTest {
         id = c.id();
         assertThat(output(c)).isEqualTo("per-start\n/tmp\n0\n1\n");
       }
+      LeakCheck.drainTeardown(); // close() left the removals to the background lane (the default)
       assertThat(StateStore.forCurrentUser().dir(id)).doesNotExist();
     }
     assertThat(ContainerRuntime.defaults().list()).noneMatch(i -> i.ownerPid() == LibC.getpid());

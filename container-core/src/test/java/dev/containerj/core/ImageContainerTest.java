@@ -78,6 +78,7 @@ class ImageContainerTest {
     } finally {
       cs.forEach(Container::close);
     }
+    LeakCheck.drainTeardown(); // close() left the removals to the background lane (the default)
     assertThat(layerCount()).isEqualTo(layersBefore);
     assertThat(ContainerStarter.layers().preparedRoots()).as("containers' writable layers after close").isEmpty();
     assertThat(marker).doesNotExist();

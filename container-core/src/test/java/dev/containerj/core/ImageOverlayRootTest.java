@@ -260,6 +260,7 @@ class ImageOverlayRootTest {
 
     // After close: the upper and work directories, the state directory and the cgroups are gone,
     // nothing is mounted; the image's layers stay for the next container.
+    LeakCheck.drainTeardown(); // close() left the removals to the background lane (the default)
     assertThat(containerDir).as("the container's upper, work and mount point directories").doesNotExist();
     assertThat(store.preparedRoots()).as("prepared roots in %s", store.directory()).doesNotContain(id);
     assertThat(StateStore.forCurrentUser().dir(id)).as("state directory").doesNotExist();
@@ -347,6 +348,7 @@ class ImageOverlayRootTest {
     Run.Result r = Run.run(ImageIds.forStore(ContainerSpec.builder().image(own, mine), own.directory()).command("sh", "-c", "cat /etc/motd; ls -A /opq")
         .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).isEqualTo("from layer 1\nnew.txt\n");
+    LeakCheck.drainTeardown(); // close() left the removals to the background lane (the default)
     assertThat(own.preparedRoots()).as("prepared roots in the container's own store after close").isEmpty();
     assertThat(ContainerStarter.layers().preparedRoots()).as("this user's store is not used")
         .containsExactlyInAnyOrderElementsOf(defaultRoots);
@@ -365,6 +367,7 @@ class ImageOverlayRootTest {
     Run.Result r = Run.run(ImageIds.forStore(ContainerSpec.builder().image(far, mine), far.directory()).command("sh", "-c", "cat /etc/motd; ls -A /opq; "
         + "echo w > /written && cat /written").stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
     assertThat(r.out()).as(r.err()).isEqualTo("from layer 1\nnew.txt\nw\n");
+    LeakCheck.drainTeardown(); // close() left the removals to the background lane (the default)
     assertThat(far.preparedRoots()).isEmpty();
   }
 

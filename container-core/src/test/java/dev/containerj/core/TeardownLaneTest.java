@@ -75,6 +75,36 @@ class TeardownLaneTest {
     assertThat(cgroupDirs).allSatisfy(d -> assertThat(d).doesNotExist());
   }
 
+  @Test
+  void theLaneIsTheDefaultAndBackgroundTeardownFalseRemovesBeforeCloseReturns() throws Exception {
+    CountDownLatch hold = new CountDownLatch(1);
+    TeardownLane.submit(() -> {
+      try {
+        hold.await(30, TimeUnit.SECONDS); // a busy lane: only an inline close removes at once
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      Container queued = ContainerRuntime.defaults().start(sleeper());
+      boolean cgroup = queued.cgroup().isPresent();
+      queued.close();
+      if (cgroup) {
+        // The default: the removal waits behind the busy lane (without a cgroup, as rootless here,
+        // the payload's end already removed the directory).
+        assertThat(StateStore.forCurrentUser().dir(queued.id())).as("default close, lane busy").exists();
+      }
+      Container inline = ContainerRuntime.builder().backgroundTeardown(false).build().start(sleeper());
+      List<Path> cgroupDirs = inline.cgroup().map(cg -> List.copyOf(cg.paths().values())).orElse(List.of());
+      inline.close();
+      assertThat(StateStore.forCurrentUser().dir(inline.id())).as("opted out: removed by close()").doesNotExist();
+      assertThat(cgroupDirs).allSatisfy(d -> assertThat(d).doesNotExist());
+    } finally {
+      hold.countDown();
+    }
+    assertThat(ContainerRuntime.defaults().awaitTeardown(Duration.ofSeconds(30))).isTrue();
+  }
+
   /** Run in a child JVM: block the lane, close a container, print its id, die by SIGKILL. */
   public static void main(String[] args) throws Exception {
     ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();

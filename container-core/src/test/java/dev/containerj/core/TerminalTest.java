@@ -194,6 +194,7 @@ class TerminalTest {
     }
     assertThat(openPty).as("the program's terminal step").isPositive();
     Run.run(spec.toBuilder().stdin(Redirect.DISCARD).stdout(Redirect.PIPE).build()); // the JVM's lazy fds
+    LeakCheck.drainTeardown(); // close() left the removals to the background lane (the default)
     int fdsBefore = openFds();
     for (FaultPlan plan : new FaultPlan[] {FaultPlan.javaStep("socketpair(pty)"), FaultPlan.helperStep(openPty),
         FaultPlan.javaStep("write(go)")}) {

@@ -34,7 +34,7 @@ public interface CgroupFs {
 
   /**
    * Blocks until {@code condition} holds for the content of {@code file} or the timeout elapses,
-   * waking on inotify IN_MODIFY of the file (the kernel notifies cgroup.events and memory.events
+   * waking on poll(2) POLLPRI of the open file (the kernel notifies cgroup.events and memory.events
    * changes that way, cgroup-v2.rst); returns whether the condition held. No sleep loop.
    */
   boolean await(Path file, Predicate<String> condition, long timeoutMillis) throws IOException;

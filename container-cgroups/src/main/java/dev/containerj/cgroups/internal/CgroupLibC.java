@@ -25,6 +25,8 @@ public final class CgroupLibC {
 
   public static native int access(String pathname, int mode) throws LastErrorException;
 
+  public static native long pread(int fd, byte[] buf, long count, long offset) throws LastErrorException;
+
   // <sys/inotify.h>
   public static native int inotify_init1(int flags) throws LastErrorException;
 

@@ -116,30 +116,32 @@ class RealCgroupFs implements CgroupFs {
   @Override
   public boolean await(Path file, Predicate<String> condition, long timeoutMillis) throws IOException {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-    int ifd;
+    // poll(2) on the file itself, not an inotify instance: closing an inotify fd waits for an SRCU
+    // grace period (fsnotify_destroy_group), ~10 ms on this kind of host, which made every close()
+    // of a container cost that much. A kernfs file reports POLLPRI|POLLERR once its content changed
+    // after the last read of this open file (cgroup-v2.rst: "poll and [id]notify events are
+    // triggered" when cgroup.events changes; kernfs_generic_poll), so read-then-poll loses no change.
+    int fd;
     try {
-      ifd = CgroupLibC.inotify_init1(CgroupLibC.IN_NONBLOCK | CgroupLibC.IN_CLOEXEC);
+      fd = LibC.open(file.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
     } catch (LastErrorException e) {
-      throw Errors.exception("inotify_init1", null, e);
-    }
-    try (Fd inotify = new Fd(ifd); Memory pfd = new Memory(8)) {
-      try {
-        CgroupLibC.inotify_add_watch(inotify.get(), file.toString(), CgroupLibC.IN_MODIFY);
-      } catch (LastErrorException e) {
-        throw Errors.exception("inotify_add_watch", file.toString(), e);
+      if (e.getErrorCode() == Constants.ENOENT) {
+        throw new NoSuchFileException(file.toString());
       }
-      byte[] drain = new byte[4096];
+      throw Errors.exception("open", file.toString(), e);
+    }
+    try (Fd events = new Fd(fd); Memory pfd = new Memory(8)) {
+      byte[] buf = new byte[4096];
       while (true) {
-        // Read after the watch exists, so a change between the read and the poll is not lost.
-        if (condition.test(read(file))) {
+        if (condition.test(readFrom(events.get(), file, buf))) {
           return true;
         }
         long left = (deadline - System.nanoTime()) / 1_000_000L;
         if (left <= 0) {
           return false;
         }
-        pfd.setInt(0, inotify.get());
-        pfd.setShort(4, CgroupLibC.POLLIN);
+        pfd.setInt(0, events.get());
+        pfd.setShort(4, CgroupLibC.POLLPRI);
         pfd.setShort(6, (short) 0);
         try {
           CgroupLibC.poll(pfd, 1, (int) Math.min(left, Integer.MAX_VALUE));
@@ -148,14 +150,23 @@ class RealCgroupFs implements CgroupFs {
             throw Errors.exception("poll", file.toString(), e);
           }
         }
-        try {
-          while (LibC.read(inotify.get(), drain, drain.length) > 0) {
-            // drain every queued event; the loop re-reads the file
-          }
-        } catch (LastErrorException e) {
-          // EAGAIN: drained
-        }
       }
+    }
+  }
+
+  /** The whole content of the open kernfs file {@code fd}, read again from offset 0. */
+  private static String readFrom(int fd, Path file, byte[] buf) throws IOException {
+    try {
+      StringBuilder text = new StringBuilder();
+      long off = 0;
+      long n;
+      while ((n = CgroupLibC.pread(fd, buf, buf.length, off)) > 0) {
+        text.append(new String(buf, 0, (int) n, StandardCharsets.UTF_8));
+        off += n;
+      }
+      return text.toString();
+    } catch (LastErrorException e) {
+      throw Errors.exception("read", file.toString(), e);
     }
   }
 }
