@@ -634,7 +634,11 @@ public final class RuntimeMain {
     Path consoleSocket = ConsoleSocketOption.check(oci.terminal(), args.flags.get("console-socket"));
     ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib"))
         .reapOnStart(false).build();
-    // --detach: the process outlives this JVM (no parent-death signal), reaped by the caller's subreaper.
+    // --detach: the process outlives this JVM (no parent-death signal), and only the caller's
+    // subreaper reaps it (it reads the exit status there, as runc's exec'd child's).
+    if (args.flag("detach")) {
+      dev.containerj.namespaces.internal.Reaper.leaveChildrenUnreaped();
+    }
     Container c = runtime.attach(libId, oci.container().toBuilder().detached(args.flag("detach")).build());
     var process = dev.containerj.core.ProcessSpec.builder().command(oci.process().command());
     oci.process().environment().forEach(process::env);
