@@ -413,6 +413,23 @@ public final class Container implements AutoCloseable {
   }
 
   /**
+   * Hands the master of the container's terminal ({@code Redirect.tty()}) to another process: sends
+   * it on the unix stream socket at {@code socket} (SCM_RIGHTS, the terminal's name as the message),
+   * as an OCI runtime's {@code --console-socket} does for conmon and containerd's shim. This
+   * handle keeps its own copy until it is closed.
+   *
+   * @param socket the path of a listening unix stream socket
+   * @throws ContainerException when the container has no terminal or the send fails
+   */
+  public void sendTerminal(java.nio.file.Path socket) {
+    try {
+      process.sendTerminal(socket);
+    } catch (IllegalStateException | java.io.IOException e) {
+      throw new ContainerException("container " + id.substring(0, 12) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Starts one more process in the running container, as {@code docker exec} does: it joins every
    * namespace and the cgroup of the container, goes to the container's root, and gets the same
    * seccomp filter, capabilities (or fewer), ids and no_new_privs as the first process unless

@@ -83,6 +83,7 @@ public final class ContainerSpec {
   private final List<String> dns;
   private final List<PortMapping> ports;
   private final Map<String, String> extraHosts;
+  private final Map<String, String> sysctls;
 
   private ContainerSpec(Builder b) {
     this.process = b.process.buildUnchecked();
@@ -108,6 +109,7 @@ public final class ContainerSpec {
     this.dns = List.copyOf(b.dns);
     this.ports = List.copyOf(b.ports);
     this.extraHosts = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraHosts));
+    this.sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(b.sysctls));
   }
 
   private static Set<Namespace> defaultNamespaces(Network network) {
@@ -368,6 +370,15 @@ public final class ContainerSpec {
     return extraHosts;
   }
 
+  /**
+   * {@return the kernel parameters written in the container's own namespaces before its payload
+   * starts, dotted name ({@code net.ipv4.ping_group_range}) to value; see {@link Sysctl} for the
+   * names allowed}
+   */
+  public Map<String, String> sysctls() {
+    return sysctls;
+  }
+
   @Override
   public String toString() {
     return "ContainerSpec{command=" + command() + ", rootfs=" + rootfs + ", network=" + network
@@ -403,6 +414,7 @@ public final class ContainerSpec {
     private List<String> dns = List.of();
     private final List<PortMapping> ports = new ArrayList<>();
     private final Map<String, String> extraHosts = new LinkedHashMap<>();
+    private final Map<String, String> sysctls = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -434,6 +446,7 @@ public final class ContainerSpec {
       dns = s.dns;
       ports.addAll(s.ports);
       extraHosts.putAll(s.extraHosts);
+      sysctls.putAll(s.sysctls);
     }
 
     /**
@@ -1017,6 +1030,21 @@ public final class ContainerSpec {
      */
     public Builder addHost(String name, String address) {
       extraHosts.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
+    /**
+     * Sets a kernel parameter inside the container (as {@code --sysctl}): written to its
+     * {@code /proc/sys} by the container's own process, in its namespaces, before the payload.
+     * Only a parameter that belongs to a namespace the container has of its own is allowed
+     * ({@link Sysctl#refusal}); {@link #build()} refuses any other.
+     *
+     * @param name the dotted name, such as {@code net.ipv4.ping_group_range}
+     * @param value the value, as written to the file
+     * @return this builder
+     */
+    public Builder sysctl(String name, String value) {
+      sysctls.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
     }
 

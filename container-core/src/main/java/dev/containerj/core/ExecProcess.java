@@ -117,6 +117,21 @@ public final class ExecProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands the master of its terminal ({@code Redirect.tty()} in its spec) to another process on the
+   * unix stream socket at {@code socket}, as {@link Container#sendTerminal} does.
+   *
+   * @param socket the path of a listening unix stream socket
+   * @throws ContainerException when it has no terminal or the send fails
+   */
+  public void sendTerminal(java.nio.file.Path socket) {
+    try {
+      process.sendTerminal(socket);
+    } catch (IllegalStateException | java.io.IOException e) {
+      throw new ContainerException(String.valueOf(e.getMessage()), e);
+    }
+  }
+
   /** Kills it if it runs, reaps it and releases its streams. Idempotent. */
   @Override
   public void close() {

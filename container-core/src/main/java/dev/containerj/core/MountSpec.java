@@ -1,7 +1,9 @@
 package dev.containerj.core;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,8 +14,26 @@ import org.jspecify.annotations.Nullable;
  * @param target the absolute path inside the container
  * @param readOnly whether the container may not write to it
  * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+ * @param flags the mount flags added on top (a bind gets them by a remount after the bind, as
+ *     mount(2) requires; a tmpfs is always nosuid and nodev)
  */
-public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
+public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes,
+    Set<Flag> flags) {
+  /**
+   * A mount flag that takes something away from the mount (mount(2)); a bind keeps its source's
+   * flags and adds these. ContainerJ never clears a flag: in a user namespace the kernel locks the
+   * flags a mount had when the namespace was made (mount_namespaces(7)), and outside one clearing
+   * a host mount's noexec or nosuid would loosen it.
+   */
+  public enum Flag {
+    /** MS_NOSUID: set-user-ID and set-group-ID bits and file capabilities are ignored. */
+    NOSUID,
+    /** MS_NODEV: device nodes open nothing (ContainerJ adds it to every bind of an unprivileged container). */
+    NODEV,
+    /** MS_NOEXEC: no program on the mount can be executed. */
+    NOEXEC
+  }
+
   /** The kind of mount. */
   public enum Type {
     /** A host file or directory, bind-mounted. */
@@ -34,6 +54,32 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
   public MountSpec {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(target, "target");
+    flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
+  }
+
+  /**
+   * A mount without extra flags.
+   *
+   * @param type bind or tmpfs
+   * @param source the host path of a bind mount; null for tmpfs
+   * @param target the absolute path inside the container
+   * @param readOnly whether the container may not write to it
+   * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   */
+  public MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
+    this(type, source, target, readOnly, sizeBytes, Set.of());
+  }
+
+  /**
+   * {@return this mount with {@code more} flags added to its own}
+   *
+   * @param more the flags to add (nosuid, nodev, noexec)
+   */
+  public MountSpec withFlags(Flag... more) {
+    EnumSet<Flag> all = EnumSet.noneOf(Flag.class);
+    all.addAll(flags);
+    all.addAll(java.util.List.of(more));
+    return new MountSpec(type, source, target, readOnly, sizeBytes, all);
   }
 
   /**

@@ -85,6 +85,19 @@ public interface NamespacedProcess extends AutoCloseable {
     throw new dev.containerj.linux.InvalidStateException("the process", "has no terminal: start it with Redirect.tty()");
   }
 
+  /**
+   * Sends the master of its terminal ({@link Redirect#tty()}) to the unix stream socket at
+   * {@code socket} (SCM_RIGHTS, its name as the message), as an OCI runtime's
+   * {@code --console-socket} does; the listener then owns it. This handle keeps its own copy.
+   *
+   * @param socket the path of a listening unix stream socket
+   * @throws java.io.IOException when the socket cannot be reached or the send fails
+   * @throws IllegalStateException when it has no terminal
+   */
+  default void sendTerminal(java.nio.file.Path socket) throws java.io.IOException {
+    throw new IllegalStateException("the process has no terminal: start it with Redirect.tty()");
+  }
+
   /** Kills the process if it runs, waits for it and releases every handle. Idempotent. */
   @Override
   void close();

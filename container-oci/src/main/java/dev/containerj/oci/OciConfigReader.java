@@ -48,6 +48,12 @@ public final class OciConfigReader {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final BigInteger RLIM_INFINITY = new BigInteger("18446744073709551615");
   private static final String UNSUPPORTED = "not supported by ContainerJ";
+  /** The flag options of a bind (mount(8)), each a flag set by the remount after the bind. */
+  private static final Map<String, MountSpec.Flag> BIND_FLAGS = Map.of(option(MountSpec.Flag.NOSUID),
+      MountSpec.Flag.NOSUID, option(MountSpec.Flag.NODEV), MountSpec.Flag.NODEV, option(MountSpec.Flag.NOEXEC),
+      MountSpec.Flag.NOEXEC);
+  /** The options that clear one of those flags, and the flag each clears. */
+  private static final Map<String, String> CLEARED = Map.of("suid", "nosuid", "dev", "nodev", "exec", "noexec");
 
   private final Path bundle;
   private final List<Violation> violations = new ArrayList<>();
@@ -505,14 +511,26 @@ public final class OciConfigReader {
     boolean bind = "bind".equals(type) || options.contains("bind") || options.contains("rbind");
     boolean ro = false;
     long size = 0;
+    EnumSet<MountSpec.Flag> flags = EnumSet.noneOf(MountSpec.Flag.class);
     for (String o : options) {
       if (o.equals("ro")) {
         ro = true;
       } else if (o.equals("rw") || StandardMount.PROPAGATION.contains(o)) {
         continue;
-      } else if (bind && (o.equals("bind") || o.equals("rbind") || o.equals("nodev"))) {
-        // ContainerJ binds recursively, and nodev is added to every bind anyway (RootfsProgram).
-        continue;
+      } else if (bind && (o.equals("bind") || o.equals("rbind"))) {
+        continue; // ContainerJ binds recursively
+      } else if (bind && BIND_FLAGS.containsKey(o)) {
+        // Set by a remount after the bind, as runc does (a bind ignores them in its own mount(2)).
+        flags.add(BIND_FLAGS.get(o));
+      } else if (bind && CLEARED.containsKey(o)) {
+        String cleared = CLEARED.get(o);
+        if (o.equals("dev") || (source != null && SourceMount.options(bundle.resolve(source)).contains(cleared))) {
+          bad(m.at("options"), options, "option " + o + " would clear " + cleared + (o.equals("dev")
+              ? ", which ContainerJ sets on every bind (device nodes of a volume open nothing)"
+              : " of the mount " + source + " lies on; ContainerJ never loosens a host mount's flags (in a "
+              + "user namespace the kernel locks them: mount_namespaces(7))"));
+        }
+        // else: the source's mount has no such flag, the bind keeps it so: nothing to clear
       } else if (!bind && "tmpfs".equals(type) && (o.equals("nosuid") || o.equals("nodev") || o.equals("mode=1777"))) {
         continue; // what ContainerJ's tmpfs mounts have
       } else if (!bind && "tmpfs".equals(type) && o.startsWith("size=")) {
@@ -531,13 +549,18 @@ public final class OciConfigReader {
         return;
       }
       Path src = bundle.resolve(source).normalize();
-      b.mount(ro ? MountSpec.bindReadOnly(src, dest) : MountSpec.bind(src, dest));
+      b.mount(new MountSpec(MountSpec.Type.BIND, src, dest, ro, 0, flags));
     } else if ("tmpfs".equals(type)) {
       b.mount(new MountSpec(MountSpec.Type.TMPFS, null, dest, ro, size));
     } else {
       bad(m.at("type"), type, "must be bind or tmpfs, or a kernel filesystem at its standard place "
           + "(ContainerJ mounts those itself)");
     }
+  }
+
+  /** The mount(8) option of a flag: nosuid, nodev, noexec. */
+  static String option(MountSpec.Flag flag) {
+    return flag.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** This process's umask: the "Umask:" line of /proc/self/status (proc(5), Linux 4.7), else 022. */
@@ -669,8 +692,23 @@ public final class OciConfigReader {
       }
     }
     Obj sysctl = linux.obj("sysctl");
-    if (sysctl != null && !sysctl.node.isEmpty()) {
-      bad("linux.sysctl", sysctl.node, UNSUPPORTED);
+    if (sysctl != null) {
+      NetworkMode network = namespaces.contains(Namespace.NET) ? NetworkMode.LOOPBACK : NetworkMode.HOST;
+      for (Iterator<Map.Entry<String, JsonNode>> it = sysctl.node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        sysctl.read.add(e.getKey());
+        if (!e.getValue().isTextual()) {
+          bad("linux.sysctl[\"" + e.getKey() + "\"]", e.getValue(), "must be a string");
+          continue;
+        }
+        String value = e.getValue().asText();
+        java.util.Optional<String> refusal = dev.containerj.core.Sysctl.refusal(e.getKey(), value, namespaces, network);
+        if (refusal.isPresent()) {
+          bad("linux.sysctl[\"" + e.getKey() + "\"]", e.getKey() + "=" + value, refusal.get());
+        } else {
+          b.sysctl(e.getKey(), value);
+        }
+      }
     }
     JsonNode masked = linux.get("maskedPaths");
     if (masked != null) {

@@ -133,6 +133,10 @@ public final class OciConfigWriter {
         throw new IllegalArgumentException("seccompJson is not JSON: " + e.getOriginalMessage(), e);
       }
     }
+    if (!s.sysctls().isEmpty()) {
+      ObjectNode sysctl = linux.putObject("sysctl");
+      s.sysctls().forEach(sysctl::put);
+    }
     if (!s.maskedPaths().isEmpty()) {
       strings(linux.putArray("maskedPaths"), s.maskedPaths());
     }
@@ -173,6 +177,11 @@ public final class OciConfigWriter {
       if (m.type() == MountSpec.Type.BIND) {
         o.put("type", "bind").put("source", String.valueOf(m.source()));
         opts = o.putArray("options").add("rbind");
+        for (MountSpec.Flag flag : MountSpec.Flag.values()) {
+          if (m.flags().contains(flag)) {
+            opts.add(OciConfigReader.option(flag));
+          }
+        }
       } else {
         o.put("type", "tmpfs").put("source", "tmpfs");
         opts = o.putArray("options").add("nosuid").add("nodev").add("mode=1777");

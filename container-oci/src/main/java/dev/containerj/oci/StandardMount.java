@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  */
 enum StandardMount {
   PROC("/proc", "proc", "proc", List.of(), Set.of("nosuid", "noexec", "nodev")),
-  DEV("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"),
-      Set.of("nosuid", "strictatime", "mode=755", "size=65536k", "nodev")),
+  DEV("/dev", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "strictatime", "mode=755", "size=65536k"),
+      Set.of("nosuid", "strictatime", "mode=755", "size=65536k", "nodev", "noexec")),
   DEVPTS("/dev/pts", "devpts", "devpts",
       List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
       Set.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),

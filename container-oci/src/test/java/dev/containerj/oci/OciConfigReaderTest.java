@@ -111,18 +111,10 @@ class OciConfigReaderTest {
     ((ObjectNode) c.with("process").with("user")).put("umask", OciConfigReader.ownUmask() == 18 ? 0777 : 18);
     SpecValidationException e = refused(c.toString());
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly(
-        "process.user.umask", // not this process's umask: ContainerJ passes its own umask on
-        "mounts[1].options", // /dev noexec: ContainerJ's /dev is not noexec
-        "mounts[8].options", "mounts[8].options", // nosuid, noexec on a bind: ContainerJ binds add nodev only
-        "linux.sysctl"); // net.ipv4.ping_group_range: no sysctl in ContainerSpec
+        "process.user.umask"); // not this process's umask: ContainerJ passes its own umask on
     assertThat(e.violations().get(0).rule()).contains("must be this runtime's own umask");
-    // with those four set as ContainerJ can, the rest (seccomp, capabilities, binds, annotations) is read
+    // /dev noexec, the nosuid/noexec/nodev bind of /dev/shm and the sysctl are all honoured
     ((ObjectNode) c.with("process").with("user")).put("umask", OciConfigReader.ownUmask());
-    ((com.fasterxml.jackson.databind.node.ArrayNode) c.withArray("mounts").get(1).get("options")).removeAll()
-        .add("nosuid").add("strictatime").add("mode=755").add("size=65536k");
-    ((com.fasterxml.jackson.databind.node.ArrayNode) c.withArray("mounts").get(8).get("options")).removeAll()
-        .add("bind").add("rprivate").add("nodev");
-    ((ObjectNode) c.with("linux")).remove("sysctl");
     for (var m : c.withArray("mounts")) {
       if (m.path("type").asText().equals("bind")) {
         ((ObjectNode) m).put("source", "rootfs"); // the captured sources were podman's temporary files
@@ -132,6 +124,10 @@ class OciConfigReaderTest {
     assertThat(config.container().seccomp().isUnconfined()).isFalse();
     assertThat(config.annotations()).isNotEmpty();
     assertThat(config.container().command()).endsWith("/bin/sh", "-c", "echo hi");
+    assertThat(config.container().sysctls()).containsExactly(java.util.Map.entry("net.ipv4.ping_group_range", "0 0"));
+    MountSpec shm = config.container().mounts().stream().filter(m -> m.target().equals("/dev/shm")).findFirst().orElseThrow();
+    assertThat(shm.flags()).containsExactlyInAnyOrder(MountSpec.Flag.NOSUID, MountSpec.Flag.NOEXEC, MountSpec.Flag.NODEV);
+    assertThat(OciConfigWriter.write(config)).contains("net.ipv4.ping_group_range").contains("noexec");
     assertThat(OciConfigReader.parse(OciConfigWriter.write(config), bundle).container().toString())
         .isEqualTo(config.container().toString());
   }
@@ -222,16 +218,16 @@ class OciConfigReaderTest {
         + "\"solaris\":{},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"umask\":4095},\"scheduler\":{\"policy\":\"SCHED_FIFO\"},"
         + "\"selinuxLabel\":\"system_u\"},"
         + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],"
-        + "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}],"
+        + "\"sysctl\":{\"kernel.panic\":\"1\"},\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}],"
         + "\"resources\":{\"memory\":{\"kernel\":1},\"network\":{\"classID\":1},\"unified\":{\"io.max\":\"8:0 rbps=1\"}},"
         + "\"intelRdt\":{}},"
         + "\"mounts\":[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"rw\"]},"
         + "{\"destination\":\"/x\",\"type\":\"ext4\",\"source\":\"/dev/sda\"},"
-        + "{\"destination\":\"/y\",\"type\":\"bind\",\"source\":\"/\",\"options\":[\"rbind\",\"suid\"]}]}");
+        + "{\"destination\":\"/y\",\"type\":\"bind\",\"source\":\"/\",\"options\":[\"rbind\",\"dev\"]}]}");
     assertThat(e).isNotNull();
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field).contains(
         "solaris", "process.user.umask", "process.scheduler", "process.selinuxLabel",
-        "linux.namespaces[1].path", "linux.sysctl", "linux.devices[0]", "linux.resources.memory.kernel",
+        "linux.namespaces[1].path", "linux.sysctl[\"kernel.panic\"]", "linux.devices[0]", "linux.resources.memory.kernel",
         "linux.resources.network", "linux.resources.unified.io.max", "linux.intelRdt",
         "mounts[0].options", "mounts[1].type", "mounts[2].options");
     assertThat(e.getMessage()).contains("linux.namespaces[1].path").contains("/proc/1/ns/net");
@@ -245,6 +241,50 @@ class OciConfigReaderTest {
         + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
         .containsExactlyInAnyOrder("process.capabilities.effective", "process.capabilities.ambient");
+  }
+
+  /**
+   * A sysctl is applied only when it belongs to a namespace the container has of its own; any other
+   * is refused by its JSON path, with the key and the rule (it would change the host's value).
+   */
+  @Test
+  void sysctlsOnlyOfTheContainersOwnNamespaces() throws IOException {
+    String ns = "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+        + "{\"type\":\"uts\"}],\"sysctl\":";
+    OciConfig ok = parse(MINIMAL_PREFIX + ns + "{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmax\":\"4096\","
+        + "\"fs.mqueue.msg_max\":\"20\",\"kernel.domainname\":\"x\"}}}");
+    assertThat(ok.container().sysctls()).containsOnlyKeys("net.ipv4.ip_forward", "kernel.shmmax", "fs.mqueue.msg_max",
+        "kernel.domainname");
+    SpecValidationException e = refused(MINIMAL_PREFIX + ns
+        + "{\"kernel.panic\":\"1\",\"vm.swappiness\":\"0\",\"net/../kernel/panic\":\"1\"}}}");
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly(
+        "linux.sysctl[\"kernel.panic\"]", "linux.sysctl[\"vm.swappiness\"]", "linux.sysctl[\"net/../kernel/panic\"]");
+    assertThat(e.getMessage()).contains("kernel.panic=1").contains(dev.containerj.core.Sysctl.RULE);
+    // without their namespace the same keys are the host's: refused
+    SpecValidationException shared = refused(MINIMAL_PREFIX + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+        + "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmax\":\"4096\",\"kernel.hostname\":\"h\"}}}");
+    assertThat(shared.violations()).hasSize(3).allSatisfy(v -> assertThat(v.rule()).isEqualTo(dev.containerj.core.Sysctl.RULE));
+  }
+
+  /**
+   * nosuid, noexec and nodev on a bind become flags of the mount (set by a remount after the
+   * bind); an option that would clear a flag the source's mount has is refused, and dev always.
+   */
+  @Test
+  void bindFlagsAreKeptAndNeverCleared() throws IOException {
+    Path vol = Files.createDirectories(bundle.resolve("vol"));
+    OciConfig c = parse(MINIMAL_PREFIX + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},"
+        + "\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":\"vol\",\"options\":[\"rbind\",\"nosuid\",\"noexec\"]},"
+        + "{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"vol\",\"options\":[\"rbind\",\"ro\",\"nodev\"]}]}");
+    assertThat(c.container().mounts()).containsExactly(
+        new MountSpec(MountSpec.Type.BIND, vol, "/a", false, 0, java.util.Set.of(MountSpec.Flag.NOSUID, MountSpec.Flag.NOEXEC)),
+        new MountSpec(MountSpec.Type.BIND, vol, "/b", true, 0, java.util.Set.of(MountSpec.Flag.NODEV)));
+    assertThat(OciConfigReader.parse(OciConfigWriter.write(c), bundle).container().mounts())
+        .isEqualTo(c.container().mounts());
+    SpecValidationException e = refused(MINIMAL_PREFIX + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},"
+        + "\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":\"vol\",\"options\":[\"rbind\",\"dev\"]}]}");
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly("mounts[0].options");
+    assertThat(e.getMessage()).contains("would clear nodev");
   }
 
   @Test

@@ -6,6 +6,8 @@ import static dev.containerj.namespaces.internal.HelperProgram.IN_ROOT;
 import static dev.containerj.namespaces.internal.HelperProgram.SRC_IN_ROOT;
 import static dev.containerj.namespaces.internal.HelperProgram.MNT_DETACH;
 import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_NODEV;
+import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_NOEXEC;
+import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_NOSUID;
 import static dev.containerj.namespaces.internal.HelperProgram.MOUNT_ATTR_RDONLY;
 import static dev.containerj.namespaces.internal.HelperProgram.MS_BIND;
 import static dev.containerj.namespaces.internal.HelperProgram.MS_NODEV;
@@ -357,6 +359,11 @@ public final class RootfsProgram {
 
     /** Stage MASKS: masked paths, the state directory hidden, read-only paths. */
     void masks() {
+      // Kernel parameters (ContainerSpec.sysctl), before /proc/sys turns read-only below. The kernel
+      // picks the table of the writer's own namespaces (net, ipc, uts: proc_sys's lookup of
+      // current->nsproxy), and this process is in the container's already; Sysctl allows only
+      // parameters of namespaces the container has of its own.
+      spec.sysctls().forEach((name, value) -> p.writeFile(dev.containerj.core.Sysctl.file(name), value, 0));
       for (String path : spec.maskedPaths()) {
         mask(p, host, path);
       }
@@ -796,7 +803,9 @@ public final class RootfsProgram {
     String d = "/dev";
     // nodev: a node made in /dev opens nothing; the binds below are mounts of their own (nodev is
     // per mount), from the host's /dev, and keep working.
-    p.mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_STRICTATIME | (spec.privileged() ? 0 : MS_NODEV),
+    // noexec: nothing in /dev is a program (Podman asks for it; runc's default config does not, and
+    // gets it all the same, one rule less to check).
+    p.mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME | (spec.privileged() ? 0 : MS_NODEV),
         "mode=755,size=65536k" + owner, IN_ROOT);
     for (String dev : DEVICES) {
       // mknod is not allowed in a user namespace: bind the host's nodes instead.
@@ -885,7 +894,11 @@ public final class RootfsProgram {
       return;
     }
     p.mount(String.valueOf(m.source()), target, "", MS_BIND | MS_REC, "", IN_ROOT);
-    long attrs = (m.readOnly() ? MOUNT_ATTR_RDONLY : 0) | (nodev ? MOUNT_ATTR_NODEV : 0);
+    // MS_BIND ignores the other flags of the same mount(2) call: they are set by this second step,
+    // as runc's remount after the bind (the spec's nosuid/noexec/nodev of a bind, Podman's /dev/shm).
+    long attrs = (m.readOnly() ? MOUNT_ATTR_RDONLY : 0) | (nodev || m.flags().contains(MountSpec.Flag.NODEV) ? MOUNT_ATTR_NODEV : 0)
+        | (m.flags().contains(MountSpec.Flag.NOSUID) ? MOUNT_ATTR_NOSUID : 0)
+        | (m.flags().contains(MountSpec.Flag.NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
     if (attrs != 0) {
       // mount_setattr keeps the flags the kernel locked (nosuid, nodev, ...) in a user namespace,
       // where a plain MS_REMOUNT|MS_RDONLY that forgot one would fail with EPERM. A bind keeps its

@@ -39,6 +39,7 @@ public final class SpecValidator {
       SpecValidator::paths,
       SpecValidator::security,
       SpecValidator::network,
+      SpecValidator::sysctls,
       SpecValidator::rootless);
 
   /** The rules of one process (a container's first or an exec'd one), on what it sets. */
@@ -209,6 +210,12 @@ public final class SpecValidator {
     if ((!s.uidMappings().isEmpty() || !s.gidMappings().isEmpty()) && !s.namespaces().contains(Namespace.USER)) {
       v.add(new Violation("uidMappings", s.uidMappings().toString(), "need the USER namespace"));
     }
+  }
+
+  /** Kernel parameters: only the container's own namespaces' ({@link dev.containerj.core.Sysctl}). */
+  private static void sysctls(ContainerSpec s, List<Violation> v) {
+    s.sysctls().forEach((name, value) -> dev.containerj.core.Sysctl.refusal(name, value, s.namespaces(), s.network())
+        .ifPresent(rule -> v.add(new Violation("sysctls[" + name + "]", value, rule))));
   }
 
   private static void mounts(ContainerSpec s, List<Violation> v) {

@@ -136,6 +136,14 @@ public final class LaunchedProcess implements NamespacedProcess {
   }
 
   @Override
+  public void sendTerminal(java.nio.file.Path socket) throws java.io.IOException {
+    if (ptyMaster == null) {
+      throw new IllegalStateException("the process has no terminal: start it with Redirect.tty()");
+    }
+    dev.containerj.linux.internal.ConsoleSocket.send(socket, ptyMaster.get());
+  }
+
+  @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;

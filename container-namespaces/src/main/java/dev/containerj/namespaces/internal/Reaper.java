@@ -78,6 +78,20 @@ public final class Reaper {
     }
   }
 
+  /** Set by {@link #leaveChildrenUnreaped()}. */
+  private static volatile boolean leaveUnreaped;
+
+  /**
+   * From now on, a watched child that ends is not reaped: its future completes with its status
+   * (waitid(2) WNOWAIT), and it stays a zombie until this JVM exits and it is reparented to the
+   * nearest subreaper, which reaps it. For an OCI runtime's {@code exec --detach}: its caller (conmon,
+   * containerd's shim) learns the process's exit status by reaping it itself, as with runc, whose
+   * exec'd process is its child and is never waited for.
+   */
+  public static void leaveChildrenUnreaped() {
+    leaveUnreaped = true;
+  }
+
   /** Starts watching a child; the future completes with its status once it has been reaped. */
   public static CompletableFuture<ExitStatus> watch(int pid, int pidfd) {
     CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
@@ -96,7 +110,8 @@ public final class Reaper {
         BY_PIDFD.remove(pidfd);
       }
     }
-    Thread t = new Thread(() -> exit.complete(waitBlocking(pid)), "containerj-wait-" + pid);
+    Thread t = new Thread(() -> exit.complete(waitBlocking(pid, leaveUnreaped ? Constants.WNOWAIT : 0)),
+        "containerj-wait-" + pid);
     t.setDaemon(true);
     t.start();
     return exit;
@@ -104,11 +119,15 @@ public final class Reaper {
 
   /** Reaps {@code pid} now, blocking (for the short-lived helper process). */
   public static ExitStatus waitBlocking(int pid) {
+    return waitBlocking(pid, 0);
+  }
+
+  private static ExitStatus waitBlocking(int pid, int flags) {
     Memory info = new Memory(SIGINFO_SIZE);
     while (true) {
       info.clear();
       try {
-        LibC.waitid(Constants.P_PID, pid, info, Constants.WEXITED);
+        LibC.waitid(Constants.P_PID, pid, info, Constants.WEXITED | flags);
         return decode(info);
       } catch (LastErrorException e) {
         if (e.getErrorCode() != Constants.EINTR) {
@@ -146,10 +165,10 @@ public final class Reaper {
         ExitStatus status;
         info.clear();
         try {
-          LibC.waitid(Constants.P_PIDFD, pidfd, info, Constants.WEXITED);
+          LibC.waitid(Constants.P_PIDFD, pidfd, info, Constants.WEXITED | (leaveUnreaped ? Constants.WNOWAIT : 0));
           status = decode(info);
         } catch (LastErrorException e) {
-          status = waitBlocking(c.pid());
+          status = waitBlocking(c.pid(), leaveUnreaped ? Constants.WNOWAIT : 0);
         }
         try {
           LibC.epoll_ctl(EPOLL_FD, Constants.EPOLL_CTL_DEL, pidfd, null);

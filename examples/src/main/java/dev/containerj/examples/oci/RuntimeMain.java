@@ -37,9 +37,9 @@ import java.util.stream.Stream;
  * in the foreground with its state record, pid file and poststart/poststop hooks, {@code create}
  * and {@code start} as two calls (the process waits before its execve on ROOT/ID/exec.fifo),
  * {@code exec}, {@code state}, {@code list}, {@code kill}, {@code delete}, and {@code ps},
- * {@code pause}, {@code resume} on created containers. Not yet: {@code exec --tty},
- * {@code update}, {@code --console-socket}, {@code --preserve-fds} above 0; they fail with a
- * message that says so.
+ * {@code pause}, {@code resume} on created containers, {@code --console-socket} of {@code create}
+ * and {@code exec --tty} (ConsoleSocketOption). Not yet: {@code update}, {@code --preserve-fds}
+ * above 0; they fail with a message that says so.
  */
 public final class RuntimeMain {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -383,9 +383,6 @@ public final class RuntimeMain {
    */
   private int create() throws Exception {
     String id = args.id();
-    if (args.flags.containsKey("console-socket")) {
-      throw new UnsupportedOperationException("--console-socket is not implemented yet by containerj-runtime");
-    }
     String preserve = args.flags.getOrDefault("preserve-fds", "0");
     if (!preserve.equals("0")) {
       throw new UnsupportedOperationException("--preserve-fds " + preserve + " is not implemented yet by "
@@ -395,9 +392,7 @@ public final class RuntimeMain {
     // --no-new-keyring: ContainerJ never makes a session keyring.
     Path bundle = Path.of(args.flags.getOrDefault("bundle", ".")).toAbsolutePath().normalize();
     OciConfig config = OciConfigReader.read(bundle);
-    if (config.terminal()) {
-      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
-    }
+    Path consoleSocket = ConsoleSocketOption.check(config.terminal(), args.flags.get("console-socket"));
     checkCgroupsPath(config);
     if (!config.hooks().createContainer().isEmpty() || !config.hooks().startContainer().isEmpty()) {
       throw new UnsupportedOperationException("hooks.createContainer/startContainer (run in the container's "
@@ -415,12 +410,19 @@ public final class RuntimeMain {
     try {
       mkfifo(fifo(id));
       ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
-      var spec = config.container().toBuilder().detached(true).startFifo(fifo(id)).build();
+      var builder = config.container().toBuilder().detached(true).startFifo(fifo(id));
+      if (consoleSocket != null) {
+        builder.stdin(ConsoleSocketOption.tty()).stdout(ConsoleSocketOption.tty()).stderr(ConsoleSocketOption.tty());
+      }
+      var spec = builder.build();
       Container c = runtime.start(spec); // returns with the process waiting for start; never closed here
       libraryId = c.id();
       writeState(id, "created", c.pid(), bundle, config);
       markCreated(id);
       try {
+        if (consoleSocket != null) {
+          c.sendTerminal(consoleSocket);
+        }
         String pidFile = args.flags.get("pid-file");
         if (pidFile != null) {
           // Written whole, then renamed: a client polling for it never reads half a pid.
@@ -608,9 +610,6 @@ public final class RuntimeMain {
    */
   private int exec() throws Exception {
     String id = args.id();
-    if (args.flags.containsKey("console-socket") || args.flag("tty")) {
-      throw new UnsupportedOperationException("exec --tty/--console-socket is not implemented yet by containerj-runtime");
-    }
     Path f = stateFile(id);
     ObjectNode s = readState(id);
     if (!s.path("status").asText().equals("running")) {
@@ -629,15 +628,18 @@ public final class RuntimeMain {
       }
       ArrayNode argv = config.with("process").putArray("args");
       cmd.forEach(argv::add);
-      config.with("process").put("terminal", false);
+      config.with("process").put("terminal", args.flag("tty"));
     }
     OciConfig oci = OciConfigReader.parse(config.toString(), bundle);
-    if (oci.terminal()) {
-      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
-    }
+    Path consoleSocket = ConsoleSocketOption.check(oci.terminal(), args.flags.get("console-socket"));
     ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib"))
         .reapOnStart(false).build();
-    Container c = runtime.attach(libId, oci.container());
+    // --detach: the process outlives this JVM (no parent-death signal), and only the caller's
+    // subreaper reaps it (it reads the exit status there, as runc's exec'd child's).
+    if (args.flag("detach")) {
+      dev.containerj.namespaces.internal.Reaper.leaveChildrenUnreaped();
+    }
+    Container c = runtime.attach(libId, oci.container().toBuilder().detached(args.flag("detach")).build());
     var process = dev.containerj.core.ProcessSpec.builder().command(oci.process().command());
     oci.process().environment().forEach(process::env);
     oci.process().workingDirectory().ifPresent(process::workingDirectory);
@@ -646,9 +648,17 @@ public final class RuntimeMain {
     oci.process().groups().ifPresent(process::groups);
     oci.process().capabilities().ifPresent(process::capabilities);
     process.noNewPrivileges(oci.process().noNewPrivileges());
-    var redirect = dev.containerj.namespaces.Redirect.INHERIT;
+    var redirect = consoleSocket != null ? ConsoleSocketOption.tty() : dev.containerj.namespaces.Redirect.INHERIT;
     process.stdin(redirect).stdout(redirect).stderr(redirect);
     var p = c.exec(process.build());
+    if (consoleSocket != null) {
+      try {
+        p.sendTerminal(consoleSocket);
+      } catch (RuntimeException e) {
+        p.close();
+        throw e;
+      }
+    }
     String pidFile = args.flags.get("pid-file");
     if (pidFile != null) {
       Files.writeString(Path.of(pidFile), Integer.toString(p.pid()));
