@@ -35,11 +35,11 @@ public final class Sysctl {
    * @param name the dotted parameter name
    * @param value its value
    * @param namespaces the container's own namespaces
-   * @param network the container's network mode (a network namespace shared with another
+   * @param network the container's network (a network namespace shared with another
    *     container is not its own)
    * @return the rule it breaks, or empty when it may be set
    */
-  public static Optional<String> refusal(String name, String value, Set<Namespace> namespaces, NetworkMode network) {
+  public static Optional<String> refusal(String name, String value, Set<Namespace> namespaces, Network network) {
     if (!NAME.matcher(name).matches()) {
       return Optional.of("must be a dotted name of letters, digits, '_' and '-'");
     }
@@ -48,7 +48,7 @@ public final class Sysctl {
     }
     boolean ok;
     if (name.startsWith("net.")) {
-      ok = namespaces.contains(Namespace.NET) && network != NetworkMode.HOST && network != NetworkMode.CONTAINER;
+      ok = namespaces.contains(Namespace.NET) && !(network instanceof Network.Host) && !(network instanceof Network.SharedWith);
     } else if (IPC.contains(name) || name.startsWith("fs.mqueue.")) {
       ok = namespaces.contains(Namespace.IPC);
     } else if (UTS.contains(name)) {

@@ -693,7 +693,7 @@ public final class OciConfigReader {
     }
     Obj sysctl = linux.obj("sysctl");
     if (sysctl != null) {
-      NetworkMode network = namespaces.contains(Namespace.NET) ? NetworkMode.LOOPBACK : NetworkMode.HOST;
+      dev.containerj.core.Network network = namespaces.contains(Namespace.NET) ? dev.containerj.core.Network.loopback() : dev.containerj.core.Network.host();
       for (Iterator<Map.Entry<String, JsonNode>> it = sysctl.node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         sysctl.read.add(e.getKey());
