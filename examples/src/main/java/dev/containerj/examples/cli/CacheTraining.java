@@ -12,16 +12,14 @@ import java.io.PrintWriter;
  * <p>A fixed workload rather than the user's first command: a cache recorded from {@code state}
  * or {@code --version} would leave the container start, the path that matters, uncached. It runs
  * what a cold {@code containerj run -- /bin/true} runs, a real container included (the classes of
- * the start path load only on it). When the host refuses the container (e.g. an ordinary user
+ * the start path load only on it), then the OCI runtime's create, start, state and delete of a
+ * bundle ({@code RuntimeCacheTraining}). When the host refuses the container (e.g. an ordinary user
  * without user namespaces) the classes up to the refusal are still recorded. Everything it prints
  * goes nowhere; its exit status is 0 whatever the commands returned, since only the loaded classes
  * matter.
  */
 public final class CacheTraining {
   private CacheTraining() {}
-
-  /** The OCI runtime's main class, loaded (not run) when the jar has it. */
-  private static final String RUNTIME_MAIN = "dev.containerj.examples.oci.RuntimeMain";
 
   /**
    * Runs the workload.
@@ -36,9 +34,10 @@ public final class CacheTraining {
     execute("--version");
     execute("run", "--", "/bin/true");
     try {
-      Class.forName(RUNTIME_MAIN, false, CacheTraining.class.getClassLoader());
-    } catch (ClassNotFoundException e) {
-      // a jar without the runtime command line
+      // The OCI runtime's calls (containerd makes four per container) share this cache.
+      dev.containerj.examples.oci.RuntimeCacheTraining.run();
+    } catch (java.io.IOException | RuntimeException | LinkageError e) {
+      // the classes loaded until then are recorded
     }
     System.exit(0);
   }

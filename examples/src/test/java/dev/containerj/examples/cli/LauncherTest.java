@@ -79,6 +79,16 @@ class LauncherTest {
     Result second = launch(env, "--version");
     assertThat(second.err).contains("containerj-launcher: cache " + cache).doesNotContain("recording");
     assertThat(classSource(env, "--version")).startsWith("shared objects file");
+    if (newest.major >= 25) {
+      // --version alone has its own cache, recorded without AOT class linking (its classes load
+      // when used); every other command maps one with the classes linked ahead of time.
+      assertThat(second.err).contains("-lazy.aot");
+      Result other = launch(env, "--help");
+      assertThat(other.code).as(other.err).isZero();
+      assertThat(other.err).contains("recording " + cache).doesNotContain("-lazy.aot");
+      assertThat(launch(env, "--help").err).contains("containerj-launcher: cache " + cache)
+          .doesNotContain("recording");
+    }
 
     // Off-run: without the cache the same class comes from the jar.
     assertThat(classSource(Map.of("CONTAINERJ_CACHE", "off"), "--version")).startsWith("file:" + jar);
@@ -156,7 +166,10 @@ class LauncherTest {
     assertThat(nobody.err).contains("recording " + ownDir);
     assertThat(Files.getOwner(ownDir).getName()).isEqualTo("nobody");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ownDir))).isEqualTo("rwx------");
-    assertThat(exec(concat(asNobody, "--version")).err).contains("cache " + ownDir);
+    // The next command maps what the first one recorded (--version alone has a cache of its own).
+    Result again = exec(concat(asNobody, "run", "--", "sh", "-c", "exit 7"));
+    assertThat(again.code).as(again.err).isEqualTo(7);
+    assertThat(again.err).contains("cache " + ownDir).doesNotContain("recording");
   }
 
   @Test
@@ -175,6 +188,52 @@ class LauncherTest {
     try (Stream<Path> files = Files.list(planted)) {
       assertThat(files).isEmpty();
     }
+  }
+
+  @Test
+  void jnaLoadsItsNativePartFromTheCopyNextToTheJar() throws Exception {
+    // As the build lays it out (target/jna/com/sun/jna/ARCH), from the JNA jar of this class path.
+    String arch = switch (System.getProperty("os.arch")) {
+      case "amd64", "x86_64" -> "x86-64";
+      case "aarch64" -> "aarch64";
+      default -> "";
+    };
+    assumeTrue(!arch.isEmpty(), "JNA's copy is laid out for x86-64 and aarch64 only");
+    String entry = "com/sun/jna/linux-" + arch + "/libjnidispatch.so";
+    Path copy = install.resolve("jna").resolve(entry);
+    Files.createDirectories(copy.getParent());
+    try (InputStream in = com.sun.jna.Native.class.getClassLoader().getResourceAsStream(entry)) {
+      assertThat(in).as(entry).isNotNull();
+      Files.copy(in, copy);
+    }
+    Map<String, String> env = Map.of("CONTAINERJ_CACHE", "off");
+    try {
+      // The container may be refused (an ordinary user without user namespaces): JNA is loaded first.
+      assertThat(loadedLibraries(env, "run", "--", "/bin/true")).anyMatch(l -> l.equals(copy.toString()))
+          .noneMatch(l -> l.contains("jnidispatch") && !l.equals(copy.toString()));
+    } finally {
+      deleteTree(install.resolve("jna"));
+    }
+    // Off-run: without the copy JNA extracts its library from the jar to a temporary file.
+    assertThat(loadedLibraries(env, "run", "--", "/bin/true")).anyMatch(l -> l.contains("jna"))
+        .noneMatch(l -> l.startsWith(install.toString()));
+  }
+
+  /** The native libraries that the JVM started by the launcher with {@code args} loaded (-Xlog:library). */
+  private static List<String> loadedLibraries(Map<String, String> env, String... args) throws Exception {
+    Path log = Files.createTempFile(install, "library", ".log");
+    Map<String, String> withLog = new HashMap<>(env);
+    withLog.put("CONTAINERJ_JAVA_OPTS", "-Xlog:library=info:file=" + log);
+    launch(withLog, args);
+    List<String> libraries = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      int at = line.indexOf("Loaded library ");
+      if (at >= 0) {
+        String rest = line.substring(at + "Loaded library ".length());
+        libraries.add(rest.substring(0, rest.indexOf(',') < 0 ? rest.length() : rest.indexOf(',')));
+      }
+    }
+    return libraries;
   }
 
   @Test
