@@ -121,6 +121,7 @@ final class TarCopy {
     Path root = target.toAbsolutePath().normalize();
     Files.createDirectories(root.getParent());
     Path realParent = java.util.Objects.requireNonNull(root.getParent(), "the target's parent").toRealPath();
+    java.util.Set<Path> links = new java.util.HashSet<>();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         String name = e.getName().replaceAll("/+$", "");
@@ -140,10 +141,17 @@ final class TarCopy {
           throw new IOException("refused entry " + e.getName() + ": it would land outside " + root);
         }
         if (e.isDirectory()) {
+          // A directory entry on a link (one an earlier entry made, or one already in the target):
+          // createDirectories accepts the link's directory and the chmod below would follow it, so a
+          // stream "x -> /etc", "x/" (mode 0777) would open a host directory to every user.
+          if (Files.isSymbolicLink(dest) && (!dest.equals(root) || links.contains(dest))) {
+            throw new IOException("refused entry " + e.getName() + ": " + dest + " is a symbolic link, not a directory");
+          }
           Files.createDirectories(dest);
         } else if (e.isSymbolicLink()) {
           Files.deleteIfExists(dest);
           Files.createSymbolicLink(dest, Path.of(e.getLinkName()));
+          links.add(dest);
           continue;
         } else if (e.isFile()) {
           Files.deleteIfExists(dest);

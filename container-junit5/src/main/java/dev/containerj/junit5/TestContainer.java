@@ -224,7 +224,8 @@ public final class TestContainer implements AutoCloseable {
    * Copies the file or directory {@code containerPath} of the container to {@code hostPath} (the
    * file or directory it becomes; a directory's parents must exist). Entries that would land
    * outside {@code hostPath} (absolute names, {@code ..}, through a symbolic link the copy made) are
-   * refused: the container is not trusted.
+   * refused, and so is a directory entry on a symbolic link (its mode would reach the link's
+   * target): the container is not trusted.
    *
    * @param containerPath the absolute path of a file or directory in the container
    * @param hostPath the host path it becomes

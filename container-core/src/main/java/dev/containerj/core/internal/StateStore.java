@@ -119,18 +119,51 @@ public final class StateStore {
         // another thread or JVM made it: checked below
       }
     }
+    String foreign = foreignRoot();
+    if (foreign != null) {
+      throw new IOException(foreign);
+    }
     PosixFileAttributes a = Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    if (!a.isDirectory()) {
-      throw new IOException("state directory " + root + " is not a directory");
-    }
-    int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    if (uid != LibC.geteuid()) {
-      throw new IOException("state directory " + root + " belongs to uid " + uid + ", not to " + LibC.geteuid());
-    }
     if (!a.permissions().equals(PRIVATE)) {
       Files.setPosixFilePermissions(root, PRIVATE); // ours, so make it private (a umask may have widened it)
     }
     CHECKED_ROOTS.add(root);
+  }
+
+  /**
+   * Why the existing root is not this user's to trust, or null when it is: not a directory (a link
+   * included), or owned by another uid. Its records name pids that {@link #reapOrphans()} and
+   * {@code remove} kill and owner files name cgroups they remove, so a root planted by another user
+   * (the fallback {@code /tmp/containerj-UID} lies in a world-writable directory) would make this
+   * user's tool kill and remove what that user chose.
+   */
+  private @Nullable String foreignRoot() throws IOException {
+    PosixFileAttributes a = Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (!a.isDirectory()) {
+      return "state directory " + root + " is not a directory";
+    }
+    int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (uid != LibC.geteuid()) {
+      return "state directory " + root + " belongs to uid " + uid + ", not to " + LibC.geteuid();
+    }
+    return null;
+  }
+
+  /**
+   * Refuses to read records from a root another user could have written (see {@link #foreignRoot()}):
+   * a {@code ContainerException} naming the directory and its owner; nothing for an absent root.
+   */
+  private void checkReadable() {
+    String foreign;
+    try {
+      foreign = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? foreignRoot() : null;
+    } catch (IOException e) {
+      foreign = "state directory " + root + " cannot be checked: " + e.getMessage();
+    }
+    if (foreign != null) {
+      throw new dev.containerj.core.ContainerException(foreign + ": its records are not trusted (remove it, or "
+          + "choose another state directory)");
+    }
   }
 
   /** The directory of container {@code id}. */
@@ -287,6 +320,7 @@ public final class StateStore {
   /** Every record, including those of containers whose owner died; unreadable ones are skipped. */
   public List<StateRecord> list() {
     List<StateRecord> out = new ArrayList<>();
+    checkReadable();
     if (!Files.isDirectory(root)) {
       return out;
     }
@@ -313,6 +347,7 @@ public final class StateStore {
    */
   public List<String> reapOrphans() {
     List<String> reaped = new ArrayList<>();
+    checkReadable();
     if (!Files.isDirectory(root)) {
       return reaped;
     }

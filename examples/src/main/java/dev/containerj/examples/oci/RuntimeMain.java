@@ -220,10 +220,7 @@ public final class RuntimeMain {
       try (Container c = runtime.start(config.container())) {
         libraryId = c.id();
         writeState(id, "running", c.pid(), bundle, config);
-        String pidFile = args.flags.get("pid-file");
-        if (pidFile != null) {
-          Files.writeString(Path.of(pidFile), Integer.toString(c.pid()));
-        }
+        writePidFile(args.flags.get("pid-file"), c.pid());
         forwardSignals(c);
         runHooks(config.hooks().poststart(), id, "running", c.pid(), bundle, config, false);
         ExitStatus status = c.waitFor();
@@ -423,14 +420,7 @@ public final class RuntimeMain {
         if (consoleSocket != null) {
           c.sendTerminal(consoleSocket);
         }
-        String pidFile = args.flags.get("pid-file");
-        if (pidFile != null) {
-          // Written whole, then renamed: a client polling for it never reads half a pid.
-          Path pf = Path.of(pidFile).toAbsolutePath();
-          Path tmp = pf.resolveSibling("." + pf.getFileName() + ".tmp");
-          Files.writeString(tmp, Integer.toString(c.pid()));
-          Files.move(tmp, pf, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
+        writePidFile(args.flags.get("pid-file"), c.pid());
         runHooks(config.hooks().createRuntime(), id, "created", c.pid(), bundle, config, true);
         runHooks(config.hooks().prestart(), id, "created", c.pid(), bundle, config, true);
       } catch (Exception e) {
@@ -444,6 +434,29 @@ public final class RuntimeMain {
       if (!done) {
         deleteTree(dir);
       }
+    }
+  }
+
+  /**
+   * Writes {@code pid} to the {@code --pid-file} (none when null): into a new temporary file of the
+   * same directory (O_EXCL with a random name, so no link planted there is followed), then renamed
+   * over the name (rename(2) replaces a link there instead of writing through it), so a client
+   * polling for it never reads half a pid. The runtime often runs as root and the directory is the
+   * caller's choice: writing through a link would let whoever can write there overwrite any file.
+   */
+  private static void writePidFile(@org.jspecify.annotations.Nullable String pidFile, int pid) throws IOException {
+    if (pidFile == null) {
+      return;
+    }
+    Path pf = Path.of(pidFile).toAbsolutePath();
+    Path dir = java.util.Objects.requireNonNull(pf.getParent(), "the directory of --pid-file");
+    Path tmp = Files.createTempFile(dir, "." + pf.getFileName() + ".", ".tmp");
+    try {
+      Files.writeString(tmp, Integer.toString(pid));
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      Files.move(tmp, pf, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 
@@ -659,10 +672,7 @@ public final class RuntimeMain {
         throw e;
       }
     }
-    String pidFile = args.flags.get("pid-file");
-    if (pidFile != null) {
-      Files.writeString(Path.of(pidFile), Integer.toString(p.pid()));
-    }
+    writePidFile(args.flags.get("pid-file"), p.pid());
     if (args.flag("detach")) {
       return 0;
     }
