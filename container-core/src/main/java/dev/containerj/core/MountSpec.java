@@ -12,8 +12,14 @@ import org.jspecify.annotations.Nullable;
  * @param target the absolute path inside the container
  * @param readOnly whether the container may not write to it
  * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+ * @param tmpfsMode the permission bits of a tmpfs's root directory (tmpfs(5) {@code mode=}),
+ *     {@link #DEFAULT_TMPFS_MODE} unless given; 0 for a bind
  */
-public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
+public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes,
+    int tmpfsMode) {
+  /** A tmpfs's mode unless one is given: 1777, world-writable with the sticky bit, as /tmp. */
+  public static final int DEFAULT_TMPFS_MODE = 01777;
+
   /** The kind of mount. */
   public enum Type {
     /** A host file or directory, bind-mounted. */
@@ -30,10 +36,36 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
    * @param target the absolute path inside the container
    * @param readOnly whether the container may not write to it
    * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   * @param tmpfsMode the permission bits of a tmpfs's root directory; 0 for a bind
    */
   public MountSpec {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(target, "target");
+  }
+
+  /**
+   * A mount whose tmpfs, if it is one, has mode {@link #DEFAULT_TMPFS_MODE}.
+   *
+   * @param type bind or tmpfs
+   * @param source the host path of a bind mount; null for tmpfs
+   * @param target the absolute path inside the container
+   * @param readOnly whether the container may not write to it
+   * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   */
+  public MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
+    this(type, source, target, readOnly, sizeBytes, type == Type.TMPFS ? DEFAULT_TMPFS_MODE : 0);
+  }
+
+  /**
+   * {@return a new empty tmpfs of at most {@code sizeBytes} whose root directory has mode {@code mode}}
+   * (e.g. 0755 for a {@code /run} only root may write, as containerd's default spec asks)
+   *
+   * @param target the absolute path inside the container
+   * @param sizeBytes the size limit in bytes, 0 for the kernel's default (half of RAM)
+   * @param mode the permission bits, at most 07777
+   */
+  public static MountSpec tmpfs(String target, long sizeBytes, int mode) {
+    return new MountSpec(Type.TMPFS, null, target, false, sizeBytes, mode);
   }
 
   /**
