@@ -61,6 +61,9 @@ public final class Reaper {
 
   private record Child(int pid, int pidfd, CompletableFuture<ExitStatus> exit) {}
 
+  /** Set by {@link #leaveToSubreaper()}: watched children are waited for with WNOWAIT, never reaped. */
+  private static volatile boolean leaveZombies;
+
   private Reaper() {}
 
   /**
@@ -100,6 +103,19 @@ public final class Reaper {
     t.setDaemon(true);
     t.start();
     return exit;
+  }
+
+  /**
+   * From now on this JVM reads a watched child's exit status without reaping it (waitid(2)
+   * {@code WNOWAIT}): the zombie stays for the caller's child subreaper (prctl(2)
+   * {@code PR_SET_CHILD_SUBREAPER}), which adopts it when this JVM exits and reaps it itself. An OCI
+   * runtime's {@code exec --detach} needs it: containerd's shim learns of the exec'd process's end
+   * only by reaping it, so a process that ended before the runtime exited must still be there.
+   * Helper processes (waited for by {@link #waitBlocking}) are still reaped. For a short-lived JVM
+   * only: each child's zombie holds its pid until this JVM exits.
+   */
+  public static void leaveToSubreaper() {
+    leaveZombies = true;
   }
 
   /** Reaps {@code pid} now, blocking (for the short-lived helper process). */
@@ -146,7 +162,7 @@ public final class Reaper {
         ExitStatus status;
         info.clear();
         try {
-          LibC.waitid(Constants.P_PIDFD, pidfd, info, Constants.WEXITED);
+          LibC.waitid(Constants.P_PIDFD, pidfd, info, Constants.WEXITED | (leaveZombies ? Constants.WNOWAIT : 0));
           status = decode(info);
         } catch (LastErrorException e) {
           status = waitBlocking(c.pid());

@@ -638,7 +638,11 @@ public final class RuntimeMain {
     ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib"))
         .reapOnStart(false).build();
     // --detach: the process must outlive this JVM (no parent-death signal), reparented to the
-    // caller's subreaper (containerd's shim, conmon), which waits for it by the pid file's pid.
+    // caller's subreaper (containerd's shim, conmon), which waits for it by the pid file's pid;
+    // one that ends before this JVM does is left unreaped for that subreaper to see its status.
+    if (args.flag("detach")) {
+      dev.containerj.namespaces.internal.Reaper.leaveToSubreaper();
+    }
     Container c = runtime.attach(libId, args.flag("detach") ? oci.container().toBuilder().detached(true).build()
         : oci.container());
     var process = dev.containerj.core.ProcessSpec.builder().command(oci.process().command());

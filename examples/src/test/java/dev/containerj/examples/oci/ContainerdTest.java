@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import dev.containerj.examples.bench.BusyboxImage;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * containerd 1.6 (Debian's) runs containers through {@code containerj-runtime}: each test starts a
- * containerd of its own ({@link Containerd}), imports a docker-archive of busybox-static written
- * here with {@code ctr image import}, and drives the runtime through containerd's runc shim v2
+ * containerd of its own ({@link Containerd}), imports a docker-archive of busybox-static made here
+ * offline ({@link BusyboxImage}'s layout, converted by skopeo) with {@code ctr image import}, and drives the runtime through containerd's runc shim v2
  * ({@code ctr run --runtime io.containerd.runc.v2 --runc-binary <launcher>}), which calls it as
  * runc: {@code create --bundle --pid-file}, {@code start}, {@code state}, {@code exec --process
  * --detach --pid-file}, {@code kill [--all]}, {@code ps --format json}, {@code delete [--force]},
@@ -41,8 +41,9 @@ class ContainerdTest {
   static void probe() {
     // Independent of the code under test: the client programs and root (containerd manages
     // mounts and cgroups as root only; rootless containerd needs RootlessKit, not installed).
-    Assumptions.assumeTrue(onPath("containerd") && onPath("ctr") && onPath("containerd-shim-runc-v2"),
-        "containerd, ctr and containerd-shim-runc-v2 are not installed (apt-get install containerd)");
+    Assumptions.assumeTrue(onPath("containerd") && onPath("ctr") && onPath("containerd-shim-runc-v2")
+        && onPath("skopeo"), "containerd, ctr, containerd-shim-runc-v2 or skopeo are not installed "
+        + "(apt-get install containerd skopeo)");
     Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "containerd runs as root only");
   }
 
@@ -71,8 +72,14 @@ class ContainerdTest {
 
   private void startWithImage() throws Exception {
     containerd = new Containerd(false, "");
+    // The benchmark's busybox-static image (an OCI layout written by BusyboxImage), turned into a
+    // docker-archive offline by skopeo, as `docker save` would write it.
+    String layout = BusyboxImage.write(Path.of("/bin/busybox"), tmp.resolve("layout"));
     Path archive = tmp.resolve("busybox.tar");
-    DockerArchive.write(Path.of("/bin/busybox"), IMAGE, List.of("sh", "sleep", "cat", "echo", "ls", "stat"), archive);
+    Process skopeo = new ProcessBuilder("skopeo", "copy", "--quiet", layout, "docker-archive:" + archive + ":" + IMAGE)
+        .redirectErrorStream(true).start();
+    String skopeoOut = new String(skopeo.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(skopeo.waitFor()).as(skopeoOut).isZero();
     Containerd.Result imported = containerd.ctr("image", "import", archive.toString());
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(containerd.ctr("image", "ls", "-q").out()).contains(IMAGE);
@@ -81,10 +88,11 @@ class ContainerdTest {
   @Test
   void ctrRunsAnImportedImageThroughTheRuntimeWithItsOutputAndExitCode() throws Exception {
     startWithImage();
-    Containerd.Result r = containerd.ctrRun("--rm", IMAGE, "one", "/bin/sh", "-c",
-        "echo out; echo err >&2; stat -c '%a %u' /run; cat /proc/1/comm; exit 3");
+    // the image has /bin/busybox and /bin/true only: applets by name through busybox
+    Containerd.Result r = containerd.ctrRun("--rm", IMAGE, "one", "/bin/busybox", "sh", "-c",
+        "echo out; echo err >&2; /bin/busybox stat -c '%a %u' /run; /bin/busybox cat /proc/1/status | /bin/busybox head -1; exit 3");
     // containerd's default spec asks for /run as a tmpfs of mode 755: only root may write there
-    assertThat(r.out()).isEqualTo("out\n755 0\nsh\n");
+    assertThat(r.out()).isEqualTo("out\n755 0\nName:\tbusybox\n");
     assertThat(r.err()).isEqualTo("err\n");
     assertThat(r.code()).isEqualTo(3);
     assertThat(containerd.ctr("container", "ls", "-q").out()).doesNotContain("one");
@@ -94,7 +102,7 @@ class ContainerdTest {
   @Test
   void aDetachedTaskTakesExecKillAllKillAndDelete() throws Exception {
     startWithImage();
-    Containerd.Result run = containerd.ctrRun("--detach", IMAGE, "two", "/bin/sleep", "600");
+    Containerd.Result run = containerd.ctrRun("--detach", IMAGE, "two", "/bin/busybox", "sleep", "600");
     assertThat(run.code()).as(run.err()).isZero();
     // The runtime's own record: containerj-runtime made this container, not runc.
     Path record = containerd.runtimeRoot.resolve("two").resolve("state.json");
@@ -104,12 +112,12 @@ class ContainerdTest {
     long pid1 = state.path("pid").asLong();
     assertThat(containerd.ctr("task", "ls").out()).containsPattern("two\\s+" + pid1 + "\\s+RUNNING");
 
-    Containerd.Result exec = containerd.ctrExec("--exec-id", "e1", "two", "/bin/sh", "-c",
-        "echo in exec; cat /proc/1/comm; exit 5");
-    assertThat(exec.out()).isEqualTo("in exec\nsleep\n");
+    Containerd.Result exec = containerd.ctrExec("--exec-id", "e1", "two", "/bin/busybox", "sh", "-c",
+        "echo in exec; /bin/busybox cat /proc/1/cmdline | /bin/busybox tr '\\0' ' '; exit 5");
+    assertThat(exec.out()).isEqualTo("in exec\n/bin/busybox sleep 600 ");
     assertThat(exec.code()).as("the exec's own exit code, from the shim that reaped it").isEqualTo(5);
 
-    Containerd.Result detached = containerd.ctrExec("--detach", "--exec-id", "e2", "two", "/bin/sleep", "500");
+    Containerd.Result detached = containerd.ctrExec("--detach", "--exec-id", "e2", "two", "/bin/busybox", "sleep", "500");
     assertThat(detached.code()).as(detached.err()).isZero();
     long execPid = -1;
     for (int i = 0; i < 50 && execPid < 0; i++) {
@@ -118,7 +126,7 @@ class ContainerdTest {
       Thread.sleep(100);
     }
     assertThat(execPid).as("ctr task ps lists the detached exec").isPositive();
-    assertThat(Files.readString(Path.of("/proc/" + execPid + "/cmdline"))).startsWith("/bin/sleep");
+    assertThat(Files.readString(Path.of("/proc/" + execPid + "/cmdline"))).startsWith("/bin/busybox\0sleep\0500");
     assertThat(parent(execPid)).as("the exec is the shim's child (its subreaper), not the runtime's")
         .isIn(containerd.shims());
 
