@@ -126,7 +126,7 @@ class ContainerdTest {
       Thread.sleep(100);
     }
     assertThat(execPid).as("ctr task ps lists the detached exec").isPositive();
-    assertThat(Files.readString(Path.of("/proc/" + execPid + "/cmdline"))).startsWith("/bin/busybox\0sleep\0500");
+    assertThat(Files.readString(Path.of("/proc/" + execPid + "/cmdline")).replace('\0', ' ')).startsWith("/bin/busybox sleep 500");
     assertThat(parent(execPid)).as("the exec is the shim's child (its subreaper), not the runtime's")
         .isIn(containerd.shims());
 
