@@ -14,11 +14,16 @@ import org.jspecify.annotations.Nullable;
  * @param target the absolute path inside the container
  * @param readOnly whether the container may not write to it
  * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+ * @param tmpfsMode the permission bits of a tmpfs's root directory (tmpfs(5) {@code mode=}),
+ *     {@link #DEFAULT_TMPFS_MODE} unless given; 0 for a bind
  * @param flags the mount flags added on top (a bind gets them by a remount after the bind, as
  *     mount(2) requires; a tmpfs is always nosuid and nodev)
  */
 public record MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes,
-    Set<Flag> flags) {
+    int tmpfsMode, Set<Flag> flags) {
+  /** A tmpfs's mode unless one is given: 1777, world-writable with the sticky bit, as /tmp. */
+  public static final int DEFAULT_TMPFS_MODE = 01777;
+
   /**
    * A mount flag that takes something away from the mount (mount(2)); a bind keeps its source's
    * flags and adds these. ContainerJ never clears a flag: in a user namespace the kernel locks the
@@ -50,6 +55,8 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
    * @param target the absolute path inside the container
    * @param readOnly whether the container may not write to it
    * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   * @param tmpfsMode the permission bits of a tmpfs's root directory; 0 for a bind
+   * @param flags the mount flags added on top
    */
   public MountSpec {
     Objects.requireNonNull(type, "type");
@@ -58,16 +65,33 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
   }
 
   /**
-   * A mount without extra flags.
+   * A mount with extra flags whose tmpfs, if it is one, has mode {@link #DEFAULT_TMPFS_MODE}.
    *
    * @param type bind or tmpfs
    * @param source the host path of a bind mount; null for tmpfs
    * @param target the absolute path inside the container
    * @param readOnly whether the container may not write to it
    * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   * @param flags the mount flags added on top
    */
-  public MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
-    this(type, source, target, readOnly, sizeBytes, Set.of());
+  public MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes,
+      Set<Flag> flags) {
+    this(type, source, target, readOnly, sizeBytes, type == Type.TMPFS ? DEFAULT_TMPFS_MODE : 0, flags);
+  }
+
+  /**
+   * A mount without extra flags whose tmpfs, if it is one, has mode {@code tmpfsMode}.
+   *
+   * @param type bind or tmpfs
+   * @param source the host path of a bind mount; null for tmpfs
+   * @param target the absolute path inside the container
+   * @param readOnly whether the container may not write to it
+   * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   * @param tmpfsMode the permission bits of a tmpfs's root directory; 0 for a bind
+   */
+  public MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes,
+      int tmpfsMode) {
+    this(type, source, target, readOnly, sizeBytes, tmpfsMode, Set.of());
   }
 
   /**
@@ -79,7 +103,32 @@ public record MountSpec(Type type, @Nullable Path source, String target, boolean
     EnumSet<Flag> all = EnumSet.noneOf(Flag.class);
     all.addAll(flags);
     all.addAll(java.util.List.of(more));
-    return new MountSpec(type, source, target, readOnly, sizeBytes, all);
+    return new MountSpec(type, source, target, readOnly, sizeBytes, tmpfsMode, all);
+  }
+
+  /**
+   * A mount whose tmpfs, if it is one, has mode {@link #DEFAULT_TMPFS_MODE}.
+   *
+   * @param type bind or tmpfs
+   * @param source the host path of a bind mount; null for tmpfs
+   * @param target the absolute path inside the container
+   * @param readOnly whether the container may not write to it
+   * @param sizeBytes the size limit of a tmpfs in bytes, 0 for the kernel's default (half of RAM)
+   */
+  public MountSpec(Type type, @Nullable Path source, String target, boolean readOnly, long sizeBytes) {
+    this(type, source, target, readOnly, sizeBytes, type == Type.TMPFS ? DEFAULT_TMPFS_MODE : 0, Set.of());
+  }
+
+  /**
+   * {@return a new empty tmpfs of at most {@code sizeBytes} whose root directory has mode {@code mode}}
+   * (e.g. 0755 for a {@code /run} only root may write, as containerd's default spec asks)
+   *
+   * @param target the absolute path inside the container
+   * @param sizeBytes the size limit in bytes, 0 for the kernel's default (half of RAM)
+   * @param mode the permission bits, at most 07777
+   */
+  public static MountSpec tmpfs(String target, long sizeBytes, int mode) {
+    return new MountSpec(Type.TMPFS, null, target, false, sizeBytes, mode);
   }
 
   /**

@@ -512,6 +512,7 @@ public final class OciConfigReader {
     boolean ro = false;
     long size = 0;
     EnumSet<MountSpec.Flag> flags = EnumSet.noneOf(MountSpec.Flag.class);
+    int mode = MountSpec.DEFAULT_TMPFS_MODE;
     for (String o : options) {
       if (o.equals("ro")) {
         ro = true;
@@ -531,8 +532,15 @@ public final class OciConfigReader {
               + "user namespace the kernel locks them: mount_namespaces(7))"));
         }
         // else: the source's mount has no such flag, the bind keeps it so: nothing to clear
-      } else if (!bind && "tmpfs".equals(type) && (o.equals("nosuid") || o.equals("nodev") || o.equals("mode=1777"))) {
+      } else if (!bind && "tmpfs".equals(type) && (o.equals("nosuid") || o.equals("nodev") || o.equals("strictatime"))) {
         continue; // what ContainerJ's tmpfs mounts have
+      } else if (!bind && "tmpfs".equals(type) && o.startsWith("mode=")) {
+        // tmpfs(5): the root directory's permission bits, in octal (containerd's /run: mode=755)
+        if (!o.matches("mode=0?[0-7]{1,4}")) {
+          bad(m.at("options"), o, "mode must be octal permission bits, at most 7777");
+        } else {
+          mode = Integer.parseInt(o.substring(5), 8);
+        }
       } else if (!bind && "tmpfs".equals(type) && o.startsWith("size=")) {
         try {
           size = CgroupLimits.parseBytes(o.substring(5));
@@ -551,7 +559,7 @@ public final class OciConfigReader {
       Path src = bundle.resolve(source).normalize();
       b.mount(new MountSpec(MountSpec.Type.BIND, src, dest, ro, 0, flags));
     } else if ("tmpfs".equals(type)) {
-      b.mount(new MountSpec(MountSpec.Type.TMPFS, null, dest, ro, size));
+      b.mount(new MountSpec(MountSpec.Type.TMPFS, null, dest, ro, size, mode));
     } else {
       bad(m.at("type"), type, "must be bind or tmpfs, or a kernel filesystem at its standard place "
           + "(ContainerJ mounts those itself)");

@@ -184,7 +184,8 @@ public final class OciConfigWriter {
         }
       } else {
         o.put("type", "tmpfs").put("source", "tmpfs");
-        opts = o.putArray("options").add("nosuid").add("nodev").add("mode=1777");
+        opts = o.putArray("options").add("nosuid").add("nodev").add("strictatime")
+            .add("mode=" + Integer.toOctalString(m.tmpfsMode()));
         if (m.sizeBytes() > 0) {
           opts.add("size=" + m.sizeBytes());
         }

@@ -205,6 +205,34 @@ class OciConfigReaderTest {
     assertThat(again.container().seccomp()).isEqualTo(s.seccomp());
   }
 
+  /**
+   * containerd 1.6.20's default spec ({@code ctr oci spec}; {@code ctr run} adds the image's args
+   * and env): everything is ContainerJ's own standard mounts but {@code /run}, a tmpfs of mode 755
+   * that only root may write, which stays so, also when written back.
+   */
+  @Test
+  void readsContainerdsDefaultSpecWithItsRunTmpfsOfMode755() throws IOException {
+    ObjectNode c = (ObjectNode) JSON.readTree(resource("containerd-1.6.20-spec.json"));
+    c.with("process").putArray("args").add("sh");
+    OciConfig config = parse(c.toString());
+    assertThat(config.container().mounts()).containsExactly(MountSpec.tmpfs("/run", 65536L << 10, 0755));
+    assertThat(config.cgroupsPath()).isEqualTo("/default");
+    String written = OciConfigWriter.write(config);
+    assertThat(written).contains("\"mode=755\"").contains("\"strictatime\"");
+    assertThat(parse(written).container().mounts()).isEqualTo(config.container().mounts());
+  }
+
+  @Test
+  void refusesATmpfsModeThatIsNotOctalPermissionBits() {
+    SpecValidationException e = refused(MINIMAL_PREFIX
+        + "\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\",\"options\":[\"mode=0999\"]},"
+        + "{\"destination\":\"/b\",\"type\":\"tmpfs\",\"options\":[\"mode=17777\"]}],"
+        + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
+        .containsExactly("mounts[0].options", "mounts[1].options");
+    assertThat(e.getMessage()).contains("mode=0999").contains("octal");
+  }
+
   private SpecValidationException refused(String json) {
     return org.assertj.core.api.Assertions.catchThrowableOfType(() -> parse(json), SpecValidationException.class);
   }

@@ -889,8 +889,12 @@ public final class RootfsProgram {
   private static void userMount(HelperProgram p, MountSpec m, String owner, boolean nodev) {
     String target = m.target();
     if (m.type() == MountSpec.Type.TMPFS) {
-      String data = "mode=1777" + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "") + owner;
-      p.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly() ? MS_RDONLY : 0), data, IN_ROOT);
+      String data = "mode=" + Integer.toOctalString(m.tmpfsMode()) + (m.sizeBytes() > 0 ? ",size=" + m.sizeBytes() : "")
+          + owner;
+      // strictatime, as ContainerJ's own /dev and runc's tmpfs mounts: atime is updated on every
+      // access (mount(2) MS_STRICTATIME), nothing in the container sees a relatime-delayed atime.
+      p.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME | (m.readOnly() ? MS_RDONLY : 0), data,
+          IN_ROOT);
       return;
     }
     p.mount(String.valueOf(m.source()), target, "", MS_BIND | MS_REC, "", IN_ROOT);

@@ -247,6 +247,8 @@ public final class SpecValidator {
         }
       } else if (m.sizeBytes() < 0) {
         v.add(new Violation(field + ".sizeBytes", Long.toString(m.sizeBytes()), "must be >= 0"));
+      } else if (m.type() == MountSpec.Type.TMPFS && (m.tmpfsMode() < 0 || m.tmpfsMode() > 07777)) {
+        v.add(new Violation(field + ".tmpfsMode", Integer.toOctalString(m.tmpfsMode()), "must be octal 0-7777"));
       }
     }
     if (s.tmpfsSize() <= 0) {

@@ -719,7 +719,12 @@ public final class RuntimeMain {
     if (s.path("status").asText().equals("stopped")) {
       throw new IllegalStateException("container " + id + " is not running");
     }
-    // The payload is pid 1 of its pid namespace: when it dies the kernel kills the rest (--all too).
+    if (args.flag("all") && JSON.readTree(Files.readString(stateFile(id))).path("created").asBoolean(false)) {
+      // --all: every process of the container's cgroup, as runc (containerd's `ctr task kill --all`);
+      // a SIGTERM to pid 1 alone is ignored by a pid 1 without a handler (pid_namespaces(7)).
+      return KillAll.signal(containerCgroup(id), s.path("pid").asInt(), sig);
+    }
+    // The payload is pid 1 of its pid namespace: when it dies the kernel kills the rest.
     LibC.kill(s.path("pid").asInt(), sig.number());
     return 0;
   }
@@ -727,6 +732,12 @@ public final class RuntimeMain {
   /** {@code delete [--force] ID}. */
   private int delete() throws Exception {
     String id = args.id();
+    if (args.flag("force") && !Files.exists(stateFile(id))) {
+      // As runc: a forced delete of a container that is gone (or whose create failed halfway)
+      // removes what is left and succeeds; containerd's shim cleanup relies on it.
+      deleteTree(root.resolve(id));
+      return 0;
+    }
     ObjectNode s = readState(id);
     ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
     if (record.path("created").asBoolean(false)) {
