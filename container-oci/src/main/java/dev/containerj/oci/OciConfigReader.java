@@ -91,6 +91,35 @@ public final class OciConfigReader {
     return new OciConfigReader(bundle.toAbsolutePath()).config(root);
   }
 
+  /**
+   * Reads a runtime-spec {@code LinuxResources} object alone (the file of an OCI runtime's
+   * {@code update --resources}), with the same rules as {@code linux.resources} of a config.
+   *
+   * @param json the text of a {@code LinuxResources} JSON object
+   * @return the limits it asks for; fields it does not name stay unset
+   * @throws SpecValidationException naming the JSON path ({@code resources.memory.limit}, ...) of
+   *     every field that is invalid or that ContainerJ cannot apply
+   * @throws IOException when the text is not JSON
+   */
+  public static CgroupLimits resources(String json) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IOException("the resources are not JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new SpecValidationException(List.of(new Violation("resources", String.valueOf(root),
+          "must be a JSON object (runtime-spec LinuxResources)")));
+    }
+    List<Violation> violations = new ArrayList<>();
+    CgroupLimits limits = OciResources.read(root, "resources", violations);
+    if (!violations.isEmpty()) {
+      throw new SpecValidationException(violations);
+    }
+    return limits;
+  }
+
   /** A JSON object being read: tracks the keys read so that the others can be refused. */
   private final class Obj {
     final JsonNode node;
