@@ -629,13 +629,6 @@ public final class OciConfigReader {
     };
     OciHooks hooks = new OciHooks(list.apply("prestart"), list.apply("createRuntime"), list.apply("createContainer"),
         list.apply("startContainer"), list.apply("poststart"), list.apply("poststop"));
-    // These two run inside the container's namespaces: ContainerJ's helper has no step for them.
-    if (!hooks.createContainer().isEmpty()) {
-      bad("hooks.createContainer", hooks.createContainer(), UNSUPPORTED + " (hooks in the container's namespaces)");
-    }
-    if (!hooks.startContainer().isEmpty()) {
-      bad("hooks.startContainer", hooks.startContainer(), UNSUPPORTED + " (hooks in the container's namespaces)");
-    }
     h.refuseRest();
     return hooks;
   }

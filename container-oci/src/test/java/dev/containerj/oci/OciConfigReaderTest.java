@@ -257,12 +257,13 @@ class OciConfigReaderTest {
   }
 
   @Test
-  void refusesHooksInsideTheContainerAndRelativeHookPaths() {
+  void refusesRelativeHookPathsAndReadsTheContainersHooks() {
     SpecValidationException e = refused(MINIMAL_PREFIX
-        + "\"hooks\":{\"startContainer\":[{\"path\":\"/bin/true\"}],\"prestart\":[{\"path\":\"true\"}]},"
+        + "\"hooks\":{\"startContainer\":[{\"path\":\"/bin/true\"}],\"prestart\":[{\"path\":\"true\"}],"
+        + "\"createContainer\":[{\"path\":\"sh\"}]},"
         + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
-        .containsExactlyInAnyOrder("hooks.startContainer", "hooks.prestart[0].path");
+        .containsExactlyInAnyOrder("hooks.prestart[0].path", "hooks.createContainer[0].path");
   }
 
   @Test

@@ -213,6 +213,11 @@ public final class RuntimeMain {
     }
     forwardSignals(c);
     ExitStatus status = c.waitFor();
+    try {
+      c.close(); // its processes and cgroups, by the JVM that started it
+    } catch (RuntimeException e) {
+      // a delete --force is removing it at the same time
+    }
     removeOnce(id, c.pid());
     return status.shellCode();
   }
@@ -349,6 +354,7 @@ public final class RuntimeMain {
     s.remove("containerjId");
     s.remove("created");
     s.remove("foreground");
+    s.remove("cgroupSelf");
     return s;
   }
 
@@ -398,8 +404,10 @@ public final class RuntimeMain {
     try {
       mkfifo(fifo(id));
       ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
+      // As root, a cgroup in every hierarchy (not only those of its limits), so that update can set
+      // any limit later, as runc's cgroups do.
       var spec = PreservedFds.apply(config.container().toBuilder().detached(true).startFifo(fifo(id)), preserved)
-          .build();
+          .cgroup(config.container().cgroup() || "root".equals(System.getProperty("user.name"))).build();
       Container c = runtime.start(spec); // returns with the process waiting for start; never closed here
       libraryId = c.id();
       writeState(id, "created", c.pid(), bundle, config);
@@ -418,7 +426,9 @@ public final class RuntimeMain {
         ContainerHooks.run("createContainer", config.hooks().createContainer(), runtime, c.id(), config,
             stateJson(id, "created", c.pid(), bundle, config).toString().getBytes(StandardCharsets.UTF_8));
       } catch (Exception e) {
-        killQuietly(c.pid());
+        // This JVM started it: the library's close kills every process of it, reaps its pid 1 (a
+        // zombie child of this JVM would keep it "running" for a reaper) and removes its cgroups.
+        c.close();
         removeCreated(id, c.pid());
         throw e;
       }
@@ -445,6 +455,7 @@ public final class RuntimeMain {
     record.put("created", true);
     record.put("foreground", foreground);
     record.put("cgroupParent", ownCgroup());
+    record.put("cgroupSelf", Files.readString(Path.of("/proc/self/cgroup")));
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
     Files.writeString(tmp, record.toString());
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -471,8 +482,13 @@ public final class RuntimeMain {
       throw new UnsupportedOperationException(args.command + " works on containers made by create (" + id
           + " runs in the foreground of its run)");
     }
-    return dev.containerj.cgroups.CgroupManager.builder().parent(record.path("cgroupParent").asText()).build()
-        .open("containerj/" + record.path("containerjId").asText());
+    var manager = dev.containerj.cgroups.CgroupManager.builder();
+    if (!Files.readString(Path.of("/proc/self/cgroup")).equals(record.path("cgroupSelf").asText())) {
+      // Called from another cgroup than the create: its v2 path stands for every hierarchy. From the
+      // same cgroup, each hierarchy's own parent (v1 hierarchies may place a process elsewhere).
+      manager.parent(record.path("cgroupParent").asText());
+    }
+    return manager.build().open("containerj/" + record.path("containerjId").asText());
   }
 
   /** {@code ps [--format table|json] ID}: the processes of the container's cgroup (host pids). */
