@@ -1031,14 +1031,11 @@ public final class ContainerSpec {
      * these: every other fd above 2 is closed at the payload's execve, as without this call. The
      * caller owns the fds (they stay open here); each must be open when the container starts.
      *
-     * @param fds fds of this process, each 0 or more and none twice; empty (the default) for none
+     * @param fds fds of this process, each 0 or more and none twice ({@link #build} checks); empty
+     *     (the default) for none
      * @return this builder
-     * @throws IllegalArgumentException when an fd is negative or given twice
      */
     public Builder passFds(List<Integer> fds) {
-      if (new java.util.HashSet<>(fds).size() != fds.size() || fds.stream().anyMatch(fd -> fd < 0)) {
-        throw new IllegalArgumentException("passFds " + fds + ": each fd must be 0 or more and given once");
-      }
       this.passFds = List.copyOf(fds);
       return this;
     }

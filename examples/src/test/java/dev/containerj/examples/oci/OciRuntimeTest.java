@@ -618,9 +618,9 @@ class OciRuntimeTest {
     Files.writeString(tmp.resolve("three"), "fd three");
     Result r = callWithFds("pf", "3<" + tmp.resolve("three"), "run", "--preserve-fds", "2", "--bundle",
         bundle.toString(), "seventeen");
+    assertThat(r.out()).as("nothing ran").isEmpty();
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("--preserve-fds 2: fd 4 is the runtime's own JDK file");
-    assertThat(r.out()).as("nothing ran").isEmpty();
     assertThat(call("state", "seventeen").code()).isEqualTo(1);
     Result bad = call("create", "--preserve-fds", "x", "--bundle", bundle.toString(), "seventeen");
     assertThat(bad.err()).contains("--preserve-fds x must be a count");
