@@ -79,16 +79,21 @@ public final class OciConfigReader {
    * @throws IOException when the text is not JSON
    */
   public static OciConfig parse(String json, Path bundle) throws IOException {
+    return new OciConfigReader(bundle.toAbsolutePath()).config(object(json, "config.json", "$", "must be a JSON object"));
+  }
+
+  /** {@code json} as a JSON object; else an IOException (not JSON) or a violation at {@code path}. */
+  private static JsonNode object(String json, String what, String path, String rule) throws IOException {
     JsonNode root;
     try {
       root = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IOException("config.json is not JSON: " + e.getOriginalMessage(), e);
+      throw new IOException(what + " is not JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw new SpecValidationException(List.of(new Violation("$", String.valueOf(root), "must be a JSON object")));
+      throw new SpecValidationException(List.of(new Violation(path, String.valueOf(root), rule)));
     }
-    return new OciConfigReader(bundle.toAbsolutePath()).config(root);
+    return root;
   }
 
   /**
@@ -102,16 +107,7 @@ public final class OciConfigReader {
    * @throws IOException when the text is not JSON
    */
   public static CgroupLimits resources(String json) throws IOException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new IOException("the resources are not JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new SpecValidationException(List.of(new Violation("resources", String.valueOf(root),
-          "must be a JSON object (runtime-spec LinuxResources)")));
-    }
+    JsonNode root = object(json, "the LinuxResources text", "resources", "must be a JSON object (runtime-spec LinuxResources)");
     List<Violation> violations = new ArrayList<>();
     CgroupLimits limits = OciResources.read(root, "resources", violations);
     if (!violations.isEmpty()) {
