@@ -86,6 +86,10 @@ public final class ContainerPool implements AutoCloseable {
       v.add(new SpecValidationException.Violation("template.detached", "true",
           "must be false: a pooled container dies with its pool and this JVM"));
     }
+    if (!template.passFds().isEmpty()) {
+      v.add(new SpecValidationException.Violation("template.passFds", template.passFds().toString(),
+          "must be empty: a pooled container is prepared before the fds of its start exist"));
+    }
     if (!v.isEmpty()) {
       throw new SpecValidationException(v);
     }

@@ -78,6 +78,7 @@ public final class ContainerSpec {
   private final List<String> readonlyPaths;
   private final boolean detached;
   private final java.nio.file.@Nullable Path startFifo;
+  private final List<Integer> passFds;
   private final CgroupLimits limits;
   private final boolean cgroupRequested;
   private final List<String> dns;
@@ -104,6 +105,7 @@ public final class ContainerSpec {
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
     this.detached = b.detached;
     this.startFifo = b.startFifo;
+    this.passFds = List.copyOf(b.passFds);
     this.limits = b.limits;
     this.cgroupRequested = b.cgroup;
     this.dns = List.copyOf(b.dns);
@@ -332,6 +334,14 @@ public final class ContainerSpec {
   }
 
   /**
+   * {@return the fds of this process that the first process gets as fds 3, 4, ... ({@link
+   * Builder#passFds}); empty by default}
+   */
+  public List<Integer> passFds() {
+    return passFds;
+  }
+
+  /**
    * {@return resource limits (memory, cpu, pids, io, cpuset), applied before the payload's first
    * instruction}
    */
@@ -409,6 +419,7 @@ public final class ContainerSpec {
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
     private boolean detached;
     private java.nio.file.@Nullable Path startFifo;
+    private List<Integer> passFds = List.of();
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
     private List<String> dns = List.of();
@@ -441,6 +452,7 @@ public final class ContainerSpec {
       readonlyPaths = s.readonlyPaths;
       detached = s.detached;
       startFifo = s.startFifo;
+      passFds = s.passFds;
       limits = s.limits;
       cgroup = s.cgroupRequested;
       dns = s.dns;
@@ -964,6 +976,21 @@ public final class ContainerSpec {
      */
     public Builder startFifo(java.nio.file.@Nullable Path fifo) {
       this.startFifo = fifo;
+      return this;
+    }
+
+    /**
+     * Passes open fds of this process to the first process, as fds 3, 4, ... in this order (an OCI
+     * runtime's {@code --preserve-fds}, systemd's socket activation with {@code LISTEN_FDS}). Only
+     * these: every other fd above 2 is closed at the payload's execve, as without this call. The
+     * caller owns the fds (they stay open here); each must be open when the container starts.
+     *
+     * @param fds fds of this process, each 0 or more and none twice ({@link #build} checks); empty
+     *     (the default) for none
+     * @return this builder
+     */
+    public Builder passFds(List<Integer> fds) {
+      this.passFds = List.copyOf(fds);
       return this;
     }
 

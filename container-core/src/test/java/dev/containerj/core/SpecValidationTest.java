@@ -168,4 +168,14 @@ class SpecValidationTest {
       }
     }
   }
+
+  @Test
+  void passFdsAreEachZeroOrMoreAndGivenOnceAndKeptByToBuilder() {
+    assertThat(ok().build().passFds()).isEmpty();
+    assertThat(ok().passFds(List.of(3, 4)).build().toBuilder().build().passFds()).containsExactly(3, 4);
+    assertThatThrownBy(() -> ok().passFds(List.of(3, 3)).build())
+        .hasMessage("invalid container spec: passFds must list each fd (0 or more) once: [3, 3]");
+    assertThatThrownBy(() -> ok().passFds(List.of(-1)).build()).isInstanceOf(SpecValidationException.class)
+        .hasMessageContaining("passFds");
+  }
 }

@@ -85,16 +85,41 @@ public final class OciConfigReader {
    * @throws IOException when the text is not JSON
    */
   public static OciConfig parse(String json, Path bundle) throws IOException {
+    return new OciConfigReader(bundle.toAbsolutePath()).config(object(json, "config.json", "$", "must be a JSON object"));
+  }
+
+  /** {@code json} as a JSON object; else an IOException (not JSON) or a violation at {@code path}. */
+  private static JsonNode object(String json, String what, String path, String rule) throws IOException {
     JsonNode root;
     try {
       root = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IOException("config.json is not JSON: " + e.getOriginalMessage(), e);
+      throw new IOException(what + " is not JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw new SpecValidationException(List.of(new Violation("$", String.valueOf(root), "must be a JSON object")));
+      throw new SpecValidationException(List.of(new Violation(path, String.valueOf(root), rule)));
     }
-    return new OciConfigReader(bundle.toAbsolutePath()).config(root);
+    return root;
+  }
+
+  /**
+   * Reads a runtime-spec {@code LinuxResources} object alone (the file of an OCI runtime's
+   * {@code update --resources}), with the same rules as {@code linux.resources} of a config.
+   *
+   * @param json the text of a {@code LinuxResources} JSON object
+   * @return the limits it asks for; fields it does not name stay unset
+   * @throws SpecValidationException naming the JSON path ({@code resources.memory.limit}, ...) of
+   *     every field that is invalid or that ContainerJ cannot apply
+   * @throws IOException when the text is not JSON
+   */
+  public static CgroupLimits resources(String json) throws IOException {
+    JsonNode root = object(json, "the LinuxResources text", "resources", "must be a JSON object (runtime-spec LinuxResources)");
+    List<Violation> violations = new ArrayList<>();
+    CgroupLimits limits = OciResources.read(root, "resources", violations);
+    if (!violations.isEmpty()) {
+      throw new SpecValidationException(violations);
+    }
+    return limits;
   }
 
   /** A JSON object being read: tracks the keys read so that the others can be refused. */
@@ -631,13 +656,6 @@ public final class OciConfigReader {
     };
     OciHooks hooks = new OciHooks(list.apply("prestart"), list.apply("createRuntime"), list.apply("createContainer"),
         list.apply("startContainer"), list.apply("poststart"), list.apply("poststop"));
-    // These two run inside the container's namespaces: ContainerJ's helper has no step for them.
-    if (!hooks.createContainer().isEmpty()) {
-      bad("hooks.createContainer", hooks.createContainer(), UNSUPPORTED + " (hooks in the container's namespaces)");
-    }
-    if (!hooks.startContainer().isEmpty()) {
-      bad("hooks.startContainer", hooks.startContainer(), UNSUPPORTED + " (hooks in the container's namespaces)");
-    }
     h.refuseRest();
     return hooks;
   }

@@ -9,8 +9,9 @@ import java.util.List;
  *
  * @param prestart deprecated by the spec, run with createRuntime, before them
  * @param createRuntime after the namespaces exist, before pivot_root, in the runtime's namespaces
- * @param createContainer same point, in the container's namespaces (ContainerJ: refused if any)
- * @param startContainer just before the user's program, in the container (ContainerJ: refused if any)
+ * @param createContainer at the end of {@code create}, in the container's namespaces (ContainerJ:
+ *     after its pivot_root, so the path is resolved in the container's root)
+ * @param startContainer in {@code start}, just before the user's program, in the container
  * @param poststart after {@code start} released the user's program
  * @param poststop after {@code delete}
  */
@@ -24,9 +25,9 @@ public record OciHooks(List<OciHook> prestart, List<OciHook> createRuntime, List
    *
    * @param prestart deprecated by the spec, run with createRuntime, before them
    * @param createRuntime after the namespaces exist, before pivot_root, in the runtime's namespaces
-   * @param createContainer same point, in the container's namespaces (ContainerJ: refused if any)
-   * @param startContainer just before the user's program, in the container (ContainerJ: refused if
-   *     any)
+   * @param createContainer at the end of {@code create}, in the container's namespaces (ContainerJ:
+   *     after its pivot_root, so the path is resolved in the container's root)
+   * @param startContainer in {@code start}, just before the user's program, in the container
    * @param poststart after {@code start} released the user's program
    * @param poststop after {@code delete}
    */

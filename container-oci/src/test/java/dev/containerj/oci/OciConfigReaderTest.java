@@ -325,12 +325,13 @@ class OciConfigReaderTest {
   }
 
   @Test
-  void refusesHooksInsideTheContainerAndRelativeHookPaths() {
+  void refusesRelativeHookPathsAndReadsTheContainersHooks() {
     SpecValidationException e = refused(MINIMAL_PREFIX
-        + "\"hooks\":{\"startContainer\":[{\"path\":\"/bin/true\"}],\"prestart\":[{\"path\":\"true\"}]},"
+        + "\"hooks\":{\"startContainer\":[{\"path\":\"/bin/true\"}],\"prestart\":[{\"path\":\"true\"}],"
+        + "\"createContainer\":[{\"path\":\"sh\"}]},"
         + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
-        .containsExactlyInAnyOrder("hooks.startContainer", "hooks.prestart[0].path");
+        .containsExactlyInAnyOrder("hooks.prestart[0].path", "hooks.createContainer[0].path");
   }
 
   @Test
@@ -338,5 +339,20 @@ class OciConfigReaderTest {
     assertThatThrownBy(() -> OciConfigReader.parse("{", bundle)).isInstanceOf(IOException.class)
         .hasMessageContaining("not JSON");
     assertThatThrownBy(() -> OciConfigReader.read(bundle)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void resourcesAloneAreReadAsForUpdateAndARefusedFieldIsNamed() throws IOException {
+    dev.containerj.cgroups.CgroupLimits l = OciConfigReader.resources(
+        "{\"pids\":{\"limit\":42},\"memory\":{\"limit\":67108864},\"cpu\":{\"quota\":50000,\"period\":100000}}");
+    assertThat(l.pidsMax()).hasValue(42);
+    assertThat(l.memoryMax()).hasValue(67108864);
+    SpecValidationException e = org.junit.jupiter.api.Assertions.assertThrows(SpecValidationException.class,
+        () -> OciConfigReader.resources("{\"network\":{\"classID\":1},\"pids\":{\"limit\":1}}"));
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly("resources.network");
+    assertThatThrownBy(() -> OciConfigReader.resources("[]")).isInstanceOf(SpecValidationException.class)
+        .hasMessageContaining("resources");
+    assertThatThrownBy(() -> OciConfigReader.resources("{")).isInstanceOf(IOException.class)
+        .hasMessageContaining("the LinuxResources text is not JSON");
   }
 }

@@ -290,6 +290,7 @@ public final class ContainerStarter {
       LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
+      fds.addAll(PassedFds.check(spec)); // the caller's own, last: RootfsProgram moves them to 3, 4, ...
       step = ContainerStartException.Step.HELPER; // the launch: classified by the helper's failed step
       LaunchRequest request = new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
           uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect);
@@ -358,7 +359,7 @@ public final class ContainerStarter {
    */
   static void terminal(HelperProgram p, ContainerSpec spec) {
     terminal(p, new dev.containerj.namespaces.Redirect[] {spec.stdin(), spec.stdout(), spec.stderr()},
-        startFifoFd(spec) - 3 + (spec.startFifo() != null ? 1 : 0));
+        startFifoFd(spec) - 3 + (spec.startFifo() != null ? 1 : 0) + spec.passFds().size());
   }
 
   /**

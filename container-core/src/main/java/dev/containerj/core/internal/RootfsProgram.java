@@ -512,6 +512,9 @@ public final class RootfsProgram {
       // Only the first process (the one that takes the spec's terminal) waits for an OCI start.
       p.awaitStart(ContainerStarter.startFifoFd(spec));
     }
+    if (proc.terminal()) {
+      PassedFds.moveInPlace(p, spec); // the first process only, as its terminal
+    }
     plan.mark(ProgramPlan.Stage.EXEC);
     if (filter != null && proc.noNewPrivileges()) {
       // Last before execve, so the filter judges only the payload (and execve itself).

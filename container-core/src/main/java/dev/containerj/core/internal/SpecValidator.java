@@ -254,6 +254,9 @@ public final class SpecValidator {
     if (s.tmpfsSize() <= 0) {
       v.add(new Violation("tmpfsSize", Long.toString(s.tmpfsSize()), "must be > 0 (bytes)"));
     }
+    if (new java.util.HashSet<>(s.passFds()).size() != s.passFds().size() || s.passFds().stream().anyMatch(fd -> fd < 0)) {
+      v.add(new Violation("passFds", s.passFds().toString(), "must list each fd (0 or more) once"));
+    }
   }
 
   private static void paths(ContainerSpec s, List<Violation> v) {

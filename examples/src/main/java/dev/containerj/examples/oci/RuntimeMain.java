@@ -34,12 +34,16 @@ import java.util.stream.Stream;
  *
  * <p>Done: the global flags ({@code --root}, {@code --log}, {@code --log-format text|json},
  * {@code --systemd-cgroup} refused, {@code --version}), {@code spec}, {@code features}, {@code run}
- * in the foreground with its state record, pid file and poststart/poststop hooks, {@code create}
- * and {@code start} as two calls (the process waits before its execve on ROOT/ID/exec.fifo),
- * {@code exec}, {@code state}, {@code list}, {@code kill}, {@code delete}, and {@code ps},
- * {@code pause}, {@code resume} on created containers, {@code --console-socket} of {@code create}
- * and {@code exec --tty} (ConsoleSocketOption). Not yet: {@code update}, {@code --preserve-fds}
- * above 0; they fail with a message that says so.
+ * as a create and a start in one process (in the foreground with the payload's exit status, or
+ * {@code --detach}), {@code create} and {@code start} as two calls (the process waits before its
+ * execve on ROOT/ID/exec.fifo), {@code --preserve-fds N} (fds 3..3+N-1 of the caller, never one of
+ * this JVM's own), {@code --no-pivot} and {@code --no-new-keyring} (accepted; ContainerJ always
+ * pivots and never makes a session keyring), all six hook kinds ({@code createContainer} and
+ * {@code startContainer} inside the container, see {@code ContainerHooks}), {@code exec},
+ * {@code state}, {@code list}, {@code kill}, {@code delete}, and {@code ps}, {@code pause},
+ * {@code resume}, {@code update --resources FILE|-} on created containers, {@code --console-socket}
+ * of {@code create} and {@code exec --tty} (ConsoleSocketOption). Not yet: runc's {@code update}
+ * flags other than {@code --resources}; they fail with a message that says so.
  */
 public final class RuntimeMain {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +51,8 @@ public final class RuntimeMain {
   private final RuntimeArgs args;
   private final Path root;
   private final PrintStream out;
+  /** The caller's fds of {@code --preserve-fds}, checked when this JVM's main began. */
+  private final List<Integer> preserved;
   /** The library's id of the container {@code run} started (its record in ROOT/ID/lib). */
   private String libraryId = "";
 
@@ -55,6 +61,7 @@ public final class RuntimeMain {
     this.out = out;
     String r = args.globals.get("root");
     this.root = r != null ? Path.of(r).toAbsolutePath() : defaultRoot();
+    this.preserved = PreservedFds.atEntry(args); // first: before this runtime opens files of its own
   }
 
   /** runc's {@code /run/runc} for root; {@code $XDG_RUNTIME_DIR/containerj-runtime} for another user. */
@@ -137,7 +144,8 @@ public final class RuntimeMain {
       case "ps" -> ps();
       case "pause" -> pause(true);
       case "resume" -> pause(false);
-      case "update", "checkpoint", "restore", "events" ->
+      case "update" -> update();
+      case "checkpoint", "restore", "events" ->
           throw new UnsupportedOperationException(args.command + " is not implemented yet by containerj-runtime");
       case "" -> throw new IllegalArgumentException("no command given (spec, run, state, kill, delete, list, features)");
       default -> throw new IllegalArgumentException("unknown command: " + args.command);
@@ -160,7 +168,8 @@ public final class RuntimeMain {
     ObjectNode f = JSON.createObjectNode();
     f.put("ociVersionMin", "1.0.0").put("ociVersionMax", OciConfig.SPEC_VERSION);
     ArrayNode hooks = f.putArray("hooks");
-    hooks.add("prestart").add("createRuntime").add("poststart").add("poststop");
+    hooks.add("prestart").add("createRuntime").add("createContainer").add("startContainer").add("poststart")
+        .add("poststop");
     ArrayNode opts = f.putArray("mountOptions");
     for (String o : List.of("bind", "rbind", "ro", "rw", "nodev", "nosuid", "noexec", "private", "rprivate",
         "size", "mode")) {
@@ -188,49 +197,29 @@ public final class RuntimeMain {
   }
 
   /**
-   * {@code run [--bundle DIR] [--pid-file F] ID}: starts the container, records its state, waits
-   * for it and removes everything, returning its exit status (128+N for signal N, as a shell).
+   * {@code run [--bundle DIR] [--pid-file F] [--detach] [--preserve-fds N] ID}: a create and a start
+   * in this one process, by the same code as the two commands. With {@code --detach} it returns once
+   * the payload runs and prints nothing, as {@code runc run -d}; else it waits for the payload,
+   * passing on the signals it gets, removes the container (poststop hooks too) and returns the
+   * payload's exit status (128+N for signal N, as a shell), as {@code runc run}.
    */
   private int runForeground() throws Exception {
     String id = args.id();
-    if (args.flag("detach")) {
-      throw new UnsupportedOperationException("run --detach is not implemented yet by containerj-runtime");
+    boolean detach = args.flag("detach");
+    Container c = createContainer(id, !detach);
+    startCreated(id);
+    if (detach) {
+      return 0;
     }
-    if (args.flags.containsKey("console-socket")) {
-      throw new UnsupportedOperationException("--console-socket is not implemented yet by containerj-runtime");
-    }
-    Path bundle = Path.of(args.flags.getOrDefault("bundle", ".")).toAbsolutePath().normalize();
-    OciConfig config = OciConfigReader.read(bundle);
-    if (config.terminal()) {
-      throw new UnsupportedOperationException("process.terminal needs --console-socket, not implemented yet");
-    }
-    checkCgroupsPath(config);
-    if (!config.hooks().prestart().isEmpty() || !config.hooks().createRuntime().isEmpty()) {
-      throw new UnsupportedOperationException("hooks.prestart/createRuntime need create/start, not implemented yet");
-    }
-    Files.createDirectories(root);
-    Path dir = root.resolve(id);
+    forwardSignals(c);
+    ExitStatus status = c.waitFor();
     try {
-      Files.createDirectory(dir);
-    } catch (FileAlreadyExistsException e) {
-      throw new IllegalStateException("container " + id + " already exists (" + dir + ")", e);
+      c.close(); // its processes and cgroups, by the JVM that started it
+    } catch (RuntimeException e) {
+      // a delete --force is removing it at the same time
     }
-    try {
-      ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
-      try (Container c = runtime.start(config.container())) {
-        libraryId = c.id();
-        writeState(id, "running", c.pid(), bundle, config);
-        writePidFile(args.flags.get("pid-file"), c.pid());
-        forwardSignals(c);
-        runHooks(config.hooks().poststart(), id, "running", c.pid(), bundle, config, false);
-        ExitStatus status = c.waitFor();
-        writeState(id, "stopped", c.pid(), bundle, config);
-        runHooks(config.hooks().poststop(), id, "stopped", c.pid(), bundle, config, false);
-        return status.shellCode();
-      }
-    } finally {
-      deleteTree(dir);
-    }
+    removeOnce(id, c.pid());
+    return status.shellCode();
   }
 
   /**
@@ -364,6 +353,8 @@ public final class RuntimeMain {
     s.remove("cgroupParent");
     s.remove("containerjId");
     s.remove("created");
+    s.remove("foreground");
+    s.remove("cgroupSelf");
     return s;
   }
 
@@ -379,22 +370,23 @@ public final class RuntimeMain {
    * createRuntime and prestart hooks run here, with the state on stdin, once the namespaces exist.
    */
   private int create() throws Exception {
-    String id = args.id();
-    String preserve = args.flags.getOrDefault("preserve-fds", "0");
-    if (!preserve.equals("0")) {
-      throw new UnsupportedOperationException("--preserve-fds " + preserve + " is not implemented yet by "
-          + "containerj-runtime (only 0)");
-    }
-    // --no-pivot asks for MS_MOVE instead of pivot_root: ContainerJ always pivots (the stronger one).
-    // --no-new-keyring: ContainerJ never makes a session keyring.
+    createContainer(args.id(), false);
+    return 0;
+  }
+
+  /**
+   * The create of {@code create} and {@code run}: returns the container, its process waiting on
+   * ROOT/ID/exec.fifo; {@code foreground} marks a {@code run} that waits for it (its JVM then
+   * removes it when the payload ends, unless a {@code delete} did first).
+   */
+  private Container createContainer(String id, boolean foreground) throws Exception {
+    // --no-pivot (runc: MS_MOVE instead of pivot_root, for a root on a ramfs) and --no-new-keyring
+    // (runc: no new session keyring) are accepted and change nothing: ContainerJ always pivots (the
+    // old root is then unmounted, which MS_MOVE cannot do) and never makes a session keyring.
     Path bundle = Path.of(args.flags.getOrDefault("bundle", ".")).toAbsolutePath().normalize();
     OciConfig config = OciConfigReader.read(bundle);
     Path consoleSocket = ConsoleSocketOption.check(config.terminal(), args.flags.get("console-socket"));
     checkCgroupsPath(config);
-    if (!config.hooks().createContainer().isEmpty() || !config.hooks().startContainer().isEmpty()) {
-      throw new UnsupportedOperationException("hooks.createContainer/startContainer (run in the container's "
-          + "namespaces) are not implemented yet by containerj-runtime");
-    }
     Files.createDirectories(root);
     Path dir = root.resolve(id);
     try {
@@ -407,7 +399,10 @@ public final class RuntimeMain {
     try {
       mkfifo(fifo(id));
       ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
-      var builder = config.container().toBuilder().detached(true).startFifo(fifo(id));
+      // As root, a cgroup in every hierarchy (not only those of its limits), so that update can set
+      // any limit later, as runc's cgroups do.
+      var builder = PreservedFds.apply(config.container().toBuilder().detached(true).startFifo(fifo(id)), preserved)
+          .cgroup(config.container().cgroup() || "root".equals(System.getProperty("user.name")));
       if (consoleSocket != null) {
         builder.stdin(ConsoleSocketOption.tty()).stdout(ConsoleSocketOption.tty()).stderr(ConsoleSocketOption.tty());
       }
@@ -415,7 +410,7 @@ public final class RuntimeMain {
       Container c = runtime.start(spec); // returns with the process waiting for start; never closed here
       libraryId = c.id();
       writeState(id, "created", c.pid(), bundle, config);
-      markCreated(id);
+      markCreated(id, foreground);
       try {
         if (consoleSocket != null) {
           c.sendTerminal(consoleSocket);
@@ -423,13 +418,17 @@ public final class RuntimeMain {
         writePidFile(args.flags.get("pid-file"), c.pid());
         runHooks(config.hooks().createRuntime(), id, "created", c.pid(), bundle, config, true);
         runHooks(config.hooks().prestart(), id, "created", c.pid(), bundle, config, true);
+        ContainerHooks.run("createContainer", config.hooks().createContainer(), runtime, c.id(), config,
+            stateJson(id, "created", c.pid(), bundle, config).toString().getBytes(StandardCharsets.UTF_8));
       } catch (Exception e) {
-        killQuietly(c.pid());
+        // This JVM started it: the library's close kills every process of it, reaps its pid 1 (a
+        // zombie child of this JVM would keep it "running" for a reaper) and removes its cgroups.
+        c.close();
         removeCreated(id, c.pid());
         throw e;
       }
       done = true;
-      return 0;
+      return c;
     } finally {
       if (!done) {
         deleteTree(dir);
@@ -469,10 +468,12 @@ public final class RuntimeMain {
   }
 
   /** Marks the record as made by create (delete then owns its removal). */
-  private void markCreated(String id) throws IOException {
+  private void markCreated(String id, boolean foreground) throws IOException {
     ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
     record.put("created", true);
+    record.put("foreground", foreground);
     record.put("cgroupParent", ownCgroup());
+    record.put("cgroupSelf", Files.readString(Path.of("/proc/self/cgroup")));
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
     Files.writeString(tmp, record.toString());
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -499,8 +500,13 @@ public final class RuntimeMain {
       throw new UnsupportedOperationException(args.command + " works on containers made by create (" + id
           + " runs in the foreground of its run)");
     }
-    return dev.containerj.cgroups.CgroupManager.builder().parent(record.path("cgroupParent").asText()).build()
-        .open("containerj/" + record.path("containerjId").asText());
+    var manager = dev.containerj.cgroups.CgroupManager.builder();
+    if (!Files.readString(Path.of("/proc/self/cgroup")).equals(record.path("cgroupSelf").asText())) {
+      // Called from another cgroup than the create: its v2 path stands for every hierarchy. From the
+      // same cgroup, each hierarchy's own parent (v1 hierarchies may place a process elsewhere).
+      manager.parent(record.path("cgroupParent").asText());
+    }
+    return manager.build().open("containerj/" + record.path("containerjId").asText());
   }
 
   /** {@code ps [--format table|json] ID}: the processes of the container's cgroup (host pids). */
@@ -545,6 +551,35 @@ public final class RuntimeMain {
     return 0;
   }
 
+  /**
+   * {@code update --resources FILE|- ID}: new limits for a created, running or paused container
+   * (runtime-spec LinuxResources JSON, from a file or stdin), written to its cgroup by the library's
+   * {@code Cgroup.update}, which checks every field first. A field ContainerJ cannot apply fails the
+   * call naming its JSON path before anything is written; fields not given keep their values.
+   */
+  private int update() throws Exception {
+    String id = args.id();
+    String file = args.flags.get("resources");
+    for (String f : args.flags.keySet()) {
+      if (!f.equals("resources")) {
+        // runc's --memory, --pids-limit, ... spell the same as the JSON; only the JSON is read here.
+        throw new UnsupportedOperationException("update --" + f + " is not supported by containerj-runtime: give "
+            + "the limits as LinuxResources JSON with --resources FILE|-");
+      }
+    }
+    if (file == null) {
+      throw new IllegalArgumentException("update needs --resources FILE|- (runtime-spec LinuxResources JSON)");
+    }
+    ObjectNode s = readState(id);
+    if (s.path("status").asText().equals("stopped")) {
+      throw new IllegalStateException("container " + id + " is stopped: update needs a created or running one");
+    }
+    String json = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+        : Files.readString(Path.of(file));
+    containerCgroup(id).update(OciConfigReader.resources(json));
+    return 0;
+  }
+
   private static void mkfifo(Path path) {
     // mkfifo(3), mode 0600: only this user may open it, so only this user can start the container.
     int rc = com.sun.jna.Function.getFunction("c", "mkfifo").invokeInt(new Object[] {path.toString(), 0600});
@@ -558,10 +593,28 @@ public final class RuntimeMain {
    * non-blocking: ENXIO when nobody holds it, i.e. the process is gone) and runs poststart hooks.
    */
   private int start() throws Exception {
-    String id = args.id();
+    startCreated(args.id());
+    return 0;
+  }
+
+  /** The start of {@code start} and {@code run}. */
+  private void startCreated(String id) throws Exception {
     ObjectNode s = readState(id);
     if (!s.path("status").asText().equals("created")) {
       throw new IllegalStateException("container " + id + " is " + s.path("status").asText() + ", not created");
+    }
+    Path bundle = Path.of(s.path("bundle").asText());
+    OciConfig config = OciConfigReader.read(bundle);
+    int pid = s.path("pid").asInt();
+    try {
+      ContainerHooks.run("startContainer", config.hooks().startContainer(), ContainerRuntime.builder()
+          .stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false).build(),
+          JSON.readTree(Files.readString(stateFile(id))).path("containerjId").asText(), config,
+          stateJson(id, "created", pid, bundle, config).toString().getBytes(StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      // runtime.md, "Lifecycle": a failed startContainer hook stops the container; delete removes it.
+      killQuietly(pid);
+      throw e;
     }
     int fd;
     try {
@@ -584,10 +637,7 @@ public final class RuntimeMain {
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
     Files.writeString(tmp, record.toString());
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    Path bundle = Path.of(s.path("bundle").asText());
-    OciConfig config = OciConfigReader.read(bundle);
-    runHooks(config.hooks().poststart(), id, "running", s.path("pid").asInt(), bundle, config, false);
-    return 0;
+    runHooks(config.hooks().poststart(), id, "running", pid, bundle, config, false);
   }
 
   /**
@@ -603,6 +653,29 @@ public final class RuntimeMain {
     // cgroups (the ones the create made, named by its owner file) and its state.
     ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false).build().reap();
     deleteTree(root.resolve(id));
+  }
+
+  /**
+   * Removes a container made by create, then runs its poststop hooks, once: a {@code delete} and
+   * the foreground {@code run} that waits for the payload may both get there, and the first to
+   * create ROOT/ID/removing does it (the other returns at once).
+   */
+  private void removeOnce(String id, int pid) throws Exception {
+    ObjectNode s;
+    try {
+      s = readState(id);
+      Files.createFile(root.resolve(id).resolve("removing"));
+    } catch (FileAlreadyExistsException | java.nio.file.NoSuchFileException | IllegalArgumentException e) {
+      return; // the other one removes it, or has
+    }
+    removeCreated(id, pid);
+    Path bundle = Path.of(s.path("bundle").asText());
+    try {
+      OciConfig config = OciConfigReader.read(bundle);
+      runHooks(config.hooks().poststop(), id, "stopped", pid, bundle, config, false);
+    } catch (IOException | RuntimeException e) {
+      fail(args, "poststop hooks of " + id + " not run: " + e.getMessage());
+    }
   }
 
   /** Alive: the same process (start time) and not a zombie waiting for its reaper (proc(5) state Z). */
@@ -753,14 +826,7 @@ public final class RuntimeMain {
         }
         killQuietly(s.path("pid").asInt());
       }
-      removeCreated(id, s.path("pid").asInt());
-      Path bundle = Path.of(s.path("bundle").asText());
-      try {
-        OciConfig config = OciConfigReader.read(bundle);
-        runHooks(config.hooks().poststop(), id, "stopped", s.path("pid").asInt(), bundle, config, false);
-      } catch (IOException | RuntimeException e) {
-        fail(args, "poststop hooks of " + id + " not run: " + e.getMessage());
-      }
+      removeOnce(id, s.path("pid").asInt());
       return 0;
     }
     if (!s.path("status").asText().equals("stopped")) {

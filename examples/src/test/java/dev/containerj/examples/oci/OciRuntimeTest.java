@@ -487,6 +487,249 @@ class OciRuntimeTest {
     JsonNode f = JSON.readTree(call("features").out());
     assertThat(f.path("ociVersionMax").asText()).isEqualTo("1.2.0");
     assertThat(f.path("linux").path("cgroup").path("systemd").asBoolean()).isFalse();
+    assertThat(f.path("hooks")).extracting(JsonNode::asText).containsExactlyInAnyOrder("prestart", "createRuntime",
+        "createContainer", "startContainer", "poststart", "poststop");
     assertThat(call("--version").out()).startsWith("containerj-runtime version ").contains("spec: 1.2.0");
+  }
+
+  @Test
+  void runDetachIsCreateAndStartAndPrintsNothing() throws Exception {
+    config("/bin/sleep", "600");
+    Path pidFile = tmp.resolve("run.pid");
+    Result r = callTo("run", "run", "--detach", "--no-pivot", "--no-new-keyring", "--bundle", bundle.toString(),
+        "--pid-file", pidFile.toString(), "fourteen");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).as("runc run -d prints nothing").isEmpty();
+    JsonNode s = JSON.readTree(call("state", "fourteen").out());
+    assertThat(s.path("status").asText()).isEqualTo("running");
+    int pid = s.path("pid").asInt();
+    assertThat(Files.readString(pidFile)).isEqualTo(Integer.toString(pid));
+    // the payload runs after the run's JVM has gone: it has done its execve
+    assertThat(Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"))).startsWith("/bin/sleep");
+    List<Path> cgroups = cgroupsOf("fourteen");
+    assertThat(call("ps", "--format", "json", "fourteen").out()).contains(Integer.toString(pid));
+    assertThat(call("delete", "fourteen").code()).as("running: no delete without --force").isEqualTo(1);
+    assertThat(call("kill", "fourteen", "KILL").code()).isZero();
+    assertThat(awaitStatus("fourteen", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "fourteen").code()).isZero();
+    assertThat(cgroups).allMatch(p -> !Files.exists(p));
+
+    // in the foreground: the payload's status, and nothing left
+    config("/bin/sh", "-c", "exit 6");
+    List<Path> before = containerCgroups();
+    Result fg = call("run", "--bundle", bundle.toString(), "fourteen");
+    assertThat(fg.code()).as(fg.err()).isEqualTo(6);
+    List<Path> left = new ArrayList<>(containerCgroups());
+    left.removeAll(before);
+    assertThat(left).as("no cgroup left").isEmpty();
+    assertThat(root.resolve("fourteen")).doesNotExist();
+  }
+
+  /** The file of {@code name} in the first of the container's cgroup directories that has it. */
+  private String cgroupFile(List<Path> cgroups, String... names) throws IOException {
+    for (Path dir : cgroups) {
+      for (String name : names) {
+        if (Files.exists(dir.resolve(name))) {
+          return Files.readString(dir.resolve(name)).trim();
+        }
+      }
+    }
+    throw new AssertionError("no " + List.of(names) + " in " + cgroups);
+  }
+
+  @Test
+  void updateWritesTheLimitsTheKernelShowsAndRefusesWhatItCannotApply() throws Exception {
+    config("/bin/sleep", "600");
+    assertThat(callTo("create", "create", "--bundle", bundle.toString(), "fifteen").code()).isZero();
+    List<Path> cgroups = cgroupsOf("fifteen");
+    Path res = tmp.resolve("resources.json");
+    Files.writeString(res, "{\"pids\":{\"limit\":42},\"memory\":{\"limit\":67108864}}");
+    Result created = call("update", "--resources", res.toString(), "fifteen");
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(cgroupFile(cgroups, "pids.max")).isEqualTo("42");
+    assertThat(cgroupFile(cgroups, "memory.max", "memory.limit_in_bytes")).isEqualTo("67108864");
+
+    assertThat(call("start", "fifteen").code()).isZero();
+    // running, from stdin
+    Process p = runtime("update", "--resources", "-", "fifteen").redirectError(tmp.resolve("upd.err").toFile()).start();
+    started.add(p);
+    try (var in = p.getOutputStream()) {
+      in.write("{\"pids\":{\"limit\":17}}".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("upd.err"))).isZero();
+    assertThat(cgroupFile(cgroups, "pids.max")).isEqualTo("17");
+    assertThat(cgroupFile(cgroups, "memory.max", "memory.limit_in_bytes")).as("fields not given keep their value")
+        .isEqualTo("67108864");
+
+    Files.writeString(res, "{\"pids\":{\"limit\":5},\"network\":{\"classID\":1}}");
+    Result refused = call("update", "--resources", res.toString(), "fifteen");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("resources.network");
+    assertThat(cgroupFile(cgroups, "pids.max")).as("nothing written when one field is refused").isEqualTo("17");
+    Result flag = call("update", "--pids-limit", "5", "fifteen");
+    assertThat(flag.code()).isEqualTo(1);
+    assertThat(flag.err()).contains("--pids-limit is not supported");
+
+    assertThat(call("kill", "fifteen", "KILL").code()).isZero();
+    assertThat(awaitStatus("fifteen", "stopped")).isEqualTo("stopped");
+    Files.writeString(res, "{\"pids\":{\"limit\":5}}");
+    Result stopped = call("update", "--resources", res.toString(), "fifteen");
+    assertThat(stopped.code()).isEqualTo(1);
+    assertThat(stopped.err()).contains("is stopped");
+    assertThat(call("delete", "fifteen").code()).isZero();
+  }
+
+  /** The runtime run by a shell that opens {@code redirections} (e.g. "3<file") first. */
+  private Result callWithFds(String name, String redirections, String... args) throws Exception {
+    List<String> argv = new ArrayList<>(runtime(args).command());
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" " + redirections, "sh"));
+    cmd.addAll(argv);
+    Path out = tmp.resolve(name + ".out");
+    Path err = tmp.resolve(name + ".err");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    started.add(p);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  void preserveFdsPassesTheCallersFdsAndNoOther() throws Exception {
+    Files.writeString(tmp.resolve("three"), "fd three");
+    Files.writeString(tmp.resolve("four"), "fd four");
+    Files.writeString(tmp.resolve("five"), "fd five");
+    // the payload lists its open fds and reads the passed ones
+    config("/bin/sh", "-c", "for f in 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -e /proc/self/fd/$f ] && printf '%s ' $f; done; echo; "
+        + "cat <&3; echo; cat <&4; echo");
+    Result r = callWithFds("pf", "3<" + tmp.resolve("three") + " 4<" + tmp.resolve("four") + " 5<"
+        + tmp.resolve("five"), "run", "--preserve-fds", "2", "--bundle", bundle.toString(), "sixteen");
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = List.of(r.out().split("\n"));
+    assertThat(lines.get(0)).as("above 2: the two passed, nothing else (not the caller's fd 5)").isEqualTo("3 4 ");
+    assertThat(lines.subList(1, 3)).containsExactly("fd three", "fd four");
+  }
+
+  /**
+   * A hole in 3..3+N-1 is where the JVM put a file of its own (the JDK's lib/modules): the call is
+   * refused before anything exists, naming the fd, instead of handing that file to the container.
+   */
+  @Test
+  void preserveFdsNeverPassesTheJvmsOwnFds() throws Exception {
+    config("/bin/sh", "-c", "[ -e /proc/self/fd/4 ] && echo fd 4 open");
+    Files.writeString(tmp.resolve("three"), "fd three");
+    Result r = callWithFds("pf", "3<" + tmp.resolve("three"), "run", "--preserve-fds", "2", "--bundle",
+        bundle.toString(), "seventeen");
+    assertThat(r.out()).as("nothing ran").isEmpty();
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--preserve-fds 2: fd 4 is the runtime's own JDK file");
+    assertThat(call("state", "seventeen").code()).isEqualTo(1);
+    Result bad = call("create", "--preserve-fds", "x", "--bundle", bundle.toString(), "seventeen");
+    assertThat(bad.err()).contains("--preserve-fds x must be a count");
+  }
+
+  /** Hooks: four on the host appending to LOG, the two container ones through a bind of its folder. */
+  private ObjectNode allHooks(Path log, String failing, String failStatus) throws IOException {
+    ObjectNode hooks = JSON.createObjectNode();
+    for (String name : List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+        "poststop")) {
+      boolean inside = name.equals("createContainer") || name.equals("startContainer");
+      String file = inside ? "/hooklog/hooks.log" : log.toString();
+      String line = "read state; echo \"" + name + " $(hostname) $state\" >> " + file
+          + (inside ? "; env > /hooklog/" + name + ".env" : "") + (name.equals(failing) ? "; exit " + failStatus : "");
+      ObjectNode h = hooks.putArray(name).addObject().put("path", "/bin/sh");
+      h.putArray("args").add("sh").add("-c").add(line);
+      h.putArray("env").add("HOOKVAR=" + name).add("PATH=/bin");
+    }
+    return hooks;
+  }
+
+  private void hookBundle(ObjectNode hooks, String... args) throws IOException {
+    Files.createSymbolicLink(bundle.resolve("rootfs/bin/env"), Path.of("busybox"));
+    Files.createDirectories(bundle.resolve("rootfs/hooklog"));
+    config(hooks, args);
+    ObjectNode c = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    c.with("process").putArray("env").add("PATH=/bin").add("SECRET=payload-only");
+    c.withArray("mounts").addObject().put("destination", "/hooklog").put("type", "bind")
+        .put("source", tmp.resolve("hooklog").toString()).putArray("options").add("rbind").add("rw");
+    Files.writeString(bundle.resolve("config.json"), c.toString());
+  }
+
+  private Path hookLog() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("hooklog"));
+    Path log = Files.createFile(dir.resolve("hooks.log"));
+    // the container's root is another uid (its user namespace): it appends as "other"
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(log, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    return log;
+  }
+
+  @Test
+  void allSixHookKindsRunInOrderWhereTheSpecSaysWithTheStateAndTheirOwnEnv() throws Exception {
+    Path log = hookLog();
+    hookBundle(allHooks(log, "", "0"), "/bin/sh", "-c", "echo payload $(hostname) >> /hooklog/hooks.log");
+    String host = java.net.InetAddress.getLocalHost().getHostName();
+    Result created = callTo("create", "create", "--bundle", bundle.toString(), "eighteen");
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(call("start", "eighteen").code()).isZero();
+    assertThat(awaitStatus("eighteen", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "eighteen").code()).isZero();
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    assertThat(lines).extracting(l -> l.substring(0, l.indexOf(' '))).containsExactly("createRuntime", "prestart",
+        "createContainer", "startContainer", "payload", "poststart", "poststop");
+    // the container's hooks ran in its namespaces (its hostname), the others on the host
+    assertThat(lines.get(2)).startsWith("createContainer containerj {").contains("\"id\":\"eighteen\"")
+        .contains("\"status\":\"created\"");
+    assertThat(lines.get(3)).startsWith("startContainer containerj {").contains("\"status\":\"created\"");
+    assertThat(lines.get(0)).startsWith("createRuntime " + host + " {");
+    assertThat(lines.get(5)).startsWith("poststart " + host + " {").contains("\"status\":\"running\"");
+    // with their own env, not the container's process.env
+    for (String name : List.of("createContainer", "startContainer")) {
+      String env = Files.readString(tmp.resolve("hooklog").resolve(name + ".env"));
+      assertThat(env).contains("HOOKVAR=" + name).doesNotContain("SECRET");
+    }
+  }
+
+  @Test
+  void aFailedCreateContainerHookFailsCreateAndLeavesNothing() throws Exception {
+    Path log = hookLog();
+    hookBundle(allHooks(log, "createContainer", "7"), "/bin/sh", "-c", "echo payload >> /hooklog/hooks.log");
+    List<Path> before = containerCgroups();
+    Result r = callTo("create", "create", "--bundle", bundle.toString(), "nineteen");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("createContainer hook /bin/sh exited with 7");
+    assertThat(root.resolve("nineteen")).doesNotExist();
+    assertThat(Files.readAllLines(log)).extracting(l -> l.substring(0, l.indexOf(' ')))
+        .containsExactly("createRuntime", "prestart", "createContainer");
+    List<Path> left = new ArrayList<>(containerCgroups());
+    left.removeAll(before);
+    assertThat(left).as("no cgroup left").isEmpty();
+  }
+
+  /** Every container cgroup of the library on this host (below a "containerj" directory). */
+  private static List<Path> containerCgroups() throws IOException {
+    List<Path> all = new ArrayList<>();
+    try (var s = Files.find(Path.of("/sys/fs/cgroup"), 7, (p, a) -> a.isDirectory() && p.getParent() != null
+        && p.getParent().getFileName() != null && p.getParent().getFileName().toString().equals("containerj"))) {
+      s.forEach(all::add);
+    }
+    return all;
+  }
+
+  @Test
+  void aFailedStartContainerHookFailsStartAndStopsTheContainer() throws Exception {
+    Path log = hookLog();
+    hookBundle(allHooks(log, "startContainer", "9"), "/bin/sh", "-c", "echo payload >> /hooklog/hooks.log");
+    Result created = callTo("create", "create", "--bundle", bundle.toString(), "twenty");
+    assertThat(created.code()).as(created.err()).isZero();
+    List<Path> cgroups = cgroupsOf("twenty");
+    Result r = call("start", "twenty");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("startContainer hook /bin/sh exited with 9");
+    assertThat(awaitStatus("twenty", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "twenty").code()).isZero();
+    assertThat(Files.readAllLines(log)).extracting(l -> l.substring(0, l.indexOf(' ')))
+        .as("the payload never ran; poststop ran at delete")
+        .containsExactly("createRuntime", "prestart", "createContainer", "startContainer", "poststop");
+    assertThat(cgroups).allMatch(p -> !Files.exists(p));
   }
 }
