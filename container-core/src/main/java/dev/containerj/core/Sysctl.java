@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * those that belong to a namespace the container has of its own, so that the write changes the
  * container and never the host. A parameter outside a namespace (kernel.panic, vm.*, fs.*) is one
  * value for the whole machine. The same rule as runc's (libcontainer's validator) and the kernel's
- * split of the tables (Documentation/admin-guide/sysctl/).
+ * split of the tables (Documentation/admin-guide/sysctl/). The uts parameters are left out: the
+ * process that writes the parameters (the one that assembles the root) is in the container's
+ * network and ipc namespaces but not yet in its uts namespace.
  */
 public final class Sysctl {
   /** Dotted names of letters, digits, '_' and '-': no '/' and no ".." that could leave /proc/sys. */
@@ -18,14 +20,12 @@ public final class Sysctl {
   /** The IPC namespace's parameters (ipc_namespaces(7), Documentation/admin-guide/sysctl/kernel.rst). */
   private static final Set<String> IPC = Set.of("kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced");
-  /** The UTS namespace's parameters (uts_namespaces(7)). */
-  private static final Set<String> UTS = Set.of("kernel.hostname", "kernel.domainname");
 
   /** The rule as the refusals state it. */
   public static final String RULE = "only a namespaced parameter of a namespace the container has of its own "
       + "may be set: net.* with a private network namespace, kernel.shm*/msg*/sem and fs.mqueue.* with a "
-      + "private ipc namespace, kernel.hostname/domainname with a private uts namespace (any other would "
-      + "change the host's value)";
+      + "private ipc namespace (any other would change the host's value; kernel.hostname/domainname are "
+      + "not written this way: ContainerSpec's hostname sets them in the container's uts namespace)";
 
   private Sysctl() {}
 
@@ -51,8 +51,6 @@ public final class Sysctl {
       ok = namespaces.contains(Namespace.NET) && !(network instanceof Network.Host) && !(network instanceof Network.SharedWith);
     } else if (IPC.contains(name) || name.startsWith("fs.mqueue.")) {
       ok = namespaces.contains(Namespace.IPC);
-    } else if (UTS.contains(name)) {
-      ok = namespaces.contains(Namespace.UTS);
     } else {
       ok = false;
     }

@@ -280,13 +280,13 @@ class OciConfigReaderTest {
     String ns = "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
         + "{\"type\":\"uts\"}],\"sysctl\":";
     OciConfig ok = parse(MINIMAL_PREFIX + ns + "{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmax\":\"4096\","
-        + "\"fs.mqueue.msg_max\":\"20\",\"kernel.domainname\":\"x\"}}}");
-    assertThat(ok.container().sysctls()).containsOnlyKeys("net.ipv4.ip_forward", "kernel.shmmax", "fs.mqueue.msg_max",
-        "kernel.domainname");
+        + "\"fs.mqueue.msg_max\":\"20\"}}}");
+    assertThat(ok.container().sysctls()).containsOnlyKeys("net.ipv4.ip_forward", "kernel.shmmax", "fs.mqueue.msg_max");
     SpecValidationException e = refused(MINIMAL_PREFIX + ns
-        + "{\"kernel.panic\":\"1\",\"vm.swappiness\":\"0\",\"net/../kernel/panic\":\"1\"}}}");
+        + "{\"kernel.panic\":\"1\",\"vm.swappiness\":\"0\",\"net/../kernel/panic\":\"1\",\"kernel.hostname\":\"h\"}}}");
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly(
-        "linux.sysctl[\"kernel.panic\"]", "linux.sysctl[\"vm.swappiness\"]", "linux.sysctl[\"net/../kernel/panic\"]");
+        "linux.sysctl[\"kernel.panic\"]", "linux.sysctl[\"vm.swappiness\"]", "linux.sysctl[\"net/../kernel/panic\"]",
+        "linux.sysctl[\"kernel.hostname\"]");
     assertThat(e.getMessage()).contains("kernel.panic=1").contains(dev.containerj.core.Sysctl.RULE);
     // without their namespace the same keys are the host's: refused
     SpecValidationException shared = refused(MINIMAL_PREFIX + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"

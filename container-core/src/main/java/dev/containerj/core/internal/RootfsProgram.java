@@ -360,9 +360,9 @@ public final class RootfsProgram {
     /** Stage MASKS: masked paths, the state directory hidden, read-only paths. */
     void masks() {
       // Kernel parameters (ContainerSpec.sysctl), before /proc/sys turns read-only below. The kernel
-      // picks the table of the writer's own namespaces (net, ipc, uts: proc_sys's lookup of
-      // current->nsproxy), and this process is in the container's already; Sysctl allows only
-      // parameters of namespaces the container has of its own.
+      // picks the table of the writer's own namespaces (proc_sys's lookup of current->nsproxy); this
+      // process is in the container's network and ipc namespaces already (an assembler joins those,
+      // not the uts one: Sysctl allows no uts parameter), and Sysctl allows only those namespaces'.
       spec.sysctls().forEach((name, value) -> p.writeFile(dev.containerj.core.Sysctl.file(name), value, 0));
       for (String path : spec.maskedPaths()) {
         mask(p, host, path);
