@@ -56,7 +56,7 @@ class SysctlTest {
         .containsExactly("sysctls[kernel.shmmni]", "sysctls[kernel.panic]", "sysctls[vm.swappiness]",
             "sysctls[kernel.domainname]");
     assertThat(e.violations()).allSatisfy(v -> assertThat(v.rule()).isEqualTo(Sysctl.RULE));
-    SpecValidationException hostNet = catchThrowableOfType(() -> Run.sh("true").network(NetworkMode.HOST)
+    SpecValidationException hostNet = catchThrowableOfType(() -> Run.sh("true").network(Network.host())
         .sysctl("net.ipv4.ping_group_range", "0 1").build(), SpecValidationException.class);
     assertThat(hostNet).isNotNull();
     assertThat(hostNet.getMessage()).contains("sysctls[net.ipv4.ping_group_range]");
