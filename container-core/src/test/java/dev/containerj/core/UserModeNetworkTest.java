@@ -292,7 +292,7 @@ class UserModeNetworkTest {
   }
 
   /** The pids whose network namespace is {@code netns} ("net:[INODE]"). */
-  private static List<Integer> holders(String netns) throws IOException {
+  static List<Integer> holders(String netns) throws IOException {
     List<Integer> out = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : (Iterable<Path>) procs::iterator) {

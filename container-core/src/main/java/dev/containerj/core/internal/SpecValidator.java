@@ -290,6 +290,7 @@ public final class SpecValidator {
         v.add(new Violation("dns[" + i + "]", s.dns().get(i), "must be an IPv4 or IPv6 address"));
       }
     }
+    SharedUserNetwork.validate(s, v);
     if (!s.dns().isEmpty() && s.network() != NetworkMode.BRIDGE && s.network() != NetworkMode.USER_MODE) {
       v.add(new Violation("dns", s.dns().toString(), "needs NetworkMode.BRIDGE or USER_MODE (no other mode reaches a name server)"));
     }
