@@ -92,6 +92,56 @@ class SharedUserNetworkTest {
   }
 
   /**
+   * Escape class: another network's containers. Each shared network is a namespace of its own, so a
+   * container cannot reach a container of another network even by its address (nothing answers ARP
+   * for it there). Protection off: the same client on the server's own network gets the answer.
+   */
+  @Test
+  void aContainerOfAnotherNetworkIsUnreachableEvenByAddress() throws Exception {
+    try (Container first = server("cjsrv", "first"); Container srv = server("cjsrv", "second")) {
+      String address = srv.ipAddress().orElseThrow().getHostAddress();
+      assertThat(address).isNotEqualTo(first.ipAddress().orElseThrow().getHostAddress());
+      // cjcli has one container, the client, at the first address: the server's is nobody's there.
+      assertThat(client("cjcli", address, "x")).startsWith("tcp refused ");
+      // Protection off: the same client on the server's network.
+      assertThat(client("cjsrv", address, "same")).isEqualTo("tcp hello same\n");
+    }
+  }
+
+  /**
+   * Escape class: the host's loopback services. A server on the host's 127.0.0.1 is reached neither
+   * through the container's own 127.0.0.1 nor through the bridge's address in the shared namespace
+   * (pasta forwards nothing from there by default: -T none -U none --no-map-gw).
+   */
+  @Test
+  void theHostsLoopbackIsNotReachedFromASharedNetwork() throws Exception {
+    try (java.net.ServerSocket host = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        while (!host.isClosed()) {
+          try (java.net.Socket s = host.accept()) {
+            s.getOutputStream().write("hello from the host\n".getBytes(StandardCharsets.UTF_8));
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      }, "host-loopback-server");
+      t.setDaemon(true);
+      t.start();
+      String port = String.valueOf(host.getLocalPort());
+      String probe = String.join("\n",
+          "import socket, sys",
+          "for a in ('127.0.0.1', '10.89.0.1'):",
+          "    try:",
+          "        s = socket.create_connection((a, int(sys.argv[1])), timeout=3); print(a, s.recv(100).decode().strip())",
+          "    except OSError as e:",
+          "        print(a, 'refused')");
+      Run.Result r = Run.run(ContainerSpec.builder().network(Network.userMode("cjloop"))
+          .command("python3", "-c", probe, port).stdout(Redirect.PIPE).stderr(Redirect.PIPE).build());
+      assertThat(r.out()).as(r.err()).isEqualTo("127.0.0.1 refused\n10.89.0.1 refused\n");
+    }
+  }
+
+  /**
    * A JVM killed with SIGKILL takes the network's holder and its pasta with it (PR_SET_PDEATHSIG), so
    * no process keeps the shared namespace; the next start reaps its directory.
    */
