@@ -232,6 +232,20 @@ class UserModeNetworkTest {
     }
   }
 
+  /** slirp4netns publishes ports too, through its API socket's add_hostfwd. */
+  @Test
+  void slirp4netnsPublishesAnEphemeralPort() throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", "command -v slirp4netns").start();
+    Assumptions.assumeTrue(p.waitFor() == 0, "slirp4netns is not installed");
+    try (Container srv = server(Network.userMode().stack(Network.Stack.SLIRP4NETNS), PortMapping.ephemeral(8080));
+        Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), srv.mappedPort(8080)), 10_000);
+      s.getOutputStream().write("slirp\n".getBytes(StandardCharsets.UTF_8));
+      assertThat(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine())
+          .isEqualTo("hello slirp");
+    }
+  }
+
   @Test
   void theContainerHasATapDeviceWithRoutesAndTheHostsNameServers() throws Exception {
     Run.Result r = Run.run(Run.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' ';"

@@ -115,19 +115,16 @@ public final class UserModeNetwork implements AutoCloseable {
   static UserModeNetwork start(Network.UserMode options, List<PortMapping> ports, int pid, Path stateDir)
       throws IOException {
     Network.Stack stack = resolve(options.stack());
-    if (stack == Network.Stack.SLIRP4NETNS && !ports.isEmpty()) {
-      throw new UnsupportedHostException("published ports with slirp4netns", "not implemented",
-          "ports " + ports + " are published by pasta only; install pasta (Debian: passt)");
-    }
     Map<PortMapping, Integer> hostPorts = new LinkedHashMap<>();
     for (PortMapping m : ports) {
       hostPorts.put(m, m.isEphemeral() ? freePort(m) : m.hostPort());
     }
     Path stderr = stateDir.resolve(stack == Network.Stack.PASTA ? "pasta.err" : "slirp4netns.err");
     Path pidFile = stateDir.resolve("pasta.pid");
+    Path apiSocket = stateDir.resolve("slirp4netns.sock");
     List<String> argv = stack == Network.Stack.PASTA
         ? pastaArgv(options, hostPorts, pid, pidFile)
-        : slirpArgv(options, pid);
+        : slirpArgv(options, pid, hostPorts.isEmpty() ? null : apiSocket);
     NamespacedProcess p;
     try {
       p = ProcessLauncher.builder().command(argv)
@@ -142,6 +139,9 @@ public final class UserModeNetwork implements AutoCloseable {
         awaitPidFile(p, pidFile, stderr);
       } else {
         awaitSlirp(p, stderr);
+        for (Map.Entry<PortMapping, Integer> e : hostPorts.entrySet()) {
+          addHostForward(apiSocket, e.getKey(), e.getValue());
+        }
       }
       return n;
     } catch (IOException | RuntimeException e) {
@@ -192,14 +192,38 @@ public final class UserModeNetwork implements AutoCloseable {
    * slirp4netns's arguments: configure tap0 in the container's namespaces ({@code -c}), and keep
    * the host's loopback (10.0.2.2) out of reach unless asked ({@code --disable-host-loopback}).
    */
-  static List<String> slirpArgv(Network.UserMode options, int pid) {
+  static List<String> slirpArgv(Network.UserMode options, int pid, @Nullable Path apiSocket) {
     List<String> a = new ArrayList<>(List.of(SLIRP4NETNS, "--configure", "--mtu=65520",
         "--netns-type=path", "--userns-path=/proc/" + pid + "/ns/user"));
+    if (apiSocket != null) {
+      a.add("--api-socket=" + apiSocket); // for add_hostfwd, the published ports
+    }
     if (!options.hostLoopback()) {
       a.add("--disable-host-loopback");
     }
     a.addAll(List.of("/proc/" + pid + "/ns/net", "tap0"));
     return a;
+  }
+
+  /**
+   * Publishes one port through slirp4netns's API socket (slirp4netns(1), API SOCKET: one JSON request
+   * per connection, {@code add_hostfwd}), from the host's address and port to the container's port on
+   * its tap address; the answer carries an id, or an error that fails the start.
+   */
+  private static void addHostForward(Path apiSocket, PortMapping m, int hostPort) throws IOException {
+    String request = "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \""
+        + m.protocol().name().toLowerCase(java.util.Locale.ROOT) + "\", \"host_addr\": \""
+        + m.hostAddress().getHostAddress() + "\", \"host_port\": " + hostPort + ", \"guest_port\": "
+        + m.containerPort() + "}}";
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.connect(java.net.UnixDomainSocketAddress.of(apiSocket));
+      ch.write(java.nio.ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+      ch.shutdownOutput();
+      String answer = new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+      if (!answer.contains("\"return\"") || answer.contains("\"error\"")) {
+        throw new IOException("slirp4netns refused to publish " + m + " on host port " + hostPort + ": " + answer.strip());
+      }
+    }
   }
 
   /**
