@@ -22,7 +22,7 @@ import java.util.Locale;
  * TCP throughput through a published port: the host reads N MiB from a server in the container
  * through the port the runtime published, for each network path this user has (user mode with
  * pasta and with slirp4netns; as root also the bridge and loopback paths, whose ports the userspace
- * proxy forwards). Podman rootless is measured by the shell around it, see the README's table.
+ * proxy forwards), and the same server under Podman when it is installed.
  */
 public final class PortThroughputBenchmark {
   /** Sends the number of bytes asked for ("N\n"), from a 1 MiB pattern, to each connection. */
@@ -67,6 +67,59 @@ public final class PortThroughputBenchmark {
       }
       out.flush();
     }
+    if (onPath("podman")) {
+      try {
+        out.printf(Locale.ROOT, "  %-26s %8.0f MiB/s%n", "podman run -p (--rootfs /)", podman(mib, rounds));
+      } catch (Exception e) {
+        out.printf(Locale.ROOT, "  %-26s unavailable: %s%n", "podman run -p (--rootfs /)", e.getMessage());
+      }
+      out.flush();
+    }
+  }
+
+  /**
+   * The same server under Podman (its default network: pasta for an ordinary user with Podman 5,
+   * slirp4netns before; a bridge and rootlessport/conmon for root), on the host's root as its root
+   * filesystem so that no image is pulled. Removed with {@code podman rm -f} whatever happens.
+   */
+  private static double podman(int mib, int rounds) throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    String name = "cj-bench-" + ProcessHandle.current().pid();
+    Process run = new ProcessBuilder("podman", "run", "-d", "--name", name, "--rootfs", "/", "-p",
+        "127.0.0.1:" + port + ":8080", "python3", "-c", SERVER).redirectErrorStream(true).start();
+    String started = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    try {
+      if (run.waitFor() != 0) {
+        throw new IllegalStateException("podman run failed: " + started);
+      }
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (true) {
+        try (Socket probe = new Socket()) {
+          probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+          probe.getOutputStream().write("1\n".getBytes(StandardCharsets.UTF_8));
+          if (probe.getInputStream().read() >= 0) {
+            break;
+          }
+        } catch (java.io.IOException e) {
+          // not listening yet
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the server under podman did not answer on port " + port);
+        }
+        Thread.sleep(100);
+      }
+      double best = 0;
+      for (int r = 0; r < rounds; r++) {
+        best = Math.max(best, read(port, (long) mib << 20));
+      }
+      return best;
+    } finally {
+      new ProcessBuilder("podman", "rm", "-f", "-t", "0", name).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
   }
 
   private static double best(Network network, int mib, int rounds) throws Exception {
@@ -83,6 +136,15 @@ public final class PortThroughputBenchmark {
       }
       return best;
     }
+  }
+
+  private static boolean onPath(String name) {
+    for (String dir : String.valueOf(System.getenv("PATH")).split(":")) {
+      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, name))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** MiB/s of one read of {@code bytes} from the host's 127.0.0.1:{@code port}. */
