@@ -43,10 +43,14 @@ public final class UserModeNetwork implements AutoCloseable {
   private final Network.Stack stack;
   private final Map<PortMapping, Integer> hostPorts;
 
-  private UserModeNetwork(NamespacedProcess process, Network.Stack stack, Map<PortMapping, Integer> hostPorts) {
+  private final @Nullable Path apiDir;
+
+  private UserModeNetwork(NamespacedProcess process, Network.Stack stack, Map<PortMapping, Integer> hostPorts,
+      @Nullable Path apiDir) {
     this.process = process;
     this.stack = stack;
     this.hostPorts = hostPorts;
+    this.apiDir = apiDir;
   }
 
   /**
@@ -121,7 +125,9 @@ public final class UserModeNetwork implements AutoCloseable {
     }
     Path stderr = stateDir.resolve(stack == Network.Stack.PASTA ? "pasta.err" : "slirp4netns.err");
     Path pidFile = stateDir.resolve("pasta.pid");
-    Path apiSocket = stateDir.resolve("slirp4netns.sock");
+    // sun_path holds 108 bytes (unix(7)): a state directory can be longer, a fresh temporary one is not.
+    Path apiDir = stack == Network.Stack.SLIRP4NETNS && !hostPorts.isEmpty() ? Files.createTempDirectory("cj-slirp") : null;
+    Path apiSocket = (apiDir == null ? stateDir : apiDir).resolve("api.sock");
     List<String> argv = stack == Network.Stack.PASTA
         ? pastaArgv(options, hostPorts, pid, pidFile)
         : slirpArgv(options, pid, hostPorts.isEmpty() ? null : apiSocket);
@@ -131,14 +137,22 @@ public final class UserModeNetwork implements AutoCloseable {
           .stdout(stack == Network.Stack.PASTA ? Redirect.DISCARD : Redirect.PIPE)
           .stderr(Redirect.file(stderr)).build().start();
     } catch (LaunchException e) {
+      if (apiDir != null) {
+        Files.deleteIfExists(apiDir);
+      }
       throw new IOException("start " + argv.get(0) + ": " + e.getMessage(), e);
     }
-    UserModeNetwork n = new UserModeNetwork(p, stack, hostPorts);
+    UserModeNetwork n = new UserModeNetwork(p, stack, hostPorts, apiDir);
     try {
       if (stack == Network.Stack.PASTA) {
-        awaitPidFile(p, pidFile, stderr);
-      } else {
+        awaitFile(p, PASTA, pidFile, stderr);
+      } else if (hostPorts.isEmpty()) {
         awaitSlirp(p, stderr);
+      } else {
+        // With an API socket slirp4netns's "Starting slirp" stays in its stdio buffer (a pipe): the
+        // socket, made once the tap is configured, is the sign instead.
+        drain(new BufferedReader(new InputStreamReader(java.util.Objects.requireNonNull(p.stdout()), StandardCharsets.UTF_8)));
+        awaitFile(p, SLIRP4NETNS, apiSocket, stderr);
         for (Map.Entry<PortMapping, Integer> e : hostPorts.entrySet()) {
           addHostForward(apiSocket, e.getKey(), e.getValue());
         }
@@ -243,22 +257,25 @@ public final class UserModeNetwork implements AutoCloseable {
     }
   }
 
-  /** pasta writes its pid file once its set-up is done (pasta(1), --pid). */
-  private static void awaitPidFile(NamespacedProcess p, Path pidFile, Path stderr) throws IOException {
+  /**
+   * Waits for the file that says the stack is ready: pasta's pid file, written once its set-up is done
+   * (pasta(1), --pid), or slirp4netns's API socket.
+   */
+  private static void awaitFile(NamespacedProcess p, String name, Path file, Path stderr) throws IOException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     long sleepMicros = 200;
-    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0)) {
+    while (!(Files.exists(file) && (Files.size(file) > 0 || !Files.isRegularFile(file)))) {
       if (!p.isAlive()) {
-        throw failed(PASTA, p, stderr);
+        throw failed(name, p, stderr);
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException("pasta was not ready after " + READY_TIMEOUT.toSeconds() + " s: " + errors(stderr));
+        throw new IOException(name + " was not ready after " + READY_TIMEOUT.toSeconds() + " s: " + errors(stderr));
       }
       try {
         TimeUnit.MICROSECONDS.sleep(sleepMicros);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IOException("interrupted while waiting for pasta", e);
+        throw new IOException("interrupted while waiting for " + name, e);
       }
       sleepMicros = Math.min(sleepMicros * 2, 20_000);
     }
@@ -273,19 +290,24 @@ public final class UserModeNetwork implements AutoCloseable {
         StandardCharsets.UTF_8));
     for (String line; (line = r.readLine()) != null; ) {
       if (line.startsWith("Starting slirp")) {
-        Thread drain = new Thread(() -> {
-          try {
-            r.transferTo(java.io.Writer.nullWriter());
-          } catch (IOException ignored) {
-            // the process ended
-          }
-        }, "slirp4netns-stdout");
-        drain.setDaemon(true);
-        drain.start();
+        drain(r);
         return;
       }
     }
     throw failed(SLIRP4NETNS, p, stderr);
+  }
+
+  /** Drains slirp4netns's stdout so that it never blocks on a full pipe. */
+  private static void drain(BufferedReader r) {
+    Thread drain = new Thread(() -> {
+      try {
+        r.transferTo(java.io.Writer.nullWriter());
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "slirp4netns-stdout");
+    drain.setDaemon(true);
+    drain.start();
   }
 
   private static IOException failed(String name, NamespacedProcess p, Path stderr) {
@@ -332,5 +354,13 @@ public final class UserModeNetwork implements AutoCloseable {
   @Override
   public void close() {
     process.close(); // kills and reaps it (NamespacedProcess.close)
+    if (apiDir != null) {
+      try {
+        Files.deleteIfExists(apiDir.resolve("api.sock"));
+        Files.deleteIfExists(apiDir);
+      } catch (IOException e) {
+        // a temporary directory: the system's cleaning takes it
+      }
+    }
   }
 }
