@@ -223,7 +223,10 @@ public final class Container implements AutoCloseable {
     }
   }
 
-  /** {@return the container's address on its bridge ({@link Network#bridge(String)}), else empty} */
+  /**
+   * {@return the container's address on its bridge ({@link Network#bridge(String)} or a shared user-mode
+   * network, {@link Network#userMode(String)}), else empty}
+   */
   public Optional<java.net.InetAddress> ipAddress() {
     return Optional.ofNullable(network.address());
   }

@@ -90,7 +90,23 @@ public sealed interface Network
    *     UserMode#hostLoopback} add options
    */
   static UserMode userMode() {
-    return new UserMode(Stack.AUTO, false);
+    return new UserMode(Stack.AUTO, false, null);
+  }
+
+  /**
+   * A shared user-mode network: the containers of this JVM that name the same network get an
+   * address on one bridge, inside a network namespace that the runtime owns (in a user namespace of
+   * its own when the caller is an ordinary user), and reach each other by address and by name ({@code
+   * /etc/hosts}); that namespace reaches the outside through one user-mode stack, as {@link
+   * #userMode()} does. The namespace, its holder process and the stack are removed with the last
+   * container that uses the network, and die with the JVM.
+   *
+   * @param name the network's name: letters, digits, '.', '_' and '-', at most 15 characters
+   * @return the shared user-mode network, to which {@link UserMode#stack} and {@link
+   *     UserMode#hostLoopback} add options
+   */
+  static UserMode userMode(String name) {
+    return new UserMode(Stack.AUTO, false, Objects.requireNonNull(name, "name"));
   }
 
   /**
@@ -204,16 +220,29 @@ public sealed interface Network
    *     host's listening ports through the container's own 127.0.0.1 ({@code -T auto -U auto}) and the
    *     gateway address; with slirp4netns, 10.0.2.2. Off by default: a service bound to the host's
    *     127.0.0.1 trusts that only the host's users reach it.
+   * @param network the shared network's name ({@link Network#userMode(String)}), or null for a network
+   *     namespace of the container's own
    */
-  record UserMode(Stack stack, boolean hostLoopback) implements Network {
+  record UserMode(Stack stack, boolean hostLoopback, @Nullable String network) implements Network {
     /**
      * Checks the stack is given.
      *
      * @param stack the stack that serves it
      * @param hostLoopback whether the container may reach the host's loopback services
+     * @param network the shared network's name, or null for a network namespace of the container's own
      */
     public UserMode {
       Objects.requireNonNull(stack, "stack");
+    }
+
+    /**
+     * A user-mode network of the container's own (not shared).
+     *
+     * @param stack the stack that serves it
+     * @param hostLoopback whether the container may reach the host's loopback services
+     */
+    public UserMode(Stack stack, boolean hostLoopback) {
+      this(stack, hostLoopback, null);
     }
 
     /**
@@ -223,7 +252,7 @@ public sealed interface Network
      * @return a new value; this one is unchanged
      */
     public UserMode stack(Stack stack) {
-      return new UserMode(stack, hostLoopback);
+      return new UserMode(stack, hostLoopback, network);
     }
 
     /**
@@ -233,7 +262,7 @@ public sealed interface Network
      * @return a new value; this one is unchanged
      */
     public UserMode hostLoopback(boolean reachable) {
-      return new UserMode(stack, reachable);
+      return new UserMode(stack, reachable, network);
     }
   }
 }

@@ -191,6 +191,61 @@ class UserModeNetworkTest {
     }
   }
 
+  /**
+   * UDP both ways through a published port: a datagram from the host reaches the container's server
+   * (pasta {@code -u}) and its answer comes back to the host's socket.
+   */
+  @Test
+  void aPublishedUdpPortCarriesDatagramsBothWays() throws Exception {
+    int port;
+    try (DatagramSocket free = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      port = free.getLocalPort();
+    }
+    // The same port on both sides: Debian 12's pasta (passt 2023-03-09) loses the replies of a UDP
+    // mapping whose host and container ports differ (later passt versions fix it).
+    String echo = String.join("\n", "import socket, sys",
+        "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', int(sys.argv[1])))",
+        "print('listening', flush=True)",
+        "while True:",
+        "    d, a = u.recvfrom(2048); u.sendto(b'echo ' + d, a)");
+    Container srv = Container.start(ContainerSpec.builder().network(Network.userMode())
+        .command("python3", "-c", echo, String.valueOf(port)).stdout(Redirect.PIPE)
+        .publish(PortMapping.parse("127.0.0.1:" + port + ":" + port + "/udp")).build());
+    try (srv; DatagramSocket u = new DatagramSocket()) {
+      assertThat(new BufferedReader(new InputStreamReader(srv.stdout(), StandardCharsets.UTF_8)).readLine()).isEqualTo("listening");
+      u.setSoTimeout(2000);
+      byte[] buf = new byte[2048];
+      String got = null;
+      // The first datagram may arrive before the server's socket is bound: UDP is not retried by anyone else.
+      for (int i = 0; i < 5 && got == null; i++) {
+        byte[] ping = ("ping " + i).getBytes(StandardCharsets.UTF_8);
+        u.send(new DatagramPacket(ping, ping.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+        try {
+          DatagramPacket in = new DatagramPacket(buf, buf.length);
+          u.receive(in);
+          got = new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
+        } catch (java.net.SocketTimeoutException e) {
+          // next try
+        }
+      }
+      assertThat(got).startsWith("echo ping ");
+    }
+  }
+
+  /** slirp4netns publishes ports too, through its API socket's add_hostfwd. */
+  @Test
+  void slirp4netnsPublishesAnEphemeralPort() throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", "command -v slirp4netns").start();
+    Assumptions.assumeTrue(p.waitFor() == 0, "slirp4netns is not installed");
+    try (Container srv = server(Network.userMode().stack(Network.Stack.SLIRP4NETNS), PortMapping.ephemeral(8080));
+        Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), srv.mappedPort(8080)), 10_000);
+      s.getOutputStream().write("slirp\n".getBytes(StandardCharsets.UTF_8));
+      assertThat(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine())
+          .isEqualTo("hello slirp");
+    }
+  }
+
   @Test
   void theContainerHasATapDeviceWithRoutesAndTheHostsNameServers() throws Exception {
     Run.Result r = Run.run(Run.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' ';"
@@ -292,7 +347,7 @@ class UserModeNetworkTest {
   }
 
   /** The pids whose network namespace is {@code netns} ("net:[INODE]"). */
-  private static List<Integer> holders(String netns) throws IOException {
+  static List<Integer> holders(String netns) throws IOException {
     List<Integer> out = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : (Iterable<Path>) procs::iterator) {

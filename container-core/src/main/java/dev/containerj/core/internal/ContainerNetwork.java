@@ -39,6 +39,8 @@ public final class ContainerNetwork implements AutoCloseable {
   private @Nullable PortProxy proxy;
   private @Nullable NetworkNamespace namespace;
   private @Nullable UserModeNetwork userMode;
+  private @Nullable SharedUserNetwork shared;
+  private @Nullable InetAddress sharedAddress;
 
   /**
    * The network side of a container whose runtime keeps its networks' leases in {@code networksDir}
@@ -91,6 +93,10 @@ public final class ContainerNetwork implements AutoCloseable {
       attachment = bridge(networksDir, bridgeName).connect(namespace, id, pid, requested);
       writeFiles(spec, this, stateDir, hostname, attachment.address().address());
     }
+    if (shared != null) {
+      sharedAddress = shared.connect(spec, id, pid, stateDir, hostname);
+      return;
+    }
     if (NetKind.of(spec) == NetKind.USER_MODE) {
       // The stack forwards the published ports itself (pasta splices local connections straight
       // into the namespace, faster than a proxy here, and reachable rootless).
@@ -138,7 +144,12 @@ public final class ContainerNetwork implements AutoCloseable {
 
   /** The container's address on its bridge, if it has one. */
   public @Nullable InetAddress address() {
-    return attachment == null ? null : attachment.address().address();
+    return attachment == null ? sharedAddress : attachment.address().address();
+  }
+
+  /** The shared user-mode network the container joins (acquired before the launch by the starter). */
+  void share(@Nullable SharedUserNetwork network) {
+    shared = network;
   }
 
   /** The bridge network of this name whose leases are kept in {@code networksDir}, shared by the JVM. */

@@ -255,6 +255,11 @@ public final class ContainerStarter {
       if (spec.rootfs().isHost() && spec.rootfs().writable()) {
         Files.createDirectory(dir.resolve(RootfsProgram.HOST_UPPER));
       }
+      // Before the plan: an ordinary user's container joins the shared network's user namespace.
+      SharedUserNetwork shared = SharedUserNetwork.acquire(spec, rootless, uids, gids, config.networksDir());
+      if (shared != null) {
+        undo.push("shared user-mode network", () -> shared.release(id));
+      }
       // The planner gets the runtime's ids (its host profile), not this process's.
       HelperProgram program = RootfsProgram.plan(config.planHost(), spec,
           RootfsProgram.ProcessStages.of(spec), dir.toString(), store.root().toString(), hostname, rootless, uids, gids,
@@ -266,6 +271,7 @@ public final class ContainerStarter {
       Path stateDir = dir;
       ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));
       undo.push("network", network::close); // published ports, veth, lease (connected during the launch)
+      network.share(shared);
       ContainerNetwork.writeFiles(spec, network, stateDir, hostname, null);
       List<Fd> passed = new ArrayList<>();
       if (NetKind.of(spec) == NetKind.CONTAINER) {
@@ -292,7 +298,8 @@ public final class ContainerStarter {
       passed.forEach(f -> fds.add(f.get()));
       fds.addAll(PassedFds.check(spec)); // the caller's own, last: RootfsProgram moves them to 3, 4, ...
       step = ContainerStartException.Step.HELPER; // the launch: classified by the helper's failed step
-      LaunchRequest request = new LaunchRequest(program, spec.namespaces().contains(Namespace.USER),
+      LaunchRequest request = new LaunchRequest(program, spec.namespaces().contains(Namespace.USER)
+          && SharedUserNetwork.joinedUserns(spec, rootless) == null, // a joined one has its maps
           uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect);
       NamespacedProcess process = pooled == null ? Launcher.launch(request) : pooled.launch(request);
       undo.push("payload", () -> {

@@ -198,6 +198,12 @@ public final class RootfsProgram {
 
     /** Stage ROOT: the namespaces, and the root filesystem at {@code r}, read-only and nodev as asked. */
     void root() {
+      String joined = SharedUserNetwork.joinedUserns(spec, rootless);
+      if (joined != null) {
+        // Joined first: the container's namespaces are then the shared network's user namespace's,
+        // whose holder may link them to its bridge (SharedUserNetwork); the clone makes no user namespace.
+        p.setnsPath(joined, Constants.CLONE_NEWUSER);
+      }
       if (NetKind.of(spec) == NetKind.CONTAINER) {
         // Java passes the other container's /proc/PID/ns/net as fd 3; joined before the clone, it is
         // the network namespace the container is born in.
@@ -238,7 +244,7 @@ public final class RootfsProgram {
           p.createOwner(uid, gid);
         }
       } else {
-        ProgramSteps.cloneInto(p, spec.namespaces());
+        ProgramSteps.cloneInto(p, joined == null ? spec.namespaces() : withoutUser(spec.namespaces()));
         containerCredentials(p, userns, helperUid, helperGid);
       }
       // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
@@ -566,6 +572,13 @@ public final class RootfsProgram {
     if (!ProtectionsOff.writableGeneratedFiles) {
       p.mountSetattr(path, MOUNT_ATTR_RDONLY, 0, false, IN_ROOT | HelperProgram.WITH_PREVIOUS);
     }
+  }
+
+  /** The namespaces but the user namespace: the one a container joins instead of making. */
+  private static java.util.Set<Namespace> withoutUser(java.util.Set<Namespace> namespaces) {
+    java.util.EnumSet<Namespace> s = java.util.EnumSet.copyOf(namespaces);
+    s.remove(Namespace.USER);
+    return s;
   }
 
   /** Whether every id of both maps is itself on the host (no idmapped mount is needed). */

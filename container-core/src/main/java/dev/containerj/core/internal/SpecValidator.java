@@ -345,6 +345,7 @@ public final class SpecValidator {
         v.add(new Violation("dns[" + i + "]", s.dns().get(i), "must be an IPv4 or IPv6 address"));
       }
     }
+    SharedUserNetwork.validate(s, v);
     if (!s.dns().isEmpty() && NetKind.of(s) != NetKind.BRIDGE && NetKind.of(s) != NetKind.USER_MODE) {
       v.add(new Violation("dns", s.dns().toString(), "needs Network.bridge or Network.userMode() (no other network reaches a name server)"));
     }

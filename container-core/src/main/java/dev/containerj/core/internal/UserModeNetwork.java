@@ -43,10 +43,14 @@ public final class UserModeNetwork implements AutoCloseable {
   private final Network.Stack stack;
   private final Map<PortMapping, Integer> hostPorts;
 
-  private UserModeNetwork(NamespacedProcess process, Network.Stack stack, Map<PortMapping, Integer> hostPorts) {
+  private final @Nullable Path apiDir;
+
+  private UserModeNetwork(NamespacedProcess process, Network.Stack stack, Map<PortMapping, Integer> hostPorts,
+      @Nullable Path apiDir) {
     this.process = process;
     this.stack = stack;
     this.hostPorts = hostPorts;
+    this.apiDir = apiDir;
   }
 
   /**
@@ -115,33 +119,43 @@ public final class UserModeNetwork implements AutoCloseable {
   static UserModeNetwork start(Network.UserMode options, List<PortMapping> ports, int pid, Path stateDir)
       throws IOException {
     Network.Stack stack = resolve(options.stack());
-    if (stack == Network.Stack.SLIRP4NETNS && !ports.isEmpty()) {
-      throw new UnsupportedHostException("published ports with slirp4netns", "not implemented",
-          "ports " + ports + " are published by pasta only; install pasta (Debian: passt)");
-    }
     Map<PortMapping, Integer> hostPorts = new LinkedHashMap<>();
     for (PortMapping m : ports) {
       hostPorts.put(m, m.isEphemeral() ? freePort(m) : m.hostPort());
     }
     Path stderr = stateDir.resolve(stack == Network.Stack.PASTA ? "pasta.err" : "slirp4netns.err");
     Path pidFile = stateDir.resolve("pasta.pid");
+    // sun_path holds 108 bytes (unix(7)): a state directory can be longer, a fresh temporary one is not.
+    Path apiDir = stack == Network.Stack.SLIRP4NETNS && !hostPorts.isEmpty() ? Files.createTempDirectory("cj-slirp") : null;
+    Path apiSocket = (apiDir == null ? stateDir : apiDir).resolve("api.sock");
     List<String> argv = stack == Network.Stack.PASTA
         ? pastaArgv(options, hostPorts, pid, pidFile)
-        : slirpArgv(options, pid);
+        : slirpArgv(options, pid, hostPorts.isEmpty() ? null : apiSocket);
     NamespacedProcess p;
     try {
       p = ProcessLauncher.builder().command(argv)
           .stdout(stack == Network.Stack.PASTA ? Redirect.DISCARD : Redirect.PIPE)
           .stderr(Redirect.file(stderr)).build().start();
     } catch (LaunchException e) {
+      if (apiDir != null) {
+        Files.deleteIfExists(apiDir);
+      }
       throw new IOException("start " + argv.get(0) + ": " + e.getMessage(), e);
     }
-    UserModeNetwork n = new UserModeNetwork(p, stack, hostPorts);
+    UserModeNetwork n = new UserModeNetwork(p, stack, hostPorts, apiDir);
     try {
       if (stack == Network.Stack.PASTA) {
-        awaitPidFile(p, pidFile, stderr);
-      } else {
+        awaitFile(p, PASTA, pidFile, stderr);
+      } else if (hostPorts.isEmpty()) {
         awaitSlirp(p, stderr);
+      } else {
+        // With an API socket slirp4netns's "Starting slirp" stays in its stdio buffer (a pipe): the
+        // socket, made once the tap is configured, is the sign instead.
+        drain(new BufferedReader(new InputStreamReader(java.util.Objects.requireNonNull(p.stdout()), StandardCharsets.UTF_8)));
+        awaitFile(p, SLIRP4NETNS, apiSocket, stderr);
+        for (Map.Entry<PortMapping, Integer> e : hostPorts.entrySet()) {
+          addHostForward(apiSocket, e.getKey(), e.getValue());
+        }
       }
       return n;
     } catch (IOException | RuntimeException e) {
@@ -192,14 +206,38 @@ public final class UserModeNetwork implements AutoCloseable {
    * slirp4netns's arguments: configure tap0 in the container's namespaces ({@code -c}), and keep
    * the host's loopback (10.0.2.2) out of reach unless asked ({@code --disable-host-loopback}).
    */
-  static List<String> slirpArgv(Network.UserMode options, int pid) {
+  static List<String> slirpArgv(Network.UserMode options, int pid, @Nullable Path apiSocket) {
     List<String> a = new ArrayList<>(List.of(SLIRP4NETNS, "--configure", "--mtu=65520",
         "--netns-type=path", "--userns-path=/proc/" + pid + "/ns/user"));
+    if (apiSocket != null) {
+      a.add("--api-socket=" + apiSocket); // for add_hostfwd, the published ports
+    }
     if (!options.hostLoopback()) {
       a.add("--disable-host-loopback");
     }
     a.addAll(List.of("/proc/" + pid + "/ns/net", "tap0"));
     return a;
+  }
+
+  /**
+   * Publishes one port through slirp4netns's API socket (slirp4netns(1), API SOCKET: one JSON request
+   * per connection, {@code add_hostfwd}), from the host's address and port to the container's port on
+   * its tap address; the answer carries an id, or an error that fails the start.
+   */
+  private static void addHostForward(Path apiSocket, PortMapping m, int hostPort) throws IOException {
+    String request = "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \""
+        + m.protocol().name().toLowerCase(java.util.Locale.ROOT) + "\", \"host_addr\": \""
+        + m.hostAddress().getHostAddress() + "\", \"host_port\": " + hostPort + ", \"guest_port\": "
+        + m.containerPort() + "}}";
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.connect(java.net.UnixDomainSocketAddress.of(apiSocket));
+      ch.write(java.nio.ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+      ch.shutdownOutput();
+      String answer = new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+      if (!answer.contains("\"return\"") || answer.contains("\"error\"")) {
+        throw new IOException("slirp4netns refused to publish " + m + " on host port " + hostPort + ": " + answer.strip());
+      }
+    }
   }
 
   /**
@@ -219,22 +257,25 @@ public final class UserModeNetwork implements AutoCloseable {
     }
   }
 
-  /** pasta writes its pid file once its set-up is done (pasta(1), --pid). */
-  private static void awaitPidFile(NamespacedProcess p, Path pidFile, Path stderr) throws IOException {
+  /**
+   * Waits for the file that says the stack is ready: pasta's pid file, written once its set-up is done
+   * (pasta(1), --pid), or slirp4netns's API socket.
+   */
+  private static void awaitFile(NamespacedProcess p, String name, Path file, Path stderr) throws IOException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     long sleepMicros = 200;
-    while (!(Files.exists(pidFile) && Files.size(pidFile) > 0)) {
+    while (!(Files.exists(file) && (Files.size(file) > 0 || !Files.isRegularFile(file)))) {
       if (!p.isAlive()) {
-        throw failed(PASTA, p, stderr);
+        throw failed(name, p, stderr);
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException("pasta was not ready after " + READY_TIMEOUT.toSeconds() + " s: " + errors(stderr));
+        throw new IOException(name + " was not ready after " + READY_TIMEOUT.toSeconds() + " s: " + errors(stderr));
       }
       try {
         TimeUnit.MICROSECONDS.sleep(sleepMicros);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IOException("interrupted while waiting for pasta", e);
+        throw new IOException("interrupted while waiting for " + name, e);
       }
       sleepMicros = Math.min(sleepMicros * 2, 20_000);
     }
@@ -249,19 +290,24 @@ public final class UserModeNetwork implements AutoCloseable {
         StandardCharsets.UTF_8));
     for (String line; (line = r.readLine()) != null; ) {
       if (line.startsWith("Starting slirp")) {
-        Thread drain = new Thread(() -> {
-          try {
-            r.transferTo(java.io.Writer.nullWriter());
-          } catch (IOException ignored) {
-            // the process ended
-          }
-        }, "slirp4netns-stdout");
-        drain.setDaemon(true);
-        drain.start();
+        drain(r);
         return;
       }
     }
     throw failed(SLIRP4NETNS, p, stderr);
+  }
+
+  /** Drains slirp4netns's stdout so that it never blocks on a full pipe. */
+  private static void drain(BufferedReader r) {
+    Thread drain = new Thread(() -> {
+      try {
+        r.transferTo(java.io.Writer.nullWriter());
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "slirp4netns-stdout");
+    drain.setDaemon(true);
+    drain.start();
   }
 
   private static IOException failed(String name, NamespacedProcess p, Path stderr) {
@@ -308,5 +354,13 @@ public final class UserModeNetwork implements AutoCloseable {
   @Override
   public void close() {
     process.close(); // kills and reaps it (NamespacedProcess.close)
+    if (apiDir != null) {
+      try {
+        Files.deleteIfExists(apiDir.resolve("api.sock"));
+        Files.deleteIfExists(apiDir);
+      } catch (IOException e) {
+        // a temporary directory: the system's cleaning takes it
+      }
+    }
   }
 }

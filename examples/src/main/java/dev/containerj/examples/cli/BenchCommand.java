@@ -55,6 +55,12 @@ final class BenchCommand implements Callable<Integer> {
           + " containers per second, with what the host shows before and after compared.")
   int throughput;
 
+  @Option(names = "--port-throughput", paramLabel = "MIB",
+      description = "Instead: TCP throughput through a published port, MIB MiB read 3 times from a server in the"
+          + " container, for each network path of this user (user mode with pasta and slirp4netns; as root also"
+          + " bridge and loopback through the userspace proxy).")
+  int portThroughput;
+
   @Option(names = "--hermetic", description = "Instead: a hermetic action (/bin/true seeing 100 and 1,000 declared"
       + " input files read-only and one output directory) against bwrap with the same binds.")
   boolean hermetic;
@@ -68,6 +74,10 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (throughput > 0) {
       dev.containerj.examples.bench.ManyContainersBenchmark.throughput(throughput, out);
+      return 0;
+    }
+    if (portThroughput > 0) {
+      dev.containerj.examples.bench.PortThroughputBenchmark.run(portThroughput, 3, out);
       return 0;
     }
     if (hermetic) {

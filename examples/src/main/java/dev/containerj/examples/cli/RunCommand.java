@@ -373,15 +373,14 @@ final class RunCommand implements Callable<Integer> {
         net = new dev.containerj.core.Network.Bridge(bridge.name(), ip);
       }
       b.network(net);
-    } else if (!publish.isEmpty() && dev.containerj.core.ContainerRuntime.defaults().host().rootless()) {
-      // An ordinary user's container publishes ports only through a user-mode stack, so -p alone picks
-      // it when one is installed (as Podman does). Without -p the default stays loopback-only, the
-      // library's default: a network is never given to a container that did not ask for one.
+    } else if (dev.containerj.core.ContainerRuntime.defaults().host().rootless()) {
+      // An ordinary user's container reaches the network (and publishes ports) only through a
+      // user-mode stack: the tool's default when one is installed, as in Podman.
       if (dev.containerj.core.Network.installedStack().isPresent()) {
         b.network(dev.containerj.core.Network.userMode());
       } else {
         commandSpec().commandLine().getErr().println("containerj: neither pasta (Debian: passt) nor slirp4netns is "
-            + "installed: an ordinary user cannot publish ports");
+            + "installed: the container has only loopback" + (publish.isEmpty() ? "" : ", and cannot publish ports"));
       }
     }
     for (String p : publish) {

@@ -277,7 +277,7 @@ class RunCommandTest {
 
   @Test
   void networkLoopbackHasLoopbackUp() {
-    Tool.Result loopback = Tool.run("sh", "-c",
+    Tool.Result loopback = Tool.run("--network", "loopback", "sh", "-c",
         "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/flags");
     assertThat(loopback.outLines().get(0)).isEqualTo("lo");
     assertThat(Integer.decode(loopback.outLines().get(1)) & 0x1).as("IFF_UP").isEqualTo(1);
