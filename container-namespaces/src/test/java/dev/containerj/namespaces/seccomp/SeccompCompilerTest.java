@@ -234,7 +234,7 @@ class SeccompCompilerTest {
     }
     assertThatThrownBy(() -> b.build().compile(SeccompArch.X86_64))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("the kernel accepts at most 4096 (BPF_MAXINSNS)");
+        .hasMessageContaining("at most 4096 instructions (BPF_MAXINSNS)");
   }
 
   // --- helpers ---
