@@ -224,7 +224,7 @@ class OciRuntimeTest {
   void errorsAreJsonLogLinesNamingTheReason() throws Exception {
     config("/bin/true");
     ObjectNode c = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
-    c.with("linux").putObject("sysctl").put("net.ipv4.ip_forward", "1");
+    c.with("linux").putObject("sysctl").put("kernel.panic", "1");
     Files.writeString(bundle.resolve("config.json"), c.toString());
     Result r = call("run", "--bundle", bundle.toString(), "five");
     assertThat(r.code()).isEqualTo(1);
@@ -234,7 +234,7 @@ class OciRuntimeTest {
     assertThat(lines).hasSize(2);
     JsonNode first = JSON.readTree(lines.get(0));
     assertThat(first.path("level").asText()).isEqualTo("error");
-    assertThat(first.path("msg").asText()).contains("linux.sysctl").contains("not supported");
+    assertThat(first.path("msg").asText()).contains("linux.sysctl[\"kernel.panic\"]").contains("would change the host's value");
     assertThat(JSON.readTree(lines.get(1)).path("msg").asText()).contains("--systemd-cgroup is not supported");
   }
 
