@@ -27,6 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheck.class)
 class ContainerRuntimeTest {
   private Path base;
+  /** The runtimes a test made: their teardown lanes are drained before the base goes. */
+  private final java.util.List<ContainerRuntime> made = new java.util.ArrayList<>();
 
   @BeforeEach
   void makeBase() throws IOException {
@@ -37,6 +39,7 @@ class ContainerRuntimeTest {
 
   @AfterEach
   void removeBase() throws IOException {
+    made.forEach(r -> assertThat(r.awaitTeardown(Duration.ofSeconds(30))).as("teardown lane drained").isTrue());
     try (Stream<Path> walk = Files.walk(base)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -45,8 +48,10 @@ class ContainerRuntimeTest {
   }
 
   private ContainerRuntime runtime(String name) {
-    return ContainerRuntime.builder().stateDirectory(base.resolve(name + "-state"))
+    ContainerRuntime r = ContainerRuntime.builder().stateDirectory(base.resolve(name + "-state"))
         .layerStore(base.resolve(name + "-images")).reapOnStart(false).build();
+    made.add(r);
+    return r;
   }
 
   @Test

@@ -84,6 +84,8 @@ class SharedUserNetworkTest {
       // A container of another network (another namespace) does not know the name.
       assertThat(client("cjtest2", "server", "x")).isEqualTo("tcp refused gaierror\n");
     }
+    // The last container's teardown (which releases the network) runs on the default runtime's lane.
+    assertThat(ContainerRuntime.defaults().awaitTeardown(java.time.Duration.ofSeconds(30))).isTrue();
     assertThat(SharedUserNetwork.running("cjtest1")).isNull();
     awaitGone(holder, pasta);
     assertThat(alive(holder)).as("holder pid %d", holder).isFalse();

@@ -130,6 +130,8 @@ class StartFailureTest {
     try (Container warm = Container.start(ContainerSpec.builder().command("true").build())) {
       warm.waitFor();
     }
+    // The default runtime's teardown lane holds the closed container's fds until it has removed it.
+    assertThat(ContainerRuntime.defaults().awaitTeardown(java.time.Duration.ofSeconds(30))).isTrue();
     try (var s = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
       return (int) s.count();
     }
