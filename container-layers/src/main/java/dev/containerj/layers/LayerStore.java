@@ -8,6 +8,7 @@ import dev.containerj.layers.internal.ImageSource;
 import dev.containerj.layers.internal.StoreLock;
 import dev.containerj.layers.internal.Trees;
 import dev.containerj.layers.internal.VerifyingInputStream;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.internal.LibC;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -415,7 +416,7 @@ public final class LayerStore {
 
   private static String hexOf(String digest) {
     if (!digest.matches("sha256:[0-9a-f]{64}")) {
-      throw new IllegalArgumentException("digest must be sha256:<64 hex digits>: " + digest);
+      throw new InvalidValueException("digest", digest, "must be sha256:<64 hex digits>");
     }
     return digest.substring(7);
   }
@@ -490,8 +491,8 @@ public final class LayerStore {
       if (i.id().equals(idOrReference) || i.reference().equals(idOrReference)
           || (idOrReference.length() >= 6 && hex.startsWith(idOrReference))) {
         if (found != null && !found.id().equals(i.id())) {
-          throw new IllegalArgumentException("image name is ambiguous: " + idOrReference
-              + " matches " + found.id() + " and " + i.id());
+          throw new InvalidValueException("image", idOrReference,
+              "must name one image, not " + found.id() + " and " + i.id());
         }
         found = i;
       }
@@ -575,12 +576,12 @@ public final class LayerStore {
   public PreparedRoot prepareRoot(Image image, String containerId, boolean rootless) throws IOException {
     Objects.requireNonNull(image, "image");
     if (!ID.matcher(containerId).matches()) {
-      throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
+      throw new InvalidValueException("containerId", containerId, "must match " + ID.pattern());
     }
     if (rootless != this.rootless) {
-      throw new IllegalArgumentException("rootless must be " + this.rootless + " for this store (its"
-          + " layers carry " + (this.rootless ? "user" : "trusted") + ".overlay.* xattrs, which an overlay"
-          + (rootless ? " with" : " without") + " userxattr does not read): " + dir);
+      throw new InvalidValueException("rootless", Boolean.toString(rootless), "must be " + this.rootless + " for the store "
+          + dir + " (its layers carry " + (this.rootless ? "user" : "trusted") + ".overlay.* xattrs, which an overlay"
+          + (rootless ? " with" : " without") + " userxattr does not read)");
     }
     try (StoreLock.Held held = lock.shared()) {
       List<Path> lowers = new ArrayList<>();
@@ -633,7 +634,7 @@ public final class LayerStore {
    */
   public void removeRoot(String containerId) throws IOException {
     if (!ID.matcher(containerId).matches()) {
-      throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
+      throw new InvalidValueException("containerId", containerId, "must match " + ID.pattern());
     }
     Path cdir = dir.resolve("containers").resolve(containerId);
     Mount.unmountQuietly(cdir.resolve("merged"));

@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.containerj.layers.internal.MountFlags;
 import dev.containerj.layers.internal.NewMountApi;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.SyscallException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.LibC;
@@ -492,7 +493,7 @@ public final class Mount {
      */
     public TmpfsBuilder sizeBytes(long sizeBytes) {
       if (sizeBytes < 0) {
-        throw new IllegalArgumentException("sizeBytes must be >= 0: " + sizeBytes);
+        throw new InvalidValueException("sizeBytes", Long.toString(sizeBytes), "must be >= 0");
       }
       this.sizeBytes = sizeBytes;
       return this;
@@ -506,7 +507,7 @@ public final class Mount {
      */
     public TmpfsBuilder mode(int mode) {
       if (mode < 0 || mode > 07777) {
-        throw new IllegalArgumentException("mode must be within 0..07777: 0" + Integer.toOctalString(mode));
+        throw new InvalidValueException("mode", "0" + Integer.toOctalString(mode), "must be within 0..07777");
       }
       this.mode = mode;
       return this;
@@ -614,10 +615,10 @@ public final class Mount {
     /** {@return the mount, not yet performed: {@link Mount#mount()} does it} */
     public Mount build() {
       if (lowerDirs.isEmpty()) {
-        throw new IllegalArgumentException("lowerDirs must not be empty: []");
+        throw new InvalidValueException("lowerDirs", "[]", "must not be empty");
       }
       if (volatileUpper && upperDir == null) {
-        throw new IllegalArgumentException("volatileUpper needs an upper directory: upperDir is null");
+        throw new InvalidValueException("volatileUpper", "true", "needs an upper directory (upperDir is null)");
       }
       StringBuilder data = new StringBuilder("lowerdir=");
       for (int i = 0; i < lowerDirs.size(); i++) {
@@ -645,7 +646,7 @@ public final class Mount {
     private static String escape(Path p, String field) {
       String s = p.toString();
       if (s.indexOf(',') >= 0) {
-        throw new IllegalArgumentException(field + " must not contain ',': " + s);
+        throw new InvalidValueException(field, s, "must not contain ','");
       }
       return s.replace("\\", "\\\\").replace(":", "\\:");
     }

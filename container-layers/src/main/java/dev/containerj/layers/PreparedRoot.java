@@ -1,6 +1,7 @@
 package dev.containerj.layers;
 
 import dev.containerj.layers.internal.Trees;
+import dev.containerj.linux.InvalidStateException;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
@@ -91,7 +92,7 @@ public final class PreparedRoot implements AutoCloseable {
    */
   public synchronized MountPoint mount() throws IOException {
     if (closed) {
-      throw new IllegalStateException("prepared root " + containerId + " is closed");
+      throw new InvalidStateException("prepared root " + containerId, "is closed");
     }
     if (mounted == null) {
       mounted = overlay.mount();

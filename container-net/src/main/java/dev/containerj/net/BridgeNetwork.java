@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ public final class BridgeNetwork implements AutoCloseable {
     this.hostNamespace = b.hostNamespace;
     this.withGateway = b.gatewayOnBridge;
     if (gatewayOverride != null && !subnet.contains(gatewayOverride)) {
-      throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gatewayOverride) + " is outside subnet " + subnet);
+      throw new InvalidValueException("gateway", IpPrefix.addressString(gatewayOverride), "must be inside subnet " + subnet);
     }
   }
 
@@ -132,7 +133,7 @@ public final class BridgeNetwork implements AutoCloseable {
       Link existing = host.link(bridgeName).orElse(null);
       if (existing != null) {
         if (!"bridge".equals(existing.kind())) {
-          throw new IllegalStateException("link " + bridgeName + " exists and is not a bridge (kind " + existing.kind() + ")");
+          throw new InvalidValueException("bridge name", bridgeName, "must not name an existing link that is not a bridge (kind " + existing.kind() + ")");
         }
         host.setIpv6AcceptRa(bridgeName, 0); // a bridge made by an older version accepted them
         boolean hasGateway = !withGateway || host.addresses().stream()
@@ -166,7 +167,7 @@ public final class BridgeNetwork implements AutoCloseable {
     for (Route r : host.routes()) {
       IpPrefix d = r.destination();
       if (d != null && d.prefixLength() > 0 && d.overlaps(subnet)) {
-        throw new IllegalArgumentException("subnet " + subnet + " overlaps " + r + " on the host");
+        throw new InvalidValueException("subnet", subnet.toString(), "must not overlap " + r + " on the host");
       }
     }
     java.util.Map<Integer, String> names = new java.util.HashMap<>();
@@ -175,7 +176,7 @@ public final class BridgeNetwork implements AutoCloseable {
     }
     for (LinkAddress a : host.addresses()) {
       if (a.prefix().network().overlaps(subnet) && !a.prefix().address().isLoopbackAddress()) {
-        throw new IllegalArgumentException("subnet " + subnet + " overlaps " + a.prefix() + " dev "
+        throw new InvalidValueException("subnet", subnet.toString(), "must not overlap " + a.prefix() + " dev "
             + names.getOrDefault(a.interfaceIndex(), "?") + " on the host");
       }
     }
@@ -320,8 +321,8 @@ public final class BridgeNetwork implements AutoCloseable {
     public Builder subnet(String subnet) {
       IpPrefix p = IpPrefix.parse(subnet);
       if (!p.equals(p.network())) {
-        throw new IllegalArgumentException("subnet must be a network address (host bits zero): " + p
-            + " (did you mean " + p.network() + "?)");
+        throw new InvalidValueException("subnet", p + " (did you mean " + p.network() + "?)",
+            "must be a network address (host bits zero)");
       }
       this.subnet = p;
       return this;
@@ -346,7 +347,7 @@ public final class BridgeNetwork implements AutoCloseable {
      */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
-        throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+        throw new InvalidValueException("mtu", Integer.toString(mtu), "must be 68..65535");
       }
       this.mtu = mtu;
       return this;

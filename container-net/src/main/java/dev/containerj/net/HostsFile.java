@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +83,7 @@ public final class HostsFile {
   static String checkHostname(String field, String name) {
     Objects.requireNonNull(name, field);
     if (name.length() > 253 || !HOSTNAME.matcher(name).matches()) {
-      throw new IllegalArgumentException(field + " must be a host name (letters, digits, '-' and '.', at most 253 characters): " + name);
+      throw new InvalidValueException(field, name, "must be a host name (letters, digits, '-' and '.', at most 253 characters)");
     }
     return name;
   }
@@ -137,7 +138,7 @@ public final class HostsFile {
     public Builder entry(String address, String... names) {
       String a = IpPrefix.addressString(IpPrefix.parseAddress(address));
       if (names.length == 0) {
-        throw new IllegalArgumentException("an /etc/hosts entry needs at least one name: " + address);
+        throw new InvalidValueException("names", "[] for " + address, "must hold at least one name for an /etc/hosts entry");
       }
       List<String> list = entries.computeIfAbsent(a, k -> new ArrayList<>());
       for (String n : names) {

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -180,7 +181,7 @@ public final class LinkEnd {
      */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
-        throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+        throw new InvalidValueException("mtu", Integer.toString(mtu), "must be 68..65535");
       }
       this.mtu = mtu;
       return this;

@@ -1,6 +1,8 @@
 package dev.containerj.net;
 
 import com.sun.jna.LastErrorException;
+import dev.containerj.linux.InvalidStateException;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Errors;
 import dev.containerj.linux.internal.Fd;
@@ -196,7 +198,7 @@ public final class NetworkNamespace implements AutoCloseable {
    */
   public static NetworkNamespace openPid(long pid) throws IOException {
     if (pid <= 0) {
-      throw new IllegalArgumentException("pid must be > 0: " + pid);
+      throw new InvalidValueException("pid", Long.toString(pid), "must be > 0");
     }
     return new NetworkNamespace(openFd("/proc/" + pid + "/ns/net"), null, "pid " + pid, null);
   }
@@ -262,7 +264,7 @@ public final class NetworkNamespace implements AutoCloseable {
 
   private static void checkNsName(String name) {
     if (name.isEmpty() || name.length() > 255 || name.contains("/") || name.equals(".") || name.equals("..")) {
-      throw new IllegalArgumentException("network namespace name must be 1..255 characters without '/' and not . or ..: " + name);
+      throw new InvalidValueException("network namespace name", name, "must be 1..255 characters without '/' and not . or ..");
     }
   }
 
@@ -442,7 +444,7 @@ public final class NetworkNamespace implements AutoCloseable {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("network namespace handle " + description + " is closed");
+      throw new InvalidStateException("network namespace handle " + description, "is closed");
     }
   }
 
@@ -456,7 +458,7 @@ public final class NetworkNamespace implements AutoCloseable {
   public void delete() throws IOException {
     String n = name;
     if (n == null) {
-      throw new IllegalStateException("only a named namespace can be deleted: " + description);
+      throw new InvalidStateException("network namespace " + description, "has no name: only a named namespace can be deleted");
     }
     close();
     delete(n);

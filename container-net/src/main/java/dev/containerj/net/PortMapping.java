@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;
@@ -90,7 +91,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    *
    * @param spec the {@code -p} value
    * @return the mapping
-   * @throws IllegalArgumentException naming the spec and the accepted form
+   * @throws InvalidValueException naming the spec and the accepted form
    */
   public static PortMapping parse(String spec) {
     Objects.requireNonNull(spec, "spec");
@@ -104,7 +105,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
       } else if (p.equals("udp")) {
         protocol = Protocol.UDP;
       } else {
-        throw new IllegalArgumentException("port protocol must be tcp or udp: " + spec);
+        throw new InvalidValueException("port protocol", spec, "must be tcp or udp");
       }
       rest = rest.substring(0, slash);
     }
@@ -113,7 +114,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
     if (rest.startsWith("[")) {
       int close = rest.indexOf("]:");
       if (close < 0) {
-        throw new IllegalArgumentException("port mapping must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]: " + spec);
+        throw new InvalidValueException("port mapping", spec, "must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
       }
       host = IpPrefix.parseAddress(rest.substring(1, close));
       ports = rest.substring(close + 2);
@@ -124,12 +125,12 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
         host = IpPrefix.parseAddress(rest.substring(0, first));
         ports = rest.substring(first + 1);
       } else if (colons != 1) {
-        throw new IllegalArgumentException("port mapping must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]: " + spec);
+        throw new InvalidValueException("port mapping", spec, "must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
       }
     }
     String[] pp = ports.split(":", -1);
     if (pp.length != 2) {
-      throw new IllegalArgumentException("port mapping must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]: " + spec);
+      throw new InvalidValueException("port mapping", spec, "must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
     }
     return new PortMapping(protocol, host, parsePort("hostPort", pp[0]), parsePort("containerPort", pp[1]));
   }
@@ -138,13 +139,13 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
     try {
       return Integer.parseInt(text);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(field + " must be a number 1..65535: " + text);
+      throw new InvalidValueException(field, text, "must be a number 1..65535");
     }
   }
 
   private static void checkPort(String field, int port) {
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(field + " must be 1..65535: " + port);
+      throw new InvalidValueException(field, Integer.toString(port), "must be 1..65535");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -82,12 +83,12 @@ public final class PortProxy implements AutoCloseable {
    * for an {@linkplain PortMapping#ephemeral ephemeral} mapping}
    *
    * @param mapping one of this proxy's mappings
-   * @throws IllegalArgumentException when {@code mapping} is not one of this proxy's
+   * @throws InvalidValueException when {@code mapping} is not one of this proxy's
    */
   public int hostPort(PortMapping mapping) {
     InetSocketAddress a = bound.get(mapping);
     if (a == null) {
-      throw new IllegalArgumentException("not published by this proxy: " + mapping);
+      throw new InvalidValueException("mapping", mapping.toString(), "must be published by this proxy");
     }
     return a.getPort();
   }
@@ -337,8 +338,8 @@ public final class PortProxy implements AutoCloseable {
         if (m.protocol() == mapping.protocol() && m.hostPort() == mapping.hostPort()
             && (!mapping.isEphemeral() || m.equals(mapping)) && (m.hostAddress().equals(mapping.hostAddress()) || m.hostAddress().isAnyLocalAddress()
                 || mapping.hostAddress().isAnyLocalAddress())) {
-          throw new IllegalArgumentException("port " + mapping.hostPort() + "/" + mapping.protocol().label()
-              + " is published twice: " + m + " and " + mapping);
+          throw new InvalidValueException("mappings", m + " and " + mapping, "must publish port " + mapping.hostPort() + "/"
+              + mapping.protocol().label() + " once");
         }
       }
       mappings.add(mapping);
@@ -395,7 +396,7 @@ public final class PortProxy implements AutoCloseable {
      */
     public Builder connectTimeoutMillis(int millis) {
       if (millis <= 0) {
-        throw new IllegalArgumentException("connectTimeoutMillis must be > 0: " + millis);
+        throw new InvalidValueException("connectTimeoutMillis", Long.toString(millis), "must be > 0");
       }
       this.connectTimeoutMillis = millis;
       return this;
@@ -412,7 +413,7 @@ public final class PortProxy implements AutoCloseable {
      */
     public Builder udpIdleTimeoutMillis(int millis) {
       if (millis <= 0) {
-        throw new IllegalArgumentException("udpIdleTimeoutMillis must be > 0: " + millis);
+        throw new InvalidValueException("udpIdleTimeoutMillis", Long.toString(millis), "must be > 0");
       }
       this.udpIdleTimeoutMillis = millis;
       return this;
@@ -426,7 +427,7 @@ public final class PortProxy implements AutoCloseable {
      */
     public PortProxy start() throws IOException {
       if (mappings.isEmpty()) {
-        throw new IllegalArgumentException("a port proxy needs at least one mapping");
+        throw new InvalidValueException("mappings", "[]", "must hold at least one mapping for a port proxy");
       }
       PortProxy p = new PortProxy(this);
       try {

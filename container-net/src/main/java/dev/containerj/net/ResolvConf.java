@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -159,8 +160,8 @@ public final class ResolvConf {
     public Builder nameserver(InetAddress server) {
       Objects.requireNonNull(server, "server");
       if (nameservers.size() == 3) {
-        throw new IllegalArgumentException("at most 3 name servers are used by the resolver (resolv.conf(5)): "
-            + IpPrefix.addressString(server) + " would be the 4th");
+        throw new InvalidValueException("nameserver", IpPrefix.addressString(server) + " (the 4th)",
+            "must be one of at most 3: the resolver uses no more (resolv.conf(5))");
       }
       nameservers.add(server);
       return this;
@@ -185,7 +186,7 @@ public final class ResolvConf {
     public Builder search(String domain) {
       HostsFile.checkHostname("search domain", domain);
       if (search.size() == 6) {
-        throw new IllegalArgumentException("at most 6 search domains are allowed (resolv.conf(5)): " + domain);
+        throw new InvalidValueException("search", domain + " (the 7th)", "must be one of at most 6 domains (resolv.conf(5))");
       }
       search.add(domain);
       return this;
@@ -199,7 +200,7 @@ public final class ResolvConf {
      */
     public Builder option(String option) {
       if (option.isBlank() || option.chars().anyMatch(Character::isWhitespace)) {
-        throw new IllegalArgumentException("option must be one word: " + option);
+        throw new InvalidValueException("option", option, "must be one word");
       }
       options.add(option);
       return this;

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.net.InetAddress;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -213,8 +214,8 @@ public final class Route {
      */
     public Builder destination(@Nullable IpPrefix destination) {
       if (destination != null && !destination.equals(destination.network())) {
-        throw new IllegalArgumentException("destination must be a network address (host bits zero): "
-            + destination + " (did you mean " + destination.network() + "?)");
+        throw new InvalidValueException("destination", destination + " (did you mean " + destination.network() + "?)",
+            "must be a network address (host bits zero)");
       }
       this.destination = destination;
       return this;
@@ -270,7 +271,7 @@ public final class Route {
      */
     public Builder interfaceIndex(int interfaceIndex) {
       if (interfaceIndex < 0) {
-        throw new IllegalArgumentException("interfaceIndex must be >= 0: " + interfaceIndex);
+        throw new InvalidValueException("interfaceIndex", Integer.toString(interfaceIndex), "must be >= 0");
       }
       this.interfaceIndex = interfaceIndex;
       return this;
@@ -284,7 +285,7 @@ public final class Route {
      */
     public Builder metric(int metric) {
       if (metric < 0) {
-        throw new IllegalArgumentException("metric must be >= 0: " + metric);
+        throw new InvalidValueException("metric", Integer.toString(metric), "must be >= 0");
       }
       this.metric = metric;
       return this;
@@ -298,7 +299,7 @@ public final class Route {
      */
     public Builder table(int table) {
       if (table <= 0) {
-        throw new IllegalArgumentException("table must be > 0: " + table);
+        throw new InvalidValueException("table", Integer.toString(table), "must be > 0");
       }
       this.table = table;
       return this;
@@ -340,11 +341,11 @@ public final class Route {
     /** {@return the route; a gateway of the other family than the destination is rejected} */
     public Route build() {
       if (destination != null && gateway != null && destination.isIpv4() != (IpPrefix.bits(gateway) == 32)) {
-        throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gateway)
-            + " is not of the same family as destination " + destination);
+        throw new InvalidValueException("gateway", IpPrefix.addressString(gateway),
+            "must be of the same family as destination " + destination);
       }
       if (gateway == null && device == null && interfaceIndex == 0) {
-        throw new IllegalArgumentException("a route needs a gateway or a device: " + destination);
+        throw new InvalidValueException("gateway", "none", "or a device must be given for a route to " + destination);
       }
       return new Route(this);
     }

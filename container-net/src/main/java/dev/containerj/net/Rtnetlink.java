@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.net.internal.Nl;
 import dev.containerj.net.internal.NlAttrs;
 import dev.containerj.net.internal.NlMessage;
@@ -118,7 +119,7 @@ public final class Rtnetlink implements AutoCloseable {
    */
   public Optional<Link> link(int index) throws IOException {
     if (index <= 0) {
-      throw new IllegalArgumentException("index must be > 0: " + index);
+      throw new InvalidValueException("index", Integer.toString(index), "must be > 0");
     }
     NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, "index " + index).ifinfomsg(Nl.AF_UNSPEC, index, 0, 0);
     return getLink(req);
@@ -238,7 +239,7 @@ public final class Rtnetlink implements AutoCloseable {
   public void setMtu(String name, int mtu) throws IOException {
     Link.checkName("link name", name);
     if (mtu < 68 || mtu > 65535) {
-      throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+      throw new InvalidValueException("mtu", Integer.toString(mtu), "must be 68..65535");
     }
     socket.execute(NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + " mtu " + mtu)
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attrU32(Nl.IFLA_MTU, mtu));
@@ -300,7 +301,7 @@ public final class Rtnetlink implements AutoCloseable {
   public void moveTo(String name, long pid) throws IOException {
     Link.checkName("link name", name);
     if (pid <= 0) {
-      throw new IllegalArgumentException("pid must be > 0: " + pid);
+      throw new InvalidValueException("pid", Long.toString(pid), "must be > 0");
     }
     socket.execute(NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + " netns pid " + pid)
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attrU32(Nl.IFLA_NET_NS_PID, (int) pid));
