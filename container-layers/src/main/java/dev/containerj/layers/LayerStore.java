@@ -207,6 +207,7 @@ public final class LayerStore {
    * {@return whether the layer with this digest is unpacked in the store}
    *
    * @param digest {@code sha256:} and 64 hex digits
+   * @throws InvalidValueException when {@code digest} is not {@code sha256:<64 hex digits>}
    */
   public boolean hasLayer(String digest) {
     return Files.isDirectory(layerPath(hexOf(digest)).resolve("diff"));
@@ -289,6 +290,8 @@ public final class LayerStore {
    *
    * @param reference as {@code alpine:3.20} or {@code 127.0.0.1:5000/app@sha256:...}
    * @throws IOException as {@link #pull(RegistryReference, PullOptions)}
+   * @throws InvalidValueException naming the part of {@code reference} that breaks a rule of its
+   *     syntax
    */
   public Image pull(String reference) throws IOException {
     return pull(RegistryReference.parse(reference), PullOptions.defaults());
@@ -483,6 +486,7 @@ public final class LayerStore {
    * @param idOrReference an id, a unique prefix of its hex, or the reference it was imported from
    * @return the image, or empty when none matches (or a prefix is ambiguous)
    * @throws IOException when an image record cannot be read
+   * @throws InvalidValueException when {@code idOrReference} is an id prefix of more than one image
    */
   public Optional<Image> image(String idOrReference) throws IOException {
     Image found = null;
@@ -572,6 +576,8 @@ public final class LayerStore {
    * @param image an image of this store
    * @return the prepared root; close it (or {@link #removeRoot(String)}) to remove it
    * @throws java.nio.file.FileAlreadyExistsException if the id is in use
+   * @throws InvalidValueException when {@code containerId} is not of the id syntax or {@code
+   *     rootless} differs from the store's
    */
   public PreparedRoot prepareRoot(Image image, String containerId, boolean rootless) throws IOException {
     Objects.requireNonNull(image, "image");
@@ -631,6 +637,7 @@ public final class LayerStore {
    * @param containerId the id given to {@link #prepareRoot(Image, String, boolean)}; an unknown id
    *     is ignored
    * @throws IOException when the root cannot be unmounted or deleted
+   * @throws InvalidValueException when {@code containerId} is not of the id syntax
    */
   public void removeRoot(String containerId) throws IOException {
     if (!ID.matcher(containerId).matches()) {

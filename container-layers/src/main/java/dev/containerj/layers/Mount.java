@@ -490,6 +490,7 @@ public final class Mount {
      * @param sizeBytes the size limit in bytes; 0 (the default) means the kernel's default, half of
      *     RAM
      * @return this builder
+     * @throws InvalidValueException when {@code sizeBytes} is negative
      */
     public TmpfsBuilder sizeBytes(long sizeBytes) {
       if (sizeBytes < 0) {
@@ -504,6 +505,7 @@ public final class Mount {
      *
      * @param mode the mode of the root directory, as {@code 01777} (the default)
      * @return this builder
+     * @throws InvalidValueException when {@code mode} is outside 0..07777
      */
     public TmpfsBuilder mode(int mode) {
       if (mode < 0 || mode > 07777) {
@@ -612,7 +614,12 @@ public final class Mount {
       return this;
     }
 
-    /** {@return the mount, not yet performed: {@link Mount#mount()} does it} */
+    /**
+     * {@return the mount, not yet performed: {@link Mount#mount()} does it}
+     *
+     * @throws InvalidValueException when there is no lower directory, {@code volatileUpper} has no
+     *     upper directory, or a directory's path holds a {@code ','}
+     */
     public Mount build() {
       if (lowerDirs.isEmpty()) {
         throw new InvalidValueException("lowerDirs", "[]", "must not be empty");

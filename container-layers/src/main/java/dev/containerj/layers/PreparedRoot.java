@@ -89,6 +89,7 @@ public final class PreparedRoot implements AutoCloseable {
    * @return the mount point; closing it unmounts the overlay
    * @throws IOException when the kernel refuses the mount (a {@link
    *     dev.containerj.linux.SyscallException} names it)
+   * @throws InvalidStateException when the prepared root is closed
    */
   public synchronized MountPoint mount() throws IOException {
     if (closed) {

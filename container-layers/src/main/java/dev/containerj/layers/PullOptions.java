@@ -225,6 +225,7 @@ public final class PullOptions {
      *
      * @param concurrency default 3: enough to fill a link, few enough to leave a CPU for unpacking
      * @return this builder
+     * @throws InvalidValueException when {@code concurrency} is outside 1..32
      */
     public Builder concurrency(int concurrency) {
       if (concurrency < 1 || concurrency > 32) {

@@ -125,6 +125,8 @@ public final class BridgeNetwork implements AutoCloseable {
    *
    * @throws IOException when the subnet overlaps the host's, or the kernel refuses a request
    *     ({@link NetlinkException})
+   * @throws InvalidValueException when a link of the bridge's name exists and is not a bridge, or
+   *     the subnet overlaps a route or an address of the host
    */
   public void ensureBridge() throws IOException {
     Rtnetlink host = host();
@@ -189,6 +191,7 @@ public final class BridgeNetwork implements AutoCloseable {
    * @param container the container's network namespace
    * @param owner the container id the address is leased to
    * @throws IOException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
+   * @throws InvalidValueException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner) throws IOException {
     return connect(container, owner, ProcessHandle.current().pid(), null);
@@ -201,6 +204,7 @@ public final class BridgeNetwork implements AutoCloseable {
    * @param owner the container id the address is leased to
    * @param ownerPid the container's init
    * @throws IOException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
+   * @throws InvalidValueException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid) throws IOException {
     return connect(container, owner, ownerPid, null);
@@ -220,6 +224,8 @@ public final class BridgeNetwork implements AutoCloseable {
    * @return the attachment; close it to remove the veth and release the lease
    * @throws IOException when no address is free, the lease directory fails, or the kernel refuses a
    *     request
+   * @throws InvalidValueException when {@code requested} is not assignable in the subnet, the
+   *     subnet overlaps the host's, or a link of the bridge's name is not a bridge
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid,
       @Nullable InetAddress requested) throws IOException {
@@ -306,6 +312,8 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param name the bridge's name, at most 15 bytes ({@code containerj0} by default)
      * @return this builder
+     * @throws InvalidValueException when {@code name} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder bridgeName(String name) {
       this.bridgeName = Link.checkName("bridge name", name);
@@ -317,6 +325,7 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param subnet the subnet, a network address ({@code 10.88.0.0/16} by default)
      * @return this builder
+     * @throws InvalidValueException when {@code subnet} is no prefix or has host bits set
      */
     public Builder subnet(String subnet) {
       IpPrefix p = IpPrefix.parse(subnet);
@@ -333,6 +342,7 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param gateway the gateway (the bridge's address); default: the subnet's first host
      * @return this builder
+     * @throws InvalidValueException when {@code gateway} is no IP literal
      */
     public Builder gateway(String gateway) {
       this.gateway = IpPrefix.parseAddress(gateway);
@@ -344,6 +354,7 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param mtu the MTU of the bridge and of every veth, 68..65535 (1500 by default)
      * @return this builder
+     * @throws InvalidValueException when {@code mtu} is outside 68..65535
      */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
@@ -369,6 +380,8 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param name the interface name inside containers ({@code eth0} by default)
      * @return this builder
+     * @throws InvalidValueException when {@code name} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder containerInterface(String name) {
       this.containerInterface = Link.checkName("container interface name", name);
@@ -402,6 +415,8 @@ public final class BridgeNetwork implements AutoCloseable {
     /**
      * {@return the network description; nothing is created until {@link
      * BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}}
+     *
+     * @throws InvalidValueException when the gateway is outside the subnet
      */
     public BridgeNetwork build() {
       return new BridgeNetwork(this);

@@ -101,6 +101,7 @@ public final class HostsFile {
      *
      * @param hostname the container's host name (a valid DNS name)
      * @return this builder
+     * @throws InvalidValueException when {@code hostname} is no host name
      */
     public Builder hostname(String hostname) {
       this.hostname = checkHostname("hostname", hostname);
@@ -123,6 +124,7 @@ public final class HostsFile {
      *
      * @param address the container's own address as a literal ({@code "10.88.0.2"})
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no IP literal
      */
     public Builder address(String address) {
       return address(IpPrefix.parseAddress(address));
@@ -134,6 +136,8 @@ public final class HostsFile {
      * @param address an IPv4 or IPv6 literal
      * @param names the host names for it, first the canonical one
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no IP literal, {@code names} is empty
+     *     or holds no host name
      */
     public Builder entry(String address, String... names) {
       String a = IpPrefix.addressString(IpPrefix.parseAddress(address));

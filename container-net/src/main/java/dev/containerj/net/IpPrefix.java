@@ -29,6 +29,8 @@ public final class IpPrefix {
    *
    * @param address any address of the network (host bits are kept)
    * @param prefixLength the number of network bits
+   * @throws InvalidValueException when {@code prefixLength} is outside 0..32 (IPv4) or 0..128
+   *     (IPv6)
    */
   public static IpPrefix of(InetAddress address, int prefixLength) {
     Objects.requireNonNull(address, "address");

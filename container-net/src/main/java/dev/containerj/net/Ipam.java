@@ -61,6 +61,7 @@ public final class Ipam {
    * @param directory the directory that holds this subnet's leases
    * @param subnet the subnet, a network address
    * @throws IOException as {@link Builder#open()}
+   * @throws InvalidValueException as {@link Builder#open()}
    */
   public static Ipam open(Path directory, IpPrefix subnet) throws IOException {
     return builder().directory(directory).subnet(subnet).open();
@@ -118,6 +119,8 @@ public final class Ipam {
    * @param requested the address wanted, or null for the next free one
    * @return the lease; release it when the container is gone
    * @throws IOException when the lease directory cannot be locked, read or written
+   * @throws InvalidValueException when {@code owner} is empty or not one line, {@code ownerPid} is
+   *     no running process, or {@code requested} is not assignable in the subnet
    */
   public Lease allocate(String owner, long ownerPid, @Nullable InetAddress requested) throws IOException {
     checkOwner(owner);
@@ -498,6 +501,8 @@ public final class Ipam {
      * @param subnet the subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at
      *     most /30
      * @return this builder
+     * @throws InvalidValueException when {@code subnet} has host bits set or leaves no room for a
+     *     gateway and a host
      */
     public Builder subnet(IpPrefix subnet) {
       Objects.requireNonNull(subnet, "subnet");
@@ -518,6 +523,8 @@ public final class Ipam {
      *
      * @param subnet the subnet as text ({@code "10.88.0.0/16"})
      * @return this builder
+     * @throws InvalidValueException as {@link #subnet(IpPrefix)}, or when {@code subnet} is no
+     *     prefix
      */
     public Builder subnet(String subnet) {
       return subnet(IpPrefix.parse(subnet));
@@ -539,6 +546,7 @@ public final class Ipam {
      *
      * @param gateway the gateway as a literal ({@code "10.88.0.1"})
      * @return this builder
+     * @throws InvalidValueException when {@code gateway} is no IP literal
      */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
@@ -549,6 +557,7 @@ public final class Ipam {
      *
      * @param address an address that must never be handed out
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no IP literal
      */
     public Builder reserve(String address) {
       reserved.add(IpPrefix.parseAddress(address));

@@ -65,6 +65,7 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
    * @param field what the name is for, as the message names it ({@code "bridge name"})
    * @param name the interface name to check
    * @return the name
+   * @throws InvalidValueException naming {@code field}, the name and the rule it breaks
    */
   public static String checkName(String field, String name) {
     Objects.requireNonNull(name, field);

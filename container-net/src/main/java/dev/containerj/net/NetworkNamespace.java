@@ -99,6 +99,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * @return the handle; closing it leaves the namespace (see {@link #delete()})
    * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
    *     names it)
+   * @throws InvalidValueException when {@code name} is not 1..255 characters without {@code '/'},
+   *     or is {@code .} or {@code ..}
    */
   public static NetworkNamespace createPersistent(String name) throws IOException {
     checkNsName(name);
@@ -171,6 +173,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * @return a handle on it
    * @throws IOException {@link java.nio.file.NoSuchFileException} when absent, or when the file is
    *     no namespace
+   * @throws InvalidValueException when {@code name} is not 1..255 characters without {@code '/'},
+   *     or is {@code .} or {@code ..}
    */
   public static NetworkNamespace open(String name) throws IOException {
     checkNsName(name);
@@ -195,6 +199,7 @@ public final class NetworkNamespace implements AutoCloseable {
    * @param pid a running process
    * @return a handle on its namespace
    * @throws IOException when the process does not exist or its file cannot be opened
+   * @throws InvalidValueException when {@code pid} is not > 0
    */
   public static NetworkNamespace openPid(long pid) throws IOException {
     if (pid <= 0) {
@@ -241,6 +246,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * @param name the file name under {@code /run/netns}
    * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
    *     names it)
+   * @throws InvalidValueException when {@code name} is not 1..255 characters without {@code '/'},
+   *     or is {@code .} or {@code ..}
    */
   public static void delete(String name) throws IOException {
     checkNsName(name);
@@ -397,6 +404,7 @@ public final class NetworkNamespace implements AutoCloseable {
    * handle (do not close it; {@link #close()} does)}
    *
    * @throws IOException when the netlink socket cannot be opened inside
+   * @throws InvalidStateException when this handle is closed
    */
   public Rtnetlink rtnetlink() throws IOException {
     synchronized (lock) {
@@ -454,6 +462,7 @@ public final class NetworkNamespace implements AutoCloseable {
    *
    * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
    *     names it)
+   * @throws InvalidStateException when this handle is closed or its namespace has no name
    */
   public void delete() throws IOException {
     String n = name;

@@ -53,6 +53,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    *
    * @param containerPort the port inside, 1..65535
    * @return the mapping, with host port 0
+   * @throws InvalidValueException when {@code containerPort} is outside 1..65535
    */
   public static PortMapping ephemeral(int containerPort) {
     return new PortMapping(Protocol.TCP, loopback(), 0, containerPort);
@@ -69,6 +70,8 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    * @param hostPort the port on 127.0.0.1, 1..65535
    * @param containerPort the port inside, 1..65535
    * @return the mapping
+   * @throws InvalidValueException when {@code hostPort} is outside 0..65535 or {@code
+   *     containerPort} outside 1..65535
    */
   public static PortMapping tcp(int hostPort, int containerPort) {
     return new PortMapping(Protocol.TCP, loopback(), hostPort, containerPort);
@@ -80,6 +83,8 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    * @param hostPort the port on 127.0.0.1, 1..65535
    * @param containerPort the port inside, 1..65535
    * @return the mapping
+   * @throws InvalidValueException when {@code hostPort} is outside 0..65535 or {@code
+   *     containerPort} outside 1..65535
    */
   public static PortMapping udp(int hostPort, int containerPort) {
     return new PortMapping(Protocol.UDP, loopback(), hostPort, containerPort);

@@ -331,6 +331,8 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param mapping the mapping
      * @return this builder
+     * @throws InvalidValueException when a mapping already publishes the same host port and
+     *     protocol
      */
     public Builder publish(PortMapping mapping) {
       Objects.requireNonNull(mapping, "mapping");
@@ -351,6 +353,8 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param spec the {@code -p} value, as {@link PortMapping#parse} reads it
      * @return this builder
+     * @throws InvalidValueException when {@code spec} is no mapping (see {@link PortMapping#parse})
+     *     or its port is published already
      */
     public Builder publish(String spec) {
       return publish(PortMapping.parse(spec));
@@ -372,6 +376,7 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param target the target as a literal ({@code "10.88.0.2"})
      * @return this builder
+     * @throws InvalidValueException when {@code target} is no IP literal
      */
     public Builder target(String target) {
       return target(IpPrefix.parseAddress(target));
@@ -393,6 +398,7 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param millis how long a TCP connect to the target may take, default 5000 ms
      * @return this builder
+     * @throws InvalidValueException when {@code millis} is not > 0
      */
     public Builder connectTimeoutMillis(int millis) {
       if (millis <= 0) {
@@ -410,6 +416,7 @@ public final class PortProxy implements AutoCloseable {
      *     its forwarding socket and thread are dropped, default 120000 ms; a later datagram starts
      *     a new one
      * @return this builder
+     * @throws InvalidValueException when {@code millis} is not > 0
      */
     public Builder udpIdleTimeoutMillis(int millis) {
       if (millis <= 0) {
@@ -424,6 +431,7 @@ public final class PortProxy implements AutoCloseable {
      *
      * @return the running proxy; close it to stop forwarding
      * @throws IOException when a host port cannot be bound; none stays bound
+     * @throws InvalidValueException when no mapping was published
      */
     public PortProxy start() throws IOException {
       if (mappings.isEmpty()) {

@@ -156,6 +156,7 @@ public final class ResolvConf {
      *
      * @param server the name server's address
      * @return this builder
+     * @throws InvalidValueException when three name servers are given already
      */
     public Builder nameserver(InetAddress server) {
       Objects.requireNonNull(server, "server");
@@ -172,6 +173,7 @@ public final class ResolvConf {
      *
      * @param server an IPv4 or IPv6 literal
      * @return this builder
+     * @throws InvalidValueException when {@code server} is no IP literal or three are given already
      */
     public Builder nameserver(String server) {
       return nameserver(IpPrefix.parseAddress(server));
@@ -182,6 +184,7 @@ public final class ResolvConf {
      *
      * @param domain the domain
      * @return this builder
+     * @throws InvalidValueException when {@code domain} is no host name or six are given already
      */
     public Builder search(String domain) {
       HostsFile.checkHostname("search domain", domain);
@@ -197,6 +200,7 @@ public final class ResolvConf {
      *
      * @param option a resolv.conf(5) option
      * @return this builder
+     * @throws InvalidValueException when {@code option} is not one word
      */
     public Builder option(String option) {
       if (option.isBlank() || option.chars().anyMatch(Character::isWhitespace)) {

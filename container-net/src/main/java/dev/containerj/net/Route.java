@@ -60,6 +60,7 @@ public final class Route {
    * {@return the default route through {@code gateway} ({@code "10.88.0.1"})}
    *
    * @param gateway the next hop, as a literal
+   * @throws InvalidValueException when {@code gateway} is no IP literal
    */
   public static Route defaultVia(String gateway) {
     return defaultVia(IpPrefix.parseAddress(gateway));
@@ -211,6 +212,7 @@ public final class Route {
      *
      * @param destination the destination; null (the default) means the default route
      * @return this builder
+     * @throws InvalidValueException when {@code destination} has host bits set
      */
     public Builder destination(@Nullable IpPrefix destination) {
       if (destination != null && !destination.equals(destination.network())) {
@@ -226,6 +228,7 @@ public final class Route {
      *
      * @param destination the destination as text ({@code "10.0.0.0/24"})
      * @return this builder
+     * @throws InvalidValueException when {@code destination} is no prefix or has host bits set
      */
     public Builder destination(String destination) {
       return destination(IpPrefix.parse(destination));
@@ -247,6 +250,7 @@ public final class Route {
      *
      * @param gateway the next hop as a literal
      * @return this builder
+     * @throws InvalidValueException when {@code gateway} is no IP literal
      */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
@@ -257,6 +261,8 @@ public final class Route {
      *
      * @param device the output interface by name
      * @return this builder
+     * @throws InvalidValueException when {@code device} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder device(@Nullable String device) {
       this.device = device == null ? null : Link.checkName("device", device);
@@ -268,6 +274,7 @@ public final class Route {
      *
      * @param interfaceIndex the output interface by index (0: none)
      * @return this builder
+     * @throws InvalidValueException when {@code interfaceIndex} is negative
      */
     public Builder interfaceIndex(int interfaceIndex) {
       if (interfaceIndex < 0) {
@@ -282,6 +289,7 @@ public final class Route {
      *
      * @param metric the metric (RTA_PRIORITY), >= 0; lower wins
      * @return this builder
+     * @throws InvalidValueException when {@code metric} is negative
      */
     public Builder metric(int metric) {
       if (metric < 0) {
@@ -296,6 +304,7 @@ public final class Route {
      *
      * @param table the table, 1..2^31-1 (254 is main)
      * @return this builder
+     * @throws InvalidValueException when {@code table} is not > 0
      */
     public Builder table(int table) {
       if (table <= 0) {
@@ -338,7 +347,12 @@ public final class Route {
       return this;
     }
 
-    /** {@return the route; a gateway of the other family than the destination is rejected} */
+    /**
+     * {@return the route; a gateway of the other family than the destination is rejected}
+     *
+     * @throws InvalidValueException when the gateway is of another family than the destination, or
+     *     there is neither a gateway nor a device
+     */
     public Route build() {
       if (destination != null && gateway != null && destination.isIpv4() != (IpPrefix.bits(gateway) == 32)) {
         throw new InvalidValueException("gateway", IpPrefix.addressString(gateway),

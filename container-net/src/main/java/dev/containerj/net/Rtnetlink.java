@@ -102,6 +102,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param name the interface name
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public Optional<Link> link(String name) throws IOException {
     Link.checkName("link name", name);
@@ -116,6 +118,7 @@ public final class Rtnetlink implements AutoCloseable {
    * @param index the interface index
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code index} is not > 0
    */
   public Optional<Link> link(int index) throws IOException {
     if (index <= 0) {
@@ -132,6 +135,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param name the interface name
    * @throws IOException a {@link NetlinkException} with ENODEV when there is no such link, or as
    *     any other request
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public Link requireLink(String name) throws IOException {
     Link.checkName("link name", name);
@@ -191,6 +196,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param name the interface name
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails (ENODEV: no such link)
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void deleteLink(String name) throws IOException {
     Link.checkName("link name", name);
@@ -205,6 +212,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param up true to bring it up, false to take it down
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void setUp(String name, boolean up) throws IOException {
     Link.checkName("link name", name);
@@ -219,6 +228,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param newName the new name, at most 15 bytes
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} or {@code newName} is no interface name (see
+   *     {@link Link#checkName})
    */
   public void rename(String name, String newName) throws IOException {
     Link.checkName("link name", name);
@@ -235,6 +246,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param mtu the MTU in bytes
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails (EINVAL: outside the device's range)
+   * @throws InvalidValueException when {@code name} is no interface name or {@code mtu} is outside
+   *     68..65535
    */
   public void setMtu(String name, int mtu) throws IOException {
     Link.checkName("link name", name);
@@ -252,6 +265,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param mac six hex bytes separated by colons
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void setMac(String name, String mac) throws IOException {
     Link.checkName("link name", name);
@@ -267,6 +282,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param bridge the bridge's name, or null to detach
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void setMaster(String name, @Nullable String bridge) throws IOException {
     Link.checkName("link name", name);
@@ -283,6 +300,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param namespace the target namespace
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void moveTo(String name, NetworkNamespace namespace) throws IOException {
     Link.checkName("link name", name);
@@ -297,6 +316,7 @@ public final class Rtnetlink implements AutoCloseable {
    * @param pid a process of the target namespace
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails (ESRCH: no such process)
+   * @throws InvalidValueException when {@code name} is no interface name or {@code pid} is not > 0
    */
   public void moveTo(String name, long pid) throws IOException {
     Link.checkName("link name", name);
