@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidStateException;
 import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -125,8 +126,8 @@ public final class BridgeNetwork implements AutoCloseable {
    *
    * @throws IOException when the subnet overlaps the host's, or the kernel refuses a request
    *     ({@link NetlinkException})
-   * @throws InvalidValueException when a link of the bridge's name exists and is not a bridge, or
-   *     the subnet overlaps a route or an address of the host
+   * @throws InvalidValueException when the subnet overlaps a route or an address of the host
+   * @throws InvalidStateException when a link of the bridge's name exists and is not a bridge
    */
   public void ensureBridge() throws IOException {
     Rtnetlink host = host();
@@ -135,7 +136,7 @@ public final class BridgeNetwork implements AutoCloseable {
       Link existing = host.link(bridgeName).orElse(null);
       if (existing != null) {
         if (!"bridge".equals(existing.kind())) {
-          throw new InvalidValueException("bridge name", bridgeName, "must not name an existing link that is not a bridge (kind " + existing.kind() + ")");
+          throw new InvalidStateException("link " + bridgeName, "exists and is not a bridge (kind " + existing.kind() + ")");
         }
         host.setIpv6AcceptRa(bridgeName, 0); // a bridge made by an older version accepted them
         boolean hasGateway = !withGateway || host.addresses().stream()
@@ -224,8 +225,9 @@ public final class BridgeNetwork implements AutoCloseable {
    * @return the attachment; close it to remove the veth and release the lease
    * @throws IOException when no address is free, the lease directory fails, or the kernel refuses a
    *     request
-   * @throws InvalidValueException when {@code requested} is not assignable in the subnet, the
-   *     subnet overlaps the host's, or a link of the bridge's name is not a bridge
+   * @throws InvalidValueException when {@code requested} is not assignable in the subnet or the
+   *     subnet overlaps the host's
+   * @throws InvalidStateException when a link of the bridge's name exists and is not a bridge
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid,
       @Nullable InetAddress requested) throws IOException {
