@@ -1039,12 +1039,17 @@ public final class ContainerSpec {
      *
      * @param spec the {@code -p} value
      * @return this builder
+     * @throws SpecValidationException naming {@code ports}, the value and the rule when it is not of
+     *     that syntax or a port is outside 1..65535
      */
     public Builder publish(String spec) {
       try {
         return publish(PortMapping.parse(spec));
       } catch (IllegalArgumentException e) {
-        throw SpecValidationException.of("ports", spec, "must be [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]: " + e.getMessage());
+        // PortMapping's InvalidValueException names the part (hostPort, ...); kept as the cause
+        SpecValidationException x = SpecValidationException.of("ports", spec, "must be [HOSTADDR:]HOSTPORT:CTRPORT[/tcp|udp]: " + e.getMessage());
+        x.initCause(e);
+        throw x;
       }
     }
 

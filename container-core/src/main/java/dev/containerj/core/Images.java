@@ -130,7 +130,10 @@ public final class Images {
     try {
       return parser.apply(text);
     } catch (IllegalArgumentException e) {
-      throw SpecValidationException.of(field, text, "must be a valid image reference: " + e.getMessage());
+      // the layers' InvalidValueException names the part (tag, repository, ...); kept as the cause
+      SpecValidationException x = SpecValidationException.of(field, text, "must be a valid image reference: " + e.getMessage());
+      x.initCause(e);
+      throw x;
     }
   }
 }

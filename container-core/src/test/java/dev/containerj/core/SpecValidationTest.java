@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.containerj.linux.IdMapping;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.namespaces.Namespace;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -177,5 +178,40 @@ class SpecValidationTest {
         .hasMessage("invalid container spec: passFds must list each fd (0 or more) once: [3, 3]");
     assertThatThrownBy(() -> ok().passFds(List.of(-1)).build()).isInstanceOf(SpecValidationException.class)
         .hasMessageContaining("passFds");
+  }
+
+  @Test
+  void aBadPortMappingImageReferenceOrSubnetReachesTheFacadeAsASpecValidationExceptionNamingTheField(@TempDir Path dir) {
+    assertThatThrownBy(() -> ok().publish("70000:80")).isInstanceOfSatisfying(SpecValidationException.class, e -> {
+      assertThat(e.violations()).singleElement().satisfies(v -> {
+        assertThat(v.field()).isEqualTo("ports");
+        assertThat(v.value()).isEqualTo("70000:80");
+        assertThat(v.rule()).endsWith("hostPort must be 1..65535: 70000");
+      });
+      assertThat(e.getCause()).isInstanceOfSatisfying(InvalidValueException.class,
+          c -> assertThat(List.of(c.field(), c.value(), c.rule())).containsExactly("hostPort", "70000", "must be 1..65535"));
+    });
+    ContainerRuntime rt = ContainerRuntime.builder().stateDirectory(dir.resolve("state")).layerStore(dir.resolve("layers")).build();
+    assertThatThrownBy(() -> rt.images().importImage("docker://busybox")).isInstanceOfSatisfying(SpecValidationException.class, e -> {
+      assertThat(e.violations()).singleElement().satisfies(v -> {
+        assertThat(v.field()).isEqualTo("reference");
+        assertThat(v.value()).isEqualTo("docker://busybox");
+        assertThat(v.rule()).contains("image reference must name a known transport, not 'docker'");
+      });
+      assertThat(e.getCause()).isInstanceOf(InvalidValueException.class);
+    });
+    assertThatThrownBy(() -> rt.images().pull("Upper/Case", dev.containerj.layers.PullOptions.defaults()))
+        .isInstanceOfSatisfying(SpecValidationException.class, e -> assertThat(e.violations()).singleElement().satisfies(v -> {
+          assertThat(v.field()).isEqualTo("reference");
+          assertThat(v.rule()).contains("repository must be lower-case path components");
+        }));
+    // the facade maps a lower module's violations one to one (Unchecked.translate): field "subnet"
+    assertThatThrownBy(() -> rt.networks().create("cjbadsub", "10.66.0.1/24"))
+        .isInstanceOfSatisfying(SpecValidationException.class, e -> assertThat(e.violations()).singleElement().satisfies(v -> {
+          assertThat(v.field()).isEqualTo("subnet");
+          assertThat(v.value()).startsWith("10.66.0.1/24");
+          assertThat(v.rule()).isEqualTo("must be a network address (host bits zero)");
+        }));
+    assertThat(rt.networks().list()).extracting(Networks.Info::name).doesNotContain("cjbadsub");
   }
 }

@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.Objects;
 
 /**
@@ -16,14 +17,14 @@ public record Credentials(String username, String secret) {
    * @param username the user name (for an identity token, {@code <token>} as Docker writes it)
    * @param secret the password or token
    * @throws NullPointerException when a component that may not be null is null
-   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   * @throws InvalidValueException naming the component, its value and the rule it breaks
    */
   public Credentials {
     Objects.requireNonNull(username, "username");
     Objects.requireNonNull(secret, "secret");
     if (username.indexOf(':') >= 0) {
-      throw new IllegalArgumentException("username must not contain ':' (basic auth separates it from the password there): "
-          + username);
+      throw new InvalidValueException("username", username,
+          "must not contain ':' (basic auth separates it from the password there)");
     }
   }
 
@@ -32,12 +33,12 @@ public record Credentials(String username, String secret) {
    *
    * @param userColonSecret {@code USER:PASSWORD}; the user part may not be empty
    * @return the credentials
-   * @throws IllegalArgumentException without the secret in the message
+   * @throws InvalidValueException without the secret in the message
    */
   public static Credentials parse(String userColonSecret) {
     int c = userColonSecret.indexOf(':');
     if (c <= 0) {
-      throw new IllegalArgumentException("credentials must be USER:PASSWORD (the value is not shown)");
+      throw new InvalidValueException("credentials", "(not shown)", "must be USER:PASSWORD");
     }
     return new Credentials(userColonSecret.substring(0, c), userColonSecret.substring(c + 1));
   }

@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.Objects;
 
 /**
@@ -18,16 +19,16 @@ public record Descriptor(String mediaType, String digest, long size) {
    * @param digest {@code sha256:} and 64 lower-case hex digits
    * @param size the size in bytes, or -1 when the format does not record it (docker-archive layers)
    * @throws NullPointerException when a component that may not be null is null
-   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   * @throws InvalidValueException naming the component, its value and the rule it breaks
    */
   public Descriptor {
     Objects.requireNonNull(mediaType, "mediaType");
     Objects.requireNonNull(digest, "digest");
     if (!digest.matches("sha256:[0-9a-f]{64}")) {
-      throw new IllegalArgumentException("digest must be sha256:<64 hex digits>: " + digest);
+      throw new InvalidValueException("digest", digest, "must be sha256:<64 hex digits>");
     }
     if (size < -1) {
-      throw new IllegalArgumentException("size must be >= -1: " + size);
+      throw new InvalidValueException("size", Long.toString(size), "must be >= -1");
     }
   }
 

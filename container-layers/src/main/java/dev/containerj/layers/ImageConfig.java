@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -147,12 +148,12 @@ public final class ImageConfig {
      *
      * @param env {@code NAME=value} strings, in image order
      * @return this builder
-     * @throws IllegalArgumentException naming the first entry without a name or an {@code =}
+     * @throws InvalidValueException naming the first entry without a name or an {@code =}
      */
     public Builder env(List<String> env) {
       for (String e : env) {
         if (e.indexOf('=') <= 0) {
-          throw new IllegalArgumentException("env entries must be NAME=value: " + e);
+          throw new InvalidValueException("env", e, "entries must be NAME=value");
         }
       }
       this.env.clear();

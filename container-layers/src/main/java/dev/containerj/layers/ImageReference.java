@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.InvalidValueException;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -41,13 +42,13 @@ public record ImageReference(Transport transport, Path path, @Nullable String ta
    * @param tag for {@code oci:}, the {@code org.opencontainers.image.ref.name} to pick; for {@code
    *     docker-archive:}, a {@code RepoTags} entry; null to take the only image there is
    * @throws NullPointerException when a component that may not be null is null
-   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   * @throws InvalidValueException naming the component, its value and the rule it breaks
    */
   public ImageReference {
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(path, "path");
     if (tag != null && tag.isEmpty()) {
-      throw new IllegalArgumentException("tag must not be empty: \"\"");
+      throw new InvalidValueException("tag", "\"\"", "must not be empty");
     }
   }
 
@@ -57,13 +58,13 @@ public record ImageReference(Transport transport, Path path, @Nullable String ta
    *
    * @param reference as {@code oci:/images/app:1.0} or {@code docker-archive:app.tar}
    * @return the parsed reference
-   * @throws IllegalArgumentException naming the reference and the accepted forms
+   * @throws InvalidValueException naming the reference and the accepted forms
    */
   public static ImageReference parse(String reference) {
     int colon = reference.indexOf(':');
     String accepted = " (expected oci:DIR[:TAG] or docker-archive:FILE[:NAME:TAG])";
     if (colon < 0) {
-      throw new IllegalArgumentException("image reference has no transport: " + reference + accepted);
+      throw new InvalidValueException("image reference", reference, "must start with a transport" + accepted);
     }
     String prefix = reference.substring(0, colon);
     String rest = reference.substring(colon + 1);
@@ -74,16 +75,16 @@ public record ImageReference(Transport transport, Path path, @Nullable String ta
       }
     }
     if (transport == null) {
-      throw new IllegalArgumentException("unknown image transport '" + prefix + "': " + reference + accepted);
+      throw new InvalidValueException("image reference", reference, "must name a known transport, not '" + prefix + "'" + accepted);
     }
     int sep = rest.indexOf(':');
     String path = sep < 0 ? rest : rest.substring(0, sep);
     String tag = sep < 0 ? null : rest.substring(sep + 1);
     if (path.isEmpty()) {
-      throw new IllegalArgumentException("image reference has an empty path: " + reference + accepted);
+      throw new InvalidValueException("image reference", reference, "must have a non-empty path" + accepted);
     }
     if (tag != null && tag.isEmpty()) {
-      throw new IllegalArgumentException("image reference has an empty tag: " + reference + accepted);
+      throw new InvalidValueException("image reference", reference, "must not have an empty tag" + accepted);
     }
     return new ImageReference(transport, Path.of(path), tag);
   }

@@ -8,6 +8,7 @@ import dev.containerj.layers.internal.ImageSource;
 import dev.containerj.layers.internal.StoreLock;
 import dev.containerj.layers.internal.Trees;
 import dev.containerj.layers.internal.VerifyingInputStream;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.internal.LibC;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -206,6 +207,7 @@ public final class LayerStore {
    * {@return whether the layer with this digest is unpacked in the store}
    *
    * @param digest {@code sha256:} and 64 hex digits
+   * @throws InvalidValueException when {@code digest} is not {@code sha256:<64 hex digits>}
    */
   public boolean hasLayer(String digest) {
     return Files.isDirectory(layerPath(hexOf(digest)).resolve("diff"));
@@ -288,6 +290,8 @@ public final class LayerStore {
    *
    * @param reference as {@code alpine:3.20} or {@code 127.0.0.1:5000/app@sha256:...}
    * @throws IOException as {@link #pull(RegistryReference, PullOptions)}
+   * @throws InvalidValueException naming the part of {@code reference} that breaks a rule of its
+   *     syntax
    */
   public Image pull(String reference) throws IOException {
     return pull(RegistryReference.parse(reference), PullOptions.defaults());
@@ -415,7 +419,7 @@ public final class LayerStore {
 
   private static String hexOf(String digest) {
     if (!digest.matches("sha256:[0-9a-f]{64}")) {
-      throw new IllegalArgumentException("digest must be sha256:<64 hex digits>: " + digest);
+      throw new InvalidValueException("digest", digest, "must be sha256:<64 hex digits>");
     }
     return digest.substring(7);
   }
@@ -482,6 +486,7 @@ public final class LayerStore {
    * @param idOrReference an id, a unique prefix of its hex, or the reference it was imported from
    * @return the image, or empty when none matches (or a prefix is ambiguous)
    * @throws IOException when an image record cannot be read
+   * @throws InvalidValueException when {@code idOrReference} is an id prefix of more than one image
    */
   public Optional<Image> image(String idOrReference) throws IOException {
     Image found = null;
@@ -490,8 +495,8 @@ public final class LayerStore {
       if (i.id().equals(idOrReference) || i.reference().equals(idOrReference)
           || (idOrReference.length() >= 6 && hex.startsWith(idOrReference))) {
         if (found != null && !found.id().equals(i.id())) {
-          throw new IllegalArgumentException("image name is ambiguous: " + idOrReference
-              + " matches " + found.id() + " and " + i.id());
+          throw new InvalidValueException("image", idOrReference,
+              "must name one image, not " + found.id() + " and " + i.id());
         }
         found = i;
       }
@@ -571,16 +576,18 @@ public final class LayerStore {
    * @param image an image of this store
    * @return the prepared root; close it (or {@link #removeRoot(String)}) to remove it
    * @throws java.nio.file.FileAlreadyExistsException if the id is in use
+   * @throws InvalidValueException when {@code containerId} is not of the id syntax or {@code
+   *     rootless} differs from the store's
    */
   public PreparedRoot prepareRoot(Image image, String containerId, boolean rootless) throws IOException {
     Objects.requireNonNull(image, "image");
     if (!ID.matcher(containerId).matches()) {
-      throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
+      throw new InvalidValueException("containerId", containerId, "must match " + ID.pattern());
     }
     if (rootless != this.rootless) {
-      throw new IllegalArgumentException("rootless must be " + this.rootless + " for this store (its"
-          + " layers carry " + (this.rootless ? "user" : "trusted") + ".overlay.* xattrs, which an overlay"
-          + (rootless ? " with" : " without") + " userxattr does not read): " + dir);
+      throw new InvalidValueException("rootless", Boolean.toString(rootless), "must be " + this.rootless + " for the store "
+          + dir + " (its layers carry " + (this.rootless ? "user" : "trusted") + ".overlay.* xattrs, which an overlay"
+          + (rootless ? " with" : " without") + " userxattr does not read)");
     }
     try (StoreLock.Held held = lock.shared()) {
       List<Path> lowers = new ArrayList<>();
@@ -630,10 +637,11 @@ public final class LayerStore {
    * @param containerId the id given to {@link #prepareRoot(Image, String, boolean)}; an unknown id
    *     is ignored
    * @throws IOException when the root cannot be unmounted or deleted
+   * @throws InvalidValueException when {@code containerId} is not of the id syntax
    */
   public void removeRoot(String containerId) throws IOException {
     if (!ID.matcher(containerId).matches()) {
-      throw new IllegalArgumentException("containerId must match " + ID.pattern() + ": " + containerId);
+      throw new InvalidValueException("containerId", containerId, "must match " + ID.pattern());
     }
     Path cdir = dir.resolve("containers").resolve(containerId);
     Mount.unmountQuietly(cdir.resolve("merged"));

@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.containerj.layers.internal.MountFlags;
 import dev.containerj.layers.internal.NewMountApi;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.SyscallException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.LibC;
@@ -489,10 +490,11 @@ public final class Mount {
      * @param sizeBytes the size limit in bytes; 0 (the default) means the kernel's default, half of
      *     RAM
      * @return this builder
+     * @throws InvalidValueException when {@code sizeBytes} is negative
      */
     public TmpfsBuilder sizeBytes(long sizeBytes) {
       if (sizeBytes < 0) {
-        throw new IllegalArgumentException("sizeBytes must be >= 0: " + sizeBytes);
+        throw new InvalidValueException("sizeBytes", Long.toString(sizeBytes), "must be >= 0");
       }
       this.sizeBytes = sizeBytes;
       return this;
@@ -503,10 +505,11 @@ public final class Mount {
      *
      * @param mode the mode of the root directory, as {@code 01777} (the default)
      * @return this builder
+     * @throws InvalidValueException when {@code mode} is outside 0..07777
      */
     public TmpfsBuilder mode(int mode) {
       if (mode < 0 || mode > 07777) {
-        throw new IllegalArgumentException("mode must be within 0..07777: 0" + Integer.toOctalString(mode));
+        throw new InvalidValueException("mode", "0" + Integer.toOctalString(mode), "must be within 0..07777");
       }
       this.mode = mode;
       return this;
@@ -611,13 +614,18 @@ public final class Mount {
       return this;
     }
 
-    /** {@return the mount, not yet performed: {@link Mount#mount()} does it} */
+    /**
+     * {@return the mount, not yet performed: {@link Mount#mount()} does it}
+     *
+     * @throws InvalidValueException when there is no lower directory, {@code volatileUpper} has no
+     *     upper directory, or a directory's path holds a {@code ','}
+     */
     public Mount build() {
       if (lowerDirs.isEmpty()) {
-        throw new IllegalArgumentException("lowerDirs must not be empty: []");
+        throw new InvalidValueException("lowerDirs", "[]", "must not be empty");
       }
       if (volatileUpper && upperDir == null) {
-        throw new IllegalArgumentException("volatileUpper needs an upper directory: upperDir is null");
+        throw new InvalidValueException("volatileUpper", "true", "needs an upper directory (upperDir is null)");
       }
       StringBuilder data = new StringBuilder("lowerdir=");
       for (int i = 0; i < lowerDirs.size(); i++) {
@@ -645,7 +653,7 @@ public final class Mount {
     private static String escape(Path p, String field) {
       String s = p.toString();
       if (s.indexOf(',') >= 0) {
-        throw new IllegalArgumentException(field + " must not contain ',': " + s);
+        throw new InvalidValueException(field, s, "must not contain ','");
       }
       return s.replace("\\", "\\\\").replace(":", "\\:");
     }

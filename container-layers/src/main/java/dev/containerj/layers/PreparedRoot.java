@@ -1,6 +1,7 @@
 package dev.containerj.layers;
 
 import dev.containerj.layers.internal.Trees;
+import dev.containerj.linux.InvalidStateException;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
@@ -88,10 +89,11 @@ public final class PreparedRoot implements AutoCloseable {
    * @return the mount point; closing it unmounts the overlay
    * @throws IOException when the kernel refuses the mount (a {@link
    *     dev.containerj.linux.SyscallException} names it)
+   * @throws InvalidStateException when the prepared root is closed
    */
   public synchronized MountPoint mount() throws IOException {
     if (closed) {
-      throw new IllegalStateException("prepared root " + containerId + " is closed");
+      throw new InvalidStateException("prepared root " + containerId, "is closed");
     }
     if (mounted == null) {
       mounted = overlay.mount();

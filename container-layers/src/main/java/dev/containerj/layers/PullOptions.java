@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.InvalidValueException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -224,10 +225,11 @@ public final class PullOptions {
      *
      * @param concurrency default 3: enough to fill a link, few enough to leave a CPU for unpacking
      * @return this builder
+     * @throws InvalidValueException when {@code concurrency} is outside 1..32
      */
     public Builder concurrency(int concurrency) {
       if (concurrency < 1 || concurrency > 32) {
-        throw new IllegalArgumentException("concurrency must be 1..32: " + concurrency);
+        throw new InvalidValueException("concurrency", Integer.toString(concurrency), "must be 1..32");
       }
       this.concurrency = concurrency;
       return this;
@@ -239,11 +241,11 @@ public final class PullOptions {
      *
      * @param retries how often a failed request is retried, 0..20
      * @return this builder
-     * @throws IllegalArgumentException when {@code retries} is outside 0..20
+     * @throws InvalidValueException when {@code retries} is outside 0..20
      */
     public Builder retries(int retries) {
       if (retries < 0 || retries > 20) {
-        throw new IllegalArgumentException("retries must be 0..20: " + retries);
+        throw new InvalidValueException("retries", Integer.toString(retries), "must be 0..20");
       }
       this.retries = retries;
       return this;
@@ -254,11 +256,11 @@ public final class PullOptions {
      *
      * @param timeout &gt; 0; default 30 s
      * @return this builder
-     * @throws IllegalArgumentException when {@code timeout} is zero or negative
+     * @throws InvalidValueException when {@code timeout} is zero or negative
      */
     public Builder timeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be > 0: " + timeout);
+        throw new InvalidValueException("timeout", timeout.toString(), "must be > 0");
       }
       this.timeout = timeout;
       return this;

@@ -2,6 +2,7 @@ package dev.containerj.layers;
 
 import dev.containerj.layers.internal.AuthFiles;
 import dev.containerj.layers.internal.RegistryClient;
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -33,6 +34,7 @@ public final class Registries {
    * @param options TLS, registries.conf and auth file settings
    * @return the auth file written
    * @throws RegistryException when the registry refuses them (the message never holds the secret)
+   * @throws InvalidValueException when {@code registry} is not {@code HOST[:PORT]}
    */
   public static Path login(String registry, Credentials credentials, PullOptions options) throws IOException {
     Objects.requireNonNull(credentials, "credentials");
@@ -54,6 +56,7 @@ public final class Registries {
    * @param options names the auth file
    * @return whether credentials of {@code registry} were stored
    * @throws IOException when the auth file cannot be read or rewritten
+   * @throws InvalidValueException when {@code registry} is not {@code HOST[:PORT]}
    */
   public static boolean logout(String registry, PullOptions options) throws IOException {
     String host = RegistryReference.parse(registry + "/x:latest").registry();

@@ -1,5 +1,6 @@
 package dev.containerj.layers;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -38,28 +39,28 @@ public record RegistryReference(String registry, String repository, @Nullable St
    * @param tag the tag, or null when only a digest is given
    * @param digest {@code sha256:HEX}, or null for a tag
    * @throws NullPointerException when a component that may not be null is null
-   * @throws IllegalArgumentException naming the component, its value and the rule it breaks
+   * @throws InvalidValueException naming the component, its value and the rule it breaks
    */
   public RegistryReference {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(repository, "repository");
     if (!HOST.matcher(registry).matches()) {
-      throw new IllegalArgumentException("registry must be HOST[:PORT]: " + registry);
+      throw new InvalidValueException("registry", registry, "must be HOST[:PORT]");
     }
     for (String c : repository.split("/", -1)) {
       if (!COMPONENT.matcher(c).matches()) {
-        throw new IllegalArgumentException("repository must be lower-case path components of [a-z0-9._-]"
-            + " (separators between alphanumerics): " + repository);
+        throw new InvalidValueException("repository", repository, "must be lower-case path components of [a-z0-9._-]"
+            + " (separators between alphanumerics)");
       }
     }
     if (tag != null && !TAG.matcher(tag).matches()) {
-      throw new IllegalArgumentException("tag must match " + TAG.pattern() + ": " + tag);
+      throw new InvalidValueException("tag", tag, "must match " + TAG.pattern());
     }
     if (digest != null && !DIGEST.matcher(digest).matches()) {
-      throw new IllegalArgumentException("digest must be sha256:<64 lower-case hex digits>: " + digest);
+      throw new InvalidValueException("digest", digest, "must be sha256:<64 lower-case hex digits>");
     }
     if (tag == null && digest == null) {
-      throw new IllegalArgumentException("a registry reference needs a tag or a digest: " + registry + "/" + repository);
+      throw new InvalidValueException("tag", "none", "or a digest must be given for " + registry + "/" + repository);
     }
   }
 
@@ -70,13 +71,13 @@ public record RegistryReference(String registry, String repository, @Nullable St
    * @param reference in Docker's syntax, as {@code alpine}, {@code ghcr.io/o/app:1} or {@code
    *     docker://HOST/NAME@sha256:HEX}
    * @return the reference, normalized
-   * @throws IllegalArgumentException naming the reference and the rule it breaks
+   * @throws InvalidValueException naming the reference and the rule it breaks
    */
   public static RegistryReference parse(String reference) {
     Objects.requireNonNull(reference, "reference");
     String s = reference.startsWith(TRANSPORT) ? reference.substring(TRANSPORT.length()) : reference;
     if (s.isEmpty()) {
-      throw new IllegalArgumentException("image reference is empty: \"" + reference + "\"");
+      throw new InvalidValueException("image reference", "\"" + reference + "\"", "must not be empty");
     }
     String digest = null;
     int at = s.indexOf('@');
@@ -84,8 +85,8 @@ public record RegistryReference(String registry, String repository, @Nullable St
       digest = s.substring(at + 1);
       s = s.substring(0, at);
       if (!DIGEST.matcher(digest).matches()) {
-        throw new IllegalArgumentException("image reference " + reference
-            + ": digest must be sha256:<64 lower-case hex digits>: " + digest);
+        throw new InvalidValueException("digest", digest + " (in image reference " + reference + ")",
+            "must be sha256:<64 lower-case hex digits>");
       }
     }
     String registry = DOCKER_HUB;
@@ -114,8 +115,14 @@ public record RegistryReference(String registry, String repository, @Nullable St
     }
     try {
       return new RegistryReference(registry, s, tag, digest);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("image reference " + reference + ": " + e.getMessage(), e);
+    } catch (InvalidValueException e) {
+      java.util.List<InvalidValueException.Violation> v = new java.util.ArrayList<>();
+      for (InvalidValueException.Violation x : e.violations()) {
+        v.add(new InvalidValueException.Violation(x.field(), x.value() + " (in image reference " + reference + ")", x.rule()));
+      }
+      InvalidValueException named = new InvalidValueException(v);
+      named.initCause(e);
+      throw named;
     }
   }
 

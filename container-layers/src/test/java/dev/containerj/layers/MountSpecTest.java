@@ -4,6 +4,7 @@ import dev.containerj.linux.IdMapping;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.internal.Constants;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,9 +54,11 @@ class MountSpecTest {
     assertThat(ImageReference.parse("docker-archive:/x.tar").tag()).isNull();
     assertThat(ImageReference.parse("docker-archive:/x.tar:repo/name:tag").tag()).isEqualTo("repo/name:tag");
     assertThatThrownBy(() -> ImageReference.parse("docker://busybox"))
-        .hasMessageStartingWith("unknown image transport 'docker': docker://busybox");
-    assertThatThrownBy(() -> ImageReference.parse("oci:")).hasMessageStartingWith("image reference has an empty path");
-    assertThatThrownBy(() -> ImageReference.parse("/just/a/path")).hasMessageStartingWith("image reference has no transport");
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessageStartingWith("image reference must name a known transport, not 'docker' (expected");
+    assertThatThrownBy(() -> ImageReference.parse("oci:")).hasMessageStartingWith("image reference must have a non-empty path")
+        .hasMessageEndingWith(": oci:");
+    assertThatThrownBy(() -> ImageReference.parse("/just/a/path")).hasMessageStartingWith("image reference must start with a transport");
   }
 
   @Test

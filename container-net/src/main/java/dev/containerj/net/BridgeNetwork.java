@@ -1,5 +1,7 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidStateException;
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -63,7 +65,7 @@ public final class BridgeNetwork implements AutoCloseable {
     this.hostNamespace = b.hostNamespace;
     this.withGateway = b.gatewayOnBridge;
     if (gatewayOverride != null && !subnet.contains(gatewayOverride)) {
-      throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gatewayOverride) + " is outside subnet " + subnet);
+      throw new InvalidValueException("gateway", IpPrefix.addressString(gatewayOverride), "must be inside subnet " + subnet);
     }
   }
 
@@ -124,6 +126,8 @@ public final class BridgeNetwork implements AutoCloseable {
    *
    * @throws IOException when the subnet overlaps the host's, or the kernel refuses a request
    *     ({@link NetlinkException})
+   * @throws InvalidValueException when the subnet overlaps a route or an address of the host
+   * @throws InvalidStateException when a link of the bridge's name exists and is not a bridge
    */
   public void ensureBridge() throws IOException {
     Rtnetlink host = host();
@@ -132,7 +136,7 @@ public final class BridgeNetwork implements AutoCloseable {
       Link existing = host.link(bridgeName).orElse(null);
       if (existing != null) {
         if (!"bridge".equals(existing.kind())) {
-          throw new IllegalStateException("link " + bridgeName + " exists and is not a bridge (kind " + existing.kind() + ")");
+          throw new InvalidStateException("link " + bridgeName, "exists and is not a bridge (kind " + existing.kind() + ")");
         }
         host.setIpv6AcceptRa(bridgeName, 0); // a bridge made by an older version accepted them
         boolean hasGateway = !withGateway || host.addresses().stream()
@@ -166,7 +170,7 @@ public final class BridgeNetwork implements AutoCloseable {
     for (Route r : host.routes()) {
       IpPrefix d = r.destination();
       if (d != null && d.prefixLength() > 0 && d.overlaps(subnet)) {
-        throw new IllegalArgumentException("subnet " + subnet + " overlaps " + r + " on the host");
+        throw new InvalidValueException("subnet", subnet.toString(), "must not overlap " + r + " on the host");
       }
     }
     java.util.Map<Integer, String> names = new java.util.HashMap<>();
@@ -175,7 +179,7 @@ public final class BridgeNetwork implements AutoCloseable {
     }
     for (LinkAddress a : host.addresses()) {
       if (a.prefix().network().overlaps(subnet) && !a.prefix().address().isLoopbackAddress()) {
-        throw new IllegalArgumentException("subnet " + subnet + " overlaps " + a.prefix() + " dev "
+        throw new InvalidValueException("subnet", subnet.toString(), "must not overlap " + a.prefix() + " dev "
             + names.getOrDefault(a.interfaceIndex(), "?") + " on the host");
       }
     }
@@ -188,6 +192,7 @@ public final class BridgeNetwork implements AutoCloseable {
    * @param container the container's network namespace
    * @param owner the container id the address is leased to
    * @throws IOException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
+   * @throws InvalidValueException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner) throws IOException {
     return connect(container, owner, ProcessHandle.current().pid(), null);
@@ -200,6 +205,7 @@ public final class BridgeNetwork implements AutoCloseable {
    * @param owner the container id the address is leased to
    * @param ownerPid the container's init
    * @throws IOException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
+   * @throws InvalidValueException as {@link #connect(NetworkNamespace, String, long, InetAddress)}
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid) throws IOException {
     return connect(container, owner, ownerPid, null);
@@ -219,6 +225,9 @@ public final class BridgeNetwork implements AutoCloseable {
    * @return the attachment; close it to remove the veth and release the lease
    * @throws IOException when no address is free, the lease directory fails, or the kernel refuses a
    *     request
+   * @throws InvalidValueException when {@code requested} is not assignable in the subnet or the
+   *     subnet overlaps the host's
+   * @throws InvalidStateException when a link of the bridge's name exists and is not a bridge
    */
   public BridgeAttachment connect(NetworkNamespace container, String owner, long ownerPid,
       @Nullable InetAddress requested) throws IOException {
@@ -305,6 +314,8 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param name the bridge's name, at most 15 bytes ({@code containerj0} by default)
      * @return this builder
+     * @throws InvalidValueException when {@code name} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder bridgeName(String name) {
       this.bridgeName = Link.checkName("bridge name", name);
@@ -316,12 +327,13 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param subnet the subnet, a network address ({@code 10.88.0.0/16} by default)
      * @return this builder
+     * @throws InvalidValueException when {@code subnet} is no prefix or has host bits set
      */
     public Builder subnet(String subnet) {
       IpPrefix p = IpPrefix.parse(subnet);
       if (!p.equals(p.network())) {
-        throw new IllegalArgumentException("subnet must be a network address (host bits zero): " + p
-            + " (did you mean " + p.network() + "?)");
+        throw new InvalidValueException("subnet", p + " (did you mean " + p.network() + "?)",
+            "must be a network address (host bits zero)");
       }
       this.subnet = p;
       return this;
@@ -332,6 +344,7 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param gateway the gateway (the bridge's address); default: the subnet's first host
      * @return this builder
+     * @throws InvalidValueException when {@code gateway} is no IP literal
      */
     public Builder gateway(String gateway) {
       this.gateway = IpPrefix.parseAddress(gateway);
@@ -343,10 +356,11 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param mtu the MTU of the bridge and of every veth, 68..65535 (1500 by default)
      * @return this builder
+     * @throws InvalidValueException when {@code mtu} is outside 68..65535
      */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
-        throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+        throw new InvalidValueException("mtu", Integer.toString(mtu), "must be 68..65535");
       }
       this.mtu = mtu;
       return this;
@@ -368,6 +382,8 @@ public final class BridgeNetwork implements AutoCloseable {
      *
      * @param name the interface name inside containers ({@code eth0} by default)
      * @return this builder
+     * @throws InvalidValueException when {@code name} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder containerInterface(String name) {
       this.containerInterface = Link.checkName("container interface name", name);
@@ -401,6 +417,8 @@ public final class BridgeNetwork implements AutoCloseable {
     /**
      * {@return the network description; nothing is created until {@link
      * BridgeNetwork#ensureBridge()} or {@link BridgeNetwork#connect}}
+     *
+     * @throws InvalidValueException when the gateway is outside the subnet
      */
     public BridgeNetwork build() {
       return new BridgeNetwork(this);

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +83,7 @@ public final class HostsFile {
   static String checkHostname(String field, String name) {
     Objects.requireNonNull(name, field);
     if (name.length() > 253 || !HOSTNAME.matcher(name).matches()) {
-      throw new IllegalArgumentException(field + " must be a host name (letters, digits, '-' and '.', at most 253 characters): " + name);
+      throw new InvalidValueException(field, name, "must be a host name (letters, digits, '-' and '.', at most 253 characters)");
     }
     return name;
   }
@@ -100,6 +101,7 @@ public final class HostsFile {
      *
      * @param hostname the container's host name (a valid DNS name)
      * @return this builder
+     * @throws InvalidValueException when {@code hostname} is no host name
      */
     public Builder hostname(String hostname) {
       this.hostname = checkHostname("hostname", hostname);
@@ -122,6 +124,7 @@ public final class HostsFile {
      *
      * @param address the container's own address as a literal ({@code "10.88.0.2"})
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no IP literal
      */
     public Builder address(String address) {
       return address(IpPrefix.parseAddress(address));
@@ -133,11 +136,13 @@ public final class HostsFile {
      * @param address an IPv4 or IPv6 literal
      * @param names the host names for it, first the canonical one
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no IP literal, {@code names} is empty
+     *     or holds no host name
      */
     public Builder entry(String address, String... names) {
       String a = IpPrefix.addressString(IpPrefix.parseAddress(address));
       if (names.length == 0) {
-        throw new IllegalArgumentException("an /etc/hosts entry needs at least one name: " + address);
+        throw new InvalidValueException("names", "[] for " + address, "must hold at least one name for an /etc/hosts entry");
       }
       List<String> list = entries.computeIfAbsent(a, k -> new ArrayList<>());
       for (String n : names) {

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -28,13 +29,15 @@ public final class IpPrefix {
    *
    * @param address any address of the network (host bits are kept)
    * @param prefixLength the number of network bits
+   * @throws InvalidValueException when {@code prefixLength} is outside 0..32 (IPv4) or 0..128
+   *     (IPv6)
    */
   public static IpPrefix of(InetAddress address, int prefixLength) {
     Objects.requireNonNull(address, "address");
     int max = bits(address);
     if (prefixLength < 0 || prefixLength > max) {
-      throw new IllegalArgumentException("prefix length must be 0.." + max + " for "
-          + (max == 32 ? "IPv4" : "IPv6") + ": " + prefixLength);
+      throw new InvalidValueException("prefix length", Integer.toString(prefixLength), "must be 0.." + max + " for "
+          + (max == 32 ? "IPv4" : "IPv6"));
     }
     return new IpPrefix(address, prefixLength);
   }
@@ -44,7 +47,7 @@ public final class IpPrefix {
    *
    * @param text {@code ADDRESS[/LENGTH]}, IPv4 or IPv6
    * @return the prefix
-   * @throws IllegalArgumentException naming the text when it is no address or the length is out of
+   * @throws InvalidValueException naming the text when it is no address or the length is out of
    *     range
    */
   public static IpPrefix parse(String text) {
@@ -59,17 +62,18 @@ public final class IpPrefix {
     try {
       prefixLength = Integer.parseInt(len);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("prefix length must be a number: " + text);
+      throw new InvalidValueException("prefix length", text, "must be a number");
     }
     return of(address, prefixLength);
   }
 
   /**
-   * Parses an IPv4 or IPv6 literal ({@code "not an IP address: foo"} otherwise); never uses DNS.
+   * Parses an IPv4 or IPv6 literal ({@code "address must be an IPv4 or IPv6 literal: foo"}
+   * otherwise); never uses DNS.
    *
    * @param text an IPv4 or IPv6 literal
    * @return the address
-   * @throws IllegalArgumentException naming the text when it is not a literal
+   * @throws InvalidValueException naming the text when it is not a literal
    */
   public static InetAddress parseAddress(String text) {
     Objects.requireNonNull(text, "text");
@@ -85,24 +89,30 @@ public final class IpPrefix {
       }
       String[] parts = text.split("\\.", -1);
       if (parts.length != 4) {
-        throw new IllegalArgumentException("not an IP address: " + text);
+        throw notAnAddress(text);
       }
       byte[] b = new byte[4];
       for (int i = 0; i < 4; i++) {
         String p = parts[i];
         if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
-          throw new IllegalArgumentException("not an IP address: " + text);
+          throw notAnAddress(text);
         }
         int v = Integer.parseInt(p);
         if (v > 255) {
-          throw new IllegalArgumentException("not an IP address: " + text);
+          throw notAnAddress(text);
         }
         b[i] = (byte) v;
       }
       return InetAddress.getByAddress(b);
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("not an IP address: " + text, e);
+      InvalidValueException x = notAnAddress(text);
+      x.initCause(e);
+      throw x;
     }
+  }
+
+  private static InvalidValueException notAnAddress(String text) {
+    return new InvalidValueException("address", text, "must be an IPv4 or IPv6 literal");
   }
 
   static int bits(InetAddress a) {

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -60,6 +61,7 @@ public final class Ipam {
    * @param directory the directory that holds this subnet's leases
    * @param subnet the subnet, a network address
    * @throws IOException as {@link Builder#open()}
+   * @throws InvalidValueException as {@link Builder#open()}
    */
   public static Ipam open(Path directory, IpPrefix subnet) throws IOException {
     return builder().directory(directory).subnet(subnet).open();
@@ -109,7 +111,7 @@ public final class Ipam {
 
   /**
    * Leases {@code requested} (or, when null, the next free address) to {@code owner}. Throws
-   * {@link IllegalArgumentException} when the address is outside the subnet or is the network,
+   * {@link InvalidValueException} when the address is outside the subnet or is the network,
    * broadcast or gateway address, and {@link java.nio.file.FileAlreadyExistsException} when leased.
    *
    * @param owner the container id the lease is for
@@ -117,11 +119,13 @@ public final class Ipam {
    * @param requested the address wanted, or null for the next free one
    * @return the lease; release it when the container is gone
    * @throws IOException when the lease directory cannot be locked, read or written
+   * @throws InvalidValueException when {@code owner} is empty or not one line, {@code ownerPid} is
+   *     no running process, or {@code requested} is not assignable in the subnet
    */
   public Lease allocate(String owner, long ownerPid, @Nullable InetAddress requested) throws IOException {
     checkOwner(owner);
     if (ownerPid <= 0) {
-      throw new IllegalArgumentException("ownerPid must be > 0: " + ownerPid);
+      throw new InvalidValueException("ownerPid", Long.toString(ownerPid), "must be > 0");
     }
     if (requested != null) {
       checkAssignable(requested);
@@ -339,7 +343,7 @@ public final class Ipam {
   private static long startTime(long pid) throws IOException {
     long t = startTimeOrMinus1(pid);
     if (t < 0) {
-      throw new IllegalArgumentException("ownerPid " + pid + " is not a running process");
+      throw new InvalidValueException("ownerPid", Long.toString(pid), "must be a running process");
     }
     return t;
   }
@@ -361,26 +365,26 @@ public final class Ipam {
 
   void checkAssignable(InetAddress a) {
     if (!subnet.contains(a)) {
-      throw new IllegalArgumentException("address " + IpPrefix.addressString(a) + " is outside subnet " + subnet);
+      throw new InvalidValueException("address", IpPrefix.addressString(a), "must be inside subnet " + subnet);
     }
     if (a.equals(subnet.address())) {
-      throw new IllegalArgumentException("address " + IpPrefix.addressString(a) + " is the network address of " + subnet);
+      throw new InvalidValueException("address", IpPrefix.addressString(a), "must not be the network address of " + subnet);
     }
     if (subnet.isIpv4() && a.equals(subnet.addressAt(subnet.size().subtract(BigInteger.ONE)))) {
-      throw new IllegalArgumentException("address " + IpPrefix.addressString(a) + " is the broadcast address of " + subnet);
+      throw new InvalidValueException("address", IpPrefix.addressString(a), "must not be the broadcast address of " + subnet);
     }
     if (a.equals(gateway)) {
-      throw new IllegalArgumentException("address " + IpPrefix.addressString(a) + " is the gateway of " + subnet);
+      throw new InvalidValueException("address", IpPrefix.addressString(a), "must not be the gateway of " + subnet);
     }
     if (reserved.contains(a)) {
-      throw new IllegalArgumentException("address " + IpPrefix.addressString(a) + " is reserved in " + subnet);
+      throw new InvalidValueException("address", IpPrefix.addressString(a), "must not be reserved in " + subnet);
     }
   }
 
   private static void checkOwner(String owner) {
     Objects.requireNonNull(owner, "owner");
     if (owner.isEmpty() || owner.contains("\n")) {
-      throw new IllegalArgumentException("owner must be non-empty and one line: " + owner);
+      throw new InvalidValueException("owner", owner, "must be non-empty and one line");
     }
   }
 
@@ -497,16 +501,18 @@ public final class Ipam {
      * @param subnet the subnet, a network address ({@code 10.88.0.0/16}); IPv4 needs a prefix of at
      *     most /30
      * @return this builder
+     * @throws InvalidValueException when {@code subnet} has host bits set or leaves no room for a
+     *     gateway and a host
      */
     public Builder subnet(IpPrefix subnet) {
       Objects.requireNonNull(subnet, "subnet");
       if (!subnet.equals(subnet.network())) {
-        throw new IllegalArgumentException("subnet must be a network address (host bits zero): " + subnet
-            + " (did you mean " + subnet.network() + "?)");
+        throw new InvalidValueException("subnet", subnet + " (did you mean " + subnet.network() + "?)",
+            "must be a network address (host bits zero)");
       }
       int max = subnet.isIpv4() ? 30 : 126;
       if (subnet.prefixLength() > max) {
-        throw new IllegalArgumentException("subnet prefix length must be at most " + max + " to leave room for a gateway and a host: " + subnet);
+        throw new InvalidValueException("subnet", subnet.toString(), "must have a prefix length of at most " + max + " to leave room for a gateway and a host");
       }
       this.subnet = subnet;
       return this;
@@ -517,6 +523,8 @@ public final class Ipam {
      *
      * @param subnet the subnet as text ({@code "10.88.0.0/16"})
      * @return this builder
+     * @throws InvalidValueException as {@link #subnet(IpPrefix)}, or when {@code subnet} is no
+     *     prefix
      */
     public Builder subnet(String subnet) {
       return subnet(IpPrefix.parse(subnet));
@@ -538,6 +546,7 @@ public final class Ipam {
      *
      * @param gateway the gateway as a literal ({@code "10.88.0.1"})
      * @return this builder
+     * @throws InvalidValueException when {@code gateway} is no IP literal
      */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
@@ -548,6 +557,7 @@ public final class Ipam {
      *
      * @param address an address that must never be handed out
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no IP literal
      */
     public Builder reserve(String address) {
       reserved.add(IpPrefix.parseAddress(address));
@@ -559,7 +569,7 @@ public final class Ipam {
      * directory's subnet, the directory's recorded subnet), then creates the directory.
      *
      * @return the IPAM of the subnet
-     * @throws IllegalArgumentException when the gateway or a reserved address is outside the
+     * @throws InvalidValueException when the gateway or a reserved address is outside the
      *     subnet, or the subnet overlaps a sibling's or differs from the one recorded
      * @throws IOException when the lease directory cannot be locked, read or written
      */
@@ -568,11 +578,11 @@ public final class Ipam {
       IpPrefix net = Objects.requireNonNull(subnet, "subnet must be set");
       InetAddress gw = gateway == null ? net.addressAt(BigInteger.ONE) : gateway;
       if (!net.contains(gw)) {
-        throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gw) + " is outside subnet " + net);
+        throw new InvalidValueException("gateway", IpPrefix.addressString(gw), "must be inside subnet " + net);
       }
       for (InetAddress r : reserved) {
         if (!net.contains(r)) {
-          throw new IllegalArgumentException("reserved address " + IpPrefix.addressString(r) + " is outside subnet " + net);
+          throw new InvalidValueException("reserved address", IpPrefix.addressString(r), "must be inside subnet " + net);
         }
       }
       Path recorded = dir.resolve("subnet");
@@ -596,7 +606,7 @@ public final class Ipam {
       Files.createDirectories(dir.resolve("leases"));
       IpPrefix existing = IpPrefix.parse(Files.readString(recorded).trim());
       if (!existing.equals(net)) {
-        throw new IllegalArgumentException("IPAM directory " + dir + " holds subnet " + existing + ", not " + net);
+        throw new InvalidValueException("subnet", net.toString(), "must be " + existing + ", the subnet IPAM directory " + dir + " holds");
       }
       return ipam;
     }
@@ -619,7 +629,7 @@ public final class Ipam {
             continue;
           }
           if (other.overlaps(net)) {
-            throw new IllegalArgumentException("subnet " + net + " overlaps subnet " + other + " of network "
+            throw new InvalidValueException("subnet", net.toString(), "must not overlap subnet " + other + " of network "
                 + sibling.getFileName());
           }
         }

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -57,31 +58,32 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
 
   /**
    * Checks an interface name as the kernel would (dev_valid_name): 1 to 15 bytes, not {@code "."} or
-   * {@code ".."}, no {@code '/'}, {@code ':'} or whitespace. Throws {@link IllegalArgumentException}
+   * {@code ".."}, no {@code '/'}, {@code ':'} or whitespace. Throws {@link InvalidValueException}
    * naming {@code field}: {@code "bridge name must be at most 15 bytes (IFNAMSIZ 16 with the NUL):
    * containerjbridge0 (17 bytes)"}.
    *
    * @param field what the name is for, as the message names it ({@code "bridge name"})
    * @param name the interface name to check
    * @return the name
+   * @throws InvalidValueException naming {@code field}, the name and the rule it breaks
    */
   public static String checkName(String field, String name) {
     Objects.requireNonNull(name, field);
     int bytes = name.getBytes(StandardCharsets.UTF_8).length;
     if (bytes == 0) {
-      throw new IllegalArgumentException(field + " must not be empty");
+      throw new InvalidValueException(field, "\"\"", "must not be empty");
     }
     if (bytes > MAX_NAME_BYTES) {
-      throw new IllegalArgumentException(field + " must be at most 15 bytes (IFNAMSIZ 16 with the NUL): "
-          + name + " (" + bytes + " bytes)");
+      throw new InvalidValueException(field, name + " (" + bytes + " bytes)",
+          "must be at most 15 bytes (IFNAMSIZ 16 with the NUL)");
     }
     if (name.equals(".") || name.equals("..")) {
-      throw new IllegalArgumentException(field + " must not be . or ..: " + name);
+      throw new InvalidValueException(field, name, "must not be . or ..");
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c == '/' || c == ':' || Character.isWhitespace(c) || c == 0) {
-        throw new IllegalArgumentException(field + " must not contain '/', ':', NUL or whitespace: " + name);
+        throw new InvalidValueException(field, name, "must not contain '/', ':', NUL or whitespace");
       }
     }
     return name;
@@ -93,22 +95,22 @@ public record Link(int index, String name, @Nullable String kind, int mtu, @Null
    *
    * @param mac six hex bytes separated by colons
    * @return the six bytes
-   * @throws IllegalArgumentException with the message above
+   * @throws InvalidValueException with the message above
    */
   public static byte[] parseMac(String mac) {
     String[] parts = mac.split(":", -1);
     if (parts.length != 6) {
-      throw new IllegalArgumentException("MAC address must be 6 hex bytes like 02:00:00:00:00:01: " + mac);
+      throw new InvalidValueException("MAC address", mac, "must be 6 hex bytes like 02:00:00:00:00:01");
     }
     byte[] out = new byte[6];
     for (int i = 0; i < 6; i++) {
       if (parts[i].length() != 2) {
-        throw new IllegalArgumentException("MAC address must be 6 hex bytes like 02:00:00:00:00:01: " + mac);
+        throw new InvalidValueException("MAC address", mac, "must be 6 hex bytes like 02:00:00:00:00:01");
       }
       try {
         out[i] = (byte) Integer.parseInt(parts[i], 16);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("MAC address must be 6 hex bytes like 02:00:00:00:00:01: " + mac);
+        throw new InvalidValueException("MAC address", mac, "must be 6 hex bytes like 02:00:00:00:00:01");
       }
     }
     return out;

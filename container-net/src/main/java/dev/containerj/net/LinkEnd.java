@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -143,6 +144,8 @@ public final class LinkEnd {
      *
      * @param name the interface name, at most 15 bytes
      * @return this builder
+     * @throws InvalidValueException when {@code name} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder name(String name) {
       this.name = Link.checkName(field, name);
@@ -177,10 +180,11 @@ public final class LinkEnd {
      *
      * @param mtu the MTU, 68..65535
      * @return this builder
+     * @throws InvalidValueException when {@code mtu} is outside 68..65535
      */
     public Builder mtu(int mtu) {
       if (mtu < 68 || mtu > 65535) {
-        throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+        throw new InvalidValueException("mtu", Integer.toString(mtu), "must be 68..65535");
       }
       this.mtu = mtu;
       return this;
@@ -191,6 +195,8 @@ public final class LinkEnd {
      *
      * @param bridge the bridge's name
      * @return this builder
+     * @throws InvalidValueException when {@code bridge} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder master(String bridge) {
       this.master = Link.checkName("master", bridge);
@@ -202,6 +208,7 @@ public final class LinkEnd {
      *
      * @param address an address with its prefix length
      * @return this builder
+     * @throws InvalidValueException when {@code address} is no prefix
      */
     public Builder address(String address) {
       return address(IpPrefix.parse(address));

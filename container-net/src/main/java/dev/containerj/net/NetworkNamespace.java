@@ -1,6 +1,8 @@
 package dev.containerj.net;
 
 import com.sun.jna.LastErrorException;
+import dev.containerj.linux.InvalidStateException;
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Errors;
 import dev.containerj.linux.internal.Fd;
@@ -97,6 +99,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * @return the handle; closing it leaves the namespace (see {@link #delete()})
    * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
    *     names it)
+   * @throws InvalidValueException when {@code name} is not 1..255 characters without {@code '/'},
+   *     or is {@code .} or {@code ..}
    */
   public static NetworkNamespace createPersistent(String name) throws IOException {
     checkNsName(name);
@@ -169,6 +173,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * @return a handle on it
    * @throws IOException {@link java.nio.file.NoSuchFileException} when absent, or when the file is
    *     no namespace
+   * @throws InvalidValueException when {@code name} is not 1..255 characters without {@code '/'},
+   *     or is {@code .} or {@code ..}
    */
   public static NetworkNamespace open(String name) throws IOException {
     checkNsName(name);
@@ -193,10 +199,11 @@ public final class NetworkNamespace implements AutoCloseable {
    * @param pid a running process
    * @return a handle on its namespace
    * @throws IOException when the process does not exist or its file cannot be opened
+   * @throws InvalidValueException when {@code pid} is not > 0
    */
   public static NetworkNamespace openPid(long pid) throws IOException {
     if (pid <= 0) {
-      throw new IllegalArgumentException("pid must be > 0: " + pid);
+      throw new InvalidValueException("pid", Long.toString(pid), "must be > 0");
     }
     return new NetworkNamespace(openFd("/proc/" + pid + "/ns/net"), null, "pid " + pid, null);
   }
@@ -239,6 +246,8 @@ public final class NetworkNamespace implements AutoCloseable {
    * @param name the file name under {@code /run/netns}
    * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
    *     names it)
+   * @throws InvalidValueException when {@code name} is not 1..255 characters without {@code '/'},
+   *     or is {@code .} or {@code ..}
    */
   public static void delete(String name) throws IOException {
     checkNsName(name);
@@ -262,7 +271,7 @@ public final class NetworkNamespace implements AutoCloseable {
 
   private static void checkNsName(String name) {
     if (name.isEmpty() || name.length() > 255 || name.contains("/") || name.equals(".") || name.equals("..")) {
-      throw new IllegalArgumentException("network namespace name must be 1..255 characters without '/' and not . or ..: " + name);
+      throw new InvalidValueException("network namespace name", name, "must be 1..255 characters without '/' and not . or ..");
     }
   }
 
@@ -395,6 +404,7 @@ public final class NetworkNamespace implements AutoCloseable {
    * handle (do not close it; {@link #close()} does)}
    *
    * @throws IOException when the netlink socket cannot be opened inside
+   * @throws InvalidStateException when this handle is closed
    */
   public Rtnetlink rtnetlink() throws IOException {
     synchronized (lock) {
@@ -442,7 +452,7 @@ public final class NetworkNamespace implements AutoCloseable {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("network namespace handle " + description + " is closed");
+      throw new InvalidStateException("network namespace handle " + description, "is closed");
     }
   }
 
@@ -452,11 +462,12 @@ public final class NetworkNamespace implements AutoCloseable {
    *
    * @throws IOException when a system call fails (a {@link dev.containerj.linux.SyscallException}
    *     names it)
+   * @throws InvalidStateException when this handle is closed or its namespace has no name
    */
   public void delete() throws IOException {
     String n = name;
     if (n == null) {
-      throw new IllegalStateException("only a named namespace can be deleted: " + description);
+      throw new InvalidStateException("network namespace " + description, "has no name: only a named namespace can be deleted");
     }
     close();
     delete(n);

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;
@@ -52,6 +53,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    *
    * @param containerPort the port inside, 1..65535
    * @return the mapping, with host port 0
+   * @throws InvalidValueException when {@code containerPort} is outside 1..65535
    */
   public static PortMapping ephemeral(int containerPort) {
     return new PortMapping(Protocol.TCP, loopback(), 0, containerPort);
@@ -68,6 +70,8 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    * @param hostPort the port on 127.0.0.1, 1..65535
    * @param containerPort the port inside, 1..65535
    * @return the mapping
+   * @throws InvalidValueException when {@code hostPort} is outside 0..65535 or {@code
+   *     containerPort} outside 1..65535
    */
   public static PortMapping tcp(int hostPort, int containerPort) {
     return new PortMapping(Protocol.TCP, loopback(), hostPort, containerPort);
@@ -79,6 +83,8 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    * @param hostPort the port on 127.0.0.1, 1..65535
    * @param containerPort the port inside, 1..65535
    * @return the mapping
+   * @throws InvalidValueException when {@code hostPort} is outside 0..65535 or {@code
+   *     containerPort} outside 1..65535
    */
   public static PortMapping udp(int hostPort, int containerPort) {
     return new PortMapping(Protocol.UDP, loopback(), hostPort, containerPort);
@@ -90,7 +96,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
    *
    * @param spec the {@code -p} value
    * @return the mapping
-   * @throws IllegalArgumentException naming the spec and the accepted form
+   * @throws InvalidValueException naming the spec and the accepted form
    */
   public static PortMapping parse(String spec) {
     Objects.requireNonNull(spec, "spec");
@@ -104,7 +110,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
       } else if (p.equals("udp")) {
         protocol = Protocol.UDP;
       } else {
-        throw new IllegalArgumentException("port protocol must be tcp or udp: " + spec);
+        throw new InvalidValueException("port protocol", spec, "must be tcp or udp");
       }
       rest = rest.substring(0, slash);
     }
@@ -113,7 +119,7 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
     if (rest.startsWith("[")) {
       int close = rest.indexOf("]:");
       if (close < 0) {
-        throw new IllegalArgumentException("port mapping must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]: " + spec);
+        throw new InvalidValueException("port mapping", spec, "must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
       }
       host = IpPrefix.parseAddress(rest.substring(1, close));
       ports = rest.substring(close + 2);
@@ -124,12 +130,12 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
         host = IpPrefix.parseAddress(rest.substring(0, first));
         ports = rest.substring(first + 1);
       } else if (colons != 1) {
-        throw new IllegalArgumentException("port mapping must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]: " + spec);
+        throw new InvalidValueException("port mapping", spec, "must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
       }
     }
     String[] pp = ports.split(":", -1);
     if (pp.length != 2) {
-      throw new IllegalArgumentException("port mapping must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]: " + spec);
+      throw new InvalidValueException("port mapping", spec, "must be [HOSTADDRESS:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
     }
     return new PortMapping(protocol, host, parsePort("hostPort", pp[0]), parsePort("containerPort", pp[1]));
   }
@@ -138,13 +144,13 @@ public record PortMapping(Protocol protocol, InetAddress hostAddress, int hostPo
     try {
       return Integer.parseInt(text);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(field + " must be a number 1..65535: " + text);
+      throw new InvalidValueException(field, text, "must be a number 1..65535");
     }
   }
 
   private static void checkPort(String field, int port) {
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(field + " must be 1..65535: " + port);
+      throw new InvalidValueException(field, Integer.toString(port), "must be 1..65535");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -82,12 +83,12 @@ public final class PortProxy implements AutoCloseable {
    * for an {@linkplain PortMapping#ephemeral ephemeral} mapping}
    *
    * @param mapping one of this proxy's mappings
-   * @throws IllegalArgumentException when {@code mapping} is not one of this proxy's
+   * @throws InvalidValueException when {@code mapping} is not one of this proxy's
    */
   public int hostPort(PortMapping mapping) {
     InetSocketAddress a = bound.get(mapping);
     if (a == null) {
-      throw new IllegalArgumentException("not published by this proxy: " + mapping);
+      throw new InvalidValueException("mapping", mapping.toString(), "must be published by this proxy");
     }
     return a.getPort();
   }
@@ -330,6 +331,8 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param mapping the mapping
      * @return this builder
+     * @throws InvalidValueException when a mapping already publishes the same host port and
+     *     protocol
      */
     public Builder publish(PortMapping mapping) {
       Objects.requireNonNull(mapping, "mapping");
@@ -337,8 +340,8 @@ public final class PortProxy implements AutoCloseable {
         if (m.protocol() == mapping.protocol() && m.hostPort() == mapping.hostPort()
             && (!mapping.isEphemeral() || m.equals(mapping)) && (m.hostAddress().equals(mapping.hostAddress()) || m.hostAddress().isAnyLocalAddress()
                 || mapping.hostAddress().isAnyLocalAddress())) {
-          throw new IllegalArgumentException("port " + mapping.hostPort() + "/" + mapping.protocol().label()
-              + " is published twice: " + m + " and " + mapping);
+          throw new InvalidValueException("mappings", m + " and " + mapping, "must publish port " + mapping.hostPort() + "/"
+              + mapping.protocol().label() + " once");
         }
       }
       mappings.add(mapping);
@@ -350,6 +353,8 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param spec the {@code -p} value, as {@link PortMapping#parse} reads it
      * @return this builder
+     * @throws InvalidValueException when {@code spec} is no mapping (see {@link PortMapping#parse})
+     *     or its port is published already
      */
     public Builder publish(String spec) {
       return publish(PortMapping.parse(spec));
@@ -371,6 +376,7 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param target the target as a literal ({@code "10.88.0.2"})
      * @return this builder
+     * @throws InvalidValueException when {@code target} is no IP literal
      */
     public Builder target(String target) {
       return target(IpPrefix.parseAddress(target));
@@ -392,10 +398,11 @@ public final class PortProxy implements AutoCloseable {
      *
      * @param millis how long a TCP connect to the target may take, default 5000 ms
      * @return this builder
+     * @throws InvalidValueException when {@code millis} is not > 0
      */
     public Builder connectTimeoutMillis(int millis) {
       if (millis <= 0) {
-        throw new IllegalArgumentException("connectTimeoutMillis must be > 0: " + millis);
+        throw new InvalidValueException("connectTimeoutMillis", Long.toString(millis), "must be > 0");
       }
       this.connectTimeoutMillis = millis;
       return this;
@@ -409,10 +416,11 @@ public final class PortProxy implements AutoCloseable {
      *     its forwarding socket and thread are dropped, default 120000 ms; a later datagram starts
      *     a new one
      * @return this builder
+     * @throws InvalidValueException when {@code millis} is not > 0
      */
     public Builder udpIdleTimeoutMillis(int millis) {
       if (millis <= 0) {
-        throw new IllegalArgumentException("udpIdleTimeoutMillis must be > 0: " + millis);
+        throw new InvalidValueException("udpIdleTimeoutMillis", Long.toString(millis), "must be > 0");
       }
       this.udpIdleTimeoutMillis = millis;
       return this;
@@ -423,10 +431,11 @@ public final class PortProxy implements AutoCloseable {
      *
      * @return the running proxy; close it to stop forwarding
      * @throws IOException when a host port cannot be bound; none stays bound
+     * @throws InvalidValueException when no mapping was published
      */
     public PortProxy start() throws IOException {
       if (mappings.isEmpty()) {
-        throw new IllegalArgumentException("a port proxy needs at least one mapping");
+        throw new InvalidValueException("mappings", "[]", "must hold at least one mapping for a port proxy");
       }
       PortProxy p = new PortProxy(this);
       try {

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -155,12 +156,13 @@ public final class ResolvConf {
      *
      * @param server the name server's address
      * @return this builder
+     * @throws InvalidValueException when three name servers are given already
      */
     public Builder nameserver(InetAddress server) {
       Objects.requireNonNull(server, "server");
       if (nameservers.size() == 3) {
-        throw new IllegalArgumentException("at most 3 name servers are used by the resolver (resolv.conf(5)): "
-            + IpPrefix.addressString(server) + " would be the 4th");
+        throw new InvalidValueException("nameserver", IpPrefix.addressString(server) + " (the 4th)",
+            "must be one of at most 3: the resolver uses no more (resolv.conf(5))");
       }
       nameservers.add(server);
       return this;
@@ -171,6 +173,7 @@ public final class ResolvConf {
      *
      * @param server an IPv4 or IPv6 literal
      * @return this builder
+     * @throws InvalidValueException when {@code server} is no IP literal or three are given already
      */
     public Builder nameserver(String server) {
       return nameserver(IpPrefix.parseAddress(server));
@@ -181,11 +184,12 @@ public final class ResolvConf {
      *
      * @param domain the domain
      * @return this builder
+     * @throws InvalidValueException when {@code domain} is no host name or six are given already
      */
     public Builder search(String domain) {
       HostsFile.checkHostname("search domain", domain);
       if (search.size() == 6) {
-        throw new IllegalArgumentException("at most 6 search domains are allowed (resolv.conf(5)): " + domain);
+        throw new InvalidValueException("search", domain + " (the 7th)", "must be one of at most 6 domains (resolv.conf(5))");
       }
       search.add(domain);
       return this;
@@ -196,10 +200,11 @@ public final class ResolvConf {
      *
      * @param option a resolv.conf(5) option
      * @return this builder
+     * @throws InvalidValueException when {@code option} is not one word
      */
     public Builder option(String option) {
       if (option.isBlank() || option.chars().anyMatch(Character::isWhitespace)) {
-        throw new IllegalArgumentException("option must be one word: " + option);
+        throw new InvalidValueException("option", option, "must be one word");
       }
       options.add(option);
       return this;

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import java.net.InetAddress;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -59,6 +60,7 @@ public final class Route {
    * {@return the default route through {@code gateway} ({@code "10.88.0.1"})}
    *
    * @param gateway the next hop, as a literal
+   * @throws InvalidValueException when {@code gateway} is no IP literal
    */
   public static Route defaultVia(String gateway) {
     return defaultVia(IpPrefix.parseAddress(gateway));
@@ -210,11 +212,12 @@ public final class Route {
      *
      * @param destination the destination; null (the default) means the default route
      * @return this builder
+     * @throws InvalidValueException when {@code destination} has host bits set
      */
     public Builder destination(@Nullable IpPrefix destination) {
       if (destination != null && !destination.equals(destination.network())) {
-        throw new IllegalArgumentException("destination must be a network address (host bits zero): "
-            + destination + " (did you mean " + destination.network() + "?)");
+        throw new InvalidValueException("destination", destination + " (did you mean " + destination.network() + "?)",
+            "must be a network address (host bits zero)");
       }
       this.destination = destination;
       return this;
@@ -225,6 +228,7 @@ public final class Route {
      *
      * @param destination the destination as text ({@code "10.0.0.0/24"})
      * @return this builder
+     * @throws InvalidValueException when {@code destination} is no prefix or has host bits set
      */
     public Builder destination(String destination) {
       return destination(IpPrefix.parse(destination));
@@ -246,6 +250,7 @@ public final class Route {
      *
      * @param gateway the next hop as a literal
      * @return this builder
+     * @throws InvalidValueException when {@code gateway} is no IP literal
      */
     public Builder gateway(String gateway) {
       return gateway(IpPrefix.parseAddress(gateway));
@@ -256,6 +261,8 @@ public final class Route {
      *
      * @param device the output interface by name
      * @return this builder
+     * @throws InvalidValueException when {@code device} is no interface name (see {@link
+     *     Link#checkName})
      */
     public Builder device(@Nullable String device) {
       this.device = device == null ? null : Link.checkName("device", device);
@@ -267,10 +274,11 @@ public final class Route {
      *
      * @param interfaceIndex the output interface by index (0: none)
      * @return this builder
+     * @throws InvalidValueException when {@code interfaceIndex} is negative
      */
     public Builder interfaceIndex(int interfaceIndex) {
       if (interfaceIndex < 0) {
-        throw new IllegalArgumentException("interfaceIndex must be >= 0: " + interfaceIndex);
+        throw new InvalidValueException("interfaceIndex", Integer.toString(interfaceIndex), "must be >= 0");
       }
       this.interfaceIndex = interfaceIndex;
       return this;
@@ -281,10 +289,11 @@ public final class Route {
      *
      * @param metric the metric (RTA_PRIORITY), >= 0; lower wins
      * @return this builder
+     * @throws InvalidValueException when {@code metric} is negative
      */
     public Builder metric(int metric) {
       if (metric < 0) {
-        throw new IllegalArgumentException("metric must be >= 0: " + metric);
+        throw new InvalidValueException("metric", Integer.toString(metric), "must be >= 0");
       }
       this.metric = metric;
       return this;
@@ -295,10 +304,11 @@ public final class Route {
      *
      * @param table the table, 1..2^31-1 (254 is main)
      * @return this builder
+     * @throws InvalidValueException when {@code table} is not > 0
      */
     public Builder table(int table) {
       if (table <= 0) {
-        throw new IllegalArgumentException("table must be > 0: " + table);
+        throw new InvalidValueException("table", Integer.toString(table), "must be > 0");
       }
       this.table = table;
       return this;
@@ -337,14 +347,19 @@ public final class Route {
       return this;
     }
 
-    /** {@return the route; a gateway of the other family than the destination is rejected} */
+    /**
+     * {@return the route; a gateway of the other family than the destination is rejected}
+     *
+     * @throws InvalidValueException when the gateway is of another family than the destination, or
+     *     there is neither a gateway nor a device
+     */
     public Route build() {
       if (destination != null && gateway != null && destination.isIpv4() != (IpPrefix.bits(gateway) == 32)) {
-        throw new IllegalArgumentException("gateway " + IpPrefix.addressString(gateway)
-            + " is not of the same family as destination " + destination);
+        throw new InvalidValueException("gateway", IpPrefix.addressString(gateway),
+            "must be of the same family as destination " + destination);
       }
       if (gateway == null && device == null && interfaceIndex == 0) {
-        throw new IllegalArgumentException("a route needs a gateway or a device: " + destination);
+        throw new InvalidValueException("gateway", "none", "or a device must be given for a route to " + destination);
       }
       return new Route(this);
     }

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.net.internal.Nl;
 import dev.containerj.net.internal.NlAttrs;
 import dev.containerj.net.internal.NlMessage;
@@ -101,6 +102,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param name the interface name
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public Optional<Link> link(String name) throws IOException {
     Link.checkName("link name", name);
@@ -115,10 +118,11 @@ public final class Rtnetlink implements AutoCloseable {
    * @param index the interface index
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code index} is not > 0
    */
   public Optional<Link> link(int index) throws IOException {
     if (index <= 0) {
-      throw new IllegalArgumentException("index must be > 0: " + index);
+      throw new InvalidValueException("index", Integer.toString(index), "must be > 0");
     }
     NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, "index " + index).ifinfomsg(Nl.AF_UNSPEC, index, 0, 0);
     return getLink(req);
@@ -131,6 +135,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param name the interface name
    * @throws IOException a {@link NetlinkException} with ENODEV when there is no such link, or as
    *     any other request
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public Link requireLink(String name) throws IOException {
     Link.checkName("link name", name);
@@ -190,6 +196,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param name the interface name
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails (ENODEV: no such link)
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void deleteLink(String name) throws IOException {
     Link.checkName("link name", name);
@@ -204,6 +212,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param up true to bring it up, false to take it down
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void setUp(String name, boolean up) throws IOException {
     Link.checkName("link name", name);
@@ -218,6 +228,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param newName the new name, at most 15 bytes
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} or {@code newName} is no interface name (see
+   *     {@link Link#checkName})
    */
   public void rename(String name, String newName) throws IOException {
     Link.checkName("link name", name);
@@ -234,11 +246,13 @@ public final class Rtnetlink implements AutoCloseable {
    * @param mtu the MTU in bytes
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails (EINVAL: outside the device's range)
+   * @throws InvalidValueException when {@code name} is no interface name or {@code mtu} is outside
+   *     68..65535
    */
   public void setMtu(String name, int mtu) throws IOException {
     Link.checkName("link name", name);
     if (mtu < 68 || mtu > 65535) {
-      throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+      throw new InvalidValueException("mtu", Integer.toString(mtu), "must be 68..65535");
     }
     socket.execute(NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + " mtu " + mtu)
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attrU32(Nl.IFLA_MTU, mtu));
@@ -251,6 +265,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param mac six hex bytes separated by colons
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void setMac(String name, String mac) throws IOException {
     Link.checkName("link name", name);
@@ -266,6 +282,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param bridge the bridge's name, or null to detach
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void setMaster(String name, @Nullable String bridge) throws IOException {
     Link.checkName("link name", name);
@@ -282,6 +300,8 @@ public final class Rtnetlink implements AutoCloseable {
    * @param namespace the target namespace
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails
+   * @throws InvalidValueException when {@code name} is no interface name (see {@link
+   *     Link#checkName})
    */
   public void moveTo(String name, NetworkNamespace namespace) throws IOException {
     Link.checkName("link name", name);
@@ -296,11 +316,12 @@ public final class Rtnetlink implements AutoCloseable {
    * @param pid a process of the target namespace
    * @throws IOException when the kernel refuses the request ({@link NetlinkException} with its
    *     errno) or the socket fails (ESRCH: no such process)
+   * @throws InvalidValueException when {@code name} is no interface name or {@code pid} is not > 0
    */
   public void moveTo(String name, long pid) throws IOException {
     Link.checkName("link name", name);
     if (pid <= 0) {
-      throw new IllegalArgumentException("pid must be > 0: " + pid);
+      throw new InvalidValueException("pid", Long.toString(pid), "must be > 0");
     }
     socket.execute(NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + " netns pid " + pid)
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name).attrU32(Nl.IFLA_NET_NS_PID, (int) pid));

@@ -1,5 +1,6 @@
 package dev.containerj.net;
 
+import dev.containerj.linux.InvalidValueException;
 import dev.containerj.net.internal.Nl;
 import dev.containerj.net.internal.NlRequest;
 import java.io.IOException;
@@ -33,7 +34,7 @@ public final class VethPair {
     this.end = end;
     this.peer = peer;
     if (end.name().equals(peer.name()) && end.namespace() == peer.namespace()) {
-      throw new IllegalArgumentException("peer name must differ from name in the same namespace: " + end.name());
+      throw new InvalidValueException("peer name", end.name(), "must differ from name in the same namespace");
     }
   }
 

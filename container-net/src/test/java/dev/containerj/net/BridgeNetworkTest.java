@@ -3,6 +3,7 @@ package dev.containerj.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.containerj.linux.InvalidValueException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -143,19 +144,19 @@ class BridgeNetworkTest {
     host.rtnetlink().addAddress("other0", IpPrefix.parse("10.77.0.129/25"));
     try (BridgeNetwork net = network().build(); NetworkNamespace c = NetworkNamespace.create()) {
       assertThatThrownBy(() -> net.connect(c, "c"))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("subnet 10.77.0.0/24 overlaps 10.77.0.129/25 dev other0 on the host");
+          .isInstanceOf(InvalidValueException.class)
+          .hasMessage("subnet must not overlap 10.77.0.129/25 dev other0 on the host: 10.77.0.0/24");
       assertThat(host.rtnetlink().link("cjbr0")).isEmpty();
       assertThat(c.rtnetlink().links()).extracting(Link::name).containsExactly("lo");
     }
     assertThatThrownBy(() -> network().bridgeName("containerjbridge0"))
         .hasMessage("bridge name must be at most 15 bytes (IFNAMSIZ 16 with the NUL): containerjbridge0 (17 bytes)");
     assertThatThrownBy(() -> network().subnet("10.77.0.0/24").gateway("10.78.0.1").build())
-        .hasMessage("gateway 10.78.0.1 is outside subnet 10.77.0.0/24");
+        .hasMessage("gateway must be inside subnet 10.77.0.0/24: 10.78.0.1");
     try (BridgeNetwork net = network().subnet("10.76.0.0/24").ipamDirectory(state.resolve("networks/b2")).build();
         NetworkNamespace c = NetworkNamespace.create()) {
       assertThatThrownBy(() -> net.connect(c, "c", ProcessHandle.current().pid(), IpPrefix.parseAddress("10.99.0.5")))
-          .hasMessage("address 10.99.0.5 is outside subnet 10.76.0.0/24");
+          .hasMessage("address must be inside subnet 10.76.0.0/24: 10.99.0.5");
       assertThat(host.rtnetlink().links()).extracting(Link::name).containsExactlyInAnyOrder("lo", "other0");
       assertThat(net.ipam().leases()).isEmpty();
     }

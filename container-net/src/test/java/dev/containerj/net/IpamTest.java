@@ -3,6 +3,7 @@ package dev.containerj.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.containerj.linux.InvalidValueException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -55,26 +56,26 @@ class IpamTest {
   void badInputIsRejectedWithExactMessages() throws Exception {
     Ipam ipam = Ipam.open(root.resolve("a"), IpPrefix.parse("10.88.0.0/16"));
     assertThatThrownBy(() -> ipam.allocate("x", ME, IpPrefix.parseAddress("10.89.0.5")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("address 10.89.0.5 is outside subnet 10.88.0.0/16");
+        .isInstanceOf(InvalidValueException.class).hasMessage("address must be inside subnet 10.88.0.0/16: 10.89.0.5");
     assertThatThrownBy(() -> ipam.allocate("x", ME, IpPrefix.parseAddress("10.88.0.1")))
-        .hasMessage("address 10.88.0.1 is the gateway of 10.88.0.0/16");
+        .hasMessage("address must not be the gateway of 10.88.0.0/16: 10.88.0.1");
     assertThatThrownBy(() -> ipam.allocate("x", ME, IpPrefix.parseAddress("10.88.255.255")))
-        .hasMessage("address 10.88.255.255 is the broadcast address of 10.88.0.0/16");
+        .hasMessage("address must not be the broadcast address of 10.88.0.0/16: 10.88.255.255");
     ipam.allocate("x", ME, IpPrefix.parseAddress("10.88.7.7"));
     assertThatThrownBy(() -> ipam.allocate("y", ME, IpPrefix.parseAddress("10.88.7.7")))
         .isInstanceOf(FileAlreadyExistsException.class)
         .hasMessageEndingWith("address 10.88.7.7 is already leased to x (pid " + ME + ")");
     // overlapping subnets of two networks under one root
     assertThatThrownBy(() -> Ipam.open(root.resolve("b"), IpPrefix.parse("10.88.128.0/17")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("subnet 10.88.128.0/17 overlaps subnet 10.88.0.0/16 of network a");
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessage("subnet must not overlap subnet 10.88.0.0/16 of network a: 10.88.128.0/17");
     assertThat(root.resolve("b")).doesNotExist();
     assertThatThrownBy(() -> Ipam.open(root.resolve("a"), IpPrefix.parse("10.77.0.0/16")))
-        .hasMessage("IPAM directory " + root.resolve("a") + " holds subnet 10.88.0.0/16, not 10.77.0.0/16");
+        .hasMessage("subnet must be 10.88.0.0/16, the subnet IPAM directory " + root.resolve("a") + " holds: 10.77.0.0/16");
     assertThatThrownBy(() -> Ipam.open(root.resolve("c"), IpPrefix.parse("10.66.0.1/16")))
         .hasMessage("subnet must be a network address (host bits zero): 10.66.0.1/16 (did you mean 10.66.0.0/16?)");
     assertThatThrownBy(() -> Ipam.builder().directory(root.resolve("c")).subnet("10.66.0.0/16").gateway("10.67.0.1").open())
-        .hasMessage("gateway 10.67.0.1 is outside subnet 10.66.0.0/16");
+        .hasMessage("gateway must be inside subnet 10.66.0.0/16: 10.67.0.1");
     assertThat(root.resolve("c")).doesNotExist();
   }
 
@@ -93,8 +94,8 @@ class IpamTest {
           f.get();
           ok++;
         } catch (java.util.concurrent.ExecutionException e) {
-          assertThat(e.getCause()).isInstanceOf(IllegalArgumentException.class)
-              .hasMessageStartingWith("subnet 10.93.0.0/16 overlaps subnet 10.93.0.0/16 of network n");
+          assertThat(e.getCause()).isInstanceOf(InvalidValueException.class)
+              .hasMessageStartingWith("subnet must not overlap subnet 10.93.0.0/16 of network n");
         }
       }
       assertThat(ok).isEqualTo(1);
@@ -124,7 +125,7 @@ class IpamTest {
     assertThat(ipam.reclaimDead()).extracting(Ipam.Lease::owner).containsExactly("dies");
     assertThat(ipam.leases()).extracting(Ipam.Lease::owner).containsExactly("lives");
     assertThatThrownBy(() -> ipam.allocate("x", p.pid()))
-        .hasMessage("ownerPid " + p.pid() + " is not a running process");
+        .hasMessage("ownerPid must be a running process: " + p.pid());
   }
 
   @Test

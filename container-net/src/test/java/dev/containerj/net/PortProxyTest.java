@@ -3,6 +3,7 @@ package dev.containerj.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.containerj.linux.InvalidValueException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.BindException;
@@ -201,13 +202,17 @@ class PortProxyTest {
         assertThat(roundTrip(p.hostPort(a), "ping".getBytes())).isEqualTo("ping".getBytes());
         echo.join();
       }
-      assertThatThrownBy(() -> PortProxy.builder().publish(a).publish(a)).hasMessageContaining("published twice");
+      assertThatThrownBy(() -> PortProxy.builder().publish(a).publish(a)).hasMessageContaining("must publish port");
     }
   }
 
   @Test
   void invalidPortsAndSpecsAreRejected() {
-    assertThatThrownBy(() -> PortMapping.tcp(70000, 80)).hasMessage("hostPort must be 1..65535: 70000");
+    assertThatThrownBy(() -> PortMapping.tcp(70000, 80)).isInstanceOfSatisfying(InvalidValueException.class, e -> {
+      assertThat(e.field()).isEqualTo("hostPort");
+      assertThat(e.value()).isEqualTo("70000");
+      assertThat(e.rule()).isEqualTo("must be 1..65535");
+    }).hasMessage("hostPort must be 1..65535: 70000");
     assertThat(PortMapping.tcp(0, 80).isEphemeral()).as("0: a port the kernel picks").isTrue();
     assertThatThrownBy(() -> PortMapping.parse("8080:0")).hasMessage("containerPort must be 1..65535: 0");
     assertThatThrownBy(() -> PortMapping.parse("80x:80")).hasMessage("hostPort must be a number 1..65535: 80x");
@@ -217,7 +222,8 @@ class PortProxyTest {
     assertThat(PortMapping.parse("0.0.0.0:5353:53/udp")).hasToString("0.0.0.0:5353:53/udp");
     assertThat(PortMapping.parse("[::1]:8080:80")).hasToString("[::1]:8080:80/tcp");
     assertThatThrownBy(() -> PortProxy.builder().publish("8080:80").publish("8080:81"))
-        .hasMessage("port 8080/tcp is published twice: 127.0.0.1:8080:80/tcp and 127.0.0.1:8080:81/tcp");
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessage("mappings must publish port 8080/tcp once: 127.0.0.1:8080:80/tcp and 127.0.0.1:8080:81/tcp");
     assertThat(Arrays.asList(PortMapping.Protocol.values())).hasSize(2);
   }
 }
