@@ -6,10 +6,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -118,7 +121,7 @@ final class DefaultProgramCache {
 
   Path file(String key) {
     CRC32 crc = new CRC32();
-    crc.update(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    crc.update(key.getBytes(StandardCharsets.UTF_8));
     return dir.resolve("seccomp-" + Long.toHexString(crc.getValue()) + ".bpf");
   }
 
@@ -136,7 +139,7 @@ final class DefaultProgramCache {
           return null;
         }
         all = new byte[(int) size];
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all);
+        ByteBuffer b = ByteBuffer.wrap(all);
         while (b.hasRemaining() && ch.read(b) >= 0) {
           // until full or end of file
         }
@@ -241,7 +244,7 @@ final class DefaultProgramCache {
     PosixFileAttributes a;
     try {
       a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return false;
     }
     if (directory ? !a.isDirectory() : !a.isRegularFile()) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.Arrays;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class DefaultProgramCacheTest {
   void aTruncatedEntryIsIgnored() throws IOException {
     Path f = plant();
     byte[] b = Files.readAllBytes(f);
-    Files.write(f, java.util.Arrays.copyOf(b, b.length - 9));
+    Files.write(f, Arrays.copyOf(b, b.length - 9));
     assertThat(cache.program(CAPS, KERNEL, arch)).isEqualTo(expected);
   }
 
