@@ -476,7 +476,10 @@ public final class Container implements AutoCloseable {
     }
     if (backgroundTeardown && killAll()) {
       // Every process is dead: nothing of the container runs or can be reached. The removal of its
-      // veth, network namespace, cgroup, writable layer and state goes off the caller's path.
+      // veth, network namespace, cgroup, writable layer and state goes off the caller's path. Its
+      // record goes now: list() and attach() no longer see it; the directory's owner file still lets
+      // a reap remove what the lane could not (this JVM killed before it got there).
+      store.removeRecord(id);
       dev.containerj.core.internal.TeardownLane.submit(this::removeRemains);
       return;
     }

@@ -156,6 +156,11 @@ public final class RegistryServer implements AutoCloseable {
   /** skopeo copy SRC docker://127.0.0.1:PORT/DEST, plus extra skopeo flags. */
   public void push(String source, String dest, String... flags) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Tools.require("skopeo", "skopeo"), "copy", "-q", "--dest-tls-verify=false"));
+    if (java.util.Arrays.stream(flags).noneMatch(f -> f.startsWith("--dest-authfile") || f.startsWith("--dest-creds"))) {
+      // Never the machine's auth file (/run/containers/UID/auth.json): a root Podman's 0700
+      // /run/containers makes it unreadable to an ordinary user, and credentials there are not the test's.
+      cmd.add("--dest-authfile=" + dir.resolve("push-auth.json"));
+    }
     cmd.addAll(List.of(flags));
     cmd.add(source);
     cmd.add("docker://" + host() + "/" + dest);

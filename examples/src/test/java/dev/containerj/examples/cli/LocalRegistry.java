@@ -59,7 +59,9 @@ final class LocalRegistry implements AutoCloseable {
 
   /** Pushes the OCI image {@code source} (skopeo syntax) as {@code host()/repoTag} over plain HTTP. */
   void push(Path work, String source, String repoTag) throws Exception {
-    sh(work, "skopeo", "copy", "-q", "--dest-tls-verify=false", source, "docker://" + host() + "/" + repoTag);
+    // Never the machine's auth file (/run/containers/UID/auth.json, unreadable under a root Podman's 0700 dir).
+    sh(work, "skopeo", "copy", "-q", "--dest-tls-verify=false", "--dest-authfile=" + work.resolve("push-auth.json"), source,
+        "docker://" + host() + "/" + repoTag);
   }
 
   /** A registries.conf that lets the pull use plain HTTP for this registry. */
