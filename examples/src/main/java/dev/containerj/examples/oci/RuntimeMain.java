@@ -398,7 +398,7 @@ public final class RuntimeMain {
     boolean done = false;
     try {
       mkfifo(fifo(id));
-      ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(dir.resolve("lib")).reapOnStart(false).build();
+      ContainerRuntime runtime = libraryRuntime(id);
       // As root, a cgroup in every hierarchy (not only those of its limits), so that update can set
       // any limit later, as runc's cgroups do.
       var builder = PreservedFds.apply(config.container().toBuilder().detached(true).startFifo(fifo(id)), preserved)
@@ -607,8 +607,7 @@ public final class RuntimeMain {
     OciConfig config = OciConfigReader.read(bundle);
     int pid = s.path("pid").asInt();
     try {
-      ContainerHooks.run("startContainer", config.hooks().startContainer(), ContainerRuntime.builder()
-          .stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false).build(),
+      ContainerHooks.run("startContainer", config.hooks().startContainer(), libraryRuntime(id),
           JSON.readTree(Files.readString(stateFile(id))).path("containerjId").asText(), config,
           stateJson(id, "created", pid, bundle, config).toString().getBytes(StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
@@ -651,7 +650,7 @@ public final class RuntimeMain {
     }
     // Its owner (the create's JVM) and its process are gone: the library's reaper removes its
     // cgroups (the ones the create made, named by its owner file) and its state.
-    ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false).build().reap();
+    libraryRuntime(id).reap();
     deleteTree(root.resolve(id));
   }
 
@@ -718,8 +717,7 @@ public final class RuntimeMain {
     }
     OciConfig oci = OciConfigReader.parse(config.toString(), bundle);
     Path consoleSocket = ConsoleSocketOption.check(oci.terminal(), args.flags.get("console-socket"));
-    ContainerRuntime runtime = ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib"))
-        .reapOnStart(false).build();
+    ContainerRuntime runtime = libraryRuntime(id);
     // --detach: the process outlives this JVM (no parent-death signal), and only the caller's
     // subreaper reaps it (it reads the exit status there, as runc's exec'd child's).
     if (args.flag("detach")) {
@@ -843,6 +841,16 @@ public final class RuntimeMain {
     }
     deleteTree(root.resolve(id));
     return 0;
+  }
+
+  /**
+   * The library runtime of container {@code id}: its state under ROOT/ID/lib, no reap at start, and
+   * removal inline at close (not on the teardown lane): this JVM deletes ROOT/ID right after, and a
+   * client reads {@code state}/{@code delete} as soon as the call returns.
+   */
+  private ContainerRuntime libraryRuntime(String id) {
+    return ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false)
+        .backgroundTeardown(false).build();
   }
 
   private static void deleteTree(Path dir) throws IOException {
