@@ -67,7 +67,7 @@ public final class PortThroughputBenchmark {
       }
       out.flush();
     }
-    if (onPath("podman")) {
+    if (StartupBenchmark.onPath("podman") != null) {
       try {
         out.printf(Locale.ROOT, "  %-26s %8.0f MiB/s%n", "podman run -p (--rootfs /)", podman(mib, rounds));
       } catch (Exception e) {
@@ -136,15 +136,6 @@ public final class PortThroughputBenchmark {
       }
       return best;
     }
-  }
-
-  private static boolean onPath(String name) {
-    for (String dir : String.valueOf(System.getenv("PATH")).split(":")) {
-      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, name))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** MiB/s of one read of {@code bytes} from the host's 127.0.0.1:{@code port}. */
