@@ -36,9 +36,11 @@ import org.jspecify.annotations.Nullable;
  * (parent-death signal, and the end of its control socket), and a later reap removes what it left
  * ({@link ContainerRuntime#reap()}); a shutdown hook closes the pools still open when the JVM exits.
  *
- * <p>Refill runs on one daemon thread per pool, one container at a time, up to {@link #size()}
- * waiting; after {@code idleTimeout} without a start the pool removes its waiting containers and
- * refills at the next start. When none is ready, a start prepares one itself (a plain start's cost).
+ * <p>Refill runs on daemon preparer threads, several containers at once on a bounded budget (as many
+ * as the machine has cores, at least 2, at most 8 and the size), up to {@link #size()} waiting; a
+ * refill begins once a start's payload runs, and a preparer with nothing to do ends after a second.
+ * After {@code idleTimeout} without a start the pool removes its waiting containers and refills at
+ * the next start. When none is ready, a start prepares one itself (a plain start's cost).
  * Thread-safe.
  */
 public final class ContainerPool implements AutoCloseable {
@@ -52,9 +54,16 @@ public final class ContainerPool implements AutoCloseable {
   private final RuntimeConfig config;
   private final int size;
   private final long idleNanos;
+  /** The most preparations under way at once: the refill's budget (see {@link #preparers(int)}). */
+  private final int budget;
   private final ArrayDeque<PooledStart.Prepared> ready = new ArrayDeque<>();
-  private final Thread refiller;
+  /** The preparer threads alive now: at most {@link #budget}; none once the pool is full and idle. */
+  private final Set<Thread> preparers = new java.util.HashSet<>();
+  /** Preparations under way (each by one preparer thread). */
+  private int preparing;
   private long lastStart = System.nanoTime();
+  /** Until when (System.nanoTime) preparers pause after a failed preparation. */
+  private long backoffUntil;
   private boolean closed;
   private @Nullable RuntimeException lastFailure;
   private boolean backgroundTeardown;
@@ -64,9 +73,25 @@ public final class ContainerPool implements AutoCloseable {
     this.config = config;
     this.size = size;
     this.idleNanos = idleTimeout.toNanos();
-    this.refiller = new Thread(this::refill, "containerj-pool-refill");
-    refiller.setDaemon(true);
+    this.budget = preparers(size);
   }
+
+  /**
+   * The refill's budget: as many preparations at once as the machine has cores (at least 2, at most
+   * 8, never more than the pool holds). A preparation is mostly the kernel's work in the helper and the
+   * container process, with waits between (a cgroup migration waits for an RCU grace period): one
+   * preparer at a time caps a busy pool at the rate of one start, more than the cores only adds
+   * competition for them.
+   */
+  static int preparers(int size) {
+    return Math.min(size, Math.min(8, Math.max(2, Runtime.getRuntime().availableProcessors())));
+  }
+
+  /** How long an idle preparer thread waits for work before it ends. */
+  private static final long PREPARER_KEEP_ALIVE_NANOS = 1_000_000_000L;
+
+  /** How long preparers pause after a failed preparation (the host refuses now: pids, memory). */
+  private static final long BACKOFF_NANOS = 1_000_000_000L;
 
   /** The largest pool size, so that a typo cannot fork thousands of waiting containers. */
   public static final int MAX_SIZE = 1024;
@@ -96,7 +121,9 @@ public final class ContainerPool implements AutoCloseable {
     ContainerPool pool = new ContainerPool(template, config, size, idleTimeout);
     pool.backgroundTeardown = backgroundTeardown;
     OPEN.add(pool);
-    pool.refiller.start();
+    synchronized (pool) {
+      pool.fill();
+    }
     return pool;
   }
 
@@ -116,7 +143,18 @@ public final class ContainerPool implements AutoCloseable {
     Objects.requireNonNull(process, "process");
     PooledStart.validate(template, config, process);
     PooledStart.Prepared p = take();
-    ContainerStarter.Started s = p.exec(process);
+    ContainerStarter.Started s;
+    try {
+      s = p.exec(process);
+    } finally {
+      // The refill starts once the payload runs, so that it does not compete with this hand-out
+      // for the cores.
+      synchronized (this) {
+        if (!closed) {
+          fill();
+        }
+      }
+    }
     Container c = Container.started(s, specOf(process), config);
     c.backgroundTeardown = backgroundTeardown;
     return c;
@@ -142,7 +180,6 @@ public final class ContainerPool implements AutoCloseable {
           throw new IllegalStateException("the pool is closed");
         }
         lastStart = System.nanoTime();
-        notifyAll(); // the refiller refills after an idle shrink
         while (!ready.isEmpty()) {
           PooledStart.Prepared p = ready.poll();
           if (p.isAlive()) {
@@ -157,53 +194,109 @@ public final class ContainerPool implements AutoCloseable {
     return PooledStart.prepare(template, config);
   }
 
-  private void refill() {
-    long backoffMillis = 0;
-    while (true) {
-      List<PooledStart.Prepared> shrink = new ArrayList<>();
-      synchronized (this) {
-        try {
-          while (!closed && (ready.size() >= target() || backoffMillis > 0)) {
+  /**
+   * Wakes an idle preparer, or starts one while fewer than the budget run and more containers are
+   * wanted than are ready or under way. Called with this pool's lock held.
+   */
+  private void fill() {
+    notifyAll(); // an idle preparer takes the work first
+    long wanted = target() - ready.size() - preparing - idlePreparers;
+    for (long i = Math.min(budget - preparers.size(), wanted); i > 0; i--) {
+      Thread t = new Thread(this::prepareLoop, "containerj-pool-prepare");
+      t.setDaemon(true);
+      preparers.add(t);
+      t.start();
+    }
+  }
+
+  /** Preparers alive but waiting for work (they take what {@link #fill()} asks before new ones start). */
+  private int idlePreparers;
+
+  /**
+   * One preparer: prepares while containers are wanted, waits for work up to its keep-alive, and ends.
+   * The last one alive ends only once the pool holds nothing: it removes the waiting containers after
+   * the idle timeout, so that an idle pool gives the kernel its resources back.
+   */
+  private void prepareLoop() {
+    Thread self = Thread.currentThread();
+    List<PooledStart.Prepared> shrink = new ArrayList<>();
+    try {
+      while (true) {
+        synchronized (this) {
+          long idleSince = System.nanoTime();
+          while (true) {
+            if (closed) {
+              return;
+            }
+            long now = System.nanoTime();
             if (ready.size() > target()) {
-              while (!ready.isEmpty()) {
-                shrink.add(ready.poll()); // idle: give the kernel its resources back
-              }
+              shrink.addAll(ready); // idle: give the kernel its resources back
+              ready.clear();
               break;
             }
-            long waitMillis = backoffMillis > 0 ? backoffMillis : Math.max(1, idleNanos / 1_000_000);
-            backoffMillis = 0;
-            wait(waitMillis);
+            if (now >= backoffUntil && ready.size() + preparing < target()) {
+              preparing++;
+              break;
+            }
+            boolean last = preparers.size() == 1;
+            long waitNanos;
+            if (now < backoffUntil) {
+              waitNanos = backoffUntil - now;
+            } else if (last && !ready.isEmpty()) {
+              waitNanos = lastStart + idleNanos - now; // the idle shrink is the last preparer's
+            } else {
+              waitNanos = idleSince + PREPARER_KEEP_ALIVE_NANOS - now;
+              if (waitNanos <= 0) {
+                preparers.remove(self); // under the lock: the next idle one sees whether it is the last
+                return; // nothing to do for a while: this thread ends
+              }
+            }
+            idlePreparers++;
+            try {
+              wait(Math.max(1, waitNanos / 1_000_000));
+            } catch (InterruptedException e) {
+              return;
+            } finally {
+              idlePreparers--;
+            }
           }
-        } catch (InterruptedException e) {
-          return;
         }
-        if (closed) {
-          return;
+        if (!shrink.isEmpty()) {
+          shrink.forEach(PooledStart.Prepared::close);
+          shrink.clear();
+          continue;
         }
-      }
-      if (!shrink.isEmpty()) {
-        shrink.forEach(PooledStart.Prepared::close);
-        continue;
-      }
-      try {
-        PooledStart.Prepared p = PooledStart.prepare(template, config);
+        PooledStart.Prepared p = null;
+        RuntimeException failure = null;
+        try {
+          p = PooledStart.prepare(template, config);
+        } catch (RuntimeException e) {
+          failure = e; // the host refuses now: starts prepare their own; retry after a pause
+        } catch (Error e) {
+          synchronized (this) {
+            preparing--;
+          }
+          throw e;
+        }
         boolean keep;
         synchronized (this) {
-          keep = !closed;
+          preparing--;
+          keep = p != null && !closed;
           if (keep) {
             ready.add(p);
             lastFailure = null;
+          } else if (failure != null) {
+            lastFailure = failure;
+            backoffUntil = System.nanoTime() + BACKOFF_NANOS;
           }
         }
-        if (!keep) {
+        if (p != null && !keep) {
           p.close();
         }
-      } catch (RuntimeException e) {
-        // The host refuses now (pids limit, memory): starts prepare their own; retry after a pause.
-        synchronized (this) {
-          lastFailure = e;
-        }
-        backoffMillis = 1000;
+      }
+    } finally {
+      synchronized (this) {
+        preparers.remove(self);
       }
     }
   }
@@ -239,23 +332,34 @@ public final class ContainerPool implements AutoCloseable {
    */
   @Override
   public void close() {
-    List<PooledStart.Prepared> left;
+    List<Thread> running;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       notifyAll();
-      left = new ArrayList<>(ready);
-      ready.clear();
+      running = new ArrayList<>(preparers);
     }
     OPEN.remove(this);
-    if (Thread.currentThread() != refiller) {
-      try {
-        refiller.join(); // a refill under way ends, and its container is removed
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    // A preparation under way ends, and its preparer removes its container; no new one starts.
+    boolean interrupted = false;
+    for (Thread t : running) {
+      while (t != Thread.currentThread() && t.isAlive()) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    List<PooledStart.Prepared> left;
+    synchronized (this) {
+      left = new ArrayList<>(ready);
+      ready.clear();
     }
     left.forEach(PooledStart.Prepared::close);
   }

@@ -161,6 +161,40 @@ class ContainerPoolTest {
     }
   }
 
+  /**
+   * The refill prepares several containers at once, never more than its budget, and its threads end
+   * when there is nothing to prepare: one stays while containers wait (it removes them when the pool
+   * is idle), none once they are gone.
+   */
+  @Test
+  void severalPreparersWithinTheBudgetEndWhenThePoolIsIdle() throws Exception {
+    int budget = ContainerPool.preparers(6);
+    assertThat(budget).isBetween(2, 6);
+    try (ContainerPool pool = ContainerRuntime.defaults().pool(TEMPLATE, 6, Duration.ofSeconds(4))) {
+      int most = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (pool.ready() < 6 && System.nanoTime() < deadline) {
+        most = Math.max(most, preparerThreads());
+        Thread.sleep(2);
+      }
+      assertThat(pool.ready()).isEqualTo(6);
+      assertThat(most).as("preparer threads at once while filling").isBetween(2, budget);
+      waitFor(() -> preparerThreads() == 1); // the others end after their keep-alive
+      assertThat(pool.ready()).isEqualTo(6);
+      waitFor(() -> pool.ready() == 0 && preparerThreads() == 0); // idle: removed, and the last one ends
+      try (Container c = pool.start(ProcessSpec.builder().command("true").build())) {
+        assertThat(c.waitFor().code()).isZero();
+      }
+      waitFor(() -> pool.ready() == 6);
+    }
+    assertThat(preparerThreads()).as("close() ends the preparers").isZero();
+  }
+
+  private static int preparerThreads() {
+    return (int) Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("containerj-pool-prepare") && t.isAlive()).count();
+  }
+
   private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!condition.getAsBoolean() && System.nanoTime() < deadline) {

@@ -163,17 +163,22 @@ public final class Launcher {
             }
           }
         }
+        // One sendmsg carries the whole tail and the three fds (they ride on its first byte, unix(7));
+        // the helper reads the 8-byte header with them, then the rest. Only a stream socket's short
+        // send (a tail larger than its buffer) needs a second write.
         byte[] bytes = tail.encode();
         long sent;
         try {
-          sent = TtyLibC.sendFds(control.get(), java.util.Arrays.copyOf(bytes, 8), fds);
+          sent = TtyLibC.sendFds(control.get(), bytes, fds);
         } catch (LastErrorException e) {
           throw new LaunchException("sendmsg(pooled container)", e.getErrorCode(), null);
         }
-        if (sent != 8) {
+        if (sent < 8) {
           throw new LaunchException("sendmsg(pooled container)", Constants.EINVAL, "short write");
         }
-        writeAll(control, java.util.Arrays.copyOfRange(bytes, 8, bytes.length), "write(pooled container)");
+        if (sent < bytes.length) {
+          writeAll(control, java.util.Arrays.copyOfRange(bytes, (int) sent, bytes.length), "write(pooled container)");
+        }
         control.close();
         start.closeAlways.forEach(Fd::close); // the payload's ends are its own now
         LaunchedProcess p = start.finish(program.append(tail));

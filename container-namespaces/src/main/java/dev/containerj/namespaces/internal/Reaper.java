@@ -17,8 +17,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>One daemon thread watches every live child's pidfd with epoll and reaps it with waitid(P_PIDFD)
  * when it becomes readable: no polling, no thread per container. Only pids this JVM started are
- * waited for, never "any child", so the JDK's own process reaper is not disturbed. Without pidfds
- * (before Linux 5.3) each child gets a waiting thread instead.
+ * waited for, never "any child", so the JDK's own process reaper is not disturbed. A thread that
+ * blocks on a child's exit future reaps that child itself ({@link ExitFuture}): no hand-off through
+ * the reaper thread on the way from the exit to the waiter. Without pidfds (before Linux 5.3) each
+ * child gets a waiting thread instead.
  *
  * <p>The reaper thread sits in {@code epoll_wait} only while a child is watched; with none it parks
  * in Java. HotSpot's exit (System.exit and a return from main alike) waits up to 30 x 10 ms for
@@ -37,6 +39,11 @@ public final class Reaper {
 
   private static final ConcurrentHashMap<Integer, Child> BY_PIDFD = new ConcurrentHashMap<>();
   private static final int EPOLL_FD;
+  /**
+   * An eventfd in the epoll set: a waiter that took the last watched child writes it, so that the
+   * reaper thread leaves epoll_wait and parks (see the class comment).
+   */
+  private static final int WAKE_FD;
   /** The reaper thread, unparked by {@link #watch} when it may be parked with nothing to watch. */
   private static final @Nullable Thread THREAD;
 
@@ -50,6 +57,20 @@ public final class Reaper {
       }
     }
     EPOLL_FD = ep;
+    int wake = -1;
+    if (ep >= 0) {
+      try {
+        wake = LibC.eventfd(0, Constants.EFD_CLOEXEC);
+        Memory ev = new Memory(EVENT_SIZE);
+        ev.clear();
+        ev.setInt(0, Constants.EPOLLIN);
+        ev.setLong(EVENT_DATA, wake);
+        LibC.epoll_ctl(ep, Constants.EPOLL_CTL_ADD, wake, ev);
+      } catch (LastErrorException e) {
+        wake = -1; // waiters then leave the last child to the reaper thread (see reapHere)
+      }
+    }
+    WAKE_FD = wake;
     Thread t = null;
     if (ep >= 0) {
       t = new Thread(Reaper::loop, "containerj-reaper");
@@ -60,6 +81,154 @@ public final class Reaper {
   }
 
   private record Child(int pid, int pidfd, CompletableFuture<ExitStatus> exit) {}
+
+  /**
+   * An exit future whose waiter reaps the child itself. A thread that blocks in {@code get} or
+   * {@code join} takes the child from the reaper thread (out of the map, out of epoll), polls its
+   * pidfd (pidfd_open(2): readable once the process has ended) and reaps it with waitid(P_PIDFD); the
+   * future completes on the waiting thread, whose dependents (the container's bookkeeping) run there
+   * too. So the common "start, then wait" needs no wake-up of the reaper thread and no hand-off back:
+   * on a loaded machine each is a trip through the run queue. When the reaper thread got the child
+   * first, or the wait ends (timeout, interrupt) before the exit, the reaper thread has it again and
+   * the waiter waits for the future as before. Every future derived from one (copy, thenApply) waits
+   * the same way.
+   */
+  static final class ExitFuture extends CompletableFuture<ExitStatus> {
+    /** The future the reaper completes; derived ones ask it for the child. */
+    private final ExitFuture root;
+    /** The child this future's root is for (only set on the root, right after its creation). */
+    private @Nullable Child child;
+
+    ExitFuture(@Nullable ExitFuture root) {
+      this.root = root != null ? root : this;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      @SuppressWarnings("unchecked")
+      CompletableFuture<U> f = (CompletableFuture<U>) (CompletableFuture<?>) new ExitFuture(root);
+      return f;
+    }
+
+    @Override
+    public ExitStatus get() throws InterruptedException, java.util.concurrent.ExecutionException {
+      if (!isDone()) {
+        reapHere(root.child, Long.MAX_VALUE);
+      }
+      return super.get();
+    }
+
+    @Override
+    public ExitStatus get(long timeout, java.util.concurrent.TimeUnit unit)
+        throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+      long deadline = System.nanoTime() + unit.toNanos(timeout);
+      if (!isDone()) {
+        reapHere(root.child, deadline);
+      }
+      return super.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public ExitStatus join() {
+      if (!isDone()) {
+        try {
+          reapHere(root.child, Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt(); // join() is not interruptible: wait for the future
+        }
+      }
+      return super.join();
+    }
+  }
+
+  /**
+   * Reaps {@code c} on this thread if the reaper thread has not taken it, waiting for its end until
+   * {@code deadline} ({@link System#nanoTime}; {@code Long.MAX_VALUE}: no limit). Returns with the
+   * child's future completed, or with the child given back to the reaper thread.
+   */
+  private static void reapHere(@Nullable Child c, long deadline) throws InterruptedException {
+    // remove(key, value): only this child, never a later one whose pidfd got the same number
+    if (c == null || WAKE_FD < 0 || !BY_PIDFD.remove(c.pidfd(), c)) {
+      return; // the reaper thread (or another waiter) has it: its future completes
+    }
+    if (BY_PIDFD.isEmpty()) {
+      try {
+        LibC.write(WAKE_FD, ONE, 8); // the reaper thread parks instead of waiting in epoll_wait
+      } catch (LastErrorException ignored) {
+        // the counter is full: the reaper thread is being woken anyway
+      }
+    }
+    int pidfd = c.pidfd();
+    try {
+      LibC.epoll_ctl(EPOLL_FD, Constants.EPOLL_CTL_DEL, pidfd, null);
+    } catch (LastErrorException e) {
+      giveBack(c); // cannot take it out of epoll: leave it to the reaper thread
+      return;
+    }
+    Memory pfd = new Memory(8); // struct pollfd: int fd, short events, short revents
+    boolean ended = false;
+    try {
+      while (!ended) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        long left = deadline == Long.MAX_VALUE ? SLICE : (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0 && deadline != Long.MAX_VALUE) {
+          break;
+        }
+        pfd.setInt(0, pidfd);
+        pfd.setShort(4, (short) Constants.EPOLLIN); // POLLIN has EPOLLIN's value (poll(2), epoll_ctl(2))
+        pfd.setShort(6, (short) 0);
+        try {
+          ended = dev.containerj.linux.internal.TtyLibC.poll(pfd, 1, (int) Math.min(left, SLICE)) > 0;
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != Constants.EINTR) {
+            break;
+          }
+        }
+      }
+    } finally {
+      if (ended) {
+        c.exit().complete(reap(c, new Memory(SIGINFO_SIZE)));
+      } else {
+        giveBack(c);
+      }
+    }
+  }
+
+  /** The eventfd increment: 1 in native byte order. */
+  private static final byte[] ONE = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(1).array();
+
+  /** How long one poll of a waiting thread blocks before it checks for an interrupt, in ms. */
+  private static final int SLICE = 50;
+
+  /** Hands a child that a waiter took back to the reaper thread (an ended one is reported at once). */
+  private static void giveBack(Child c) {
+    BY_PIDFD.put(c.pidfd(), c);
+    Memory ev = new Memory(EVENT_SIZE);
+    ev.clear();
+    ev.setInt(0, Constants.EPOLLIN);
+    ev.setLong(EVENT_DATA, c.pidfd());
+    try {
+      LibC.epoll_ctl(EPOLL_FD, Constants.EPOLL_CTL_ADD, c.pidfd(), ev);
+      LockSupport.unpark(THREAD);
+    } catch (LastErrorException e) {
+      if (BY_PIDFD.remove(c.pidfd(), c)) {
+        threadWatch(c.pid(), c.exit()); // epoll refuses it now: a waiting thread, as without pidfds
+      }
+    }
+  }
+
+  /** waitid(P_PIDFD) of a child whose pidfd is readable (it has ended). */
+  private static ExitStatus reap(Child c, Memory info) {
+    info.clear();
+    try {
+      LibC.waitid(Constants.P_PIDFD, c.pidfd(), info, Constants.WEXITED | (leaveUnreaped ? Constants.WNOWAIT : 0));
+      return decode(info);
+    } catch (LastErrorException e) {
+      return waitBlocking(c.pid(), leaveUnreaped ? Constants.WNOWAIT : 0);
+    }
+  }
 
   private Reaper() {}
 
@@ -94,9 +263,11 @@ public final class Reaper {
 
   /** Starts watching a child; the future completes with its status once it has been reaped. */
   public static CompletableFuture<ExitStatus> watch(int pid, int pidfd) {
-    CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     if (pidfd >= 0 && EPOLL_FD >= 0) {
-      BY_PIDFD.put(pidfd, new Child(pid, pidfd, exit));
+      ExitFuture exit = new ExitFuture(null);
+      Child child = new Child(pid, pidfd, exit);
+      exit.child = child;
+      BY_PIDFD.put(pidfd, child);
       Memory ev = new Memory(EVENT_SIZE);
       ev.clear();
       ev.setInt(0, Constants.EPOLLIN);
@@ -108,8 +279,14 @@ public final class Reaper {
         return exit;
       } catch (LastErrorException e) {
         BY_PIDFD.remove(pidfd);
+        return threadWatch(pid, exit);
       }
     }
+    return threadWatch(pid, new CompletableFuture<>());
+  }
+
+  /** Before pidfds: a thread that blocks in waitid for this child. */
+  private static CompletableFuture<ExitStatus> threadWatch(int pid, CompletableFuture<ExitStatus> exit) {
     Thread t = new Thread(() -> exit.complete(waitBlocking(pid, leaveUnreaped ? Constants.WNOWAIT : 0)),
         "containerj-wait-" + pid);
     t.setDaemon(true);
@@ -158,18 +335,19 @@ public final class Reaper {
       }
       for (int i = 0; i < n; i++) {
         int pidfd = (int) events.getLong((long) i * EVENT_SIZE + EVENT_DATA);
+        if (pidfd == WAKE_FD) {
+          try {
+            LibC.read(WAKE_FD, new byte[8], 8); // reset the counter; the loop then parks if nothing is watched
+          } catch (LastErrorException ignored) {
+            // EAGAIN cannot happen: it was readable
+          }
+          continue;
+        }
         Child c = BY_PIDFD.remove(pidfd);
         if (c == null) {
           continue;
         }
-        ExitStatus status;
-        info.clear();
-        try {
-          LibC.waitid(Constants.P_PIDFD, pidfd, info, Constants.WEXITED | (leaveUnreaped ? Constants.WNOWAIT : 0));
-          status = decode(info);
-        } catch (LastErrorException e) {
-          status = waitBlocking(c.pid(), leaveUnreaped ? Constants.WNOWAIT : 0);
-        }
+        ExitStatus status = reap(c, info);
         try {
           LibC.epoll_ctl(EPOLL_FD, Constants.EPOLL_CTL_DEL, pidfd, null);
         } catch (LastErrorException ignored) {
