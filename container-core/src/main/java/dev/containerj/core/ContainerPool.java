@@ -282,7 +282,7 @@ public final class ContainerPool implements AutoCloseable {
         synchronized (this) {
           preparing--;
           keep = p != null && !closed;
-          if (keep) {
+          if (p != null && keep) {
             ready.add(p);
             lastFailure = null;
           } else if (failure != null) {
