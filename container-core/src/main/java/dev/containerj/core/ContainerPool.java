@@ -36,9 +36,10 @@ import org.jspecify.annotations.Nullable;
  * (parent-death signal, and the end of its control socket), and a later reap removes what it left
  * ({@link ContainerRuntime#reap()}); a shutdown hook closes the pools still open when the JVM exits.
  *
- * <p>Refill runs on daemon preparer threads, several containers at once on a bounded budget (as many
- * as the machine has cores, at least 2, at most 8 and the size), up to {@link #size()} waiting; a
- * refill begins once a start's payload runs, and a preparer with nothing to do ends after a second.
+ * <p>Refill runs on daemon preparer threads, up to {@link #size()} waiting: one container at a time
+ * while at least half the pool waits, several at once on a bounded budget (as many as the machine has
+ * cores, at least 2, at most 8 and the size) when it runs lower; a refill begins once a start's
+ * payload runs, and a preparer with nothing to do ends after a second.
  * After {@code idleTimeout} without a start the pool removes its waiting containers and refills at
  * the next start. When none is ready, a start prepares one itself (a plain start's cost).
  * Thread-safe.
@@ -200,13 +201,22 @@ public final class ContainerPool implements AutoCloseable {
    */
   private void fill() {
     notifyAll(); // an idle preparer takes the work first
-    long wanted = target() - ready.size() - preparing - idlePreparers;
+    long wanted = Math.min(target() - ready.size(), preparationsAllowed()) - preparing - idlePreparers;
     for (long i = Math.min(budget - preparers.size(), wanted); i > 0; i--) {
       Thread t = new Thread(this::prepareLoop, "containerj-pool-prepare");
       t.setDaemon(true);
       preparers.add(t);
       t.start();
     }
+  }
+
+  /**
+   * How many preparations may run now: one while at least half the pool waits (a refill then has
+   * time, and more would compete with the payloads just handed out for the cores), the whole budget
+   * when it runs lower.
+   */
+  private int preparationsAllowed() {
+    return ready.size() * 2 >= size ? 1 : budget;
   }
 
   /** Preparers alive but waiting for work (they take what {@link #fill()} asks before new ones start). */
@@ -234,7 +244,7 @@ public final class ContainerPool implements AutoCloseable {
               ready.clear();
               break;
             }
-            if (now >= backoffUntil && ready.size() + preparing < target()) {
+            if (now >= backoffUntil && ready.size() + preparing < target() && preparing < preparationsAllowed()) {
               preparing++;
               break;
             }

@@ -190,6 +190,42 @@ class ContainerPoolTest {
     assertThat(preparerThreads()).as("close() ends the preparers").isZero();
   }
 
+  /**
+   * A pooled container's mount namespace outlives its payload's exit (this JVM holds it, so the exit
+   * does not tear the mount tree down on the caller's path) and goes with the container's removal.
+   */
+  @Test
+  void theMountNamespaceIsReleasedAtRemovalNotInThePayloadsExit() throws Exception {
+    String mnt;
+    try (ContainerPool pool = ContainerRuntime.defaults().pool(TEMPLATE, 1)) {
+      Container c = pool.start(ProcessSpec.builder().command("readlink", "/proc/self/ns/mnt").build());
+      try {
+        mnt = output(c).trim(); // output() waited for the exit
+        assertThat(mnt).startsWith("mnt:[");
+        assertThat(nsFdsOfThisJvm()).as("held after the payload's exit").contains(mnt);
+      } finally {
+        c.close();
+      }
+      LeakCheck.drainTeardown();
+      assertThat(nsFdsOfThisJvm()).as("released with the container").doesNotContain(mnt);
+    }
+  }
+
+  /** The namespaces that this JVM's fds refer to ({@code mnt:[N]}, ...). */
+  private static List<String> nsFdsOfThisJvm() throws Exception {
+    List<String> out = new ArrayList<>();
+    try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          out.add(Files.readSymbolicLink(fd).toString());
+        } catch (java.io.IOException ignored) {
+          // closed meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
   private static int preparerThreads() {
     return (int) Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().equals("containerj-pool-prepare") && t.isAlive()).count();
