@@ -13,5 +13,5 @@ module dev.containerj.layers {
   requires java.net.http;
 
   exports dev.containerj.layers;
-  exports dev.containerj.layers.internal to dev.containerj.core;
+  exports dev.containerj.layers.internal to dev.containerj.core, dev.containerj.junit5;
 }

@@ -6,6 +6,6 @@ module dev.containerj.linux {
   exports dev.containerj.linux;
   exports dev.containerj.linux.internal to
       dev.containerj.namespaces, dev.containerj.cgroups, dev.containerj.layers, dev.containerj.net,
-      dev.containerj.core;
+      dev.containerj.core, dev.containerj.junit5;
   opens dev.containerj.linux.internal to com.sun.jna;
 }

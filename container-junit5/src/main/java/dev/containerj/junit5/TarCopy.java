@@ -1,8 +1,17 @@
 package dev.containerj.junit5;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import dev.containerj.core.ContainerException;
 import dev.containerj.core.ExecProcess;
 import dev.containerj.core.ProcessSpec;
+import dev.containerj.layers.internal.DirFds;
+import dev.containerj.layers.internal.FcntlLibC;
+import dev.containerj.layers.internal.StatLibC;
+import dev.containerj.linux.Errno;
+import dev.containerj.linux.internal.Arch;
+import dev.containerj.linux.internal.Constants;
+import dev.containerj.linux.internal.Fd;
 import dev.containerj.namespaces.Redirect;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,7 +22,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -116,51 +124,106 @@ final class TarCopy {
     }
   }
 
-  /** Writes the entries below {@code top} (the archive's first name) to {@code target}, never outside it. */
+  /**
+   * Writes the entries below {@code top} (the archive's first name) to {@code target}, never outside
+   * it. The target may be bound into the container, whose payload can then swap any directory of it
+   * for a link while the copy runs: so every step acts on descriptors, not paths. The target's parent
+   * is opened once; each entry's directory is opened beneath it with no link followed (openat2(2)
+   * {@code RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS}, see {@code DirFds}), and the entry is made,
+   * written and chmod-ed through that descriptor with {@code O_NOFOLLOW} (a link at its name is
+   * refused, never followed).
+   */
   private static void extract(InputStream in, String top, Path target) throws IOException {
     Path root = target.toAbsolutePath().normalize();
-    Files.createDirectories(root.getParent());
-    Path realParent = java.util.Objects.requireNonNull(root.getParent(), "the target's parent").toRealPath();
-    java.util.Set<Path> links = new java.util.HashSet<>();
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+    Path parent = java.util.Objects.requireNonNull(root.getParent(), "the target's parent");
+    Files.createDirectories(parent);
+    String rootName = root.getFileName().toString();
+    try (Fd base = DirFds.openRoot(parent.toString()); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         String name = e.getName().replaceAll("/+$", "");
-        Path dest;
+        String rel;
         if (name.equals(top)) {
-          dest = root;
+          rel = rootName;
         } else if (name.startsWith(top + "/")) {
-          dest = root.resolve(name.substring(top.length() + 1)).normalize();
+          rel = rootName + "/" + name.substring(top.length() + 1);
         } else {
           throw new IOException("the container's tar stream has an entry outside " + top + ": " + e.getName());
         }
-        // The real path of the target (its parent resolved, not itself: it may be a link the
-        // stream made): every entry's parent must resolve below it, so a link made by an earlier
-        // entry cannot carry a later one outside.
-        Path realRoot = realParent.resolve(root.getFileName());
-        if (!dest.startsWith(root) || (!dest.equals(root) && !java.util.Objects.requireNonNull(dest.getParent(), "parent").toRealPath().startsWith(realRoot))) {
+        List<String> parts = List.of(rel.split("/"));
+        if (parts.stream().anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
           throw new IOException("refused entry " + e.getName() + ": it would land outside " + root);
         }
-        if (e.isDirectory()) {
-          // A directory entry on a link (one an earlier entry made, or one already in the target):
-          // createDirectories accepts the link's directory and the chmod below would follow it, so a
-          // stream "x -> /etc", "x/" (mode 0777) would open a host directory to every user.
-          if (Files.isSymbolicLink(dest) && (!dest.equals(root) || links.contains(dest))) {
-            throw new IOException("refused entry " + e.getName() + ": " + dest + " is a symbolic link, not a directory");
-          }
-          Files.createDirectories(dest);
-        } else if (e.isSymbolicLink()) {
-          Files.deleteIfExists(dest);
-          Files.createSymbolicLink(dest, Path.of(e.getLinkName()));
-          links.add(dest);
-          continue;
-        } else if (e.isFile()) {
-          Files.deleteIfExists(dest);
-          Files.copy(tar, dest);
-        } else {
-          continue; // devices, fifos, hard links: not copied out of a container
+        String leaf = parts.get(parts.size() - 1);
+        Fd dir;
+        try {
+          dir = DirFds.open(base, String.join("/", parts.subList(0, parts.size() - 1)));
+        } catch (LastErrorException x) {
+          throw new IOException("refused entry " + e.getName() + ": a directory on its way below " + parent
+              + " is a symbolic link or not a directory (" + Errno.describe(x.getErrorCode()) + ")");
         }
-        Files.setPosixFilePermissions(dest, permissions(e.getMode()));
+        try (dir) {
+          write(dir.get(), leaf, e, tar, parent.resolve(rel));
+        } catch (LastErrorException x) {
+          throw new IOException("entry " + e.getName() + " -> " + parent.resolve(rel) + ": "
+              + Errno.describe(x.getErrorCode()));
+        }
       }
+    }
+  }
+
+  /** One entry, made in {@code dir} under the name {@code leaf}; its mode set through its own descriptor. */
+  private static void write(int dir, String leaf, TarArchiveEntry e, InputStream content, Path shown) throws IOException {
+    int nofollow = Arch.current().oNofollow() | Constants.O_CLOEXEC;
+    int mode = e.getMode() & 0777;
+    int fd;
+    if (e.isDirectory()) {
+      try {
+        FcntlLibC.mkdirat(dir, leaf, 0700);
+      } catch (LastErrorException x) {
+        if (x.getErrorCode() != Constants.EEXIST) {
+          throw x;
+        }
+      }
+      try {
+        fd = FcntlLibC.openat(dir, leaf, Constants.O_RDONLY | Arch.current().oDirectory() | nofollow, 0);
+      } catch (LastErrorException x) {
+        // A directory entry on a link (one an earlier entry made, or the payload put there): a chmod
+        // through it would reach the link's target ("x -> /etc", "x/" mode 0777).
+        throw new IOException("refused entry " + e.getName() + ": " + shown + " is a symbolic link, not a directory ("
+            + Errno.describe(x.getErrorCode()) + ")");
+      }
+    } else if (e.isSymbolicLink() || e.isFile()) {
+      try {
+        FcntlLibC.unlinkat(dir, leaf, 0); // the link itself, never what it leads to
+      } catch (LastErrorException x) {
+        if (x.getErrorCode() != Constants.ENOENT) {
+          throw x;
+        }
+      }
+      if (e.isSymbolicLink()) {
+        FcntlLibC.symlinkat(e.getLinkName(), dir, leaf);
+        return;
+      }
+      fd = FcntlLibC.openat(dir, leaf, Constants.O_WRONLY | Constants.O_CREAT | Constants.O_EXCL | nofollow, 0600);
+    } else {
+      return; // devices, fifos, hard links: not copied out of a container
+    }
+    try (Fd file = new Fd(fd)) {
+      if (e.isFile()) {
+        byte[] buf = new byte[64 * 1024];
+        try (Memory chunk = new Memory(buf.length)) {
+          long offset = 0;
+          for (int n; (n = content.read(buf)) > 0; ) {
+            chunk.write(0, buf, 0, n);
+            for (long done = 0; done < n; ) {
+              long w = FcntlLibC.pwrite(fd, chunk.share(done), n - done, offset + done);
+              done += w;
+            }
+            offset += n;
+          }
+        }
+      }
+      StatLibC.fchmod(file.get(), mode);
     }
   }
 
@@ -196,15 +259,5 @@ final class TarCopy {
       }
     }
     return m;
-  }
-
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-    for (PosixFilePermission perm : PosixFilePermission.values()) {
-      if ((mode & (0400 >> perm.ordinal())) != 0) {
-        perms.add(perm);
-      }
-    }
-    return perms;
   }
 }

@@ -225,7 +225,10 @@ public final class TestContainer implements AutoCloseable {
    * file or directory it becomes; a directory's parents must exist). Entries that would land
    * outside {@code hostPath} (absolute names, {@code ..}, through a symbolic link the copy made) are
    * refused, and so is a directory entry on a symbolic link (its mode would reach the link's
-   * target): the container is not trusted.
+   * target): the container is not trusted. Every entry is made through descriptors opened below
+   * {@code hostPath}'s parent without following any link, so a container that has {@code hostPath}
+   * bound in cannot lead the copy elsewhere by swapping a directory for a link while it runs; a
+   * {@code hostPath} that is itself a link to a directory is refused.
    *
    * @param containerPath the absolute path of a file or directory in the container
    * @param hostPath the host path it becomes

@@ -41,6 +41,13 @@ import org.jspecify.annotations.Nullable;
 public final class ContainerExec {
   private ContainerExec() {}
 
+  /**
+   * Tests only: the path (in the container) of a fifo that an exec'd process opens for writing just
+   * before its seccomp filter, so it waits there, in the window after its capset, until a reader
+   * opens the fifo (fifo(7)). Never set in production.
+   */
+  public static volatile @Nullable String gateBeforeSeccomp;
+
   /** The namespaces in the order they are joined: the user namespace first. */
   private static final List<Namespace> ORDER = List.of(Namespace.USER, Namespace.MOUNT, Namespace.PID,
       Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP, Namespace.TIME);
@@ -77,6 +84,15 @@ public final class ContainerExec {
     List<Fd> fds = new ArrayList<>();
     List<Integer> pass = new ArrayList<>();
     try {
+      if (!ProtectionsOff.dumpableExec) {
+        // runc's CVE-2016-9962: with the identity map or as an ordinary user the helper keeps its uid
+        // through setresuid, and the kernel only clears "dumpable" on a change of ids; after its
+        // capset it has the payload's uid and capabilities, so a payload could ptrace it, or open its
+        // /proc/PID/mem and fds, before its seccomp filter (ptrace(2), "Ptrace access mode
+        // checking"). Non-dumpable from here on, inherited by the fork into the pid namespace; execve
+        // makes the payload dumpable again (prctl(2), PR_SET_DUMPABLE).
+        p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
+      }
       for (Namespace ns : ORDER) {
         Path theirs = Path.of("/proc/" + pid + "/ns/" + ns.procName());
         Path ours = Path.of("/proc/self/ns/" + ns.procName());
@@ -110,6 +126,15 @@ public final class ContainerExec {
               new dev.containerj.namespaces.Redirect[] {ps.stdin(), ps.stdout(), ps.stderr()}, pass.size()));
       RootfsProgram.process(new ProgramPlan(p), config.planHost(), spec, config.rootless(),
           hostname, stages);
+      String gate = gateBeforeSeccomp;
+      if (gate != null) {
+        for (int i = p.size() - 1; i > p.cloneIndex(); i--) {
+          if (p.step(i).startsWith("seccomp(")) {
+            p.insert(i, new HelperProgram().writeFile(gate, "x", 0));
+            break;
+          }
+        }
+      }
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));
     } catch (LaunchException e) {

@@ -34,5 +34,11 @@ public final class ProtectionsOff {
    */
   public static volatile boolean initSyscallRule;
 
+  /**
+   * An exec'd process stays dumpable until its execve, as before: a payload with the same uid and
+   * capabilities may then ptrace it between its capset and its seccomp filter.
+   */
+  public static volatile boolean dumpableExec;
+
   private ProtectionsOff() {}
 }

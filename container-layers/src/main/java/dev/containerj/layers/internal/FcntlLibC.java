@@ -27,6 +27,9 @@ public final class FcntlLibC {
 
   public static native int symlinkat(String target, int newdirfd, String linkpath) throws LastErrorException;
 
+  /** unlinkat(2): {@code flags} 0 removes a non-directory (never following a link), AT_REMOVEDIR an empty directory. */
+  public static native int unlinkat(int dirfd, String pathname, int flags) throws LastErrorException;
+
   public static native int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags)
       throws LastErrorException;
 

@@ -99,7 +99,6 @@ public final class TarExtractor {
   private final Map<String, DirMeta> dirMetas = new LinkedHashMap<>();
   private final Memory nativeBuffer = new Memory(BUFFER);
   private final long[] timespecs = new long[4];
-  private static final int O_EXCL = 0200;
   private static final String DEFAULT_ACL = "system.posix_acl_default";
   /** Directories stay writable and searchable until {@link #finish()} gives them their mode. */
   private static final int DIR_CREATE_MODE = 0755;
@@ -624,7 +623,7 @@ public final class TarExtractor {
     boolean modeSet = createdWithMode(mode, mode);
     int fd;
     try {
-      fd = FcntlLibC.openat(p.dirFd(), p.name(), Constants.O_WRONLY | Constants.O_CREAT | O_EXCL
+      fd = FcntlLibC.openat(p.dirFd(), p.name(), Constants.O_WRONLY | Constants.O_CREAT | Constants.O_EXCL
           | Arch.current().oNofollow() | Constants.O_CLOEXEC, modeSet ? mode : 0600);
     } catch (LastErrorException x) {
       throw new UnpackException(e.name(), "open(" + p + ") failed: " + Errno.describe(x.getErrorCode()));

@@ -415,6 +415,18 @@ public final class HelperProgram {
     return this;
   }
 
+  /**
+   * Inserts the ops of {@code more} before operation {@code index} (tests only: a step placed inside
+   * a window that the planner's stages otherwise close at once, see {@code ContainerExec}).
+   */
+  public HelperProgram insert(int index, HelperProgram more) {
+    if (cloneIndex >= index) {
+      cloneIndex += more.ops.size();
+    }
+    ops.addAll(index, more.ops);
+    return this;
+  }
+
   /** Appends the ops of {@code rest}, for their step names (see {@link #awaitExec}). */
   public HelperProgram append(HelperProgram rest) {
     ops.addAll(rest.ops);
