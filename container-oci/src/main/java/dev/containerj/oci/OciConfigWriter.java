@@ -285,10 +285,11 @@ public final class OciConfigWriter {
     ArrayNode a = linux.putArray("namespaces");
     for (Namespace n : List.of(Namespace.PID, Namespace.NET, Namespace.IPC, Namespace.UTS, Namespace.MOUNT,
         Namespace.CGROUP, Namespace.USER, Namespace.TIME)) {
+      java.nio.file.Path path = joined.get(n);
       if (set.contains(n)) {
         a.addObject().put("type", typeName(n));
-      } else if (joined.containsKey(n)) {
-        a.addObject().put("type", typeName(n)).put("path", joined.get(n).toString());
+      } else if (path != null) {
+        a.addObject().put("type", typeName(n)).put("path", path.toString());
       }
     }
   }

@@ -82,8 +82,9 @@ public final class JoinedNamespaces {
         v.add(new Violation(field, path, "must be an absolute path"));
       }
     }
-    if (s.joinedNamespaces().containsKey(Namespace.NET)) {
-      String path = s.joinedNamespaces().get(Namespace.NET).toString();
+    Path net = s.joinedNamespaces().get(Namespace.NET);
+    if (net != null) {
+      String path = net.toString();
       NetKind kind = NetKind.of(s);
       if (kind != NetKind.LOOPBACK && kind != NetKind.NONE) {
         v.add(new Violation(field(Namespace.NET), path, "cannot be combined with network " + s.network()
@@ -95,9 +96,9 @@ public final class JoinedNamespaces {
             + ": ports are published into a network namespace the container owns"));
       }
     }
-    if (s.joinedNamespaces().containsKey(Namespace.PID) && s.process().init()) {
-      v.add(new Violation("init", "true", "cannot be combined with " + field(Namespace.PID) + " "
-          + s.joinedNamespaces().get(Namespace.PID) + ": the init would not be pid 1 of the joined namespace, whose "
+    Path pid = s.joinedNamespaces().get(Namespace.PID);
+    if (pid != null && s.process().init()) {
+      v.add(new Violation("init", "true", "cannot be combined with " + field(Namespace.PID) + " " + pid + ": the init would not be pid 1 of the joined namespace, whose "
           + "own pid 1 reaps its orphans"));
     }
   }
