@@ -70,6 +70,27 @@ class JoinNamespaceTest {
     }
   }
 
+  /**
+   * A process exec'd into the joining container (kubectl exec into a pod's app container) is in the
+   * sandbox's network namespace too: the joined namespaces, which the container's own user namespace
+   * has no privilege over, are joined before it.
+   */
+  @Test
+  void anExecIntoTheJoiningContainerIsInTheJoinedNamespaces() throws Exception {
+    requireRoot();
+    try (Container a = sandbox();
+        Container b = Container.start(ContainerSpec.builder().command("sleep", "100")
+            .joinNamespace(Namespace.NET, Path.of("/proc/" + a.pid() + "/ns/net"))
+            .joinNamespace(Namespace.UTS, Path.of("/proc/" + a.pid() + "/ns/uts")).build());
+        ExecProcess p = b.exec(ProcessSpec.builder().command("sh", "-c", "readlink /proc/self/ns/net; hostname")
+            .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build())) {
+      String out = new String(p.stdout().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String err = new String(p.stderr().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor().code()).as(err).isZero();
+      assertThat(out).isEqualTo(ns(a.pid(), "net") + "\npodsandbox\n");
+    }
+  }
+
   @Test
   void aJoinedPidNamespaceIsRefusedWithInitAndAJoinedNetWithANetworkOfItsOwn() {
     Path p = Path.of("/proc/self/ns/pid");
