@@ -764,7 +764,8 @@ public final class ContainerSpec {
      *
      * <p>Joined NET: the network is the joined namespace's, so the {@link #network} must stay {@link
      * Network#loopback()} (the default, whose loopback is then not touched) or {@link Network#none()},
-     * with no {@link #ports} and no {@link #dns}; sysctls of the joined namespaces are refused.
+     * with no {@link #publish(PortMapping) published ports} and no {@link #dns}; sysctls of the joined
+     * namespaces are refused.
      * Joined PID: the payload is not pid 1 (the namespace's own pid 1 reaps its orphans), so {@code
      * init(true)} is refused, and /proc shows the joined namespace's processes. Joined UTS: the
      * hostname is the namespace's, so {@link #hostname} is refused.

@@ -239,8 +239,8 @@ class PodmanTest {
     return out.toString();
   }
 
-  private static final String SHOW_NAMESPACES = "readlink /proc/self/ns/net /proc/self/ns/ipc /proc/self/ns/uts "
-      + "/proc/self/ns/pid; hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo";
+  private static final String SHOW_NAMESPACES = "for t in net ipc uts pid; do readlink /proc/self/ns/$t; done; "
+      + "hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo";
 
   /**
    * {@code --network container:X --pid container:X ...}: Podman hands the runtime the sandbox's
