@@ -166,7 +166,7 @@ public final class JoinedNamespaces {
       try {
         int actual;
         try {
-          actual = TtyLibC.ioctl(fd.get(), NS_GET_NSTYPE, null);
+          actual = TtyLibC.ioctl(fd.get(), NS_GET_NSTYPE, com.sun.jna.Pointer.NULL);
         } catch (LastErrorException e) {
           throw refused(type, path, "must be a namespace file (/proc/PID/ns/" + type.procName()
               + "): ioctl NS_GET_NSTYPE failed with errno " + e.getErrorCode());
