@@ -116,6 +116,10 @@ public final class ContainerPool implements AutoCloseable {
       v.add(new SpecValidationException.Violation("template.passFds", template.passFds().toString(),
           "must be empty: a pooled container is prepared before the fds of its start exist"));
     }
+    if (!template.joinedNamespaces().isEmpty()) {
+      v.add(new SpecValidationException.Violation("template.joinedNamespaces", template.joinedNamespaces().toString(),
+          "must be empty: a pooled container is prepared before the namespaces it would join are checked"));
+    }
     if (!v.isEmpty()) {
       throw new SpecValidationException(v);
     }

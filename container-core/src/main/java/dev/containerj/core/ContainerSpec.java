@@ -57,6 +57,13 @@ public final class ContainerSpec {
    */
   public static final long DEFAULT_TMPFS_SIZE = 64L << 20;
 
+  /**
+   * The namespace types that {@link Builder#joinNamespace} joins (net, ipc, uts, pid, cgroup); the
+   * others are always the container's own or the host's.
+   */
+  public static final Set<Namespace> JOINABLE_NAMESPACES = Collections.unmodifiableSet(EnumSet.of(Namespace.PID,
+      Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP));
+
   /** runc's default read-only paths. */
   public static final List<String> DEFAULT_READONLY_PATHS = List.of(
       "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
@@ -69,6 +76,7 @@ public final class ContainerSpec {
   private final long tmpfsSize;
   private final Network network;
   private final Set<Namespace> namespaces;
+  private final Map<Namespace, java.nio.file.Path> joinedNamespaces;
   private final List<IdMapping> uidMappings;
   private final List<IdMapping> gidMappings;
   private final @Nullable SeccompProfile seccomp;
@@ -94,8 +102,12 @@ public final class ContainerSpec {
     this.privateTmp = b.privateTmp;
     this.tmpfsSize = b.tmpfsSize;
     this.network = b.network;
-    this.namespaces = Collections.unmodifiableSet(b.namespaces == null
-        ? defaultNamespaces(b.network) : EnumSet.copyOf(b.namespaces));
+    this.joinedNamespaces = Collections.unmodifiableMap(new java.util.EnumMap<>(b.joinedNamespaces));
+    Set<Namespace> created = b.namespaces == null ? defaultNamespaces(b.network) : EnumSet.copyOf(b.namespaces);
+    if (b.namespaces == null) {
+      created.removeAll(b.joinedNamespaces.keySet()); // joined, not created
+    }
+    this.namespaces = Collections.unmodifiableSet(created);
     this.uidMappings = List.copyOf(b.uidMappings);
     this.gidMappings = List.copyOf(b.gidMappings);
     this.seccomp = b.seccomp;
@@ -228,6 +240,15 @@ public final class ContainerSpec {
   /** {@return the namespaces the container gets} */
   public Set<Namespace> namespaces() {
     return namespaces;
+  }
+
+  /**
+   * {@return the existing namespaces the container joins instead of creating them, type to the path
+   * of a namespace file ({@code /proc/PID/ns/net}); empty by default} See {@link
+   * Builder#joinNamespace}.
+   */
+  public Map<Namespace, java.nio.file.Path> joinedNamespaces() {
+    return joinedNamespaces;
   }
 
   /** {@return uid_map lines; empty means the default (see {@link Builder#uidMappings})} */
@@ -392,7 +413,8 @@ public final class ContainerSpec {
   @Override
   public String toString() {
     return "ContainerSpec{command=" + command() + ", rootfs=" + rootfs + ", network=" + network
-        + ", namespaces=" + namespaces + ", uid=" + uid() + ", gid=" + gid() + ", mounts=" + mounts
+        + ", namespaces=" + namespaces + (joinedNamespaces.isEmpty() ? "" : ", joined=" + joinedNamespaces)
+        + ", uid=" + uid() + ", gid=" + gid() + ", mounts=" + mounts
         + (limits.isEmpty() ? "" : ", limits=" + limits) + "}";
   }
 
@@ -410,6 +432,7 @@ public final class ContainerSpec {
     private long tmpfsSize = DEFAULT_TMPFS_SIZE;
     private Network network = Network.loopback();
     private @Nullable Set<Namespace> namespaces;
+    private final Map<Namespace, java.nio.file.Path> joinedNamespaces = new java.util.EnumMap<>(Namespace.class);
     private List<IdMapping> uidMappings = List.of();
     private List<IdMapping> gidMappings = List.of();
     private @Nullable SeccompProfile seccomp;
@@ -443,6 +466,7 @@ public final class ContainerSpec {
       tmpfsSize = s.tmpfsSize;
       network = s.network;
       namespaces = EnumSet.copyOf(s.namespaces);
+      joinedNamespaces.putAll(s.joinedNamespaces);
       uidMappings = s.uidMappings;
       gidMappings = s.gidMappings;
       seccomp = s.seccomp;
@@ -722,6 +746,36 @@ public final class ContainerSpec {
      */
     public Builder namespaces(Set<Namespace> namespaces) {
       this.namespaces = namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : EnumSet.copyOf(namespaces);
+      return this;
+    }
+
+    /**
+     * Joins an existing namespace instead of creating one, as a Kubernetes pod's containers join
+     * their sandbox's ({@code /proc/PID/ns/net}) or Podman's {@code --network container:X}. The
+     * type leaves the default set of {@link #namespaces}; an explicit set must not contain it.
+     *
+     * <p>Supported: {@link Namespace#NET}, {@link Namespace#IPC}, {@link Namespace#UTS}, {@link
+     * Namespace#PID} and {@link Namespace#CGROUP}; {@link #build} refuses {@link Namespace#USER},
+     * {@link Namespace#MOUNT} and {@link Namespace#TIME} with the reason. The start opens the path
+     * once, before anything is created, and refuses it unless it is a namespace file of this type
+     * (ioctl NS_GET_NSTYPE, ioctl_ns(2)); the container then joins through that descriptor, so a path
+     * swapped after the check changes nothing. A namespace that cannot be joined fails the start; the
+     * container never falls back to a namespace of its own or the host's.
+     *
+     * <p>Joined NET: the network is the joined namespace's, so the {@link #network} must stay {@link
+     * Network#loopback()} (the default, whose loopback is then not touched) or {@link Network#none()},
+     * with no {@link #publish(PortMapping) published ports} and no {@link #dns}; sysctls of the joined
+     * namespaces are refused.
+     * Joined PID: the payload is not pid 1 (the namespace's own pid 1 reaps its orphans), so {@code
+     * init(true)} is refused, and /proc shows the joined namespace's processes. Joined UTS: the
+     * hostname is the namespace's, so {@link #hostname} is refused.
+     *
+     * @param type the namespace type
+     * @param path a namespace file, as {@code /proc/PID/ns/net} or a bind mount of one; absolute
+     * @return this builder
+     */
+    public Builder joinNamespace(Namespace type, java.nio.file.Path path) {
+      joinedNamespaces.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(path, "path"));
       return this;
     }
 

@@ -663,6 +663,7 @@ public final class OciConfigReader {
   /** Reads {@code linux}; returns the seccomp JSON as written, or null. */
   private @Nullable String linux(Obj linux, ContainerSpec.Builder b, EnumSet<Namespace> namespaces, long uid) {
     List<Obj> nsList = linux.objs("namespaces");
+    Map<Namespace, String> joined = new java.util.EnumMap<>(Namespace.class);
     for (Obj ns : nsList) {
       String type = ns.text("type");
       Namespace n = type == null ? null : switch (type) {
@@ -681,16 +682,29 @@ public final class OciConfigReader {
       } else if (!namespaces.add(n)) {
         bad(ns.at("type"), type, "is listed twice");
       }
-      // Joining an existing namespace by path would hand the container whatever that path names
-      // (the host's own /proc/1/ns/net); ContainerJ creates its namespaces, it joins none.
-      ns.refuseIfSet("path");
+      // A path joins that namespace (a Kubernetes pod's sandbox's): the start checks that the path is
+      // a namespace file of the type and joins through the descriptor it checked (joinNamespace).
+      String path = ns.text("path");
+      if (n != null && path != null && !path.isEmpty()) {
+        if (!ContainerSpec.JOINABLE_NAMESPACES.contains(n)) {
+          bad(ns.at("path"), path, "joins an existing " + type + " namespace, which ContainerJ does not do (it joins "
+              + "only pid, network, ipc, uts and cgroup namespaces; see ContainerSpec.Builder.joinNamespace)");
+        } else if (!path.startsWith("/")) {
+          bad(ns.at("path"), path, "must be an absolute path");
+        } else {
+          joined.put(n, path);
+        }
+      }
       ns.refuseRest();
     }
     if (!namespaces.contains(Namespace.MOUNT)) {
       bad("linux.namespaces", "no mount", "must include mount (ContainerJ always builds the root in its own mount namespace)");
     }
+    namespaces.removeAll(joined.keySet()); // joined, not created
     b.namespaces(namespaces);
-    b.network(namespaces.contains(Namespace.NET) ? Network.loopback() : Network.host());
+    joined.forEach((n, path) -> b.joinNamespace(n, java.nio.file.Path.of(path)));
+    b.network(namespaces.contains(Namespace.NET) || joined.containsKey(Namespace.NET) ? Network.loopback()
+        : Network.host());
     b.uidMappings(mappings(linux, "uidMappings"));
     b.gidMappings(mappings(linux, "gidMappings"));
     Obj res = linux.obj("resources");

@@ -59,7 +59,7 @@ public final class OciConfigWriter {
     ObjectNode linux = c.putObject("linux");
     linux.putObject("resources").putArray("devices").addObject().put("allow", false).put("access", "rwm");
     namespaces(linux, List.of(Namespace.PID, Namespace.NET, Namespace.IPC, Namespace.UTS, Namespace.MOUNT,
-        Namespace.CGROUP));
+        Namespace.CGROUP), java.util.Map.of());
     strings(linux.putArray("maskedPaths"), ContainerSpec.DEFAULT_MASKED_PATHS);
     strings(linux.putArray("readonlyPaths"), ContainerSpec.DEFAULT_READONLY_PATHS);
     return print(c);
@@ -125,7 +125,7 @@ public final class OciConfigWriter {
     if (config.cgroupsPath() != null) {
       linux.put("cgroupsPath", config.cgroupsPath());
     }
-    namespaces(linux, s.namespaces());
+    namespaces(linux, s.namespaces(), s.joinedNamespaces());
     if (config.seccompJson() != null) {
       try {
         linux.set("seccomp", JSON.readTree(config.seccompJson()));
@@ -280,12 +280,16 @@ public final class OciConfigWriter {
   }
 
   /** In runc's order (pid, network, ipc, uts, mount, cgroup, user, time). */
-  private static void namespaces(ObjectNode linux, Collection<Namespace> set) {
+  private static void namespaces(ObjectNode linux, Collection<Namespace> set,
+      java.util.Map<Namespace, java.nio.file.Path> joined) {
     ArrayNode a = linux.putArray("namespaces");
     for (Namespace n : List.of(Namespace.PID, Namespace.NET, Namespace.IPC, Namespace.UTS, Namespace.MOUNT,
         Namespace.CGROUP, Namespace.USER, Namespace.TIME)) {
+      java.nio.file.Path path = joined.get(n);
       if (set.contains(n)) {
         a.addObject().put("type", typeName(n));
+      } else if (path != null) {
+        a.addObject().put("type", typeName(n)).put("path", path.toString());
       }
     }
   }

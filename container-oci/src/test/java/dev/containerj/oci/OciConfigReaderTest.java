@@ -245,7 +245,7 @@ class OciConfigReaderTest {
     SpecValidationException e = refused(MINIMAL_PREFIX
         + "\"solaris\":{},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"umask\":4095},\"scheduler\":{\"policy\":\"SCHED_FIFO\"},"
         + "\"selinuxLabel\":\"system_u\"},"
-        + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],"
+        + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}],"
         + "\"sysctl\":{\"kernel.panic\":\"1\"},\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}],"
         + "\"resources\":{\"memory\":{\"kernel\":1},\"network\":{\"classID\":1},\"unified\":{\"io.max\":\"8:0 rbps=1\"}},"
         + "\"intelRdt\":{}},"
@@ -258,7 +258,7 @@ class OciConfigReaderTest {
         "linux.namespaces[1].path", "linux.sysctl[\"kernel.panic\"]", "linux.devices[0]", "linux.resources.memory.kernel",
         "linux.resources.network", "linux.resources.unified.io.max", "linux.intelRdt",
         "mounts[0].options", "mounts[1].type", "mounts[2].options");
-    assertThat(e.getMessage()).contains("linux.namespaces[1].path").contains("/proc/1/ns/net");
+    assertThat(e.getMessage()).contains("linux.namespaces[1].path").contains("/proc/1/ns/user");
   }
 
   @Test
@@ -313,6 +313,30 @@ class OciConfigReaderTest {
         + "\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\",\"source\":\"vol\",\"options\":[\"rbind\",\"dev\"]}]}");
     assertThat(e.violations()).extracting(SpecValidationException.Violation::field).containsExactly("mounts[0].options");
     assertThat(e.getMessage()).contains("would clear nodev");
+  }
+
+  /**
+   * A Kubernetes app container's namespaces: network, ipc and uts joined by the sandbox's paths, the
+   * rest its own. The paths become joins (not new namespaces), and they survive a write and re-read;
+   * a user or mount namespace's path is refused by its JSON path.
+   */
+  @Test
+  void namespacePathsAreJoinsAndUnsupportedTypesAreRefusedByTheirJsonPath() throws IOException {
+    OciConfig c = parse(MINIMAL_PREFIX + "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"},"
+        + "{\"type\":\"network\",\"path\":\"/proc/42/ns/net\"},{\"type\":\"ipc\",\"path\":\"/proc/42/ns/ipc\"},"
+        + "{\"type\":\"uts\",\"path\":\"/proc/42/ns/uts\"}]}}");
+    assertThat(c.container().joinedNamespaces()).containsExactly(
+        java.util.Map.entry(Namespace.UTS, Path.of("/proc/42/ns/uts")), java.util.Map.entry(Namespace.IPC, Path.of("/proc/42/ns/ipc")),
+        java.util.Map.entry(Namespace.NET, Path.of("/proc/42/ns/net")));
+    assertThat(c.container().namespaces()).containsExactlyInAnyOrder(Namespace.MOUNT, Namespace.PID);
+    assertThat(c.container().network()).isEqualTo(dev.containerj.core.Network.loopback());
+    assertThat(OciConfigReader.parse(OciConfigWriter.write(c), bundle).container().joinedNamespaces())
+        .isEqualTo(c.container().joinedNamespaces());
+    SpecValidationException e = refused(MINIMAL_PREFIX + "\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/proc/1/ns/mnt\"},"
+        + "{\"type\":\"ipc\",\"path\":\"proc/1/ns/ipc\"}]}}");
+    assertThat(e.violations()).extracting(SpecValidationException.Violation::field)
+        .containsExactly("linux.namespaces[0].path", "linux.namespaces[1].path");
+    assertThat(e.getMessage()).contains("/proc/1/ns/mnt").contains("does not do").contains("must be an absolute path");
   }
 
   @Test

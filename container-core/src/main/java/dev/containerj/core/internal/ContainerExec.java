@@ -53,6 +53,20 @@ public final class ContainerExec {
       Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP, Namespace.TIME);
 
   /**
+   * {@link #ORDER}, but the namespaces the container joined ({@link ContainerSpec#joinedNamespaces()})
+   * first: they belong to another user namespace, over which the container's own gives no privilege
+   * (setns(2)), so they are joined while the helper still has the host's.
+   */
+  private static List<Namespace> order(ContainerSpec spec) {
+    if (spec.joinedNamespaces().isEmpty()) {
+      return ORDER;
+    }
+    List<Namespace> out = new ArrayList<>(spec.joinedNamespaces().keySet());
+    ORDER.stream().filter(n -> !out.contains(n)).forEach(out::add);
+    return out;
+  }
+
+  /**
    * Starts {@code ps} in the container {@code id} whose pid 1 is {@code pid}.
    *
    * @throws SpecValidationException when {@code ps} would widen what the container has
@@ -93,7 +107,7 @@ public final class ContainerExec {
         // makes the payload dumpable again (prctl(2), PR_SET_DUMPABLE).
         p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
       }
-      for (Namespace ns : ORDER) {
+      for (Namespace ns : order(spec)) {
         Path theirs = Path.of("/proc/" + pid + "/ns/" + ns.procName());
         Path ours = Path.of("/proc/self/ns/" + ns.procName());
         try {

@@ -207,6 +207,8 @@ public final class ContainerStarter {
     Undo undo = new Undo();
     ContainerStartException.Step step = ContainerStartException.Step.STATE_DIRECTORY;
     try {
+      List<Fd> joined = JoinedNamespaces.open(spec); // before any resource: a bad path is a typed error
+      joined.forEach(f -> undo.push("a joined namespace's fd", f::close));
       FaultPlan.check("create state directory");
       CgroupLimits limits = CgroupDefaults.limits(spec, rootless);
       boolean withCgroup = spec.cgroup() || !limits.isEmpty();
@@ -279,6 +281,9 @@ public final class ContainerStarter {
         undo.push("the shared network namespace's fd", netns::close);
         passed.add(netns);
       }
+      // Opened and checked before anything was made (see the state directory above); joined
+      // through these descriptors, placed after the other container's netns.
+      passed.addAll(joined);
       if (spec.startFifo() != null) {
         // Read-write: open(2) of a fifo so never blocks (fifo(7)), and the container's read waits
         // for the one byte that start writes.
@@ -371,10 +376,11 @@ public final class ContainerStarter {
 
   /**
    * The fd at which the first process finds its start fifo ({@link ContainerSpec#startFifo()}): the
-   * passed fds are placed at 3, the other container's netns first when there is one, then the fifo.
+   * passed fds are placed at 3, the other container's netns first when there is one, then the joined
+   * namespaces' ({@link JoinedNamespaces}), then the fifo.
    */
   static int startFifoFd(ContainerSpec spec) {
-    return 3 + (NetKind.of(spec) == NetKind.CONTAINER ? 1 : 0);
+    return 3 + (NetKind.of(spec) == NetKind.CONTAINER ? 1 : 0) + spec.joinedNamespaces().size();
   }
 
   /** The same for any process's stdio ({@code Container.exec} too), {@code passed} fds placed at 3. */

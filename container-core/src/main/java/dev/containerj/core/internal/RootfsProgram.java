@@ -209,6 +209,7 @@ public final class RootfsProgram {
         // the network namespace the container is born in.
         p.setns(3, Constants.CLONE_NEWNET, "net of container " + NetKind.sharedWith(spec));
       }
+      JoinedNamespaces.join(p, spec, 3 + (NetKind.of(spec) == NetKind.CONTAINER ? 1 : 0));
       if (first) {
         p.unshare(Constants.CLONE_NEWNS, "mnt, for the root's assembly");
         p.mount("", "/", "", MS_REC | MS_PRIVATE, "", 0); // nothing of it may propagate to the host
@@ -317,7 +318,7 @@ public final class RootfsProgram {
 
     /** Stage DEV: /proc, a minimal /dev, /sys with the container's cgroup view, the private /tmp. */
     void dev() {
-      if (spec.namespaces().contains(Namespace.PID)) {
+      if (JoinedNamespaces.hasPidNamespace(spec)) { // a joined one: its procfs, never the host's
         p.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
       } else {
         // A new procfs needs privilege over the pid namespace it shows; without a pid namespace of its
@@ -838,7 +839,7 @@ public final class RootfsProgram {
     p.mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
         "newinstance,ptmxmode=0666,mode=0620" + (ttyGid >= 0 && ttyGid <= Integer.MAX_VALUE ? ",gid=" + ttyGid : ""), IN_ROOT);
     p.mount("shm", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", IN_ROOT);
-    if (spec.namespaces().contains(Namespace.IPC)) {
+    if (JoinedNamespaces.hasIpcNamespace(spec)) {
       p.mkdir(d + "/mqueue", 0755, IN_ROOT);
       p.mount("mqueue", d + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT);
     }

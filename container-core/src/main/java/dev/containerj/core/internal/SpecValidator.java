@@ -40,6 +40,7 @@ public final class SpecValidator {
       SpecValidator::security,
       SpecValidator::network,
       SpecValidator::sysctls,
+      JoinedNamespaces::validate,
       SpecValidator::rootless);
 
   /** The rules of one process (a container's first or an exec'd one), on what it sets. */
@@ -200,7 +201,8 @@ public final class SpecValidator {
     if (!s.namespaces().contains(Namespace.MOUNT)) {
       v.add(new Violation("namespaces", s.namespaces().toString(), "must contain MOUNT (the root filesystem is set up in it)"));
     }
-    boolean ownNetns = NetKind.of(s) != NetKind.HOST && NetKind.of(s) != NetKind.CONTAINER;
+    boolean ownNetns = NetKind.of(s) != NetKind.HOST && NetKind.of(s) != NetKind.CONTAINER
+        && !s.joinedNamespaces().containsKey(Namespace.NET);
     if (ownNetns && !s.namespaces().contains(Namespace.NET)) {
       v.add(new Violation("network", s.network().toString(), "needs the NET namespace (or Network.host())"));
     }

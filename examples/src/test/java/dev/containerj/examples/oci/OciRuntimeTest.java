@@ -732,4 +732,67 @@ class OciRuntimeTest {
         .containsExactly("createRuntime", "prestart", "createContainer", "startContainer", "poststop");
     assertThat(cgroups).allMatch(p -> !Files.exists(p));
   }
+
+  /**
+   * A pod, as containerd's CRI plugin makes one: a sandbox bundle (a sleep) and an app bundle whose
+   * network, ipc, uts and pid namespaces are the sandbox's {@code /proc/PID/ns/*} paths. The app sees
+   * the sandbox's namespaces (the kernel's names of them, its hostname, its pid 1), both go through
+   * state, kill and delete, and nothing is left.
+   */
+  @Test
+  void aPodsAppContainerJoinsItsSandboxsNamespacesByPath() throws Exception {
+    Files.createSymbolicLink(bundle.resolve("rootfs/bin/readlink"), Path.of("busybox"));
+    config("/bin/sleep", "600");
+    assertThat(callTo("sandbox", "create", "--bundle", bundle.toString(), "sandbox").code()).isZero();
+    assertThat(call("start", "sandbox").code()).isZero();
+    assertThat(status("sandbox")).isEqualTo("running");
+    int sandbox = JSON.readTree(call("state", "sandbox").out()).path("pid").asInt();
+
+    Path app = Files.createDirectories(tmp.resolve("app"));
+    ObjectNode c = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    c.with("root").put("path", bundle.resolve("rootfs").toString());
+    c.remove("hostname"); // the joined uts namespace's (runc refuses a hostname there too)
+    ArrayNode args = c.with("process").putArray("args");
+    List.of("/bin/sh", "-c", "for t in net ipc uts pid; do readlink /proc/self/ns/$t; done; "
+        + "hostname; cat /proc/1/comm; exec sleep 600").forEach(args::add);
+    ArrayNode ns = c.with("linux").putArray("namespaces");
+    ns.addObject().put("type", "mount");
+    ns.addObject().put("type", "cgroup");
+    for (String type : List.of("network", "ipc", "uts", "pid")) {
+      String proc = type.equals("network") ? "net" : type;
+      ns.addObject().put("type", type).put("path", "/proc/" + sandbox + "/ns/" + proc);
+    }
+    Files.writeString(app.resolve("config.json"), c.toString());
+    Result created = callTo("app", "create", "--bundle", app.toString(), "app");
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(status("app")).isEqualTo("created");
+    assertThat(call("start", "app").code()).isZero();
+    assertThat(status("app")).isEqualTo("running");
+    int appPid = JSON.readTree(call("state", "app").out()).path("pid").asInt();
+    List<String> want = new ArrayList<>();
+    for (String type : List.of("net", "ipc", "uts", "pid")) {
+      String link = Files.readSymbolicLink(Path.of("/proc/" + sandbox + "/ns/" + type)).toString();
+      assertThat(Files.readSymbolicLink(Path.of("/proc/" + appPid + "/ns/" + type)).toString()).as(type).isEqualTo(link);
+      want.add(link);
+    }
+    assertThat(Files.readSymbolicLink(Path.of("/proc/" + appPid + "/ns/mnt")))
+        .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/" + sandbox + "/ns/mnt")));
+    want.add("containerj"); // the sandbox's hostname
+    want.add("sleep"); // the sandbox's payload is pid 1 of the pod
+    String out = "";
+    for (int i = 0; i < 100 && (out = Files.readString(tmp.resolve("app.out"))).lines().count() < want.size(); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(out.lines().toList()).isEqualTo(want);
+
+    assertThat(call("kill", "app", "KILL").code()).isZero();
+    assertThat(awaitStatus("app", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "app").code()).isZero();
+    assertThat(call("kill", "sandbox", "KILL").code()).isZero();
+    assertThat(awaitStatus("sandbox", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "sandbox").code()).isZero();
+    assertThat(Path.of("/proc", Integer.toString(appPid), "cmdline")).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(Files.readString(p)).isEmpty());
+    assertThat(call("list", "--format", "json").out()).doesNotContain("\"id\":\"app\"").doesNotContain("sandbox");
+  }
 }
