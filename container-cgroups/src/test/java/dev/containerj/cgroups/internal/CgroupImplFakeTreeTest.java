@@ -193,6 +193,23 @@ class CgroupImplFakeTreeTest {
       cg.killAll(Duration.ofSeconds(1)); // "populated 0" in cgroup.events
       assertThat(fs.writes).isEmpty();
     }
+    // Without a pids hierarchy: the cgroup.procs files. Empty: nothing written; a pid that kill(2)
+    // cannot reach (above any pid_max) stays listed, so the full kill runs and times out.
+    Map<String, Path> noPids = new LinkedHashMap<>();
+    v1(noPids, "memory", "memory.limit_in_bytes");
+    Path freezer2 = v1(noPids, "freezer", "freezer.state");
+    HybridManager bare = new HybridManager(CgroupHierarchy.LEGACY, fs, d -> d, noPids);
+    try (Cgroup cg = bare.create("f", CgroupLimits.none())) {
+      fs.writes.clear();
+      cg.killAll(Duration.ofSeconds(1));
+      assertThat(fs.writes).isEmpty();
+      Path procs = noPids.get("memory").resolve("f/cgroup.procs");
+      Files.writeString(procs, "2000000000\n");
+      assertThatThrownBy(() -> cg.killAll(Duration.ofMillis(200))).isInstanceOf(CgroupException.class)
+          .hasMessageContaining("still holds processes");
+      assertThat(fs.writes).contains(freezer2.resolve("f/freezer.state") + "=FROZEN");
+      Files.writeString(procs, "");
+    }
   }
 
   @Test
