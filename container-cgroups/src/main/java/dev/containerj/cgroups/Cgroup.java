@@ -114,7 +114,8 @@ public interface Cgroup extends AutoCloseable {
   /**
    * Kills (SIGKILL) every process of this cgroup and its children and returns once it is empty:
    * cgroup.kill (Linux 5.14), else freeze, kill each pid, thaw. One call empties the cgroup even when
-   * its processes keep forking.
+   * its processes keep forking. An already empty cgroup returns after one read (cgroup.events on
+   * v2, the pids controller's count on v1) without writing anything.
    *
    * @param timeout how long to wait for the cgroup to become empty
    * @throws CgroupException when it is not empty within {@code timeout}

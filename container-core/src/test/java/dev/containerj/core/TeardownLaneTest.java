@@ -45,17 +45,27 @@ class TeardownLaneTest {
     return pids;
   }
 
+  /**
+   * Keeps every lane thread busy until {@code hold} opens or {@code seconds} pass: the queue is FIFO,
+   * so a removal submitted after these waits behind them.
+   */
+  private static void occupyLane(CountDownLatch hold, int seconds) {
+    for (int i = 0; i < TeardownLane.THREADS; i++) {
+      TeardownLane.submit(() -> {
+        try {
+          hold.await(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+  }
+
   @Test
   void closeReturnsWithEveryProcessDeadAndTheLaneRemovesTheRest() throws Exception {
     ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();
     CountDownLatch hold = new CountDownLatch(1);
-    TeardownLane.submit(() -> {
-      try {
-        hold.await(30, TimeUnit.SECONDS); // the lane is busy: the close's removal must wait for it
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    occupyLane(hold, 30); // the lane is busy: the close's removal must wait for it
     Container c = runtime.start(sleeper());
     List<Integer> pids = pidsOf(c);
     assertThat(pids).hasSize(2);
@@ -78,13 +88,7 @@ class TeardownLaneTest {
   @Test
   void theLaneIsTheDefaultAndBackgroundTeardownFalseRemovesBeforeCloseReturns() throws Exception {
     CountDownLatch hold = new CountDownLatch(1);
-    TeardownLane.submit(() -> {
-      try {
-        hold.await(30, TimeUnit.SECONDS); // a busy lane: only an inline close removes at once
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    occupyLane(hold, 30); // a busy lane: only an inline close removes at once
     try {
       Container queued = ContainerRuntime.defaults().start(sleeper());
       boolean cgroup = queued.cgroup().isPresent();
@@ -108,13 +112,7 @@ class TeardownLaneTest {
   /** Run in a child JVM: block the lane, close a container, print its id, die by SIGKILL. */
   public static void main(String[] args) throws Exception {
     ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();
-    TeardownLane.submit(() -> {
-      try {
-        Thread.sleep(600_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    occupyLane(new CountDownLatch(1), 600); // never released: the JVM dies first
     Container c = runtime.start(sleeper());
     String dirs = String.join(" ", c.cgroup().map(cg -> cg.paths().values().stream().map(Path::toString).toList())
         .orElse(List.of()));

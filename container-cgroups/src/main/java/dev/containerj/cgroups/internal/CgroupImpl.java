@@ -175,6 +175,29 @@ final class CgroupImpl implements Cgroup {
     return !allPids(membershipDir()).isEmpty();
   }
 
+  /**
+   * Whether no process is left in this cgroup or below it, in one read where the kernel keeps the
+   * count: "populated 0" in cgroup.events on v2 (cgroup-v2.rst); v1 has no populated flag, but the
+   * v1 pids controller's {@code pids.current} counts every task of the subtree (cgroup-v1/pids.rst;
+   * an exited one until it is reaped, so a zombie answers "not empty", the safe side). Without
+   * either, the cgroup.procs files of the membership tree.
+   */
+  private boolean surelyEmpty() throws IOException {
+    Path v2 = dirs.get(Member.UNIFIED);
+    if (v2 != null) {
+      return eventsValue(fs.read(v2.resolve("cgroup.events")), "populated") == 0;
+    }
+    Path pids = dirs.get("pids");
+    if (pids != null) {
+      try {
+        return fs.read(pids.resolve("pids.current")).trim().equals("0");
+      } catch (java.nio.file.NoSuchFileException e) {
+        // not a pids hierarchy after all (a made-up tree): the listing below
+      }
+    }
+    return allPids(membershipDir()).isEmpty();
+  }
+
   private List<Long> allPids(Path dir) throws IOException {
     List<Long> out = new ArrayList<>(pids(dir));
     for (String c : fs.children(dir)) {
@@ -243,6 +266,12 @@ final class CgroupImpl implements Cgroup {
 
   @Override
   public void killAll(Duration timeout) throws IOException {
+    // Nothing to kill in an empty cgroup (a payload that already exited: the common close). No
+    // process can join an empty cgroup from inside it, so the kill below could reach nothing; on v1
+    // it would cost a freeze and a thaw with their state polls.
+    if (surelyEmpty()) {
+      return;
+    }
     Path v2 = dirs.get(Member.UNIFIED);
     if (v2 != null && fs.exists(v2.resolve("cgroup.kill"))) {
       fs.write(v2.resolve("cgroup.kill"), "1");
@@ -497,7 +526,7 @@ final class CgroupImpl implements Cgroup {
     for (CgroupImpl c : children) {
       c.remove();
     }
-    if (fs.exists(membershipDir()) && isPopulated()) {
+    if (fs.exists(membershipDir()) && !surelyEmpty()) {
       killAll();
     }
     // The leaf directories, children first (nested cgroups someone else made inside count too).
@@ -531,17 +560,26 @@ final class CgroupImpl implements Cgroup {
   }
 
   private void removeTree(Path dir) throws IOException {
-    if (!fs.exists(dir)) {
-      return;
-    }
-    for (String c : fs.children(dir)) {
-      removeTree(dir.resolve(c));
-    }
+    // rmdir first, the listing only when it fails: a container's cgroup seldom has children, and
+    // listing a v1 directory stats each of its control files. rmdir(2) of a missing directory is
+    // ENOENT (false here); children or tasks make it fail (EBUSY).
+    boolean listed = false;
     for (int attempt = 0; ; attempt++) {
       try {
         fs.rmdir(dir);
         return;
       } catch (CgroupException | SyscallException e) {
+        if (!listed) {
+          listed = true;
+          List<String> children = fs.children(dir);
+          if (!children.isEmpty()) {
+            for (String c : children) {
+              removeTree(dir.resolve(c));
+            }
+            attempt = -1;
+            continue;
+          }
+        }
         int errno = e instanceof CgroupException ? ((CgroupException) e).errno() : ((SyscallException) e).errno();
         // EBUSY right after the last task exited: v1 css teardown is asynchronous.
         if (errno != CgroupLibC.EBUSY || attempt >= 50) {

@@ -170,6 +170,49 @@ class CgroupImplFakeTreeTest {
   }
 
   @Test
+  void killAllOfAnEmptyCgroupReadsOneCountAndWritesNothing() throws IOException {
+    // The common close: the payload already exited. v1 has no populated flag; the pids controller's
+    // hierarchical count says "empty" in one read, so no freeze, kill or thaw is written.
+    Map<String, Path> parents = new LinkedHashMap<>();
+    Path pids = v1(parents, "pids", "pids.max", "pids.current");
+    Path freezer = v1(parents, "freezer", "freezer.state");
+    HybridManager legacy = new HybridManager(CgroupHierarchy.LEGACY, fs, d -> d, parents);
+    try (Cgroup cg = legacy.create("c", CgroupLimits.none())) {
+      fs.writes.clear();
+      cg.killAll(Duration.ofSeconds(1));
+      assertThat(fs.writes).isEmpty();
+      // A count above 0 (a task in a child cgroup, or one not yet reaped) takes the full kill.
+      Files.writeString(pids.resolve("c/pids.current"), "1\n");
+      cg.killAll(Duration.ofSeconds(1));
+      assertThat(fs.writes).containsExactly(freezer.resolve("c/freezer.state") + "=FROZEN",
+          freezer.resolve("c/freezer.state") + "=THAWED");
+      Files.writeString(pids.resolve("c/pids.current"), "0\n");
+    }
+    try (Cgroup cg = v2().create("e", CgroupLimits.none())) {
+      fs.writes.clear();
+      cg.killAll(Duration.ofSeconds(1)); // "populated 0" in cgroup.events
+      assertThat(fs.writes).isEmpty();
+    }
+    // Without a pids hierarchy: the cgroup.procs files. Empty: nothing written; a pid that kill(2)
+    // cannot reach (above any pid_max) stays listed, so the full kill runs and times out.
+    Map<String, Path> noPids = new LinkedHashMap<>();
+    v1(noPids, "memory", "memory.limit_in_bytes");
+    Path freezer2 = v1(noPids, "freezer", "freezer.state");
+    HybridManager bare = new HybridManager(CgroupHierarchy.LEGACY, fs, d -> d, noPids);
+    try (Cgroup cg = bare.create("f", CgroupLimits.none())) {
+      fs.writes.clear();
+      cg.killAll(Duration.ofSeconds(1));
+      assertThat(fs.writes).isEmpty();
+      Path procs = noPids.get("memory").resolve("f/cgroup.procs");
+      Files.writeString(procs, "2000000000\n");
+      assertThatThrownBy(() -> cg.killAll(Duration.ofMillis(200))).isInstanceOf(CgroupException.class)
+          .hasMessageContaining("still holds processes");
+      assertThat(fs.writes).contains(freezer2.resolve("f/freezer.state") + "=FROZEN");
+      Files.writeString(procs, "");
+    }
+  }
+
+  @Test
   void theV1FreezerFreezesThawsAndWithoutItFreezingSaysWhy() throws IOException {
     Map<String, Path> parents = new LinkedHashMap<>();
     v1(parents, "memory", "memory.limit_in_bytes", "memory.oom_control");

@@ -310,9 +310,9 @@ public final class ContainerStarter {
       undo.push("payload", () -> {
         if (cg != null) {
           try {
-            if (cg.isPopulated()) {
-              cg.killAll(); // cgroup.kill: every process, wherever it hides (pid 1's death ends only its pid namespace)
-            }
+            // cgroup.kill: every process, wherever it hides (pid 1's death ends only its pid
+            // namespace); returns at once when the cgroup is already empty
+            cg.killAll();
           } catch (IOException | RuntimeException e) {
             // the cgroup's own undo kills again before it removes it
           }

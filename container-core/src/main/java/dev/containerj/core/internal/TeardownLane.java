@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
  * a reaper also finds (the state directory stays until the last step), so a JVM killed with work
  * queued here leaves nothing that {@code ContainerRuntime.reap()} does not remove.
  *
- * <p>One daemon thread for the whole JVM (the thread count does not grow with the containers), and a
- * bounded queue: when {@value #BOUND} removals wait, the caller removes its own container itself, so
- * a burst of closes can never pile up unbounded work. A shutdown hook drains it on an orderly exit.
+ * <p>{@value #THREADS} daemon threads for the whole JVM (the thread count does not grow with the
+ * containers), and a bounded queue: when {@value #BOUND} removals wait, the caller removes its own
+ * container itself, so a burst of closes can never pile up unbounded work. A shutdown hook drains it
+ * on an orderly exit.
  */
 public final class TeardownLane {
   /** The most removals that wait; past it, close() removes inline. */
@@ -24,10 +25,19 @@ public final class TeardownLane {
   private static final Object IDLE = new Object();
   private static int pending;
 
+  /**
+   * The lane's threads. A removal is mostly waiting in the kernel (rmdir of a cgroup, a veth's and
+   * network namespace's RCU grace periods), not CPU: a second thread overlaps those waits, where one
+   * thread alone fell behind 8 closing callers and sent their closes inline (a full queue).
+   */
+  public static final int THREADS = 2;
+
   static {
-    Thread t = new Thread(TeardownLane::loop, "containerj-teardown");
-    t.setDaemon(true);
-    t.start();
+    for (int i = 0; i < THREADS; i++) {
+      Thread t = new Thread(TeardownLane::loop, "containerj-teardown" + (i == 0 ? "" : "-" + i));
+      t.setDaemon(true);
+      t.start();
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> drain(Duration.ofSeconds(10)), "containerj-teardown-drain"));
   }
 
