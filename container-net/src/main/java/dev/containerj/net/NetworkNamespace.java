@@ -7,6 +7,7 @@ import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Errors;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
+import dev.containerj.net.internal.NetnsHop;
 import dev.containerj.net.internal.NetnsThread;
 import dev.containerj.net.internal.SchedLibC;
 import java.io.IOException;
@@ -384,6 +385,25 @@ public final class NetworkNamespace implements AutoCloseable {
       }
       throw new IOException(c);
     }
+  }
+
+  /**
+   * Runs {@code task} inside this namespace without starting a thread for it: on this handle's own
+   * thread if it already has one, else on the library's one shared thread that enters the namespace
+   * for the task and leaves it again ({@link NetnsHop}). For a namespace configured once (a bridge
+   * container's eth0), where a thread of its own would cost a thread creation and a thread per
+   * container. The task must be short and must not call back into this handle's {@link #call}.
+   */
+  <T> T callBriefly(NetnsCallable<T> task) throws IOException {
+    boolean own;
+    synchronized (lock) {
+      checkOpen();
+      own = thread != null;
+    }
+    if (own) {
+      return call(task);
+    }
+    return NetnsHop.call(fd.get(), description, task::call);
   }
 
   /**

@@ -27,7 +27,11 @@ public final class NetnsThread {
   private final CompletableFuture<Void> started = new CompletableFuture<>();
 
   private NetnsThread(String label, Setup setup) {
-    thread = new Thread(() -> loop(setup), "containerj-netns-" + COUNTER.incrementAndGet() + "-" + label);
+    this(setup, "containerj-netns-" + COUNTER.incrementAndGet() + "-" + label);
+  }
+
+  private NetnsThread(Setup setup, String threadName) {
+    thread = new Thread(() -> loop(setup), threadName);
     thread.setDaemon(true);
   }
 
@@ -36,7 +40,15 @@ public final class NetnsThread {
    * ended).
    */
   public static NetnsThread start(String label, Setup setup) throws Exception {
-    NetnsThread t = new NetnsThread(label, setup);
+    return started(new NetnsThread(label, setup));
+  }
+
+  /** As {@link #start}, with exactly this thread name. */
+  public static NetnsThread startNamed(String threadName, Setup setup) throws Exception {
+    return started(new NetnsThread(setup, threadName));
+  }
+
+  private static NetnsThread started(NetnsThread t) throws Exception {
     t.thread.start();
     try {
       t.started.get();
