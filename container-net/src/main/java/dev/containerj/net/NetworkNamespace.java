@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -305,11 +304,7 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   private static Fd openFd(String path) throws IOException {
-    try {
-      return new Fd(LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC, 0));
-    } catch (LastErrorException e) {
-      throw Errors.exception("open", path, e);
-    }
+    return NetnsHop.openNamespaceFile(path);
   }
 
   private static IOException asIo(Exception e) {
@@ -367,24 +362,7 @@ public final class NetworkNamespace implements AutoCloseable {
         result.completeExceptionally(e);
       }
     });
-    try {
-      return result.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting for a task in network namespace " + description);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new IOException(c);
-    }
+    return NetnsThread.await(result, "a task in network namespace " + description);
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,24 +91,7 @@ public final class NetnsHop {
           result.complete(value);
         }
       });
-      try {
-        return result.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while configuring network namespace " + description);
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof IOException io) {
-          throw io;
-        }
-        if (c instanceof RuntimeException re) {
-          throw re;
-        }
-        if (c instanceof Error err) {
-          throw err;
-        }
-        throw new IOException(c);
-      }
+      return NetnsThread.await(result, "the configuration of network namespace " + description);
     }
   }
 
@@ -117,7 +99,7 @@ public final class NetnsHop {
     if (thread == null) {
       CompletableFuture<Fd> own = new CompletableFuture<>();
       try {
-        thread = NetnsThread.startNamed(THREAD_NAME, () -> own.complete(open("/proc/thread-self/ns/net")));
+        thread = NetnsThread.startNamed(THREAD_NAME, () -> own.complete(openNamespaceFile("/proc/thread-self/ns/net")));
       } catch (IOException | RuntimeException e) {
         throw e;
       } catch (Exception e) {
@@ -149,7 +131,15 @@ public final class NetnsHop {
     }
   }
 
-  private static Fd open(String path) throws IOException {
+  /**
+   * Opens a namespace file ({@code /proc/thread-self/ns/net}, {@code /run/netns/NAME}) read-only,
+   * close-on-exec.
+   *
+   * @param path the file
+   * @return its descriptor
+   * @throws IOException naming open(2) and the path
+   */
+  public static Fd openNamespaceFile(String path) throws IOException {
     try {
       return new Fd(LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC, 0));
     } catch (LastErrorException e) {

@@ -88,6 +88,32 @@ public final class NetnsThread {
     }
   }
 
+  /**
+   * Waits for a task's result: rethrows what the task threw (an IOException, a RuntimeException or an
+   * Error as such, anything else wrapped), and an interrupt as InterruptedIOException naming {@code
+   * what}.
+   */
+  public static <T> T await(CompletableFuture<T> result, String what) throws java.io.IOException {
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof java.io.IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new java.io.IOException(c);
+    }
+  }
+
   /** True when the caller is this thread (tasks it submits run inline). */
   public boolean isCurrent() {
     return Thread.currentThread() == thread;
