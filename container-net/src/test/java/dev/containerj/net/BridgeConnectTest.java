@@ -114,7 +114,7 @@ class BridgeConnectTest {
         assertThat(c1.rtnetlink().routes()).extracting(Route::toString).contains("default via 10.77.0.1 dev eth0");
         assertThat(c1.rtnetlink().requireLink("lo").up()).isTrue();
         if (Files.isDirectory(Path.of("/proc/sys/net/ipv6"))) {
-          assertThat(c1.call(() -> Files.readString(Path.of("/proc/sys/net/ipv6/conf/eth0/accept_ra")))).isEqualTo("0\n");
+          assertThat(c1.call(() -> Files.readString(Path.of("/proc/sys/net/ipv6/conf/eth0/accept_ra"))).strip()).isEqualTo("0");
         }
       }
       // Protection off: the thread stays where its last task was, holding that container's namespace.
