@@ -32,9 +32,7 @@ class BridgeConnectTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    TestNet.assumeLinkKind("veth");
-    TestNet.assumeLinkKind("bridge");
-    host = NetworkNamespace.createPersistent(TestNet.uniqueName("host"));
+    host = TestNet.bridgeHost();
   }
 
   @AfterEach

@@ -29,9 +29,7 @@ class BridgeNetworkTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    TestNet.assumeLinkKind("veth");
-    TestNet.assumeLinkKind("bridge");
-    host = NetworkNamespace.createPersistent(TestNet.uniqueName("host"));
+    host = TestNet.bridgeHost();
   }
 
   @AfterEach

@@ -121,7 +121,12 @@ public final class NetlinkSocket implements AutoCloseable {
     }
   }
 
-  /** What the kernel answered to one request of a {@link #executeBatch batch}. */
+  /**
+   * What the kernel answered to one request of a {@link #executeBatch batch}.
+   *
+   * @param messages the messages before its ACK (a GET's one answer; often none)
+   * @param error its refusal, or null when it was acknowledged
+   */
   public record Answer(List<NlMessage> messages, @Nullable NetlinkException error) {
     /** {@return the messages; throws the request's error, if it had one} */
     public List<NlMessage> orThrow() throws NetlinkException {
@@ -139,6 +144,7 @@ public final class NetlinkSocket implements AutoCloseable {
    * it. So a batch of N requests costs one system call each way instead of N round trips. Every
    * request must carry NLM_F_ACK (so that its end is known) and none may be a dump.
    *
+   * @param requests the requests, sent in this order
    * @return one answer per request, in order; the caller decides what a refusal means
    * @throws IOException when the socket fails
    * @throws IllegalArgumentException when a request is a dump or carries no NLM_F_ACK

@@ -24,7 +24,11 @@ import org.jspecify.annotations.Nullable;
  * starts a new one. Tasks are serialized: each is a few netlink messages and one sysctl write.
  */
 public final class NetnsHop {
-  /** A task run inside the target namespace. */
+  /**
+   * A task run inside the target namespace.
+   *
+   * @param <T> the result's type
+   */
   @FunctionalInterface
   public interface Task<T> {
     /**
@@ -51,6 +55,7 @@ public final class NetnsHop {
    * Runs {@code task} inside the network namespace of {@code nsFd} and returns its result; the
    * shared thread is back in its own namespace when this returns.
    *
+   * @param <T> the result's type
    * @param nsFd an open descriptor of the target network namespace
    * @param description the namespace, for messages
    * @param task what to run inside
@@ -147,7 +152,11 @@ public final class NetnsHop {
     }
   }
 
-  /** Tests only: turns the return to the own namespace off (the protection-off run), or on again. */
+  /**
+   * Tests only: turns the return to the own namespace off (the protection-off run), or on again.
+   *
+   * @param on whether the thread goes back to its own namespace after each task
+   */
   public static void returnHomeForTest(boolean on) {
     returnHome = on;
   }

@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One dedicated platform thread that lives in one network namespace and runs tasks there. It enters
  * the namespace once (setns(2) or unshare(2)) and never leaves it: it is never a pool thread and it
  * ends when {@link #shutdown()} is called, so a thread whose namespace was changed can never run
- * unrelated code. (setns and unshare of CLONE_NEWNET act on the calling thread only.)
+ * unrelated code. (setns and unshare of CLONE_NEWNET act on the calling thread only.) The one
+ * exception is {@link NetnsHop}'s thread, which enters a namespace for each task and leaves it again
+ * before the next, and ends if it cannot.
  */
 public final class NetnsThread {
   /** The first thing the thread does: enter or create its namespace. */
@@ -43,7 +45,14 @@ public final class NetnsThread {
     return started(new NetnsThread(label, setup));
   }
 
-  /** As {@link #start}, with exactly this thread name. */
+  /**
+   * As {@link #start}, with exactly this thread name.
+   *
+   * @param threadName the thread's name
+   * @param setup what the thread does first
+   * @return the started thread
+   * @throws Exception what setup threw
+   */
   public static NetnsThread startNamed(String threadName, Setup setup) throws Exception {
     return started(new NetnsThread(setup, threadName));
   }
@@ -92,6 +101,12 @@ public final class NetnsThread {
    * Waits for a task's result: rethrows what the task threw (an IOException, a RuntimeException or an
    * Error as such, anything else wrapped), and an interrupt as InterruptedIOException naming {@code
    * what}.
+   *
+   * @param <T> the result's type
+   * @param result the task's result, completed by the thread
+   * @param what what is waited for, for the message
+   * @return the result
+   * @throws java.io.IOException what the task threw, or when interrupted
    */
   public static <T> T await(CompletableFuture<T> result, String what) throws java.io.IOException {
     try {
