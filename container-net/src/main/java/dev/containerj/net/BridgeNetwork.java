@@ -38,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * that set up separately.
  *
  * <p>The bridge and every veth end take no IPv6 router advertisements ({@code accept_ra=0}, set
- * before they are up, and again on an existing bridge when this object first uses it): otherwise a container that can send one
- * (CAP_NET_RAW) gives the host, or its neighbours, an address in its prefix and a default route
- * through itself (CVE-2020-10749).
+ * before they are up, and again on an existing bridge when this object first uses it): otherwise a
+ * container that can send one (CAP_NET_RAW) gives the host, or its neighbours, an address in its
+ * prefix and a default route through itself (CVE-2020-10749).
  */
 public final class BridgeNetwork implements AutoCloseable {
   /** The default bridge name. */
@@ -61,7 +61,7 @@ public final class BridgeNetwork implements AutoCloseable {
   private @Nullable Ipam ipam;
   /** The bridge's interface index as the last {@link #ensureBridge()} found it; 0: not known. */
   private volatile int bridgeIndex;
-  /** Tests only: false skips the check that the index attached to is still the bridge's (the protection-off run). */
+  /** Tests only: false skips the check that the attached-to index is still the bridge's (the off-run). */
   static volatile boolean verifyBridge = true;
 
   private BridgeNetwork(Builder b) {
@@ -223,9 +223,9 @@ public final class BridgeNetwork implements AutoCloseable {
   }
 
   /**
-   * Connects a container's network namespace: ensures the bridge (on this object's first connect, and
-   * again whenever the bridge is no longer under the interface index it had), leases an address ({@code
-   * requested}, or the next free one) for {@code owner} held by process {@code ownerPid} (the
+   * Connects a container's network namespace: ensures the bridge (on this object's first connect,
+   * and again whenever the bridge is no longer under the interface index it had), leases an address
+   * ({@code requested}, or the next free one) for {@code owner} held by process {@code ownerPid} (the
    * container's init: when it dies the lease becomes reclaimable), creates the veth pair with its
    * container end as {@code eth0} inside, sets the address, {@code lo} and {@code eth0} up and the
    * default route. On failure everything done so far is undone.
