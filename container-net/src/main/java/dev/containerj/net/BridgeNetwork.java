@@ -2,9 +2,14 @@ package dev.containerj.net;
 
 import dev.containerj.linux.InvalidStateException;
 import dev.containerj.linux.InvalidValueException;
+import dev.containerj.net.internal.NetlinkSocket;
+import dev.containerj.net.internal.Nl;
+import dev.containerj.net.internal.NlRequest;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
@@ -33,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * that set up separately.
  *
  * <p>The bridge and every veth end take no IPv6 router advertisements ({@code accept_ra=0}, set
- * before they are up, and again on an existing bridge): otherwise a container that can send one
- * (CAP_NET_RAW) gives the host, or its neighbours, an address in its prefix and a default route
- * through itself (CVE-2020-10749).
+ * before they are up, and again on an existing bridge when this object first uses it): otherwise a
+ * container that can send one (CAP_NET_RAW) gives the host, or its neighbours, an address in its
+ * prefix and a default route through itself (CVE-2020-10749).
  */
 public final class BridgeNetwork implements AutoCloseable {
   /** The default bridge name. */
@@ -54,6 +59,10 @@ public final class BridgeNetwork implements AutoCloseable {
   private final Object lock = new Object();
   private @Nullable Rtnetlink ownClient;
   private @Nullable Ipam ipam;
+  /** The bridge's interface index as the last {@link #ensureBridge()} found it; 0: not known. */
+  private volatile int bridgeIndex;
+  /** Tests only: false skips the check that the attached-to index is still the bridge's (the off-run). */
+  static volatile boolean verifyBridge = true;
 
   private BridgeNetwork(Builder b) {
     this.bridgeName = b.bridgeName;
@@ -147,6 +156,7 @@ public final class BridgeNetwork implements AutoCloseable {
         if (!existing.up()) {
           host.setUp(bridgeName, true);
         }
+        bridgeIndex = existing.index();
         return;
       }
       checkNoOverlap(host);
@@ -156,6 +166,7 @@ public final class BridgeNetwork implements AutoCloseable {
           bridge.address(gw.toString());
         }
         bridge.build().createIn(host).release();
+        bridgeIndex = host.requireLink(bridgeName).index();
       } catch (NetlinkException e) {
         if (e.errno() == 1 /* EPERM */) {
           throw new IOException("bridge networking needs CAP_NET_ADMIN on the host (run as root, or use the loopback or none"
@@ -212,8 +223,9 @@ public final class BridgeNetwork implements AutoCloseable {
   }
 
   /**
-   * Connects a container's network namespace: ensures the bridge, leases an address ({@code
-   * requested}, or the next free one) for {@code owner} held by process {@code ownerPid} (the
+   * Connects a container's network namespace: ensures the bridge (on this object's first connect,
+   * and again whenever the bridge is no longer under the interface index it had), leases an address
+   * ({@code requested}, or the next free one) for {@code owner} held by process {@code ownerPid} (the
    * container's init: when it dies the lease becomes reclaimable), creates the veth pair with its
    * container end as {@code eth0} inside, sets the address, {@code lo} and {@code eth0} up and the
    * default route. On failure everything done so far is undone.
@@ -235,25 +247,13 @@ public final class BridgeNetwork implements AutoCloseable {
     if (requested != null) {
       ipam().checkAssignable(requested); // reject before anything is created
     }
-    ensureBridge();
+    int master = bridgeIndex(); // the bridge is ensured once, then checked by each connect's batch
     Ipam.Lease lease = ipam().allocate(owner, ownerPid, requested);
     try {
       String hostIf = "cjv" + String.format("%08x", ThreadLocalRandom.current().nextInt());
-      String gateway = IpPrefix.addressString(lease.gateway());
-      LinkHandle veth = VethPair.builder()
-          .name(hostIf).master(bridgeName).ipv6AcceptRa(false).up()
-          .peer(p -> {
-            // accept_ra=0 inside too: a neighbour with NET_RAW must not become its IPv6 router.
-            p.name(containerInterface).namespace(container).address(lease.address()).ipv6AcceptRa(false).up();
-            if (withGateway) {
-              p.defaultRoute(gateway);
-            }
-          })
-          .mtu(mtu)
-          .build()
-          .createIn(host());
+      LinkHandle veth = createVeth(container, hostIf, master);
       try {
-        container.rtnetlink().setUp("lo", true);
+        configureInside(container, lease);
       } catch (IOException | RuntimeException e) {
         veth.close();
         throw e;
@@ -265,12 +265,102 @@ public final class BridgeNetwork implements AutoCloseable {
     }
   }
 
+  /** The bridge's interface index, from the last {@link #ensureBridge()}; ensures it on first use. */
+  private int bridgeIndex() throws IOException {
+    int index = bridgeIndex;
+    if (index == 0) {
+      ensureBridge();
+      index = bridgeIndex;
+    }
+    return index;
+  }
+
+  /**
+   * Creates the pair with its host end already a port of the bridge, and its container end made
+   * directly in the container's namespace (a move of an existing link into a namespace costs an RCU
+   * grace period, ~15 ms here, against ~0.5 ms for the creation: see docs/architecture.md), then
+   * brings the host end up. One datagram carries both the lookup of the bridge by name and the
+   * creation: the kernel runs them in that order, so a connect needs no other round trip to know
+   * that the index it attached to still is this network's bridge. When it is not (the bridge was
+   * deleted, or recreated under another index, perhaps the old index now held by another device),
+   * the new veth, still down, is deleted, the bridge ensured again, and the creation retried once.
+   */
+  private LinkHandle createVeth(NetworkNamespace container, String hostIf, int firstMaster) throws IOException {
+    Rtnetlink host = host();
+    VethPair pair = VethPair.builder().name(hostIf).peer(p -> p.name(containerInterface).namespace(container))
+        .mtu(mtu).build();
+    int master = firstMaster;
+    for (int attempt = 0; ; attempt++) {
+      List<NetlinkSocket.Answer> answers = host.socket().executeBatch(List.of(Rtnetlink.getLinkRequest(bridgeName),
+          pair.request(master)));
+      NetlinkSocket.Answer found = answers.get(0);
+      Link bridge = found.error() == null && !found.messages().isEmpty() ? Rtnetlink.parseLink(found.messages().get(0)) : null;
+      boolean same = !verifyBridge
+          || (bridge != null && bridge.index() == master && "bridge".equals(bridge.kind()));
+      NetlinkException refused = answers.get(1).error();
+      if (same && refused != null) {
+        throw refused; // the bridge is right: the creation itself failed (EEXIST: eth0 taken inside)
+      }
+      if (!same) {
+        if (refused == null) {
+          new LinkHandle(host, hostIf, null).close(); // a port of whatever holds the old index: never up
+        }
+        bridgeIndex = 0;
+        if (attempt > 0) {
+          throw refused != null ? refused : new IOException("bridge " + bridgeName + " changed while " + hostIf
+              + " was attached to it (index " + master + ", now " + (bridge == null ? "absent" : bridge.index()) + ")");
+        }
+        master = bridgeIndex();
+        continue;
+      }
+      LinkHandle veth = new LinkHandle(host, hostIf, null);
+      try {
+        host.setIpv6AcceptRa(hostIf, 0); // before it is up: no advertisement gets in first
+        host.setUp(hostIf, true);
+      } catch (IOException | RuntimeException e) {
+        veth.close();
+        throw e;
+      }
+      return veth;
+    }
+  }
+
+  /**
+   * Configures the container's end inside its namespace in one visit: {@code accept_ra=0} (before it
+   * is up; a neighbour with NET_RAW must not become its IPv6 router), then one datagram with the
+   * address, eth0 up, lo up and the default route (the kernel runs them in order, so the route
+   * finds its gateway on a link that is up). The visit runs on the library's shared hop thread unless
+   * the handle already has a thread: a container's namespace gets no thread of its own.
+   */
+  private void configureInside(NetworkNamespace container, Ipam.Lease lease) throws IOException {
+    String gateway = IpPrefix.addressString(lease.gateway());
+    container.callBriefly(() -> {
+      Ipv6Conf.write(containerInterface, "accept_ra", 0);
+      try (Rtnetlink inside = Rtnetlink.open()) {
+        int index = inside.requireLink(containerInterface).index();
+        List<NlRequest> batch = new ArrayList<>();
+        batch.add(Rtnetlink.addAddressRequest(index, containerInterface, lease.address()));
+        batch.add(Rtnetlink.setUpRequest(containerInterface, true));
+        batch.add(Rtnetlink.setUpRequest("lo", true));
+        if (withGateway) {
+          Route route = Route.defaultVia(gateway).toBuilder().device(containerInterface).interfaceIndex(index).build();
+          batch.add(inside.routeRequest(Nl.RTM_NEWROUTE, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, route));
+        }
+        for (NetlinkSocket.Answer a : inside.socket().executeBatch(batch)) {
+          a.orThrow();
+        }
+      }
+      return Boolean.TRUE;
+    });
+  }
+
   /**
    * Deletes the bridge (its ports are detached, the veths stay). A missing bridge is not an error.
    *
    * @throws IOException when the kernel refuses the deletion ({@link NetlinkException})
    */
   public void removeBridge() throws IOException {
+    bridgeIndex = 0;
     try {
       host().deleteLink(bridgeName);
     } catch (NetlinkException e) {

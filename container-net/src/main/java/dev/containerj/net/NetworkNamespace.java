@@ -7,6 +7,7 @@ import dev.containerj.linux.internal.Constants;
 import dev.containerj.linux.internal.Errors;
 import dev.containerj.linux.internal.Fd;
 import dev.containerj.linux.internal.LibC;
+import dev.containerj.net.internal.NetnsHop;
 import dev.containerj.net.internal.NetnsThread;
 import dev.containerj.net.internal.SchedLibC;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -304,11 +304,7 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   private static Fd openFd(String path) throws IOException {
-    try {
-      return new Fd(LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC, 0));
-    } catch (LastErrorException e) {
-      throw Errors.exception("open", path, e);
-    }
+    return NetnsHop.openNamespaceFile(path);
   }
 
   private static IOException asIo(Exception e) {
@@ -366,24 +362,26 @@ public final class NetworkNamespace implements AutoCloseable {
         result.completeExceptionally(e);
       }
     });
-    try {
-      return result.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting for a task in network namespace " + description);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new IOException(c);
+    return NetnsThread.await(result, "a task in network namespace " + description);
+  }
+
+  /**
+   * Runs {@code task} inside this namespace without starting a thread for it: on this handle's own
+   * thread if it already has one, else on the library's one shared thread that enters the namespace
+   * for the task and leaves it again ({@link NetnsHop}). For a namespace configured once (a bridge
+   * container's eth0), where a thread of its own would cost a thread creation and a thread per
+   * container. The task must be short and must not call back into this handle's {@link #call}.
+   */
+  <T> T callBriefly(NetnsCallable<T> task) throws IOException {
+    boolean own;
+    synchronized (lock) {
+      checkOpen();
+      own = thread != null;
     }
+    if (own) {
+      return call(task);
+    }
+    return NetnsHop.call(fd.get(), description, task::call);
   }
 
   /**

@@ -106,10 +106,13 @@ public final class Rtnetlink implements AutoCloseable {
    *     Link#checkName})
    */
   public Optional<Link> link(String name) throws IOException {
+    return getLink(getLinkRequest(name));
+  }
+
+  /** The RTM_GETLINK of the link named {@code name} (answered by one RTM_NEWLINK, or ENODEV). */
+  static NlRequest getLinkRequest(String name) {
     Link.checkName("link name", name);
-    NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, name)
-        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name);
-    return getLink(req);
+    return NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, name).ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name);
   }
 
   /**
@@ -139,9 +142,7 @@ public final class Rtnetlink implements AutoCloseable {
    *     Link#checkName})
    */
   public Link requireLink(String name) throws IOException {
-    Link.checkName("link name", name);
-    NlRequest req = NlRequest.of(Nl.RTM_GETLINK, Nl.NLM_F_ACK, name)
-        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).attrString(Nl.IFLA_IFNAME, name);
+    NlRequest req = getLinkRequest(name);
     for (NlMessage m : socket.execute(req)) {
       if (m.type() == Nl.RTM_NEWLINK) {
         return parseLink(m);
@@ -216,9 +217,14 @@ public final class Rtnetlink implements AutoCloseable {
    *     Link#checkName})
    */
   public void setUp(String name, boolean up) throws IOException {
+    socket.execute(setUpRequest(name, up));
+  }
+
+  /** The RTM_NEWLINK that sets IFF_UP of the link named {@code name} (or clears it). */
+  static NlRequest setUpRequest(String name, boolean up) {
     Link.checkName("link name", name);
-    socket.execute(NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + (up ? " up" : " down"))
-        .ifinfomsg(Nl.AF_UNSPEC, 0, up ? Nl.IFF_UP : 0, Nl.IFF_UP).attrString(Nl.IFLA_IFNAME, name));
+    return NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK, name + (up ? " up" : " down"))
+        .ifinfomsg(Nl.AF_UNSPEC, 0, up ? Nl.IFF_UP : 0, Nl.IFF_UP).attrString(Nl.IFLA_IFNAME, name);
   }
 
   /**
@@ -360,12 +366,16 @@ public final class Rtnetlink implements AutoCloseable {
   }
 
   void addAddress(int index, String linkName, IpPrefix address) throws IOException {
+    socket.execute(addAddressRequest(index, linkName, address));
+  }
+
+  /** The RTM_NEWADDR that adds {@code address} to the link with interface index {@code index}. */
+  static NlRequest addAddressRequest(int index, String linkName, IpPrefix address) {
     int family = address.isIpv4() ? Nl.AF_INET : Nl.AF_INET6;
     byte[] raw = address.address().getAddress();
-    NlRequest req = NlRequest.of(Nl.RTM_NEWADDR, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, address + " dev " + linkName)
+    return NlRequest.of(Nl.RTM_NEWADDR, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, address + " dev " + linkName)
         .ifaddrmsg(family, address.prefixLength(), address.isIpv4() ? 0 : Nl.IFA_F_NODAD, 0, index)
         .attr(Nl.IFA_LOCAL, raw).attr(Nl.IFA_ADDRESS, raw);
-    socket.execute(req);
   }
 
   /**
@@ -469,7 +479,8 @@ public final class Rtnetlink implements AutoCloseable {
     socket.execute(routeRequest(Nl.RTM_DELROUTE, Nl.NLM_F_ACK, route));
   }
 
-  private NlRequest routeRequest(int type, int flags, Route route) throws IOException {
+  /** The request for {@code route}; looks its device up only when the route names no interface index. */
+  NlRequest routeRequest(int type, int flags, Route route) throws IOException {
     int index = route.interfaceIndex();
     if (index == 0 && route.device() != null) {
       index = requireLink(route.device()).index();

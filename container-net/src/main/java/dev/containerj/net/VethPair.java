@@ -94,9 +94,21 @@ public final class VethPair {
    * veth_newlink configures the first end before the pair is joined.
    */
   NlRequest request() {
+    return request(0);
+  }
+
+  /**
+   * As {@link #request()}, the first end made a port of the bridge with interface index {@code
+   * masterIndex} in the same request (rtnl_newlink sets IFLA_MASTER once the link exists), when it
+   * is not 0.
+   */
+  NlRequest request(int masterIndex) {
     NlRequest req = NlRequest.of(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, "veth " + end.name())
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
     linkAttrs(req, end);
+    if (masterIndex != 0) {
+      req.attrU32(Nl.IFLA_MASTER, masterIndex);
+    }
     int info = req.nestStart(Nl.IFLA_LINKINFO);
     req.attrString(Nl.IFLA_INFO_KIND, "veth");
     int data = req.nestStartLegacy(Nl.IFLA_INFO_DATA);

@@ -97,6 +97,17 @@ final class TestNet {
     return run(cmd.toArray(new String[0]));
   }
 
+  /**
+   * A named namespace of the test's own that stands in for the host of a bridge (the real host's
+   * links stay untouched); skips when veth or bridge links cannot be made. Delete it with {@link
+   * #deleteQuietly}.
+   */
+  static NetworkNamespace bridgeHost() throws IOException {
+    assumeLinkKind("veth");
+    assumeLinkKind("bridge");
+    return NetworkNamespace.createPersistent(uniqueName("host"));
+  }
+
   /** Deletes a named namespace if it exists, never throws (for finally blocks). */
   static void deleteQuietly(NetworkNamespace ns) {
     try {

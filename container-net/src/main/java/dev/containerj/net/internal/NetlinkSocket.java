@@ -121,6 +121,83 @@ public final class NetlinkSocket implements AutoCloseable {
     }
   }
 
+  /**
+   * What the kernel answered to one request of a {@link #executeBatch batch}.
+   *
+   * @param messages the messages before its ACK (a GET's one answer; often none)
+   * @param error its refusal, or null when it was acknowledged
+   */
+  public record Answer(List<NlMessage> messages, @Nullable NetlinkException error) {
+    /** {@return the messages; throws the request's error, if it had one} */
+    public List<NlMessage> orThrow() throws NetlinkException {
+      if (error != null) {
+        throw error;
+      }
+      return messages;
+    }
+  }
+
+  /**
+   * Sends every request in one datagram (one sendto(2)) and reads the answers until each has its ACK
+   * or its error: the kernel runs the messages of a datagram one after the other, in order, each as
+   * if it came alone (netlink_rcv_skb), and answers each; a refused one does not stop the ones after
+   * it. So a batch of N requests costs one system call each way instead of N round trips. Every
+   * request must carry NLM_F_ACK (so that its end is known) and none may be a dump.
+   *
+   * @param requests the requests, sent in this order
+   * @return one answer per request, in order; the caller decides what a refusal means
+   * @throws IOException when the socket fails
+   * @throws IllegalArgumentException when a request is a dump or carries no NLM_F_ACK
+   */
+  public synchronized List<Answer> executeBatch(List<NlRequest> requests) throws IOException {
+    int count = requests.size();
+    int first = seq + 1;
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    for (NlRequest r : requests) {
+      if ((r.flags() & Nl.NLM_F_ACK) == 0 || ((r.flags() & Nl.NLM_F_DUMP) == Nl.NLM_F_DUMP && isGet(r.type()))) {
+        throw new IllegalArgumentException("a batched request needs NLM_F_ACK and must not be a dump: " + r.description());
+      }
+      all.writeBytes(r.toBytes(++seq, portId)); // messages are 4-byte aligned by construction
+    }
+    if (count == 0) {
+      return List.of();
+    }
+    send(all.toByteArray(), requests.get(0));
+    List<List<NlMessage>> messages = new ArrayList<>();
+    NetlinkException[] errors = new NetlinkException[count];
+    boolean[] done = new boolean[count];
+    for (int i = 0; i < count; i++) {
+      messages.add(new ArrayList<>());
+    }
+    int left = count;
+    while (left > 0) {
+      int n = receive(requests.get(0));
+      ByteBuffer datagram = rx.duplicate().order(ByteOrder.nativeOrder());
+      datagram.position(0).limit(n);
+      for (NlMessage m : NlMessage.parseAll(datagram)) {
+        int i = m.seq() - first;
+        if (i < 0 || i >= count || done[i] || (m.portId() != portId && m.portId() != 0)) {
+          continue; // an answer to an earlier request that was abandoned
+        }
+        if (m.type() == Nl.NLMSG_ERROR) {
+          int error = m.payload().getInt(0);
+          if (error != 0) {
+            errors[i] = error(requests.get(i), -error, extendedAck(m, true));
+          }
+          done[i] = true;
+          left--;
+        } else if (m.type() != Nl.NLMSG_NOOP && m.type() != Nl.NLMSG_DONE) {
+          messages.get(i).add(m);
+        }
+      }
+    }
+    List<Answer> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(new Answer(messages.get(i), errors[i]));
+    }
+    return out;
+  }
+
   private static boolean isGet(int type) {
     return type == Nl.RTM_GETLINK || type == Nl.RTM_GETADDR || type == Nl.RTM_GETROUTE;
   }

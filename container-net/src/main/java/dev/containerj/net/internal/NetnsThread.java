@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One dedicated platform thread that lives in one network namespace and runs tasks there. It enters
  * the namespace once (setns(2) or unshare(2)) and never leaves it: it is never a pool thread and it
  * ends when {@link #shutdown()} is called, so a thread whose namespace was changed can never run
- * unrelated code. (setns and unshare of CLONE_NEWNET act on the calling thread only.)
+ * unrelated code. (setns and unshare of CLONE_NEWNET act on the calling thread only.) The one
+ * exception is {@link NetnsHop}'s thread, which enters a namespace for each task and leaves it again
+ * before the next, and ends if it cannot.
  */
 public final class NetnsThread {
   /** The first thing the thread does: enter or create its namespace. */
@@ -27,7 +29,11 @@ public final class NetnsThread {
   private final CompletableFuture<Void> started = new CompletableFuture<>();
 
   private NetnsThread(String label, Setup setup) {
-    thread = new Thread(() -> loop(setup), "containerj-netns-" + COUNTER.incrementAndGet() + "-" + label);
+    this(setup, "containerj-netns-" + COUNTER.incrementAndGet() + "-" + label);
+  }
+
+  private NetnsThread(Setup setup, String threadName) {
+    thread = new Thread(() -> loop(setup), threadName);
     thread.setDaemon(true);
   }
 
@@ -36,7 +42,22 @@ public final class NetnsThread {
    * ended).
    */
   public static NetnsThread start(String label, Setup setup) throws Exception {
-    NetnsThread t = new NetnsThread(label, setup);
+    return started(new NetnsThread(label, setup));
+  }
+
+  /**
+   * As {@link #start}, with exactly this thread name.
+   *
+   * @param threadName the thread's name
+   * @param setup what the thread does first
+   * @return the started thread
+   * @throws Exception what setup threw
+   */
+  public static NetnsThread startNamed(String threadName, Setup setup) throws Exception {
+    return started(new NetnsThread(setup, threadName));
+  }
+
+  private static NetnsThread started(NetnsThread t) throws Exception {
     t.thread.start();
     try {
       t.started.get();
@@ -73,6 +94,38 @@ public final class NetnsThread {
         return;
       }
       r.run();
+    }
+  }
+
+  /**
+   * Waits for a task's result: rethrows what the task threw (an IOException, a RuntimeException or an
+   * Error as such, anything else wrapped), and an interrupt as InterruptedIOException naming {@code
+   * what}.
+   *
+   * @param <T> the result's type
+   * @param result the task's result, completed by the thread
+   * @param what what is waited for, for the message
+   * @return the result
+   * @throws java.io.IOException what the task threw, or when interrupted
+   */
+  public static <T> T await(CompletableFuture<T> result, String what) throws java.io.IOException {
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof java.io.IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new java.io.IOException(c);
     }
   }
 
