@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -69,25 +70,33 @@ final class DefaultProgramCache {
 
   /** The cache the system property names, or null (no property, or no identity for the compiler). */
   static @Nullable DefaultProgramCache fromSystemProperty() {
-    String d = System.getProperty(DIR_PROPERTY);
-    if (d == null || d.isEmpty()) {
-      return null;
-    }
-    String id = compilerIdentity();
-    return id == null ? null : new DefaultProgramCache(Path.of(d), id);
+    // Without the property (a library user's JVM) of() reads not even the jar's attributes.
+    CodeSource cs = DefaultProgramCache.class.getProtectionDomain().getCodeSource();
+    return of(System.getProperty(DIR_PROPERTY), cs == null ? null : cs.getLocation());
   }
 
   /**
-   * The jar holding the compiler, by path, size and mtime; null when the classes do not come from a
-   * jar file (a build's classes directory changes without a single stamp to key on).
+   * The cache in directory {@code dir} for the compiler loaded from {@code location}, or null when
+   * there is no directory or the location is no jar file.
    */
-  private static @Nullable String compilerIdentity() {
+  static @Nullable DefaultProgramCache of(@Nullable String dir, @Nullable URL location) {
+    if (dir == null || dir.isEmpty()) {
+      return null;
+    }
+    String id = compilerIdentity(location);
+    return id == null ? null : new DefaultProgramCache(Path.of(dir), id);
+  }
+
+  /**
+   * The jar at {@code location}, by path, size and mtime; null when it is not a jar file (a build's
+   * classes directory changes without a single stamp to key on).
+   */
+  static @Nullable String compilerIdentity(@Nullable URL location) {
+    if (location == null) {
+      return null;
+    }
     try {
-      CodeSource cs = DefaultProgramCache.class.getProtectionDomain().getCodeSource();
-      if (cs == null || cs.getLocation() == null) {
-        return null;
-      }
-      Path jar = Path.of(cs.getLocation().toURI());
+      Path jar = Path.of(location.toURI());
       BasicFileAttributes a = Files.readAttributes(jar, BasicFileAttributes.class);
       if (!a.isRegularFile()) {
         return null;
