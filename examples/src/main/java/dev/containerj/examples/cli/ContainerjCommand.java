@@ -78,16 +78,17 @@ public final class ContainerjCommand implements Runnable {
 
   /** Runs the tool with {@code args} and returns its exit status (System.out and System.err). */
   public static int execute(String... args) {
-    return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), null, args);
+    return execute(null, null, null, args);
   }
 
   /**
-   * Runs the tool with {@code args}, writing to {@code out} and {@code err}; {@code hostEnv}, when
+   * Runs the tool with {@code args}, writing to {@code out} and {@code err} (null: System.out and
+   * System.err, through picocli's writers when picocli runs the command); {@code hostEnv}, when
    * given, is where {@code run -e NAME} looks up values (tests). A {@code run} whose options the fast
-   * parser takes ({@link RunOption#fastParse}) starts without picocli's model: about 60 ms of a cold
-   * start; any other command line goes through picocli.
+   * parser takes ({@link RunOption#fastParse}) starts without picocli's model (about 20-25 ms of a
+   * cold start); any other command line goes through picocli.
    */
-  static int execute(PrintWriter out, PrintWriter err,
+  static int execute(@org.jspecify.annotations.Nullable PrintWriter out, @org.jspecify.annotations.Nullable PrintWriter err,
       java.util.function.@org.jspecify.annotations.Nullable Function<String, @org.jspecify.annotations.Nullable String> hostEnv,
       String... args) {
     if (args.length > 0 && args[0].equals("run")) {
@@ -96,22 +97,30 @@ public final class ContainerjCommand implements Runnable {
         if (hostEnv != null) {
           run.hostEnv = hostEnv;
         }
-        run.out = out;
-        run.err = err;
+        if (out != null) {
+          run.out = out;
+        }
+        if (err != null) {
+          run.err = err;
+        }
         run.originalArgs = java.util.List.of(args);
         try {
           return run.run();
         } catch (Exception e) {
-          return report(e, err, false);
+          return report(e, run.err, false);
         } finally {
-          out.flush();
-          err.flush();
+          run.out.flush();
+          run.err.flush();
         }
       }
     }
     CommandLine cl = commandLine(args);
-    cl.setOut(out);
-    cl.setErr(err);
+    if (out != null) {
+      cl.setOut(out);
+    }
+    if (err != null) {
+      cl.setErr(err);
+    }
     CommandLine run = cl.getSubcommands().get("run");
     if (hostEnv != null && run != null) {
       ((RunCommand) run.getCommand()).hostEnv = hostEnv;
