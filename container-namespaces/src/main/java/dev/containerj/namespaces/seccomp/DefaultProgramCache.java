@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -71,15 +72,14 @@ final class DefaultProgramCache {
   /** The cache the system property names, or null (no property, or no identity for the compiler). */
   static @Nullable DefaultProgramCache fromSystemProperty() {
     // Without the property (a library user's JVM) of() reads not even the jar's attributes.
-    CodeSource cs = DefaultProgramCache.class.getProtectionDomain().getCodeSource();
-    return of(System.getProperty(DIR_PROPERTY), cs == null ? null : cs.getLocation());
+    return of(System.getProperty(DIR_PROPERTY), DefaultProgramCache.class.getProtectionDomain().getCodeSource());
   }
 
   /**
    * The cache in directory {@code dir} for the compiler loaded from {@code location}, or null when
    * there is no directory or the location is no jar file.
    */
-  static @Nullable DefaultProgramCache of(@Nullable String dir, @Nullable URL location) {
+  static @Nullable DefaultProgramCache of(@Nullable String dir, @Nullable CodeSource location) {
     if (dir == null || dir.isEmpty()) {
       return null;
     }
@@ -91,12 +91,13 @@ final class DefaultProgramCache {
    * The jar at {@code location}, by path, size and mtime; null when it is not a jar file (a build's
    * classes directory changes without a single stamp to key on).
    */
-  static @Nullable String compilerIdentity(@Nullable URL location) {
-    if (location == null) {
+  static @Nullable String compilerIdentity(@Nullable CodeSource location) {
+    URL url = location == null ? null : location.getLocation();
+    if (url == null) {
       return null;
     }
     try {
-      Path jar = Path.of(location.toURI());
+      Path jar = Path.of(url.toURI());
       BasicFileAttributes a = Files.readAttributes(jar, BasicFileAttributes.class);
       if (!a.isRegularFile()) {
         return null;
@@ -144,15 +145,13 @@ final class DefaultProgramCache {
       byte[] all;
       try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
         long size = ch.size();
-        if (size > MAX_FILE || size < 8) {
+        if (size > MAX_FILE) {
           return null;
         }
         all = new byte[(int) size];
-        ByteBuffer b = ByteBuffer.wrap(all);
-        while (b.hasRemaining() && ch.read(b) >= 0) {
-          // until full or end of file
-        }
-        if (b.hasRemaining()) {
+        // One read(2) of a regular file this small returns it whole; a short read (a file cut while
+        // read) is a miss.
+        if (ch.read(ByteBuffer.wrap(all)) != size) {
           return null;
         }
       }
@@ -164,6 +163,9 @@ final class DefaultProgramCache {
 
   /** Parses a whole entry; null unless every part is as written. */
   static @Nullable SeccompProgram parse(byte[] all, String key, SeccompArch arch) throws IOException {
+    if (all.length < 8) {
+      throw new EOFException("a seccomp cache entry of " + all.length + " bytes has no checksum");
+    }
     int body = all.length - 8;
     CRC32 crc = new CRC32();
     crc.update(all, 0, body);
@@ -206,12 +208,10 @@ final class DefaultProgramCache {
     }
     byte[] filter = p.bytes();
     out.writeInt(filter.length);
-    out.write(filter);
-    out.flush();
+    out.write(filter); // DataOutputStream buffers nothing: the bytes are in the array already
     CRC32 crc = new CRC32();
     crc.update(bytes.toByteArray());
     out.writeLong(crc.getValue());
-    out.flush();
     return bytes.toByteArray();
   }
 

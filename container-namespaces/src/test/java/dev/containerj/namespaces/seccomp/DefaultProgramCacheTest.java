@@ -1,12 +1,16 @@
 package dev.containerj.namespaces.seccomp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.URL;
+import java.security.CodeSource;
+import java.security.cert.Certificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -211,6 +215,8 @@ class DefaultProgramCacheTest {
     assertThat(DefaultProgramCache.parse(entry(MAGIC, KEY, "X86_64", 0, List.of(), -8, new byte[0], new byte[0]), KEY, x)).isNull();
     assertThat(DefaultProgramCache.parse(entry(MAGIC, KEY, "X86_64", 0, List.of(), 12, Arrays.copyOf(f, 12), new byte[0]), KEY, x)).isNull();
     assertThat(DefaultProgramCache.parse(entry(MAGIC, KEY, "X86_64", 0, List.of(), 24, f, new byte[0]), KEY, x)).isNull();
+    // a length past the filter and the checksum both: a miss, not an end-of-file error
+    assertThat(DefaultProgramCache.parse(entry(MAGIC, KEY, "X86_64", 0, List.of(), 32, f, new byte[0]), KEY, x)).isNull();
     // the length exactly to the checksum, and one instruction of slack
     assertThat(DefaultProgramCache.parse(entry(MAGIC, KEY, "X86_64", 0, List.of(), 8, Arrays.copyOf(f, 8), new byte[8]), KEY, x)).isNull();
     // bytes after the filter, before the checksum
@@ -255,6 +261,13 @@ class DefaultProgramCacheTest {
       Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
       assertThat(cache.read(key, arch)).isEqualTo(extra == 0 ? p : null);
     }
+  }
+
+  @Test
+  void anEntryWithoutRoomForItsChecksumIsAnError() throws IOException {
+    assertThatThrownBy(() -> DefaultProgramCache.parse(new byte[7], KEY, SeccompArch.X86_64))
+        .isInstanceOf(EOFException.class).hasMessageContaining("7 bytes");
+    assertThat(DefaultProgramCache.parse(new byte[8], KEY, SeccompArch.X86_64)).isNull(); // no magic
   }
 
   @Test
@@ -309,20 +322,25 @@ class DefaultProgramCacheTest {
   void theCacheIsMadeOnlyForADirectoryAndAJarFile() throws IOException {
     Path jar = Files.write(tmp.resolve("compiler.jar"), new byte[] {1, 2, 3});
     Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1234000));
-    URL location = jar.toUri().toURL();
+    CodeSource location = new CodeSource(jar.toUri().toURL(), (Certificate[]) null);
     assertThat(DefaultProgramCache.compilerIdentity(location)).isEqualTo(jar + ":3:1234000");
-    assertThat(DefaultProgramCache.compilerIdentity(tmp.toUri().toURL())).isNull();
-    assertThat(DefaultProgramCache.compilerIdentity(tmp.resolve("missing.jar").toUri().toURL())).isNull();
-    assertThat(DefaultProgramCache.compilerIdentity(new URL("http://example.invalid/x.jar"))).isNull();
+    assertThat(DefaultProgramCache.compilerIdentity(source(tmp.toUri().toURL()))).isNull();
+    assertThat(DefaultProgramCache.compilerIdentity(source(tmp.resolve("missing.jar").toUri().toURL()))).isNull();
+    assertThat(DefaultProgramCache.compilerIdentity(source(new URL("http://example.invalid/x.jar")))).isNull();
+    assertThat(DefaultProgramCache.compilerIdentity(source(null))).isNull();
     assertThat(DefaultProgramCache.compilerIdentity(null)).isNull();
     DefaultProgramCache c = DefaultProgramCache.of(dir.toString(), location);
     assertThat(c).isNotNull();
     String key = c.key(CAPS, KERNEL, arch);
     assertThat(key).contains("compiler " + jar + ":3:1234000\n");
     assertThat(c.file(key).getParent()).isEqualTo(dir);
-    assertThat(DefaultProgramCache.of(dir.toString(), tmp.toUri().toURL())).isNull();
+    assertThat(DefaultProgramCache.of(dir.toString(), source(tmp.toUri().toURL()))).isNull();
     assertThat(DefaultProgramCache.of("", location)).isNull();
     assertThat(DefaultProgramCache.of(null, location)).isNull();
+  }
+
+  private static CodeSource source(@org.jspecify.annotations.Nullable URL url) {
+    return new CodeSource(url, (Certificate[]) null);
   }
 
   @Test
