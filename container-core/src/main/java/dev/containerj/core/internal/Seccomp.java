@@ -29,7 +29,7 @@ final class Seccomp {
       return DEFAULTS.computeIfAbsent(caps, c -> {
         Set<String> names = new TreeSet<>();
         c.forEach(cap -> names.add(cap.name()));
-        return SeccompProfile.defaultProfile(names).compile(SeccompArch.current());
+        return SeccompProfile.compileDefault(names, SeccompArch.current());
       });
     }
     if (profile.isUnconfined()) {

@@ -92,6 +92,28 @@ public final class SeccompProfile {
   }
 
   /**
+   * Compiles the {@linkplain #defaultProfile(Set) default profile} for {@code arch}: the same
+   * program as {@code defaultProfile(keptCapabilities).compile(arch)}. When the system property
+   * {@code containerj.cache.dir} names a directory of this user's (the tool's launcher sets it),
+   * the program is also kept there between JVMs, keyed by the compiler's jar, the capabilities, the
+   * kernel release and the architecture, and read back only from a file of this user's that no one
+   * else may write and that parses back whole; otherwise it is compiled as usual.
+   *
+   * @param keptCapabilities the capabilities the container keeps, as for {@link #defaultProfile(Set)}
+   * @param arch the architecture of the processes it will filter
+   * @return the classic BPF program
+   * @throws IllegalArgumentException if a capability is not named as capabilities(7) does
+   */
+  public static SeccompProgram compileDefault(Set<String> keptCapabilities, SeccompArch arch) {
+    Set<String> caps = checkCapabilities(keptCapabilities);
+    DefaultProgramCache disk = DefaultProgramCache.fromSystemProperty();
+    if (disk == null) {
+      return defaultProfile(caps).compile(arch);
+    }
+    return disk.program(caps, System.getProperty("os.version", ""), arch);
+  }
+
+  /**
    * {@return the profile for untrusted code: the default profile for a container without
    * capabilities, and also denied (EPERM) ptrace and process_vm_*, kcmp, pidfd_getfd, io_uring_*,
    * and socket(2) for every address family but AF_UNIX, AF_INET and AF_INET6}

@@ -44,11 +44,9 @@ public final class CacheTraining {
 
   private static void execute(String... args) {
     try {
-      picocli.CommandLine cl = ContainerjCommand.commandLine(args);
+      // The tool's own dispatch, so that run takes the fast parser's path, as a user's run does.
       PrintWriter none = new PrintWriter(OutputStream.nullOutputStream());
-      cl.setOut(none);
-      cl.setErr(none);
-      cl.execute(args);
+      ContainerjCommand.execute(none, none, null, args);
     } catch (RuntimeException | LinkageError e) {
       // a host that refuses part of the workload: the classes loaded until then are recorded
     }

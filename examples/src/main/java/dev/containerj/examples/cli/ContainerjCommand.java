@@ -78,7 +78,54 @@ public final class ContainerjCommand implements Runnable {
 
   /** Runs the tool with {@code args} and returns its exit status (System.out and System.err). */
   public static int execute(String... args) {
-    return commandLine(args).execute(args);
+    return execute(null, null, null, args);
+  }
+
+  /**
+   * Runs the tool with {@code args}, writing to {@code out} and {@code err} (null: System.out and
+   * System.err, through picocli's writers when picocli runs the command); {@code hostEnv}, when
+   * given, is where {@code run -e NAME} looks up values (tests). A {@code run} whose options the fast
+   * parser takes ({@link RunOption#fastParse}) starts without picocli's model (about 20-25 ms of a
+   * cold start); any other command line goes through picocli.
+   */
+  static int execute(@org.jspecify.annotations.Nullable PrintWriter out, @org.jspecify.annotations.Nullable PrintWriter err,
+      java.util.function.@org.jspecify.annotations.Nullable Function<String, @org.jspecify.annotations.Nullable String> hostEnv,
+      String... args) {
+    if (args.length > 0 && args[0].equals("run")) {
+      RunCommand run = new RunCommand();
+      if (RunOption.fastParse(java.util.Arrays.asList(args), 1, run)) {
+        if (hostEnv != null) {
+          run.hostEnv = hostEnv;
+        }
+        if (out != null) {
+          run.out = out;
+        }
+        if (err != null) {
+          run.err = err;
+        }
+        run.originalArgs = java.util.List.of(args);
+        try {
+          return run.run();
+        } catch (Exception e) {
+          return report(e, run.err, false);
+        } finally {
+          run.out.flush();
+          run.err.flush();
+        }
+      }
+    }
+    CommandLine cl = commandLine(args);
+    if (out != null) {
+      cl.setOut(out);
+    }
+    if (err != null) {
+      cl.setErr(err);
+    }
+    CommandLine run = cl.getSubcommands().get("run");
+    if (hostEnv != null && run != null) {
+      ((RunCommand) run.getCommand()).hostEnv = hostEnv;
+    }
+    return cl.execute(args);
   }
 
   /** The tool's command line, with its error handling; set its out and err writers to capture output. */
@@ -95,7 +142,8 @@ public final class ContainerjCommand implements Runnable {
     Class<?> named = namedSubcommand(args);
     for (Class<?> c : SUBCOMMANDS) {
       if (named == null || c == named) {
-        cl.addSubcommand(c);
+        // run's options are RunOption's, added to its picocli model by RunCommand.commandLine().
+        cl.addSubcommand(c == RunCommand.class ? RunCommand.commandLine() : c);
       }
     }
     cl.addSubcommand(CommandLine.HelpCommand.class);
@@ -138,9 +186,13 @@ public final class ContainerjCommand implements Runnable {
   }
 
   private static int onError(Exception e, CommandLine cl, ParseResult parsed) {
-    PrintWriter err = cl.getErr();
+    return report(e, cl.getErr(), debugRequested(parsed));
+  }
+
+  /** The one line of an error on {@code err} (and its stack trace when {@code debug}); the exit status. */
+  private static int report(Exception e, PrintWriter err, boolean debug) {
     err.println("containerj: " + message(e));
-    if (debugRequested(parsed)) {
+    if (debug) {
       e.printStackTrace(err);
     }
     err.flush();

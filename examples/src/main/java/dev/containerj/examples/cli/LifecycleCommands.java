@@ -265,10 +265,7 @@ final class LifecycleCommands {
       if (!runArgs.isEmpty() && runArgs.get(0).equals("run")) {
         runArgs.remove(0);
       }
-      picocli.CommandLine cl = new picocli.CommandLine(new RunCommand());
-      cl.setStopAtPositional(true);
-      cl.parseArgs(runArgs.toArray(String[]::new));
-      ContainerSpec containerSpec = ((RunCommand) cl.getCommand()).toSpec().toBuilder().detached(true).build();
+      ContainerSpec containerSpec = RunCommand.parse(runArgs, new PrintWriter(System.err, true)).toSpec().toBuilder().detached(true).build();
       Container c = ContainerRuntime.defaults().attach(id, containerSpec);
       dev.containerj.core.ProcessSpec.Builder p = dev.containerj.core.ProcessSpec.builder().command(command);
       for (String e : env) {

@@ -26,8 +26,6 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -39,8 +37,12 @@ import picocli.CommandLine.Spec;
  * and 2 directly, with no copy through Java, unless they are a terminal: then through a pipe and a copy,
  * so that the container can neither read from nor reconfigure it); its stdin is /dev/null unless
  * {@code -i}. {@code -t} gives it a pty of its own, relayed by {@link TerminalRelay}.
+ *
+ * <p>The options are {@link RunOption}'s (one definition for picocli's model and the fast parser);
+ * this annotation gives only the command's name and help text, and {@link #commandLine()} adds the
+ * options and the standard help options after them.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+@Command(name = "run", versionProvider = VersionProvider.class, sortOptions = false,
     usageHelpAutoWidth = true,
     description = {"Runs CMD in a new container and exits with its status.",
         "Without --rootfs the root is the host's / under a writable overlay whose changes vanish",
@@ -55,165 +57,155 @@ final class RunCommand implements Callable<Integer> {
   @Spec
   @Nullable CommandSpec spec;
 
-  @Option(names = "--rootfs", paramLabel = "DIR",
-      description = "Root filesystem: a directory (read-only unless --rootfs-rw). Default: the host's / under an overlay whose changes vanish.")
+  // The values of the options of RunOption (its constants define names, help and kind; set()
+  // stores each here).
   @Nullable Path rootfs;
-
-  @Option(names = "--rootfs-rw", description = "Let the container write to the --rootfs directory.")
   boolean rootfsWritable;
-
-  @Option(names = "--read-only", description = "Mount the root filesystem read-only (the host's / with no overlay; the default for --rootfs).")
   boolean readOnly;
-
-  @Option(names = "--hostname", paramLabel = "NAME", description = "Container hostname. Default: the first 12 digits of its id.")
   @Nullable String hostname;
-
-  @Option(names = {"-e", "--env"}, paramLabel = "NAME[=VALUE]",
-      description = "Set an environment variable; NAME alone copies it from this environment. The environment starts empty (PATH is set).")
   List<String> env = new ArrayList<>();
-
-  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container. Default /.")
   @Nullable String workdir;
-
-  @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "Numeric user (and group) inside the container. Default 0:0.")
   @Nullable String user;
-
-  @Option(names = {"-v", "--volume"}, paramLabel = "HOST:CTR[:ro|rw]", description = "Bind-mount a host path into the container.")
   List<String> volumes = new ArrayList<>();
-
-  @Option(names = "--tmpfs", paramLabel = "PATH[:size=N,ro]", description = "Mount an empty tmpfs at PATH.")
   List<String> tmpfs = new ArrayList<>();
-
-  @Option(names = "--tmpfs-size", paramLabel = "BYTES", description = "Size limit of the private /tmp and of the "
-      + "host root's writable layer, each, as 64m or 1g. Default 64m; a full one is ENOSPC in the container.")
   @Nullable String tmpfsSize;
-
-  @Option(names = "--network", paramLabel = "MODE",
-      description = "none (no interface up), loopback (lo up, the default), bridge (eth0 on containerj0), "
-          + "bridge:NAME, container:ID (share another container's network), host (no isolation), or a user-mode "
-          + "network: pasta, slirp4netns or user (the first installed), each with :allow_host_loopback=true to reach "
-          + "the host's 127.0.0.1. As an ordinary user the default is user when pasta or slirp4netns is installed.")
   @Nullable String network;
-
-  @Option(names = {"-p", "--publish"}, paramLabel = "[ADDR:]HOSTPORT:CTRPORT[/tcp|udp]",
-      description = "Publish a container port on the host (127.0.0.1 unless ADDR), through a userspace proxy.")
   List<String> publish = new ArrayList<>();
-
-  @Option(names = "--ip", paramLabel = "ADDR", description = "The container's address on its bridge.")
   @Nullable String ip;
-
-  @Option(names = "--dns", paramLabel = "ADDR", description = "A name server for /etc/resolv.conf (bridge mode).")
   List<String> dns = new ArrayList<>();
-
-  @Option(names = "--add-host", paramLabel = "NAME:ADDR", description = "An extra /etc/hosts line.")
   List<String> addHosts = new ArrayList<>();
-
-  @Option(names = "--image", paramLabel = "REF",
-      description = "Run on an OCI image: oci:DIR[:TAG], docker-archive:FILE, a registry reference (alpine, "
-          + "host:port/name:tag) or an imported image's id. Imported or pulled into the layer store on first use; "
-          + "its config gives the default command.")
   @Nullable String image;
-
-  @Option(names = "--pull", paramLabel = "POLICY", description = "For a registry --image: always, missing (default) or never.")
   String pull = "missing";
-
-  @Option(names = "--timeout", paramLabel = "DURATION",
-      description = "Kill the container after DURATION (500ms, 10s, 2m) and exit 124, as timeout(1).")
   @Nullable String timeout;
-
-  @Option(names = {"-i", "--interactive"}, description = "Give the container this process's stdin (else /dev/null). "
-      + "A terminal is relayed through a pipe, never handed over.")
   boolean interactive;
-
-  @Option(names = {"-t", "--tty"}, description = "Give the container a terminal of its own (a pty of its /dev/pts) "
-      + "showing on this one; with -i this terminal is in raw mode until the container ends.")
   boolean tty;
-
-  @Option(names = "--init", description = "Run a minimal init as pid 1 that forwards signals to the command and "
-      + "reaps zombies (as docker run --init); without it the command is pid 1 and ignores signals it has no handler for.")
   boolean init;
-
-  @Option(names = "--ulimit", paramLabel = "NAME=SOFT[:HARD]", description = "Set a resource limit, as nofile=1024:2048 (setrlimit(2)).")
   List<String> ulimits = new ArrayList<>();
-
-  @Option(names = "--cap-add", paramLabel = "CAP", description = "Add a capability to the default set (NET_ADMIN, or ALL).")
   List<String> capAdd = new ArrayList<>();
-
-  @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop a capability from the default set (or ALL).")
   List<String> capDrop = new ArrayList<>();
-
-  @Option(names = {"-m", "--memory"}, paramLabel = "BYTES", description = "Memory limit, as 64m or 1g (cgroup memory.max).")
   @Nullable String memory;
-
-  @Option(names = "--memory-swap", paramLabel = "BYTES",
-      description = "Memory plus swap, as docker: equal to --memory for no swap, -1 for unlimited swap.")
   @Nullable String memorySwap;
-
-  @Option(names = "--cpus", paramLabel = "N", description = "CPU quota in CPUs, as 0.5 or 1.5 (cgroup cpu.max).")
   @Nullable Double cpus;
-
-  @Option(names = "--cpu-weight", paramLabel = "1-10000", description = "Relative CPU weight (cgroup cpu.weight; cpu.shares on v1).")
   @Nullable Long cpuWeight;
-
-  @Option(names = "--pids-limit", paramLabel = "N", description = "Most processes and threads at once (cgroup pids.max);"
-      + " unlimited (or -1) for no limit. Default 2048 where the host can enforce it (root, or a delegated cgroup).")
   @Nullable String pidsLimit;
-
-  @Option(names = "--cpuset-cpus", paramLabel = "LIST", description = "CPUs the container may run on, as 0-1 or 0,2.")
   @Nullable String cpusetCpus;
-
-  @Option(names = "--device-read-bps", paramLabel = "DEV:RATE", description = "Read rate limit of a block device, as /dev/vda:10m.")
   List<String> deviceReadBps = new ArrayList<>();
-
-  @Option(names = "--device-write-bps", paramLabel = "DEV:RATE", description = "Write rate limit of a block device, as /dev/vda:10m.")
   List<String> deviceWriteBps = new ArrayList<>();
-
-  @Option(names = "--security-opt", paramLabel = "OPT",
-      description = "seccomp=FILE (Docker or OCI JSON profile), seccomp=unconfined, no-new-privileges=false.")
   List<String> securityOpts = new ArrayList<>();
-
-  @Option(names = "--userns", paramLabel = "auto|host",
-      description = "Id map of the container. auto (default): as root, the container's ids are an unused "
-          + "host range (an image's or directory's files are shown through idmapped mounts), so its root cannot "
-          + "read the host's root-only files; host: every id "
-          + "is itself, so bind mounts of root-owned directories are writable (the container's root is then "
-          + "the host's root, confined by capabilities and seccomp only).")
   @Nullable String userns;
-
-  @Option(names = "--hardened", description = "For untrusted code: no capabilities, the hardened seccomp profile, "
-      + "read-only root, no network, and small pids and memory limits unless given.")
   boolean hardened;
-
-  @Option(names = "--privileged", description = "Turn the protections off: every capability, no seccomp filter, "
-      + "no masked /proc paths. Says so on stderr.")
   boolean privileged;
+  /** Test hook, see {@link RunOption#PIPE_OUTPUT}. */
+  boolean pipeOutput;
+  boolean detach;
+  List<String> command = new ArrayList<>();
+
+  /** Where this command writes; picocli's writers, or the process's on the fast path. */
+  PrintWriter out = new PrintWriter(System.out, true);
+  PrintWriter err = new PrintWriter(System.err, true);
+  /** The tool's whole command line, kept by {@code -d} for a later {@code exec}. */
+  List<String> originalArgs = List.of();
 
   /**
-   * Test hook: copy the container's stdout and stderr through Java to this command's writers instead
-   * of handing it this process's fds 1 and 2, so that in-process tests can read them.
+   * Stores one value of {@code option}: a flag's {@code Boolean}, one string of a value or list
+   * option (a list option's strings one call each), picocli's number of a typed one, one operand.
    */
-  @Option(names = "--pipe-output", hidden = true)
-  boolean pipeOutput;
-
-  @Option(names = {"-d", "--detach"}, description = "Run in the background: print the container's id and leave it "
-      + "running after this tool exits; its stdout and stderr go to a log file in the state directory (containerj logs ID).")
-  boolean detach;
-
-  @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments (with --image: default from the image).")
-  List<String> command = new ArrayList<>();
+  void set(RunOption option, Object value) {
+    String text = value.toString();
+    switch (option) {
+      case ROOTFS -> rootfs = Path.of(text); // argv holds no NUL, the one name Path.of refuses
+      case ROOTFS_RW -> rootfsWritable = (Boolean) value;
+      case READ_ONLY -> readOnly = (Boolean) value;
+      case HOSTNAME -> hostname = text;
+      case ENV -> env.add(text);
+      case WORKDIR -> workdir = text;
+      case USER -> user = text;
+      case VOLUME -> volumes.add(text);
+      case TMPFS -> tmpfs.add(text);
+      case TMPFS_SIZE -> tmpfsSize = text;
+      case NETWORK -> network = text;
+      case PUBLISH -> publish.add(text);
+      case IP -> ip = text;
+      case DNS -> dns.add(text);
+      case ADD_HOST -> addHosts.add(text);
+      case IMAGE -> image = text;
+      case PULL -> pull = text;
+      case TIMEOUT -> timeout = text;
+      case INTERACTIVE -> interactive = (Boolean) value;
+      case TTY -> tty = (Boolean) value;
+      case INIT -> init = (Boolean) value;
+      case ULIMIT -> ulimits.add(text);
+      case CAP_ADD -> capAdd.add(text);
+      case CAP_DROP -> capDrop.add(text);
+      case MEMORY -> memory = text;
+      case MEMORY_SWAP -> memorySwap = text;
+      case CPUS -> cpus = (Double) value;
+      case CPU_WEIGHT -> cpuWeight = (Long) value;
+      case PIDS_LIMIT -> pidsLimit = text;
+      case CPUSET_CPUS -> cpusetCpus = text;
+      case DEVICE_READ_BPS -> deviceReadBps.add(text);
+      case DEVICE_WRITE_BPS -> deviceWriteBps.add(text);
+      case SECURITY_OPT -> securityOpts.add(text);
+      case USERNS -> userns = text;
+      case HARDENED -> hardened = (Boolean) value;
+      case PRIVILEGED -> privileged = (Boolean) value;
+      case PIPE_OUTPUT -> pipeOutput = (Boolean) value;
+      case DETACH -> detach = (Boolean) value;
+      case COMMAND -> command.add(text);
+    }
+  }
 
   /** Where {@code -e NAME} looks up values; tests replace it. */
   Function<String, @Nullable String> hostEnv = System::getenv;
 
+  /**
+   * picocli's way in: the options it matched become this command's values ({@link RunOption}
+   * defines them), then {@link #run()}.
+   */
   @Override
   public Integer call() throws InterruptedException {
+    picocli.CommandLine cl = commandSpec().commandLine();
+    RunOption.copyMatched(cl.getParseResult(), this);
+    out = cl.getOut();
+    err = cl.getErr();
+    originalArgs = cl.getParseResult().originalArgs();
+    return run();
+  }
+
+  /**
+   * The picocli command line of {@code run}: the annotated command (name, help text) with the
+   * options of {@link RunOption}, parsing stopping at the first operand.
+   */
+  static picocli.CommandLine commandLine() {
+    picocli.CommandLine cl = new picocli.CommandLine(new RunCommand());
+    CommandSpec spec = cl.getCommandSpec();
+    RunOption.addTo(spec);
+    // After the options, as the annotation's mixinStandardHelpOptions placed them in the help.
+    spec.mixinStandardHelpOptions(true);
+    cl.setStopAtPositional(true);
+    return cl;
+  }
+
+  /**
+   * {@code args} (the options and operands after {@code run}) parsed by the fast parser, else by
+   * picocli (which throws its ParameterException for a bad one); warnings go to {@code err}.
+   */
+  static RunCommand parse(List<String> args, PrintWriter err) {
+    RunCommand fast = new RunCommand();
+    if (!RunOption.fastParse(args, 0, fast)) {
+      picocli.CommandLine cl = commandLine();
+      RunOption.copyMatched(cl.parseArgs(args.toArray(String[]::new)), fast = (RunCommand) cl.getCommand());
+    }
+    fast.err = err;
+    return fast;
+  }
+
+  /** Runs the container these options describe, in the foreground unless {@code -d}; its exit status. */
+  int run() throws InterruptedException {
     ContainerSpec containerSpec = toSpec();
     Duration limit = timeout == null ? null : OptionParsers.duration("--timeout", timeout);
-    PrintWriter out = commandSpec().commandLine().getOut();
-    PrintWriter err = commandSpec().commandLine().getErr();
     if (detach) {
-      return LifecycleCommands.runDetached(containerSpec, interactive || tty, timeout != null, out,
-          commandSpec().commandLine().getParseResult().originalArgs());
+      return LifecycleCommands.runDetached(containerSpec, interactive || tty, timeout != null, out, originalArgs);
     }
 
     Container container = Container.start(containerSpec);
@@ -333,7 +325,7 @@ final class RunCommand implements Callable<Integer> {
     }
     if (privileged) {
       b.privileged();
-      commandSpec().commandLine().getErr().println("containerj: WARNING: --privileged: every capability, "
+      err.println("containerj: WARNING: --privileged: every capability, "
           + "no seccomp filter, no masked or read-only /proc paths");
     }
     // The payload's capabilities as these options make them (a Docker seccomp profile depends on them).
@@ -356,7 +348,7 @@ final class RunCommand implements Callable<Integer> {
           }
           b.uidMappings(List.of(dev.containerj.linux.IdMapping.identity()))
               .gidMappings(List.of(dev.containerj.linux.IdMapping.identity()));
-          commandSpec().commandLine().getErr().println("containerj: WARNING: --userns host: the container's "
+          err.println("containerj: WARNING: --userns host: the container's "
               + "root is the host's root, confined by capabilities and seccomp only");
           break;
         default:
@@ -379,7 +371,7 @@ final class RunCommand implements Callable<Integer> {
       if (dev.containerj.core.Network.installedStack().isPresent()) {
         b.network(dev.containerj.core.Network.userMode());
       } else {
-        commandSpec().commandLine().getErr().println("containerj: neither pasta (Debian: passt) nor slirp4netns is "
+        err.println("containerj: neither pasta (Debian: passt) nor slirp4netns is "
             + "installed: the container has only loopback" + (publish.isEmpty() ? "" : ", and cannot publish ports"));
       }
     }

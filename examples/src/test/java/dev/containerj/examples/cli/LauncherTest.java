@@ -153,6 +153,9 @@ class LauncherTest {
     Result root = launch(Map.of("CONTAINERJ_CACHE", install.resolve("cache-root").toString()),
         "run", "--", "sh", "-c", "exit 7");
     assertThat(root.code).as(root.err).isEqualTo(7);
+    // The same directory keeps the compiled default seccomp program, for the owner only.
+    assertThat(seccompEntries(install.resolve("cache-root"))).singleElement()
+        .satisfies(f -> assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------"));
 
     // nobody's HOME does not exist: the cache goes to a directory of its own in TMPDIR, mode 0700.
     Path tmp = Files.createDirectory(install.resolve("tmp"));
@@ -170,6 +173,15 @@ class LauncherTest {
     Result again = exec(concat(asNobody, "run", "--", "sh", "-c", "exit 7"));
     assertThat(again.code).as(again.err).isEqualTo(7);
     assertThat(again.err).contains("cache " + ownDir).doesNotContain("recording");
+    assertThat(seccompEntries(ownDir)).singleElement()
+        .satisfies(f -> assertThat(Files.getOwner(f).getName()).isEqualTo("nobody"));
+  }
+
+  /** The compiled seccomp programs that the launcher's cache directory {@code dir} holds. */
+  private static List<Path> seccompEntries(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().matches("seccomp-[0-9a-f]+\\.bpf")).toList();
+    }
   }
 
   @Test

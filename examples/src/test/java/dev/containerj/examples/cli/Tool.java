@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 
 /** Runs the tool in-process with captured output. */
 final class Tool {
@@ -27,15 +26,10 @@ final class Tool {
   }
 
   static Result execute(@Nullable Function<String, @Nullable String> hostEnv, String... args) {
-    CommandLine cl = ContainerjCommand.commandLine();
-    if (hostEnv != null) {
-      ((RunCommand) cl.getSubcommands().get("run").getCommand()).hostEnv = hostEnv;
-    }
+    // The tool's own dispatch: a run the fast parser takes never meets picocli, as in main.
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
+    int code = ContainerjCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), hostEnv, args);
     return new Result(code, out.toString(), err.toString());
   }
 
