@@ -58,4 +58,16 @@ class ReaperWaiterTest {
       assertThat(p.waitFor().killSignal()).isEqualTo(Signal.SIGKILL);
     }
   }
+
+  @Test
+  void aFutureDerivedWithAnotherTypeWaitsAndReturnsItsOwnValue() throws Exception {
+    try (NamespacedProcess p = start("sleep 0.2; exit 7")) {
+      // thenApply to another type (as the plugin sandbox's result does): its get() must hand out the
+      // derived value, not the exit status its class was first written for.
+      CompletableFuture<String> derived = p.onExit().thenApply(s -> "code " + s.code());
+      assertThat(derived.get()).isEqualTo("code 7");
+      assertThat(p.onExit().thenApply(ExitStatus::code).join()).isEqualTo(7);
+      assertThat(p.onExit().thenApply(s -> s).get(5, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(7));
+    }
+  }
 }

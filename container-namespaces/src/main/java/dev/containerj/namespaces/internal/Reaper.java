@@ -93,25 +93,27 @@ public final class Reaper {
    * the waiter waits for the future as before. Every future derived from one (copy, thenApply) waits
    * the same way.
    */
-  static final class ExitFuture extends CompletableFuture<ExitStatus> {
+  static class ExitFuture<T> extends CompletableFuture<T> {
     /** The future the reaper completes; derived ones ask it for the child. */
-    private final ExitFuture root;
+    private final ExitFuture<?> root;
     /** The child this future's root is for (only set on the root, right after its creation). */
     private @Nullable Child child;
 
-    ExitFuture(@Nullable ExitFuture root) {
+    ExitFuture(@Nullable ExitFuture<?> root) {
       this.root = root != null ? root : this;
     }
 
+    /**
+     * A derived future (thenApply, copy) is of the same class with its own result type, so its
+     * {@code get} waits the same way; its type parameter is the derived value's, never the exit's.
+     */
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
-      @SuppressWarnings("unchecked")
-      CompletableFuture<U> f = (CompletableFuture<U>) (CompletableFuture<?>) new ExitFuture(root);
-      return f;
+      return new ExitFuture<U>(root);
     }
 
     @Override
-    public ExitStatus get() throws InterruptedException, java.util.concurrent.ExecutionException {
+    public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
       if (!isDone()) {
         reapHere(root.child, Long.MAX_VALUE);
       }
@@ -119,7 +121,7 @@ public final class Reaper {
     }
 
     @Override
-    public ExitStatus get(long timeout, java.util.concurrent.TimeUnit unit)
+    public T get(long timeout, java.util.concurrent.TimeUnit unit)
         throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
       long deadline = System.nanoTime() + unit.toNanos(timeout);
       if (!isDone()) {
@@ -129,7 +131,7 @@ public final class Reaper {
     }
 
     @Override
-    public ExitStatus join() {
+    public T join() {
       if (!isDone()) {
         try {
           reapHere(root.child, Long.MAX_VALUE);
@@ -264,7 +266,7 @@ public final class Reaper {
   /** Starts watching a child; the future completes with its status once it has been reaped. */
   public static CompletableFuture<ExitStatus> watch(int pid, int pidfd) {
     if (pidfd >= 0 && EPOLL_FD >= 0) {
-      ExitFuture exit = new ExitFuture(null);
+      ExitFuture<ExitStatus> exit = new ExitFuture<>(null);
       Child child = new Child(pid, pidfd, exit);
       exit.child = child;
       BY_PIDFD.put(pidfd, child);
