@@ -13,6 +13,7 @@ import dev.containerj.oci.OciConfig;
 import dev.containerj.oci.OciConfigReader;
 import dev.containerj.oci.OciConfigWriter;
 import dev.containerj.oci.OciHook;
+import dev.containerj.oci.internal.JsonTrees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -100,8 +101,8 @@ public final class RuntimeMain {
     if (a != null && a.globals.get("log") != null) {
       String line;
       if ("json".equals(a.globals.get("log-format"))) {
-        ObjectNode o = StateJson.object().put("level", "error").put("msg", msg).put("time", Instant.now().toString());
-        line = StateJson.write(o);
+        ObjectNode o = JsonTrees.object().put("level", "error").put("msg", msg).put("time", Instant.now().toString());
+        line = JsonTrees.write(o);
       } else {
         line = "time=\"" + Instant.now() + "\" level=error msg=\"" + msg.replace("\"", "\\\"") + "\"";
       }
@@ -163,7 +164,7 @@ public final class RuntimeMain {
 
   /** The runtime-spec features document (features.md). */
   private int features() {
-    ObjectNode f = StateJson.object();
+    ObjectNode f = JsonTrees.object();
     f.put("ociVersionMin", "1.0.0").put("ociVersionMax", OciConfig.SPEC_VERSION);
     ArrayNode hooks = f.putArray("hooks");
     hooks.add("prestart").add("createRuntime").add("createContainer").add("startContainer").add("poststart")
@@ -186,7 +187,7 @@ public final class RuntimeMain {
     linux.putObject("seccomp").put("enabled", true);
     linux.putObject("apparmor").put("enabled", false);
     linux.putObject("selinux").put("enabled", false);
-    out.println(StateJson.pretty(f));
+    out.println(JsonTrees.pretty(f));
     return 0;
   }
 
@@ -251,13 +252,13 @@ public final class RuntimeMain {
     s.put("startTime", startTime(pid));
     s.put("containerjId", libraryId);
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
-    Files.writeString(tmp, StateJson.write(s));
+    Files.writeString(tmp, JsonTrees.write(s));
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The runtime-spec state (runtime.md, "State"). */
   private static ObjectNode stateJson(String id, String status, int pid, Path bundle, OciConfig config) {
-    ObjectNode s = StateJson.object();
+    ObjectNode s = JsonTrees.object();
     s.put("ociVersion", OciConfig.SPEC_VERSION).put("id", id).put("status", status).put("pid", pid)
         .put("bundle", bundle.toString());
     ObjectNode a = s.putObject("annotations");
@@ -283,7 +284,7 @@ public final class RuntimeMain {
    */
   private void runHooks(List<OciHook> hooks, String id, String status, int pid, Path bundle, OciConfig config,
       boolean fatal) throws IOException, InterruptedException {
-    byte[] state = StateJson.write(stateJson(id, status, pid, bundle, config)).getBytes(StandardCharsets.UTF_8);
+    byte[] state = JsonTrees.write(stateJson(id, status, pid, bundle, config)).getBytes(StandardCharsets.UTF_8);
     for (OciHook h : hooks) {
       // The spec runs execv(path, args): ProcessBuilder executes argv[0], so the path takes the
       // place of args[0] (the hook sees its path as argv[0]).
@@ -337,7 +338,7 @@ public final class RuntimeMain {
    * recorded that it has none of theirs, so no config.json is read.
    */
   private @org.jspecify.annotations.Nullable OciConfig lateHooksConfig(String id, Path bundle) throws IOException {
-    ObjectNode record = StateJson.readObject(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     return record.path(LATE_HOOKS).asBoolean(true) ? OciConfigReader.read(bundle) : null;
   }
 
@@ -346,7 +347,7 @@ public final class RuntimeMain {
     if (!Files.exists(f)) {
       throw new IllegalArgumentException("container " + id + " does not exist");
     }
-    ObjectNode s = StateJson.readObject(Files.readString(f));
+    ObjectNode s = JsonTrees.readObject(Files.readString(f));
     int pid = s.path("pid").asInt();
     String recorded = s.path("startTime").asText();
     // A payload that has ended is stopped, whatever the record still says.
@@ -433,7 +434,7 @@ public final class RuntimeMain {
         runHooks(config.hooks().createRuntime(), id, "created", c.pid(), bundle, config, true);
         runHooks(config.hooks().prestart(), id, "created", c.pid(), bundle, config, true);
         ContainerHooks.run("createContainer", config.hooks().createContainer(), runtime, c.id(), config,
-            StateJson.write(stateJson(id, "created", c.pid(), bundle, config)).getBytes(StandardCharsets.UTF_8));
+            JsonTrees.write(stateJson(id, "created", c.pid(), bundle, config)).getBytes(StandardCharsets.UTF_8));
       } catch (Exception e) {
         // This JVM started it: the library's close kills every process of it, reaps its pid 1 (a
         // zombie child of this JVM would keep it "running" for a reaper) and removes its cgroups.
@@ -488,7 +489,7 @@ public final class RuntimeMain {
    * again (the OCI reader and its mapper, most of a cold call's work otherwise).
    */
   private void markCreated(String id, boolean foreground, OciConfig config) throws IOException {
-    ObjectNode record = StateJson.readObject(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     record.put("created", true);
     record.put("foreground", foreground);
     record.put(LATE_HOOKS, !(config.hooks().startContainer().isEmpty() && config.hooks().poststart().isEmpty()
@@ -496,7 +497,7 @@ public final class RuntimeMain {
     record.put("cgroupParent", ownCgroup());
     record.put("cgroupSelf", Files.readString(Path.of("/proc/self/cgroup")));
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
-    Files.writeString(tmp, StateJson.write(record));
+    Files.writeString(tmp, JsonTrees.write(record));
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -516,7 +517,7 @@ public final class RuntimeMain {
    * cgroup (recorded at create), opened, never created or removed here.
    */
   private dev.containerj.cgroups.Cgroup containerCgroup(String id) throws IOException {
-    ObjectNode record = StateJson.readObject(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     if (!record.path("created").asBoolean(false)) {
       throw new UnsupportedOperationException(args.command + " works on containers made by create (" + id
           + " runs in the foreground of its run)");
@@ -536,9 +537,9 @@ public final class RuntimeMain {
     readState(id);
     List<Long> pids = containerCgroup(id).processes();
     if ("json".equals(args.flags.get("format"))) {
-      ArrayNode a = StateJson.array();
+      ArrayNode a = JsonTrees.array();
       pids.forEach(a::add);
-      out.println(StateJson.write(a));
+      out.println(JsonTrees.write(a));
     } else {
       out.printf("%-8s %s%n", "PID", "CMD");
       for (long pid : pids) {
@@ -651,8 +652,8 @@ public final class RuntimeMain {
     if (config != null && !config.hooks().startContainer().isEmpty()) {
       try {
         ContainerHooks.run("startContainer", config.hooks().startContainer(), libraryRuntime(id),
-            StateJson.read(Files.readString(stateFile(id))).path("containerjId").asText(), config,
-            StateJson.write(stateJson(id, "created", pid, bundle, config)).getBytes(StandardCharsets.UTF_8));
+            JsonTrees.read(Files.readString(stateFile(id))).path("containerjId").asText(), config,
+            JsonTrees.write(stateJson(id, "created", pid, bundle, config)).getBytes(StandardCharsets.UTF_8));
       } catch (RuntimeException e) {
         // runtime.md, "Lifecycle": a failed startContainer hook stops the container; delete removes it.
         killQuietly(pid);
@@ -661,10 +662,10 @@ public final class RuntimeMain {
     }
     release(id);
     Files.deleteIfExists(fifo(id));
-    ObjectNode record = StateJson.readObject(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     record.put("status", "running");
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
-    Files.writeString(tmp, StateJson.write(record));
+    Files.writeString(tmp, JsonTrees.write(record));
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     if (config != null) {
       runHooks(config.hooks().poststart(), id, "running", pid, bundle, config, false);
@@ -676,7 +677,7 @@ public final class RuntimeMain {
    * state, the cgroup the start made for it, the container's directory. Poststop hooks run first.
    */
   private void removeCreated(String id, int pid) throws Exception {
-    ObjectNode record = StateJson.readObject(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     for (int i = 0; i < 500 && isAlive(pid, record.path("startTime").asText()); i++) {
       Thread.sleep(10);
     }
@@ -702,7 +703,7 @@ public final class RuntimeMain {
     boolean hooks;
     try {
       s = readState(id);
-      hooks = StateJson.readObject(Files.readString(stateFile(id))).path(LATE_HOOKS).asBoolean(true);
+      hooks = JsonTrees.readObject(Files.readString(stateFile(id))).path(LATE_HOOKS).asBoolean(true);
       Files.createFile(root.resolve(id).resolve("removing"));
     } catch (FileAlreadyExistsException | java.nio.file.NoSuchFileException | IllegalArgumentException e) {
       return; // the other one removes it, or has
@@ -743,12 +744,12 @@ public final class RuntimeMain {
     if (!s.path("status").asText().equals("running")) {
       throw new IllegalStateException("container " + id + " is not running");
     }
-    String libId = StateJson.read(Files.readString(f)).path("containerjId").asText();
+    String libId = JsonTrees.read(Files.readString(f)).path("containerjId").asText();
     Path bundle = Path.of(s.path("bundle").asText());
-    ObjectNode config = StateJson.readObject(Files.readString(bundle.resolve("config.json")));
+    ObjectNode config = JsonTrees.readObject(Files.readString(bundle.resolve("config.json")));
     String processFile = args.flags.get("process");
     if (processFile != null) {
-      config.set("process", StateJson.read(Files.readString(Path.of(processFile))));
+      config.set("process", JsonTrees.read(Files.readString(Path.of(processFile))));
     } else {
       List<String> cmd = args.positional.subList(1, args.positional.size());
       if (cmd.isEmpty()) {
@@ -758,7 +759,7 @@ public final class RuntimeMain {
       cmd.forEach(argv::add);
       config.with("process").put("terminal", args.flag("tty"));
     }
-    OciConfig oci = OciConfigReader.parse(StateJson.write(config), bundle);
+    OciConfig oci = OciConfigReader.parse(JsonTrees.write(config), bundle);
     Path consoleSocket = ConsoleSocketOption.check(oci.terminal(), args.flags.get("console-socket"));
     ContainerRuntime runtime = libraryRuntime(id);
     // --detach: the process outlives this JVM (no parent-death signal), and only the caller's
@@ -795,7 +796,7 @@ public final class RuntimeMain {
 
   /** {@code state ID}: the runtime-spec state JSON. */
   private int state() throws IOException {
-    out.println(StateJson.pretty(readState(args.id())));
+    out.println(JsonTrees.pretty(readState(args.id())));
     return 0;
   }
 
@@ -812,9 +813,9 @@ public final class RuntimeMain {
       }
     }
     if ("json".equals(args.flags.get("format"))) {
-      ArrayNode a = StateJson.array();
+      ArrayNode a = JsonTrees.array();
       states.forEach(a::add);
-      out.println(StateJson.write(a));
+      out.println(JsonTrees.write(a));
     } else {
       out.printf("%-20s %-8s %-10s %s%n", "ID", "PID", "STATUS", "BUNDLE");
       for (ObjectNode s : states) {
@@ -833,7 +834,7 @@ public final class RuntimeMain {
     if (s.path("status").asText().equals("stopped")) {
       throw new IllegalStateException("container " + id + " is not running");
     }
-    if (args.flag("all") && StateJson.read(Files.readString(stateFile(id))).path("created").asBoolean(false)) {
+    if (args.flag("all") && JsonTrees.read(Files.readString(stateFile(id))).path("created").asBoolean(false)) {
       // --all: every process of the container's cgroup, as runc (containerd's `ctr task kill --all`);
       // a SIGTERM to pid 1 alone is ignored by a pid 1 without a handler (pid_namespaces(7)).
       return KillAll.signal(containerCgroup(id), s.path("pid").asInt(), sig);
@@ -853,7 +854,7 @@ public final class RuntimeMain {
       return 0;
     }
     ObjectNode s = readState(id);
-    ObjectNode record = StateJson.readObject(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     if (record.path("created").asBoolean(false)) {
       // Made by create: no run process owns it, so delete kills it (with --force) and removes it all.
       if (!s.path("status").asText().equals("stopped")) {

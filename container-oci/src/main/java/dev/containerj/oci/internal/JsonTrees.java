@@ -1,73 +1,81 @@
-package dev.containerj.examples.oci;
+package dev.containerj.oci.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.PrettyPrinter;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The runtime's JSON (its state records, the state it prints, its log lines) read and written with
- * Jackson's streaming parser and generator over the tree nodes, never through an
- * {@code ObjectMapper}: the mapper's class initialisation builds its default date format (locale
- * data, calendars, number formats), 40-60 ms of a cold JVM that {@code start}, {@code state},
- * {@code kill} and {@code delete} paid for a record of a few fields. Nothing here calls
- * {@code JsonNode.toString()} either, which goes through an internal mapper of the same kind.
+ * JSON text to Jackson trees and back with Jackson's streaming parser and generator, never through
+ * an {@code ObjectMapper}: the mapper's class initialisation builds its default date format (locale
+ * data, calendars, number formats), 40-60 ms of a cold JVM, and the OCI runtime starts a JVM per
+ * call. Nothing here calls {@code JsonNode.toString()} either, which goes through an internal mapper
+ * of the same kind. The trees are the mapper's: {@code read} gives what {@code readTree} gives.
  *
- * <p>The bundle's {@code config.json} is still read by the OCI reader (with its mapper), on the calls
- * that need it: {@code create}, and {@code start}/{@code delete} only when the create recorded hooks
- * that they run.
+ * <p>Used by the OCI reader for {@code config.json} and by {@code containerj-runtime} for its state
+ * records, the state it prints and its log lines.
  */
-final class StateJson {
+public final class JsonTrees {
   private static final JsonFactory FACTORY = new JsonFactory();
 
-  /** The node factory of every tree this runtime builds. */
-  static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** The node factory of every tree built here (the mapper's default one). */
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  private StateJson() {}
+  private JsonTrees() {}
 
   /** {@return a new empty object node} */
-  static ObjectNode object() {
+  public static ObjectNode object() {
     return NODES.objectNode();
   }
 
   /** {@return a new empty array node} */
-  static ArrayNode array() {
+  public static ArrayNode array() {
     return NODES.arrayNode();
   }
 
   /**
-   * {@return the JSON value of {@code text} as a tree}: numbers as int, long or big integer nodes, or
-   * double nodes for fractions, as the mapper's {@code readTree} makes them; a repeated key keeps its
-   * last value, as there.
+   * {@return the JSON value of {@code text} as a tree}, as the mapper's {@code readTree} with its
+   * defaults makes it: numbers as int, long or big integer nodes, or double nodes for fractions; a
+   * repeated key keeps its last value; a text with no value gives the missing node; what follows
+   * the first value is not read.
    *
-   * @throws IOException when {@code text} is not one JSON value
+   * @param text JSON text
+   * @throws JsonProcessingException when {@code text} is not JSON
    */
-  static JsonNode read(String text) throws IOException {
+  public static JsonNode read(String text) throws JsonProcessingException {
     try (JsonParser p = FACTORY.createParser(text)) {
       JsonToken t = p.nextToken();
-      if (t == null) {
-        throw new IOException("no JSON value in an empty text");
-      }
-      JsonNode n = value(p, t);
-      if (p.nextToken() != null) {
-        throw new IOException("more than one JSON value at " + p.currentLocation());
-      }
-      return n;
+      return t == null ? NODES.missingNode() : value(p, t);
+    } catch (JsonProcessingException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a string", e); // no I/O on a string but the parse
     }
   }
 
-  /** {@return the JSON object of {@code text}} or an IOException when it is another value. */
-  static ObjectNode readObject(String text) throws IOException {
+  /**
+   * {@return the JSON object of {@code text}}
+   *
+   * @param text JSON text
+   * @throws IOException when {@code text} is not JSON ({@code JsonProcessingException}) or its
+   *     value is not an object
+   */
+  public static ObjectNode readObject(String text) throws IOException {
     JsonNode n = read(text);
     if (!n.isObject()) {
-      throw new IOException("not a JSON object: " + n.getNodeType());
+      throw new IOException("not a JSON object but " + n.getNodeType());
     }
     return (ObjectNode) n;
   }
@@ -115,21 +123,37 @@ final class StateJson {
     }
   }
 
-  /** {@return {@code node} as compact JSON} */
-  static String write(JsonNode node) {
-    return write(node, false);
+  /**
+   * {@return {@code node} as compact JSON}
+   *
+   * @param node a tree of this class's or the mapper's nodes
+   */
+  public static String write(JsonNode node) {
+    return write(node, null);
   }
 
-  /** {@return {@code node} as indented JSON}, the layout of Jackson's default pretty printer. */
-  static String pretty(JsonNode node) {
-    return write(node, true);
+  /**
+   * {@return {@code node} as indented JSON}, in the layout of Jackson's default pretty printer (as
+   * {@code JsonNode.toPrettyString()}).
+   *
+   * @param node a tree of this class's or the mapper's nodes
+   */
+  public static String pretty(JsonNode node) {
+    return write(node, new DefaultPrettyPrinter());
   }
 
-  private static String write(JsonNode node, boolean pretty) {
+  /**
+   * {@return {@code node} as JSON laid out by {@code printer}} (as the mapper's {@code
+   * writer(printer).writeValueAsString(node)})
+   *
+   * @param node a tree of this class's or the mapper's nodes
+   * @param printer the layout; null for compact JSON
+   */
+  public static String write(JsonNode node, @Nullable PrettyPrinter printer) {
     StringWriter w = new StringWriter();
     try (JsonGenerator g = FACTORY.createGenerator(w)) {
-      if (pretty) {
-        g.useDefaultPrettyPrinter();
+      if (printer != null) {
+        g.setPrettyPrinter(printer);
       }
       write(g, node);
     } catch (IOException e) {
