@@ -46,7 +46,6 @@ import java.util.stream.Stream;
  * flags other than {@code --resources}; they fail with a message that says so.
  */
 public final class RuntimeMain {
-
   private final RuntimeArgs args;
   private final Path root;
   private final PrintStream out;
