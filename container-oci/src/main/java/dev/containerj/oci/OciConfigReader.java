@@ -2,7 +2,6 @@ package dev.containerj.oci;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.containerj.cgroups.CgroupLimits;
 import dev.containerj.core.ContainerSpec;
 import dev.containerj.core.MountSpec;
@@ -17,6 +16,7 @@ import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
 import dev.containerj.namespaces.Redirect;
 import dev.containerj.namespaces.seccomp.SeccompProfile;
+import dev.containerj.oci.internal.JsonTrees;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -45,7 +45,6 @@ import org.jspecify.annotations.Nullable;
  * {@code maskedPaths} nothing masked, no network namespace the host's network.
  */
 public final class OciConfigReader {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final BigInteger RLIM_INFINITY = new BigInteger("18446744073709551615");
   private static final String UNSUPPORTED = "not supported by ContainerJ";
   /** The flag options of a bind (mount(8)), each a flag set by the remount after the bind. */
@@ -92,7 +91,7 @@ public final class OciConfigReader {
   private static JsonNode object(String json, String what, String path, String rule) throws IOException {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = JsonTrees.read(json);
     } catch (JsonProcessingException e) {
       throw new IOException(what + " is not JSON: " + e.getOriginalMessage(), e);
     }
@@ -724,7 +723,7 @@ public final class OciConfigReader {
     String seccompJson = null;
     JsonNode seccomp = linux.get("seccomp");
     if (seccomp != null) {
-      seccompJson = seccomp.toString();
+      seccompJson = JsonTrees.write(seccomp);
       try {
         b.seccomp(SeccompProfile.fromOciJson(seccompJson));
       } catch (IllegalArgumentException e) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.containerj.cgroups.CgroupLimits;
@@ -15,7 +14,7 @@ import dev.containerj.core.Rlimit;
 import dev.containerj.namespaces.Capability;
 import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.Namespace;
-import java.io.UncheckedIOException;
+import dev.containerj.oci.internal.JsonTrees;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,6 @@ import java.util.Map;
  * {@link OciConfigReader} reads back to the same config.
  */
 public final class OciConfigWriter {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** runc's default capabilities: those of a process that only needs to run. */
   private static final List<Capability> DEFAULT_CAPS =
       List.of(Capability.CAP_AUDIT_WRITE, Capability.CAP_KILL, Capability.CAP_NET_BIND_SERVICE);
@@ -42,7 +40,7 @@ public final class OciConfigWriter {
    * @return the {@code config.json} text
    */
   public static String defaultConfig() {
-    ObjectNode c = JSON.createObjectNode();
+    ObjectNode c = JsonTrees.object();
     c.put("ociVersion", OciConfig.SPEC_VERSION);
     ObjectNode p = c.putObject("process");
     p.put("terminal", true);
@@ -78,7 +76,7 @@ public final class OciConfigWriter {
     if (s.rootfs().directory() == null) {
       throw new IllegalArgumentException("rootfs must be a directory to be written as root.path: " + s.rootfs());
     }
-    ObjectNode c = JSON.createObjectNode();
+    ObjectNode c = JsonTrees.object();
     c.put("ociVersion", config.ociVersion());
     ObjectNode p = c.putObject("process");
     p.put("terminal", config.terminal());
@@ -128,7 +126,7 @@ public final class OciConfigWriter {
     namespaces(linux, s.namespaces(), s.joinedNamespaces());
     if (config.seccompJson() != null) {
       try {
-        linux.set("seccomp", JSON.readTree(config.seccompJson()));
+        linux.set("seccomp", JsonTrees.read(config.seccompJson()));
       } catch (JsonProcessingException e) {
         throw new IllegalArgumentException("seccompJson is not JSON: " + e.getOriginalMessage(), e);
       }
@@ -259,7 +257,7 @@ public final class OciConfigWriter {
       ArrayNode h = r.putArray("hugepageLimits");
       l.hugetlb().forEach((size, bytes) -> h.addObject().put("pageSize", size).put("limit", bytes));
     }
-    ObjectNode u = JSON.createObjectNode();
+    ObjectNode u = JsonTrees.object();
     l.memoryMax().ifPresent(v -> u.put("memory.max", Long.toString(v)));
     l.memoryHigh().ifPresent(v -> u.put("memory.high", Long.toString(v)));
     l.memoryLow().ifPresent(v -> u.put("memory.low", Long.toString(v)));
@@ -310,10 +308,6 @@ public final class OciConfigWriter {
   private static String print(JsonNode c) {
     DefaultPrettyPrinter pp = new DefaultPrettyPrinter();
     pp.indentArraysWith(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
-    try {
-      return JSON.writer(pp).writeValueAsString(c) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return JsonTrees.write(c, pp) + "\n";
   }
 }

@@ -143,10 +143,30 @@ public final class StateStore {
       return "state directory " + root + " is not a directory";
     }
     int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    if (uid != LibC.geteuid()) {
-      return "state directory " + root + " belongs to uid " + uid + ", not to " + LibC.geteuid();
+    int euid = effectiveUid();
+    if (uid != euid) {
+      return "state directory " + root + " belongs to uid " + uid + ", not to " + euid;
     }
     return null;
+  }
+
+  /**
+   * This process's effective uid from the "Uid:" line of /proc/self/status (proc(5): real,
+   * effective, saved set, filesystem), so that reading the records loads no JNA: a cold
+   * {@code containerj-runtime delete} registered it for this one check. geteuid(2) when /proc
+   * cannot say.
+   */
+  private static int effectiveUid() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc: ask the kernel
+    }
+    return LibC.geteuid();
   }
 
   /**

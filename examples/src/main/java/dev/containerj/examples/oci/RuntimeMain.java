@@ -1,6 +1,5 @@
 package dev.containerj.examples.oci;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.containerj.core.Container;
@@ -14,6 +13,7 @@ import dev.containerj.oci.OciConfig;
 import dev.containerj.oci.OciConfigReader;
 import dev.containerj.oci.OciConfigWriter;
 import dev.containerj.oci.OciHook;
+import dev.containerj.oci.internal.JsonTrees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +46,6 @@ import java.util.stream.Stream;
  * flags other than {@code --resources}; they fail with a message that says so.
  */
 public final class RuntimeMain {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final RuntimeArgs args;
   private final Path root;
   private final PrintStream out;
@@ -102,8 +100,8 @@ public final class RuntimeMain {
     if (a != null && a.globals.get("log") != null) {
       String line;
       if ("json".equals(a.globals.get("log-format"))) {
-        ObjectNode o = JSON.createObjectNode().put("level", "error").put("msg", msg).put("time", Instant.now().toString());
-        line = o.toString();
+        ObjectNode o = JsonTrees.object().put("level", "error").put("msg", msg).put("time", Instant.now().toString());
+        line = JsonTrees.write(o);
       } else {
         line = "time=\"" + Instant.now() + "\" level=error msg=\"" + msg.replace("\"", "\\\"") + "\"";
       }
@@ -165,7 +163,7 @@ public final class RuntimeMain {
 
   /** The runtime-spec features document (features.md). */
   private int features() {
-    ObjectNode f = JSON.createObjectNode();
+    ObjectNode f = JsonTrees.object();
     f.put("ociVersionMin", "1.0.0").put("ociVersionMax", OciConfig.SPEC_VERSION);
     ArrayNode hooks = f.putArray("hooks");
     hooks.add("prestart").add("createRuntime").add("createContainer").add("startContainer").add("poststart")
@@ -188,7 +186,7 @@ public final class RuntimeMain {
     linux.putObject("seccomp").put("enabled", true);
     linux.putObject("apparmor").put("enabled", false);
     linux.putObject("selinux").put("enabled", false);
-    out.println(f.toPrettyString());
+    out.println(JsonTrees.pretty(f));
     return 0;
   }
 
@@ -253,13 +251,13 @@ public final class RuntimeMain {
     s.put("startTime", startTime(pid));
     s.put("containerjId", libraryId);
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
-    Files.writeString(tmp, s.toString());
+    Files.writeString(tmp, JsonTrees.write(s));
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The runtime-spec state (runtime.md, "State"). */
   private static ObjectNode stateJson(String id, String status, int pid, Path bundle, OciConfig config) {
-    ObjectNode s = JSON.createObjectNode();
+    ObjectNode s = JsonTrees.object();
     s.put("ociVersion", OciConfig.SPEC_VERSION).put("id", id).put("status", status).put("pid", pid)
         .put("bundle", bundle.toString());
     ObjectNode a = s.putObject("annotations");
@@ -285,7 +283,7 @@ public final class RuntimeMain {
    */
   private void runHooks(List<OciHook> hooks, String id, String status, int pid, Path bundle, OciConfig config,
       boolean fatal) throws IOException, InterruptedException {
-    byte[] state = stateJson(id, status, pid, bundle, config).toString().getBytes(StandardCharsets.UTF_8);
+    byte[] state = JsonTrees.write(stateJson(id, status, pid, bundle, config)).getBytes(StandardCharsets.UTF_8);
     for (OciHook h : hooks) {
       // The spec runs execv(path, args): ProcessBuilder executes argv[0], so the path takes the
       // place of args[0] (the hook sees its path as argv[0]).
@@ -328,12 +326,27 @@ public final class RuntimeMain {
     }
   }
 
+  /**
+   * The record's key that says whether the config has startContainer, poststart or poststop hooks;
+   * a record without it (written before it existed) counts as having them.
+   */
+  private static final String LATE_HOOKS = "lateHooks";
+
+  /**
+   * The bundle's config for the hooks of {@code start} and {@code delete}; null when the create
+   * recorded that it has none of theirs, so no config.json is read.
+   */
+  private @org.jspecify.annotations.Nullable OciConfig lateHooksConfig(String id, Path bundle) throws IOException {
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
+    return record.path(LATE_HOOKS).asBoolean(true) ? OciConfigReader.read(bundle) : null;
+  }
+
   private ObjectNode readState(String id) throws IOException {
     Path f = stateFile(id);
     if (!Files.exists(f)) {
       throw new IllegalArgumentException("container " + id + " does not exist");
     }
-    ObjectNode s = (ObjectNode) JSON.readTree(Files.readString(f));
+    ObjectNode s = JsonTrees.readObject(Files.readString(f));
     int pid = s.path("pid").asInt();
     String recorded = s.path("startTime").asText();
     // A payload that has ended is stopped, whatever the record still says.
@@ -355,6 +368,7 @@ public final class RuntimeMain {
     s.remove("created");
     s.remove("foreground");
     s.remove("cgroupSelf");
+    s.remove(LATE_HOOKS);
     return s;
   }
 
@@ -410,7 +424,7 @@ public final class RuntimeMain {
       Container c = runtime.start(spec); // returns with the process waiting for start; never closed here
       libraryId = c.id();
       writeState(id, "created", c.pid(), bundle, config);
-      markCreated(id, foreground);
+      markCreated(id, foreground, config);
       try {
         if (consoleSocket != null) {
           c.sendTerminal(consoleSocket);
@@ -419,7 +433,7 @@ public final class RuntimeMain {
         runHooks(config.hooks().createRuntime(), id, "created", c.pid(), bundle, config, true);
         runHooks(config.hooks().prestart(), id, "created", c.pid(), bundle, config, true);
         ContainerHooks.run("createContainer", config.hooks().createContainer(), runtime, c.id(), config,
-            stateJson(id, "created", c.pid(), bundle, config).toString().getBytes(StandardCharsets.UTF_8));
+            JsonTrees.write(stateJson(id, "created", c.pid(), bundle, config)).getBytes(StandardCharsets.UTF_8));
       } catch (Exception e) {
         // This JVM started it: the library's close kills every process of it, reaps its pid 1 (a
         // zombie child of this JVM would keep it "running" for a reaper) and removes its cgroups.
@@ -459,23 +473,30 @@ public final class RuntimeMain {
     }
   }
 
+  /**
+   * SIGKILL to {@code pid} unless it has ended. Through {@link ProcessHandle} (kill(2) from the JDK's
+   * own native code, after it checked the process's start time), not JNA: a cold {@code delete}
+   * would load and register JNA for this one call.
+   */
   private static void killQuietly(int pid) {
-    try {
-      LibC.kill(pid, Signal.SIGKILL.number());
-    } catch (com.sun.jna.LastErrorException e) {
-      // ESRCH: it has just ended
-    }
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
   }
 
-  /** Marks the record as made by create (delete then owns its removal). */
-  private void markCreated(String id, boolean foreground) throws IOException {
-    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+  /**
+   * Marks the record as made by create (delete then owns its removal), and records whether the
+   * config has hooks that {@code start} or {@code delete} run: only then do they read config.json
+   * again (the OCI reader and its mapper, most of a cold call's work otherwise).
+   */
+  private void markCreated(String id, boolean foreground, OciConfig config) throws IOException {
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     record.put("created", true);
     record.put("foreground", foreground);
+    record.put(LATE_HOOKS, !(config.hooks().startContainer().isEmpty() && config.hooks().poststart().isEmpty()
+        && config.hooks().poststop().isEmpty()));
     record.put("cgroupParent", ownCgroup());
     record.put("cgroupSelf", Files.readString(Path.of("/proc/self/cgroup")));
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
-    Files.writeString(tmp, record.toString());
+    Files.writeString(tmp, JsonTrees.write(record));
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -495,7 +516,7 @@ public final class RuntimeMain {
    * cgroup (recorded at create), opened, never created or removed here.
    */
   private dev.containerj.cgroups.Cgroup containerCgroup(String id) throws IOException {
-    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     if (!record.path("created").asBoolean(false)) {
       throw new UnsupportedOperationException(args.command + " works on containers made by create (" + id
           + " runs in the foreground of its run)");
@@ -515,9 +536,9 @@ public final class RuntimeMain {
     readState(id);
     List<Long> pids = containerCgroup(id).processes();
     if ("json".equals(args.flags.get("format"))) {
-      ArrayNode a = JSON.createArrayNode();
+      ArrayNode a = JsonTrees.array();
       pids.forEach(a::add);
-      out.println(a);
+      out.println(JsonTrees.write(a));
     } else {
       out.printf("%-8s %s%n", "PID", "CMD");
       for (long pid : pids) {
@@ -597,6 +618,27 @@ public final class RuntimeMain {
     return 0;
   }
 
+  /**
+   * One byte into the fifo of created container {@code id}, whose process reads it and goes on to
+   * its execve. The caller has just seen the process alive (readState); a process that ends right
+   * after does not make this fail: its byte stays unread and {@code state} says "stopped".
+   *
+   * <p>Opened read-write from Java, not write-only and non-blocking through JNA (ENXIO when no
+   * process holds the fifo): fifo(7), a read-write open never blocks, and a one-byte write into an
+   * empty pipe neither; the byte stays in the pipe while the container's process holds its end. A
+   * cold {@code start} so loads no JNA (its registration was about a third of the call).
+   */
+  private void release(String id) throws IOException {
+    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(fifo(id), StandardOpenOption.READ,
+        StandardOpenOption.WRITE)) {
+      if (f.write(java.nio.ByteBuffer.wrap(new byte[] {'0'})) != 1) {
+        throw new IllegalStateException("container " + id + ": short write to " + fifo(id));
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalStateException("container " + id + " cannot be started: " + fifo(id) + " is gone", e);
+    }
+  }
+
   /** The start of {@code start} and {@code run}. */
   private void startCreated(String id) throws Exception {
     ObjectNode s = readState(id);
@@ -604,39 +646,29 @@ public final class RuntimeMain {
       throw new IllegalStateException("container " + id + " is " + s.path("status").asText() + ", not created");
     }
     Path bundle = Path.of(s.path("bundle").asText());
-    OciConfig config = OciConfigReader.read(bundle);
+    OciConfig config = lateHooksConfig(id, bundle);
     int pid = s.path("pid").asInt();
-    try {
-      ContainerHooks.run("startContainer", config.hooks().startContainer(), libraryRuntime(id),
-          JSON.readTree(Files.readString(stateFile(id))).path("containerjId").asText(), config,
-          stateJson(id, "created", pid, bundle, config).toString().getBytes(StandardCharsets.UTF_8));
-    } catch (RuntimeException e) {
-      // runtime.md, "Lifecycle": a failed startContainer hook stops the container; delete removes it.
-      killQuietly(pid);
-      throw e;
-    }
-    int fd;
-    try {
-      fd = LibC.open(fifo(id).toString(), dev.containerj.linux.internal.Constants.O_WRONLY
-          | dev.containerj.linux.internal.Constants.O_NONBLOCK | dev.containerj.linux.internal.Constants.O_CLOEXEC, 0);
-    } catch (com.sun.jna.LastErrorException e) {
-      throw new IllegalStateException("container " + id + " cannot be started: open " + fifo(id) + " failed (errno "
-          + e.getErrorCode() + ")", e);
-    }
-    try {
-      if (LibC.write(fd, new byte[] {'0'}, 1) != 1) {
-        throw new IllegalStateException("container " + id + ": short write to " + fifo(id));
+    if (config != null && !config.hooks().startContainer().isEmpty()) {
+      try {
+        ContainerHooks.run("startContainer", config.hooks().startContainer(), libraryRuntime(id),
+            JsonTrees.read(Files.readString(stateFile(id))).path("containerjId").asText(), config,
+            JsonTrees.write(stateJson(id, "created", pid, bundle, config)).getBytes(StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        // runtime.md, "Lifecycle": a failed startContainer hook stops the container; delete removes it.
+        killQuietly(pid);
+        throw e;
       }
-    } finally {
-      LibC.close(fd);
     }
+    release(id);
     Files.deleteIfExists(fifo(id));
-    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     record.put("status", "running");
     Path tmp = stateFile(id).resolveSibling("state.json.tmp");
-    Files.writeString(tmp, record.toString());
+    Files.writeString(tmp, JsonTrees.write(record));
     Files.move(tmp, stateFile(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    runHooks(config.hooks().poststart(), id, "running", pid, bundle, config, false);
+    if (config != null) {
+      runHooks(config.hooks().poststart(), id, "running", pid, bundle, config, false);
+    }
   }
 
   /**
@@ -644,13 +676,19 @@ public final class RuntimeMain {
    * state, the cgroup the start made for it, the container's directory. Poststop hooks run first.
    */
   private void removeCreated(String id, int pid) throws Exception {
-    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     for (int i = 0; i < 500 && isAlive(pid, record.path("startTime").asText()); i++) {
       Thread.sleep(10);
     }
     // Its owner (the create's JVM) and its process are gone: the library's reaper removes its
-    // cgroups (the ones the create made, named by its owner file) and its state.
-    libraryRuntime(id).reap();
+    // cgroups (the ones the create made, named by its owner file) and its state. The store alone,
+    // as libraryRuntime(id) makes it, without the runtime around it: building a ContainerRuntime
+    // probes the host and, in the reap, opens the user's layer store for image roots, which a
+    // bundle's container never has (about 0.1 s of a cold delete).
+    new dev.containerj.core.internal.StateStore(libraryStateDirectory(id),
+        dev.containerj.core.internal.ContainerStarter.DEFAULT_CGROUP_PARENT, () -> {
+          throw new IOException("an OCI bundle's root is the bundle's, never a root of the layer store");
+        }).reapOrphans();
     deleteTree(root.resolve(id));
   }
 
@@ -661,14 +699,19 @@ public final class RuntimeMain {
    */
   private void removeOnce(String id, int pid) throws Exception {
     ObjectNode s;
+    boolean hooks;
     try {
       s = readState(id);
+      hooks = JsonTrees.readObject(Files.readString(stateFile(id))).path(LATE_HOOKS).asBoolean(true);
       Files.createFile(root.resolve(id).resolve("removing"));
     } catch (FileAlreadyExistsException | java.nio.file.NoSuchFileException | IllegalArgumentException e) {
       return; // the other one removes it, or has
     }
     removeCreated(id, pid);
     Path bundle = Path.of(s.path("bundle").asText());
+    if (!hooks) {
+      return;
+    }
     try {
       OciConfig config = OciConfigReader.read(bundle);
       runHooks(config.hooks().poststop(), id, "stopped", pid, bundle, config, false);
@@ -700,12 +743,12 @@ public final class RuntimeMain {
     if (!s.path("status").asText().equals("running")) {
       throw new IllegalStateException("container " + id + " is not running");
     }
-    String libId = JSON.readTree(Files.readString(f)).path("containerjId").asText();
+    String libId = JsonTrees.read(Files.readString(f)).path("containerjId").asText();
     Path bundle = Path.of(s.path("bundle").asText());
-    ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    ObjectNode config = JsonTrees.readObject(Files.readString(bundle.resolve("config.json")));
     String processFile = args.flags.get("process");
     if (processFile != null) {
-      config.set("process", JSON.readTree(Files.readString(Path.of(processFile))));
+      config.set("process", JsonTrees.read(Files.readString(Path.of(processFile))));
     } else {
       List<String> cmd = args.positional.subList(1, args.positional.size());
       if (cmd.isEmpty()) {
@@ -715,7 +758,7 @@ public final class RuntimeMain {
       cmd.forEach(argv::add);
       config.with("process").put("terminal", args.flag("tty"));
     }
-    OciConfig oci = OciConfigReader.parse(config.toString(), bundle);
+    OciConfig oci = OciConfigReader.parse(JsonTrees.write(config), bundle);
     Path consoleSocket = ConsoleSocketOption.check(oci.terminal(), args.flags.get("console-socket"));
     ContainerRuntime runtime = libraryRuntime(id);
     // --detach: the process outlives this JVM (no parent-death signal), and only the caller's
@@ -752,7 +795,7 @@ public final class RuntimeMain {
 
   /** {@code state ID}: the runtime-spec state JSON. */
   private int state() throws IOException {
-    out.println(readState(args.id()).toPrettyString());
+    out.println(JsonTrees.pretty(readState(args.id())));
     return 0;
   }
 
@@ -769,9 +812,9 @@ public final class RuntimeMain {
       }
     }
     if ("json".equals(args.flags.get("format"))) {
-      ArrayNode a = JSON.createArrayNode();
+      ArrayNode a = JsonTrees.array();
       states.forEach(a::add);
-      out.println(a);
+      out.println(JsonTrees.write(a));
     } else {
       out.printf("%-20s %-8s %-10s %s%n", "ID", "PID", "STATUS", "BUNDLE");
       for (ObjectNode s : states) {
@@ -790,7 +833,7 @@ public final class RuntimeMain {
     if (s.path("status").asText().equals("stopped")) {
       throw new IllegalStateException("container " + id + " is not running");
     }
-    if (args.flag("all") && JSON.readTree(Files.readString(stateFile(id))).path("created").asBoolean(false)) {
+    if (args.flag("all") && JsonTrees.read(Files.readString(stateFile(id))).path("created").asBoolean(false)) {
       // --all: every process of the container's cgroup, as runc (containerd's `ctr task kill --all`);
       // a SIGTERM to pid 1 alone is ignored by a pid 1 without a handler (pid_namespaces(7)).
       return KillAll.signal(containerCgroup(id), s.path("pid").asInt(), sig);
@@ -810,7 +853,7 @@ public final class RuntimeMain {
       return 0;
     }
     ObjectNode s = readState(id);
-    ObjectNode record = (ObjectNode) JSON.readTree(Files.readString(stateFile(id)));
+    ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     if (record.path("created").asBoolean(false)) {
       // Made by create: no run process owns it, so delete kills it (with --force) and removes it all.
       if (!s.path("status").asText().equals("stopped")) {
@@ -849,8 +892,13 @@ public final class RuntimeMain {
    * client reads {@code state}/{@code delete} as soon as the call returns.
    */
   private ContainerRuntime libraryRuntime(String id) {
-    return ContainerRuntime.builder().stateDirectory(root.resolve(id).resolve("lib")).reapOnStart(false)
+    return ContainerRuntime.builder().stateDirectory(libraryStateDirectory(id)).reapOnStart(false)
         .backgroundTeardown(false).build();
+  }
+
+  /** The library's state directory of container {@code id}: ROOT/ID/lib. */
+  private Path libraryStateDirectory(String id) {
+    return root.resolve(id).resolve("lib");
   }
 
   private static void deleteTree(Path dir) throws IOException {
