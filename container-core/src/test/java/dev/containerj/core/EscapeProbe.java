@@ -64,6 +64,50 @@ final class EscapeProbe {
       "    print(k + '=' + str(v), flush=True)",
       "");
 
+  /**
+   * Script lines for the window tests: find the one other process that has no_new_privs but no
+   * seccomp filter yet (a container process held before its filter), print {@code window}, then
+   * attack it and print what the kernel answered: {@code seize} (PTRACE_SEIZE), {@code mem} (open of
+   * {@code /proc/PID/mem}) and {@code fds} (the links of {@code /proc/PID/fd/N}, or the errno). When
+   * none shows up within 30 s it prints {@code released=0} and sleeps.
+   */
+  static final String WINDOW_ATTACK = String.join("\n",
+      "me = os.getpid()",
+      "pid = None",
+      "end = time.time() + 30",
+      "while pid is None and time.time() < end:",
+      "    for d in os.listdir('/proc'):",
+      "        if d.isdigit() and int(d) != me:",
+      "            try:",
+      "                st = open('/proc/' + d + '/status').read()",
+      "            except OSError:",
+      "                continue",
+      "            if 'NoNewPrivs:\\t1' in st and 'Seccomp:\\t0' in st:",
+      "                pid = int(d)",
+      "    time.sleep(0.005)",
+      "out('window', 'NoNewPrivs=1 Seccomp=0' if pid else 'not reached')",
+      "if pid is None:",
+      "    out('released', 0)",
+      "    time.sleep(60)",
+      "child = os.fork()",
+      "if child == 0:",
+      // PTRACE_SEIZE from a child: its exit detaches the tracee (ptrace(2)).
+      "    os._exit(sc_raw('ptrace', 0x4206, pid, 0, 0)[1])",
+      "_, st = os.waitpid(child, 0)",
+      "code = os.waitstatus_to_exitcode(st)",
+      "out('seize', 'OK' if code == 0 else ename(code))",
+      "try:",
+      "    fd = os.open('/proc/%d/mem' % pid, os.O_RDONLY)",
+      "    os.close(fd)",
+      "    out('mem', 'OK')",
+      "except OSError as e:",
+      "    out('mem', ename(e.errno))",
+      "try:",
+      "    fds = sorted(os.listdir('/proc/%d/fd' % pid), key=int)",
+      "    out('fds', ','.join(f + '>' + os.readlink('/proc/%d/fd/%s' % (pid, f)) for f in fds))",
+      "except OSError as e:",
+      "    out('fds', ename(e.errno))");
+
   private EscapeProbe() {}
 
   /** The builder of a container that runs {@code script} (after the prelude) with python3 as pid 1. */

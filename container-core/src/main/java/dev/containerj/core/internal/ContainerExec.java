@@ -48,6 +48,21 @@ public final class ContainerExec {
    */
   public static volatile @Nullable String gateBeforeSeccomp;
 
+  /**
+   * Tests only: puts the open of the fifo {@code gate} (for writing, so it waits for a reader) just
+   * before the last seccomp step of {@code p}'s container process; nothing when {@code gate} is null.
+   */
+  static void gate(HelperProgram p, @Nullable String gate) {
+    if (gate != null) {
+      for (int i = p.size() - 1; i > p.cloneIndex(); i--) {
+        if (p.step(i).startsWith("seccomp(")) {
+          p.insert(i, new HelperProgram().writeFile(gate, "x", 0));
+          break;
+        }
+      }
+    }
+  }
+
   /** The namespaces in the order they are joined: the user namespace first. */
   private static final List<Namespace> ORDER = List.of(Namespace.USER, Namespace.MOUNT, Namespace.PID,
       Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP, Namespace.TIME);
@@ -140,15 +155,7 @@ public final class ContainerExec {
               new dev.containerj.namespaces.Redirect[] {ps.stdin(), ps.stdout(), ps.stderr()}, pass.size()));
       RootfsProgram.process(new ProgramPlan(p), config.planHost(), spec, config.rootless(),
           hostname, stages);
-      String gate = gateBeforeSeccomp;
-      if (gate != null) {
-        for (int i = p.size() - 1; i > p.cloneIndex(); i--) {
-          if (p.step(i).startsWith("seccomp(")) {
-            p.insert(i, new HelperProgram().writeFile(gate, "x", 0));
-            break;
-          }
-        }
-      }
+      gate(p, gateBeforeSeccomp);
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));
     } catch (LaunchException e) {

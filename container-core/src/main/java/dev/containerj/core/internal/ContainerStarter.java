@@ -39,6 +39,14 @@ import org.jspecify.annotations.Nullable;
 public final class ContainerStarter {
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /**
+   * Tests only: the path (in the container) of a fifo that a container's first process opens for
+   * writing just before its seccomp filter, so it waits there, after its capset, until a reader
+   * opens the fifo (as {@link ContainerExec#gateBeforeSeccomp} for an exec'd one). Never set in
+   * production.
+   */
+  public static volatile @Nullable String gateBeforeSeccomp;
+
   private ContainerStarter() {}
 
   /** What a successful start hands to the Container. */
@@ -269,6 +277,7 @@ public final class ContainerStarter {
       if (pooled != null) {
         program = pooled.program(program, hostname);
       }
+      ContainerExec.gate(program, gateBeforeSeccomp);
       step = ContainerStartException.Step.NETWORK;
       Path stateDir = dir;
       ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));

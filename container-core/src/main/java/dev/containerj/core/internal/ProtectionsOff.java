@@ -40,5 +40,12 @@ public final class ProtectionsOff {
    */
   public static volatile boolean dumpableExec;
 
+  /**
+   * The first process of a container without a pid namespace of its own (a joined one, the host's)
+   * stays dumpable until its execve, as before: another container's payload in that pid namespace
+   * may then ptrace it between its capset and its seccomp filter.
+   */
+  public static volatile boolean dumpableJoiner;
+
   private ProtectionsOff() {}
 }

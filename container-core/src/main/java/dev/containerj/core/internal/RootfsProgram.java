@@ -408,7 +408,27 @@ public final class RootfsProgram {
       if (spec.oomScoreAdj() != null) {
         p.writeFile("/proc/self/oom_score_adj", spec.oomScoreAdj().toString(), 0);
       }
+      if (sharesPidNamespace(spec) && !ProtectionsOff.dumpableJoiner) {
+        // After the last write to /proc/self (which the id change above made dumpable for): other
+        // processes are in this pid namespace now, a joined one's payload among them, and after its
+        // capset this process has the payload's ids and capabilities but no seccomp filter yet. A
+        // dumpable process may then be ptraced, or its /proc/PID/mem and fds opened, by whoever
+        // passes the ptrace access checks (ptrace(2), "Ptrace access mode checking"), as an exec'd
+        // one could (runc's CVE-2016-9962, ContainerExec). Non-dumpable, only CAP_SYS_PTRACE over the
+        // host's user namespace passes; execve makes the payload dumpable again (prctl(2)).
+        p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
+      }
     }
+  }
+
+  /**
+   * Whether processes of others may share the first process's pid namespace while it assembles: a
+   * joined pid namespace, or none of its own (the host's). An init stays helper code, never execs,
+   * and would stay non-dumpable (its /proc/PID/ns then closed to an ordinary user's JVM): a joined
+   * pid namespace refuses it ({@link JoinedNamespaces}).
+   */
+  static boolean sharesPidNamespace(ContainerSpec spec) {
+    return !spec.namespaces().contains(Namespace.PID) && !spec.process().init();
   }
 
   /**

@@ -1,0 +1,122 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.core.internal.ProtectionsOff;
+import dev.containerj.namespaces.Namespace;
+import dev.containerj.namespaces.Redirect;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The first process of a container that joins another container's pid namespace (a pod's app
+ * container and its sandbox), between its capset and its seccomp filter: the sandbox's payload is
+ * in the same pid namespace then. The test holds the process there (a fifo it opens just before the
+ * filter, {@link ContainerStarter#gateBeforeSeccomp}) and the sandbox's pid 1, a Python payload,
+ * tries to take it. See container-core/README-security.md, "New ways in".
+ */
+@Tag("kernel")
+@Tag("rootless")
+@ExtendWith(LeakCheck.class)
+class JoinedPidWindowEscapeTest {
+  /**
+   * The sandbox runs without a user namespace (the host's root with the default capabilities, as
+   * Docker's default), the joining container with its own: the sandbox's root owns that user
+   * namespace's parent, so only "dumpable" stands between them. With the protection the process is
+   * non-dumpable: PTRACE_SEIZE {@code EPERM}, its {@code /proc/PID/mem} and the links of
+   * {@code /proc/PID/fd/N} {@code EACCES}. Off ({@link ProtectionsOff#dumpableJoiner}): the payload
+   * attaches to it and reads its memory and fds.
+   * Rootless: an ordinary user's join is refused with EPERM (JoinNamespaceTest), so root only.
+   */
+  @Test
+  void aJoiningContainersFirstProcessCannotBeTracedBeforeItsSeccompFilter(@TempDir Path dir) throws Exception {
+    Assumptions.assumeTrue(EscapeProbe.ROOT, "joining another container's pid namespace needs CAP_SYS_ADMIN "
+        + "over it (setns(2)): root");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Map<String, String> on = attackTheWindow(dir);
+    assertThat(on).containsEntry("window", "NoNewPrivs=1 Seccomp=0").containsEntry("seize", "EPERM")
+        .containsEntry("mem", "EACCES").containsEntry("fds", "EACCES").containsEntry("joiner", "done");
+
+    ProtectionsOff.dumpableJoiner = true;
+    Map<String, String> off;
+    try {
+      off = attackTheWindow(dir);
+    } finally {
+      ProtectionsOff.dumpableJoiner = false;
+    }
+    assertThat(off).containsEntry("window", "NoNewPrivs=1 Seccomp=0").containsEntry("seize", "OK")
+        .containsEntry("mem", "OK").containsEntry("joiner", "done");
+    // Its fds, among them the descriptor of the joined pid namespace that the start passed it.
+    assertThat(off.get("fds")).as("the joining process's fds, read by the sandbox's payload").startsWith("0>")
+        .contains(">pid:[");
+  }
+
+  /**
+   * Starts a sandbox whose pid 1 waits for the first process of a container joining its pid
+   * namespace to reach the gate, attacks it, then lets it go on; returns what pid 1 saw and what the
+   * joining container printed ({@code joiner}).
+   */
+  private static Map<String, String> attackTheWindow(Path dir) throws Exception {
+    String script = String.join("\n",
+        "import time",
+        "os.mkfifo('/gate/fifo')",
+        "os.chmod('/gate/fifo', 0o666)",
+        "out('ready', 1)",
+        EscapeProbe.WINDOW_ATTACK,
+        "g = os.open('/gate/fifo', os.O_RDONLY)",
+        "os.read(g, 1)",
+        "os.close(g)",
+        "os.unlink('/gate/fifo')",
+        "out('released', 1)",
+        "time.sleep(60)");
+    EnumSet<Namespace> noUser = EnumSet.of(Namespace.MOUNT, Namespace.PID, Namespace.UTS, Namespace.IPC,
+        Namespace.CGROUP, Namespace.NET);
+    ContainerSpec.Builder sandbox = EscapeProbe.python(script).namespaces(noUser)
+        .mount(MountSpec.bind(dir, "/gate"));
+    Map<String, String> seen = new LinkedHashMap<>();
+    try (Container a = Container.start(sandbox.build())) {
+      BufferedReader lines = new BufferedReader(new InputStreamReader(a.stdout(), StandardCharsets.UTF_8));
+      CompletableFuture<String> err = Run.drain(a.stderr());
+      String line = lines.readLine();
+      assertThat(line).as("pid 1's first line; stderr %s", err.isDone() ? err.get() : "").isEqualTo("ready=1");
+      ContainerSpec joiner = ContainerSpec.builder().command("echo", "done").mount(MountSpec.bind(dir, "/gate"))
+          .joinNamespace(Namespace.PID, Path.of("/proc/" + a.pid() + "/ns/pid"))
+          .stdout(Redirect.PIPE).stderr(Redirect.PIPE).build();
+      ContainerStarter.gateBeforeSeccomp = "/gate/fifo";
+      CompletableFuture<String> joined;
+      try {
+        joined = CompletableFuture.supplyAsync(() -> {
+          try {
+            Run.Result r = Run.run(joiner);
+            return r.status().code() == 0 ? r.out().strip() : r.status() + ": " + r.err();
+          } catch (Exception e) {
+            return e.toString();
+          }
+        });
+        while ((line = lines.readLine()) != null && !line.startsWith("released=")) {
+          seen.putAll(EscapeProbe.parse(line));
+        }
+        assertThat(line).as("pid 1 released the gate; seen %s", seen).isEqualTo("released=1");
+        seen.put("joiner", joined.get(30, TimeUnit.SECONDS));
+      } finally {
+        ContainerStarter.gateBeforeSeccomp = null;
+      }
+    }
+    return seen;
+  }
+}
