@@ -69,19 +69,23 @@ class MountNamespaceHoldTest {
       jvm.destroyForcibly();
       throw e;
     }
-    String mnt = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/mnt")).toString();
-    assertThat(mntFds(String.valueOf(jvm.pid()))).as("the child JVM holds its container's namespace").contains(mnt);
-
-    jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close(), no lane
-    assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String mnt;
+    try {
+      mnt = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/mnt")).toString();
+      assertThat(mntFds(String.valueOf(jvm.pid()))).as("the child JVM holds its container's namespace").contains(mnt);
+    } finally {
+      jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close(), no lane
+      assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    // The container's pid 1 dies by its parent-death signal (PR_SET_PDEATHSIG), the JVM's fd with it.
     while (holders(mnt) && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     // Nothing refers to the namespace any more: no process in it, no fd on it anywhere (the kernel
     // closed the dead JVM's), so its tree is gone; the reaper removes the state as before.
-    assertThat(holders(mnt)).as("a process or fd still refers to %s", mnt).isFalse();
     Container.reapOrphans();
+    assertThat(holders(mnt)).as("a process or fd still refers to %s", mnt).isFalse();
   }
 
   /** Whether any process of the host is in {@code mnt} or has an fd on it. */
