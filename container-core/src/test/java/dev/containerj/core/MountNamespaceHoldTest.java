@@ -39,10 +39,14 @@ class MountNamespaceHoldTest {
     ContainerRuntime.defaults().awaitTeardown(java.time.Duration.ofSeconds(30));
     int mntFdsBefore = mntFds("self").size();
     String mnt;
-    Container c = Container.start(ContainerSpec.builder().command("readlink", "/proc/self/ns/mnt")
-        .stdout(Redirect.PIPE).build());
+    // The payload waits for its stdin: the start's switch to its own namespace (after the locked
+    // assembly's unshare) is then certain to find it running; a payload that exits first leaves the
+    // assembly's namespace held instead (best effort, MountNamespaceHold#settle).
+    Container c = Container.start(ContainerSpec.builder().command("sh", "-c", "readlink /proc/self/ns/mnt; read x || true")
+        .stdin(Redirect.PIPE).stdout(Redirect.PIPE).build());
     try {
-      mnt = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).trim();
+      mnt = new BufferedReader(new InputStreamReader(c.stdout(), StandardCharsets.UTF_8)).readLine().trim();
+      c.stdin().close();
       assertThat(c.waitFor().code()).isZero();
       assertThat(mnt).startsWith("mnt:[");
       // The payload's own namespace, not the assembly's (which went to the lane), and only one fd.
@@ -54,6 +58,7 @@ class MountNamespaceHoldTest {
     }
     ContainerRuntime.defaults().awaitTeardown(java.time.Duration.ofSeconds(30));
     assertThat(mntFds("self")).as("released with the container").doesNotContain(mnt).hasSize(mntFdsBefore);
+    assertThat(holders(mnt)).as("nothing refers to %s after the removal", mnt).isFalse();
   }
 
   @Test
