@@ -308,6 +308,19 @@ public final class ContainerStarter {
           || NetKind.of(spec) == NetKind.USER_MODE || !spec.ports().isEmpty();
       ContainerNetwork net = network;
       LaunchRequest.PidHook connect = !networked ? null : pid -> net.connect(spec, id, pid, stateDir, hostname);
+      // The mount namespace held from before the go byte to the removal (MountNamespaceHold); a pooled
+      // sandbox takes its own once it waits (PooledStart).
+      MountNamespaceHold mnt = pooled == null ? new MountNamespaceHold() : null;
+      if (mnt != null) {
+        undo.push("mount namespace reference", mnt::close);
+        LaunchRequest.PidHook then = connect;
+        connect = pid -> {
+          mnt.open(pid);
+          if (then != null) {
+            then.run(pid);
+          }
+        };
+      }
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
       fds.addAll(PassedFds.check(spec)); // the caller's own, last: RootfsProgram moves them to 3, 4, ...
@@ -316,6 +329,9 @@ public final class ContainerStarter {
           && SharedUserNetwork.joinedUserns(spec, rootless) == null, // a joined one has its maps
           uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect);
       NamespacedProcess process = pooled == null ? Launcher.launch(request) : pooled.launch(request);
+      if (mnt != null) {
+        mnt.settle(process.pid());
+      }
       undo.push("payload", () -> {
         if (cg != null) {
           try {

@@ -62,22 +62,13 @@ public final class PooledStart {
 
   /**
    * Keeps the waiting container's mount namespace referenced from this JVM until the container is
-   * removed. The last process of a mount namespace that exits tears its mount tree down inside its
-   * own exit, before its parent can see it end: {@code put_mnt_ns} unmounts the tree and waits for an
-   * RCU grace period ({@code namespace_unlock}, fs/namespace.c), so a payload's exit reached its
-   * caller only after that. With a reference held (an nsfs fd, namespaces(7)), the exit is just the
-   * process's; the tree goes when the fd is closed, in the container's removal, which runs on the
-   * teardown lane after close(). Best effort: without the fd the exit pays the teardown, as in an
-   * ordinary start. The fd dies with this JVM, so a killed JVM leaves no namespace behind.
+   * removed (on the teardown lane after close()), so that the payload's exit is just the process's
+   * ({@link MountNamespaceHold}).
    */
   private static void holdMountNamespace(ContainerStarter.Started s) {
-    try {
-      dev.containerj.linux.internal.Fd mnt = new dev.containerj.linux.internal.Fd(dev.containerj.linux.internal.LibC.open(
-          "/proc/" + s.process().pid() + "/ns/mnt", Constants.O_RDONLY | Constants.O_CLOEXEC, 0));
-      s.undo().push("mount namespace reference", mnt::close);
-    } catch (com.sun.jna.LastErrorException e) {
-      // not ours to open (ptrace access mode, proc(5)): the exit pays the teardown
-    }
+    MountNamespaceHold mnt = new MountNamespaceHold();
+    mnt.open(s.process().pid());
+    s.undo().push("mount namespace reference", mnt::close);
   }
 
   /**
