@@ -550,13 +550,36 @@ final class CgroupImpl implements Cgroup {
       if (dirs.containsValue(p)) {
         continue;
       }
-      try {
-        fs.rmdir(p);
-      } catch (IOException busy) {
-        // still in use by a sibling: the last one out removes it
-      }
+      removeIfUnused(p);
     }
     removed = true;
+  }
+
+  /**
+   * Removes an intermediate directory unless a sibling still uses it (the last one out removes it).
+   * EBUSY while it has no child directory left is the kernel's asynchronous teardown of the child
+   * just removed (a v1 css goes offline after an RCU grace period; the parent's rmdir fails until
+   * then), so that case is retried like a leaf, with the same bound.
+   */
+  private void removeIfUnused(Path p) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        fs.rmdir(p);
+        return;
+      } catch (IOException busy) {
+        try {
+          if (attempt >= 50 || !fs.children(p).isEmpty()) {
+            return; // still in use by a sibling
+          }
+          Thread.sleep(10);
+        } catch (IOException gone) {
+          return; // removed by the sibling's own last-one-out pass
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private void removeTree(Path dir) throws IOException {

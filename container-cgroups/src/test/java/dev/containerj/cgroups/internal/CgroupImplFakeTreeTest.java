@@ -112,6 +112,26 @@ class CgroupImplFakeTreeTest {
   }
 
   @Test
+  void anIntermediateBusyOnlyWhileItsLastChildGoesOfflineIsRemovedAfterAFewTries() throws IOException {
+    V2Manager m = v2();
+    Cgroup a = m.create("x/a", CgroupLimits.none()); // makes x
+    fs.busy.put(root.resolve("x"), 3); // v1 right after the last child's rmdir: EBUSY until it is offline
+    a.remove();
+    assertThat(root.resolve("x")).as("the last one out removes the intermediate once the kernel lets it").doesNotExist();
+    assertThat(fs.busy.get(root.resolve("x"))).as("every EBUSY was retried").isZero();
+  }
+
+  @Test
+  void anIntermediateThatStaysBusyWithoutChildrenIsLeftAfterTheBound() throws IOException {
+    V2Manager m = v2();
+    Cgroup a = m.create("x/a", CgroupLimits.none());
+    fs.busy.put(root.resolve("x"), 100);
+    a.remove();
+    assertThat(root.resolve("x")).as("left for the reaper after 51 tries").isDirectory();
+    assertThat(fs.busy.get(root.resolve("x"))).isEqualTo(49);
+  }
+
+  @Test
   void removeKillsWhatIsInsideRemovesNestedIntermediatesDeepestFirstAndKeepsSharedOnes() throws IOException {
     V2Manager m = v2();
     Cgroup a = m.create("x/y/a", CgroupLimits.none()); // makes x and x/y
