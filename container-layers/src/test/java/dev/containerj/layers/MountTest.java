@@ -105,7 +105,9 @@ class MountTest {
     m.mountOverlayThroughFds();
     try (MountPoint mp = new MountPoint(m.target())) {
       assertLongOverlayWorks(m);
-      assertThat(openFds()).as("descriptors left open").isEqualTo(fdsBefore);
+      // A descriptor the mount left open makes the count higher; one fewer is another thread of this
+      // JVM closing its own (seen once in the QEMU lane: 23 against 24).
+      assertThat(openFds()).as("descriptors left open").isLessThanOrEqualTo(fdsBefore);
     }
     assertThat(mountinfo(m.target())).isEmpty();
   }
