@@ -288,11 +288,13 @@ class ContainerPoolTest {
   }
 
   /** Runs {@code main} in a child JVM of this state directory and returns the first line it prints. */
-  static String childJvmLine(Class<?> main, Process[] started) throws Exception {
+  static String childJvmLine(Class<?> main, Process[] started, String... args) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process jvm = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-Dcontainerj.reapOnStart=false",
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-Dcontainerj.reapOnStart=false",
         "-cp", SecureDefaultsTest.childClassPath(), "-Dcontainerj.stateDir=" + StateStore.forCurrentUser().root(),
-        main.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        main.getName()));
+    cmd.addAll(List.of(args));
+    Process jvm = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     started[0] = jvm;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
       String line = r.readLine();

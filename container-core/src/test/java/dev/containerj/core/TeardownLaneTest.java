@@ -109,8 +109,15 @@ class TeardownLaneTest {
     assertThat(ContainerRuntime.defaults().awaitTeardown(Duration.ofSeconds(30))).isTrue();
   }
 
-  /** Run in a child JVM: block the lane, close a container, print its id, die by SIGKILL. */
+  /**
+   * Run in a child JVM: block the lane, close a container, print its id, die by SIGKILL; or, with
+   * {@code exit-hook}, print the id and exit while a shutdown hook of its own closes the container.
+   */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("exit-hook")) {
+      exitWithAHookThatCloses();
+      return;
+    }
     ContainerRuntime runtime = ContainerRuntime.builder().backgroundTeardown(true).build();
     occupyLane(new CountDownLatch(1), 600); // never released: the JVM dies first
     Container c = runtime.start(sleeper());
@@ -120,6 +127,40 @@ class TeardownLaneTest {
     System.out.println(c.id() + " " + dirs);
     System.out.flush();
     LibC.kill(LibC.getpid(), 9);
+  }
+
+  private static void exitWithAHookThatCloses() throws Exception {
+    Container c = ContainerRuntime.defaults().start(sleeper());
+    String dirs = String.join(" ", c.cgroup().map(cg -> cg.paths().values().stream().map(Path::toString).toList())
+        .orElse(List.of()));
+    // Like the tool on SIGTERM: the caller's own hook closes the container. The JVM runs hooks in
+    // parallel, so the lane's exit drain has long found nothing pending when this close comes.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      c.close();
+    }));
+    System.out.println(c.id() + " " + dirs);
+    System.out.flush();
+    System.exit(0);
+  }
+
+  @Test
+  void aCloseInTheCallersOwnShutdownHookStillRemovesEverything() throws Exception {
+    Process[] jvm = new Process[1];
+    String line = ContainerPoolTest.childJvmLine(TeardownLaneTest.class, jvm, "exit-hook");
+    assertThat(jvm[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm[0].exitValue()).isZero();
+    String[] f = line.trim().split(" ");
+    // No reap here: the exiting JVM itself must have removed it all (before, the removal was queued
+    // after the lane's drain had returned, and died with the JVM: the state stayed for the reaper).
+    assertThat(StateStore.forCurrentUser().dir(f[0])).as("state of %s after the JVM's exit", f[0]).doesNotExist();
+    for (int i = 1; i < f.length; i++) {
+      assertThat(Path.of(f[i])).doesNotExist();
+    }
   }
 
   @Test

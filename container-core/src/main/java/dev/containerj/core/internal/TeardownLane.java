@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
  * <p>{@value #THREADS} daemon threads for the whole JVM (the thread count does not grow with the
  * containers), and a bounded queue: when {@value #BOUND} removals wait, the caller removes its own
  * container itself, so a burst of closes can never pile up unbounded work. A shutdown hook drains it
- * on an orderly exit.
+ * on an orderly exit; the JVM runs its shutdown hooks concurrently, so a removal submitted once that
+ * drain has begun (a caller's own hook that closes its container, as the tool's does on SIGTERM) runs
+ * inline in the submitting thread, which the JVM waits for, instead of waiting in a queue whose
+ * threads die with the JVM.
  */
 public final class TeardownLane {
   /** The most removals that wait; past it, close() removes inline. */
@@ -24,6 +27,8 @@ public final class TeardownLane {
   private static final LinkedBlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>(BOUND);
   private static final Object IDLE = new Object();
   private static int pending;
+  /** Set under {@link #IDLE} when the exit drain begins; from then on every removal runs inline. */
+  private static boolean exiting;
 
   /**
    * The lane's threads. A removal is mostly waiting in the kernel (rmdir of a cgroup, a veth's and
@@ -38,19 +43,33 @@ public final class TeardownLane {
       t.setDaemon(true);
       t.start();
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> drain(Duration.ofSeconds(10)), "containerj-teardown-drain"));
+    Runtime.getRuntime().addShutdownHook(new Thread(TeardownLane::drainAtExit, "containerj-teardown-drain"));
   }
 
   private TeardownLane() {}
 
   /** Queues {@code removal}, or runs it now when the queue is full. Never throws. */
   public static void submit(Runnable removal) {
+    boolean inline;
     synchronized (IDLE) {
       pending++;
+      inline = exiting;
     }
-    if (!QUEUE.offer(removal)) {
+    if (inline || !QUEUE.offer(removal)) {
       run(removal);
     }
+  }
+
+  /**
+   * The shutdown hook: from now on removals run inline (see the class comment), then what was
+   * queued before is waited for. Under the lock, so a removal is either counted before the drain
+   * looks or runs inline: none can slip between.
+   */
+  static void drainAtExit() {
+    synchronized (IDLE) {
+      exiting = true;
+    }
+    drain(Duration.ofSeconds(10));
   }
 
   /**
