@@ -47,5 +47,11 @@ public final class ProtectionsOff {
    */
   public static volatile boolean dumpableJoiner;
 
+  /**
+   * The runtime's writes to kernel files (oom_score_adj, sysctls) follow their {@code /proc} path
+   * in whatever tree the helper has, as before: a volume or file laid over {@code /proc} takes them.
+   */
+  public static volatile boolean procWritesByPath;
+
   private ProtectionsOff() {}
 }
