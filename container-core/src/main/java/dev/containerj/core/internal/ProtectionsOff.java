@@ -53,5 +53,12 @@ public final class ProtectionsOff {
    */
   public static volatile boolean procWritesByPath;
 
+  /**
+   * A masked file's {@code /dev/null} is resolved in the container's tree (as runc did before
+   * CVE-2025-31133), not on the host's: a link the root or a volume puts at {@code /dev/null} picks
+   * what is bound over the masked paths.
+   */
+  public static volatile boolean maskSourceInRoot;
+
   private ProtectionsOff() {}
 }

@@ -968,7 +968,12 @@ public final class RootfsProgram {
     if (host.isDirectory().test(path)) {
       p.mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT | IGNORE_ENOENT);
     } else {
-      p.mount("/dev/null", path, "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
+      // The source is the host's /dev/null, resolved before the pivot outside the container's tree:
+      // the container's own /dev/null may be a link (a root's, or a volume's laid over /dev) to a
+      // writable kernel file, which bound over a masked path would escape the read-only /proc/sys
+      // (runc's CVE-2025-31133). MaskedPathEscapeTest.
+      p.mount("/dev/null", path, "", MS_BIND, "",
+          IN_ROOT | IGNORE_ENOENT | (ProtectionsOff.maskSourceInRoot ? SRC_IN_ROOT : 0));
     }
   }
 

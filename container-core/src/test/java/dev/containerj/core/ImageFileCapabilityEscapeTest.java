@@ -1,0 +1,86 @@
+package dev.containerj.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.containerj.core.internal.ContainerStarter;
+import dev.containerj.layers.Image;
+import dev.containerj.linux.internal.LibC;
+import dev.containerj.namespaces.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An image layer's file capabilities ({@code security.capability}, a PAX {@code SCHILY.xattr}
+ * record): a root JVM's store keeps them, as Docker's does, so a payload running as an ordinary uid
+ * would gain them at execve. no_new_privs (the default) makes execve grant nothing (prctl(2)); the
+ * second run turns it off and the same execve gains the capability.
+ */
+@Tag("kernel")
+@ExtendWith(LeakCheck.class)
+class ImageFileCapabilityEscapeTest {
+
+  @Test
+  void aFileCapabilityOfAnImageGainsNothingUnderNoNewPrivs(@TempDir Path work) throws Exception {
+    Assumptions.assumeTrue(LibC.geteuid() == 0, "umoci keeps security.capability in a layer only as root");
+    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
+    Path layout = work.resolve("layout");
+    Path bundle = work.resolve("bundle");
+    sh(work, "umoci", "init", "--layout", layout.toString());
+    sh(work, "umoci", "new", "--image", layout + ":t");
+    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
+    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
+    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+    Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
+    // cap_kill: in the default bounding set, so only no_new_privs stands between it and the payload.
+    Files.copy(Path.of("/bin/busybox"), bin.resolve("capbox"));
+    sh(work, "setcap", "cap_kill+ep", bin.resolve("capbox").toString());
+    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
+    Image image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
+    try {
+      // The attack reaches the store: the unpacked copy carries the capability.
+      assertThat(getcap(ContainerStarter.layers().directory())).as("capbox in the layer store").contains("cap_kill=ep");
+      ContainerSpec.Builder b = ImageIds.forStore(ContainerSpec.builder().image(image)
+          .command("/bin/capbox", "grep", "CapEff", "/proc/self/status").user(1000, 1000)
+          .stdout(Redirect.PIPE).stderr(Redirect.PIPE), ContainerStarter.layers().directory());
+      Run.Result on = Run.run(b.build());
+      assertThat(on.out()).as(on.err()).isEqualTo("CapEff:\t0000000000000000\n");
+      Run.Result off = Run.run(b.noNewPrivileges(false).build());
+      assertThat(off.out()).as(off.err()).isEqualTo("CapEff:\t0000000000000020\n");
+    } finally {
+      ContainerRuntime.defaults().images().remove(image.id());
+      ContainerRuntime.defaults().images().gc();
+    }
+  }
+
+  private static String getcap(Path store) throws Exception {
+    StringBuilder out = new StringBuilder();
+    try (Stream<Path> s = Files.walk(store)) {
+      for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().equals("capbox"))::iterator) {
+        out.append(run("getcap", p.toString()));
+      }
+    }
+    return out.toString();
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return out;
+  }
+
+  private static void sh(Path dir, String... cmd) throws Exception {
+    Process p = new ProcessBuilder(List.of(cmd)).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
+  }
+}
