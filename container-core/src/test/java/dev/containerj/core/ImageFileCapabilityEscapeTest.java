@@ -6,11 +6,8 @@ import dev.containerj.core.internal.ContainerStarter;
 import dev.containerj.layers.Image;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.namespaces.Redirect;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -31,20 +28,12 @@ class ImageFileCapabilityEscapeTest {
   @Test
   void aFileCapabilityOfAnImageGainsNothingUnderNoNewPrivs(@TempDir Path work) throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "umoci keeps security.capability in a layer only as root");
-    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
-    Path layout = work.resolve("layout");
-    Path bundle = work.resolve("bundle");
-    sh(work, "umoci", "init", "--layout", layout.toString());
-    sh(work, "umoci", "new", "--image", layout + ":t");
-    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
-    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
     // cap_kill: in the default bounding set, so only no_new_privs stands between it and the payload.
-    Files.copy(Path.of("/bin/busybox"), bin.resolve("capbox"));
-    sh(work, "setcap", "cap_kill+ep", bin.resolve("capbox").toString());
-    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    Image image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
+    Image image = UmociImage.build(work, rootfs -> {
+      Path capbox = rootfs.resolve("bin/capbox");
+      Files.copy(Path.of("/bin/busybox"), capbox);
+      UmociImage.sh(work, "setcap", "cap_kill+ep", capbox.toString());
+    });
     try {
       // The attack reaches the store: the unpacked copy carries the capability.
       assertThat(getcap(ContainerStarter.layers().directory())).as("capbox in the layer store").contains("cap_kill=ep");
@@ -65,22 +54,9 @@ class ImageFileCapabilityEscapeTest {
     StringBuilder out = new StringBuilder();
     try (Stream<Path> s = Files.walk(store)) {
       for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().equals("capbox"))::iterator) {
-        out.append(run("getcap", p.toString()));
+        out.append(UmociImage.sh(store, "getcap", p.toString()));
       }
     }
     return out.toString();
-  }
-
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(60, TimeUnit.SECONDS);
-    return out;
-  }
-
-  private static void sh(Path dir, String... cmd) throws Exception {
-    Process p = new ProcessBuilder(List.of(cmd)).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
   }
 }
