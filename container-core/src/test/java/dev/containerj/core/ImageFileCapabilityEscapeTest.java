@@ -30,15 +30,16 @@ class ImageFileCapabilityEscapeTest {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "umoci keeps security.capability in a layer only as root");
     // cap_kill: in the default bounding set, so only no_new_privs stands between it and the payload.
     Image image = UmociImage.build(work, rootfs -> {
-      Path capbox = rootfs.resolve("bin/capbox");
+      // busybox picks its applet by its name: a copy named grep, in a directory of its own.
+      Path capbox = Files.createDirectories(rootfs.resolve("capbin")).resolve("grep");
       Files.copy(Path.of("/bin/busybox"), capbox);
       UmociImage.sh(work, "setcap", "cap_kill+ep", capbox.toString());
     });
     try {
       // The attack reaches the store: the unpacked copy carries the capability.
-      assertThat(getcap(ContainerStarter.layers().directory())).as("capbox in the layer store").contains("cap_kill=ep");
+      assertThat(getcap(ContainerStarter.layers().directory())).as("/capbin/grep in the layer store").contains("cap_kill=ep");
       ContainerSpec.Builder b = ImageIds.forStore(ContainerSpec.builder().image(image)
-          .command("/bin/capbox", "grep", "CapEff", "/proc/self/status").user(1000, 1000)
+          .command("/capbin/grep", "CapEff", "/proc/self/status").user(1000, 1000)
           .stdout(Redirect.PIPE).stderr(Redirect.PIPE), ContainerStarter.layers().directory());
       Run.Result on = Run.run(b.build());
       assertThat(on.out()).as(on.err()).isEqualTo("CapEff:\t0000000000000000\n");
@@ -53,7 +54,7 @@ class ImageFileCapabilityEscapeTest {
   private static String getcap(Path store) throws Exception {
     StringBuilder out = new StringBuilder();
     try (Stream<Path> s = Files.walk(store)) {
-      for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().equals("capbox"))::iterator) {
+      for (Path p : (Iterable<Path>) s.filter(p -> p.endsWith("capbin/grep"))::iterator) {
         out.append(UmociImage.sh(store, "getcap", p.toString()));
       }
     }
