@@ -36,6 +36,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -90,6 +91,8 @@ enum op {
                         * byte arrives on fd (an OCI create's fifo, read-write) and close it */
   OP_INIT = 50,        /* nothing: this process stays as pid 1 (--init), the child goes on (init_fork) */
   OP_DUP2 = 51,        /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
+  OP_WRITE_PROC = 85,  /* str path below /proc, str content: written only into the procfs mounted at
+                        * /proc, never through another mount, a link or a file laid over it (write_proc) */
   OP_AWAIT_EXEC = 45   /* u32 sock: a pooled container, built, reports ST_READY and blocks until Java sends
                         * the rest of its program (magic, length, ops) with three fds (SCM_RIGHTS) that
                         * become 0-2; sock is closed, and those ops run next, their steps numbered on */
@@ -258,6 +261,44 @@ static int open_pty(struct cur *c) {
   if (s > 2) close(s);
   close(m);
   close((int)sock);
+  return err;
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+/* A write the runtime makes to a kernel file (oom_score_adj, a sysctl), landing in procfs or nowhere.
+ * After the pivot "/proc" is whatever the container's tree holds there: a volume mounted over it
+ * through a link of the root (/data -> /proc), a file or a bind of another procfs file laid over the
+ * target. Followed by path, the write would land in that file (runc's CVE-2025-52881 class). So
+ * "/proc" must be the root directory of a procfs (statfs(2) f_type PROC_SUPER_MAGIC, inode 1, the
+ * procfs root's: not a bind of a subdirectory), and the file is opened beneath it with
+ * openat2(2) RESOLVE_BENEATH | RESOLVE_NO_XDEV (no mount crossed, not even a bind of a file over the
+ * target) | RESOLVE_NO_MAGICLINKS, and is procfs itself. EXDEV names any of these failures. */
+static int write_proc(const char *path, const char *content) {
+  int dir = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0) return errno == ENOTDIR ? EXDEV : errno;
+  struct statfs sf;
+  struct stat st;
+  if (fstatfs(dir, &sf) || fstat(dir, &st)) { int e = errno; close(dir); return e; }
+  if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != 1) { close(dir); return EXDEV; }
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
+  int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
+  int err = fd < 0 ? errno : 0;
+  close(dir);
+  if (fd < 0) return err;
+  if (fstatfs(fd, &sf)) err = errno;
+  else if (sf.f_type != PROC_SUPER_MAGIC) err = EXDEV;
+  if (!err) {
+    size_t len = strlen(content);
+    ssize_t n = write(fd, content, len);
+    err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
+  }
+  close(fd);
   return err;
 }
 
@@ -657,6 +698,10 @@ static int run(int opcode, int opflags, struct cur *c) {
     int err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
     close(fd);
     return err;
+  }
+  case OP_WRITE_PROC: {
+    const char *path = str(c);
+    return write_proc(path, str(c));
   }
   case OP_SETSID:
     return setsid() < 0 ? errno : 0;

@@ -47,5 +47,18 @@ public final class ProtectionsOff {
    */
   public static volatile boolean dumpableJoiner;
 
+  /**
+   * The runtime's writes to kernel files (oom_score_adj, sysctls) follow their {@code /proc} path
+   * in whatever tree the helper has, as before: a volume or file laid over {@code /proc} takes them.
+   */
+  public static volatile boolean procWritesByPath;
+
+  /**
+   * A masked file's {@code /dev/null} is resolved in the container's tree (as runc did before
+   * CVE-2025-31133), not on the host's: a link the root or a volume puts at {@code /dev/null} picks
+   * what is bound over the masked paths.
+   */
+  public static volatile boolean maskSourceInRoot;
+
   private ProtectionsOff() {}
 }

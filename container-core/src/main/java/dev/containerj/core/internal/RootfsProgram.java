@@ -370,7 +370,7 @@ public final class RootfsProgram {
       // picks the table of the writer's own namespaces (proc_sys's lookup of current->nsproxy); this
       // process is in the container's network and ipc namespaces already (an assembler joins those,
       // not the uts one: Sysctl allows no uts parameter), and Sysctl allows only those namespaces'.
-      spec.sysctls().forEach((name, value) -> p.writeFile(dev.containerj.core.Sysctl.file(name), value, 0));
+      spec.sysctls().forEach((name, value) -> writeProc(p, dev.containerj.core.Sysctl.file(name), value));
       for (String path : spec.maskedPaths()) {
         mask(p, host, path);
       }
@@ -406,7 +406,8 @@ public final class RootfsProgram {
         p.linkUp("lo");
       }
       if (spec.oomScoreAdj() != null) {
-        p.writeFile("/proc/self/oom_score_adj", spec.oomScoreAdj().toString(), 0);
+        // After the pivot "/proc" is the container's tree's: the write goes into procfs or fails.
+        writeProc(p, "/proc/self/oom_score_adj", spec.oomScoreAdj().toString());
       }
       if (sharesPidNamespace(spec) && !ProtectionsOff.dumpableJoiner) {
         // After the last write to /proc/self (which the id change above made dumpable for): other
@@ -586,6 +587,19 @@ public final class RootfsProgram {
     // or kill(0, sig) inside would reach this JVM and its siblings (a process group ignores pid
     // namespaces, and with the identity id mapping the container's root may signal host root).
     p.setsid();
+  }
+
+  /**
+   * A write of the runtime to a kernel file {@code /proc/...}: into the procfs at {@code /proc} only
+   * ({@link HelperProgram#writeProc}), never into a volume, link or file a hostile root or another
+   * container laid over it, unless a test turned that off.
+   */
+  private static void writeProc(HelperProgram p, String path, String content) {
+    if (ProtectionsOff.procWritesByPath) {
+      p.writeFile(path, content, 0);
+    } else {
+      p.writeProc(path.substring("/proc/".length()), content);
+    }
   }
 
   /** /etc/hosts or /etc/resolv.conf, just bound: read-only, unless a test turned that off. */
@@ -954,7 +968,12 @@ public final class RootfsProgram {
     if (host.isDirectory().test(path)) {
       p.mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", IN_ROOT | IGNORE_ENOENT);
     } else {
-      p.mount("/dev/null", path, "", MS_BIND, "", IN_ROOT | IGNORE_ENOENT);
+      // The source is the host's /dev/null, resolved before the pivot outside the container's tree:
+      // the container's own /dev/null may be a link (a root's, or a volume's laid over /dev) to a
+      // writable kernel file, which bound over a masked path would escape the read-only /proc/sys
+      // (runc's CVE-2025-31133). MaskedPathEscapeTest.
+      p.mount("/dev/null", path, "", MS_BIND, "",
+          IN_ROOT | IGNORE_ENOENT | (ProtectionsOff.maskSourceInRoot ? SRC_IN_ROOT : 0));
     }
   }
 

@@ -60,6 +60,7 @@ public final class HelperProgram {
   static final int OP_DUP2 = 51;
   static final int OP_AWAIT_EXEC = 45;
   static final int OP_AWAIT_START = 40;
+  static final int OP_WRITE_PROC = 85;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -344,6 +345,24 @@ public final class HelperProgram {
 
   public HelperProgram writeFile(String path, String content, int opFlags) {
     return add(OP_WRITE_FILE, opFlags, "write(" + path + ")", new Payload().str(path).str(content));
+  }
+
+  /**
+   * Writes {@code content} to {@code /proc/PATH} only if that is a file of the procfs mounted at
+   * {@code /proc}: {@code /proc} itself the root of a procfs (not a link, not a volume laid over it),
+   * the file reached without crossing a mount (openat2(2) {@code RESOLVE_NO_XDEV}), so a bind or a
+   * file laid over the target is refused with {@code EXDEV} rather than written (runc's
+   * CVE-2025-52881 class).
+   *
+   * @param path the file below {@code /proc}, relative ({@code self/oom_score_adj})
+   * @param content what is written, in one write(2)
+   * @return this program
+   */
+  public HelperProgram writeProc(String path, String content) {
+    if (path.startsWith("/")) {
+      throw new IllegalArgumentException("a path below /proc is relative: " + path);
+    }
+    return add(OP_WRITE_PROC, 0, "write(/proc/" + path + ", procfs only)", new Payload().str(path).str(content));
   }
 
   /** Sets IFF_UP on a network interface of the container's namespace (netdevice(7)). */
