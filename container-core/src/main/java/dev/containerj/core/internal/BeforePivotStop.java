@@ -136,7 +136,9 @@ final class BeforePivotStop implements BeforePivot.Stop {
       if (spec.namespaces().contains(Namespace.UTS)) {
         p.sethostname(hostname); // set again after the pivot, as before; the hook sees it already
       }
-      p.closeFrom(3); // the namespace fds: fds 0-2 only reach the program
+      // Every fd but 0-2 close-on-exec: the namespace fds, and the status pipe (whose end-of-file is the
+      // launch's success).
+      p.closeFrom(ProtectionsOff.hookFds ? 3 + pass.size() : 3);
       Map<String, String> environment = new LinkedHashMap<>();
       for (String e : env) {
         int eq = e.indexOf('=');
