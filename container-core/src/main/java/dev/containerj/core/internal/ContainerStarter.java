@@ -331,6 +331,7 @@ public final class ContainerStarter {
       passed.forEach(f -> fds.add(f.get()));
       fds.addAll(PassedFds.check(spec)); // the caller's own: RootfsProgram moves them to 3, 4, ...
       LaunchRequest.PidHook pivot = null;
+      Fd hookStopRead = null;
       if (spec.beforePivot() != null) {
         // The helper's hook stop waits on this pipe's read end (at hookStopFd, after the caller's fds, so
         // that nothing before it moves); Java writes 'G' on the other once the step is done.
@@ -343,6 +344,7 @@ public final class ContainerStarter {
           write.close();
         });
         fds.add(read.get());
+        hookStopRead = read;
         pivot = BeforePivotStop.hook(id, spec, cg, hostname, write);
       }
       step = ContainerStartException.Step.HELPER; // the launch: classified by the helper's failed step
@@ -366,6 +368,9 @@ public final class ContainerStarter {
         process.close(); // SIGKILL to pid 1, then reaped
       });
       passed.forEach(Fd::close);
+      if (hookStopRead != null) {
+        hookStopRead.close(); // the helper's copy was the one that mattered; the write end went in the step
+      }
       step = ContainerStartException.Step.STATE_RECORD;
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
