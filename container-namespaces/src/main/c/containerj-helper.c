@@ -93,6 +93,9 @@ enum op {
   OP_DUP2 = 51,        /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
   OP_WRITE_PROC = 85,  /* str path below /proc, str content: written only into the procfs mounted at
                         * /proc, never through another mount, a link or a file laid over it (write_proc) */
+  OP_HOOK_STOP = 60,   /* u32 fd: reports ST_HOOKS and blocks until Java writes 'G' on fd (a pipe), then closes
+                        * it: the tree is assembled, not pivoted, and Java runs its hooks (OCI createRuntime,
+                        * createContainer) meanwhile; end-of-file (Java failed, or went) fails the step */
   OP_AWAIT_EXEC = 45   /* u32 sock: a pooled container, built, reports ST_READY and blocks until Java sends
                         * the rest of its program (magic, length, ops) with three fds (SCM_RIGHTS) that
                         * become 0-2; sock is closed, and those ops run next, their steps numbered on */
@@ -109,7 +112,7 @@ enum op_flag {
                         * read-only flag of a bind that was not made */
 };
 
-enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3, ST_READY = 4 };
+enum status_type { ST_PID = 1, ST_ERROR = 2, ST_ASSEMBLED = 3, ST_READY = 4, ST_HOOKS = 5 };
 
 static int status_fd = -1;
 static int config_fd = -1;
@@ -743,6 +746,22 @@ static int run(int opcode, int opflags, struct cur *c) {
       n = read(fd, &b, 1);
     } while (n < 0 && errno == EINTR);
     int err = n == 1 ? 0 : n == 0 ? EPIPE : errno;
+    close(fd);
+    return err;
+  }
+  case OP_HOOK_STOP: {
+    /* runc's procHooks/procResume: the container's tree is complete but not pivoted, and Java runs the
+     * hooks that need it so (runtime-spec config.md, createRuntime and createContainer). The byte comes
+     * on a pipe of its own: the container process of a locked assembly reads the config pipe meanwhile
+     * (its go byte), and one pipe with two readers would give the byte to either. */
+    int fd = (int)u32(c);
+    char b = 0;
+    ssize_t n;
+    report(ST_HOOKS, 0, 0, 0);
+    do {
+      n = read(fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    int err = n == 1 && b == 'G' ? 0 : n < 0 ? errno : ECANCELED;
     close(fd);
     return err;
   }

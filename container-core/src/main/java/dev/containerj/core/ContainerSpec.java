@@ -86,6 +86,7 @@ public final class ContainerSpec {
   private final List<String> readonlyPaths;
   private final boolean detached;
   private final java.nio.file.@Nullable Path startFifo;
+  private final @Nullable BeforePivot beforePivot;
   private final List<Integer> passFds;
   private final CgroupLimits limits;
   private final boolean cgroupRequested;
@@ -117,6 +118,7 @@ public final class ContainerSpec {
     this.readonlyPaths = List.copyOf(b.readonlyPaths);
     this.detached = b.detached;
     this.startFifo = b.startFifo;
+    this.beforePivot = b.beforePivot;
     this.passFds = List.copyOf(b.passFds);
     this.limits = b.limits;
     this.cgroupRequested = b.cgroup;
@@ -355,6 +357,15 @@ public final class ContainerSpec {
   }
 
   /**
+   * The step run between the assembly of the root and the pivot ({@link Builder#beforePivot}).
+   *
+   * @return the step, or null (the default) for a start without a stop
+   */
+  public @Nullable BeforePivot beforePivot() {
+    return beforePivot;
+  }
+
+  /**
    * {@return the fds of this process that the first process gets as fds 3, 4, ... ({@link
    * Builder#passFds}); empty by default}
    */
@@ -442,6 +453,7 @@ public final class ContainerSpec {
     private List<String> readonlyPaths = DEFAULT_READONLY_PATHS;
     private boolean detached;
     private java.nio.file.@Nullable Path startFifo;
+    private @Nullable BeforePivot beforePivot;
     private List<Integer> passFds = List.of();
     private CgroupLimits limits = CgroupLimits.none();
     private boolean cgroup;
@@ -476,6 +488,7 @@ public final class ContainerSpec {
       readonlyPaths = s.readonlyPaths;
       detached = s.detached;
       startFifo = s.startFifo;
+      beforePivot = s.beforePivot;
       passFds = s.passFds;
       limits = s.limits;
       cgroup = s.cgroupRequested;
@@ -1030,6 +1043,20 @@ public final class ContainerSpec {
      */
     public Builder startFifo(java.nio.file.@Nullable Path fifo) {
       this.startFifo = fifo;
+      return this;
+    }
+
+    /**
+     * Stops the start once the container's root is assembled, before its pivot_root, and runs
+     * {@code step} there (an OCI runtime's {@code createRuntime} and {@code createContainer} hooks):
+     * see {@link BeforePivot}. A start without a step has no stop (no round trip is added). Not
+     * with a pool ({@link ContainerPool}), whose sandboxes are pivoted before they are handed out.
+     *
+     * @param step the step, or null (the default) for none
+     * @return this builder
+     */
+    public Builder beforePivot(@Nullable BeforePivot step) {
+      this.beforePivot = step;
       return this;
     }
 

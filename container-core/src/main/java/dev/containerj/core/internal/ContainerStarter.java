@@ -10,6 +10,7 @@ import dev.containerj.core.ContainerStartException;
 import dev.containerj.core.UnsupportedHostException;
 import dev.containerj.linux.internal.KernelFeatures;
 import dev.containerj.linux.internal.Fd;
+import dev.containerj.core.SpecValidationException;
 import dev.containerj.linux.internal.LibC;
 import dev.containerj.linux.IdMapping;
 import dev.containerj.namespaces.LaunchException;
@@ -187,6 +188,11 @@ public final class ContainerStarter {
   static Started start(ContainerSpec spec, RuntimeConfig config, @Nullable PooledStart pooled) {
     String id = newId();
     requireHost(spec);
+    if (pooled != null && spec.beforePivot() != null) {
+      throw new SpecValidationException(List.of(new SpecValidationException.Violation("beforePivot",
+          String.valueOf(spec.beforePivot()), "is not for a pooled start: a pool's sandboxes are pivoted before they "
+          + "are handed out")));
+    }
     try {
       // Before anything is made: a directory or O_PATH descriptor as stdio is refused (Redirect).
       Stdio.check(spec.stdin(), spec.stdout(), spec.stderr());
@@ -323,11 +329,28 @@ public final class ContainerStarter {
       }
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
-      fds.addAll(PassedFds.check(spec)); // the caller's own, last: RootfsProgram moves them to 3, 4, ...
+      fds.addAll(PassedFds.check(spec)); // the caller's own: RootfsProgram moves them to 3, 4, ...
+      LaunchRequest.PidHook pivot = null;
+      Fd hookStopRead = null;
+      if (spec.beforePivot() != null) {
+        // The helper's hook stop waits on this pipe's read end (at hookStopFd, after the caller's fds, so
+        // that nothing before it moves); Java writes 'G' on the other once the step is done.
+        int[] pipe = new int[2];
+        LibC.pipe2(pipe, dev.containerj.linux.internal.Constants.O_CLOEXEC);
+        Fd read = new Fd(pipe[0]);
+        Fd write = new Fd(pipe[1]);
+        undo.push("the hook stop's pipe", () -> {
+          read.close();
+          write.close();
+        });
+        fds.add(read.get());
+        hookStopRead = read;
+        pivot = BeforePivotStop.hook(id, spec, cg, hostname, write);
+      }
       step = ContainerStartException.Step.HELPER; // the launch: classified by the helper's failed step
       LaunchRequest request = new LaunchRequest(program, spec.namespaces().contains(Namespace.USER)
           && SharedUserNetwork.joinedUserns(spec, rootless) == null, // a joined one has its maps
-          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect);
+          uids, gids, spec.stdin(), spec.stdout(), spec.stderr(), fds, join, connect, pivot);
       NamespacedProcess process = pooled == null ? Launcher.launch(request) : pooled.launch(request);
       if (mnt != null) {
         mnt.settle(process.pid());
@@ -345,6 +368,9 @@ public final class ContainerStarter {
         process.close(); // SIGKILL to pid 1, then reaped
       });
       passed.forEach(Fd::close);
+      if (hookStopRead != null) {
+        hookStopRead.close(); // the helper's copy was the one that mattered; the write end went in the step
+      }
       step = ContainerStartException.Step.STATE_RECORD;
       FaultPlan.check("write state record");
       store.write(new StateRecord(id, process.pid(), StateStore.startTime(process.pid()), LibC.getpid(),
@@ -396,7 +422,15 @@ public final class ContainerStarter {
    */
   static void terminal(HelperProgram p, ContainerSpec spec) {
     terminal(p, new dev.containerj.namespaces.Redirect[] {spec.stdin(), spec.stdout(), spec.stderr()},
-        startFifoFd(spec) - 3 + (spec.startFifo() != null ? 1 : 0) + spec.passFds().size());
+        hookStopFd(spec) - 3 + (spec.beforePivot() != null ? 1 : 0));
+  }
+
+  /**
+   * The fd at which the helper's hook stop ({@link dev.containerj.core.ContainerSpec#beforePivot}) finds
+   * its pipe: right after the start fifo and the caller's passed fds.
+   */
+  static int hookStopFd(ContainerSpec spec) {
+    return startFifoFd(spec) + (spec.startFifo() != null ? 1 : 0) + spec.passFds().size();
   }
 
   /**

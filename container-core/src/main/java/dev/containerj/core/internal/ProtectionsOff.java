@@ -61,4 +61,10 @@ public final class ProtectionsOff {
   public static volatile boolean maskSourceInRoot;
 
   private ProtectionsOff() {}
+
+  /**
+   * A program that a {@code BeforePivot} step runs keeps the fds its launch passed it (one per joined
+   * namespace of the container): its close-from step starts after them, so they survive its execve.
+   */
+  public static volatile boolean hookFds;
 }

@@ -382,8 +382,36 @@ public final class RootfsProgram {
       }
     }
 
+    /**
+     * The stop for {@link ContainerSpec#beforePivot} (an OCI runtime's createRuntime and createContainer
+     * hooks), in the process that pivots (the assembler, or the container process itself), so in the
+     * mount namespace where the tree is complete and the host's root is still "/". A directory root's
+     * own path shows the assembled tree meanwhile: the root, made shared for the stop, is bound there
+     * as its peer (mount_namespaces(7), "Shared subtrees"), so what a hook mounts on it (runc's hooks
+     * find the root at the bundle's root.path) propagates into the root. Made private again before the
+     * bind goes: its unmount then propagates nothing back, and every mount of this namespace stays
+     * private to it (the helper's first step made "/" private recursively).
+     */
+    void beforePivot() {
+      java.nio.file.Path dir = spec.rootfs().isHost() || spec.rootfs().image() != null ? null
+          : spec.rootfs().directory();
+      String view = dir == null ? null : dir.toString();
+      if (view != null) {
+        p.mount("", r, "", Constants.MS_SHARED, "", 0);
+        p.mount(r, view, "", MS_BIND | MS_REC, "", 0);
+      }
+      p.hookStop(ContainerStarter.hookStopFd(spec));
+      if (view != null) {
+        p.mount("", r, "", MS_PRIVATE, "", 0);
+        p.umount(view, MNT_DETACH);
+      }
+    }
+
     /** Stage PIVOT: into the new root; the locked copy of the tree; hostname, loopback, oom_score_adj. */
     void pivot(String hostname) {
+      if (spec.beforePivot() != null) {
+        beforePivot();
+      }
       // pivot_root(2): new_root and put_old may be the same directory; the old root then sits on top
       // of the new one, and a lazy unmount of "." removes it. Done by the assembler, the pivot also
       // moves the waiting container process's root (it still has the old one) to the new root.

@@ -61,6 +61,7 @@ public final class HelperProgram {
   static final int OP_AWAIT_EXEC = 45;
   static final int OP_AWAIT_START = 40;
   static final int OP_WRITE_PROC = 85;
+  static final int OP_HOOK_STOP = 60;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -143,6 +144,15 @@ public final class HelperProgram {
    */
   public HelperProgram awaitStart(int fd) {
     return add(OP_AWAIT_START, 0, "wait for start (read fd " + fd + ")", new Payload().u32(fd));
+  }
+
+  /**
+   * Reports {@code ST_HOOKS} and blocks until Java writes {@code 'G'} on {@code fd} (a pipe's read
+   * end): the container's tree is assembled and not yet pivoted while Java runs the start's
+   * {@link LaunchRequest#beforePivot} step. End-of-file or another byte fails the step (ECANCELED).
+   */
+  public HelperProgram hookStop(int fd) {
+    return add(OP_HOOK_STOP, 0, "stop for the hooks before pivot_root (read fd " + fd + ")", new Payload().u32(fd));
   }
 
   /** Marks operation {@code index} to fail with ECANCELED instead of running (tests only). */

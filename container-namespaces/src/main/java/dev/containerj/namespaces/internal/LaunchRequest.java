@@ -20,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * @param afterSpawn runs with the helper's pid before it reads its program (cgroup placement), or null
  * @param beforeGo runs with the container's pid after the id maps are written and before it goes on
  *     (network setup), or null
+ * @param beforePivot runs with the container's pid when the program's {@link HelperProgram#hookStop} step
+ *     reports (the tree assembled, not pivoted), after {@code beforeGo}; it must then release that step
+ *     itself (write 'G' on the step's pipe); null when the program has no such step
  */
 public record LaunchRequest(
     HelperProgram program,
@@ -31,7 +34,15 @@ public record LaunchRequest(
     Redirect stderr,
     List<Integer> passFds,
     @Nullable PidHook afterSpawn,
-    @Nullable PidHook beforeGo) {
+    @Nullable PidHook beforeGo,
+    @Nullable PidHook beforePivot) {
+
+  /** A request without a {@code beforePivot} step. */
+  public LaunchRequest(HelperProgram program, boolean userNamespace, List<IdMapping> uidMappings,
+      List<IdMapping> gidMappings, Redirect stdin, Redirect stdout, Redirect stderr, List<Integer> passFds,
+      @Nullable PidHook afterSpawn, @Nullable PidHook beforeGo) {
+    this(program, userNamespace, uidMappings, gidMappings, stdin, stdout, stderr, passFds, afterSpawn, beforeGo, null);
+  }
 
   public LaunchRequest {
     uidMappings = List.copyOf(uidMappings);

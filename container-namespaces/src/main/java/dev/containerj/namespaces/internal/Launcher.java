@@ -44,6 +44,7 @@ public final class Launcher {
   private static final int ST_ERROR = 2;
   private static final int ST_ASSEMBLED = 3;
   private static final int ST_READY = 4;
+  private static final int ST_HOOKS = 5;
 
   private Launcher() {}
 
@@ -76,7 +77,7 @@ public final class Launcher {
       List<Integer> pass = new ArrayList<>(req.passFds());
       pass.add(childEnd.get());
       s = new Start(new LaunchRequest(req.program(), req.userNamespace(), req.uidMappings(), req.gidMappings(),
-          req.stdin(), req.stdout(), req.stderr(), pass, req.afterSpawn(), req.beforeGo()));
+          req.stdin(), req.stdout(), req.stderr(), pass, req.afterSpawn(), req.beforeGo(), req.beforePivot()));
       try {
         s.toExec();
         int[] rec = s.readRecord();
@@ -217,6 +218,10 @@ public final class Launcher {
     private int pid = -1;
     private int pidfd = -1;
     private @Nullable CompletableFuture<dev.containerj.namespaces.ExitStatus> watched;
+    /** {@code beforeGo} ran already (at the hook stop of an assembly, before the go byte). */
+    private boolean wentBeforeGo;
+    /** The {@code beforePivot} step failed: its exception is the cause, whatever the helper reports. */
+    private boolean pivotStepFailed;
 
     Start(LaunchRequest req) {
       this.req = req;
@@ -328,7 +333,7 @@ public final class Launcher {
         if (program.assembles()) {
           // The assembler builds the root while the maps are written; the go byte must not come
           // before it is done, or the child would lock a half-built tree.
-          rec = readRecord();
+          rec = nextRecord();
           if (rec == null) {
             throw new LaunchException("native helper", "it exited without reporting (killed?)");
           }
@@ -339,12 +344,16 @@ public final class Launcher {
             throw new LaunchException("native helper", "unexpected status record " + rec[0]);
           }
         }
-        if (req.beforeGo() != null) {
+        if (req.beforeGo() != null && !wentBeforeGo) {
+          wentBeforeGo = true;
           runHook("prepare container", req.beforeGo(), pid);
         }
         FaultPlan.check("write(go)");
         writeAll(configWrite, new byte[] {'G'}, "write(go)");
       } catch (LaunchException e) {
+        if (pivotStepFailed) {
+          throw e; // the helper's own report would only be the stop's end-of-file
+        }
         // The child may have failed first (then our write found no reader): its own report is the
         // real cause. Closing the config pipe ends a child still waiting for the go byte, so this
         // read cannot block for long.
@@ -367,7 +376,7 @@ public final class Launcher {
 
     /** Waits for the execve (end-of-file on the status pipe) and hands out the process. */
     LaunchedProcess finish(HelperProgram program) throws LaunchException {
-      int[] rec = readRecord();
+      int[] rec = nextRecord();
       if (rec != null) {
         if (rec[0] == ST_ERROR) {
           throw error(program, rec);
@@ -589,6 +598,34 @@ public final class Launcher {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new LaunchException(String.join(" ", cmd), e);
+      }
+    }
+
+    /**
+     * The next record, after the {@code beforePivot} step of each {@code ST_HOOKS} report (a stop of
+     * the helper's {@link HelperProgram#hookStop}, which that step releases). An assembly's stop comes
+     * before the go byte: {@code beforeGo} (the network) then runs first, so the hooks see it.
+     */
+    private int @Nullable [] nextRecord() throws LaunchException {
+      for (;;) {
+        int[] rec = readRecord();
+        if (rec == null || rec[0] != ST_HOOKS) {
+          return rec;
+        }
+        LaunchRequest.PidHook step = req.beforePivot();
+        if (step == null) {
+          throw new LaunchException("native helper", "unexpected status record " + rec[0]);
+        }
+        try {
+          if (req.beforeGo() != null && !wentBeforeGo) {
+            wentBeforeGo = true;
+            runHook("prepare container", req.beforeGo(), pid);
+          }
+          runHook("hooks before pivot_root", step, pid);
+        } catch (LaunchException | RuntimeException | Error e) {
+          pivotStepFailed = true;
+          throw e;
+        }
       }
     }
 

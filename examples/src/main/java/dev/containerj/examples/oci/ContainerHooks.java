@@ -18,24 +18,47 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The hooks that run inside the container (runtime-spec config.md, "POSIX-platform Hooks"):
- * {@code createContainer} at the end of {@code create}, {@code startContainer} in {@code start}
- * just before the process waiting on the start fifo is released to its execve. Each is one more
- * process in the container's namespaces and cgroup, joined with setns(2) by the library's
- * {@code Container.exec} while the container's first process waits, confined as a process of the
- * container (its user, capabilities, seccomp filter), with the state on its stdin.
+ * The hooks that run in the container's namespaces (runtime-spec config.md, "POSIX-platform Hooks").
  *
- * <p>A hook gets its own {@code env} and nothing of the container's {@code process.env} (which may
- * hold the payload's secrets and is the payload's, not the hook's): the spec it is attached with has
- * an empty environment, because {@code Container.exec} adds a process's variables to its spec's.
+ * <p>{@code createContainer}, in {@code create}, at the library's stop before the pivot ({@code
+ * ContainerSpec.Builder.beforePivot}), as runc's init runs them: in the container's mount namespace
+ * while the host's root is still its root (so the hook's path and the files it opens resolve in the
+ * runtime's tree, and what it mounts on the bundle's {@code root.path} is the container's), in its
+ * network, uts (its hostname set), ipc, pid and cgroup namespaces and its cgroup, with the runtime's
+ * credentials, the state on stdin, and its own {@code env} only.
  *
- * <p>Unlike runc, whose init runs {@code createContainer} hooks before pivot_root (so their path is
- * resolved on the host's root, in the container's mount namespace), ContainerJ's container process
- * has pivoted already when {@code create} returns from the library: the path of a {@code
- * createContainer} hook is resolved inside the container's root, as {@code startContainer}'s is.
+ * <p>{@code startContainer}, in {@code start}, just before the process waiting on the start fifo is
+ * released to its execve: one more process in the container's namespaces and cgroup, joined with
+ * setns(2) by the library's {@code Container.exec}, confined as a process of the container (its user,
+ * capabilities, seccomp filter); its path resolves in the container's root. It gets its own {@code
+ * env} and nothing of the container's {@code process.env} (which may hold the payload's secrets): the
+ * spec it is attached with has an empty environment, because {@code Container.exec} adds a process's
+ * variables to its spec's.
  */
 final class ContainerHooks {
   private ContainerHooks() {}
+
+  /**
+   * Runs the {@code createContainer} {@code hooks} in order at the start's stop before the pivot,
+   * each with {@code state} on its stdin; the first that fails throws as {@link #run} does.
+   */
+  static void runBeforePivot(List<OciHook> hooks, dev.containerj.core.BeforePivot.Stop stop, byte[] state)
+      throws InterruptedException {
+    for (OciHook h : hooks) {
+      String problem;
+      try {
+        Optional<ExitStatus> status = stop.run(h.path(), h.argv(), h.env(), state,
+            h.timeoutSeconds() == null ? null : Duration.ofSeconds(h.timeoutSeconds()));
+        problem = status.isEmpty() ? "timed out after " + h.timeoutSeconds() + "s"
+            : status.get().success() ? null : "exited with " + status.get().shellCode();
+      } catch (RuntimeException e) {
+        problem = "could not run: " + e.getMessage();
+      }
+      if (problem != null) {
+        throw new IllegalStateException("createContainer hook " + h.path() + " " + problem);
+      }
+    }
+  }
 
   /**
    * Runs {@code hooks} in order in the container with library id {@code libraryId}, each with

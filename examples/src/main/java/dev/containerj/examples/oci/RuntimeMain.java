@@ -13,6 +13,7 @@ import dev.containerj.oci.OciConfig;
 import dev.containerj.oci.OciConfigReader;
 import dev.containerj.oci.OciConfigWriter;
 import dev.containerj.oci.OciHook;
+import dev.containerj.oci.OciHooks;
 import dev.containerj.oci.internal.JsonTrees;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -38,8 +39,9 @@ import java.util.stream.Stream;
  * {@code --detach}), {@code create} and {@code start} as two calls (the process waits before its
  * execve on ROOT/ID/exec.fifo), {@code --preserve-fds N} (fds 3..3+N-1 of the caller, never one of
  * this JVM's own), {@code --no-pivot} and {@code --no-new-keyring} (accepted; ContainerJ always
- * pivots and never makes a session keyring), all six hook kinds ({@code createContainer} and
- * {@code startContainer} inside the container, see {@code ContainerHooks}), {@code exec},
+ * pivots and never makes a session keyring), all six hook kinds ({@code createRuntime}, {@code prestart}
+ * and {@code createContainer} at the library's stop before the pivot, {@code createContainer} and
+ * {@code startContainer} in the container's namespaces, see {@code ContainerHooks}), {@code exec},
  * {@code state}, {@code list}, {@code kill}, {@code delete}, and {@code ps}, {@code pause},
  * {@code resume}, {@code update --resources FILE|-} on created containers, {@code --console-socket}
  * of {@code create} and {@code exec --tty} (ConsoleSocketOption). Not yet: runc's {@code update}
@@ -420,6 +422,18 @@ public final class RuntimeMain {
       if (consoleSocket != null) {
         builder.stdin(ConsoleSocketOption.tty()).stdout(ConsoleSocketOption.tty()).stderr(ConsoleSocketOption.tty());
       }
+      OciHooks h = config.hooks();
+      if (!h.createRuntime().isEmpty() || !h.prestart().isEmpty() || !h.createContainer().isEmpty()) {
+        // runc's order and place: createRuntime (and the deprecated prestart) on the host, then
+        // createContainer in the container's namespaces, all before the pivot (runtime-spec config.md,
+        // "POSIX-platform Hooks"). Without these hooks the start has no stop.
+        builder.beforePivot(stop -> {
+          runHooks(h.createRuntime(), id, "created", stop.pid(), bundle, config, true);
+          runHooks(h.prestart(), id, "created", stop.pid(), bundle, config, true);
+          ContainerHooks.runBeforePivot(h.createContainer(), stop,
+              JsonTrees.write(stateJson(id, "created", stop.pid(), bundle, config)).getBytes(StandardCharsets.UTF_8));
+        });
+      }
       var spec = builder.build();
       Container c = runtime.start(spec); // returns with the process waiting for start; never closed here
       libraryId = c.id();
@@ -430,10 +444,6 @@ public final class RuntimeMain {
           c.sendTerminal(consoleSocket);
         }
         writePidFile(args.flags.get("pid-file"), c.pid());
-        runHooks(config.hooks().createRuntime(), id, "created", c.pid(), bundle, config, true);
-        runHooks(config.hooks().prestart(), id, "created", c.pid(), bundle, config, true);
-        ContainerHooks.run("createContainer", config.hooks().createContainer(), runtime, c.id(), config,
-            JsonTrees.write(stateJson(id, "created", c.pid(), bundle, config)).getBytes(StandardCharsets.UTF_8));
       } catch (Exception e) {
         // This JVM started it: the library's close kills every process of it, reaps its pid 1 (a
         // zombie child of this JVM would keep it "running" for a reaper) and removes its cgroups.

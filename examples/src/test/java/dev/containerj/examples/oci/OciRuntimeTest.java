@@ -627,15 +627,20 @@ class OciRuntimeTest {
     assertThat(bad.err()).contains("--preserve-fds x must be a count");
   }
 
-  /** Hooks: four on the host appending to LOG, the two container ones through a bind of its folder. */
+  /**
+   * Hooks: five on the host's tree appending to LOG (createContainer in the container's namespaces but
+   * before the pivot, so its paths are the host's), startContainer inside through a bind of its folder.
+   */
   private ObjectNode allHooks(Path log, String failing, String failStatus) throws IOException {
     ObjectNode hooks = JSON.createObjectNode();
     for (String name : List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
         "poststop")) {
-      boolean inside = name.equals("createContainer") || name.equals("startContainer");
+      boolean inside = name.equals("startContainer");
+      String dir = inside ? "/hooklog" : log.getParent().toString();
       String file = inside ? "/hooklog/hooks.log" : log.toString();
+      boolean env = inside || name.equals("createContainer");
       String line = "read state; echo \"" + name + " $(hostname) $state\" >> " + file
-          + (inside ? "; env > /hooklog/" + name + ".env" : "") + (name.equals(failing) ? "; exit " + failStatus : "");
+          + (env ? "; env > " + dir + "/" + name + ".env" : "") + (name.equals(failing) ? "; exit " + failStatus : "");
       ObjectNode h = hooks.putArray(name).addObject().put("path", "/bin/sh");
       h.putArray("args").add("sh").add("-c").add(line);
       h.putArray("env").add("HOOKVAR=" + name).add("PATH=/bin");
@@ -698,11 +703,85 @@ class OciRuntimeTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("createContainer hook /bin/sh exited with 7");
     assertThat(root.resolve("nineteen")).doesNotExist();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(bundle.resolve("rootfs").toString());
     assertThat(Files.readAllLines(log)).extracting(l -> l.substring(0, l.indexOf(' ')))
         .containsExactly("createRuntime", "prestart", "createContainer");
     List<Path> left = new ArrayList<>(containerCgroups());
     left.removeAll(before);
     assertThat(left).as("no cgroup left").isEmpty();
+  }
+
+  /**
+   * createContainer as the runtime spec puts it (config.md, "POSIX-platform Hooks"): in the container's
+   * namespaces, before pivot_root, its path resolved in the runtime's tree. The hook is a script at a host
+   * path the container's root does not have; it records what it sees and bind-mounts a host folder on
+   * the bundle's {@code rootfs/mnt}, which the payload then finds at {@code /mnt}.
+   */
+  @Test
+  void createContainerRunsBeforeThePivotInTheContainersNamespacesOnTheHostsTree() throws Exception {
+    for (String tool : List.of("readlink", "mkdir")) {
+      Files.createSymbolicLink(bundle.resolve("rootfs/bin").resolve(tool), Path.of("busybox"));
+    }
+    Files.createDirectories(bundle.resolve("rootfs/mnt"));
+    Path share = Files.createDirectories(tmp.resolve("share"));
+    Files.writeString(share.resolve("hello"), "from the host\n");
+    Path seen = Files.createDirectories(tmp.resolve("seen"));
+    Path script = Files.createDirectories(tmp.resolve("hostonly")).resolve("cc-hook.sh");
+    assertThat(bundle.resolve("rootfs").resolve(tmp.toString().substring(1))).as("not in the root").doesNotExist();
+    Files.writeString(script, "#!/bin/sh\n"
+        + "read state\n"
+        + "echo \"$state\" > " + seen + "/state.json\n"
+        + "hostname > " + seen + "/hostname\n"
+        + "for t in net pid uts; do readlink /proc/self/ns/$t; done > " + seen + "/ns\n"
+        + "echo \"$1 $HOOKVAR $(pwd)\" > " + seen + "/args\n"
+        + "mount --bind " + share + " " + bundle.resolve("rootfs/mnt") + "\n");
+    Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    ObjectNode hooks = JSON.createObjectNode();
+    ObjectNode h = hooks.putArray("createContainer").addObject().put("path", script.toString());
+    h.putArray("args").add("cc-hook").add("first-arg");
+    h.putArray("env").add("HOOKVAR=value").add("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+    config(hooks, "/bin/sh", "-c", "{ cat /mnt/hello; for t in net pid uts; do readlink /proc/self/ns/$t; done; "
+        + "hostname; } > /mnt/payload");
+    Result created = callTo("create", "create", "--bundle", bundle.toString(), "cchook");
+    assertThat(created.code()).as(created.err()).isZero();
+    int pid = JSON.readTree(call("state", "cchook").out()).path("pid").asInt();
+    JsonNode state = JSON.readTree(Files.readString(seen.resolve("state.json")));
+    assertThat(state.path("pid").asInt()).as("the state's pid").isEqualTo(pid);
+    assertThat(state.path("status").asText()).isEqualTo("created");
+    assertThat(state.path("id").asText()).isEqualTo("cchook");
+    assertThat(Files.readString(seen.resolve("hostname"))).isEqualTo("containerj\n");
+    assertThat(Files.readString(seen.resolve("args"))).isEqualTo("first-arg value /\n");
+    List<String> hookNs = Files.readAllLines(seen.resolve("ns"));
+    assertThat(hookNs).containsExactly(Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")).toString(),
+        Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/pid")).toString(),
+        Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/uts")).toString());
+    assertThat(hookNs.get(0)).isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString());
+    // the hook's mount is the container's only: nothing of it reached the host
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(bundle.resolve("rootfs").toString());
+    assertThat(call("start", "cchook").code()).isZero();
+    assertThat(awaitStatus("cchook", "stopped")).isEqualTo("stopped");
+    assertThat(call("delete", "cchook").code()).isZero();
+    assertThat(Files.readAllLines(share.resolve("payload"))).as("the payload saw the hook's mount")
+        .containsExactly("from the host", hookNs.get(0), hookNs.get(1), hookNs.get(2), "containerj");
+  }
+
+  @Test
+  void aCreateContainerHookPastItsTimeoutFailsCreateAndLeavesNothing() throws Exception {
+    ObjectNode hooks = JSON.createObjectNode();
+    hooks.putArray("createContainer").addObject().put("path", "/bin/sleep").put("timeout", 1)
+        .putArray("args").add("sleep").add("60");
+    config(hooks, "/bin/sh", "-c", "exit 0");
+    List<Path> before = containerCgroups();
+    long t0 = System.nanoTime();
+    Result r = callTo("create", "create", "--bundle", bundle.toString(), "slowhook");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("createContainer hook /bin/sleep timed out after 1s");
+    assertThat(System.nanoTime() - t0).as("killed at its timeout").isLessThan(TimeUnit.SECONDS.toNanos(40));
+    assertThat(root.resolve("slowhook")).doesNotExist();
+    List<Path> left = new ArrayList<>(containerCgroups());
+    left.removeAll(before);
+    assertThat(left).as("no cgroup left").isEmpty();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(bundle.resolve("rootfs").toString());
   }
 
   /** Every container cgroup of the library on this host (below a "containerj" directory). */
