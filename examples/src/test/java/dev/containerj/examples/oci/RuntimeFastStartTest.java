@@ -62,7 +62,7 @@ class RuntimeFastStartTest {
     root = tmp.resolve("root");
     bundle = tmp.resolve("bundle");
     Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
-    for (String d : List.of("proc", "dev", "sys", "tmp", "bin")) {
+    for (String d : List.of("proc", "dev", "sys", "tmp", "etc", "bin")) {
       Files.createDirectories(rootfs.resolve(d));
     }
     assertThat(Path.of("/bin/busybox")).as("needs busybox-static at /bin/busybox").exists();
