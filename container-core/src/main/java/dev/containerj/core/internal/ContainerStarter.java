@@ -38,8 +38,6 @@ import org.jspecify.annotations.Nullable;
  * handle (the spec/runtime split that Testcontainers lacks).
  */
 public final class ContainerStarter {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   /**
    * Tests only: the path (in the container) of a fifo that a container's first process opens for
    * writing just before its seccomp filter, so it waits there, after its capset, until a reader
@@ -613,9 +611,21 @@ public final class ContainerStarter {
     return config.rootless() ? List.of(IdMapping.single(spec.gid(), config.egid())) : List.of(rootDefault(spec, config));
   }
 
+  /**
+   * 16 bytes of /dev/urandom (random(4)) in hex: the source of SecureRandom's default NativePRNG
+   * too, read directly because SecureRandom's first use sets up the JCA (security properties,
+   * provider list), about 6 ms of a cold JVM's first start (the runtime's create, the tool's run).
+   * SecureRandom where the device cannot be read.
+   */
   private static String newId() {
     byte[] b = new byte[16];
-    RANDOM.nextBytes(b);
+    try (java.io.InputStream in = Files.newInputStream(Path.of("/dev/urandom"))) {
+      if (in.readNBytes(b, 0, b.length) != b.length) {
+        throw new IOException("short read");
+      }
+    } catch (IOException e) {
+      new SecureRandom().nextBytes(b);
+    }
     return HexFormat.of().formatHex(b);
   }
 }
