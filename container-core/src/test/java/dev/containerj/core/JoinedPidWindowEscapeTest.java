@@ -77,30 +77,31 @@ class JoinedPidWindowEscapeTest {
 
   /**
    * Non-dumpable from the helper's first step, the first process still writes its oom_score_adj
-   * (now before its id change, while its host ids own its /proc files): joining a pid namespace with
-   * the locked assembly and with the assembly in its own mount namespace, and without a pid namespace
-   * of its own (the host's). Root only: an ordinary user keeps the older order.
+   * (now before its id change, while its host ids own its /proc files): joining a pid namespace, and
+   * without a pid namespace of its own (the host's) with the locked assembly and with the assembly in
+   * its own mount namespace (which cannot mount a joined pid namespace's proc: its user namespace has
+   * no privilege over it). Root only: an ordinary user keeps the older order.
    */
   @Test
   void aFirstProcessNonDumpableFromItsStartStillSetsItsOomScoreAdj() throws Exception {
     Assumptions.assumeTrue(EscapeProbe.ROOT, "joining another container's pid namespace needs CAP_SYS_ADMIN "
         + "over it (setns(2)): root");
     try (Container a = Container.start(ContainerSpec.builder().command("sleep", "100").build())) {
-      Path pid = Path.of("/proc/" + a.pid() + "/ns/pid");
-      for (boolean unlocked : new boolean[] {false, true}) {
-        ProtectionsOff.unlockedMounts = unlocked;
-        try {
-          Run.Result r = Run.run(Run.sh("cat /proc/self/oom_score_adj").oomScoreAdj(500).joinNamespace(Namespace.PID, pid)
-              .build());
-          assertThat(r.out()).as("unlocked %s; stderr %s", unlocked, r.err()).isEqualTo("500\n");
-        } finally {
-          ProtectionsOff.unlockedMounts = false;
-        }
+      Run.Result r = Run.run(Run.sh("cat /proc/self/oom_score_adj").oomScoreAdj(500)
+          .joinNamespace(Namespace.PID, Path.of("/proc/" + a.pid() + "/ns/pid")).build());
+      assertThat(r.out()).as("joined; stderr %s", r.err()).isEqualTo("500\n");
+    }
+    for (boolean unlocked : new boolean[] {false, true}) {
+      ProtectionsOff.unlockedMounts = unlocked;
+      try {
+        Run.Result r = Run.run(Run.sh("cat /proc/self/oom_score_adj").oomScoreAdj(500).namespaces(EnumSet.of(
+            Namespace.USER, Namespace.MOUNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP)).build());
+        assertThat(r.out()).as("the host's pid namespace, unlocked %s; stderr %s", unlocked, r.err())
+            .isEqualTo("500\n");
+      } finally {
+        ProtectionsOff.unlockedMounts = false;
       }
     }
-    Run.Result host = Run.run(Run.sh("cat /proc/self/oom_score_adj").oomScoreAdj(500).namespaces(EnumSet.of(
-        Namespace.USER, Namespace.MOUNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP)).build());
-    assertThat(host.out()).as("the host's pid namespace; stderr %s", host.err()).isEqualTo("500\n");
   }
 
   /**
