@@ -71,7 +71,16 @@ final class EscapeProbe {
    * {@code /proc/PID/mem}) and {@code fds} (the links of {@code /proc/PID/fd/N}, or the errno). When
    * none shows up within 30 s it prints {@code released=0} and sleeps.
    */
-  static final String WINDOW_ATTACK = String.join("\n",
+  static final String WINDOW_ATTACK = windowAttack("'NoNewPrivs:\\t1' in st and 'Seccomp:\\t0' in st",
+      "NoNewPrivs=1 Seccomp=0");
+
+  /**
+   * {@link #WINDOW_ATTACK} for another window: the target is the one other process whose
+   * {@code /proc/PID/status} text {@code st} makes the Python expression {@code found} true; the
+   * {@code window} line then says {@code label}.
+   */
+  static String windowAttack(String found, String label) {
+    return String.join("\n",
       "me = os.getpid()",
       "pid = None",
       "end = time.time() + 30",
@@ -82,10 +91,10 @@ final class EscapeProbe {
       "                st = open('/proc/' + d + '/status').read()",
       "            except OSError:",
       "                continue",
-      "            if 'NoNewPrivs:\\t1' in st and 'Seccomp:\\t0' in st:",
+      "            if " + found + ":",
       "                pid = int(d)",
       "    time.sleep(0.005)",
-      "out('window', 'NoNewPrivs=1 Seccomp=0' if pid else 'not reached')",
+      "out('window', '" + label + "' if pid else 'not reached')",
       "if pid is None:",
       "    out('released', 0)",
       "    time.sleep(60)",
@@ -107,6 +116,7 @@ final class EscapeProbe {
       "    out('fds', ','.join(f + '>' + os.readlink('/proc/%d/fd/%s' % (pid, f)) for f in fds))",
       "except OSError as e:",
       "    out('fds', ename(e.errno))");
+  }
 
   private EscapeProbe() {}
 

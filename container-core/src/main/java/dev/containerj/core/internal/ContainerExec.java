@@ -63,6 +63,23 @@ public final class ContainerExec {
     }
   }
 
+  /**
+   * Tests only: puts the open of the fifo {@code gate} right after the first setresuid of {@code p}'s
+   * container process and the {@code PR_SET_DUMPABLE} step that follows it, if any; nothing when
+   * {@code gate} is null.
+   */
+  static void gateAfterIdChange(HelperProgram p, @Nullable String gate) {
+    if (gate != null) {
+      for (int i = p.cloneIndex() + 1; i < p.size(); i++) {
+        if (p.step(i).startsWith("setresuid(")) {
+          int at = p.step(i + 1).startsWith("prctl(PR_SET_DUMPABLE") ? i + 2 : i + 1;
+          p.insert(at, new HelperProgram().writeFile(gate, "x", 0));
+          break;
+        }
+      }
+    }
+  }
+
   /** The namespaces in the order they are joined: the user namespace first. */
   private static final List<Namespace> ORDER = List.of(Namespace.USER, Namespace.MOUNT, Namespace.PID,
       Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP, Namespace.TIME);
@@ -153,8 +170,9 @@ public final class ContainerExec {
           stages.uid(), stages.gid(), stages.groups(), stages.capabilities(), stages.noNewPrivileges(),
           stages.dieWithParent(), false, stages.redirectErrorStream(), false, new RootfsProgram.ProcessStages.ExecTerminal(
               new dev.containerj.namespaces.Redirect[] {ps.stdin(), ps.stdout(), ps.stderr()}, pass.size()));
+      // Non-dumpable across its id changes too, which reset "dumpable" to the host's suid_dumpable.
       RootfsProgram.process(new ProgramPlan(p), config.planHost(), spec, config.rootless(),
-          hostname, stages);
+          hostname, stages, !ProtectionsOff.dumpableExec);
       gate(p, gateBeforeSeccomp);
       return Launcher.launch(new LaunchRequest(p, false, List.of(), List.of(), ps.stdin(), ps.stdout(), ps.stderr(),
           pass, join, null));

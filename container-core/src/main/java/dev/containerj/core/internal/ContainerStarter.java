@@ -46,6 +46,13 @@ public final class ContainerStarter {
    */
   public static volatile @Nullable String gateBeforeSeccomp;
 
+  /**
+   * Tests only: as {@link #gateBeforeSeccomp}, but the fifo is opened right after the first process's
+   * first id change (its setresuid to the user namespace's root, and the dumpable step that follows
+   * it), where it still has the namespace root's capabilities. Never set in production.
+   */
+  public static volatile @Nullable String gateAfterIdChange;
+
   private ContainerStarter() {}
 
   /** What a successful start hands to the Container. */
@@ -282,6 +289,7 @@ public final class ContainerStarter {
         program = pooled.program(program, hostname);
       }
       ContainerExec.gate(program, gateBeforeSeccomp);
+      ContainerExec.gateAfterIdChange(program, gateAfterIdChange);
       step = ContainerStartException.Step.NETWORK;
       Path stateDir = dir;
       ContainerNetwork network = new ContainerNetwork(config.networksDir(), bridgeOf(spec, config));

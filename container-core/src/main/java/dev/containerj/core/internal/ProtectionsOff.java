@@ -60,6 +60,14 @@ public final class ProtectionsOff {
    */
   public static volatile boolean maskSourceInRoot;
 
+  /**
+   * The first process of a container that shares its pid namespace becomes non-dumpable only after
+   * its last /proc/self write, as before: from its clone through its id change (after which it sets
+   * itself dumpable) until then, another container's root in that pid namespace may ptrace it while
+   * it holds its namespace root's capabilities.
+   */
+  public static volatile boolean dumpableJoinerIdChange;
+
   private ProtectionsOff() {}
 
   /**

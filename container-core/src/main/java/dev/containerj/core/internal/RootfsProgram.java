@@ -139,6 +139,7 @@ public final class RootfsProgram {
     final boolean first;
     final boolean imagePre;
     final boolean dirPre;
+    final boolean nonDumpableFromStart;
     long helperUid;
     long helperGid;
     String owner = "";
@@ -194,10 +195,17 @@ public final class RootfsProgram {
       // them here, with a throwaway user namespace of the same map.
       this.imagePre = imageFirst && !locked;
       this.dirPre = dirFirst && !locked;
+      this.nonDumpableFromStart = nonDumpableFromStart(host, spec, rootless);
     }
 
     /** Stage ROOT: the namespaces, and the root filesystem at {@code r}, read-only and nodev as asked. */
     void root() {
+      if (nonDumpableFromStart) {
+        // Before the joins and the clone: the container process inherits it (fork(2) copies the
+        // dumpable flag of the memory map), so it is non-dumpable from its first instruction in the
+        // shared pid namespace; see nonDumpableFromStart.
+        p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
+      }
       String joined = SharedUserNetwork.joinedUserns(spec, rootless);
       if (joined != null) {
         // Joined first: the container's namespaces are then the shared network's user namespace's,
@@ -246,7 +254,7 @@ public final class RootfsProgram {
         }
       } else {
         ProgramSteps.cloneInto(p, joined == null ? spec.namespaces() : withoutUser(spec.namespaces()));
-        containerCredentials(p, userns, helperUid, helperGid);
+        idChange();
       }
       // The owner, on the host, of the tmpfs mounts that the container's root would have made itself.
       long ownerUid = IdMapping.toHost(uidMappings, helperUid);
@@ -423,7 +431,7 @@ public final class RootfsProgram {
         ProgramSteps.afterClone(p, spec.namespaces());
         // The copy into the container's user namespace locks every mount (see "locked" above).
         p.unshare(Constants.CLONE_NEWNS, "mnt, a copy of the assembled tree: its mounts locked");
-        containerCredentials(p, userns, helperUid, helperGid);
+        idChange();
       }
       p.chdir("/");
 
@@ -433,11 +441,11 @@ public final class RootfsProgram {
       if (NetKind.of(spec) == NetKind.LOOPBACK && spec.namespaces().contains(Namespace.NET)) {
         p.linkUp("lo");
       }
-      if (spec.oomScoreAdj() != null) {
+      if (spec.oomScoreAdj() != null && !nonDumpableFromStart) {
         // After the pivot "/proc" is the container's tree's: the write goes into procfs or fails.
         writeProc(p, "/proc/self/oom_score_adj", spec.oomScoreAdj().toString());
       }
-      if (sharesPidNamespace(spec) && !ProtectionsOff.dumpableJoiner) {
+      if (sharesPidNamespace(spec) && !ProtectionsOff.dumpableJoiner && !nonDumpableFromStart) {
         // After the last write to /proc/self (which the id change above made dumpable for): other
         // processes are in this pid namespace now, a joined one's payload among them, and after its
         // capset this process has the payload's ids and capabilities but no seccomp filter yet. A
@@ -448,6 +456,38 @@ public final class RootfsProgram {
         p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
       }
     }
+
+    /**
+     * The container process's id change ({@link #containerCredentials}); non-dumpable from the start,
+     * its one write to /proc/self comes first: it still has the host ids that own its /proc files
+     * (proc(5): a non-dumpable process's files belong to root), which after the change it would not.
+     */
+    void idChange() {
+      if (nonDumpableFromStart && spec.oomScoreAdj() != null) {
+        writeProc(p, "/proc/self/oom_score_adj", spec.oomScoreAdj().toString());
+      }
+      containerCredentials(p, userns, helperUid, helperGid, nonDumpableFromStart);
+    }
+  }
+
+  /**
+   * Whether the first process of {@code spec} is non-dumpable from the helper's first step to its
+   * execve, across its id changes: when it shares its pid namespace ({@link #sharesPidNamespace})
+   * and a root JVM starts it. From its clone it is in that namespace with the namespace root's
+   * capabilities, the host's ids until its id change, and no seccomp filter; dumpable, another
+   * container's root there passes ptrace(2)'s checks (it owns the parent of the process's user
+   * namespace). Non-dumpable, only CAP_SYS_PTRACE in the host's user namespace passes, which the
+   * helper and this JVM need themselves: they open the process's /proc/PID/ns files while it
+   * assembles (setns of the assembler, the network), so without it the old order holds (dumpable
+   * until after the last /proc/self write). An ordinary user's JVM writes the process's id maps
+   * through its /proc files, which a non-dumpable process would close to it; an ordinary user
+   * joins no pid namespace (setns(2) needs CAP_SYS_ADMIN over it), and the host's, the only one
+   * it shares, holds its own processes, which can trace this JVM itself.
+   */
+  static boolean nonDumpableFromStart(PlanHost host, ContainerSpec spec, boolean rootless) {
+    return sharesPidNamespace(spec) && !rootless && !ProtectionsOff.dumpableJoiner
+        && !ProtectionsOff.dumpableJoinerIdChange
+        && (host.permittedCapabilities() & (1L << Capability.CAP_SYS_PTRACE.number())) != 0;
   }
 
   /**
@@ -487,8 +527,20 @@ public final class RootfsProgram {
    */
   static void process(ProgramPlan plan, PlanHost host, ContainerSpec spec, boolean rootless, String hostname,
       ProcessStages proc) {
+    // The first process (or a pooled one's payload): non-dumpable across these id changes too when
+    // it shares its pid namespace (see the end of stage PIVOT and nonDumpableFromStart).
+    process(plan, host, spec, rootless, hostname, proc, sharesPidNamespace(spec) && !ProtectionsOff.dumpableJoiner
+        && !ProtectionsOff.dumpableJoinerIdChange);
+  }
+
+  /**
+   * As above; {@code nonDumpable}: the process is non-dumpable already and each of its id changes
+   * is followed at once by {@code PR_SET_DUMPABLE 0} ({@link ProgramSteps#idsNonDumpable}).
+   */
+  static void process(ProgramPlan plan, PlanHost host, ContainerSpec spec, boolean rootless, String hostname,
+      ProcessStages proc, boolean nonDumpable) {
     SeccompProgram filter = Seccomp.program(spec);
-    credentials(plan, host, spec, rootless, proc, filter);
+    credentials(plan, host, spec, rootless, proc, filter, nonDumpable);
     exec(plan, spec, hostname, proc, filter);
   }
 
@@ -497,7 +549,7 @@ public final class RootfsProgram {
    * directory, rlimits, bounding set, ids, capabilities, no_new_privs, parent-death signal, terminal.
    */
   private static void credentials(ProgramPlan plan, PlanHost host, ContainerSpec spec, boolean rootless,
-      ProcessStages proc, @org.jspecify.annotations.Nullable SeccompProgram filter) {
+      ProcessStages proc, @org.jspecify.annotations.Nullable SeccompProgram filter, boolean nonDumpable) {
     HelperProgram p = plan.program();
     p.chdir(proc.workingDirectory());
     for (Rlimit l : spec.rlimits()) {
@@ -521,7 +573,7 @@ public final class RootfsProgram {
       p.seccomp(filter.installFlags(), filter.bytes(), Seccomp.describe(spec));
       plan.mark(ProgramPlan.Stage.SECCOMP);
     }
-    ProgramSteps.credentials(p, proc.uid(), proc.gid(), groups, setGroups);
+    ProgramSteps.credentials(p, proc.uid(), proc.gid(), groups, setGroups, nonDumpable);
     // The sets, computed here rather than left to execve's rules: root keeps exactly the allowed
     // capabilities (effective = permitted = bounding), any other uid none; inheritable and ambient
     // stay empty (CVE-2022-24769).
@@ -599,17 +651,22 @@ public final class RootfsProgram {
    * The container process's own ids and session: the namespace's root when the map has one (no
    * capability is lost on the way to it), else the payload's ids (an ordinary user's single-id map).
    */
-  private static void containerCredentials(HelperProgram p, boolean userns, long uid, long gid) {
+  private static void containerCredentials(HelperProgram p, boolean userns, long uid, long gid,
+      boolean nonDumpable) {
     if (userns) {
       // Take them at once: the clone kept the caller's host ids, which the default map of a root JVM
       // does not contain (files could then not even be created: EOVERFLOW). Moving between
       // non-root-of-the-namespace ids keeps every capability in the new namespace (capabilities(7)).
-      p.setresgid(gid);
-      p.setresuid(uid);
-      // A change of credentials makes the process non-dumpable, and /proc/self then belongs to the
-      // host's root, which the default map does not contain (oom_score_adj: EACCES). execve resets
-      // it anyway for the payload (prctl(2), PR_SET_DUMPABLE).
-      p.prctl(HelperProgram.PR_SET_DUMPABLE, 1, "PR_SET_DUMPABLE, 1");
+      if (nonDumpable) {
+        ProgramSteps.idsNonDumpable(p, gid, uid);
+      } else {
+        p.setresgid(gid);
+        p.setresuid(uid);
+        // A change of credentials makes the process non-dumpable, and /proc/self then belongs to the
+        // host's root, which the default map does not contain (oom_score_adj: EACCES). execve resets
+        // it anyway for the payload (prctl(2), PR_SET_DUMPABLE).
+        p.prctl(HelperProgram.PR_SET_DUMPABLE, 1, "PR_SET_DUMPABLE, 1");
+      }
     }
     // A session and process group of its own: the payload must not share the JVM's process group,
     // or kill(0, sig) inside would reach this JVM and its siblings (a process group ignores pid

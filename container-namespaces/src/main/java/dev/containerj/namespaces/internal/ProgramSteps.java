@@ -93,11 +93,37 @@ public final class ProgramSteps {
 
   /** Group list, gid, then uid: the order in which each call is still permitted. */
   public static void credentials(HelperProgram p, long uid, long gid, long[] groups, boolean setGroups) {
+    credentials(p, uid, gid, groups, setGroups, false);
+  }
+
+  /**
+   * As {@link #credentials(HelperProgram, long, long, long[], boolean)}; {@code nonDumpable}: each id
+   * change is followed at once by {@link #idsNonDumpable}'s {@code PR_SET_DUMPABLE 0}.
+   */
+  public static void credentials(HelperProgram p, long uid, long gid, long[] groups, boolean setGroups,
+      boolean nonDumpable) {
     if (setGroups) {
-      p.setgroups(groups);
+      p.setgroups(groups); // changes no effective or filesystem id: "dumpable" stays
     }
+    if (nonDumpable) {
+      idsNonDumpable(p, gid, uid);
+    } else {
+      p.setresgid(gid);
+      p.setresuid(uid);
+    }
+  }
+
+  /**
+   * setresgid, then setresuid, each followed by {@code PR_SET_DUMPABLE 0} with no step between: a
+   * change of the effective or filesystem ids sets "dumpable" to {@code /proc/sys/fs/suid_dumpable}
+   * (prctl(2), PR_SET_DUMPABLE; the kernel's commit_creds), which a host may have set to 1
+   * ("debug"). A process that must stay non-dumpable takes it back at once.
+   */
+  public static void idsNonDumpable(HelperProgram p, long gid, long uid) {
     p.setresgid(gid);
+    p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
     p.setresuid(uid);
+    p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
   }
 
   /**
