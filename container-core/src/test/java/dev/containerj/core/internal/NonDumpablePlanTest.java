@@ -57,7 +57,7 @@ class NonDumpablePlanTest {
     }
     assertThat(changes).as("id changes: the namespace root's, then the payload's").isEqualTo(4);
     // Its one /proc/self write comes before the first id change, while it has the ids owning its /proc.
-    assertThat(steps.indexOf("write(/proc/self/oom_score_adj)")).isBetween(0,
+    assertThat(steps.indexOf("write(/proc/self/oom_score_adj, procfs only)")).isBetween(0,
         steps.indexOf(steps.stream().filter(s -> s.startsWith("setresgid(")).findFirst().orElseThrow()));
   }
 
@@ -85,7 +85,7 @@ class NonDumpablePlanTest {
       assertThat(steps.get(0)).isNotEqualTo(OFF);
       int on = steps.indexOf(ON);
       assertThat(on).as("%s", steps).isPositive();
-      assertThat(steps.indexOf(OFF)).isGreaterThan(steps.indexOf("write(/proc/self/oom_score_adj)")).isGreaterThan(on);
+      assertThat(steps.indexOf(OFF)).isGreaterThan(steps.indexOf("write(/proc/self/oom_score_adj, procfs only)")).isGreaterThan(on);
     }
     ProtectionsOff.dumpableJoinerIdChange = true;
     try {
