@@ -43,7 +43,8 @@ import org.jspecify.annotations.Nullable;
  * for the cores; when the pool runs lower, every refill begins at once. A preparer with nothing to do
  * ends after a second.
  * After {@code idleTimeout} without a start the pool removes its waiting containers and refills at
- * the next start. When none is ready, a start prepares one itself (a plain start's cost).
+ * the next start. When none is ready, a start takes the next one that a preparer finishes, or
+ * prepares one itself when no preparation is under way (a plain start's cost).
  * Thread-safe.
  */
 public final class ContainerPool implements AutoCloseable {
