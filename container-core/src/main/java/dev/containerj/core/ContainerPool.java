@@ -177,8 +177,8 @@ public final class ContainerPool implements AutoCloseable {
   /**
    * Starts the refill of a hand-out. While at least half the pool still waits, the refill begins at
    * the handed-out payload's exit: a preparation is a few milliseconds of the kernel's work, which
-   * would otherwise compete for the cores with the very payload the caller waits for (on two cores
-   * the payload's own start and exit took a third longer). When the pool runs lower, every deferred
+   * would otherwise compete for the cores with the very payload the caller waits for (measured in
+   * docs/architecture.md, "Pooled hand-out and throughput, third pass"). When the pool runs lower, every deferred
    * refill starts at once, so a busy pool refills as before and a long payload never holds its slot.
    */
   private void refillAfter(ContainerStarter.Started s) {
@@ -237,8 +237,8 @@ public final class ContainerPool implements AutoCloseable {
             dead.add(p); // killed while it waited: never handed out
           }
           // None waits, but the refill is preparing: take the next one rather than prepare another at
-          // once. More preparations than the refill's budget only compete for the cores and the
-          // kernel's locks (cgroups, mounts, namespaces): a busy pool filled faster by its preparers alone.
+          // once. More preparations than the refill's budget compete for the cores and the kernel's
+          // locks: a busy pool ran faster, for half the CPU per container, on its preparers alone.
           if (closed || interrupted) {
             break;
           }
