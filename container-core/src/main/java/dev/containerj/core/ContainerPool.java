@@ -38,10 +38,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Refill runs on daemon preparer threads, up to {@link #size()} waiting: one container at a time
  * while at least half the pool waits, several at once on a bounded budget (as many as the machine has
- * cores, at least 2, at most 8 and the size) when it runs lower; a refill begins once a start's
- * payload runs, and a preparer with nothing to do ends after a second.
+ * cores, at least 2, at most 8 and the size) when it runs lower. While at least half the pool waits,
+ * the refill of a hand-out begins at its payload's exit, so that it does not compete with that payload
+ * for the cores; when the pool runs lower, every refill begins at once. A preparer with nothing to do
+ * ends after a second.
  * After {@code idleTimeout} without a start the pool removes its waiting containers and refills at
- * the next start. When none is ready, a start prepares one itself (a plain start's cost).
+ * the next start. When none is ready, a start takes the next one that a preparer finishes, or
+ * prepares one itself when no preparation is under way (a plain start's cost).
  * Thread-safe.
  */
 public final class ContainerPool implements AutoCloseable {
@@ -151,18 +154,53 @@ public final class ContainerPool implements AutoCloseable {
     ContainerStarter.Started s;
     try {
       s = p.exec(process);
-    } finally {
-      // The refill starts once the payload runs, so that it does not compete with this hand-out
-      // for the cores.
+    } catch (RuntimeException | Error e) {
       synchronized (this) {
         if (!closed) {
           fill();
         }
       }
+      throw e;
     }
+    refillAfter(s);
     Container c = Container.started(s, specOf(process), config);
     c.backgroundTeardown = backgroundTeardown;
     return c;
+  }
+
+  /**
+   * Hand-outs whose refill waits for their payload's exit ({@link #refillAfter}); they count as under
+   * way, so that no preparer takes their place early. Cleared when the pool runs low.
+   */
+  private final Set<Object> deferred = new java.util.HashSet<>();
+
+  /**
+   * Starts the refill of a hand-out. While at least half the pool still waits, the refill begins at
+   * the handed-out payload's exit: a preparation is a few milliseconds of the kernel's work, which
+   * would otherwise compete for the cores with the very payload the caller waits for (measured in
+   * docs/architecture.md, "Pooled hand-out and throughput, third pass"). When the pool runs lower, every deferred
+   * refill starts at once, so a busy pool refills as before and a long payload never holds its slot.
+   */
+  private void refillAfter(ContainerStarter.Started s) {
+    Object token = new Object();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (ready.size() * 2 < size) {
+        deferred.clear(); // running low: no refill waits any longer
+        fill();
+        return;
+      }
+      deferred.add(token);
+    }
+    s.process().onExit().whenComplete((status, err) -> {
+      synchronized (this) {
+        if (deferred.remove(token) && !closed) {
+          fill();
+        }
+      }
+    });
   }
 
   /** The spec that the container's handle reports: the template with the payload's values. */
@@ -185,12 +223,43 @@ public final class ContainerPool implements AutoCloseable {
           throw new IllegalStateException("the pool is closed");
         }
         lastStart = System.nanoTime();
-        while (!ready.isEmpty()) {
-          PooledStart.Prepared p = ready.poll();
-          if (p.isAlive()) {
-            return p;
+        boolean interrupted = false;
+        boolean filled = false;
+        while (true) {
+          while (!ready.isEmpty()) {
+            PooledStart.Prepared p = ready.poll();
+            if (p.isAlive()) {
+              if (interrupted) {
+                Thread.currentThread().interrupt();
+              }
+              return p;
+            }
+            dead.add(p); // killed while it waited: never handed out
           }
-          dead.add(p); // killed while it waited: never handed out
+          // None waits, but the refill is preparing: take the next one rather than prepare another at
+          // once. More preparations than the refill's budget compete for the cores and the kernel's
+          // locks: a busy pool ran faster, for half the CPU per container, on its preparers alone.
+          if (closed || interrupted) {
+            break;
+          }
+          if (!filled) {
+            fill(); // once: its notifyAll wakes the other waiting starts too
+            filled = true;
+          }
+          if (preparing == 0) {
+            break; // nothing under way would wake this wait
+          }
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            interrupted = true; // prepare one here instead; the flag is restored below
+          }
+        }
+        if (closed) {
+          throw new IllegalStateException("the pool is closed");
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
         }
       }
     } finally {
@@ -205,7 +274,7 @@ public final class ContainerPool implements AutoCloseable {
    */
   private void fill() {
     notifyAll(); // an idle preparer takes the work first
-    long wanted = Math.min(target() - ready.size(), preparationsAllowed()) - preparing - idlePreparers;
+    long wanted = Math.min(target() - ready.size() - deferred.size(), preparationsAllowed()) - preparing - idlePreparers;
     for (long i = Math.min(budget - preparers.size(), wanted); i > 0; i--) {
       Thread t = new Thread(this::prepareLoop, "containerj-pool-prepare");
       t.setDaemon(true);
@@ -248,7 +317,8 @@ public final class ContainerPool implements AutoCloseable {
               ready.clear();
               break;
             }
-            if (now >= backoffUntil && ready.size() + preparing < target() && preparing < preparationsAllowed()) {
+            if (now >= backoffUntil && ready.size() + preparing + deferred.size() < target()
+                && preparing < preparationsAllowed()) {
               preparing++;
               break;
             }
@@ -289,6 +359,7 @@ public final class ContainerPool implements AutoCloseable {
         } catch (Error e) {
           synchronized (this) {
             preparing--;
+            notifyAll(); // a start waiting for a preparation under way
           }
           throw e;
         }
@@ -296,6 +367,7 @@ public final class ContainerPool implements AutoCloseable {
         synchronized (this) {
           preparing--;
           keep = p != null && !closed;
+          notifyAll(); // a start waiting for this preparation: its container, or its failure
           if (p != null && keep) {
             ready.add(p);
             lastFailure = null;

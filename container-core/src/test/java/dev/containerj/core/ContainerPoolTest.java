@@ -191,6 +191,41 @@ class ContainerPoolTest {
   }
 
   /**
+   * While at least half the pool waits, a hand-out's refill begins at its payload's exit (not while
+   * the payload runs); when the pool runs lower, every refill starts at once, also those deferred, so
+   * payloads that run long never keep the pool low.
+   */
+  @Test
+  void theRefillWaitsForThePayloadsExitUnlessThePoolRunsLow() throws Exception {
+    ProcessSpec blocked = ProcessSpec.builder().command("cat").stdin(Redirect.PIPE).build();
+    try (ContainerPool pool = ContainerRuntime.defaults().pool(TEMPLATE, 4)) {
+      waitFor(() -> pool.ready() == 4);
+      List<Container> running = new ArrayList<>();
+      try {
+        running.add(pool.start(blocked));
+        Thread.sleep(1500); // a preparation takes milliseconds: a refill would have shown by now
+        assertThat(pool.ready()).as("3 of 4 wait: the refill waits for the payload").isEqualTo(3);
+        running.get(0).stdin().close(); // cat ends
+        assertThat(running.get(0).waitFor().code()).isZero();
+        waitFor(() -> pool.ready() == 4);
+        running.add(pool.start(blocked));
+        running.add(pool.start(blocked)); // 2 of 4 wait: still half, both refills wait
+        Thread.sleep(1500);
+        assertThat(pool.ready()).isEqualTo(2);
+        running.add(pool.start(blocked)); // 1 of 4: low, every refill starts now
+        waitFor(() -> pool.ready() == 4);
+        for (Container c : running.subList(1, 4)) {
+          assertThat(c.waitFor(Duration.ZERO)).as("still running").isEmpty();
+        }
+      } finally {
+        for (Container c : running) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  /**
    * A pooled container's mount namespace outlives its payload's exit (this JVM holds it, so the exit
    * does not tear the mount tree down on the caller's path) and goes with the container's removal.
    */

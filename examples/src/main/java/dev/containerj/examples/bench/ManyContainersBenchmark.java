@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  *   <li>idle: N containers running {@code sleep}, all at once: the JVM's threads before and after,
  *       its fds per container, its retained heap per container (the total of a class histogram after
  *       a full GC, {@code jcmd GC.class_histogram}'s numbers), and the time to close them all;
- *   <li>throughput: N start->exit->close of {@code /bin/true} from 8 threads, default and pooled,
- *       in containers per second, and what the host shows before and after (mounts, cgroups, state
+ *   <li>throughput: N start->exit->close of {@code /bin/true} from 8 threads, default and pooled (a
+ *       busy pool refilled as it goes, then the hand-out alone from pools filled before each round),
+ *       in containers per second and CPU per container, and what the host shows before and after (mounts, cgroups, state
  *       directories, links, named network namespaces, this JVM's fds and threads), which must match.
  * </ul>
  *
@@ -116,12 +117,16 @@ public final class ManyContainersBenchmark {
       c.waitFor();
     }
     Snapshot before = Snapshot.take();
+    long cpu0 = cpuTicks();
     double def = run(n, () -> {
       try (Container c = runtime.start(spec)) {
         c.waitFor();
       }
     });
-    out.printf(Locale.ROOT, "throughput: %d default containers from 8 threads: %.0f/s (target >= 300/s)%n", n, def);
+    runtime.awaitTeardown(java.time.Duration.ofMinutes(5));
+    long cpu1 = cpuTicks();
+    out.printf(Locale.ROOT, "throughput: %d default containers from 8 threads: %.0f/s (target >= 300/s); CPU %.2f ms"
+        + " per container%n", n, def, perContainer(cpu1 - cpu0, n));
     double pooled;
     try (ContainerPool pool = runtime.pool(spec, 16)) {
       pooled = run(n, () -> {
@@ -130,12 +135,84 @@ public final class ManyContainersBenchmark {
         }
       });
     }
-    out.printf(Locale.ROOT, "throughput: %d pooled containers from 8 threads: %.0f/s (target >= 600/s)%n", n, pooled);
+    runtime.awaitTeardown(java.time.Duration.ofMinutes(5));
+    long cpu2 = cpuTicks();
+    out.printf(Locale.ROOT, "throughput: %d pooled containers from 8 threads, a pool of 16 refilled meanwhile: %.0f/s"
+        + " (target >= 600/s); CPU %.2f ms per container%n", n, pooled, perContainer(cpu2 - cpu1, n));
+    handOut(runtime, spec, payload, n, out);
     runtime.awaitTeardown(java.time.Duration.ofMinutes(5)); // what the closes left to the background lane
     Thread.sleep(500); // the reaper's callbacks of the last ones
     Snapshot after = Snapshot.take();
     out.println("  leaks (after - before): " + before.diff(after));
     out.flush();
+  }
+
+  /** The pool of the hand-out rounds (at most {@link ContainerPool#MAX_SIZE}). */
+  static final int ROUND = 512;
+
+  /**
+   * What a pooled start costs once its container is prepared: {@code n} start->exit->close from 8 threads in
+   * rounds of {@link #ROUND}, each round from a pool filled before it (the filling is timed apart and not
+   * counted). A busy pool refilled as it goes runs at the rate its containers are prepared, which is the
+   * default start's; this is the rate of the hand-out alone, what a pool prepared ahead of a burst gives.
+   */
+  private static void handOut(ContainerRuntime runtime, ContainerSpec spec, ProcessSpec payload, int n, PrintWriter out)
+      throws Exception {
+    long handOutNanos = 0;
+    long fillNanos = 0;
+    long handOutTicks = 0;
+    long fillTicks = 0;
+    int done = 0;
+    while (done < n) {
+      int round = Math.min(ROUND, n - done);
+      long t0 = System.nanoTime();
+      long c0 = cpuTicks();
+      // The idle timeout outlasts the round's filling: the pool must not shrink while it fills.
+      try (ContainerPool pool = runtime.pool(spec, round, java.time.Duration.ofMinutes(10))) {
+        while (pool.ready() < round) {
+          if (pool.lastRefillFailure().isPresent()) {
+            throw new IllegalStateException("the pool cannot fill", pool.lastRefillFailure().get());
+          }
+          Thread.sleep(5);
+        }
+        long t1 = System.nanoTime();
+        long c1 = cpuTicks();
+        run(round, () -> {
+          try (Container c = pool.start(payload)) {
+            c.waitFor();
+          }
+        });
+        handOutNanos += System.nanoTime() - t1;
+        fillNanos += t1 - t0;
+        // The round's refills (started by its last hand-outs) are removed with the pool, untimed.
+        pool.close();
+        runtime.awaitTeardown(java.time.Duration.ofMinutes(5));
+        long c2 = cpuTicks();
+        fillTicks += c1 - c0;
+        handOutTicks += c2 - c1;
+      }
+      done += round;
+    }
+    out.printf(Locale.ROOT, "hand-out: %d pooled containers from 8 threads, in rounds of %d from a pool filled before"
+        + " each: %.0f/s, CPU %.2f ms per container (the filling apart: %.0f/s, CPU %.2f ms per container)%n", n,
+        ROUND, n / (handOutNanos / 1e9), perContainer(handOutTicks, n), n / (fillNanos / 1e9),
+        perContainer(fillTicks, n));
+  }
+
+  /**
+   * The CPU time of this JVM and of its reaped children (the helpers and the containers), in clock ticks:
+   * utime, stime, cutime and cstime of proc(5)'s {@code /proc/self/stat}.
+   */
+  private static long cpuTicks() throws IOException {
+    String stat = read("/proc/self/stat");
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // fields 14-17 of proc(5), counted from the state (field 3) at index 0
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+  }
+
+  /** Milliseconds of CPU per container; USER_HZ is 100 on Linux (proc(5), times(2)). */
+  private static double perContainer(long ticks, int n) {
+    return ticks * 10.0 / n;
   }
 
   private interface Task {
