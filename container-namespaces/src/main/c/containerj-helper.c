@@ -90,12 +90,9 @@ enum op {
                         * byte arrives on fd (an OCI create's fifo, read-write) and close it */
   OP_INIT = 50,        /* nothing: this process stays as pid 1 (--init), the child goes on (init_fork) */
   OP_DUP2 = 51,        /* u32 from, u32 to: dup2(2) (stderr onto stdout: redirectErrorStream) */
-  OP_AWAIT_EXEC = 45,  /* u32 sock: a pooled container, built, reports ST_READY and blocks until Java sends
+  OP_AWAIT_EXEC = 45   /* u32 sock: a pooled container, built, reports ST_READY and blocks until Java sends
                         * the rest of its program (magic, length, ops) with three fds (SCM_RIGHTS) that
                         * become 0-2; sock is closed, and those ops run next, their steps numbered on */
-  OP_CLONE_ASSEMBLE_GO = 73, /* as OP_CLONE_ASSEMBLE, and the go byte comes from the assembler: a pipe
-                              * made before the clone, written once OP_ASSEMBLED reported */
-  OP_WAIT_ASSEMBLER = 74 /* the child's OP_WAIT of an OP_CLONE_ASSEMBLE_GO: the byte comes on that pipe */
 };
 
 enum op_flag {
@@ -116,7 +113,6 @@ static int config_fd = -1;
 static mode_t saved_umask = 022;
 static int root_fd = -1;
 static int idmap_fd = -1;             /* OP_IDMAP_USERNS's user namespace */
-static int go_fd[2] = {-1, -1};       /* OP_CLONE_ASSEMBLE_GO: the child reads [0], the assembler writes [1] */
 static pid_t idmap_pid = -1;          /* and the child that made it, to reap */
 static uid_t create_uid = (uid_t)-1;  /* OP_CREATE_OWNER */
 static gid_t create_gid = (gid_t)-1;
@@ -468,18 +464,6 @@ static int run(int opcode, int opflags, struct cur *c) {
   }
   case OP_UNSHARE:
     return unshare((int)u64(c)) ? errno : 0;
-  case OP_WAIT_ASSEMBLER: {
-    /* The assembler writes the byte after its ST_ASSEMBLED report; it died without (its error is
-     * reported), or Java killed this process: end-of-file, leave quietly. Java's config pipe is
-     * closed as in OP_WAIT, so nothing of the JVM's reaches the payload. */
-    char go = 0;
-    if (go_fd[0] < 0 || read_full(go_fd[0], &go, 1) || go != 'G') _exit(126);
-    close(go_fd[0]);
-    go_fd[0] = -1;
-    close(config_fd);
-    config_fd = -1;
-    return 0;
-  }
   case OP_WAIT: {
     char go = 0;
     if (read_full(config_fd, &go, 1) || go != 'G') _exit(126); /* Java gave up: leave quietly */
@@ -773,24 +757,14 @@ int main(int argc, char **argv) {
     if (flags & F_FAULT) {
       /* A fault in the wait comes after the go byte: before it, the container process's death would
        * race with the assembler, which joins its namespaces. */
-      if (opcode == OP_WAIT || opcode == OP_WAIT_ASSEMBLER) (void)run(opcode, flags, &c);
+      if (opcode == OP_WAIT) (void)run(opcode, flags, &c);
       fail(step, ECANCELED);
     }
     if (opcode == OP_ASSEMBLED) { /* the assembler is done: Java may send the go byte */
       report(ST_ASSEMBLED, step, 0, 0);
-      if (go_fd[1] >= 0) {
-        /* OP_CLONE_ASSEMBLE_GO: the go byte from here, after the report, so that Java reads the
-         * report before any error of the child; no Java wake-up between the assembly and the child.
-         * A child already gone (killed by Java) makes this write fail (EPIPE, or SIGPIPE's default
-         * ending this process): its report is written, nothing is left to do. */
-        ssize_t n;
-        do {
-          n = write(go_fd[1], "G", 1);
-        } while (n < 0 && errno == EINTR);
-      }
       _exit(0);
     }
-    if (opcode == OP_CLONE_ASSEMBLE || opcode == OP_CLONE_ASSEMBLE_GO) {
+    if (opcode == OP_CLONE_ASSEMBLE) {
       /* The container process is cloned into its new namespaces but not a new mount namespace: it
        * stays in this one, where it has no privilege, while an assembler with the host's credentials,
        * in the child's pid, net, ipc and cgroup namespaces (so that proc, sysfs, mqueue and cgroup2
@@ -799,14 +773,9 @@ int main(int argc, char **argv) {
        * (mount_namespaces(7)): the container cannot unmount a mask to see what it covers. */
       uint64_t cflags = u64(&c), join = u64(&c);
       const char *uid_map = str(&c), *gid_map = str(&c);
-      if (opcode == OP_CLONE_ASSEMBLE_GO && pipe2(go_fd, O_CLOEXEC)) fail(step, errno);
       long pid = syscall(SYS_clone, (unsigned long)(cflags | CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
       if (pid < 0) fail(step, errno);
       if (pid == 0) {
-        /* The child only reads the go pipe: without its write end, the assembler's end (or death)
-         * is its end-of-file. */
-        if (go_fd[1] >= 0) close(go_fd[1]);
-        go_fd[1] = -1;
         if (root_fd >= 0) close(root_fd);
         if (idmap_fd >= 0) close(idmap_fd);
         root_fd = idmap_fd = -1;
@@ -842,14 +811,8 @@ int main(int argc, char **argv) {
       if (g < 0) fail(step, errno);
       if (g == 0) {
         idmap_pid = -1;
-        if (go_fd[0] >= 0) close(go_fd[0]);
-        go_fd[0] = -1;
         continue;
       }
-      /* Only the assembler writes the go byte: this process keeps no end of the pipe. */
-      if (go_fd[0] >= 0) close(go_fd[0]);
-      if (go_fd[1] >= 0) close(go_fd[1]);
-      go_fd[0] = go_fd[1] = -1;
       int st = 0;
       while (waitpid((pid_t)g, &st, 0) < 0 && errno == EINTR) {}
       reap_idmap();

@@ -321,11 +321,6 @@ public final class ContainerStarter {
           }
         };
       }
-      if (!networked && pooled == null && program.assembles() && program.writesIdMaps()) {
-        // Nothing of Java's gates the payload after the assembly (the hook is the hold's open,
-        // best effort): the assembler sends the go byte itself (docs/architecture.md, start pass four).
-        program.goByAssembler();
-      }
       List<Integer> fds = new ArrayList<>();
       passed.forEach(f -> fds.add(f.get()));
       fds.addAll(PassedFds.check(spec)); // the caller's own, last: RootfsProgram moves them to 3, 4, ...

@@ -60,8 +60,6 @@ public final class HelperProgram {
   static final int OP_DUP2 = 51;
   static final int OP_AWAIT_EXEC = 45;
   static final int OP_AWAIT_START = 40;
-  static final int OP_CLONE_ASSEMBLE_GO = 73;
-  static final int OP_WAIT_ASSEMBLER = 74;
 
   /**
    * The path (a mount's target) is the container's: resolved beneath the directory of the last
@@ -113,7 +111,6 @@ public final class HelperProgram {
   private int cloneIndex = -1;
   private boolean assembles;
   private boolean writesIdMaps;
-  private boolean goByAssembler;
 
   /** The number of operations. */
   public int size() {
@@ -200,43 +197,6 @@ public final class HelperProgram {
    */
   public boolean writesIdMaps() {
     return writesIdMaps;
-  }
-
-  /**
-   * Lets the assembler send the child's go byte itself, right after it reported its success, instead
-   * of Java (one wake-up of the JVM less between the assembly and the payload). Only for a {@link
-   * #cloneAssemble} whose helper writes the id maps and whose child waits for the go byte right after
-   * {@link #assembled()}, and only when nothing of Java must happen between the assembly and the
-   * child's next step: the launch then runs its {@code beforeGo} hook after the pid, unordered with
-   * the child (a best-effort hook only). Replaces the two operations in place, with the same steps,
-   * so every step keeps its index and name.
-   *
-   * @return whether the program now has the assembler send the byte (false: another shape, unchanged)
-   */
-  public boolean goByAssembler() {
-    if (!assembles || !writesIdMaps || ops.get(cloneIndex).opcode() != OP_CLONE_ASSEMBLE) {
-      return goByAssembler;
-    }
-    int wait = -1;
-    for (int i = cloneIndex + 1; i + 1 < ops.size() && wait < 0; i++) {
-      if (ops.get(i).opcode() == OP_ASSEMBLED) {
-        wait = ops.get(i + 1).opcode() == OP_WAIT ? i + 1 : ops.size();
-      }
-    }
-    if (wait < 0 || wait == ops.size()) {
-      return false;
-    }
-    Op clone = ops.get(cloneIndex);
-    ops.set(cloneIndex, new Op(OP_CLONE_ASSEMBLE_GO, clone.flags(), clone.step(), clone.payload()));
-    Op go = ops.get(wait);
-    ops.set(wait, new Op(OP_WAIT_ASSEMBLER, go.flags(), go.step(), go.payload()));
-    goByAssembler = true;
-    return true;
-  }
-
-  /** Whether the assembler sends the go byte (see {@link #goByAssembler()}): Java then does not. */
-  public boolean goesByAssembler() {
-    return goByAssembler;
   }
 
   /** The end of the assembler's operations (see {@link #cloneAssemble}). */

@@ -19,8 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param passFds host fds that become fds 3, 4, ... of the payload
  * @param afterSpawn runs with the helper's pid before it reads its program (cgroup placement), or null
  * @param beforeGo runs with the container's pid after the id maps are written and before it goes on
- *     (network setup), or null; with a program whose assembler sends the go byte
- *     (HelperProgram#goByAssembler), right after the pid and unordered with the container
+ *     (network setup), or null
  */
 public record LaunchRequest(
     HelperProgram program,

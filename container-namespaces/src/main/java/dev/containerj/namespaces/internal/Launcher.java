@@ -325,11 +325,6 @@ public final class Launcher {
         if (req.userNamespace() && !program.writesIdMaps()) {
           writeIdMaps();
         }
-        if (program.goesByAssembler() && req.beforeGo() != null) {
-          // The assembler sends the go byte (HelperProgram.goByAssembler): the hook runs now, while
-          // the assembly goes on, and orders nothing before the child's next step.
-          runHook("prepare container", req.beforeGo(), pid);
-        }
         if (program.assembles()) {
           // The assembler builds the root while the maps are written; the go byte must not come
           // before it is done, or the child would lock a half-built tree.
@@ -344,15 +339,11 @@ public final class Launcher {
             throw new LaunchException("native helper", "unexpected status record " + rec[0]);
           }
         }
-        if (req.beforeGo() != null && !program.goesByAssembler()) {
+        if (req.beforeGo() != null) {
           runHook("prepare container", req.beforeGo(), pid);
         }
-        // Checked where the byte goes also when the assembler sent it: a failure here still ends the
-        // started child (abort), the path the fault tests walk.
         FaultPlan.check("write(go)");
-        if (!program.goesByAssembler()) {
-          writeAll(configWrite, new byte[] {'G'}, "write(go)");
-        }
+        writeAll(configWrite, new byte[] {'G'}, "write(go)");
       } catch (LaunchException e) {
         // The child may have failed first (then our write found no reader): its own report is the
         // real cause. Closing the config pipe ends a child still waiting for the go byte, so this
