@@ -37,12 +37,12 @@ fi
 mkdir -p "$out"
 # The host's architecture links musl (musl-gcc, Debian package musl-tools) where it is installed:
 # glibc's static start-up probes the CPU with `cpuid` (cache sizes, features, ifunc resolution),
-# which traps to the hypervisor on a VM and cost 1.5 ms of every helper exec on the reference
-# machine, against 0.25 ms for the same helper linked with musl (docs/architecture.md, start pass
-# four). musl-gcc searches only musl's headers, so the kernel's uapi headers (linux/, asm/,
+# which traps to the hypervisor on a VM: about 0.6 ms of CPU in every helper exec on the reference
+# machine, against 0.06 ms for the same helper linked with musl (docs/architecture.md, "Start,
+# fourth pass"). musl-gcc searches only musl's headers, so the kernel's uapi headers (linux/, asm/,
 # asm-generic/) are added after them through a folder of links next to the classes. The cross build
 # and a host without musl-gcc link glibc as before (a warning; an error when required is true).
-extra=
+inc=
 if [ "$cc" = gcc ]; then
   if command -v musl-gcc >/dev/null 2>&1; then
     multiarch=$(gcc -print-multiarch)
@@ -51,7 +51,7 @@ if [ "$cc" = gcc ]; then
     ln -sfn /usr/include/linux "$inc/linux"
     ln -sfn /usr/include/asm-generic "$inc/asm-generic"
     ln -sfn "/usr/include/$multiarch/asm" "$inc/asm"
-    cc=musl-gcc extra="-idirafter $inc"
+    cc=musl-gcc
   elif [ "$required" = true ]; then
     echo "build-helper.sh: musl-gcc not found: a release jar's $arch helper links musl;" \
       "install musl-tools" >&2
@@ -62,6 +62,5 @@ if [ "$cc" = gcc ]; then
   fi
 fi
 # -ffile-prefix-map: no build path in the binary, so two builds from different checkouts match.
-# shellcheck disable=SC2086 # $extra is empty or two words
-exec "$cc" -std=gnu11 -Os -static -s -Wall -Wextra -Werror $extra \
+exec "$cc" -std=gnu11 -Os -static -s -Wall -Wextra -Werror ${inc:+-idirafter "$inc"} \
   "-ffile-prefix-map=$(dirname "$src")=." -o "$out/containerj-helper" "$src"
