@@ -22,7 +22,8 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
-# Debian packages used by the tests: gcc + static libc (the native helper), util-linux (runuser,
+# Debian packages used by the tests: gcc + static libc and musl-tools (the native helper links musl:
+# glibc's static start-up costs ~1 ms per container start on a VM), util-linux (runuser,
 # unshare), iproute2 (tests read `ip` output), busybox-static (a tiny root filesystem), umoci and
 # skopeo (OCI images built with real tools), uidmap (newuidmap), bubblewrap (compared in benchmarks),
 # the aarch64 cross compiler (the jar carries both helpers) and qemu-user-static (runs the aarch64
@@ -32,7 +33,7 @@ fi
 # slirp4netns (the rootless user-mode network), podman, conmon and containerd (OCI runtime clients).
 packages=(gcc libc6-dev util-linux iproute2 procps busybox-static umoci skopeo uidmap bubblewrap
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static gnupg docker-registry apache2-utils runc
-  passt slirp4netns podman conmon containerd)
+  passt slirp4netns podman conmon containerd musl-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
