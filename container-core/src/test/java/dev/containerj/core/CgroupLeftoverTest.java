@@ -31,14 +31,16 @@ class CgroupLeftoverTest {
     ContainerRuntime rt = ContainerRuntime.builder().stateDirectory(tmp.resolve("state")).reapOnStart(false)
         .backgroundTeardown(false).build();
     Container c = rt.start(ContainerSpec.builder().command("sleep", "600").cgroup(true).detached(true).build());
-    Path dir = tmp.resolve("state").resolve(c.id());
-    List<Path> cgroups = Files.readAllLines(dir.resolve(StateStore.OWNER)).stream().skip(1)
-        .filter(l -> !l.isBlank()).map(Path::of).toList();
-    assertThat(cgroups).isNotEmpty().allMatch(Files::isDirectory);
-    Path obstacle = Files.createDirectory(cgroups.get(0).resolve("obstacle"));
-    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Path obstacle = null;
     boolean mounted = false;
     try {
+      Path dir = tmp.resolve("state").resolve(c.id());
+      // The owner file names a directory in every hierarchy; the start makes those it uses.
+      List<Path> cgroups = Files.readAllLines(dir.resolve(StateStore.OWNER)).stream().skip(1)
+          .filter(l -> !l.isBlank()).map(Path::of).filter(Files::isDirectory).toList();
+      assertThat(cgroups).isNotEmpty();
+      obstacle = Files.createDirectory(cgroups.get(0).resolve("obstacle"));
+      Path empty = Files.createDirectories(tmp.resolve("empty"));
       assertThat(new ProcessBuilder("mount", "--bind", empty.toString(), obstacle.toString()).inheritIO().start()
           .waitFor()).isZero();
       mounted = true;
@@ -57,7 +59,9 @@ class CgroupLeftoverTest {
       if (mounted) {
         new ProcessBuilder("umount", "-l", obstacle.toString()).inheritIO().start().waitFor();
       }
-      Files.deleteIfExists(obstacle);
+      if (obstacle != null) {
+        Files.deleteIfExists(obstacle);
+      }
       c.close();
     }
   }
