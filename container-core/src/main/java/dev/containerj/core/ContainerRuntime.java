@@ -205,7 +205,8 @@ public final class ContainerRuntime {
    * @param force true to kill a running container first
    * @return the container's full id
    * @throws ContainerNotFoundException when no container has that id, or the prefix is ambiguous
-   * @throws ContainerException when it runs and {@code force} is false
+   * @throws ContainerException when it runs and {@code force} is false, or when its cgroup cannot be
+   *     removed (its record then stays for another removal or a {@link #reap()})
    */
   public String remove(String idOrPrefix, boolean force) {
     Objects.requireNonNull(idOrPrefix, "idOrPrefix");
@@ -229,8 +230,13 @@ public final class ContainerRuntime {
       AttachedProcess.open(r.pid(), r.pidStartTime()).ifPresent(AttachedProcess::close);
     }
     if (r.detached() || !StateStore.isSameProcess(r.ownerPid(), r.ownerStartTime())) {
-      // Nobody else will remove its cgroups: a detached container's, or one whose JVM died.
-      config.store().removeWithCgroups(r.id());
+      // Nobody else will remove its cgroups: a detached container's, or one whose JVM died. One that
+      // cannot be removed keeps the record (as runc's delete fails and a second one retries).
+      List<Path> left = config.store().removeWithCgroups(r.id());
+      if (!left.isEmpty()) {
+        throw new ContainerException("container " + r.id().substring(0, 12) + ": its cgroup " + left
+            + " could not be removed (a process or a mount left in it?); its record stays, remove it again");
+      }
     } else {
       config.store().remove(r.id());
     }

@@ -23,16 +23,16 @@ import java.util.List;
 final class OrphanCgroups {
   private OrphanCgroups() {}
 
-  /** Never throws; what cannot be removed stays for the next reap. */
-  static void remove(List<Path> dirs) {
-    List<Path> present = new ArrayList<>();
-    for (Path d : dirs) {
-      if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-        present.add(d);
-      }
-    }
+  /**
+   * Never throws; what cannot be removed stays for the next reap, and is returned: the caller keeps
+   * the owner file that names it (without it no reaper could find the cgroup again).
+   *
+   * @return the directories of {@code dirs} that still exist
+   */
+  static List<Path> remove(List<Path> dirs) {
+    List<Path> present = present(dirs);
     if (present.isEmpty()) {
-      return;
+      return present;
     }
     kill(present);
     for (Path d : present) {
@@ -43,6 +43,18 @@ final class OrphanCgroups {
         // another container's (or gone already)
       }
     }
+    return present(present);
+  }
+
+  /** The directories of {@code dirs} that exist. */
+  static List<Path> present(List<Path> dirs) {
+    List<Path> present = new ArrayList<>();
+    for (Path d : dirs) {
+      if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+        present.add(d);
+      }
+    }
+    return present;
   }
 
   /** cgroup.kill where the kernel has it (Linux 5.14), else SIGKILL to each pid; then waits a little. */

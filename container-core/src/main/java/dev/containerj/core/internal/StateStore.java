@@ -293,37 +293,56 @@ public final class StateStore {
     }
   }
 
-  /** Removes the container's directory (the root mount point is empty on the host). Never throws. */
+  /**
+   * Removes the container's directory (the root mount point is empty on the host), but for its
+   * owner file while a cgroup that file names still exists: the cgroup's removal failed (or is
+   * still to come), and the owner file is all that lets a reaper find it once the owner is gone.
+   * Never throws.
+   */
   public void remove(String id) {
-    removeTree(dir(id));
+    Owner owner = Owner.read(dir(id));
+    removeTree(dir(id), owner != null && !OrphanCgroups.present(ownCgroups(owner, id)).isEmpty());
   }
 
   /**
-   * Removes the container's directory and the cgroups its owner file names (their processes killed
-   * first), for a container whose owner will not: a detached one, or one whose JVM died. Never throws.
+   * Removes the container's cgroups that its owner file names (their processes killed first), then
+   * its directory, for a container whose owner will not: a detached one, or one whose JVM died.
+   * Never throws: a cgroup that cannot be removed is returned, and the directory then stays whole
+   * (record and owner file), so that a later removal or {@link #reapOrphans()} finds it again.
+   *
+   * @return the cgroup directories left (empty when all is gone)
    */
-  public void removeWithCgroups(String id) {
+  public List<Path> removeWithCgroups(String id) {
     Owner owner = Owner.read(dir(id));
     if (owner != null) {
-      removeCgroups(owner, id);
+      List<Path> left = removeCgroups(owner, id);
+      if (!left.isEmpty()) {
+        return left;
+      }
     }
-    removeTree(dir(id));
+    removeTree(dir(id), false);
+    return List.of();
+  }
+
+  /** Removes the container's cgroups that {@code owner} names; returns those left. */
+  private List<Path> removeCgroups(Owner owner, String id) {
+    return OrphanCgroups.remove(ownCgroups(owner, id));
   }
 
   /** Only what a start of this store names so: {@code <parent>/<cgroupParent>/<id>}. */
-  private void removeCgroups(Owner owner, String id) {
-    OrphanCgroups.remove(owner.cgroups().stream().filter(c -> c.getFileName().toString().equals(id)
-        && c.getParent() != null && c.getParent().getFileName().toString().equals(cgroupParent)).toList());
+  private List<Path> ownCgroups(Owner owner, String id) {
+    return owner.cgroups().stream().filter(c -> c.getFileName().toString().equals(id)
+        && c.getParent() != null && c.getParent().getFileName().toString().equals(cgroupParent)).toList();
   }
 
-  private static void removeTree(Path dir) {
+  private static void removeTree(Path dir, boolean keepOwner) {
     Path owner = dir.resolve(OWNER);
     // Children first; the owner file last but the directory, so that a removal cut short (the JVM
     // exits) still leaves a directory that says whose it was.
     Comparator<Path> order = Comparator.<Path, Boolean>comparing(p -> p.equals(dir))
         .thenComparing((Path p) -> p.equals(owner)).thenComparing(Comparator.reverseOrder());
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(order).forEach(p -> {
+      walk.sorted(order).filter(p -> !keepOwner || !(p.equals(owner) || p.equals(dir))).forEach(p -> {
         try {
           Files.deleteIfExists(p);
         } catch (IOException ignored) {
@@ -383,7 +402,7 @@ public final class StateStore {
         // A start that its JVM did not get past the first step: nothing else of it exists yet.
         Owner o = Owner.ofNewName(name);
         if (o != null && !o.alive()) {
-          removeTree(d);
+          removeTree(d, false);
           reaped.add(name.substring(name.lastIndexOf('-') + 1));
         }
         continue;
@@ -424,10 +443,10 @@ public final class StateStore {
       } else if (owner.alive()) {
         continue;
       }
-      if (owner != null) {
-        removeCgroups(owner, name);
+      if (owner != null && !removeCgroups(owner, name).isEmpty()) {
+        continue; // record and owner file stay: the next reap tries again
       }
-      removeTree(d);
+      removeTree(d, false);
       // An image container's upper and work directories in this user's layer store (a store of the
       // caller's choice is not recorded: its owner removes what it keeps).
       try {

@@ -448,14 +448,23 @@ public final class RuntimeMain {
         // This JVM started it: the library's close kills every process of it, reaps its pid 1 (a
         // zombie child of this JVM would keep it "running" for a reaper) and removes its cgroups.
         c.close();
-        removeCreated(id, c.pid());
+        try {
+          removeCreated(id, c.pid());
+        } catch (IllegalStateException kept) {
+          e.addSuppressed(kept); // ROOT/ID stays with what names the cgroup: a delete --force retries
+          done = true;
+        }
         throw e;
       }
       done = true;
       return c;
     } finally {
       if (!done) {
-        deleteTree(dir);
+        try {
+          removeLibraryState(id);
+        } catch (IllegalStateException kept) {
+          // ROOT/ID stays with what names the cgroup left: a delete --force removes it later
+        }
       }
     }
   }
@@ -683,22 +692,60 @@ public final class RuntimeMain {
 
   /**
    * Removes what a create left of a container whose process is gone (or killed): the library's
-   * state, the cgroup the start made for it, the container's directory. Poststop hooks run first.
+   * state, the cgroup the start made for it, the container's directory. A cgroup that cannot be
+   * removed fails the call and keeps it all (as runc's delete): the state of ROOT/ID, and the
+   * library's record and owner file that name the cgroup, so that a second delete retries.
    */
   private void removeCreated(String id, int pid) throws Exception {
     ObjectNode record = JsonTrees.readObject(Files.readString(stateFile(id)));
     for (int i = 0; i < 500 && isAlive(pid, record.path("startTime").asText()); i++) {
       Thread.sleep(10);
     }
-    // Its owner (the create's JVM) and its process are gone: the library's reaper removes its
-    // cgroups (the ones the create made, named by its owner file) and its state. The store alone,
-    // as libraryRuntime(id) makes it, without the runtime around it: building a ContainerRuntime
-    // probes the host and, in the reap, opens the user's layer store for image roots, which a
-    // bundle's container never has (about 0.1 s of a cold delete).
-    new dev.containerj.core.internal.StateStore(libraryStateDirectory(id),
+    // The container of the record, removed by name with its cgroups, whoever owns it: delete owns
+    // the removal of what create made, and the create's JVM may be this very one (the launcher's
+    // RuntimeCacheTraining makes and deletes a container in one JVM). The reaper alone is not
+    // enough: it leaves the containers of a live owner to that owner, and ROOT/ID then went with
+    // its owner file while the cgroups stayed, in every hierarchy.
+    String libId = record.path("containerjId").asText();
+    List<Path> left = libId.isEmpty() ? List.of() : libraryStore(id).removeWithCgroups(libId);
+    if (!left.isEmpty()) {
+      throw new IllegalStateException("container " + id + ": its cgroup " + left + " could not be removed (a "
+          + "process or a mount left in it?); its state stays: delete it again once that is gone");
+    }
+    removeLibraryState(id);
+  }
+
+  /**
+   * The library's store of container {@code id} (ROOT/ID/lib) alone, as libraryRuntime(id) makes
+   * it but without the runtime around it: building a ContainerRuntime probes the host and, in the
+   * reap, opens the user's layer store for image roots, which a bundle's container never has
+   * (about 0.1 s of a cold delete).
+   */
+  private dev.containerj.core.internal.StateStore libraryStore(String id) {
+    return new dev.containerj.core.internal.StateStore(libraryStateDirectory(id),
         dev.containerj.core.internal.ContainerStarter.DEFAULT_CGROUP_PARENT, () -> {
           throw new IOException("an OCI bundle's root is the bundle's, never a root of the layer store");
-        }).reapOrphans();
+        });
+  }
+
+  /**
+   * Removes ROOT/ID once the library's reaper removed what a dead JVM left in ROOT/ID/lib (a create
+   * killed before it wrote its record: its cgroups, named by the owner file the start wrote
+   * first). What the reaper could not remove keeps ROOT/ID, and the call fails.
+   */
+  private void removeLibraryState(String id) throws IOException {
+    Path lib = libraryStateDirectory(id);
+    if (Files.isDirectory(lib)) {
+      libraryStore(id).reapOrphans();
+      List<Path> kept;
+      try (Stream<Path> s = Files.list(lib)) {
+        kept = s.filter(d -> !libraryStore(id).cgroupDirectories(d.getFileName().toString()).isEmpty()).toList();
+      }
+      if (!kept.isEmpty()) {
+        throw new IllegalStateException("container " + id + ": the cgroups of " + kept + " could not be removed; "
+            + "its state stays: delete it again once that is gone");
+      }
+    }
     deleteTree(root.resolve(id));
   }
 
@@ -717,7 +764,12 @@ public final class RuntimeMain {
     } catch (FileAlreadyExistsException | java.nio.file.NoSuchFileException | IllegalArgumentException e) {
       return; // the other one removes it, or has
     }
-    removeCreated(id, pid);
+    try {
+      removeCreated(id, pid);
+    } catch (Exception e) {
+      Files.deleteIfExists(root.resolve(id).resolve("removing")); // a second delete tries again
+      throw e;
+    }
     Path bundle = Path.of(s.path("bundle").asText());
     if (!hooks) {
       return;
@@ -858,8 +910,9 @@ public final class RuntimeMain {
     String id = args.id();
     if (args.flag("force") && !Files.exists(stateFile(id))) {
       // As runc: a forced delete of a container that is gone (or whose create failed halfway)
-      // removes what is left and succeeds; containerd's shim cleanup relies on it.
-      deleteTree(root.resolve(id));
+      // removes what is left and succeeds; containerd's shim cleanup relies on it. A create killed
+      // halfway may have made cgroups already: its owner file names them.
+      removeLibraryState(id);
       return 0;
     }
     ObjectNode s = readState(id);

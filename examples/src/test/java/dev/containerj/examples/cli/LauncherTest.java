@@ -259,6 +259,45 @@ class LauncherTest {
     assertThat(viaLink.err).contains("main dev.containerj.examples.oci.RuntimeMain");
   }
 
+  @Test
+  void recordingTheRuntimesCacheLeavesNoCgroupOfItsTrainingContainer() throws Exception {
+    // The recording runs create, start and delete --force of a real container in one JVM
+    // (RuntimeCacheTraining); as root that container has a cgroup in every hierarchy.
+    assumeTrue(isRoot(), "the training's container gets cgroups only as root");
+    Path cache = install.resolve("cache-runtime-cgroups");
+    Set<Path> before = containerCgroups();
+    Path runtime = install.resolve("bin/containerj-runtime");
+    Result r = exec(List.of("env", "CONTAINERJ_CACHE=" + cache, "CONTAINERJ_LAUNCHER_DEBUG=1", runtime.toString(),
+        "--version"));
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.err).contains("recording " + cache).contains("-runtime.");
+    Set<Path> left = containerCgroups();
+    left.removeAll(before);
+    assertThat(left).as("cgroups of the training's container left after the recording").isEmpty();
+  }
+
+  /**
+   * The containers' cgroups below this JVM's own cgroups (/proc/self/cgroup: the launcher's JVM,
+   * its child, starts in the same ones): {@code containerj/ID} in each hierarchy.
+   */
+  private static Set<Path> containerCgroups() throws IOException {
+    Set<Path> all = new HashSet<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+      String[] f = line.split(":", 3);
+      String hierarchy = f[1].isEmpty() ? "unified" : f[1].startsWith("name=") ? f[1].substring(5) : f[1];
+      Path parent = Path.of("/sys/fs/cgroup", hierarchy, f[2], "containerj");
+      if (!Files.isDirectory(parent) && f[1].isEmpty()) {
+        parent = Path.of("/sys/fs/cgroup", f[2], "containerj"); // a unified-only host
+      }
+      if (Files.isDirectory(parent)) {
+        try (Stream<Path> s = Files.list(parent)) {
+          s.filter(Files::isDirectory).forEach(all::add);
+        }
+      }
+    }
+    return all;
+  }
+
   /** Where the JVM started by the launcher with {@code args} took ContainerjCommand from. */
   private static String classSource(Map<String, String> env, String... args) throws Exception {
     Path log = Files.createTempFile(install, "class-load", ".log");

@@ -782,6 +782,45 @@ class OciRuntimeTest {
     left.removeAll(before);
     assertThat(left).as("no cgroup left").isEmpty();
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(bundle.resolve("rootfs").toString());
+  @Test
+  void aCgroupThatCannotBeRemovedFailsDeleteKeepsTheStateAndASecondDeleteRemovesIt() throws Exception {
+    config("/bin/sleep", "600");
+    Result created = callTo("create", "create", "--bundle", bundle.toString(), "leftover");
+    assertThat(created.code()).as(created.err()).isZero();
+    String libId = JSON.readTree(Files.readString(root.resolve("leftover/state.json"))).path("containerjId").asText();
+    List<Path> cgroups = cgroupsOf("leftover");
+    assertThat(cgroups).isNotEmpty();
+    // The obstacle: a directory of the container's cgroup that is a mount point, which rmdir(2)
+    // refuses (EBUSY) whatever the runtime kills; gone once unmounted.
+    Path obstacle = cgroups.get(0).resolve("obstacle");
+    Files.createDirectory(obstacle);
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    boolean mounted = false;
+    try {
+      assertThat(new ProcessBuilder("mount", "--bind", empty.toString(), obstacle.toString()).inheritIO().start()
+          .waitFor()).isZero();
+      mounted = true;
+      Result failed = call("delete", "--force", "leftover");
+      assertThat(failed.code()).as("delete fails when the cgroup stays, as runc's").isEqualTo(1);
+      assertThat(failed.err()).contains("could not be removed").contains(cgroups.get(0).toString());
+      assertThat(root.resolve("leftover/state.json")).as("the state stays for a second delete").exists();
+      assertThat(root.resolve("leftover/lib").resolve(libId).resolve("owner"))
+          .as("the library's owner file that names the cgroups stays").exists();
+      assertThat(status("leftover")).isEqualTo("stopped");
+      assertThat(cgroups.get(0)).exists();
+      assertThat(new ProcessBuilder("umount", obstacle.toString()).inheritIO().start().waitFor()).isZero();
+      mounted = false;
+      Result again = call("delete", "leftover");
+      assertThat(again.code()).as(again.err()).isZero();
+      assertThat(call("state", "leftover").code()).isEqualTo(1);
+      assertThat(root.resolve("leftover")).doesNotExist();
+      assertThat(cgroups).as("the second delete removes every cgroup").allMatch(p -> !Files.exists(p));
+    } finally {
+      if (mounted) {
+        new ProcessBuilder("umount", "-l", obstacle.toString()).inheritIO().start().waitFor();
+      }
+      Files.deleteIfExists(obstacle);
+    }
   }
 
   /** Every container cgroup of the library on this host (below a "containerj" directory). */
