@@ -782,6 +782,8 @@ class OciRuntimeTest {
     left.removeAll(before);
     assertThat(left).as("no cgroup left").isEmpty();
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(bundle.resolve("rootfs").toString());
+  }
+
   @Test
   void aCgroupThatCannotBeRemovedFailsDeleteKeepsTheStateAndASecondDeleteRemovesIt() throws Exception {
     config("/bin/sleep", "600");
