@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 @Tag("rootless")
 @Timeout(120)
+@org.junit.jupiter.api.extension.ExtendWith(dev.containerj.examples.bench.DefaultBridgeCleanup.class)
 class StartupBenchmarkTest {
   @TempDir Path tmp;
 

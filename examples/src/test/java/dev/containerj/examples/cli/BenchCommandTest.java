@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 @Tag("rootless")
 @Timeout(120)
+@org.junit.jupiter.api.extension.ExtendWith(dev.containerj.examples.bench.DefaultBridgeCleanup.class)
 class BenchCommandTest {
   private static final String IMAGE_ROW = "containerj image (start->exit)";
   private static final String IMAGE_CLOSE_ROW = "containerj image (start->exit+close)";
