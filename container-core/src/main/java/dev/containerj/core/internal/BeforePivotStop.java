@@ -1,6 +1,5 @@
 package dev.containerj.core.internal;
 
-import com.sun.jna.LastErrorException;
 import dev.containerj.cgroups.Cgroup;
 import dev.containerj.core.BeforePivot;
 import dev.containerj.core.ContainerSpec;
@@ -19,8 +18,6 @@ import dev.containerj.namespaces.internal.Launcher;
 import dev.containerj.namespaces.internal.ProgramSteps;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -109,27 +106,7 @@ final class BeforePivotStop implements BeforePivot.Stop {
       if (LibC.geteuid() != 0) {
         order.add(0, Namespace.USER); // an ordinary user's runtime has privilege only inside it (setns(2))
       }
-      for (Namespace ns : order) {
-        Path theirs = Path.of("/proc/" + pid + "/ns/" + ns.procName());
-        Path ours = Path.of("/proc/self/ns/" + ns.procName());
-        try {
-          if (!Files.exists(theirs) || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(ours))) {
-            continue; // shared with this JVM (the host's network, say)
-          }
-        } catch (IOException e) {
-          throw new LaunchException("readlink(" + theirs + ")", e);
-        }
-        int fd;
-        try {
-          fd = LibC.open(theirs.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
-        } catch (LastErrorException e) {
-          throw new LaunchException("open(" + theirs + ")", e.getErrorCode(), null);
-        }
-        fds.add(new Fd(fd));
-        pass.add(fd);
-        p.setns(3 + pass.size() - 1, dev.containerj.namespaces.internal.ProgramSteps.flag(ns),
-            ns.procName() + " of container " + id.substring(0, 12));
-      }
+      ContainerExec.joinNamespaces(p, pid, id, order, fds, pass);
       ProgramSteps.cloneInto(p, EnumSet.noneOf(Namespace.class)); // a child: inside the pid namespace
       p.setsid(); // never in the JVM's process group
       p.chdir("/");

@@ -139,26 +139,7 @@ public final class ContainerExec {
         // makes the payload dumpable again (prctl(2), PR_SET_DUMPABLE).
         p.prctl(HelperProgram.PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE, 0");
       }
-      for (Namespace ns : order(spec)) {
-        Path theirs = Path.of("/proc/" + pid + "/ns/" + ns.procName());
-        Path ours = Path.of("/proc/self/ns/" + ns.procName());
-        try {
-          if (!Files.exists(theirs) || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(ours))) {
-            continue; // shared with this JVM (the host's network, say), or not in this kernel
-          }
-        } catch (IOException e) {
-          throw new LaunchException("readlink(" + theirs + ")", e);
-        }
-        int fd;
-        try {
-          fd = LibC.open(theirs.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
-        } catch (LastErrorException e) {
-          throw new LaunchException("open(" + theirs + ")", e.getErrorCode(), null);
-        }
-        fds.add(new Fd(fd));
-        pass.add(fd);
-        p.setns(3 + pass.size() - 1, ProgramSteps.flag(ns), ns.procName() + " of container " + id.substring(0, 12));
-      }
+      joinNamespaces(p, pid, id, order(spec), fds, pass);
       // A child, so that it is inside the pid namespace that setns(2) gave to the helper's children.
       ProgramSteps.cloneInto(p, EnumSet.noneOf(Namespace.class));
       p.setsid(); // never in the JVM's process group: kill(0) inside must not reach it
@@ -225,5 +206,35 @@ public final class ContainerExec {
         uid, gid, ps.groups().orElse(spec.supplementaryGroups()), caps,
         spec.noNewPrivileges() || ps.noNewPrivileges(), !spec.detached(), false, ps.redirectErrorStream(), false,
         null);
+  }
+
+  /**
+   * Steps that join each namespace of {@code order} that process {@code pid} (container {@code id})
+   * does not share with this JVM: its {@code /proc/PID/ns} file opened here (the fd added to
+   * {@code fds}, to close after the launch, and to {@code pass}, passed to the helper at 3, 4, ...)
+   * and a setns step on it. One rule for an exec and a before-pivot step's program.
+   */
+  static void joinNamespaces(HelperProgram p, int pid, String id, Iterable<Namespace> order, List<Fd> fds,
+      List<Integer> pass) throws LaunchException {
+    for (Namespace ns : order) {
+      Path theirs = Path.of("/proc/" + pid + "/ns/" + ns.procName());
+      Path ours = Path.of("/proc/self/ns/" + ns.procName());
+      try {
+        if (!Files.exists(theirs) || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(ours))) {
+          continue; // shared with this JVM (the host's network, say), or not in this kernel
+        }
+      } catch (IOException e) {
+        throw new LaunchException("readlink(" + theirs + ")", e);
+      }
+      int fd;
+      try {
+        fd = LibC.open(theirs.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
+      } catch (LastErrorException e) {
+        throw new LaunchException("open(" + theirs + ")", e.getErrorCode(), null);
+      }
+      fds.add(new Fd(fd));
+      pass.add(fd);
+      p.setns(3 + pass.size() - 1, ProgramSteps.flag(ns), ns.procName() + " of container " + id.substring(0, 12));
+    }
   }
 }
