@@ -141,24 +141,14 @@ class DeviceAndPidsDefaultsTest {
   @Test
   void anImagesDeviceNodesAreNotInTheStoreAndOpenNothing(@TempDir Path work) throws Exception {
     requireRoot("umoci keeps device nodes in a layer only as root");
-    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
     Path layout = work.resolve("layout");
-    Path bundle = work.resolve("bundle");
-    sh(work, "umoci", "init", "--layout", layout.toString());
-    sh(work, "umoci", "new", "--image", layout + ":t");
-    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
-    Path rootfs = bundle.resolve("rootfs");
-    Path bin = Files.createDirectories(rootfs.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    for (String tool : new String[] {"sh", "head", "echo", "ls"}) {
-      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
-    }
-    Path nodes = Files.createDirectories(rootfs.resolve("nodes"));
-    mknod(nodes.resolve("kvm"), "c", 10, 232);
-    mknod(nodes.resolve("mem"), "c", 1, 1);
-    mknod(nodes.resolve("vcs"), "c", 7, 0);
-    mknod(nodes.resolve("disk"), "b", 254, 0);
-    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
+    UmociImage.pack(work, layout, work.resolve("bundle"), root -> {
+      Path nodes = Files.createDirectories(root.resolve("nodes"));
+      mknod(nodes.resolve("kvm"), "c", 10, 232);
+      mknod(nodes.resolve("mem"), "c", 1, 1);
+      mknod(nodes.resolve("vcs"), "c", 7, 0);
+      mknod(nodes.resolve("disk"), "b", 254, 0);
+    }, "head", "echo", "ls");
     Image image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
     try {
       // Every node with the image's numbers, anywhere in the store (whiteouts are 0/0).
@@ -184,11 +174,6 @@ class DeviceAndPidsDefaultsTest {
     }
   }
 
-  private static void sh(Path dir, String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
-  }
 
   private static List<String> deviceNodes(Path dir) {
     List<String> out = new ArrayList<>();

@@ -58,22 +58,13 @@ class HostUserAccessTest {
   @BeforeAll
   static void buildImage() throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "needs root: the store of a root JVM, and runuser to nobody");
-    assertThat(Path.of("/bin/busybox")).as("busybox-static (run-tests.sh installs it)").exists();
-    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
     layout = work.resolve("layout");
-    Path bundle = work.resolve("bundle");
-    sh(work, "umoci", "init", "--layout", layout.toString());
-    sh(work, "umoci", "new", "--image", layout + ":t");
-    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
-    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    for (String tool : new String[] {"sh", "cp", "chmod", "sleep", "echo"}) {
-      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
-    }
-    Files.copy(Path.of("/usr/bin/id"), bin.resolve("suid-id"));
-    Files.setPosixFilePermissions(bin.resolve("suid-id"), PosixFilePermissions.fromString("rwxr-xr-x"));
-    sh(work, "chmod", "4755", bin.resolve("suid-id").toString()); // Java's API has no setuid bit
-    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
+    UmociImage.pack(work, layout, work.resolve("bundle"), root -> {
+      Path suid = root.resolve("bin/suid-id");
+      Files.copy(Path.of("/usr/bin/id"), suid);
+      Files.setPosixFilePermissions(suid, PosixFilePermissions.fromString("rwxr-xr-x"));
+      sh(work, "chmod", "4755", suid.toString()); // Java's API has no setuid bit
+    }, "cp", "chmod", "sleep", "echo");
   }
 
   @Test

@@ -26,31 +26,15 @@ class ImageContainerTest {
   @TempDir static Path work;
   private static Image image;
 
-  private static void sh(Path dir, String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
-  }
 
   @BeforeAll
   static void buildImage() throws Exception {
     Assumptions.assumeTrue(LibC.geteuid() == 0, "umoci keeps file owners only as root (the layers module tests rootless unpacking)");
-    Path busybox = Path.of("/bin/busybox");
-    assertThat(busybox).as("busybox-static (run-tests.sh installs it)").exists();
-    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
     Path layout = work.resolve("layout");
-    Path bundle = work.resolve("bundle");
-    sh(work, "umoci", "init", "--layout", layout.toString());
-    sh(work, "umoci", "new", "--image", layout + ":t");
-    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
-    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-    Files.copy(busybox, bin.resolve("busybox"));
-    for (String tool : new String[] {"sh", "ls", "cat", "echo", "id", "hostname", "touch", "ps"}) {
-      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
-    }
-    Files.writeString(Files.createDirectories(bundle.resolve("rootfs/etc")).resolve("motd"), "from the image\n");
-    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    sh(work, "umoci", "config", "--image", layout + ":t", "--config.env", "GREETING=hello",
+    UmociImage.pack(work, layout, work.resolve("bundle"),
+        root -> Files.writeString(Files.createDirectories(root.resolve("etc")).resolve("motd"), "from the image\n"),
+        "ls", "cat", "echo", "id", "hostname", "touch", "ps");
+    UmociImage.sh(work, "umoci", "config", "--image", layout + ":t", "--config.env", "GREETING=hello",
         "--config.cmd", "sh", "--config.cmd", "-c", "--config.cmd", "echo $GREETING from $(cat /etc/motd)");
     image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
   }
@@ -111,18 +95,10 @@ class ImageContainerTest {
   @Test
   void anImageWhoseEtcHostsIsADanglingLinkGetsTheHostsFile() throws Exception {
     Path layout = work.resolve("dangling");
-    Path bundle = work.resolve("dangling-bundle");
-    sh(work, "umoci", "init", "--layout", layout.toString());
-    sh(work, "umoci", "new", "--image", layout + ":t");
-    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
-    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    for (String tool : new String[] {"sh", "cat", "readlink"}) {
-      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
-    }
-    Files.createDirectories(bundle.resolve("rootfs/run"));
-    Files.createSymbolicLink(Files.createDirectories(bundle.resolve("rootfs/etc")).resolve("hosts"), Path.of("/run/hosts"));
-    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
+    UmociImage.pack(work, layout, work.resolve("dangling-bundle"), root -> {
+      Files.createDirectories(root.resolve("run"));
+      Files.createSymbolicLink(Files.createDirectories(root.resolve("etc")).resolve("hosts"), Path.of("/run/hosts"));
+    }, "cat", "readlink");
     Image dangling = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
     boolean hostHad = Files.exists(Path.of("/run/hosts"));
     Run.Result r = Run.run(ContainerSpec.builder().image(dangling).hostname("dangle")

@@ -36,27 +36,12 @@ class ImageRootIdsTest {
   private static Path rootfs;
   private static Path hostFile;
 
-  private static void sh(Path dir, String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("%s: %s", String.join(" ", cmd), out).isTrue();
-  }
 
   @BeforeAll
   static void buildImage() throws Exception {
     assumeTrue(LibC.geteuid() == 0, "the id maps of image and directory roots are a root JVM's (rootless: the caller's)");
-    Path layout = work.resolve("layout");
-    Path bundle = work.resolve("bundle");
-    sh(work, "umoci", "init", "--layout", layout.toString());
-    sh(work, "umoci", "new", "--image", layout + ":t");
-    sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
-    Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-    Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
-    Files.createDirectories(bundle.resolve("rootfs/etc"));
-    sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    image = ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
-    rootfs = bundle.resolve("rootfs");
+    image = UmociImage.build(work, root -> Files.createDirectories(root.resolve("etc")));
+    rootfs = work.resolve("bundle/rootfs");
     hostFile = Files.writeString(work.resolve("host-root-file"), "host\n"); // the host's root's, 0644
   }
 

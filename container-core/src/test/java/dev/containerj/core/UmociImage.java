@@ -20,18 +20,31 @@ final class UmociImage {
 
   /** An image of busybox as {@code /bin/busybox} and {@code /bin/sh} plus {@code content}, imported. */
   static Image build(Path work, Content content) throws Exception {
-    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
     Path layout = work.resolve("layout");
-    Path bundle = work.resolve("bundle");
+    pack(work, layout, work.resolve("bundle"), content);
+    return ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
+  }
+
+  /**
+   * The layout {@code layout} (tag {@code t}) of one layer: busybox as {@code /bin/busybox}, linked
+   * as {@code /bin/sh} and each of {@code tools}, plus {@code content}; unpacked in {@code bundle},
+   * whose {@code rootfs} stays.
+   */
+  static void pack(Path work, Path layout, Path bundle, Content content, String... tools) throws Exception {
+    assertThat(Path.of("/bin/busybox")).as("busybox-static (run-tests.sh installs it)").exists();
+    assertThat(Path.of("/usr/bin/umoci")).as("umoci (run-tests.sh installs it)").exists();
     sh(work, "umoci", "init", "--layout", layout.toString());
     sh(work, "umoci", "new", "--image", layout + ":t");
     sh(work, "umoci", "unpack", "--image", layout + ":t", bundle.toString());
     Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
     Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
+    java.util.Set<String> links = new java.util.LinkedHashSet<>(List.of("sh"));
+    links.addAll(List.of(tools));
+    for (String tool : links) {
+      Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
+    }
     content.fill(bundle.resolve("rootfs"));
     sh(work, "umoci", "repack", "--image", layout + ":t", bundle.toString());
-    return ContainerRuntime.defaults().images().importImage("oci:" + layout + ":t");
   }
 
   /** Runs {@code cmd} in {@code dir}; its output, after asserting it exited 0. */
