@@ -46,15 +46,24 @@ class OciRuntimeTest {
   void bundle() throws IOException {
     root = tmp.resolve("root");
     bundle = tmp.resolve("bundle");
+    busyboxRootfs(bundle, "sh", "sleep", "cat", "echo", "hostname");
+  }
+
+  /**
+   * {@code bundle/rootfs} with the directories a runtime mounts on, {@code /bin/busybox} and a link
+   * to it for each of {@code tools}; its path.
+   */
+  static Path busyboxRootfs(Path bundle, String... tools) throws IOException {
     Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
     for (String d : List.of("proc", "dev", "sys", "tmp", "etc", "bin")) {
       Files.createDirectories(rootfs.resolve(d));
     }
     assertThat(Path.of("/bin/busybox")).as("needs busybox-static at /bin/busybox").exists();
     Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    for (String tool : List.of("sh", "sleep", "cat", "echo", "hostname")) {
+    for (String tool : tools) {
       Files.createSymbolicLink(rootfs.resolve("bin").resolve(tool), Path.of("busybox"));
     }
+    return rootfs;
   }
 
   @AfterEach

@@ -61,13 +61,7 @@ class RuntimeFastStartTest {
     }
     root = tmp.resolve("root");
     bundle = tmp.resolve("bundle");
-    Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
-    for (String d : List.of("proc", "dev", "sys", "tmp", "etc", "bin")) {
-      Files.createDirectories(rootfs.resolve(d));
-    }
-    assertThat(Path.of("/bin/busybox")).as("needs busybox-static at /bin/busybox").exists();
-    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    Files.createSymbolicLink(rootfs.resolve("bin/sleep"), Path.of("busybox"));
+    OciRuntimeTest.busyboxRootfs(bundle, "sleep");
     String config = dev.containerj.oci.OciConfigWriter.defaultConfig()
         .replaceFirst("\"terminal\"\\s*:\\s*true", "\"terminal\": false")
         .replaceFirst("\"args\"\\s*:\\s*\\[[^\\]]*\\]", "\"args\": [\"/bin/sleep\", \"600\"]");

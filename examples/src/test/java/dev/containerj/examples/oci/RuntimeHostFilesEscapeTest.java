@@ -41,13 +41,7 @@ class RuntimeHostFilesEscapeTest {
   void bundle() throws IOException {
     root = tmp.resolve("root");
     bundle = tmp.resolve("bundle");
-    Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
-    for (String d : List.of("proc", "dev", "sys", "tmp", "etc", "bin")) {
-      Files.createDirectories(rootfs.resolve(d));
-    }
-    assertThat(Path.of("/bin/busybox")).as("needs busybox-static at /bin/busybox").exists();
-    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
+    OciRuntimeTest.busyboxRootfs(bundle, "sh");
     ObjectNode c = (ObjectNode) JSON.readTree(OciConfigWriter.defaultConfig());
     c.with("process").put("terminal", false);
     ArrayNode a = c.with("process").putArray("args");
